@@ -1,0 +1,31 @@
+namespace ApprovalGateway.Policy.Decisions;
+
+/// <summary>
+/// Every outcome the gateway can give a tool call. The same name flows to the agent's error,
+/// the audit record, the Slack message, the live page and the logs, so nobody re-derives it.
+/// </summary>
+public enum DecisionKind
+{
+    /// <summary>The policy lets the call through without a human.</summary>
+    Allowed,
+    /// <summary>The tool is hidden: absent from tools/list and answered as an unknown tool.</summary>
+    Hidden,
+    /// <summary>The policy denies the call, with a reason.</summary>
+    Denied,
+    /// <summary>A rate limit is exhausted; the caller may retry after a delay.</summary>
+    RateLimited,
+    /// <summary>A human must approve the call before it is forwarded.</summary>
+    ApprovalRequired,
+    /// <summary>Enough approvers said yes (or a time-boxed grant covered the call).</summary>
+    Approved,
+    /// <summary>An approver said no.</summary>
+    Rejected,
+    /// <summary>Nobody decided before the deadline.</summary>
+    Expired,
+    /// <summary>The agent cancelled the call or its session ended while it waited.</summary>
+    Withdrawn,
+    /// <summary>The call reached the upstream and its answer went back to the agent.</summary>
+    Forwarded,
+    /// <summary>The upstream could not be reached or failed the request.</summary>
+    UpstreamFailed,
+}

@@ -1,0 +1,9 @@
+namespace ApprovalGateway.Upstreams;
+
+/// <summary>Every tool of every enabled upstream, as last listed.</summary>
+internal interface IToolCatalog
+{
+    IReadOnlyList<UpstreamTool> Tools { get; }
+
+    bool TryGet(string name, out UpstreamTool tool);
+}

@@ -1,0 +1,1 @@
+namespace ApprovalGateway.Tests;
