@@ -5,8 +5,10 @@ using ApprovalGateway.Policy.Risk;
 namespace ApprovalGateway.Approvals;
 
 /// <summary>A call waiting for a human, with its arguments frozen: these exact bytes are what gets forwarded.</summary>
+/// <param name="AgentOwner">The approver name that owns the agent (<c>Gateway:Agents:{name}:Owner</c>); never counts as an approver.</param>
 internal sealed record ApprovalRequest(
     string Agent,
+    string? AgentOwner,
     string SessionId,
     string Upstream,
     string Tool,
