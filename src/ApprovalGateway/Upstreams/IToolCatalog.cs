@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace ApprovalGateway.Upstreams;
 
 /// <summary>Every tool of every enabled upstream, as last listed.</summary>
@@ -5,5 +7,5 @@ internal interface IToolCatalog
 {
     IReadOnlyList<UpstreamTool> Tools { get; }
 
-    bool TryGet(string name, out UpstreamTool tool);
+    bool TryGet(string name, [MaybeNullWhen(false)] out UpstreamTool tool);
 }

@@ -1,0 +1,25 @@
+using ApprovalGateway.Upstreams;
+
+namespace ApprovalGateway.Hosting;
+
+/// <summary>The <c>Gateway</c> section: upstreams, the MCP endpoint and its limits.</summary>
+internal sealed class GatewayOptions
+{
+    public const string Section = "Gateway";
+
+    public Dictionary<string, UpstreamOptions> Upstreams { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Where agents connect over Streamable HTTP.</summary>
+    public string McpPath { get; set; } = "/mcp";
+
+    /// <summary>Largest accepted MCP request body; larger requests get 413 before any parsing.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>The agent name given to the single session of <c>--stdio</c>.</summary>
+    public string StdioAgent { get; set; } = "stdio";
+
+    /// <summary>How long an idle HTTP session (no request, no open stream) lives before it is closed.</summary>
+    public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    public IEnumerable<KeyValuePair<string, UpstreamOptions>> EnabledUpstreams => Upstreams.Where(u => u.Value.Enabled);
+}

@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Options;
+
+namespace ApprovalGateway.Hosting;
+
+/// <summary>Checks every upstream at startup and reports all problems at once, each naming its setting.</summary>
+internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
+{
+    private static readonly string[] Transports = ["auto", "streamable-http", "sse"];
+
+    public ValidateOptionsResult Validate(string? name, GatewayOptions options)
+    {
+        var errors = new List<string>();
+        if (!options.EnabledUpstreams.Any())
+        {
+            errors.Add("Gateway:Upstreams: no enabled upstream is configured; add one under Gateway:Upstreams:{name} with a Command or a Url.");
+        }
+
+        foreach (var (upstream, o) in options.EnabledUpstreams)
+        {
+            var key = $"Gateway:Upstreams:{upstream}";
+            var hasCommand = !string.IsNullOrWhiteSpace(o.Command);
+            if (hasCommand == (o.Url is not null))
+            {
+                errors.Add($"{key}: set exactly one of Command (stdio) or Url (Streamable HTTP/SSE).");
+            }
+
+            if (o.Url is { IsAbsoluteUri: false } || o.Url is { Scheme: not ("http" or "https") })
+            {
+                errors.Add($"{key}:Url must be an absolute http(s) URL, not '{o.Url}'.");
+            }
+
+            if (!Transports.Contains(o.Transport, StringComparer.OrdinalIgnoreCase))
+            {
+                errors.Add($"{key}:Transport must be one of {string.Join(", ", Transports)}, not '{o.Transport}'.");
+            }
+
+            if (o.ConnectTimeout <= TimeSpan.Zero)
+            {
+                errors.Add($"{key}:ConnectTimeout must be positive.");
+            }
+        }
+
+        if (!options.McpPath.StartsWith('/'))
+        {
+            errors.Add($"Gateway:McpPath must start with '/', not '{options.McpPath}'.");
+        }
+
+        if (options.MaxRequestBodyBytes < 1024)
+        {
+            errors.Add("Gateway:MaxRequestBodyBytes must be at least 1024.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,470 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ApprovalGateway.Approvals;
+using ApprovalGateway.Hosting;
+using ApprovalGateway.Upstreams;
+using ModelContextProtocol;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+
+namespace ApprovalGateway.Proxy;
+
+/// <summary>
+/// One agent connection. It owns one client session per upstream, opened when the agent initializes (with the
+/// agent's own client info and capabilities, so sampling, elicitation and roots requests reach the agent that
+/// caused them), relays every request as raw JSON, and sends <c>tools/call</c> through the pipeline.
+/// </summary>
+internal sealed class GatewaySession(
+    SessionIdentity identity,
+    ToolCatalog catalog,
+    UpstreamConnector connector,
+    ToolCallPipeline pipeline,
+    IToolCallPolicy policy,
+    GatewayOptions options,
+    TimeProvider time,
+    ILogger logger) : IAsyncDisposable
+{
+    /// <summary>Methods the gateway's own MCP server answers; everything else goes upstream.</summary>
+    private static readonly HashSet<string> LocalMethods =
+        [RequestMethods.Initialize, RequestMethods.Ping, RequestMethods.ServerDiscover, RequestMethods.SubscriptionsListen];
+
+    private static readonly string[] RelayedNotifications =
+    [
+        NotificationMethods.LoggingMessageNotification,
+        NotificationMethods.ResourceUpdatedNotification,
+        NotificationMethods.ResourceListChangedNotification,
+        NotificationMethods.ToolListChangedNotification,
+        NotificationMethods.PromptListChangedNotification,
+        NotificationMethods.ProgressNotification,
+        NotificationMethods.ElicitationCompleteNotification,
+        "notifications/tasks/status",
+    ];
+
+    private readonly CancellationTokenSource _closed = new();
+    private readonly ConcurrentDictionary<string, McpServer> _progressRoutes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<RequestId, (long Order, McpServer Server)> _inFlight = new();
+    private long _requestOrder;
+    private readonly ConcurrentDictionary<string, string> _owners = new(StringComparer.Ordinal);
+    private readonly Lock _connectGate = new();
+    private IReadOnlyList<UpstreamLink> _links = [];
+    private Task? _connecting;
+    private volatile McpServer? _sessionServer;
+
+    public SessionIdentity Identity => identity;
+
+    /// <summary>Fills the per-session server options: identity and capabilities mirror the upstreams, the relay filter answers first.</summary>
+    public void Configure(McpServerOptions serverOptions)
+    {
+        serverOptions.ServerInfo = catalog.ServerInfo;
+        serverOptions.ServerInstructions = catalog.ServerInstructions;
+        serverOptions.Capabilities = catalog.Capabilities;
+        serverOptions.Filters.Message.IncomingFilters.Add(Filter);
+    }
+
+    /// <summary>The session-level server: notifications not tied to a request go out through it.</summary>
+    public void Attach(McpServer server) => _sessionServer = server;
+
+    private McpMessageHandler Filter(McpMessageHandler next) => async (context, cancellationToken) =>
+    {
+        _sessionServer ??= context.Server;
+        switch (context.JsonRpcMessage)
+        {
+            case JsonRpcRequest { Method: RequestMethods.Initialize } initialize:
+                await ConnectAsync(initialize.Params);
+                break;
+            case JsonRpcRequest request when !LocalMethods.Contains(request.Method):
+                await RelayAsync(context.Server, request, cancellationToken);
+                return;
+            case JsonRpcNotification { Method: NotificationMethods.RootsListChangedNotification }:
+                await BroadcastNotificationAsync(NotificationMethods.RootsListChangedNotification);
+                break;
+        }
+
+        await next(context, cancellationToken);
+    };
+
+    private Task ConnectAsync(JsonNode? initializeParams)
+    {
+        lock (_connectGate)
+        {
+            return _connecting ??= ConnectCoreAsync(initializeParams);
+        }
+    }
+
+    private async Task ConnectCoreAsync(JsonNode? initializeParams)
+    {
+        var init = initializeParams?.Deserialize<InitializeRequestParams>(McpJsonUtilities.DefaultOptions);
+        var clientInfo = init?.ClientInfo ?? new Implementation { Name = "unknown-client", Version = "0" };
+        Log.SessionOpened(logger, identity.SessionId, identity.Agent, $"{clientInfo.Name} {clientInfo.Version}");
+        _links =
+        [
+            .. options.EnabledUpstreams.Select(u => new UpstreamLink(
+                u.Key, u.Value, connector, () => CreateClientOptions(u.Key, clientInfo, init), time, logger)),
+        ];
+        await Task.WhenAll(_links.Select(l => l.StartAsync()));
+    }
+
+    private McpClientOptions CreateClientOptions(string upstream, Implementation clientInfo, InitializeRequestParams? init)
+    {
+        var clientOptions = UpstreamConnector.CreateClientOptions(clientInfo, init?.ProtocolVersion);
+        var capabilities = init?.Capabilities;
+        clientOptions.Capabilities = new ClientCapabilities
+        {
+            Experimental = capabilities?.Experimental,
+            Roots = capabilities?.Roots,
+            Sampling = capabilities?.Sampling,
+            Elicitation = capabilities?.Elicitation,
+        };
+        if (capabilities?.Sampling is not null)
+        {
+            clientOptions.Handlers.SamplingHandler = (request, _, ct) => RequestTarget().SampleAsync(request!, ct);
+        }
+
+        if (capabilities?.Elicitation is not null)
+        {
+            clientOptions.Handlers.ElicitationHandler = (request, ct) => RequestTarget().ElicitAsync(request!, ct);
+        }
+
+        if (capabilities?.Roots is not null)
+        {
+            clientOptions.Handlers.RootsHandler = (request, ct) => RequestTarget().RequestRootsAsync(request!, ct);
+        }
+
+        clientOptions.Handlers.NotificationHandlers =
+            [.. RelayedNotifications.Select(method => new KeyValuePair<string, Func<JsonRpcNotification, CancellationToken, ValueTask>>(
+                method, (notification, ct) => RelayNotificationAsync(upstream, notification, ct)))];
+        return clientOptions;
+    }
+
+    /// <summary>
+    /// Where a request from an upstream (sampling, elicitation, roots) goes: over the stream of the agent's newest
+    /// request in flight, which is the one that caused it; the session stream only when nothing is in flight.
+    /// </summary>
+    private McpServer RequestTarget() =>
+        _inFlight.Values.DefaultIfEmpty().MaxBy(r => r.Order).Server ?? _sessionServer ?? throw new McpProtocolException(
+            "The agent's session is not ready for requests.", McpErrorCode.InternalError);
+
+    private async ValueTask RelayNotificationAsync(string upstream, JsonRpcNotification notification, CancellationToken cancellationToken)
+    {
+        var target = notification.Method == NotificationMethods.ProgressNotification
+            && notification.Params?["progressToken"] is { } token
+            && _progressRoutes.TryGetValue(token.ToJsonString(), out var bound)
+                ? bound
+                : _sessionServer;
+        if (target is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await target.SendMessageAsync(
+                new JsonRpcNotification { Method = notification.Method, Params = notification.Params?.DeepClone() }, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.RelayToAgentFailed(logger, notification.Method, upstream, ex.Message);
+        }
+    }
+
+    private async Task BroadcastNotificationAsync(string method)
+    {
+        foreach (var link in _links)
+        {
+            if (link.IsConnected)
+            {
+                await link.GetClient().SendMessageAsync(new JsonRpcNotification { Method = method }, _closed.Token);
+            }
+        }
+    }
+
+    private async Task RelayAsync(McpServer server, JsonRpcRequest request, CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token);
+        var progressToken = request.Params?["_meta"]?["progressToken"]?.ToJsonString();
+        _inFlight[request.Id] = (Interlocked.Increment(ref _requestOrder), server);
+        if (progressToken is not null)
+        {
+            _progressRoutes[progressToken] = server;
+        }
+
+        JsonRpcMessage reply;
+        try
+        {
+            if (_connecting is { } connecting)
+            {
+                await connecting.WaitAsync(linked.Token);
+            }
+
+            var result = await DispatchAsync(server, request, linked.Token);
+            reply = new JsonRpcResponse { Id = request.Id, Result = result ?? new JsonObject() };
+        }
+        catch (OperationCanceledException) when (linked.IsCancellationRequested)
+        {
+            // A cancelled request gets no response (MCP cancellation); the upstream was told by the SDK.
+            return;
+        }
+        catch (McpProtocolException ex)
+        {
+            reply = Error(request.Id, (int)ex.ErrorCode, UpstreamMessage(ex.Message));
+        }
+        catch (UpstreamUnavailableException ex)
+        {
+            reply = Error(request.Id, (int)McpErrorCode.InternalError, ex.Message);
+        }
+        finally
+        {
+            _inFlight.TryRemove(request.Id, out _);
+            if (progressToken is not null)
+            {
+                _progressRoutes.TryRemove(progressToken, out _);
+            }
+        }
+
+        await server.SendMessageAsync(reply, CancellationToken.None);
+    }
+
+    private Task<JsonNode?> DispatchAsync(McpServer server, JsonRpcRequest request, CancellationToken cancellationToken) =>
+        request.Method switch
+        {
+            RequestMethods.ToolsList => ListToolsAsync(cancellationToken),
+            RequestMethods.ToolsCall => CallToolAsync(server, request, cancellationToken),
+            RequestMethods.ResourcesList => ListAsync(request, "resources", "uri", c => c.Resources is not null, cancellationToken),
+            RequestMethods.ResourcesTemplatesList => ListAsync(request, "resourceTemplates", null, c => c.Resources is not null, cancellationToken),
+            RequestMethods.PromptsList => ListAsync(request, "prompts", "name", c => c.Prompts is not null, cancellationToken),
+            RequestMethods.ResourcesRead or RequestMethods.ResourcesSubscribe or RequestMethods.ResourcesUnsubscribe =>
+                ForwardAsync(Owner(request.Params?["uri"], c => c.Resources is not null), request, cancellationToken),
+            RequestMethods.PromptsGet => ForwardAsync(Owner(request.Params?["name"], c => c.Prompts is not null), request, cancellationToken),
+            RequestMethods.CompletionComplete => ForwardAsync(
+                Owner(request.Params?["ref"]?["name"] ?? request.Params?["ref"]?["uri"], c => c.Completions is not null), request, cancellationToken),
+            RequestMethods.LoggingSetLevel => SetLevelAsync(request, cancellationToken),
+            _ when _links.Count == 1 => ForwardAsync(_links[0], request, cancellationToken),
+            _ => throw new McpProtocolException($"Method '{request.Method}' is not available", McpErrorCode.MethodNotFound),
+        };
+
+    private async Task<JsonNode?> ListToolsAsync(CancellationToken cancellationToken)
+    {
+        var tools = new JsonArray();
+        foreach (var link in _links)
+        {
+            var client = link.GetClient();
+            if (client.ServerCapabilities.Tools is null)
+            {
+                continue;
+            }
+
+            var prefix = link.Options.ToolPrefix ?? "";
+            foreach (var tool in await ToolCatalog.ListAllToolsAsync(client, cancellationToken))
+            {
+                var name = prefix + tool["name"]?.GetValue<string>();
+                if (policy.IsHidden(name, identity.Agent))
+                {
+                    continue;
+                }
+
+                var copy = tool.DeepClone().AsObject();
+                copy["name"] = name;
+                _owners[$"tool:{name}"] = link.Name;
+                tools.Add(copy);
+            }
+        }
+
+        return new JsonObject { ["tools"] = tools };
+    }
+
+    private async Task<JsonNode?> CallToolAsync(McpServer server, JsonRpcRequest request, CancellationToken cancellationToken)
+    {
+        var name = request.Params?["name"]?.GetValue<string>()
+            ?? throw new McpProtocolException("tools/call needs a 'name'.", McpErrorCode.InvalidParams);
+        if (request.Params?["arguments"] is { } args and not JsonObject)
+        {
+            throw new McpProtocolException("tools/call 'arguments' must be an object.", McpErrorCode.InvalidParams);
+        }
+
+        if (!TryResolveTool(name, out var tool))
+        {
+            throw ToolCallPipeline.UnknownTool(name);
+        }
+
+        var link = _links.First(l => l.Name == tool.UpstreamName);
+        var progressToken = request.Params?["_meta"]?["progressToken"];
+        var progress = progressToken is null ? null : new ApprovalProgress(server, progressToken.DeepClone(), logger);
+        return await pipeline.CallAsync(
+            identity,
+            tool,
+            request.Params?["arguments"] as JsonObject,
+            (frozen, ct) =>
+            {
+                var forwarded = request.Params!.DeepClone().AsObject();
+                forwarded["name"] = tool.OriginalName;
+                forwarded["arguments"] = frozen.DeepClone();
+                return SendAsync(link, RequestMethods.ToolsCall, forwarded, ct);
+            },
+            progress,
+            cancellationToken);
+    }
+
+    private bool TryResolveTool(string name, [MaybeNullWhen(false)] out UpstreamTool tool)
+    {
+        if (catalog.TryGet(name, out tool))
+        {
+            return true;
+        }
+
+        // A tool the upstream added after the catalog last listed it, but that this session has seen.
+        if (_owners.TryGetValue($"tool:{name}", out var upstream) && _links.FirstOrDefault(l => l.Name == upstream) is { } link)
+        {
+            var prefix = link.Options.ToolPrefix ?? "";
+            tool = ToolCatalog.Describe(upstream, prefix, new JsonObject { ["name"] = name[prefix.Length..] });
+            return true;
+        }
+
+        return false;
+    }
+
+    private async Task<JsonNode?> ListAsync(
+        JsonRpcRequest request, string key, string? ownerKey, Func<ServerCapabilities, bool> offers, CancellationToken cancellationToken)
+    {
+        var links = _links.Where(l => !l.IsConnected || offers(l.GetClient().ServerCapabilities)).ToList();
+        if (links.Count == 1 && ownerKey is null)
+        {
+            return await ForwardAsync(links[0], request, cancellationToken);
+        }
+
+        // Several upstreams: every page of each, merged, remembering who owns what so reads route back.
+        var merged = new JsonArray();
+        JsonNode? single = null;
+        foreach (var link in links)
+        {
+            var parameters = links.Count == 1 ? request.Params?.DeepClone() : null;
+            do
+            {
+                var page = await SendAsync(link, request.Method, parameters, cancellationToken);
+                single ??= links.Count == 1 ? page : null;
+                foreach (var item in (page?[key] as JsonArray ?? []).OfType<JsonObject>())
+                {
+                    if (ownerKey is not null && item[ownerKey]?.GetValue<string>() is { } id)
+                    {
+                        _owners[$"{key}:{id}"] = link.Name;
+                    }
+
+                    if (links.Count > 1)
+                    {
+                        merged.Add(item.DeepClone());
+                    }
+                }
+
+                parameters = links.Count > 1 && page?["nextCursor"] is { } cursor ? new JsonObject { ["cursor"] = cursor.DeepClone() } : null;
+            }
+            while (parameters is not null);
+        }
+
+        return links.Count == 1 ? single : new JsonObject { [key] = merged };
+    }
+
+    private UpstreamLink Owner(JsonNode? id, Func<ServerCapabilities, bool> offers)
+    {
+        var key = id?.GetValue<string>();
+        foreach (var kind in (string[])["resources", "prompts", "tool"])
+        {
+            if (key is not null && _owners.TryGetValue($"{kind}:{key}", out var upstream) && _links.FirstOrDefault(l => l.Name == upstream) is { } owner)
+            {
+                return owner;
+            }
+        }
+
+        return _links.FirstOrDefault(l => l.IsConnected && offers(l.GetClient().ServerCapabilities))
+            ?? (_links.Count > 0 ? _links[0] : null)
+            ?? throw new McpProtocolException("No upstream is configured.", McpErrorCode.InternalError);
+    }
+
+    private async Task<JsonNode?> SetLevelAsync(JsonRpcRequest request, CancellationToken cancellationToken)
+    {
+        foreach (var link in _links.Where(l => l.IsConnected && l.GetClient().ServerCapabilities.Logging is not null))
+        {
+            await SendAsync(link, request.Method, request.Params?.DeepClone(), cancellationToken);
+        }
+
+        return new JsonObject();
+    }
+
+    private Task<JsonNode?> ForwardAsync(UpstreamLink link, JsonRpcRequest request, CancellationToken cancellationToken) =>
+        SendAsync(link, request.Method, request.Params?.DeepClone(), cancellationToken);
+
+    private static async Task<JsonNode?> SendAsync(UpstreamLink link, string method, JsonNode? parameters, CancellationToken cancellationToken)
+    {
+        StripProtocolMeta(parameters);
+        var response = await link.GetClient().SendRequestAsync(
+            new JsonRpcRequest { Method = method, Params = parameters }, cancellationToken);
+        return response.Result;
+    }
+
+    /// <summary>
+    /// Newer clients put <c>io.modelcontextprotocol/*</c> keys in <c>_meta</c>; those describe the agent's hop,
+    /// and upstreams on older protocol versions reject requests that carry them.
+    /// </summary>
+    private static void StripProtocolMeta(JsonNode? parameters)
+    {
+        if (parameters?["_meta"] is JsonObject meta)
+        {
+            foreach (var key in meta.Select(p => p.Key).Where(k => k.StartsWith("io.modelcontextprotocol/", StringComparison.Ordinal)).ToList())
+            {
+                meta.Remove(key);
+            }
+        }
+    }
+
+    private const string RemotePrefix = "Request failed (remote): ";
+
+    /// <summary>The upstream's own error text, without the SDK's prefix, so agents see what the server said.</summary>
+    private static string UpstreamMessage(string message) =>
+        message.StartsWith(RemotePrefix, StringComparison.Ordinal) ? message[RemotePrefix.Length..] : message;
+
+    private static JsonRpcError Error(RequestId id, int code, string message) =>
+        new() { Id = id, Error = new JsonRpcErrorDetail { Code = code, Message = message } };
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_closed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _closed.CancelAsync();
+        foreach (var link in _links)
+        {
+            await link.DisposeAsync();
+        }
+
+        Log.SessionClosed(logger, identity.SessionId, identity.Agent);
+        _closed.Dispose();
+    }
+
+    /// <summary>Turns approval wait updates into <c>notifications/progress</c> on the waiting call's own stream.</summary>
+    private sealed class ApprovalProgress(McpServer server, JsonNode token, ILogger logger) : IProgress<ApprovalWaitStatus>
+    {
+        private int _count;
+
+        public void Report(ApprovalWaitStatus value)
+        {
+            var notification = new JsonRpcNotification
+            {
+                Method = NotificationMethods.ProgressNotification,
+                Params = new JsonObject
+                {
+                    ["progressToken"] = token.DeepClone(),
+                    ["progress"] = Interlocked.Increment(ref _count),
+                    ["message"] = value.Message,
+                },
+            };
+            _ = server.SendMessageAsync(notification, CancellationToken.None).ContinueWith(
+                t => Log.RelayToAgentFailed(logger, NotificationMethods.ProgressNotification, "gateway", t.Exception!.GetBaseException().Message),
+                CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted,
+                TaskScheduler.Default);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+using ApprovalGateway.Hosting;
+using ApprovalGateway.Upstreams;
+using Microsoft.Extensions.Options;
+
+namespace ApprovalGateway.Proxy;
+
+/// <summary>Creates the per-connection <see cref="GatewaySession"/> with everything it shares with the others.</summary>
+internal sealed class GatewaySessionFactory(
+    ToolCatalog catalog,
+    UpstreamConnector connector,
+    ToolCallPipeline pipeline,
+    IToolCallPolicy policy,
+    IOptions<GatewayOptions> options,
+    TimeProvider time,
+    ILoggerFactory loggerFactory)
+{
+    private readonly ILogger _logger = loggerFactory.CreateLogger("ApprovalGateway.Proxy");
+
+    public GatewaySession Create(SessionIdentity identity) =>
+        new(identity, catalog, connector, pipeline, policy, options.Value, time, _logger);
+}

@@ -1,0 +1,27 @@
+using ApprovalGateway.Policy.Decisions;
+
+namespace ApprovalGateway.Proxy;
+
+internal static partial class Log
+{
+    [LoggerMessage(1100, LogLevel.Debug, "Agent '{Agent}' calls {Tool}: {Decision} by {Rule}.")]
+    public static partial void PolicyDecided(ILogger logger, string agent, string tool, DecisionKind decision, string rule);
+
+    [LoggerMessage(1101, LogLevel.Error, "The policy failed on {Tool}; the call is denied.")]
+    public static partial void PolicyFailed(ILogger logger, string tool, Exception exception);
+
+    [LoggerMessage(1102, LogLevel.Information, "Approval {ApprovalId} for {Tool} ended: {Outcome}.")]
+    public static partial void HoldEnded(ILogger logger, string approvalId, string tool, DecisionKind outcome);
+
+    [LoggerMessage(1103, LogLevel.Critical, "The audit record of {Tool} ({Outcome}) could not be written.")]
+    public static partial void AuditFailed(ILogger logger, string tool, DecisionKind outcome, Exception exception);
+
+    [LoggerMessage(1104, LogLevel.Information, "Session {SessionId} of agent '{Agent}' opened ({Client}).")]
+    public static partial void SessionOpened(ILogger logger, string sessionId, string agent, string client);
+
+    [LoggerMessage(1105, LogLevel.Information, "Session {SessionId} of agent '{Agent}' closed.")]
+    public static partial void SessionClosed(ILogger logger, string sessionId, string agent);
+
+    [LoggerMessage(1106, LogLevel.Warning, "Relaying {Method} from upstream '{Upstream}' to the agent failed: {Reason}")]
+    public static partial void RelayToAgentFailed(ILogger logger, string method, string upstream, string reason);
+}

@@ -1,0 +1,104 @@
+using System.Security.Claims;
+using ApprovalGateway.Hosting;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol.AspNetCore;
+using ModelContextProtocol.Server;
+
+namespace ApprovalGateway.Proxy;
+
+/// <summary>Wires the agents' side of the gateway: Streamable HTTP at <c>Gateway:McpPath</c>, or stdio with <c>--stdio</c>.</summary>
+internal static class McpEndpointExtensions
+{
+    private const string SessionKey = "ApprovalGateway.Session";
+
+    public static IServiceCollection AddGatewayMcpHttp(this IServiceCollection services)
+    {
+        services.AddMcpServer()
+            .WithHttpTransport(transport =>
+            {
+                // Stateful: each agent connection keeps its own upstream sessions, held calls and notifications.
+                transport.SessionMode = HttpServerSessionMode.Stateful;
+                transport.ConfigureSessionOptions = (http, serverOptions, _) =>
+                {
+                    var sessionId = http.Response.Headers["Mcp-Session-Id"].ToString();
+                    var session = http.RequestServices.GetRequiredService<GatewaySessionFactory>()
+                        .Create(new SessionIdentity(AgentName(http.User), http.User.FindFirst(AgentClaims.Owner)?.Value, sessionId));
+                    session.Configure(serverOptions);
+                    http.Items[SessionKey] = session;
+                    return Task.CompletedTask;
+                };
+                transport.RunSessionHandler = async (http, server, cancellationToken) =>
+                {
+                    var session = (GatewaySession)http.Items[SessionKey]!;
+                    session.Attach(server);
+                    try
+                    {
+                        await server.RunAsync(cancellationToken);
+                    }
+                    finally
+                    {
+                        await session.DisposeAsync();
+                    }
+                };
+            });
+        // Stateful sessions are what let held calls, notifications and server-to-client requests reach the right agent.
+#pragma warning disable MCP9006
+        services.AddOptions<HttpServerTransportOptions>().Configure<IOptions<GatewayOptions>>(
+            (transport, gateway) => transport.IdleTimeout = gateway.Value.SessionIdleTimeout);
+#pragma warning restore MCP9006
+        return services;
+    }
+
+    public static IServiceCollection AddGatewayMcpStdio(this IServiceCollection services)
+    {
+        services.AddSingleton(sp =>
+        {
+            var gateway = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
+            var owner = sp.GetRequiredService<IConfiguration>()[$"Gateway:Agents:{gateway.StdioAgent}:Owner"];
+            return sp.GetRequiredService<GatewaySessionFactory>().Create(new SessionIdentity(gateway.StdioAgent, owner, "stdio"));
+        });
+        services.AddMcpServer().WithStdioServerTransport();
+        services.AddOptions<McpServerOptions>().Configure<GatewaySession>((serverOptions, session) => session.Configure(serverOptions));
+        return services;
+    }
+
+    public static IEndpointConventionBuilder MapGatewayMcp(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapMcp(endpoints.ServiceProvider.GetRequiredService<IOptions<GatewayOptions>>().Value.McpPath);
+
+    /// <summary>
+    /// Caps MCP request bodies at <c>Gateway:MaxRequestBodyBytes</c>: a declared oversize body is refused with 413
+    /// and a JSON-RPC error before it is read, and a chunked one stops at the limit.
+    /// </summary>
+    public static IApplicationBuilder UseMcpRequestLimits(this IApplicationBuilder app)
+    {
+        var gateway = app.ApplicationServices.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        return app.Use(async (context, next) =>
+        {
+            if (context.Request.Path.StartsWithSegments(gateway.McpPath))
+            {
+                if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+                {
+                    limit.MaxRequestBodySize = gateway.MaxRequestBodyBytes;
+                }
+
+                if (context.Request.ContentLength > gateway.MaxRequestBodyBytes)
+                {
+                    context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                    await context.Response.WriteAsJsonAsync(new
+                    {
+                        jsonrpc = "2.0",
+                        id = (object?)null,
+                        error = new { code = -32600, message = $"Request body exceeds the gateway's limit of {gateway.MaxRequestBodyBytes} bytes." },
+                    });
+                    return;
+                }
+            }
+
+            await next(context);
+        });
+    }
+
+    private static string AgentName(ClaimsPrincipal user) =>
+        user.Identity?.IsAuthenticated == true && user.Identity.Name is { } name ? name : AgentClaims.Anonymous;
+}

@@ -1,0 +1,227 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ApprovalGateway.Approvals;
+using ApprovalGateway.Audit;
+using ApprovalGateway.Policy.Arguments;
+using ApprovalGateway.Policy.Decisions;
+using ApprovalGateway.Policy.Evaluation;
+using ApprovalGateway.Upstreams;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+
+namespace ApprovalGateway.Proxy;
+
+/// <summary>
+/// The path of one <c>tools/call</c>: decide (policy), hold (approvals), forward (upstream), record (audit).
+/// Every path ends in exactly one audit record, written before the agent gets its answer.
+/// </summary>
+internal sealed class ToolCallPipeline(
+    IToolCallPolicy policy,
+    IApprovalGate approvals,
+    IAuditLog audit,
+    TimeProvider time,
+    ILogger<ToolCallPipeline> logger)
+{
+    /// <summary>Sends the (frozen) arguments to the upstream and returns its raw result.</summary>
+    public delegate Task<JsonNode?> Forward(JsonObject arguments, CancellationToken cancellationToken);
+
+    public async Task<JsonNode?> CallAsync(
+        SessionIdentity session,
+        UpstreamTool tool,
+        JsonObject? arguments,
+        Forward forward,
+        IProgress<ApprovalWaitStatus>? progress,
+        CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var frozen = arguments?.DeepClone().AsObject() ?? [];
+        var trail = new Trail(session, tool, frozen, CanonicalJson.Sha256(frozen), started);
+
+        var decision = Decide(session, tool, frozen);
+        trail.PolicyDone(decision, time.GetElapsedTime(started));
+        Log.PolicyDecided(logger, session.Agent, tool.Name, decision.Kind, decision.Rule);
+
+        switch (decision.Kind)
+        {
+            case DecisionKind.Hidden:
+                await RecordAsync(trail, DecisionKind.Hidden, "hidden by policy");
+                throw UnknownTool(tool.Name);
+            case DecisionKind.Denied:
+                var reason = decision.Reason ?? $"denied by {decision.Rule}";
+                await RecordAsync(trail, DecisionKind.Denied, reason);
+                return ToolCallResults.Refused(DecisionKind.Denied, $"Policy denied: {reason}", reason, decision.Rule);
+            case DecisionKind.RateLimited:
+                var limit = decision.Reason ?? "rate limit exceeded";
+                await RecordAsync(trail, DecisionKind.RateLimited, limit);
+                return ToolCallResults.Refused(
+                    DecisionKind.RateLimited, $"Rate limit: {limit}", limit, decision.Rule, decision.RetryAfterSeconds);
+            case DecisionKind.ApprovalRequired:
+                var outcome = await HoldAsync(session, tool, trail, decision, progress, cancellationToken);
+                if (outcome.Kind != DecisionKind.Approved)
+                {
+                    return await RefuseAfterHoldAsync(trail, tool, decision, outcome, cancellationToken);
+                }
+
+                break;
+        }
+
+        return await ForwardAsync(trail, forward, cancellationToken);
+    }
+
+    private PolicyDecision Decide(SessionIdentity session, UpstreamTool tool, JsonObject arguments)
+    {
+        try
+        {
+            var element = JsonSerializer.SerializeToElement(arguments, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonObject)));
+            return policy.Decide(new ToolCallFacts(tool.Name, tool.UpstreamName, session.Agent, session.SessionId, element, tool.Risk));
+        }
+        catch (Exception ex)
+        {
+            // Fail closed: a policy that cannot decide denies.
+            Log.PolicyFailed(logger, tool.Name, ex);
+            return new PolicyDecision(DecisionKind.Denied, "error", "the policy could not evaluate this call");
+        }
+    }
+
+    private async Task<ApprovalOutcome> HoldAsync(
+        SessionIdentity session,
+        UpstreamTool tool,
+        Trail trail,
+        PolicyDecision decision,
+        IProgress<ApprovalWaitStatus>? progress,
+        CancellationToken cancellationToken)
+    {
+        var request = new ApprovalRequest(
+            session.Agent,
+            session.Owner,
+            session.SessionId,
+            tool.UpstreamName,
+            tool.Name,
+            trail.Arguments,
+            trail.ArgumentsSha256,
+            tool.Risk,
+            decision.Rule,
+            decision.Approval ?? ApprovalSettings.Default);
+        var waitStarted = time.GetTimestamp();
+        var outcome = await approvals.RequestAsync(request, progress, cancellationToken);
+        trail.HoldDone(outcome, time.GetElapsedTime(waitStarted));
+        Log.HoldEnded(logger, outcome.ApprovalId, tool.Name, outcome.Kind);
+        return outcome;
+    }
+
+    private async Task<JsonNode?> RefuseAfterHoldAsync(
+        Trail trail, UpstreamTool tool, PolicyDecision decision, ApprovalOutcome outcome, CancellationToken cancellationToken)
+    {
+        var who = string.Join(", ", outcome.DecidedBy);
+        var timeout = (decision.Approval ?? ApprovalSettings.Default).Timeout;
+        var (text, reason) = outcome.Kind switch
+        {
+            DecisionKind.Rejected => (
+                $"Rejected by {who}{(outcome.Reason is null ? "" : $": {outcome.Reason}")}",
+                outcome.Reason ?? $"rejected by {who}"),
+            DecisionKind.Expired => (
+                $"Approval timed out: nobody approved {tool.Name} within {FormatDuration(timeout)}, so it was not run.",
+                $"approval timed out after {FormatDuration(timeout)}"),
+            _ => ($"The call was withdrawn before a decision: {outcome.Reason ?? "the agent cancelled it"}.", outcome.Reason ?? "withdrawn"),
+        };
+        await RecordAsync(trail, outcome.Kind, reason);
+        cancellationToken.ThrowIfCancellationRequested();
+        return ToolCallResults.Refused(outcome.Kind, text, reason, decision.Rule, approvalId: outcome.ApprovalId, decidedBy: outcome.DecidedBy);
+    }
+
+    private async Task<JsonNode?> ForwardAsync(Trail trail, Forward forward, CancellationToken cancellationToken)
+    {
+        var upstreamStarted = time.GetTimestamp();
+        try
+        {
+            var result = await forward(trail.Arguments, cancellationToken);
+            trail.UpstreamDone(time.GetElapsedTime(upstreamStarted));
+            var isError = result?["isError"] is JsonValue v && v.TryGetValue<bool>(out var e) && e;
+            await RecordAsync(trail, DecisionKind.Forwarded, isError ? "the tool reported an error" : null);
+            return result;
+        }
+        catch (UpstreamUnavailableException ex)
+        {
+            trail.UpstreamDone(time.GetElapsedTime(upstreamStarted));
+            await RecordAsync(trail, DecisionKind.UpstreamFailed, ex.Message);
+            return ToolCallResults.Refused(DecisionKind.UpstreamFailed, ex.Message, ex.Message, trail.Rule);
+        }
+        catch (McpProtocolException ex)
+        {
+            trail.UpstreamDone(time.GetElapsedTime(upstreamStarted));
+            await RecordAsync(trail, DecisionKind.UpstreamFailed, ex.Message);
+            throw;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            trail.UpstreamDone(time.GetElapsedTime(upstreamStarted));
+            await RecordAsync(trail, DecisionKind.Withdrawn, "the agent cancelled the call while the upstream ran it");
+            throw;
+        }
+    }
+
+    private async Task RecordAsync(Trail trail, DecisionKind outcome, string? reason)
+    {
+        var record = trail.ToRecord(time.GetUtcNow(), outcome, reason, time.GetElapsedTime(trail.Started));
+        try
+        {
+            // The agent's answer waits for the record; a cancelled agent must not cancel its own audit trail.
+            await audit.AppendAsync(record, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            Log.AuditFailed(logger, trail.Tool.Name, outcome, ex);
+            throw new McpProtocolException(
+                "The gateway could not write its audit record, so it did not complete the call.", McpErrorCode.InternalError);
+        }
+    }
+
+    internal static McpProtocolException UnknownTool(string name) =>
+        new($"Unknown tool: '{name}'", McpErrorCode.InvalidParams);
+
+    internal static string FormatDuration(TimeSpan span) =>
+        span.TotalMinutes >= 1
+            ? $"{(int)span.TotalMinutes}m{(span.Seconds > 0 ? $" {span.Seconds}s" : "")}"
+            : $"{(int)span.TotalSeconds}s";
+
+    /// <summary>What one call collected on its way, for its audit record.</summary>
+    private sealed class Trail(SessionIdentity session, UpstreamTool tool, JsonObject arguments, string sha256, long started)
+    {
+        public UpstreamTool Tool { get; } = tool;
+        public JsonObject Arguments { get; } = arguments;
+        public string ArgumentsSha256 { get; } = sha256;
+        public long Started { get; } = started;
+        public string Rule { get; private set; } = "";
+        private DecisionKind _decision;
+        private TimeSpan _policy, _wait, _upstream;
+        private string? _approvalId;
+        private IReadOnlyList<string> _decidedBy = [];
+
+        public void PolicyDone(PolicyDecision decision, TimeSpan elapsed) => (_decision, Rule, _policy) = (decision.Kind, decision.Rule, elapsed);
+
+        public void HoldDone(ApprovalOutcome outcome, TimeSpan elapsed) => (_approvalId, _decidedBy, _wait) = (outcome.ApprovalId, outcome.DecidedBy, elapsed);
+
+        public void UpstreamDone(TimeSpan elapsed) => _upstream = elapsed;
+
+        public AuditRecord ToRecord(DateTimeOffset now, DecisionKind outcome, string? reason, TimeSpan total) => new(
+            now,
+            session.Agent,
+            session.SessionId,
+            Tool.UpstreamName,
+            Tool.Name,
+            SecretMasker.MaskCopy(Arguments),
+            ArgumentsSha256,
+            _decision.ToWireName(),
+            Rule,
+            outcome.ToWireName(),
+            reason,
+            _approvalId,
+            _decidedBy,
+            Tool.Risk.Risk.ToString().ToLowerInvariant(),
+            _policy.TotalMilliseconds,
+            _wait.TotalMilliseconds,
+            _upstream.TotalMilliseconds,
+            total.TotalMilliseconds);
+    }
+}

@@ -1,0 +1,25 @@
+namespace ApprovalGateway.Upstreams;
+
+internal static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Information, "Upstream '{Upstream}' connected: {ServerName} {ServerVersion}.")]
+    public static partial void UpstreamConnected(ILogger logger, string upstream, string serverName, string? serverVersion);
+
+    [LoggerMessage(1001, LogLevel.Warning, "Upstream '{Upstream}' could not connect (attempt {Attempt}); retrying in {DelaySeconds} s: {Reason}")]
+    public static partial void UpstreamConnectFailed(ILogger logger, string upstream, int attempt, double delaySeconds, string reason);
+
+    [LoggerMessage(1002, LogLevel.Warning, "Upstream '{Upstream}' went down ({Details}); restarting in {DelaySeconds} s.")]
+    public static partial void UpstreamLost(ILogger logger, string upstream, string details, double delaySeconds);
+
+    [LoggerMessage(1003, LogLevel.Information, "Upstream '{Upstream}' stderr: {Line}")]
+    public static partial void UpstreamStandardError(ILogger logger, string upstream, string line);
+
+    [LoggerMessage(1004, LogLevel.Information, "Upstream '{Upstream}' serves {Count} tools.")]
+    public static partial void ToolsListed(ILogger logger, string upstream, int count);
+
+    [LoggerMessage(1005, LogLevel.Warning, "Could not list the tools of upstream '{Upstream}': {Reason}")]
+    public static partial void ToolListFailed(ILogger logger, string upstream, string reason);
+
+    [LoggerMessage(1006, LogLevel.Error, "{Message}")]
+    public static partial void ToolNameCollision(ILogger logger, string message);
+}

@@ -1,0 +1,101 @@
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace ApprovalGateway.Upstreams;
+
+/// <summary>Opens one MCP client session to an upstream, over stdio or HTTP, as its options say.</summary>
+internal sealed class UpstreamConnector(ILoggerFactory loggerFactory)
+{
+    /// <summary>The newest protocol version that every upstream we met speaks through <c>initialize</c>.</summary>
+    public const string DefaultProtocolVersion = "2025-11-25";
+
+    private static readonly string[] PassThroughVariables = ["PATH", "HOME", "LANG", "TMPDIR", "DOTNET_ROOT"];
+
+    private readonly ILogger _logger = loggerFactory.CreateLogger("ApprovalGateway.Upstreams");
+
+    public async Task<McpClient> ConnectAsync(
+        string name, UpstreamOptions options, McpClientOptions clientOptions, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.ConnectTimeout);
+        var transport = CreateTransport(name, options);
+        try
+        {
+            return await McpClient.CreateAsync(transport, clientOptions, loggerFactory, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new UpstreamUnavailableException(name, $"Upstream '{name}' did not complete the MCP handshake within {options.ConnectTimeout.TotalSeconds:0} s.");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not UpstreamUnavailableException)
+        {
+            throw new UpstreamUnavailableException(name, $"Upstream '{name}' could not be reached: {ex.Message}", ex);
+        }
+    }
+
+    private IClientTransport CreateTransport(string name, UpstreamOptions options)
+    {
+        if (options.IsStdio)
+        {
+            var env = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var variable in PassThroughVariables)
+            {
+                if (Environment.GetEnvironmentVariable(variable) is { } value)
+                {
+                    env[variable] = value;
+                }
+            }
+
+            foreach (var (key, value) in options.Env)
+            {
+                env[key] = value;
+            }
+
+            return new StdioClientTransport(
+                new StdioClientTransportOptions
+                {
+                    Name = name,
+                    Command = ExpandAppBase(options.Command!),
+                    Arguments = [.. options.Args.Select(ExpandAppBase)],
+                    WorkingDirectory = options.WorkingDirectory is null ? null : ExpandAppBase(options.WorkingDirectory),
+                    EnvironmentVariables = env,
+                    InheritEnvironmentVariables = false,
+                    StandardErrorLines = line => Log.UpstreamStandardError(_logger, name, line),
+                },
+                loggerFactory);
+        }
+
+        return new HttpClientTransport(
+            new HttpClientTransportOptions
+            {
+                Name = name,
+                Endpoint = options.Url!,
+                TransportMode = options.Transport.ToLowerInvariant() switch
+                {
+                    "streamable-http" => HttpTransportMode.StreamableHttp,
+                    "sse" => HttpTransportMode.Sse,
+                    _ => HttpTransportMode.AutoDetect,
+                },
+                AdditionalHeaders = options.Headers,
+                ConnectionTimeout = options.ConnectTimeout,
+            },
+            loggerFactory);
+    }
+
+    /// <summary>
+    /// <c>{app}</c> stands for the gateway's own folder, so the shipped configuration can start the bundled demo
+    /// exchange wherever the gateway was built.
+    /// </summary>
+    internal static string ExpandAppBase(string value) =>
+        value.Replace("{app}", AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal);
+
+    /// <summary>The downstream client's protocol version when the SDK speaks it over initialize, else our default.</summary>
+    public static string ChooseProtocolVersion(string? requested) =>
+        requested is "2024-11-05" or "2025-03-26" or "2025-06-18" or "2025-11-25" ? requested : DefaultProtocolVersion;
+
+    public static McpClientOptions CreateClientOptions(Implementation clientInfo, string? protocolVersion) => new()
+    {
+        ClientInfo = clientInfo,
+        ProtocolVersion = ChooseProtocolVersion(protocolVersion),
+    };
+}

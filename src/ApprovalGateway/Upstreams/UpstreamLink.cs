@@ -1,0 +1,161 @@
+using ModelContextProtocol.Client;
+
+namespace ApprovalGateway.Upstreams;
+
+/// <summary>
+/// One supervised client session to one upstream. When the connection ends (a stdio process dies, an HTTP
+/// session is lost) calls fail fast with a clear reason while the link reconnects with exponential backoff.
+/// </summary>
+internal sealed class UpstreamLink(
+    string name,
+    UpstreamOptions options,
+    UpstreamConnector connector,
+    Func<McpClientOptions> clientOptions,
+    TimeProvider time,
+    ILogger logger) : IAsyncDisposable
+{
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+
+    private readonly CancellationTokenSource _disposed = new();
+    private volatile McpClient? _client;
+    private volatile string _downReason = $"Upstream '{name}' is still connecting.";
+    private Task? _supervisor;
+
+    public string Name { get; } = name;
+
+    public UpstreamOptions Options { get; } = options;
+
+    /// <summary>Raised after every successful (re)connection, with the new client.</summary>
+    public event Action<McpClient>? Connected;
+
+    public bool IsConnected => _client is not null;
+
+    /// <summary>Starts supervising; completes once the first connection attempt has succeeded or failed.</summary>
+    public Task StartAsync()
+    {
+        var firstAttempt = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _supervisor = SuperviseAsync(firstAttempt);
+        return firstAttempt.Task;
+    }
+
+    /// <summary>The live client, or an <see cref="UpstreamUnavailableException"/> saying why there is none.</summary>
+    public McpClient GetClient() => _client ?? throw new UpstreamUnavailableException(Name, _downReason);
+
+    private async Task SuperviseAsync(TaskCompletionSource firstAttempt)
+    {
+        var attempt = 0;
+        var token = _disposed.Token;
+        while (!token.IsCancellationRequested)
+        {
+            McpClient client;
+            try
+            {
+                client = await connector.ConnectAsync(Name, Options, clientOptions(), token);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                attempt++;
+                var delay = Backoff(attempt);
+                _downReason = $"{ex.Message.TrimEnd('.')}. Retrying in {delay.TotalSeconds:0} s.";
+                Log.UpstreamConnectFailed(logger, Name, attempt, delay.TotalSeconds, ex.Message);
+                firstAttempt.TrySetResult();
+                if (!await DelayAsync(delay, token))
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            attempt = 0;
+            _client = client;
+            Log.UpstreamConnected(logger, Name, client.ServerInfo?.Name ?? "(unnamed)", client.ServerInfo?.Version);
+            firstAttempt.TrySetResult();
+            Connected?.Invoke(client);
+
+            var details = await WaitForEndAsync(client, token);
+            _client = null;
+            if (token.IsCancellationRequested)
+            {
+                await client.DisposeAsync();
+                break;
+            }
+
+            attempt++;
+            var retry = Backoff(attempt);
+            _downReason = $"Upstream '{Name}' is down ({details}); restarting in {retry.TotalSeconds:0} s.";
+            Log.UpstreamLost(logger, Name, details, retry.TotalSeconds);
+            await client.DisposeAsync();
+            if (!await DelayAsync(retry, token))
+            {
+                break;
+            }
+        }
+
+        firstAttempt.TrySetResult();
+    }
+
+    private static async Task<string> WaitForEndAsync(McpClient client, CancellationToken token)
+    {
+        try
+        {
+            var completion = await client.Completion.WaitAsync(token);
+            return completion switch
+            {
+                StdioClientCompletionDetails { ExitCode: { } code } => $"its process exited with code {code}",
+                { Exception: { } ex } => ex.Message,
+                _ => "the connection closed",
+            };
+        }
+        catch (OperationCanceledException)
+        {
+            return "the gateway closed the session";
+        }
+        catch (Exception ex)
+        {
+            return ex.Message;
+        }
+    }
+
+    private static TimeSpan Backoff(int attempt) =>
+        TimeSpan.FromSeconds(Math.Min(MaxBackoff.TotalSeconds, Math.Pow(2, Math.Max(0, attempt - 1))));
+
+    private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken token)
+    {
+        try
+        {
+            await Task.Delay(delay, time, token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _disposed.CancelAsync();
+        if (_supervisor is not null)
+        {
+            await _supervisor;
+        }
+
+        if (_client is { } client)
+        {
+            _client = null;
+            await client.DisposeAsync();
+        }
+
+        _disposed.Dispose();
+    }
+}

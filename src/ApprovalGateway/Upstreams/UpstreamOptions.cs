@@ -1,0 +1,36 @@
+namespace ApprovalGateway.Upstreams;
+
+/// <summary>One upstream MCP server, under <c>Gateway:Upstreams:{name}</c>: a command (stdio) or a URL (HTTP).</summary>
+internal sealed class UpstreamOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The program to start for a stdio upstream (e.g. <c>node</c>).</summary>
+    public string? Command { get; set; }
+
+    public List<string> Args { get; set; } = [];
+
+    /// <summary>
+    /// Variables for the child process. The child does not inherit the gateway's environment (which holds Slack
+    /// and agent secrets); only PATH, HOME, LANG and TMPDIR pass through, plus these.
+    /// </summary>
+    public Dictionary<string, string?> Env { get; set; } = [];
+
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>The upstream's MCP endpoint for Streamable HTTP (or SSE).</summary>
+    public Uri? Url { get; set; }
+
+    public Dictionary<string, string> Headers { get; set; } = [];
+
+    /// <summary><c>auto</c> (Streamable HTTP, falling back to SSE), <c>streamable-http</c> or <c>sse</c>.</summary>
+    public string Transport { get; set; } = "auto";
+
+    /// <summary>Prepended to every tool name of this upstream, so two upstreams' tools cannot shadow each other.</summary>
+    public string? ToolPrefix { get; set; }
+
+    /// <summary>How long connecting and the MCP handshake may take.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public bool IsStdio => !string.IsNullOrWhiteSpace(Command);
+}

@@ -1,0 +1,58 @@
+namespace ApprovalGateway.Tests.Infrastructure;
+
+/// <summary>Gateway settings that point an upstream at a real MCP server.</summary>
+internal static class TestUpstreams
+{
+    public static Dictionary<string, string?> EverythingStdio(string name = "everything", string? marker = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            [$"Gateway:Upstreams:{name}:Command"] = "node",
+            [$"Gateway:Upstreams:{name}:Args:0"] = RepoPaths.ServerEverything,
+            [$"Gateway:Upstreams:{name}:Args:1"] = "stdio",
+        };
+        if (marker is not null)
+        {
+            settings[$"Gateway:Upstreams:{name}:Env:GATEWAY_TEST_MARKER"] = marker;
+        }
+
+        return settings;
+    }
+
+    public static Dictionary<string, string?> Http(Uri url, string name = "everything") => new()
+    {
+        [$"Gateway:Upstreams:{name}:Url"] = url.ToString(),
+        [$"Gateway:Upstreams:{name}:Transport"] = "streamable-http",
+    };
+
+    public static Dictionary<string, string?> DemoStdio(string name = "demo", string? marker = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            [$"Gateway:Upstreams:{name}:Enabled"] = "true",
+            [$"Gateway:Upstreams:{name}:Command"] = "dotnet",
+            [$"Gateway:Upstreams:{name}:Args:0"] = RepoPaths.DemoExchangeDll,
+            [$"Gateway:Upstreams:{name}:Args:1"] = "--stdio",
+        };
+        if (marker is not null)
+        {
+            settings[$"Gateway:Upstreams:{name}:Env:GATEWAY_TEST_MARKER"] = marker;
+        }
+
+        return settings;
+    }
+
+    public static Dictionary<string, string?> Merge(params IReadOnlyDictionary<string, string?>[] parts)
+    {
+        var all = new Dictionary<string, string?>();
+        foreach (var part in parts)
+        {
+            foreach (var (key, value) in part)
+            {
+                all[key] = value;
+            }
+        }
+
+        return all;
+    }
+}
