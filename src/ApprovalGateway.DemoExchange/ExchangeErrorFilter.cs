@@ -1,3 +1,4 @@
+using System.Text.Json;
 using ApprovalGateway.DemoExchange.Exchange;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -7,8 +8,8 @@ namespace ApprovalGateway.DemoExchange;
 internal static class ExchangeErrorFilter
 {
     /// <summary>
-    /// Turns a refused request into an <c>isError</c> result carrying the exchange's own words; left alone, the SDK
-    /// would hide the reason behind a generic message.
+    /// Turns a refused request, or arguments that do not bind to the tool's parameters, into an <c>isError</c> result
+    /// that says why; left alone, the SDK would hide the reason behind a generic message.
     /// </summary>
     public static McpRequestHandler<CallToolRequestParams, CallToolResult> Apply(McpRequestHandler<CallToolRequestParams, CallToolResult> next) =>
         async (context, cancellationToken) =>
@@ -19,7 +20,13 @@ internal static class ExchangeErrorFilter
             }
             catch (ExchangeException e)
             {
-                return new CallToolResult { IsError = true, Content = [new TextContentBlock { Text = e.Message }] };
+                return Error(e.Message);
+            }
+            catch (Exception e) when (e is ArgumentException or JsonException)
+            {
+                return Error($"Invalid arguments for '{context.Params?.Name}': {e.Message}");
             }
         };
+
+    private static CallToolResult Error(string text) => new() { IsError = true, Content = [new TextContentBlock { Text = text }] };
 }
