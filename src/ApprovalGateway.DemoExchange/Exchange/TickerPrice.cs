@@ -1,0 +1,3 @@
+namespace ApprovalGateway.DemoExchange.Exchange;
+
+internal sealed record TickerPrice(string Symbol, decimal Price);
