@@ -13,6 +13,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
 
         services.AddSingleton<UpstreamConnector>();
+        services.AddSingleton<UpstreamStatusBoard>();
         services.AddSingleton<ToolCatalog>();
         services.AddSingleton<IToolCatalog>(sp => sp.GetRequiredService<ToolCatalog>());
         // First hosted service: the catalog must know the upstreams before the MCP server advertises anything.

@@ -24,6 +24,7 @@ internal sealed class GatewaySession(
     ToolCallPipeline pipeline,
     IToolCallPolicy policy,
     GatewayOptions options,
+    UpstreamStatusBoard board,
     TimeProvider time,
     ILogger logger) : IAsyncDisposable
 {
@@ -102,7 +103,8 @@ internal sealed class GatewaySession(
         _links =
         [
             .. options.EnabledUpstreams.Select(u => new UpstreamLink(
-                u.Key, u.Value, connector, () => CreateClientOptions(u.Key, clientInfo, init), time, logger)),
+                u.Key, u.Value, connector, () => CreateClientOptions(u.Key, clientInfo, init), time, logger,
+                status => board.Report(status with { Session = identity.SessionId }))),
         ];
         await Task.WhenAll(_links.Select(l => l.StartAsync()));
     }
@@ -437,6 +439,7 @@ internal sealed class GatewaySession(
         foreach (var link in _links)
         {
             await link.DisposeAsync();
+            board.Forget(link.Name, identity.SessionId);
         }
 
         Log.SessionClosed(logger, identity.SessionId, identity.Agent);

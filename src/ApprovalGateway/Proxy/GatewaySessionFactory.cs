@@ -11,11 +11,12 @@ internal sealed class GatewaySessionFactory(
     ToolCallPipeline pipeline,
     IToolCallPolicy policy,
     IOptions<GatewayOptions> options,
+    UpstreamStatusBoard board,
     TimeProvider time,
     ILoggerFactory loggerFactory)
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("ApprovalGateway.Proxy");
 
     public GatewaySession Create(SessionIdentity identity) =>
-        new(identity, catalog, connector, pipeline, policy, options.Value, time, _logger);
+        new(identity, catalog, connector, pipeline, policy, options.Value, board, time, _logger);
 }

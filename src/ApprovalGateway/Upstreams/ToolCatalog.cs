@@ -18,6 +18,7 @@ internal sealed class ToolCatalog(
     IOptions<GatewayOptions> options,
     UpstreamConnector connector,
     TimeProvider time,
+    UpstreamStatusBoard board,
     ILogger<ToolCatalog> logger) : IToolCatalog, IHostedService, IAsyncDisposable
 {
     private readonly Dictionary<string, UpstreamLink> _links = new(StringComparer.Ordinal);
@@ -40,7 +41,8 @@ internal sealed class ToolCatalog(
         {
             var clientOptions = UpstreamConnector.CreateClientOptions(
                 new Implementation { Name = "approval-gateway", Version = GatewayVersion.Current }, null);
-            var link = new UpstreamLink(name, upstream, connector, () => WithListChangedHandler(clientOptions, name), time, logger);
+            var link = new UpstreamLink(name, upstream, connector, () => WithListChangedHandler(clientOptions, name), time, logger,
+                status => board.Report(status with { Session = "catalog" }));
             link.Connected += client => _ = RefreshAsync(name, client);
             _links[name] = link;
         }

@@ -12,7 +12,8 @@ internal sealed class UpstreamLink(
     UpstreamConnector connector,
     Func<McpClientOptions> clientOptions,
     TimeProvider time,
-    ILogger logger) : IAsyncDisposable
+    ILogger logger,
+    Action<UpstreamStatus>? report = null) : IAsyncDisposable
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
@@ -61,6 +62,7 @@ internal sealed class UpstreamLink(
                 attempt++;
                 var delay = Backoff(attempt);
                 _downReason = $"{ex.Message.TrimEnd('.')}. Retrying in {delay.TotalSeconds:0} s.";
+                Report(connected: false, _downReason);
                 Log.UpstreamConnectFailed(logger, Name, attempt, delay.TotalSeconds, ex.Message);
                 firstAttempt.TrySetResult();
                 if (!await DelayAsync(delay, token))
@@ -76,6 +78,7 @@ internal sealed class UpstreamLink(
             Log.UpstreamConnected(logger, Name, client.ServerInfo?.Name ?? "(unnamed)", client.ServerInfo?.Version);
             firstAttempt.TrySetResult();
             Connected?.Invoke(client);
+            Report(connected: true, "connected");
 
             var details = await WaitForEndAsync(client, token);
             _client = null;
@@ -89,6 +92,7 @@ internal sealed class UpstreamLink(
             var retry = Backoff(attempt);
             _downReason = $"Upstream '{Name}' is down ({details}); restarting in {retry.TotalSeconds:0} s.";
             Log.UpstreamLost(logger, Name, details, retry.TotalSeconds);
+            Report(connected: false, _downReason);
             await client.DisposeAsync();
             if (!await DelayAsync(retry, token))
             {
@@ -120,6 +124,8 @@ internal sealed class UpstreamLink(
             return ex.Message;
         }
     }
+
+    private void Report(bool connected, string detail) => report?.Invoke(new UpstreamStatus(Name, "", connected, detail, time.GetUtcNow()));
 
     private static TimeSpan Backoff(int attempt) =>
         TimeSpan.FromSeconds(Math.Min(MaxBackoff.TotalSeconds, Math.Pow(2, Math.Max(0, attempt - 1))));

@@ -11,26 +11,69 @@ namespace ApprovalGateway.Tests.Proxy;
 /// </summary>
 public sealed class TransparencyTests
 {
-    [Fact]
-    public async Task ToolsListAndCalls_MatchTheUpstream_WhenRelayedOverStdio()
+    [Theory]
+    [InlineData(UpstreamTransport.Stdio)]
+    [InlineData(UpstreamTransport.StreamableHttp)]
+    public async Task Relay_AnswersExactlyAsTheUpstream_ForToolsResourcesPromptsAndCompletions(UpstreamTransport transport)
     {
-        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.EverythingStdio());
-        await using var viaGateway = await gateway.ConnectAsync();
-        await using var direct = await ConnectDirectAsync();
+        await using var everything = await EverythingGateway.StartAsync(transport);
+        await using var viaGateway = await everything.ConnectAsync();
+        await using var direct = await everything.ConnectDirectAsync();
 
         await AssertSameAsync(direct, viaGateway, RequestMethods.ToolsList, null);
-        await AssertSameAsync(direct, viaGateway, RequestMethods.ToolsCall, new JsonObject { ["name"] = "echo", ["arguments"] = new JsonObject { ["message"] = "hi" } });
+        foreach (var (tool, args) in new (string, JsonObject)[]
+        {
+            ("echo", new() { ["message"] = "hello through the gateway" }),
+            ("get-sum", new() { ["a"] = 2, ["b"] = 40 }),
+            ("get-structured-content", new() { ["location"] = "New York" }),
+            ("get-annotated-message", new() { ["messageType"] = "error", ["includeImage"] = true }),
+            ("get-tiny-image", new()),
+            ("get-resource-links", new() { ["count"] = 2 }),
+            ("get-resource-reference", new() { ["resourceType"] = "Text", ["resourceId"] = 1 }),
+            ("get-sum", new() { ["a"] = "not a number" }),
+        })
+        {
+            await AssertSameAsync(direct, viaGateway, RequestMethods.ToolsCall, new JsonObject { ["name"] = tool, ["arguments"] = args });
+        }
+
+        var resources = await AssertSameAsync(direct, viaGateway, RequestMethods.ResourcesList, null);
+        var firstUri = resources!["resources"]![0]!["uri"]!.GetValue<string>();
+        await AssertSameAsync(direct, viaGateway, RequestMethods.ResourcesRead, new JsonObject { ["uri"] = firstUri });
+        await AssertSameAsync(direct, viaGateway, RequestMethods.ResourcesTemplatesList, null);
+        await AssertSameAsync(direct, viaGateway, RequestMethods.PromptsList, null);
+        await AssertSameAsync(direct, viaGateway, RequestMethods.PromptsGet, new JsonObject { ["name"] = "simple-prompt" });
+        await AssertSameAsync(direct, viaGateway, RequestMethods.PromptsGet,
+            new JsonObject { ["name"] = "args-prompt", ["arguments"] = new JsonObject { ["city"] = "Lisbon", ["state"] = "PT" } });
+        await AssertSameAsync(direct, viaGateway, RequestMethods.CompletionComplete, new JsonObject
+        {
+            ["ref"] = new JsonObject { ["type"] = "ref/prompt", ["name"] = "completable-prompt" },
+            ["argument"] = new JsonObject { ["name"] = "department", ["value"] = "E" },
+        });
     }
 
-    private static Task<McpClient> ConnectDirectAsync() =>
-        McpClient.CreateAsync(
-            new StdioClientTransport(new StdioClientTransportOptions { Command = "node", Arguments = [RepoPaths.ServerEverything, "stdio"] }),
-            new McpClientOptions { ProtocolVersion = "2025-11-25" });
+    [Theory]
+    [InlineData(UpstreamTransport.Stdio)]
+    [InlineData(UpstreamTransport.StreamableHttp)]
+    public async Task Relay_PassesUpstreamErrorsThroughUnchanged(UpstreamTransport transport)
+    {
+        await using var everything = await EverythingGateway.StartAsync(transport);
+        await using var viaGateway = await everything.ConnectAsync();
+        await using var direct = await everything.ConnectDirectAsync();
 
-    private static async Task AssertSameAsync(McpClient direct, McpClient viaGateway, string method, JsonNode? parameters)
+        var expected = await Assert.ThrowsAsync<ModelContextProtocol.McpProtocolException>(() =>
+            direct.SendRequestAsync(new JsonRpcRequest { Method = RequestMethods.PromptsGet, Params = new JsonObject { ["name"] = "no-such-prompt" } }));
+        var actual = await Assert.ThrowsAsync<ModelContextProtocol.McpProtocolException>(() =>
+            viaGateway.SendRequestAsync(new JsonRpcRequest { Method = RequestMethods.PromptsGet, Params = new JsonObject { ["name"] = "no-such-prompt" } }));
+
+        Assert.Equal(expected.ErrorCode, actual.ErrorCode);
+        Assert.Equal(expected.Message, actual.Message);
+    }
+
+    private static async Task<JsonNode?> AssertSameAsync(McpClient direct, McpClient viaGateway, string method, JsonNode? parameters)
     {
         var expected = await direct.SendRequestAsync(new JsonRpcRequest { Method = method, Params = parameters?.DeepClone() });
         var actual = await viaGateway.SendRequestAsync(new JsonRpcRequest { Method = method, Params = parameters?.DeepClone() });
         Assert.Equal(expected.Result?.ToJsonString(), actual.Result?.ToJsonString());
+        return actual.Result;
     }
 }

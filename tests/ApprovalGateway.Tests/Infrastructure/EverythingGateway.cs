@@ -1,0 +1,51 @@
+using ModelContextProtocol.Client;
+
+namespace ApprovalGateway.Tests.Infrastructure;
+
+public enum UpstreamTransport
+{
+    Stdio,
+    StreamableHttp,
+}
+
+/// <summary>A gateway in front of server-everything over the given transport, plus a direct client factory for comparison.</summary>
+internal sealed class EverythingGateway : IAsyncDisposable
+{
+    private readonly EverythingHttpServer? _http;
+
+    private EverythingGateway(GatewayHost gateway, EverythingHttpServer? http)
+    {
+        Gateway = gateway;
+        _http = http;
+    }
+
+    public GatewayHost Gateway { get; }
+
+    public static async Task<EverythingGateway> StartAsync(UpstreamTransport transport, string policy = GatewayHost.AllowAll)
+    {
+        var http = transport == UpstreamTransport.StreamableHttp ? await EverythingHttpServer.StartAsync() : null;
+        var settings = http is null ? TestUpstreams.EverythingStdio() : TestUpstreams.Http(http.Url);
+        return new EverythingGateway(await GatewayHost.StartAsync(settings, policy), http);
+    }
+
+    public Task<McpClient> ConnectAsync(McpClientOptions? options = null) =>
+        Gateway.ConnectAsync(options ?? new McpClientOptions { ProtocolVersion = "2025-11-25" });
+
+    /// <summary>A client straight to the same upstream, without the gateway.</summary>
+    public Task<McpClient> ConnectDirectAsync(McpClientOptions? options = null)
+    {
+        IClientTransport transport = _http is null
+            ? new StdioClientTransport(new StdioClientTransportOptions { Command = "node", Arguments = [RepoPaths.ServerEverything, "stdio"] })
+            : new HttpClientTransport(new HttpClientTransportOptions { Endpoint = _http.Url, TransportMode = HttpTransportMode.StreamableHttp });
+        return McpClient.CreateAsync(transport, options ?? new McpClientOptions { ProtocolVersion = "2025-11-25" });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Gateway.DisposeAsync();
+        if (_http is not null)
+        {
+            await _http.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using System.Text.Json.Nodes;
+using ApprovalGateway.Tests.Infrastructure;
+using ModelContextProtocol;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace ApprovalGateway.Tests.Proxy;
+
+/// <summary>
+/// What flows back from the upstream during a session reaches the agent that caused it: progress, sampling,
+/// elicitation, roots, log messages and resource updates; cancellation flows the other way.
+/// </summary>
+public sealed class SessionRelayTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Theory]
+    [InlineData(UpstreamTransport.Stdio)]
+    [InlineData(UpstreamTransport.StreamableHttp)]
+    public async Task ProgressNotifications_ReachTheAgent_DuringALongCall(UpstreamTransport transport)
+    {
+        await using var everything = await EverythingGateway.StartAsync(transport);
+        await using var client = await everything.ConnectAsync();
+        var updates = new List<ProgressNotificationValue>();
+        var progress = new SynchronousProgress(updates);
+
+        var result = await client.CallToolAsync(
+            "trigger-long-running-operation",
+            new Dictionary<string, object?> { ["duration"] = 1, ["steps"] = 3 },
+            progress);
+
+        Assert.NotEqual(true, result.IsError);
+        Assert.NotEmpty(updates);
+        Assert.All(updates, u => Assert.Equal(3, u.Total));
+    }
+
+    [Theory]
+    [InlineData(UpstreamTransport.Stdio)]
+    [InlineData(UpstreamTransport.StreamableHttp)]
+    public async Task Cancellation_StopsTheCall_AndTheSessionStaysUsable(UpstreamTransport transport)
+    {
+        await using var everything = await EverythingGateway.StartAsync(transport);
+        await using var client = await everything.ConnectAsync();
+        using var cts = new CancellationTokenSource();
+        var firstProgress = new TaskCompletionSource();
+        var progress = new CallbackProgress(_ => firstProgress.TrySetResult());
+
+        var call = client.CallToolAsync(
+            "trigger-long-running-operation",
+            new Dictionary<string, object?> { ["duration"] = 60, ["steps"] = 60 },
+            progress,
+            cancellationToken: cts.Token).AsTask();
+        await firstProgress.Task.WaitAsync(Patience);
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        var echo = await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "still here" });
+        Assert.Contains("still here", Text(echo));
+    }
+
+    [Theory]
+    [InlineData(UpstreamTransport.Stdio)]
+    [InlineData(UpstreamTransport.StreamableHttp)]
+    public async Task SamplingElicitationAndRoots_AreAnsweredByTheAgentThatCalled(UpstreamTransport transport)
+    {
+        await using var everything = await EverythingGateway.StartAsync(transport);
+        var options = new McpClientOptions
+        {
+            ProtocolVersion = "2025-11-25",
+            Handlers = new McpClientHandlers
+            {
+                SamplingHandler = (request, _, _) => ValueTask.FromResult(new CreateMessageResult
+                {
+                    Content = [new TextContentBlock { Text = "sampled by the agent's model" }],
+                    Model = "test-model",
+                    Role = Role.Assistant,
+                }),
+                ElicitationHandler = (request, _) => ValueTask.FromResult(new ElicitResult
+                {
+                    Action = "accept",
+                    Content = new Dictionary<string, System.Text.Json.JsonElement>
+                    {
+                        ["name"] = System.Text.Json.JsonSerializer.SerializeToElement("Ada"),
+                    },
+                }),
+                RootsHandler = (request, _) => ValueTask.FromResult(new ListRootsResult
+                {
+                    Roots = [new Root { Uri = "file:///srv/agent-root", Name = "agent root" }],
+                }),
+            },
+        };
+        await using var client = await everything.ConnectAsync(options);
+
+        var sampled = await client.CallToolAsync("trigger-sampling-request", new Dictionary<string, object?> { ["prompt"] = "hi", ["maxTokens"] = 10 });
+        var elicited = await client.CallToolAsync("trigger-elicitation-request", new Dictionary<string, object?>());
+        var roots = await client.CallToolAsync("get-roots-list", new Dictionary<string, object?>());
+
+        Assert.Contains("sampled by the agent's model", Text(sampled));
+        Assert.Contains("Ada", Text(elicited));
+        Assert.Contains("file:///srv/agent-root", Text(roots));
+    }
+
+    [Theory]
+    [InlineData(UpstreamTransport.Stdio)]
+    [InlineData(UpstreamTransport.StreamableHttp)]
+    public async Task LogMessagesAndResourceUpdates_AreRelayed_AfterSetLevelAndSubscribe(UpstreamTransport transport)
+    {
+        await using var everything = await EverythingGateway.StartAsync(transport);
+        await using var client = await everything.ConnectAsync();
+        var logged = new TaskCompletionSource<JsonNode?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var updated = new TaskCompletionSource<JsonNode?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var onLog = client.RegisterNotificationHandler(NotificationMethods.LoggingMessageNotification, (n, _) =>
+        {
+            logged.TrySetResult(n.Params);
+            return ValueTask.CompletedTask;
+        });
+        await using var onUpdate = client.RegisterNotificationHandler(NotificationMethods.ResourceUpdatedNotification, (n, _) =>
+        {
+            updated.TrySetResult(n.Params);
+            return ValueTask.CompletedTask;
+        });
+
+        await client.SendRequestAsync(new JsonRpcRequest { Method = RequestMethods.LoggingSetLevel, Params = new JsonObject { ["level"] = "debug" } });
+        await client.CallToolAsync("toggle-simulated-logging", new Dictionary<string, object?>());
+        var resources = await client.ListResourcesAsync();
+        await client.SubscribeToResourceAsync(resources[0].Uri);
+        await client.CallToolAsync("toggle-subscriber-updates", new Dictionary<string, object?>());
+
+        var log = await logged.Task.WaitAsync(Patience);
+        var update = await updated.Task.WaitAsync(Patience);
+        Assert.NotNull(log?["level"]);
+        Assert.Equal(resources[0].Uri, update?["uri"]?.GetValue<string>());
+    }
+
+    internal static string Text(CallToolResult result) =>
+        string.Join("\n", result.Content.OfType<TextContentBlock>().Select(c => c.Text));
+
+    private sealed class SynchronousProgress(List<ProgressNotificationValue> updates) : IProgress<ProgressNotificationValue>
+    {
+        public void Report(ProgressNotificationValue value)
+        {
+            lock (updates)
+            {
+                updates.Add(value);
+            }
+        }
+    }
+
+    private sealed class CallbackProgress(Action<ProgressNotificationValue> callback) : IProgress<ProgressNotificationValue>
+    {
+        public void Report(ProgressNotificationValue value) => callback(value);
+    }
+}
