@@ -1,0 +1,216 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ApprovalGateway.Approvals;
+using ApprovalGateway.Policy.Arguments;
+using ApprovalGateway.Policy.Risk;
+using Microsoft.Extensions.Options;
+
+namespace ApprovalGateway.Slack;
+
+/// <summary>Renders an approval as Block Kit: a prompt with buttons while pending, the outcome without buttons after.</summary>
+internal sealed class ApprovalMessageBuilder(IOptions<SlackOptions> options)
+{
+    /// <summary>Slack's limit on a section's text.</summary>
+    public const int SectionTextLimit = 3000;
+
+    // Mrkdwn escaping is done here, so the JSON encoder need not turn <, > and non-ASCII into \u escapes.
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public SlackMessage Build(ApprovalSnapshot approval)
+    {
+        var blocks = new JsonArray
+        {
+            Section("approval_summary", Summary(approval)),
+            Section("approval_arguments", Arguments(approval)),
+        };
+
+        if (VoteLine(approval) is { } votes)
+        {
+            blocks.Add(Section("approval_votes", votes));
+        }
+
+        if (approval.Status == ApprovalStatus.Pending)
+        {
+            blocks.Add(Context($"Approval `{Escape(approval.Id)}` · rule `{Escape(approval.Request.Rule)}` · expires {Clock(approval.Deadline)} UTC"));
+            blocks.Add(Actions(approval));
+        }
+        else
+        {
+            blocks.Add(Section("approval_outcome", Outcome(approval)));
+            blocks.Add(Context($"Approval `{Escape(approval.Id)}` · rule `{Escape(approval.Request.Rule)}`"));
+        }
+
+        return new SlackMessage(FallbackText(approval), blocks);
+    }
+
+    private static string Summary(ApprovalSnapshot approval)
+    {
+        var request = approval.Request;
+        var title = approval.Status == ApprovalStatus.Pending ? "*Approval needed*" : "*Approval request*";
+        return $"{title}: `{Escape(request.Tool)}` on *{Escape(request.Upstream)}*\n"
+            + $"Agent: *{Escape(request.Agent)}*\n"
+            + $"Risk: *{RiskName(request.Risk.Risk)}* ({Escape(request.Risk.Category.ToString())}): {Escape(request.Risk.Reason)}";
+    }
+
+    private string Arguments(ApprovalSnapshot approval)
+    {
+        var masked = SecretMasker.MaskCopy(approval.Request.FrozenArguments) ?? [];
+        var pretty = Escape(masked.ToJsonString(Indented));
+        const string Fence = "```";
+        var full = $"*Arguments*\n{Fence}{pretty}{Fence}";
+        if (full.Length <= SectionTextLimit)
+        {
+            return full;
+        }
+
+        var note = options.Value.PublicBaseUrl is { Length: > 0 } page
+            ? $"\n_Arguments truncated: <{page}|see them all on the approval page>._"
+            : "\n_Arguments truncated._";
+        var budget = SectionTextLimit - "*Arguments*\n".Length - (2 * Fence.Length) - "\n…".Length - note.Length;
+        return $"*Arguments*\n{Fence}{CutEscaped(pretty, budget)}\n…{Fence}{note}";
+    }
+
+    /// <summary>Cuts mrkdwn-escaped text without splitting an entity such as <c>&amp;amp;</c> or a surrogate pair.</summary>
+    private static string CutEscaped(string escaped, int budget)
+    {
+        var cut = Math.Min(budget, escaped.Length);
+        var entityStart = escaped.LastIndexOf('&', Math.Max(cut - 1, 0));
+        if (entityStart >= 0 && escaped.IndexOf(';', entityStart) >= cut)
+        {
+            cut = entityStart;
+        }
+
+        if (cut > 0 && char.IsHighSurrogate(escaped[cut - 1]))
+        {
+            cut--;
+        }
+
+        return escaped[..cut];
+    }
+
+    private static string? VoteLine(ApprovalSnapshot approval)
+    {
+        var needed = approval.Request.Settings.Approvals;
+        if (needed <= 1)
+        {
+            return null;
+        }
+
+        var approvals = approval.Votes.Where(v => v.Approve).ToList();
+        var line = $"{approvals.Count} of {needed} approvals";
+        return approvals.Count == 0 ? line : $"{line}: {string.Join(", ", approvals.Select(Who))}";
+    }
+
+    private static string Outcome(ApprovalSnapshot approval)
+    {
+        var at = Clock(approval.ResolvedAt ?? approval.Deadline);
+        switch (approval.Status)
+        {
+            case ApprovalStatus.Approved:
+                var approvers = approval.Votes.Where(v => v.Approve).ToList();
+                var grant = approvers.Select(v => v.GrantMinutes).LastOrDefault(m => m > 0);
+                var by = approvers.Count == 0 ? "" : $" by {string.Join(" and ", approvers.Select(Who))}";
+                var forGrant = grant is { } minutes ? $" (and for the next {minutes} min)" : "";
+                return $":white_check_mark: Approved{by} at {at}{forGrant}";
+            case ApprovalStatus.Rejected:
+                var rejecter = approval.Votes.LastOrDefault(v => !v.Approve);
+                var reason = approval.Reason ?? rejecter?.Reason;
+                var rejectedBy = rejecter is null ? "" : $" by {Who(rejecter)}";
+                return $":no_entry: Rejected{rejectedBy}" + (string.IsNullOrWhiteSpace(reason) ? $" at {at}" : $": {Escape(reason)}");
+            case ApprovalStatus.Expired:
+                return $":hourglass: Expired at {at}: nobody decided in time, so the call was not forwarded";
+            case ApprovalStatus.Withdrawn:
+                return ":leftwards_arrow_with_hook: Withdrawn: " + Escape(approval.Reason ?? "the agent cancelled the call");
+            default:
+                return "";
+        }
+    }
+
+    private static JsonObject Actions(ApprovalSnapshot approval)
+    {
+        var critical = approval.Request.Risk.Risk == RiskClass.Critical;
+        var confirm = critical
+            ? new JsonObject
+            {
+                ["title"] = PlainText("Approve a critical call?"),
+                ["text"] = Mrkdwn($"`{Escape(approval.Request.Tool)}` is classed *critical*. The call is forwarded as shown."),
+                ["confirm"] = PlainText("Approve"),
+                ["deny"] = PlainText("Cancel"),
+            }
+            : null;
+
+        var elements = new JsonArray
+        {
+            Button(SlackActionIds.Approve, "Approve", approval.Id, "primary", confirm?.DeepClone()),
+            Button(SlackActionIds.Reject, "Reject", approval.Id, "danger", confirm: null),
+        };
+
+        var grantMinutes = approval.Request.Settings.GrantMinutes;
+        if (grantMinutes > 0)
+        {
+            elements.Add(Button(SlackActionIds.ApproveGrant, $"Approve for {grantMinutes} min", approval.Id, style: null, confirm?.DeepClone()));
+        }
+
+        return new JsonObject { ["type"] = "actions", ["block_id"] = "approval_actions", ["elements"] = elements };
+    }
+
+    private static JsonObject Button(string actionId, string text, string value, string? style, JsonNode? confirm)
+    {
+        var button = new JsonObject
+        {
+            ["type"] = "button",
+            ["action_id"] = actionId,
+            ["text"] = PlainText(text),
+            ["value"] = value,
+        };
+        if (style is not null)
+        {
+            button["style"] = style;
+        }
+
+        if (confirm is not null)
+        {
+            button["confirm"] = confirm;
+        }
+
+        return button;
+    }
+
+    private static string FallbackText(ApprovalSnapshot approval)
+    {
+        var request = approval.Request;
+        var what = $"{request.Tool} on {request.Upstream} for {request.Agent}";
+        return approval.Status switch
+        {
+            ApprovalStatus.Pending => $"Approval needed: {what} ({RiskName(request.Risk.Risk)} risk)",
+            ApprovalStatus.Approved => $"Approved: {what}",
+            ApprovalStatus.Rejected => $"Rejected: {what}",
+            ApprovalStatus.Expired => $"Expired: {what}",
+            _ => $"Withdrawn: {what}",
+        };
+    }
+
+    private static string Who(ApproverVote vote) =>
+        vote.SlackUserId is { Length: > 0 } id ? $"<@{id}>" : Escape(vote.Approver);
+
+    private static string RiskName(RiskClass risk) => risk.ToString().ToLowerInvariant();
+
+    private static string Clock(DateTimeOffset at) => at.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture);
+
+    /// <summary>Slack's mrkdwn treats only these three as control characters.</summary>
+    private static string Escape(string text) =>
+        new StringBuilder(text).Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").ToString();
+
+    private static JsonObject Section(string blockId, string mrkdwn) =>
+        new() { ["type"] = "section", ["block_id"] = blockId, ["text"] = Mrkdwn(mrkdwn) };
+
+    private static JsonObject Context(string mrkdwn) =>
+        new() { ["type"] = "context", ["block_id"] = "approval_context", ["elements"] = new JsonArray { Mrkdwn(mrkdwn) } };
+
+    private static JsonObject Mrkdwn(string text) => new() { ["type"] = "mrkdwn", ["text"] = text };
+
+    private static JsonObject PlainText(string text) => new() { ["type"] = "plain_text", ["text"] = text, ["emoji"] = true };
+}

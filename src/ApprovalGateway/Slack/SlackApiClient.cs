@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+
+namespace ApprovalGateway.Slack;
+
+/// <summary>The few Slack Web API methods the gateway uses, over a typed HttpClient whose base address is <c>Slack:ApiBaseUrl</c>.</summary>
+internal sealed class SlackApiClient(HttpClient http, IOptions<SlackOptions> options, TimeProvider time)
+{
+    private static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(1);
+
+    public async Task<SlackMessageRef> PostMessageAsync(string channel, SlackMessage message, CancellationToken cancellationToken)
+    {
+        var body = new JsonObject
+        {
+            ["channel"] = channel,
+            ["text"] = message.Text,
+            ["blocks"] = message.Blocks.DeepClone(),
+        };
+        using var answer = await CallAsync("chat.postMessage", options.Value.BotToken, body, cancellationToken);
+        var root = answer.RootElement;
+        return new SlackMessageRef(
+            root.TryGetProperty("channel", out var c) ? c.GetString() ?? channel : channel,
+            root.GetProperty("ts").GetString() ?? throw new SlackApiException("chat.postMessage", "missing_ts"));
+    }
+
+    public async Task UpdateMessageAsync(SlackMessageRef target, SlackMessage message, CancellationToken cancellationToken)
+    {
+        var body = new JsonObject
+        {
+            ["channel"] = target.Channel,
+            ["ts"] = target.Ts,
+            ["text"] = message.Text,
+            ["blocks"] = message.Blocks.DeepClone(),
+        };
+        using var _ = await CallAsync("chat.update", options.Value.BotToken, body, cancellationToken);
+    }
+
+    /// <summary>apps.connections.open with the app-level token: a fresh WebSocket URL for Socket Mode.</summary>
+    public async Task<Uri> OpenSocketModeConnectionAsync(CancellationToken cancellationToken)
+    {
+        using var answer = await CallAsync("apps.connections.open", options.Value.AppToken, body: null, cancellationToken);
+        var url = answer.RootElement.TryGetProperty("url", out var u) ? u.GetString() : null;
+        return Uri.TryCreate(url, UriKind.Absolute, out var uri)
+            ? uri
+            : throw new SlackApiException("apps.connections.open", "missing_url");
+    }
+
+    /// <summary>Tells only the clicker something, through the click's <c>response_url</c>, leaving the prompt as it is.</summary>
+    public async Task PostEphemeralAsync(Uri responseUrl, string text, CancellationToken cancellationToken)
+    {
+        var body = new JsonObject
+        {
+            ["response_type"] = "ephemeral",
+            ["replace_original"] = false,
+            ["text"] = text,
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, responseUrl) { Content = JsonContent(body) };
+        using var response = await http.SendAsync(request, cancellationToken);
+        ThrowOnHttpFailure("response_url", response);
+    }
+
+    private async Task<JsonDocument> CallAsync(string method, string? token, JsonObject? body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, method)
+        {
+            Content = JsonContent(body ?? []),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.SendAsync(request, cancellationToken);
+        ThrowOnHttpFailure(method, response);
+
+        var answer = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+        var root = answer.RootElement;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("ok", out var ok) || ok.ValueKind != JsonValueKind.True)
+        {
+            var error = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out var e) ? e.GetString() : null;
+            answer.Dispose();
+            throw new SlackApiException(method, error ?? "unknown_error");
+        }
+
+        return answer;
+    }
+
+    private void ThrowOnHttpFailure(string method, HttpResponseMessage response)
+    {
+        if (response.StatusCode == HttpStatusCode.TooManyRequests)
+        {
+            var retryAfter = response.Headers.RetryAfter?.Delta
+                ?? (response.Headers.RetryAfter?.Date is { } date ? date - time.GetUtcNow() : null);
+            throw new SlackRateLimitedException(method, retryAfter is { } delay && delay > TimeSpan.Zero ? delay : DefaultRetryAfter);
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"Slack {method} answered HTTP {(int)response.StatusCode}", inner: null, response.StatusCode);
+        }
+    }
+
+    private static StringContent JsonContent(JsonObject body) =>
+        new(body.ToJsonString(), Encoding.UTF8, "application/json");
+}

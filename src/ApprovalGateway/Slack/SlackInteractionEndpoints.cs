@@ -1,0 +1,97 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Logging;
+
+namespace ApprovalGateway.Slack;
+
+internal static class SlackInteractionEndpoints
+{
+    public const string Path = "/slack/interactions";
+
+    /// <summary>Block action payloads carry the whole message; this is far above any prompt the gateway posts.</summary>
+    public const int MaxBodyBytes = 256 * 1024;
+
+    /// <summary>
+    /// Maps <c>POST /slack/interactions</c>, Slack's interactivity request URL. It is anonymous to the gateway's
+    /// own authentication: Slack's request signature is what authenticates it.
+    /// </summary>
+    public static IEndpointConventionBuilder MapSlackInteractions(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapPost(Path, HandleAsync).AllowAnonymous().ExcludeFromDescription();
+
+    private static async Task<IResult> HandleAsync(
+        HttpContext http,
+        SlackSignatureVerifier verifier,
+        SlackInteractionHandler handler,
+        ILoggerFactory loggers)
+    {
+        var logger = loggers.CreateLogger(typeof(SlackInteractionEndpoints).FullName!);
+        var body = await ReadBodyAsync(http.Request, http.RequestAborted);
+        if (body is null)
+        {
+            Log.InteractionIgnored(logger, $"request body larger than {MaxBodyBytes} bytes");
+            return TypedResults.StatusCode(StatusCodes.Status413PayloadTooLarge);
+        }
+
+        var check = verifier.Verify(
+            http.Request.Headers["X-Slack-Request-Timestamp"],
+            http.Request.Headers["X-Slack-Signature"],
+            body);
+        if (check != SlackSignatureCheck.Valid)
+        {
+            Log.SignatureRejected(logger, check, http.Connection.RemoteIpAddress?.ToString());
+            return TypedResults.Unauthorized();
+        }
+
+        var form = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body));
+        if (!form.TryGetValue("payload", out var payload) || string.IsNullOrEmpty(payload))
+        {
+            Log.InteractionIgnored(logger, "form without a payload field");
+            return TypedResults.BadRequest();
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(payload.ToString());
+        }
+        catch (JsonException)
+        {
+            Log.InteractionIgnored(logger, "payload is not JSON");
+            return TypedResults.BadRequest();
+        }
+
+        using (document)
+        {
+            await handler.HandleAsync(document.RootElement, http.RequestAborted);
+        }
+
+        return TypedResults.Ok();
+    }
+
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+}

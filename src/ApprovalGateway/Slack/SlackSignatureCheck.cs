@@ -1,0 +1,10 @@
+namespace ApprovalGateway.Slack;
+
+internal enum SlackSignatureCheck
+{
+    Valid,
+    MissingHeaders,
+    StaleTimestamp,
+    Mismatch,
+    NoSigningSecret,
+}

@@ -1,0 +1,23 @@
+using System.Text.Json.Nodes;
+
+namespace ApprovalGateway.Tests.Slack;
+
+/// <summary>A message as it currently stands in the fake Slack (after any chat.update).</summary>
+public sealed record FakeSlackMessage(string Channel, string Ts, string Text, JsonArray Blocks, int Updates)
+{
+    /// <summary>All the text a person would read: fallback text plus every mrkdwn/plain_text string in the blocks.</summary>
+    public string AllText => Text + "\n" + string.Join("\n", Texts(Blocks));
+
+    public IEnumerable<JsonObject> Buttons =>
+        Blocks.OfType<JsonObject>()
+            .Where(b => (string?)b["type"] == "actions")
+            .SelectMany(b => b["elements"]!.AsArray().OfType<JsonObject>());
+
+    private static IEnumerable<string> Texts(JsonNode? node) => node switch
+    {
+        JsonObject o when o["text"] is JsonValue v && v.TryGetValue<string>(out var s) => [s, .. o.Where(p => p.Key != "text").SelectMany(p => Texts(p.Value))],
+        JsonObject o => o.SelectMany(p => Texts(p.Value)),
+        JsonArray a => a.SelectMany(Texts),
+        _ => [],
+    };
+}

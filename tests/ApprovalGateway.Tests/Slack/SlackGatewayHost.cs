@@ -1,0 +1,101 @@
+using System.Net;
+using ApprovalGateway.Approvals;
+using ApprovalGateway.Slack;
+using ApprovalGateway.Web;
+using Hangfire;
+using Hangfire.InMemory;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ApprovalGateway.Tests.Slack;
+
+/// <summary>
+/// The gateway's Slack feature in a real ASP.NET Core app on loopback, with a real Hangfire server on InMemory storage,
+/// talking to a <see cref="FakeSlackServer"/>. The decision service is the in-test double.
+/// </summary>
+internal sealed class SlackGatewayHost : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private readonly BackgroundJobServer jobServer;
+
+    private SlackGatewayHost(WebApplication app, BackgroundJobServer jobServer, InMemoryStorage storage, RecordingApprovalDecisions decisions)
+    {
+        this.app = app;
+        this.jobServer = jobServer;
+        Storage = storage;
+        Decisions = decisions;
+    }
+
+    public InMemoryStorage Storage { get; }
+
+    public RecordingApprovalDecisions Decisions { get; }
+
+    public Uri InteractionsUrl { get; private set; } = null!;
+
+    public IServiceProvider Services => app.Services;
+
+    public IApprovalObserver Observer => app.Services.GetServices<IApprovalObserver>().OfType<SlackApprovalObserver>().Single();
+
+    public SlackMessageStore MessageStore => app.Services.GetRequiredService<SlackMessageStore>();
+
+    public static async Task<SlackGatewayHost> StartAsync(
+        FakeSlackServer slack,
+        bool socketMode = false,
+        IApproverDirectory? directory = null)
+    {
+        var storage = new InMemoryStorage();
+        var decisions = new RecordingApprovalDecisions();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.Configuration.AddInMemoryCollection(slack.GatewaySettings(socketMode));
+        builder.Services.AddSingleton<JobStorage>(storage);
+        builder.Services.AddSingleton<IBackgroundJobClient>(new BackgroundJobClient(storage));
+        builder.Services.AddSingleton<IApprovalDecisions>(decisions);
+        if (directory is not null)
+        {
+            builder.Services.AddSingleton(directory);
+        }
+
+        builder.Services.AddGatewaySlack(builder.Configuration);
+        var app = builder.Build();
+        app.MapSlackInteractions();
+        await app.StartAsync();
+
+        var jobServer = new BackgroundJobServer(
+            new BackgroundJobServerOptions
+            {
+                Activator = new ServiceProviderJobActivator(app.Services),
+                SchedulePollingInterval = TimeSpan.FromMilliseconds(100),
+                WorkerCount = 2,
+            },
+            storage);
+
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return new SlackGatewayHost(app, jobServer, storage, decisions)
+        {
+            InteractionsUrl = new Uri(new Uri(address), SlackInteractionEndpoints.Path),
+        };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        jobServer.SendStop();
+        await jobServer.WaitForShutdownAsync(CancellationToken.None);
+        jobServer.Dispose();
+        await app.StopAsync();
+        await app.DisposeAsync();
+        Storage.Dispose();
+    }
+
+    private sealed class ServiceProviderJobActivator(IServiceProvider services) : JobActivator
+    {
+        public override object ActivateJob(Type jobType) => services.GetRequiredService(jobType);
+    }
+}

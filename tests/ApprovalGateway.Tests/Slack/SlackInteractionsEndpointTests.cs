@@ -1,0 +1,127 @@
+using System.Net;
+using ApprovalGateway.Approvals;
+using ApprovalGateway.Policy.Evaluation;
+using ApprovalGateway.Web;
+
+namespace ApprovalGateway.Tests.Slack;
+
+public sealed class SlackInteractionsEndpointTests : IAsyncLifetime
+{
+    private FakeSlackServer slack = null!;
+    private SlackGatewayHost gateway = null!;
+
+    public async Task InitializeAsync()
+    {
+        slack = await FakeSlackServer.StartAsync();
+        gateway = await SlackGatewayHost.StartAsync(slack, directory: new OneApproverDirectory());
+    }
+
+    public async Task DisposeAsync()
+    {
+        await gateway.DisposeAsync();
+        await slack.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Click_DecidesAsDirectoryApproverThroughSlack_WhenSignatureIsValid()
+    {
+        gateway.Decisions.Set(TestApprovals.Pending("apr_1"));
+
+        using var response = await slack.ClickAsync(gateway.InteractionsUrl, SlackUser.Alice, "approve", "apr_1");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var decision = Assert.Single(gateway.Decisions.Decisions);
+        Assert.Equal(new RecordedDecision("apr_1", new ApproverIdentity("alice.smith", "U024BE7LH"), true, null, null, "slack"), decision);
+    }
+
+    [Fact]
+    public async Task Click_FallsBackToSlackUsername_WhenUserIsNotInDirectory()
+    {
+        using var response = await slack.ClickAsync(gateway.InteractionsUrl, SlackUser.Bob, "reject", "apr_1");
+
+        var decision = Assert.Single(gateway.Decisions.Decisions);
+        Assert.Equal(new ApproverIdentity("bob", "U0BOB0001"), decision.Approver);
+        Assert.False(decision.Approve);
+    }
+
+    [Fact]
+    public async Task Click_PassesRuleGrantMinutes_WhenApproveForNMinutes()
+    {
+        gateway.Decisions.Set(TestApprovals.Pending("apr_grant", settings: ApprovalSettings.Default with { GrantMinutes = 15 }));
+
+        using var response = await slack.ClickAsync(gateway.InteractionsUrl, SlackUser.Alice, "approve_grant", "apr_grant");
+
+        var decision = Assert.Single(gateway.Decisions.Decisions);
+        Assert.True(decision.Approve);
+        Assert.Equal(15, decision.GrantMinutes);
+    }
+
+    [Fact]
+    public async Task Click_Returns401AndDecidesNothing_WhenSignatureIsForged()
+    {
+        using var response = await slack.ClickAsync(gateway.InteractionsUrl, SlackUser.Alice, "approve", "apr_1", signingSecret: "forged-secret");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Empty(gateway.Decisions.Decisions);
+    }
+
+    [Fact]
+    public async Task Click_Returns401AndDecidesNothing_WhenTimestampIsStale()
+    {
+        using var response = await slack.ClickAsync(gateway.InteractionsUrl, SlackUser.Alice, "approve", "apr_1", timestamp: DateTimeOffset.UtcNow.AddMinutes(-6));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Empty(gateway.Decisions.Decisions);
+    }
+
+    [Fact]
+    public async Task Click_DecidesOnce_WhenSlackDeliversSameClickTwice()
+    {
+        using var first = await slack.ClickAsync(gateway.InteractionsUrl, SlackUser.Alice, "approve", "apr_1", actionTs: "1712345679.123456");
+        using var second = await slack.ClickAsync(gateway.InteractionsUrl, SlackUser.Alice, "approve", "apr_1", actionTs: "1712345679.123456");
+
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Single(gateway.Decisions.Decisions);
+    }
+
+    [Fact]
+    public async Task Click_TellsOnlyTheClicker_WhenApprovalWasAlreadyDecided()
+    {
+        gateway.Decisions.Answer = _ => new DecisionResult(DecisionResultKind.AlreadyResolved, null, "Already approved by bob");
+
+        using var response = await slack.ClickAsync(gateway.InteractionsUrl, SlackUser.Alice, "approve", "apr_1");
+        var answer = await slack.WaitForRequestAsync(FakeSlackServer.ResponseUrlMethod);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("ephemeral", (string?)answer.Body["response_type"]);
+        Assert.False((bool?)answer.Body["replace_original"]);
+        Assert.Equal("Already approved by bob", (string?)answer.Body["text"]);
+    }
+
+    [Fact]
+    public async Task Click_Returns400_WhenSignedBodyHasNoPayload()
+    {
+        using var client = new HttpClient();
+        var body = "foo=bar"u8.ToArray();
+        var stamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var request = new HttpRequestMessage(HttpMethod.Post, gateway.InteractionsUrl) { Content = new ByteArrayContent(body) };
+        request.Headers.Add("X-Slack-Request-Timestamp", stamp);
+        request.Headers.Add("X-Slack-Signature", FakeSlackServer.Sign(FakeSlackServer.SigningSecret, stamp, body));
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Empty(gateway.Decisions.Decisions);
+    }
+
+    private sealed class OneApproverDirectory : IApproverDirectory
+    {
+        private static readonly ApproverIdentity Alice = new("alice.smith", SlackUser.Alice.Id);
+
+        public bool HasApprovers => true;
+
+        public ApproverIdentity? FindByName(string name) => name == Alice.Name ? Alice : null;
+
+        public ApproverIdentity? FindBySlackUserId(string slackUserId) => slackUserId == Alice.SlackUserId ? Alice : null;
+    }
+}
