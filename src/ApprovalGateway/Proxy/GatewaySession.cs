@@ -50,6 +50,7 @@ internal sealed class GatewaySession(
     private long _requestOrder;
     private readonly ConcurrentDictionary<string, string> _owners = new(StringComparer.Ordinal);
     private readonly Lock _connectGate = new();
+    private readonly TaskCompletionSource _agentInitialized = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IReadOnlyList<UpstreamLink> _links = [];
     private Task? _connecting;
     private volatile McpServer? _sessionServer;
@@ -79,6 +80,9 @@ internal sealed class GatewaySession(
             case JsonRpcRequest request when !LocalMethods.Contains(request.Method):
                 await RelayAsync(context.Server, request, cancellationToken);
                 return;
+            case JsonRpcNotification { Method: NotificationMethods.InitializedNotification }:
+                _agentInitialized.TrySetResult();
+                break;
             case JsonRpcNotification { Method: NotificationMethods.RootsListChangedNotification }:
                 await BroadcastNotificationAsync(NotificationMethods.RootsListChangedNotification);
                 break;
@@ -132,7 +136,13 @@ internal sealed class GatewaySession(
 
         if (capabilities?.Roots is not null)
         {
-            clientOptions.Handlers.RootsHandler = (request, ct) => RequestTarget().RequestRootsAsync(request!, ct);
+            clientOptions.Handlers.RootsHandler = async (request, ct) =>
+            {
+                // Upstreams ask for roots as soon as they are initialized, which is before the agent has finished its
+                // own handshake; the agent can only answer once it has.
+                await _agentInitialized.Task.WaitAsync(ct);
+                return await RequestTarget().RequestRootsAsync(request ?? new ListRootsRequestParams(), ct);
+            };
         }
 
         clientOptions.Handlers.NotificationHandlers =
@@ -288,7 +298,12 @@ internal sealed class GatewaySession(
 
         if (!TryResolveTool(name, out var tool))
         {
-            throw ToolCallPipeline.UnknownTool(name);
+            // Upstreams may offer tools only to some clients (e.g. sampling-capable ones): learn this session's list once.
+            await ListToolsAsync(cancellationToken);
+            if (!TryResolveTool(name, out tool))
+            {
+                throw ToolCallPipeline.UnknownTool(name);
+            }
         }
 
         var link = _links.First(l => l.Name == tool.UpstreamName);
