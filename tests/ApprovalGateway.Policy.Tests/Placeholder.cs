@@ -1,1 +1,0 @@
-namespace ApprovalGateway.Policy.Tests;
