@@ -200,7 +200,7 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
                 }
             }
 
-            if (category is null && risk is null)
+            if (Find(value, "category") is null && Find(value, "risk") is null)
             {
                 Problem(value, $"{where}: give \"category\", \"risk\" or both");
             }
