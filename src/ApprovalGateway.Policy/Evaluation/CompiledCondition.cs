@@ -1,0 +1,22 @@
+using ApprovalGateway.Policy.Conditions;
+using ApprovalGateway.Policy.Model;
+
+namespace ApprovalGateway.Policy.Evaluation;
+
+/// <summary>A <c>when</c> entry with its expression tree and the decision it gives, built once per load.</summary>
+internal sealed class CompiledCondition(Expr expression, PolicyAction action, PolicyDecision decision)
+{
+    public PolicyAction Action { get; } = action;
+
+    public PolicyDecision Decision { get; } = decision;
+
+    /// <summary>
+    /// A condition that cannot be evaluated (missing argument in arithmetic, a non-number...) fails closed:
+    /// it counts as matched when it would deny or hold the call, and as not matched when it would allow it.
+    /// </summary>
+    public bool Matches(in ToolCallFacts facts)
+    {
+        var value = expression.Evaluate(facts);
+        return value.Kind == ValueKind.Bool ? value.Bool : Action != PolicyAction.Allow;
+    }
+}

@@ -1,0 +1,158 @@
+using System.Collections.Concurrent;
+using ApprovalGateway.Policy.Decisions;
+using ApprovalGateway.Policy.Model;
+using ApprovalGateway.Policy.Risk;
+
+namespace ApprovalGateway.Policy.Evaluation;
+
+/// <summary>
+/// A policy compiled for evaluation: globs precompiled, rules sorted by specificity, conditions turned into
+/// expression trees, and each (tool, agent, risk class) resolved once into a cached plan. Immutable apart from
+/// that cache; rate-limit counters live in the <see cref="RateLimiter"/> so a reload keeps them.
+/// </summary>
+public sealed class CompiledPolicy
+{
+    private const int MaxCachedPlans = 8192;
+
+    private readonly RuleSet _global;
+    private readonly Dictionary<string, RuleSet> _agents;
+    private readonly ClassifyEntry[] _classify;
+    private readonly ConcurrentDictionary<PlanKey, DecisionPlan> _plans = new();
+
+    internal CompiledPolicy(PolicyDocument document, string sourceName, RuleSet global, Dictionary<string, RuleSet> agents, ClassifyEntry[] classify)
+    {
+        Document = document;
+        SourceName = sourceName;
+        _global = global;
+        _agents = agents;
+        _classify = classify;
+    }
+
+    public PolicyDocument Document { get; }
+
+    public string SourceName { get; }
+
+    /// <summary>Rules in the policy (tools, risk and conditions of every scope), for logs and the benchmark.</summary>
+    public int RuleCount => CountRules(_global) + _agents.Values.Sum(CountRules);
+
+    public static CompiledPolicy Compile(PolicyDocument document, string sourceName = "policy") => PolicyCompiler.Compile(document, sourceName);
+
+    /// <summary>
+    /// Decides one call. A denied call consumes no rate-limit budget; an allowed or held call does, and when the
+    /// budget is spent the answer is <see cref="DecisionKind.RateLimited"/> with the seconds until the window resets.
+    /// </summary>
+    public PolicyDecision Evaluate(in ToolCallFacts facts, RateLimiter limiter)
+    {
+        var plan = GetPlan(facts.Tool, facts.Agent, facts.Risk.Risk);
+        if (plan.Hidden is { } hidden)
+        {
+            return hidden;
+        }
+
+        var rule = plan.Rule!;
+        var decision = rule.Decision;
+        var action = rule.Action;
+        foreach (var condition in rule.Conditions)
+        {
+            if (condition.Matches(facts))
+            {
+                decision = condition.Decision;
+                action = condition.Action;
+                break;
+            }
+        }
+
+        if (action == PolicyAction.Deny || rule.RateLimit is not { } limit)
+        {
+            return decision;
+        }
+
+        var scope = limit.Per switch
+        {
+            RateLimitScope.Session => facts.SessionId,
+            RateLimitScope.Agent => facts.Agent ?? string.Empty,
+            _ => string.Empty,
+        };
+        return limiter.TryAcquire(rule.Name, scope, limit.Max, limit.WindowSeconds, out var retryAfter)
+            ? decision
+            : new PolicyDecision(DecisionKind.RateLimited, rule.Name, rule.RateLimitReason, retryAfter);
+    }
+
+    /// <summary>True when <paramref name="tool"/> must be left out of tools/list for <paramref name="agent"/>.</summary>
+    public bool IsHidden(string tool, string? agent) => FindHidden(tool, agent) is not null;
+
+    /// <summary>The rule's outcome for a tool before arguments are known, without touching rate limits.</summary>
+    public PolicyPreview Preview(string tool, string? agent, ToolRisk risk)
+    {
+        var plan = GetPlan(tool, agent, risk.Risk);
+        if (plan.Hidden is { } hidden)
+        {
+            return new PolicyPreview(DecisionKind.Hidden, hidden.Rule, false, null);
+        }
+
+        var rule = plan.Rule!;
+        return new PolicyPreview(rule.Decision.Kind, rule.Name, rule.Conditions.Length > 0, rule.RateLimit);
+    }
+
+    /// <summary>
+    /// Applies the policy's <c>classify</c> section: the most specific matching entry replaces the category and/or
+    /// risk class it names and says so in the reason; a tool no entry matches keeps the classifier's verdict.
+    /// </summary>
+    public ToolRisk ClassifyOverride(string tool, ToolRisk risk)
+    {
+        foreach (var entry in _classify)
+        {
+            if (entry.Glob.IsMatch(tool))
+            {
+                var reason = entry.Document.Reason is { } why
+                    ? $"{why} (policy classify[\"{entry.Glob.Pattern}\"])"
+                    : $"set by policy classify[\"{entry.Glob.Pattern}\"]; classifier said: {risk.Reason}";
+                return new ToolRisk(entry.Document.Category ?? risk.Category, entry.Document.Risk ?? risk.Risk, reason);
+            }
+        }
+
+        return risk;
+    }
+
+    private PolicyDecision? FindHidden(string tool, string? agent) =>
+        (agent is not null && _agents.TryGetValue(agent, out var scoped) ? scoped.FindHidden(tool) : null) ?? _global.FindHidden(tool);
+
+    private DecisionPlan GetPlan(string tool, string? agent, RiskClass risk)
+    {
+        var key = new PlanKey(tool, agent, risk);
+        if (_plans.TryGetValue(key, out var plan))
+        {
+            return plan;
+        }
+
+        plan = Resolve(tool, agent, risk);
+        // Tool names come from agents, so an agent calling made-up names must not grow the cache without bound.
+        if (_plans.Count < MaxCachedPlans)
+        {
+            _plans.TryAdd(key, plan);
+        }
+
+        return plan;
+    }
+
+    private DecisionPlan Resolve(string tool, string? agent, RiskClass risk)
+    {
+        if (FindHidden(tool, agent) is { } hidden)
+        {
+            return new DecisionPlan(hidden, null);
+        }
+
+        var scoped = agent is not null && _agents.TryGetValue(agent, out var s) ? s : null;
+        var rule = scoped?.FindTool(tool)
+            ?? _global.FindTool(tool)
+            ?? scoped?.RiskRule(risk)
+            ?? _global.RiskRule(risk)
+            ?? scoped?.Default
+            ?? _global.Default!;
+        return new DecisionPlan(null, rule);
+    }
+
+    private static int CountRules(RuleSet set) =>
+        set.Tools.Length + Enum.GetValues<RiskClass>().Count(r => set.RiskRule(r) is not null)
+        + set.Tools.Sum(t => t.Conditions.Length);
+}

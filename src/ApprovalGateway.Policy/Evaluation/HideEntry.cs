@@ -1,0 +1,5 @@
+using ApprovalGateway.Policy.Matching;
+
+namespace ApprovalGateway.Policy.Evaluation;
+
+internal sealed record HideEntry(Glob Glob, PolicyDecision Decision);

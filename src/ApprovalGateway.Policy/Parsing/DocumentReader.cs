@@ -1,0 +1,511 @@
+using System.Text.Json;
+using ApprovalGateway.Policy.Conditions;
+using ApprovalGateway.Policy.Evaluation;
+using ApprovalGateway.Policy.Matching;
+using ApprovalGateway.Policy.Model;
+using ApprovalGateway.Policy.Risk;
+
+namespace ApprovalGateway.Policy.Parsing;
+
+/// <summary>
+/// Walks the positioned JSON tree into a <see cref="PolicyDocument"/>, collecting every problem with its place
+/// instead of stopping at the first, so one run of <c>validate</c> shows them all.
+/// </summary>
+internal sealed class DocumentReader(List<(int Offset, string Message)> problems)
+{
+    /// <summary>Every top-level key the parser accepts; the JSON Schema must name the same set.</summary>
+    public static readonly string[] TopLevelKeys = ["$schema", "version", "description", "default", "hide", "tools", "risk", "agents", "classify"];
+
+    private static readonly string[] RuleKeys = ["action", "reason", "description", "rate_limit", "when", "approval"];
+    private static readonly string[] AgentKeys = ["description", "default", "hide", "tools", "risk"];
+    private static readonly string[] RateLimitKeys = ["max", "window", "per"];
+    private static readonly string[] ConditionKeys = ["if", "action", "reason"];
+    private static readonly string[] ClassifyKeys = ["category", "risk", "reason"];
+    private static readonly string[] ApprovalKeys = ["timeout", "on_timeout", "approvers", "approvals", "channels", "grant_minutes", "slack_channel", "allow_self_approval"];
+    private static readonly string[] Channels = ["slack", "web", "elicitation"];
+
+    public PolicyDocument ReadRoot(SourceNode root)
+    {
+        if (!Expect(root, JsonValueKind.Object, "the policy"))
+        {
+            return new PolicyDocument();
+        }
+
+        CheckKeys(root, TopLevelKeys, "the policy");
+        var document = new PolicyDocument();
+        if (Find(root, "version") is { } version)
+        {
+            if (version.Kind != JsonValueKind.String || version.Text != "1")
+            {
+                Problem(version, "\"version\" must be the string \"1\"");
+            }
+        }
+
+        if (Find(root, "default") is { } def && ReadAction(def, "\"default\"") is { } defaultAction)
+        {
+            document = document with { Default = defaultAction };
+        }
+
+        if (Find(root, "description") is { } description)
+        {
+            Expect(description, JsonValueKind.String, "\"description\"");
+        }
+
+        if (Find(root, "$schema") is { } schema)
+        {
+            Expect(schema, JsonValueKind.String, "\"$schema\"");
+        }
+
+        return document with
+        {
+            Hide = ReadGlobList(Find(root, "hide"), "hide"),
+            Tools = ReadToolRules(Find(root, "tools"), "tools"),
+            Risk = ReadRiskRules(Find(root, "risk"), "risk"),
+            Agents = ReadAgents(Find(root, "agents")),
+            Classify = ReadClassify(Find(root, "classify")),
+        };
+    }
+
+    private Dictionary<string, AgentDocument> ReadAgents(SourceNode? node)
+    {
+        var agents = new Dictionary<string, AgentDocument>(StringComparer.Ordinal);
+        if (node is null || !Expect(node, JsonValueKind.Object, "\"agents\""))
+        {
+            return agents;
+        }
+
+        foreach (var (name, offset, value) in node.Properties)
+        {
+            var where = $"agents.{name}";
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                Problem(offset, "an agent name must not be empty");
+                continue;
+            }
+
+            if (!Expect(value, JsonValueKind.Object, where))
+            {
+                continue;
+            }
+
+            CheckKeys(value, AgentKeys, where);
+            agents[name] = new AgentDocument
+            {
+                Default = Find(value, "default") is { } def ? ReadAction(def, $"{where}.default") : null,
+                Hide = ReadGlobList(Find(value, "hide"), $"{where}.hide"),
+                Tools = ReadToolRules(Find(value, "tools"), $"{where}.tools"),
+                Risk = ReadRiskRules(Find(value, "risk"), $"{where}.risk"),
+            };
+        }
+
+        return agents;
+    }
+
+    private Dictionary<string, RuleDocument> ReadToolRules(SourceNode? node, string where)
+    {
+        var rules = new Dictionary<string, RuleDocument>(StringComparer.Ordinal);
+        if (node is null || !Expect(node, JsonValueKind.Object, $"\"{where}\""))
+        {
+            return rules;
+        }
+
+        foreach (var (pattern, offset, value) in node.Properties)
+        {
+            if (!Glob.TryCreate(pattern, out _, out var error))
+            {
+                Problem(offset, $"{where}: {error}");
+                continue;
+            }
+
+            if (ReadRule(value, $"{where}[\"{pattern}\"]") is { } rule)
+            {
+                rules[pattern] = rule;
+            }
+        }
+
+        return rules;
+    }
+
+    private Dictionary<RiskClass, RuleDocument> ReadRiskRules(SourceNode? node, string where)
+    {
+        var rules = new Dictionary<RiskClass, RuleDocument>();
+        if (node is null || !Expect(node, JsonValueKind.Object, $"\"{where}\""))
+        {
+            return rules;
+        }
+
+        foreach (var (name, offset, value) in node.Properties)
+        {
+            if (!RiskNames.TryParseRisk(name, out var risk))
+            {
+                Problem(offset, $"{where}: unknown risk class \"{name}\" (expected one of: low, medium, high, critical)");
+                continue;
+            }
+
+            if (ReadRule(value, $"{where}.{name}") is { } rule)
+            {
+                rules[risk] = rule;
+            }
+        }
+
+        return rules;
+    }
+
+    private Dictionary<string, ClassifyDocument> ReadClassify(SourceNode? node)
+    {
+        var entries = new Dictionary<string, ClassifyDocument>(StringComparer.Ordinal);
+        if (node is null || !Expect(node, JsonValueKind.Object, "\"classify\""))
+        {
+            return entries;
+        }
+
+        foreach (var (pattern, offset, value) in node.Properties)
+        {
+            var where = $"classify[\"{pattern}\"]";
+            if (!Glob.TryCreate(pattern, out _, out var error))
+            {
+                Problem(offset, $"classify: {error}");
+                continue;
+            }
+
+            if (!Expect(value, JsonValueKind.Object, where))
+            {
+                continue;
+            }
+
+            CheckKeys(value, ClassifyKeys, where);
+            ToolCategory? category = null;
+            RiskClass? risk = null;
+            if (Find(value, "category") is { } c)
+            {
+                if (RiskNames.TryParseCategory(c.Text, out var parsed))
+                {
+                    category = parsed;
+                }
+                else
+                {
+                    Problem(c, $"{where}.category: expected one of: read-only, write, destructive, financial");
+                }
+            }
+
+            if (Find(value, "risk") is { } r)
+            {
+                if (RiskNames.TryParseRisk(r.Text, out var parsed))
+                {
+                    risk = parsed;
+                }
+                else
+                {
+                    Problem(r, $"{where}.risk: expected one of: low, medium, high, critical");
+                }
+            }
+
+            if (Find(value, "category") is null && Find(value, "risk") is null)
+            {
+                Problem(value, $"{where}: give \"category\", \"risk\" or both");
+            }
+
+            entries[pattern] = new ClassifyDocument(category, risk, ReadString(Find(value, "reason"), $"{where}.reason"));
+        }
+
+        return entries;
+    }
+
+    private RuleDocument? ReadRule(SourceNode node, string where)
+    {
+        if (node.Kind == JsonValueKind.String)
+        {
+            return ReadAction(node, where) is { } only ? new RuleDocument { Action = only } : null;
+        }
+
+        if (!Expect(node, JsonValueKind.Object, $"{where} (a rule object or an action string)"))
+        {
+            return null;
+        }
+
+        CheckKeys(node, RuleKeys, where);
+        var rule = new RuleDocument();
+        if (Find(node, "action") is { } actionNode && ReadAction(actionNode, $"{where}.action") is { } action)
+        {
+            rule = rule with { Action = action };
+        }
+
+        _ = ReadString(Find(node, "description"), $"{where}.description");
+        return rule with
+        {
+            Reason = ReadString(Find(node, "reason"), $"{where}.reason"),
+            RateLimit = ReadRateLimit(Find(node, "rate_limit"), $"{where}.rate_limit"),
+            When = ReadConditions(Find(node, "when"), $"{where}.when"),
+            Approval = ReadApproval(Find(node, "approval"), $"{where}.approval"),
+        };
+    }
+
+    private RateLimitDocument? ReadRateLimit(SourceNode? node, string where)
+    {
+        if (node is null || !Expect(node, JsonValueKind.Object, where))
+        {
+            return null;
+        }
+
+        CheckKeys(node, RateLimitKeys, where);
+        var max = ReadPositiveInt(Find(node, "max"), $"{where}.max", required: node);
+        var window = ReadPositiveInt(Find(node, "window"), $"{where}.window", required: node);
+        var per = RateLimitScope.Session;
+        if (Find(node, "per") is { } perNode)
+        {
+            switch (perNode.Text)
+            {
+                case "session":
+                    break;
+                case "agent":
+                    per = RateLimitScope.Agent;
+                    break;
+                case "global":
+                    per = RateLimitScope.Global;
+                    break;
+                default:
+                    Problem(perNode, $"{where}.per: expected \"session\", \"agent\" or \"global\"");
+                    break;
+            }
+        }
+
+        return max is { } m && window is { } w ? new RateLimitDocument(m, w, per) : null;
+    }
+
+    private List<ConditionDocument> ReadConditions(SourceNode? node, string where)
+    {
+        var conditions = new List<ConditionDocument>();
+        if (node is null || !Expect(node, JsonValueKind.Array, where))
+        {
+            return conditions;
+        }
+
+        for (var i = 0; i < node.Items.Count; i++)
+        {
+            var item = node.Items[i];
+            var at = $"{where}[{i}]";
+            if (!Expect(item, JsonValueKind.Object, at))
+            {
+                continue;
+            }
+
+            CheckKeys(item, ConditionKeys, at);
+            var ifNode = Find(item, "if");
+            var actionNode = Find(item, "action");
+            if (ifNode is null || actionNode is null)
+            {
+                Problem(item, $"{at}: a condition needs \"if\" and \"action\"");
+                continue;
+            }
+
+            var action = ReadAction(actionNode, $"{at}.action");
+            if (!Expect(ifNode, JsonValueKind.String, $"{at}.if"))
+            {
+                continue;
+            }
+
+            if (!ConditionParser.TryParse(ifNode.Text!, out _, out var error))
+            {
+                Problem(ifNode, $"{at}.if: bad condition \"{ifNode.Text}\": {error}");
+                continue;
+            }
+
+            if (action is { } a)
+            {
+                conditions.Add(new ConditionDocument(ifNode.Text!, a, ReadString(Find(item, "reason"), $"{at}.reason")));
+            }
+        }
+
+        return conditions;
+    }
+
+    private ApprovalSettings ReadApproval(SourceNode? node, string where)
+    {
+        if (node is null || !Expect(node, JsonValueKind.Object, where))
+        {
+            return ApprovalSettings.Default;
+        }
+
+        CheckKeys(node, ApprovalKeys, where);
+        var settings = ApprovalSettings.Default;
+        if (ReadPositiveInt(Find(node, "timeout"), $"{where}.timeout") is { } timeout)
+        {
+            settings = settings with { Timeout = TimeSpan.FromSeconds(timeout) };
+        }
+
+        if (Find(node, "on_timeout") is { } onTimeout && onTimeout.Text != "reject")
+        {
+            Problem(onTimeout, $"{where}.on_timeout: only \"reject\" is supported (a gateway never approves on its own)");
+        }
+
+        var approvers = ReadStringList(Find(node, "approvers"), $"{where}.approvers");
+        settings = settings with { Approvers = approvers };
+        if (Find(node, "approvals") is { } approvalsNode && ReadPositiveInt(approvalsNode, $"{where}.approvals") is { } approvals)
+        {
+            if (approvers.Count > 0 && approvals > approvers.Count)
+            {
+                Problem(approvalsNode, $"{where}.approvals: {approvals} distinct approvers needed but only {approvers.Count} listed");
+            }
+
+            settings = settings with { Approvals = approvals };
+        }
+
+        if (Find(node, "channels") is { } channelsNode)
+        {
+            var channels = ReadStringList(channelsNode, $"{where}.channels");
+            foreach (var channel in channels.Where(c => !Channels.Contains(c)))
+            {
+                Problem(channelsNode, $"{where}.channels: unknown channel \"{channel}\" (expected slack, web or elicitation)");
+            }
+
+            if (channels.Count == 0)
+            {
+                Problem(channelsNode, $"{where}.channels: list at least one channel");
+            }
+
+            settings = settings with { Channels = channels };
+        }
+
+        if (Find(node, "grant_minutes") is { } grant)
+        {
+            if (grant.Kind != JsonValueKind.Number || !grant.IsInteger || grant.Number < 0)
+            {
+                Problem(grant, $"{where}.grant_minutes: expected a whole number of minutes, 0 or more");
+            }
+            else
+            {
+                settings = settings with { GrantMinutes = (int)grant.Number };
+            }
+        }
+
+        settings = settings with { SlackChannel = ReadString(Find(node, "slack_channel"), $"{where}.slack_channel") };
+        if (Find(node, "allow_self_approval") is { } self)
+        {
+            if (self.Kind is JsonValueKind.True or JsonValueKind.False)
+            {
+                settings = settings with { AllowSelfApproval = self.Kind == JsonValueKind.True };
+            }
+            else
+            {
+                Problem(self, $"{where}.allow_self_approval: expected true or false, not {self.Describe()}");
+            }
+        }
+
+        return settings;
+    }
+
+    private List<string> ReadGlobList(SourceNode? node, string where)
+    {
+        var globs = new List<string>();
+        if (node is null || !Expect(node, JsonValueKind.Array, $"\"{where}\""))
+        {
+            return globs;
+        }
+
+        foreach (var item in node.Items)
+        {
+            if (!Expect(item, JsonValueKind.String, $"an entry of \"{where}\""))
+            {
+                continue;
+            }
+
+            if (Glob.TryCreate(item.Text!, out _, out var error))
+            {
+                globs.Add(item.Text!);
+            }
+            else
+            {
+                Problem(item, $"{where}: {error}");
+            }
+        }
+
+        return globs;
+    }
+
+    private List<string> ReadStringList(SourceNode? node, string where)
+    {
+        var list = new List<string>();
+        if (node is null || !Expect(node, JsonValueKind.Array, where))
+        {
+            return list;
+        }
+
+        foreach (var item in node.Items)
+        {
+            if (Expect(item, JsonValueKind.String, $"an entry of {where}"))
+            {
+                list.Add(item.Text!);
+            }
+        }
+
+        return list;
+    }
+
+    private PolicyAction? ReadAction(SourceNode node, string where)
+    {
+        if (node.Kind == JsonValueKind.String && PolicyActionNames.TryParse(node.Text, out var action))
+        {
+            return action;
+        }
+
+        var found = node.Kind == JsonValueKind.String ? $"\"{node.Text}\"" : node.Describe();
+        Problem(node, $"{where}: unknown action {found} (expected \"allow\", \"deny\" or \"require_approval\")");
+        return null;
+    }
+
+    private string? ReadString(SourceNode? node, string where) =>
+        node is not null && Expect(node, JsonValueKind.String, where) ? node.Text : null;
+
+    private int? ReadPositiveInt(SourceNode? node, string where, SourceNode? required = null)
+    {
+        if (node is null)
+        {
+            if (required is not null)
+            {
+                Problem(required, $"{where} is required");
+            }
+
+            return null;
+        }
+
+        if (node.Kind != JsonValueKind.Number || !node.IsInteger || node.Number < 1)
+        {
+            Problem(node, $"{where}: expected a whole number of 1 or more, not {(node.Kind == JsonValueKind.Number ? node.Number.ToString(System.Globalization.CultureInfo.InvariantCulture) : node.Describe())}");
+            return null;
+        }
+
+        return (int)node.Number;
+    }
+
+    private void CheckKeys(SourceNode node, string[] allowed, string where)
+    {
+        foreach (var property in node.Properties.Where(p => !allowed.Contains(p.Name)))
+        {
+            Problem(property.Offset, $"unknown field \"{property.Name}\" in {where} (expected one of: {string.Join(", ", allowed)})");
+        }
+    }
+
+    private bool Expect(SourceNode node, JsonValueKind kind, string what)
+    {
+        if (node.Kind == kind)
+        {
+            return true;
+        }
+
+        var wanted = kind switch
+        {
+            JsonValueKind.Object => "an object",
+            JsonValueKind.Array => "an array",
+            JsonValueKind.String => "a string",
+            _ => kind.ToString(),
+        };
+        Problem(node, $"{what} must be {wanted}, not {node.Describe()}");
+        return false;
+    }
+
+    private static SourceNode? Find(SourceNode node, string name) => node.Properties.Find(p => p.Name == name)?.Value;
+
+    private void Problem(SourceNode node, string message) => Problem(node.Offset, message);
+
+    private void Problem(int offset, string message) => problems.Add((offset, message));
+}

@@ -1,0 +1,59 @@
+using System.Text;
+using System.Text.Json;
+using ApprovalGateway.Policy.Evaluation;
+
+namespace ApprovalGateway.Policy.Parsing;
+
+/// <summary>Parses and validates policy.json text and compiles it, reporting every error with its line.</summary>
+public static class PolicyParser
+{
+    public static PolicyParseResult Parse(string json, string sourceName)
+    {
+        var utf8 = Encoding.UTF8.GetBytes(json);
+        var problems = new List<(int Offset, string Message)>();
+        SourceNode root;
+        try
+        {
+            root = SourceReader.Read(utf8, problems);
+        }
+        catch (JsonException e)
+        {
+            var message = e.Message;
+            var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            var error = new PolicyError((int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1, $"invalid JSON: {(cut > 0 ? message[..cut] : message)}");
+            return new PolicyParseResult(sourceName, null, null, [error]);
+        }
+
+        var document = new DocumentReader(problems).ReadRoot(root);
+        if (problems.Count > 0)
+        {
+            var lines = new LineMap(utf8);
+            var errors = problems
+                .OrderBy(p => p.Offset)
+                .Select(p =>
+                {
+                    var (line, column) = lines.Locate(p.Offset);
+                    return new PolicyError(line, column, p.Message);
+                })
+                .ToList();
+            return new PolicyParseResult(sourceName, null, null, errors);
+        }
+
+        return new PolicyParseResult(sourceName, document, CompiledPolicy.Compile(document, sourceName), []);
+    }
+
+    public static PolicyParseResult ParseFile(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new PolicyParseResult(path, null, null, [new PolicyError(1, 1, $"cannot read the policy file: {e.Message}")]);
+        }
+
+        return Parse(text, path);
+    }
+}

@@ -1,0 +1,25 @@
+using ApprovalGateway.Policy.Evaluation;
+using ApprovalGateway.Policy.Risk;
+
+namespace ApprovalGateway.Policy;
+
+/// <summary>
+/// What the proxy calls per request: the decision for one call and whether a tool is hidden, always against the
+/// policy in force. Rate-limit counters live here, not in the policy, so they survive reloads.
+/// </summary>
+internal sealed class PolicyEngine(PolicyStore store, RateLimiter limiter)
+{
+    /// <summary>Decides a call. Hidden means: answer exactly as for an unknown tool.</summary>
+    public PolicyDecision Decide(in ToolCallFacts facts) => store.Current.Evaluate(facts, limiter);
+
+    /// <summary>True when the tool must be left out of tools/list for this agent.</summary>
+    public bool IsHidden(string tool, string? agent) => store.Current.IsHidden(tool, agent);
+
+    /// <summary>The classifier's verdict with the policy's <c>classify</c> overrides applied.</summary>
+    public ToolRisk Classify(ToolDescriptor tool) => store.Current.ClassifyOverride(tool.Name, RiskClassifier.Classify(tool));
+
+    /// <summary>Applies the policy's <c>classify</c> overrides to a risk computed earlier (e.g. by the catalogue).</summary>
+    public ToolRisk ApplyOverrides(string tool, ToolRisk risk) => store.Current.ClassifyOverride(tool, risk);
+
+    public PolicyPreview Preview(string tool, string? agent, ToolRisk risk) => store.Current.Preview(tool, agent, risk);
+}

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Options;
+
+namespace ApprovalGateway.Policy;
+
+internal sealed class PolicyOptionsValidator : IValidateOptions<PolicyOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PolicyOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.Path))
+        {
+            failures.Add($"{PolicyOptions.Section}:Path must name the policy file (default policies/policy.json).");
+        }
+
+        if (options.ReloadDebounce < TimeSpan.Zero || options.ReloadDebounce > TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"{PolicyOptions.Section}:ReloadDebounce must be between 00:00:00 and 00:00:01 so edits apply within a second.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,21 @@
+using ApprovalGateway.Policy.Evaluation;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace ApprovalGateway.Policy;
+
+internal static class PolicyServiceCollectionExtensions
+{
+    /// <summary>Registers the policy store (loaded at startup, hot-reloaded), the rate limiter and <see cref="PolicyEngine"/>.</summary>
+    public static IServiceCollection AddGatewayPolicy(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PolicyOptions>().Bind(configuration.GetSection(PolicyOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new RateLimiter(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<PolicyStore>();
+        services.TryAddSingleton<PolicyEngine>();
+        services.AddHostedService<PolicyStartup>();
+        return services;
+    }
+}

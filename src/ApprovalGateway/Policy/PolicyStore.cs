@@ -1,0 +1,105 @@
+using ApprovalGateway.Policy.Evaluation;
+using ApprovalGateway.Policy.Model;
+using ApprovalGateway.Policy.Parsing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+
+namespace ApprovalGateway.Policy;
+
+/// <summary>
+/// Holds the policy in force. Loads it at construction (throwing <see cref="PolicyLoadException"/> when invalid),
+/// then watches the file and reloads shortly after each change. A bad edit is logged and recorded in
+/// <see cref="LastError"/> while the last good policy stays; every reload attempt fires the reload token.
+/// </summary>
+internal sealed class PolicyStore : IDisposable
+{
+    private readonly ILogger<PolicyStore> _logger;
+    private readonly TimeProvider _time;
+    private readonly FileSystemWatcher? _watcher;
+    private readonly ITimer _debounce;
+    private readonly TimeSpan _debounceDelay;
+    private readonly Lock _reloadLock = new();
+    private CancellationTokenSource _reloadSignal = new();
+    private volatile CompiledPolicy _current;
+
+    public PolicyStore(IOptions<PolicyOptions> options, IHostEnvironment environment, ILogger<PolicyStore> logger, TimeProvider time)
+    {
+        _logger = logger;
+        _time = time;
+        _debounceDelay = options.Value.ReloadDebounce;
+        SourcePath = System.IO.Path.GetFullPath(options.Value.Path, environment.ContentRootPath);
+        var result = PolicyParser.ParseFile(SourcePath);
+        if (!result.IsValid)
+        {
+            throw new PolicyLoadException($"Invalid policy, the gateway cannot start:{Environment.NewLine}{result.FormatErrors()}");
+        }
+
+        _current = result.Policy;
+        LoadedAt = time.GetUtcNow();
+        Log.PolicyLoaded(logger, SourcePath, result.Policy.RuleCount, result.Document.Default);
+        _debounce = time.CreateTimer(_ => Reload(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        var directory = System.IO.Path.GetDirectoryName(SourcePath)!;
+        _watcher = new FileSystemWatcher(directory, System.IO.Path.GetFileName(SourcePath))
+        {
+            NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
+        };
+        _watcher.Changed += OnFileEvent;
+        _watcher.Created += OnFileEvent;
+        _watcher.Renamed += OnFileEvent;
+        _watcher.Error += (_, e) => Log.WatcherFailed(_logger, SourcePath, e.GetException());
+        _watcher.EnableRaisingEvents = true;
+    }
+
+    public CompiledPolicy Current => _current;
+
+    public string SourcePath { get; }
+
+    public DateTimeOffset LoadedAt { get; private set; }
+
+    /// <summary>The errors of the last rejected reload as <c>file:line: message</c> lines; null after a good load.</summary>
+    public string? LastError { get; private set; }
+
+    /// <summary>Fires after every reload attempt, good or bad; take a new token after it fires.</summary>
+    public IChangeToken GetReloadToken() => new CancellationChangeToken(_reloadSignal.Token);
+
+    /// <summary>Reads the file again now; false when it was rejected and the previous policy was kept.</summary>
+    public bool Reload()
+    {
+        bool ok;
+        CancellationTokenSource previous;
+        lock (_reloadLock)
+        {
+            var result = PolicyParser.ParseFile(SourcePath);
+            ok = result.IsValid;
+            if (result.IsValid)
+            {
+                _current = result.Policy;
+                LoadedAt = _time.GetUtcNow();
+                LastError = null;
+                Log.PolicyLoaded(_logger, SourcePath, result.Policy.RuleCount, result.Document.Default);
+            }
+            else
+            {
+                LastError = result.FormatErrors();
+                Log.PolicyReloadRejected(_logger, LastError);
+            }
+
+            previous = _reloadSignal;
+            _reloadSignal = new CancellationTokenSource();
+        }
+
+        previous.Cancel();
+        previous.Dispose();
+        return ok;
+    }
+
+    public void Dispose()
+    {
+        _watcher?.Dispose();
+        _debounce.Dispose();
+        _reloadSignal.Dispose();
+    }
+
+    private void OnFileEvent(object sender, FileSystemEventArgs e) => _debounce.Change(_debounceDelay, Timeout.InfiniteTimeSpan);
+}

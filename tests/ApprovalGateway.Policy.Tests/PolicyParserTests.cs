@@ -1,0 +1,122 @@
+using ApprovalGateway.Policy.Model;
+using ApprovalGateway.Policy.Parsing;
+
+namespace ApprovalGateway.Policy.Tests;
+
+public sealed class PolicyParserTests
+{
+    private static PolicyError SingleError(string json)
+    {
+        var result = PolicyParser.Parse(json, "policy.json");
+        Assert.False(result.IsValid);
+        return Assert.Single(result.Errors);
+    }
+
+    [Fact]
+    public void Parse_ReadsTheSeedShape()
+    {
+        var result = PolicyParser.Parse("""{ "version": "1", "default": "deny", "hide": ["BinanceSpotCancelOpenTWAPOrder"] }""", "seed.json");
+
+        Assert.True(result.IsValid);
+        Assert.Equal(PolicyAction.Deny, result.Document.Default);
+        Assert.Equal(["BinanceSpotCancelOpenTWAPOrder"], result.Document.Hide);
+    }
+
+    [Fact]
+    public void Parse_ReportsBadJson_WithItsLine()
+    {
+        var error = SingleError("{\n  \"default\": \"deny\",\n  \"hide\": [\"a\" \"b\"]\n}");
+
+        Assert.Equal(3, error.Line);
+        Assert.StartsWith("invalid JSON", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ReportsUnknownField_WithItsLineAndTheAllowedFields()
+    {
+        var error = SingleError("{\n  \"default\": \"deny\",\n  \"tols\": {}\n}");
+
+        Assert.Equal(new PolicyError(3, 3, "unknown field \"tols\" in the policy (expected one of: $schema, version, description, default, hide, tools, risk, agents, classify)"), error);
+        Assert.Equal("policy.json:3: unknown field \"tols\" in the policy (expected one of: $schema, version, description, default, hide, tools, risk, agents, classify)", error.Format("policy.json"));
+    }
+
+    [Fact]
+    public void Parse_ReportsUnknownAction_WithItsLine()
+    {
+        var error = SingleError("{\n  \"tools\": {\n    \"X\": { \"action\": \"permit\" }\n  }\n}");
+
+        Assert.Equal(3, error.Line);
+        Assert.Contains("unknown action \"permit\"", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ReportsBadGlob_WithItsLine()
+    {
+        var error = SingleError("{\n  \"hide\": [\n    \"Binance[Wallet]*\"\n  ]\n}");
+
+        Assert.Equal(3, error.Line);
+        Assert.Contains("invalid glob \"Binance[Wallet]*\"", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ReportsBadCondition_WithItsLineAndPosition()
+    {
+        var error = SingleError("{\n  \"tools\": { \"X\": { \"when\": [\n    { \"if\": \"args.q * > 3\", \"action\": \"deny\" } ] } }\n}");
+
+        Assert.Equal(3, error.Line);
+        Assert.Contains("bad condition \"args.q * > 3\"", error.Message, StringComparison.Ordinal);
+        Assert.Contains("position", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ReportsEveryErrorAtOnce_InFileOrder()
+    {
+        var result = PolicyParser.Parse("{\n \"default\": \"maybe\",\n \"risk\": { \"extreme\": \"deny\" },\n \"tools\": { \"X\": { \"rate_limit\": { \"max\": 0, \"window\": 60 } } }\n}", "p.json");
+
+        Assert.Equal([2, 3, 4], result.Errors.Select(e => e.Line));
+    }
+
+    [Fact]
+    public void Parse_ReportsDuplicateKeys()
+    {
+        var error = SingleError("{\n \"default\": \"deny\",\n \"default\": \"allow\"\n}");
+
+        Assert.Equal(new PolicyError(3, 2, "duplicate key \"default\""), error);
+    }
+
+    [Fact]
+    public void Parse_ReportsMoreApprovalsThanApprovers()
+    {
+        var error = SingleError("""{ "tools": { "W": { "approval": { "approvers": ["a"], "approvals": 2 } } } }""");
+
+        Assert.Contains("2 distinct approvers needed but only 1 listed", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{ "version": "2" }""", "\"version\" must be the string \"1\"")]
+    [InlineData("""{ "tools": { "X": { "rate_limit": { "max": 5 } } } }""", "tools[\"X\"].rate_limit.window is required")]
+    [InlineData("""{ "tools": { "X": { "rate_limit": { "max": 5, "window": 60, "per": "team" } } } }""", "expected \"session\", \"agent\" or \"global\"")]
+    [InlineData("""{ "tools": { "X": { "approval": { "on_timeout": "approve" } } } }""", "only \"reject\" is supported")]
+    [InlineData("""{ "tools": { "X": { "approval": { "channels": ["email"] } } } }""", "unknown channel \"email\"")]
+    [InlineData("""{ "classify": { "X": { "risk": "huge" } } }""", "expected one of: low, medium, high, critical")]
+    [InlineData("""{ "agents": { "a": { "tools": { "X": 5 } } } }""", "agents.a.tools[\"X\"]")]
+    [InlineData("""[]""", "the policy must be an object")]
+    public void Parse_RejectsInvalidValues_WithAMessageNamingTheSetting(string json, string expected)
+    {
+        Assert.Contains(expected, SingleError(json).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_AcceptsCommentsAndTrailingCommas()
+    {
+        var result = PolicyParser.Parse("{\n // reads only\n \"default\": \"deny\",\n \"hide\": [\"A\",],\n}", "p.json");
+
+        Assert.True(result.IsValid, result.FormatErrors());
+    }
+
+    [Fact]
+    public void Parse_DefaultsToDeny_WhenDefaultIsOmitted()
+    {
+        Assert.Equal(PolicyAction.Deny, PolicyParser.Parse("{}", "p.json").Document!.Default);
+    }
+}

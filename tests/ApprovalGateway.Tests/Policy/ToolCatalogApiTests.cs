@@ -1,0 +1,52 @@
+using System.Text.Json.Nodes;
+using ApprovalGateway.Policy;
+using ApprovalGateway.Policy.Evaluation;
+using ApprovalGateway.Policy.Risk;
+using ApprovalGateway.Upstreams;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace ApprovalGateway.Tests.Policy;
+
+public sealed class ToolCatalogApiTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("catalog-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void List_GivesEachToolItsClassificationAndAction_ForTheNamedAgent()
+    {
+        File.WriteAllText(Path.Combine(_dir, "policy.json"), """
+        { "default": "deny", "hide": ["Hidden"],
+          "classify": { "BinanceTicker": { "risk": "medium", "reason": "we watch it" } },
+          "risk": { "medium": "require_approval" },
+          "agents": { "alice": { "tools": { "BinanceTicker": { "rate_limit": { "max": 5, "window": 60, "per": "agent" } } } } } }
+        """);
+        using var store = new PolicyStore(Options.Create(new PolicyOptions { Path = "policy.json" }), new HostingEnvironment { ContentRootPath = _dir }, NullLogger<PolicyStore>.Instance, TimeProvider.System);
+        var engine = new PolicyEngine(store, new RateLimiter(TimeProvider.System));
+        var catalog = new FakeCatalog([
+            new UpstreamTool("BinanceTicker", "exchange", "BinanceTicker", [], new ToolRisk(ToolCategory.ReadOnly, RiskClass.Low, "name verb")),
+            new UpstreamTool("Hidden", "exchange", "Hidden", [], new ToolRisk(ToolCategory.Write, RiskClass.Medium, "x")),
+        ]);
+
+        var anyone = ToolCatalogApi.List(catalog, engine, null).Value!;
+        var alice = ToolCatalogApi.List(catalog, engine, "alice").Value!;
+
+        Assert.Equal(new ToolCatalogEntry("BinanceTicker", "exchange", "read-only", "medium", "we watch it (policy classify[\"BinanceTicker\"])", "approval_required", "risk.medium", false, null), anyone[0]);
+        Assert.Equal(("hidden", "hide[\"Hidden\"]"), (anyone[1].Action, anyone[1].Rule));
+        Assert.Equal(("allowed", "5 per 60 s per agent"), (alice[0].Action, alice[0].RateLimit));
+    }
+
+    private sealed class FakeCatalog(IReadOnlyList<UpstreamTool> tools) : IToolCatalog
+    {
+        public IReadOnlyList<UpstreamTool> Tools => tools;
+
+        public bool TryGet(string name, out UpstreamTool tool)
+        {
+            tool = tools.FirstOrDefault(t => t.Name == name)!;
+            return tool is not null;
+        }
+    }
+}

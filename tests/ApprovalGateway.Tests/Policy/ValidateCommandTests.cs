@@ -1,0 +1,49 @@
+using ApprovalGateway.Cli;
+
+namespace ApprovalGateway.Tests.Policy;
+
+public sealed class ValidateCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("validate-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Run_ReturnsZero_WhenThePolicyIsValid()
+    {
+        var path = Write("""{ "version": "1", "default": "deny", "hide": ["BinanceSpotCancelOpenTWAPOrder"] }""");
+        var output = new StringWriter();
+
+        Assert.Equal(0, ValidateCommand.Run(path, output));
+        Assert.StartsWith($"{path}: valid", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_PrintsOneFileLineMessagePerError_AndReturnsOne()
+    {
+        var path = Write("{\n  \"default\": \"maybe\",\n  \"tools\": { \"X\": { \"when\": [ { \"if\": \"args.a >\", \"action\": \"deny\" } ] } },\n  \"extra\": 1\n}");
+        var output = new StringWriter();
+
+        var exit = ValidateCommand.Run(path, output);
+
+        var lines = output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(1, exit);
+        Assert.Equal([$"{path}:2:", $"{path}:3:", $"{path}:4:"], lines.Select(l => l[..(l.IndexOf(": ", StringComparison.Ordinal) + 1)]));
+    }
+
+    [Fact]
+    public void Run_ReturnsOne_WhenTheFileIsMissing()
+    {
+        var output = new StringWriter();
+
+        Assert.Equal(1, ValidateCommand.Run(Path.Combine(_dir, "absent.json"), output));
+        Assert.Contains("cannot read the policy file", output.ToString(), StringComparison.Ordinal);
+    }
+
+    private string Write(string json)
+    {
+        var path = Path.Combine(_dir, "policy.json");
+        File.WriteAllText(path, json);
+        return path;
+    }
+}
