@@ -4,6 +4,7 @@ using ApprovalGateway.Policy.Evaluation;
 
 namespace ApprovalGateway.Tests.Approvals;
 
+[Collection(HangfireCollection.Name)]
 public sealed class ApprovalDecisionsTests : IAsyncLifetime
 {
     private ApprovalsHost _host = null!;

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ApprovalGateway.Tests.Approvals;
 
+[Collection(HangfireCollection.Name)]
 public sealed class ApprovalExpiryJobTests : IAsyncLifetime
 {
     private ApprovalsHost _host = null!;

@@ -6,6 +6,7 @@ using ApprovalGateway.Policy.Evaluation;
 
 namespace ApprovalGateway.Tests.Approvals;
 
+[Collection(HangfireCollection.Name)]
 public sealed class ApprovalGateTests : IAsyncLifetime
 {
     private ApprovalsHost _host = null!;

@@ -4,6 +4,7 @@ using ApprovalGateway.Policy.Evaluation;
 
 namespace ApprovalGateway.Tests.Approvals;
 
+[Collection(HangfireCollection.Name)]
 public sealed class ApprovalGrantTests : IAsyncLifetime
 {
     private static readonly ApprovalSettings GrantingRule = ApprovalSettings.Default with { GrantMinutes = 30 };

@@ -8,6 +8,7 @@ using ApprovalGateway.Policy.Evaluation;
 
 namespace ApprovalGateway.Tests.Approvals;
 
+[Collection(HangfireCollection.Name)]
 public sealed class ApprovalsApiTests : IAsyncLifetime
 {
     private ApprovalsHost _host = null!;
