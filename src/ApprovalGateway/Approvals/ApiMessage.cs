@@ -1,0 +1,3 @@
+namespace ApprovalGateway.Approvals;
+
+internal sealed record ApiMessage(string Message);

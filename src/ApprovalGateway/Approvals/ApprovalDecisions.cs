@@ -1,0 +1,137 @@
+using Microsoft.Extensions.Logging;
+
+namespace ApprovalGateway.Approvals;
+
+/// <summary>Who may decide, and what a vote does: one reject resolves, approvals count distinct people.</summary>
+internal sealed class ApprovalDecisions(ApprovalStore store, TimeProvider time, ILogger<ApprovalDecisions> logger) : IApprovalDecisions
+{
+    public async Task<DecisionResult> DecideAsync(
+        string approvalId,
+        ApproverIdentity approver,
+        bool approve,
+        string? reason,
+        int? grantMinutes,
+        string channel,
+        CancellationToken cancellationToken)
+    {
+        DecisionResult? result = null;
+        var after = await store.UpdateAsync(approvalId, approval =>
+        {
+            var (next, outcome) = Decide(approval, approver, approve, reason, grantMinutes, channel, time.GetUtcNow());
+            result = outcome;
+            return next;
+        }, cancellationToken);
+
+        if (after is null || result is null)
+        {
+            return new DecisionResult(DecisionResultKind.NotFound, null, $"No approval {approvalId}");
+        }
+
+        switch (result.Kind)
+        {
+            case DecisionResultKind.NotAllowed:
+                Log.DecisionRefused(logger, approvalId, approver.Name, channel, result.Message);
+                break;
+            case DecisionResultKind.AlreadyResolved:
+                Log.DecisionTooLate(logger, approvalId, approver.Name, channel, result.Message);
+                break;
+            case DecisionResultKind.AwaitingMoreApprovals:
+                Log.VoteCounted(logger, approvalId, approver.Name, channel, after.Votes.Count(v => v.Approve), Needed(after));
+                break;
+        }
+
+        return result;
+    }
+
+    public ApprovalSnapshot? Get(string approvalId) => store.Get(approvalId);
+
+    public IReadOnlyList<ApprovalSnapshot> List(ApprovalStatus? status) => store.List(status);
+
+    private static (ApprovalSnapshot Next, DecisionResult Result) Decide(
+        ApprovalSnapshot approval,
+        ApproverIdentity approver,
+        bool approve,
+        string? reason,
+        int? grantMinutes,
+        string channel,
+        DateTimeOffset now)
+    {
+        if (approval.Status != ApprovalStatus.Pending)
+        {
+            return (approval, new DecisionResult(DecisionResultKind.AlreadyResolved, approval, ApprovalText.AlreadyResolved(approval)));
+        }
+
+        if (now >= approval.Deadline)
+        {
+            var expired = ApprovalStore.Expired(approval, now);
+            return (expired, new DecisionResult(DecisionResultKind.AlreadyResolved, expired, ApprovalText.AlreadyResolved(expired)));
+        }
+
+        if (Refusal(approval, approver, approve, grantMinutes) is { } refusal)
+        {
+            return (approval, new DecisionResult(DecisionResultKind.NotAllowed, approval, refusal));
+        }
+
+        var vote = new ApproverVote(approver.Name, approver.SlackUserId, approve, reason, now, channel, approve ? grantMinutes : null);
+        var voted = approval with { Votes = [.. approval.Votes, vote] };
+        if (!approve)
+        {
+            var rejected = voted with { Status = ApprovalStatus.Rejected, Reason = reason, ResolvedAt = now };
+            return (rejected, new DecisionResult(DecisionResultKind.Resolved, rejected, ApprovalText.Summary(rejected)));
+        }
+
+        var count = voted.Votes.Count(v => v.Approve);
+        var needed = Needed(voted);
+        if (count < needed)
+        {
+            return (voted, new DecisionResult(
+                DecisionResultKind.AwaitingMoreApprovals,
+                voted,
+                $"Approval by {approver.Name} counted: {count} of {needed} approvals"));
+        }
+
+        var approved = voted with { Status = ApprovalStatus.Approved, Reason = reason, ResolvedAt = now };
+        return (approved, new DecisionResult(DecisionResultKind.Resolved, approved, ApprovalText.Summary(approved)));
+    }
+
+    private static string? Refusal(ApprovalSnapshot approval, ApproverIdentity approver, bool approve, int? grantMinutes)
+    {
+        var request = approval.Request;
+        var settings = request.Settings;
+        if (settings.Approvers.Count > 0 && !settings.Approvers.Any(a => Same(a, approver.Name) || Same(a, approver.SlackUserId)))
+        {
+            return $"{approver.Name} is not an approver for rule {request.Rule}";
+        }
+
+        // Stopping one's own agent is always safe; releasing its call is what needs a second person.
+        if (approve && Same(request.AgentOwner, approver.Name))
+        {
+            return $"{approver.Name} owns agent {request.Agent} and cannot approve its calls";
+        }
+
+        if (approval.Votes.Any(v => Same(v.Approver, approver.Name) || Same(v.SlackUserId, approver.SlackUserId)))
+        {
+            return $"{approver.Name} has already voted on this approval";
+        }
+
+        if (approve && grantMinutes is > 0)
+        {
+            if (settings.GrantMinutes <= 0)
+            {
+                return $"Rule {request.Rule} offers no time-boxed grants";
+            }
+
+            if (grantMinutes > settings.GrantMinutes)
+            {
+                return $"Rule {request.Rule} allows grants of at most {settings.GrantMinutes} minutes";
+            }
+        }
+
+        return null;
+    }
+
+    private static int Needed(ApprovalSnapshot approval) => Math.Max(1, approval.Request.Settings.Approvals);
+
+    private static bool Same(string? a, string? b) =>
+        a is { Length: > 0 } && b is { Length: > 0 } && string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,116 @@
+using ApprovalGateway.Policy.Decisions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ApprovalGateway.Approvals;
+
+/// <summary>
+/// Holds one call: answers from a live grant at once, otherwise records the approval and waits for the signal
+/// that follows every stored change. The deadline is enforced twice through the same compare-and-set: a local
+/// TimeProvider timer here and the Hangfire expiry job for when this process is gone.
+/// </summary>
+internal sealed class ApprovalGate(
+    ApprovalStore store,
+    IGrantStore grants,
+    IApprovalSignal signal,
+    TimeProvider time,
+    IOptions<ApprovalOptions> options,
+    ILogger<ApprovalGate> logger) : IApprovalGate
+{
+    public async Task<ApprovalOutcome> RequestAsync(
+        ApprovalRequest request,
+        IProgress<ApprovalWaitStatus>? progress,
+        CancellationToken cancellationToken)
+    {
+        if (grants.Find(request.Agent, request.Upstream, request.Tool, time.GetUtcNow()) is { } grant)
+        {
+            Log.ApprovedViaGrant(logger, request.Agent, request.Upstream, request.Tool, grant.ApprovalId, grant.Until);
+            return new ApprovalOutcome(
+                DecisionKind.Approved,
+                grant.ApprovalId,
+                grant.GrantedBy,
+                $"Time-boxed grant until {grant.Until:u}",
+                ViaGrant: true);
+        }
+
+        var created = store.Create(request);
+        var id = created.Id;
+        var wake = new SemaphoreSlim(0);
+        using var subscription = signal.Subscribe(id, () => wake.Release());
+        using var cancellation = cancellationToken.Register(() => wake.Release());
+        using var backstop = time.CreateTimer(_ => _ = ExpireAsync(id), null, Positive(created.Deadline - time.GetUtcNow()), Timeout.InfiniteTimeSpan);
+        using var reporter = progress is null ? null : StartProgress(created, progress);
+
+        while (true)
+        {
+            // Read after subscribing: a decision that landed before the subscription is seen here, not lost.
+            var current = store.Get(id);
+            if (current is null)
+            {
+                Log.ApprovalVanished(logger, id);
+                return new ApprovalOutcome(DecisionKind.Expired, id, [], "The pending approval was lost from storage");
+            }
+
+            if (current.Status != ApprovalStatus.Pending)
+            {
+                return Outcome(current);
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                var withdrawn = await store.UpdateAsync(id, Withdraw, CancellationToken.None);
+                return Outcome(withdrawn ?? current with { Status = ApprovalStatus.Withdrawn, Reason = ApprovalText.WithdrawnReason });
+            }
+
+            await wake.WaitAsync(CancellationToken.None);
+        }
+    }
+
+    private ApprovalSnapshot Withdraw(ApprovalSnapshot approval) =>
+        approval.Status == ApprovalStatus.Pending
+            ? approval with { Status = ApprovalStatus.Withdrawn, Reason = ApprovalText.WithdrawnReason, ResolvedAt = time.GetUtcNow() }
+            : approval;
+
+    private async Task ExpireAsync(string approvalId)
+    {
+        try
+        {
+            await store.ExpireAsync(approvalId, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            Log.BackstopFailed(logger, ex, approvalId);
+        }
+    }
+
+    private ITimer StartProgress(ApprovalSnapshot approval, IProgress<ApprovalWaitStatus> progress)
+    {
+        Report(approval, progress);
+        var interval = options.Value.ProgressInterval;
+        return time.CreateTimer(_ => Report(approval, progress), null, interval, interval);
+    }
+
+    private void Report(ApprovalSnapshot approval, IProgress<ApprovalWaitStatus> progress)
+    {
+        try
+        {
+            var remaining = Positive(approval.Deadline - time.GetUtcNow());
+            progress.Report(new ApprovalWaitStatus(approval.Id, ApprovalText.Waiting(approval, options.Value.SlackChannel, remaining), remaining));
+        }
+        catch (Exception ex)
+        {
+            Log.ProgressFailed(logger, ex, approval.Id);
+        }
+    }
+
+    private static ApprovalOutcome Outcome(ApprovalSnapshot approval) => approval.Status switch
+    {
+        ApprovalStatus.Approved => new(DecisionKind.Approved, approval.Id, [.. approval.Votes.Where(v => v.Approve).Select(v => v.Approver)], approval.Reason),
+        ApprovalStatus.Rejected => new(DecisionKind.Rejected, approval.Id, [.. approval.Votes.Where(v => !v.Approve).Select(v => v.Approver)], approval.Reason),
+        ApprovalStatus.Expired => new(DecisionKind.Expired, approval.Id, [], approval.Reason),
+        ApprovalStatus.Withdrawn => new(DecisionKind.Withdrawn, approval.Id, [], approval.Reason),
+        _ => throw new InvalidOperationException($"Approval {approval.Id} is still pending"),
+    };
+
+    private static TimeSpan Positive(TimeSpan span) => span > TimeSpan.Zero ? span : TimeSpan.Zero;
+}

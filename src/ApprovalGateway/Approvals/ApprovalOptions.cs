@@ -1,0 +1,19 @@
+namespace ApprovalGateway.Approvals;
+
+/// <summary>The <c>Approvals</c> section: how a held call reports progress and how decisions serialize.</summary>
+internal sealed class ApprovalOptions
+{
+    public const string Section = "Approvals";
+
+    /// <summary>How often a waiting call reports progress, so the agent's client sees it is alive.</summary>
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a decision waits for the approval's storage lock before giving up.</summary>
+    public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many resolved approvals the API and the page can list.</summary>
+    public int RecentCount { get; set; } = 200;
+
+    /// <summary>Shown in progress messages when a rule sets no Slack channel; usually the same as <c>Slack:Channel</c>.</summary>
+    public string? SlackChannel { get; set; }
+}

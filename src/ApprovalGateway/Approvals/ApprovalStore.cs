@@ -1,0 +1,222 @@
+using System.Text.Json;
+using Hangfire;
+using Hangfire.Common;
+using Hangfire.States;
+using Hangfire.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ApprovalGateway.Approvals;
+
+/// <summary>
+/// Pending approvals in Hangfire storage. An approval IS its expiry job: the job id is the approval id, the job is
+/// Scheduled at the deadline (so pending approvals show in the dashboard), and its job parameters hold the
+/// request and the decision. Every change is a compare-and-set: read, decide and write under the approval's
+/// distributed lock, then tell observers and wake waiters. The job's own Hangfire state only mirrors the outcome:
+/// a CAS on job state alone would refuse valid votes while the expiry job is enqueued or running early.
+/// </summary>
+internal sealed class ApprovalStore(
+    JobStorage storage,
+    IBackgroundJobClientV2 jobs,
+    IGrantStore grants,
+    IApprovalSignal signal,
+    TimeProvider time,
+    IServiceProvider services,
+    IOptions<ApprovalOptions> options,
+    ILogger<ApprovalStore> logger)
+{
+    private const string ApprovalParameter = "approval";
+    private const string DecisionParameter = "decision";
+    private const string PendingSet = "approvals:pending";
+    private const string RecentList = "approvals:recent";
+
+    // Contenders inside this process queue here asynchronously, so only one thread per approval blocks on the storage lock.
+    private readonly SemaphoreSlim[] _gates = [.. Enumerable.Range(0, 32).Select(_ => new SemaphoreSlim(1, 1))];
+
+    public ApprovalSnapshot Create(ApprovalRequest request)
+    {
+        var now = time.GetUtcNow();
+        var stored = new StoredApproval(request, now, now + request.Settings.Timeout);
+        var decision = new StoredDecision(ApprovalStatus.Pending, [], null, null);
+        var (agent, upstream, tool) = (request.Agent, request.Upstream, request.Tool);
+        var job = Job.FromExpression<ApprovalExpiryJob>(j => j.ExpireAsync(agent, upstream, tool, null!));
+        var id = jobs.Create(
+            job,
+            new ScheduledState(stored.Deadline - now) { Reason = $"Waiting for approval until {stored.Deadline:u}" },
+            new Dictionary<string, object>(StringComparer.Ordinal)
+            {
+                [ApprovalParameter] = JsonSerializer.Serialize(stored, ApprovalStorageJsonContext.Default.StoredApproval),
+                [DecisionParameter] = JsonSerializer.Serialize(decision, ApprovalStorageJsonContext.Default.StoredDecision),
+            });
+
+        using (var connection = storage.GetConnection())
+        using (var transaction = connection.CreateWriteTransaction())
+        {
+            transaction.AddToSet(PendingSet, id, now.ToUnixTimeMilliseconds());
+            transaction.Commit();
+        }
+
+        var snapshot = ToSnapshot(id, stored, decision);
+        Log.ApprovalCreated(logger, id, agent, upstream, tool, request.Rule, stored.Deadline);
+        Notify(snapshot);
+        return snapshot;
+    }
+
+    public ApprovalSnapshot? Get(string approvalId)
+    {
+        using var connection = storage.GetConnection();
+        return Read(connection, approvalId);
+    }
+
+    public IReadOnlyList<ApprovalSnapshot> List(ApprovalStatus? status)
+    {
+        using var connection = (JobStorageConnection)storage.GetConnection();
+        IEnumerable<string> ids = connection.GetAllItemsFromSet(PendingSet);
+        if (status is not ApprovalStatus.Pending)
+        {
+            ids = ids.Union(connection.GetRangeFromList(RecentList, 0, options.Value.RecentCount - 1), StringComparer.Ordinal);
+        }
+
+        return [.. ids
+            .Select(id => Read(connection, id))
+            .OfType<ApprovalSnapshot>()
+            .Where(a => status is null || a.Status == status)
+            .OrderByDescending(a => a.RequestedAt)];
+    }
+
+    /// <summary>
+    /// The compare-and-set: <paramref name="change"/> sees the stored approval under its lock and returns it
+    /// unchanged (nothing happens) or changed (stored, observed, signalled). Null when the approval is unknown.
+    /// </summary>
+    public async Task<ApprovalSnapshot?> UpdateAsync(
+        string approvalId,
+        Func<ApprovalSnapshot, ApprovalSnapshot> change,
+        CancellationToken cancellationToken)
+    {
+        var gate = _gates[(uint)StringComparer.Ordinal.GetHashCode(approvalId) % (uint)_gates.Length];
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            using var connection = storage.GetConnection();
+            using var storageLock = connection.AcquireDistributedLock($"approvals:lock:{approvalId}", options.Value.LockTimeout);
+            var before = Read(connection, approvalId);
+            if (before is null)
+            {
+                return null;
+            }
+
+            var after = change(before);
+            if (ReferenceEquals(after, before))
+            {
+                return before;
+            }
+
+            Write(connection, after);
+
+            // Observers run under the lock so every channel sees the changes of one approval in order.
+            Notify(after);
+            signal.Publish(approvalId);
+            return after;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public Task<ApprovalSnapshot?> ExpireAsync(string approvalId, CancellationToken cancellationToken) =>
+        UpdateAsync(approvalId, approval =>
+        {
+            var now = time.GetUtcNow();
+            return approval.Status == ApprovalStatus.Pending && now >= approval.Deadline ? Expired(approval, now) : approval;
+        }, cancellationToken);
+
+    public static ApprovalSnapshot Expired(ApprovalSnapshot approval, DateTimeOffset now) =>
+        approval with { Status = ApprovalStatus.Expired, Reason = ApprovalText.ExpiredReason(approval), ResolvedAt = now };
+
+    private void Write(IStorageConnection connection, ApprovalSnapshot approval)
+    {
+        var decision = new StoredDecision(approval.Status, approval.Votes, approval.Reason, approval.ResolvedAt);
+        connection.SetJobParameter(
+            approval.Id,
+            DecisionParameter,
+            SerializationHelper.Serialize(JsonSerializer.Serialize(decision, ApprovalStorageJsonContext.Default.StoredDecision), SerializationOption.User));
+        if (approval.Status == ApprovalStatus.Pending)
+        {
+            return;
+        }
+
+        RecordGrant(approval);
+        using (var transaction = connection.CreateWriteTransaction())
+        {
+            transaction.RemoveFromSet(PendingSet, approval.Id);
+            transaction.InsertToList(RecentList, approval.Id);
+            transaction.TrimList(RecentList, 0, options.Value.RecentCount - 1);
+            transaction.Commit();
+        }
+
+        try
+        {
+            jobs.ChangeState(approval.Id, new ApprovalResolvedState(approval), expectedState: null);
+        }
+        catch (Exception ex)
+        {
+            // The stored decision already stands; the job's state is only how the dashboard shows it.
+            Log.JobStateNotChanged(logger, ex, approval.Id, approval.Status);
+        }
+
+        Log.ApprovalResolved(logger, approval.Id, approval.Status, ApprovalText.Summary(approval));
+    }
+
+    private void RecordGrant(ApprovalSnapshot approval)
+    {
+        var approvals = approval.Votes.Where(v => v.Approve).ToList();
+        var allowed = approval.Request.Settings.GrantMinutes;
+
+        // Every approver must have asked for a grant: one person cannot waive a two-person rule for later calls.
+        if (approval.Status != ApprovalStatus.Approved || allowed <= 0 || approvals.Count == 0 || approvals.Any(v => v.GrantMinutes is not > 0))
+        {
+            return;
+        }
+
+        var minutes = Math.Min(allowed, approvals.Min(v => v.GrantMinutes!.Value));
+        var request = approval.Request;
+        var until = (approval.ResolvedAt ?? time.GetUtcNow()).AddMinutes(minutes);
+        grants.Add(new ApprovalGrant(request.Agent, request.Upstream, request.Tool, until, approval.Id, [.. approvals.Select(v => v.Approver)]));
+        Log.GrantRecorded(logger, approval.Id, request.Agent, request.Upstream, request.Tool, until);
+    }
+
+    private void Notify(ApprovalSnapshot approval)
+    {
+        foreach (var observer in services.GetServices<IApprovalObserver>())
+        {
+            try
+            {
+                observer.OnChanged(approval);
+            }
+            catch (Exception ex)
+            {
+                Log.ObserverFailed(logger, ex, observer.GetType().Name, approval.Id);
+            }
+        }
+    }
+
+    private static ApprovalSnapshot? Read(IStorageConnection connection, string approvalId)
+    {
+        var approval = ReadParameter(connection, approvalId, ApprovalParameter, ApprovalStorageJsonContext.Default.StoredApproval);
+        var decision = ReadParameter(connection, approvalId, DecisionParameter, ApprovalStorageJsonContext.Default.StoredDecision);
+        return approval is null || decision is null ? null : ToSnapshot(approvalId, approval, decision);
+    }
+
+    private static T? ReadParameter<T>(IStorageConnection connection, string approvalId, string name, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+        where T : class
+    {
+        var raw = connection.GetJobParameter(approvalId, name);
+        var json = raw is null ? null : SerializationHelper.Deserialize<string>(raw, SerializationOption.User);
+        return json is null ? null : JsonSerializer.Deserialize(json, type);
+    }
+
+    private static ApprovalSnapshot ToSnapshot(string id, StoredApproval approval, StoredDecision decision) =>
+        new(id, decision.Status, approval.Request, approval.RequestedAt, approval.Deadline, decision.Votes, decision.Reason, decision.ResolvedAt);
+}

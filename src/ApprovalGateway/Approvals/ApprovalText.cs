@@ -1,0 +1,62 @@
+namespace ApprovalGateway.Approvals;
+
+/// <summary>The sentences approvers and agents read, kept in one place so every channel says the same.</summary>
+internal static class ApprovalText
+{
+    public static string Approvers(ApprovalSnapshot approval, bool approve) =>
+        string.Join(" and ", approval.Votes.Where(v => v.Approve == approve).Select(v => v.Approver));
+
+    /// <summary>What happened to a resolved approval: "Approved by alice", "Rejected by bob: too large", "Expired".</summary>
+    public static string Summary(ApprovalSnapshot approval) => approval.Status switch
+    {
+        ApprovalStatus.Pending => "Pending",
+        ApprovalStatus.Approved => $"Approved by {Approvers(approval, approve: true)}",
+        ApprovalStatus.Rejected => approval.Reason is { Length: > 0 } reason
+            ? $"Rejected by {Approvers(approval, approve: false)}: {reason}"
+            : $"Rejected by {Approvers(approval, approve: false)}",
+        ApprovalStatus.Expired => "Expired",
+        ApprovalStatus.Withdrawn => "Withdrawn by the agent",
+        _ => approval.Status.ToString(),
+    };
+
+    /// <summary>The answer to a click that came too late: "Already approved by alice", "Expired".</summary>
+    public static string AlreadyResolved(ApprovalSnapshot approval) => approval.Status switch
+    {
+        ApprovalStatus.Approved => $"Already approved by {Approvers(approval, approve: true)}",
+        ApprovalStatus.Rejected => $"Already rejected by {Approvers(approval, approve: false)}",
+        _ => Summary(approval),
+    };
+
+    public static string ExpiredReason(ApprovalSnapshot approval) =>
+        $"No decision within {Duration(approval.Deadline - approval.RequestedAt)}";
+
+    public const string WithdrawnReason = "The agent cancelled the call or its session ended";
+
+    /// <summary>"Waiting for approval in #trading (or on the approval page), expires in 4m 12s".</summary>
+    public static string Waiting(ApprovalSnapshot approval, string? defaultSlackChannel, TimeSpan remaining)
+    {
+        var channels = approval.Request.Settings.Channels;
+        var slack = channels.Contains("slack", StringComparer.OrdinalIgnoreCase);
+        var web = channels.Contains("web", StringComparer.OrdinalIgnoreCase);
+        var slackChannel = approval.Request.Settings.SlackChannel ?? defaultSlackChannel;
+        var slackPlace = slackChannel is { Length: > 0 } ? $"in #{slackChannel.TrimStart('#')}" : "in Slack";
+        var where = (slack, web) switch
+        {
+            (true, true) => $"{slackPlace} (or on the approval page)",
+            (true, false) => slackPlace,
+            _ => "on the approval page",
+        };
+        return $"Waiting for approval {where}, expires in {Duration(remaining)}";
+    }
+
+    public static string Duration(TimeSpan span)
+    {
+        var seconds = Math.Max(0, (long)Math.Ceiling(span.TotalSeconds));
+        return seconds switch
+        {
+            >= 3600 => $"{seconds / 3600}h {seconds % 3600 / 60}m",
+            >= 60 => $"{seconds / 60}m {seconds % 60}s",
+            _ => $"{seconds}s",
+        };
+    }
+}

@@ -1,0 +1,92 @@
+using System.Security.Claims;
+using System.Text.Json;
+using ApprovalGateway.Web;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ApprovalGateway.Approvals;
+
+/// <summary>The REST door onto the decision service, for scripts and the page.</summary>
+internal static class ApprovalsApi
+{
+    public const string Channel = "api";
+
+    private static ApprovalsApiJsonContext Json => ApprovalsApiJsonContext.Default;
+
+    public static Results<JsonHttpResult<IReadOnlyList<ApprovalView>>, JsonHttpResult<ApiMessage>> List(string? status, IApprovalDecisions decisions)
+    {
+        ApprovalStatus? filter = null;
+        if (!string.IsNullOrEmpty(status))
+        {
+            if (!Enum.TryParse<ApprovalStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
+            {
+                return TypedResults.Json(new ApiMessage($"Unknown status '{status}'; use pending, approved, rejected, expired or withdrawn"), Json.ApiMessage, statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            filter = parsed;
+        }
+
+        IReadOnlyList<ApprovalView> views = [.. decisions.List(filter).Select(ApprovalView.From)];
+        return TypedResults.Json(views, Json.IReadOnlyListApprovalView);
+    }
+
+    public static Results<JsonHttpResult<ApprovalView>, JsonHttpResult<ApiMessage>> Get(string id, IApprovalDecisions decisions) =>
+        decisions.Get(id) is { } approval
+            ? TypedResults.Json(ApprovalView.From(approval), Json.ApprovalView)
+            : TypedResults.Json(new ApiMessage($"No approval {id}"), Json.ApiMessage, statusCode: StatusCodes.Status404NotFound);
+
+    public static async Task<Results<JsonHttpResult<DecisionResponseBody>, JsonHttpResult<ApiMessage>>> DecideAsync(
+        string id,
+        HttpRequest request,
+        ClaimsPrincipal user,
+        IApprovalDecisions decisions,
+        CancellationToken cancellationToken)
+    {
+        DecisionRequestBody? body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync(request.Body, Json.DecisionRequestBody, cancellationToken);
+        }
+        catch (JsonException)
+        {
+            body = null;
+        }
+
+        var approve = body?.Decision?.ToLowerInvariant() switch
+        {
+            "approve" => true,
+            "reject" => false,
+            _ => (bool?)null,
+        };
+        if (body is null || approve is null || body.GrantMinutes is < 1)
+        {
+            return Message(StatusCodes.Status400BadRequest,
+                """Expected {"decision":"approve"|"reject","reason":"...","grant_minutes":15} (reason and grant_minutes optional, grant_minutes at least 1)""");
+        }
+
+        if (user.Identity?.Name is not { Length: > 0 } name)
+        {
+            return Message(StatusCodes.Status403Forbidden, "Your sign-in carries no approver name");
+        }
+
+        var approver = new ApproverIdentity(name, user.FindFirst(ApproverClaims.SlackUserId)?.Value);
+        var result = await decisions.DecideAsync(id, approver, approve.Value, body.Reason, body.GrantMinutes, Channel, cancellationToken);
+        return result.Kind switch
+        {
+            DecisionResultKind.Resolved => Decision(StatusCodes.Status200OK, "resolved", result),
+            DecisionResultKind.AwaitingMoreApprovals => Decision(StatusCodes.Status200OK, "awaiting_more_approvals", result),
+            DecisionResultKind.AlreadyResolved => Decision(StatusCodes.Status409Conflict, "already_resolved", result),
+            DecisionResultKind.NotAllowed => Message(StatusCodes.Status403Forbidden, result.Message),
+            _ => Message(StatusCodes.Status404NotFound, result.Message),
+        };
+    }
+
+    private static JsonHttpResult<DecisionResponseBody> Decision(int status, string kind, DecisionResult result) =>
+        TypedResults.Json(
+            new DecisionResponseBody(kind, result.Message, result.Approval is null ? null : ApprovalView.From(result.Approval)),
+            Json.DecisionResponseBody,
+            statusCode: status);
+
+    private static JsonHttpResult<ApiMessage> Message(int status, string message) =>
+        TypedResults.Json(new ApiMessage(message), Json.ApiMessage, statusCode: status);
+}

@@ -1,0 +1,31 @@
+using ApprovalGateway.Web;
+using Hangfire;
+using Hangfire.Dashboard;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+
+namespace ApprovalGateway.Approvals;
+
+internal static class ApprovalsEndpointRouteBuilderExtensions
+{
+    /// <summary><c>GET /api/approvals</c>, <c>GET /api/approvals/{id}</c>, <c>POST /api/approvals/{id}/decision</c>, approvers only.</summary>
+    public static IEndpointRouteBuilder MapApprovalsApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/api/approvals").RequireAuthorization(ApproverClaims.Policy);
+        group.MapGet("", ApprovalsApi.List);
+        group.MapGet("/{id}", ApprovalsApi.Get);
+        group.MapPost("/{id}/decision", ApprovalsApi.DecideAsync);
+        return endpoints;
+    }
+
+    /// <summary>The Hangfire dashboard at <c>/hangfire</c>, approvers only (endpoint policy and dashboard filter both).</summary>
+    public static IEndpointConventionBuilder MapApprovalsDashboard(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapHangfireDashboard("/hangfire", new DashboardOptions
+        {
+            Authorization = [],
+            AsyncAuthorization = [new ApproverDashboardAuthorizationFilter()],
+            DashboardTitle = "ApprovalGateway: approvals and jobs",
+            AppPath = "/",
+            DisplayStorageConnectionString = false,
+        }).RequireAuthorization(ApproverClaims.Policy);
+}

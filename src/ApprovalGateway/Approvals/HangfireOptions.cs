@@ -1,0 +1,17 @@
+namespace ApprovalGateway.Approvals;
+
+/// <summary>The <c>Hangfire</c> section: storage and the background server that expires approvals and runs channel jobs.</summary>
+internal sealed class HangfireOptions
+{
+    public const string Section = "Hangfire";
+
+    public HangfireStorageKind Storage { get; set; } = HangfireStorageKind.InMemory;
+
+    /// <summary>How often due scheduled jobs are picked up. Hangfire's 15 s default would expire approvals late.</summary>
+    public TimeSpan SchedulePollingInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Expiry and Slack jobs are short and I/O bound; a few workers are plenty.</summary>
+    public int WorkerCount { get; set; } = 4;
+
+    public string ServerName { get; set; } = $"approval-gateway:{Environment.MachineName}";
+}

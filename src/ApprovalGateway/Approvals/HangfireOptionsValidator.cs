@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Options;
+
+namespace ApprovalGateway.Approvals;
+
+internal sealed class HangfireOptionsValidator : IValidateOptions<HangfireOptions>
+{
+    public ValidateOptionsResult Validate(string? name, HangfireOptions options)
+    {
+        List<string> errors = [];
+        if (!Enum.IsDefined(options.Storage))
+        {
+            errors.Add($"Hangfire:Storage '{options.Storage}' is unknown; use InMemory or PostgreSql.");
+        }
+
+        if (options.SchedulePollingInterval < TimeSpan.FromMilliseconds(100) || options.SchedulePollingInterval > TimeSpan.FromSeconds(15))
+        {
+            errors.Add($"Hangfire:SchedulePollingInterval must be between 00:00:00.1 and 00:00:15 (was {options.SchedulePollingInterval}); approvals expire at most this late.");
+        }
+
+        if (options.WorkerCount is < 1 or > 64)
+        {
+            errors.Add($"Hangfire:WorkerCount must be between 1 and 64 (was {options.WorkerCount}).");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ServerName))
+        {
+            errors.Add("Hangfire:ServerName must not be empty.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Logging;
+
+namespace ApprovalGateway.Approvals;
+
+internal static partial class Log
+{
+    [LoggerMessage(3000, LogLevel.Information, "Approval {ApprovalId} pending: agent {Agent} calls {Upstream}/{Tool} (rule {Rule}), deadline {Deadline:O}")]
+    public static partial void ApprovalCreated(ILogger logger, string approvalId, string agent, string upstream, string tool, string rule, DateTimeOffset deadline);
+
+    [LoggerMessage(3001, LogLevel.Information, "Approval {ApprovalId} resolved {Status}: {Summary}")]
+    public static partial void ApprovalResolved(ILogger logger, string approvalId, ApprovalStatus status, string summary);
+
+    [LoggerMessage(3002, LogLevel.Information, "Approval {ApprovalId}: {Approver} approved via {Channel}, {Count} of {Needed} approvals")]
+    public static partial void VoteCounted(ILogger logger, string approvalId, string approver, string channel, int count, int needed);
+
+    [LoggerMessage(3003, LogLevel.Warning, "Approval {ApprovalId}: {Approver} refused via {Channel}: {Message}")]
+    public static partial void DecisionRefused(ILogger logger, string approvalId, string approver, string channel, string message);
+
+    [LoggerMessage(3004, LogLevel.Information, "Approval {ApprovalId}: {Approver} came too late via {Channel}: {Message}")]
+    public static partial void DecisionTooLate(ILogger logger, string approvalId, string approver, string channel, string message);
+
+    [LoggerMessage(3005, LogLevel.Information, "Agent {Agent} call to {Upstream}/{Tool} approved by grant from approval {ApprovalId} until {Until:O}")]
+    public static partial void ApprovedViaGrant(ILogger logger, string agent, string upstream, string tool, string approvalId, DateTimeOffset until);
+
+    [LoggerMessage(3006, LogLevel.Information, "Approval {ApprovalId} granted {Agent} {Upstream}/{Tool} until {Until:O}")]
+    public static partial void GrantRecorded(ILogger logger, string approvalId, string agent, string upstream, string tool, DateTimeOffset until);
+
+    [LoggerMessage(3007, LogLevel.Error, "Approval observer {Observer} failed for approval {ApprovalId}")]
+    public static partial void ObserverFailed(ILogger logger, Exception exception, string observer, string approvalId);
+
+    [LoggerMessage(3008, LogLevel.Debug, "Expiry job for approval {ApprovalId} ran {Early} before the deadline; rescheduled")]
+    public static partial void ExpiryRescheduled(ILogger logger, string approvalId, TimeSpan early);
+
+    [LoggerMessage(3009, LogLevel.Error, "Local deadline backstop failed for approval {ApprovalId}; the expiry job remains")]
+    public static partial void BackstopFailed(ILogger logger, Exception exception, string approvalId);
+
+    [LoggerMessage(3010, LogLevel.Warning, "Approval {ApprovalId} vanished from storage while a call waited on it; treating it as expired")]
+    public static partial void ApprovalVanished(ILogger logger, string approvalId);
+
+    [LoggerMessage(3011, LogLevel.Warning, "Progress report for approval {ApprovalId} failed")]
+    public static partial void ProgressFailed(ILogger logger, Exception exception, string approvalId);
+
+    [LoggerMessage(3012, LogLevel.Warning, "Could not move the Hangfire job of approval {ApprovalId} to its final state {Status}")]
+    public static partial void JobStateNotChanged(ILogger logger, Exception exception, string approvalId, ApprovalStatus status);
+}

@@ -1,0 +1,11 @@
+namespace ApprovalGateway.Approvals;
+
+/// <summary>
+/// The part of an approval that changes, kept whole in the <c>decision</c> job parameter so a reader never
+/// sees a status without its votes.
+/// </summary>
+internal sealed record StoredDecision(
+    ApprovalStatus Status,
+    IReadOnlyList<ApproverVote> Votes,
+    string? Reason,
+    DateTimeOffset? ResolvedAt);
