@@ -188,15 +188,15 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
     {
         var (startSeq, startHead, startLength) = (seq, head, stream.Position);
         buffer.ResetWrittenCount();
-        foreach (var pending in batch)
-        {
-            var (line, hash) = AuditChain.Seal(pending.Entry, ++seq, head);
-            head = hash;
-            Encoding.UTF8.GetBytes(line + "\n", buffer);
-        }
-
         try
         {
+            foreach (var pending in batch)
+            {
+                var (line, hash) = AuditChain.Seal(pending.Entry, ++seq, head);
+                head = hash;
+                Encoding.UTF8.GetBytes(line + "\n", buffer);
+            }
+
             stream.Write(buffer.WrittenSpan);
             stream.Flush(flushToDisk: true);
         }
