@@ -1,0 +1,26 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace ApprovalGateway.Agents;
+
+internal static class AgentExtensions
+{
+    public static IServiceCollection AddGatewayAgents(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AgentOptions>().Bind(configuration.GetSection(AgentOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
+        services.AddSingleton<AgentDirectory>();
+        services.AddHostedService<AgentStartup>();
+        return services;
+    }
+
+    /// <summary>Requires an agent key on <paramref name="mcpPath"/> (and below it); other paths pass untouched.</summary>
+    public static IApplicationBuilder UseAgentAuthentication(this IApplicationBuilder app, PathString mcpPath) =>
+        app.UseMiddleware<AgentAuthenticationMiddleware>(mcpPath);
+
+    /// <summary>The agent of this MCP request, or null outside the guarded path.</summary>
+    public static AgentIdentity? GetAgent(this HttpContext context) => context.Features.Get<IAgentFeature>()?.Agent;
+}

@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Logging;
+
+namespace ApprovalGateway.Agents;
+
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 2100, Level = LogLevel.Warning, Message = "No agents are configured under Gateway:Agents: every MCP caller is the agent 'anonymous', without a key")]
+    public static partial void AnonymousAgents(ILogger logger);
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "{Count} agents configured; the MCP endpoint requires an API key")]
+    public static partial void AgentsConfigured(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Refused an MCP request from {RemoteIp}: {Reason}")]
+    public static partial void AgentRefused(ILogger logger, string? remoteIp, string reason);
+}

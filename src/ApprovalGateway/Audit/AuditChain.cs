@@ -1,0 +1,56 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ApprovalGateway.Policy.Arguments;
+
+namespace ApprovalGateway.Audit;
+
+/// <summary>
+/// The tamper-evident line format. Each line is the canonical JSON of the record plus <c>seq</c>, <c>prev</c> (the
+/// previous line's hash) and <c>hash</c> = SHA-256 of the canonical JSON of everything but <c>hash</c>. Because
+/// <c>prev</c> is inside what is hashed, editing, deleting or reordering any line breaks every link after it.
+/// </summary>
+internal static class AuditChain
+{
+    /// <summary>The <c>prev</c> of the first record.</summary>
+    public static readonly string Genesis = new('0', 64);
+
+    public const string SeqProperty = "seq";
+    public const string PrevProperty = "prev";
+    public const string HashProperty = "hash";
+
+    /// <summary>The record as it will be stored (secrets masked again, whatever the caller did) and its JSON.</summary>
+    public static (AuditRecord Stored, JsonObject Entry) ToEntry(AuditRecord record)
+    {
+        var stored = record with { Arguments = SecretMasker.MaskCopy(record.Arguments) };
+        return (stored, JsonSerializer.SerializeToNode(stored, AuditJsonContext.Default.AuditRecord)!.AsObject());
+    }
+
+    public static JsonObject Parse(string line) =>
+        JsonNode.Parse(line) as JsonObject ?? throw new JsonException("The audit line is not a JSON object.");
+
+    /// <summary>Adds the chain fields to <paramref name="entry"/> and returns the line (without newline) and its hash.</summary>
+    public static (string Line, string Hash) Seal(JsonObject entry, long seq, string prev)
+    {
+        entry.Remove(HashProperty);
+        entry[SeqProperty] = seq;
+        entry[PrevProperty] = prev;
+        var hash = CanonicalJson.Sha256(entry);
+        entry[HashProperty] = hash;
+        return (CanonicalJson.Serialize(entry), hash);
+    }
+
+    /// <summary>The hash the line claims, and the hash its content actually has.</summary>
+    public static (string? Claimed, string Actual) Hashes(JsonObject entry)
+    {
+        var copy = entry.DeepClone().AsObject();
+        var claimed = copy.TryGetPropertyValue(HashProperty, out var node) && node is JsonValue value && value.TryGetValue<string>(out var text)
+            ? text
+            : null;
+        copy.Remove(HashProperty);
+        return (claimed, CanonicalJson.Sha256(copy));
+    }
+
+    public static AuditRecord ToRecord(JsonObject entry) =>
+        entry.Deserialize(AuditJsonContext.Default.AuditRecord)
+        ?? throw new JsonException("The audit line is JSON null.");
+}

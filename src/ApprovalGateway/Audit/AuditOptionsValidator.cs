@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Options;
+
+namespace ApprovalGateway.Audit;
+
+internal sealed class AuditOptionsValidator : IValidateOptions<AuditOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AuditOptions options)
+    {
+        var errors = new List<string>();
+        if (!string.Equals(options.Sink, AuditOptions.FileSink, StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"{AuditOptions.Section}:Sink is '{options.Sink}'; the only supported sink is '{AuditOptions.FileSink}'.");
+        }
+
+        if (options.Path is not null && string.IsNullOrWhiteSpace(options.Path))
+        {
+            errors.Add($"{AuditOptions.Section}:Path is blank; remove it to use the default under Gateway:DataPath, or give a file path.");
+        }
+
+        if (options.RecentCapacity is < 1 or > 100_000)
+        {
+            errors.Add($"{AuditOptions.Section}:RecentCapacity is {options.RecentCapacity}; it must be between 1 and 100000.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ApprovalGateway.Audit;
+
+internal static class AuditServiceCollectionExtensions
+{
+    public const string DataPathKey = "Gateway:DataPath";
+
+    /// <summary>Registers the file audit log as <see cref="IAuditLog"/> and <see cref="IAuditQuery"/>, opened at startup.</summary>
+    public static IServiceCollection AddGatewayAudit(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuditOptions>, AuditOptionsValidator>();
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<AuditOptions>>().Value;
+            var path = ResolvePath(options, configuration[DataPathKey], sp.GetRequiredService<IHostEnvironment>().ContentRootPath);
+            return new FileAuditLog(path, options.RecentCapacity, sp.GetRequiredService<ILogger<FileAuditLog>>());
+        });
+        services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<FileAuditLog>());
+        services.AddSingleton<IAuditQuery>(sp => sp.GetRequiredService<FileAuditLog>());
+        services.AddHostedService<AuditStartup>();
+        return services;
+    }
+
+    /// <summary><c>Gateway:Audit:Path</c>, else <c>{Gateway:DataPath or "data"}/audit/audit.jsonl</c>, relative to the content root.</summary>
+    public static string ResolvePath(AuditOptions options, string? dataPath, string contentRoot)
+    {
+        var path = options.Path ?? Path.Combine(string.IsNullOrWhiteSpace(dataPath) ? "data" : dataPath, "audit", "audit.jsonl");
+        return Path.GetFullPath(path, contentRoot);
+    }
+}

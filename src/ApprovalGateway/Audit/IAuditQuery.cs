@@ -1,0 +1,8 @@
+namespace ApprovalGateway.Audit;
+
+/// <summary>Searches the whole audit trail (not only the in-memory ring) for the page, the API and the CSV export.</summary>
+internal interface IAuditQuery
+{
+    /// <summary>The matching records, newest first, at most <see cref="AuditQuery.Limit"/>.</summary>
+    ValueTask<IReadOnlyList<AuditRecord>> QueryAsync(AuditQuery query, CancellationToken cancellationToken);
+}

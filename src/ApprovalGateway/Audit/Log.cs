@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Logging;
+
+namespace ApprovalGateway.Audit;
+
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 5000, Level = LogLevel.Information, Message = "Audit log {Path} opened: {Count} records, next seq {NextSeq}")]
+    public static partial void AuditOpened(ILogger logger, string path, long count, long nextSeq);
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Audit log {Path} ended in a partial line (a crash during a write); truncated {Bytes} bytes at offset {Offset}")]
+    public static partial void PartialLineTruncated(ILogger logger, string path, long bytes, long offset);
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "Writing {Count} audit records to {Path} failed; the batch was rolled back and its callers get the error")]
+    public static partial void WriteFailed(ILogger logger, Exception exception, string path, int count);
+
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Critical, Message = "Rolling back a failed audit write in {Path} failed too; audit appends are refused until restart")]
+    public static partial void RollbackFailed(ILogger logger, Exception exception, string path);
+}

@@ -1,0 +1,96 @@
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
+
+namespace ApprovalGateway.Web.Auth;
+
+internal static class AuthEndpoints
+{
+    private const string LoggerCategory = "ApprovalGateway.Web.Auth.Login";
+
+    /// <summary>Maps <c>GET/POST /login</c>, <c>POST /logout</c> and <c>GET /api/antiforgery</c>.</summary>
+    public static IEndpointRouteBuilder MapGatewayAuth(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/login", ShowLogin).AllowAnonymous().WithName("Login");
+        endpoints.MapPost("/login", LoginAsync).AllowAnonymous();
+        endpoints.MapPost("/logout", LogoutAsync).AllowAnonymous();
+        endpoints.MapGet("/api/antiforgery", GetAntiforgeryToken).RequireAuthorization(ApproverClaims.Policy);
+        return endpoints;
+    }
+
+    private static ContentHttpResult ShowLogin(HttpContext context, IAntiforgery antiforgery, ApproverDirectory directory, string? returnUrl) =>
+        Page(context, antiforgery, directory, returnUrl, name: null, error: null, StatusCodes.Status200OK);
+
+    // [FromForm] makes the endpoint require anti-forgery validation, which UseAntiforgery performs before binding.
+    private static async Task<IResult> LoginAsync(
+        HttpContext context,
+        [FromForm] string? name,
+        [FromForm] string? password,
+        [FromForm] string? returnUrl,
+        IAntiforgery antiforgery,
+        ApproverDirectory directory,
+        ILoggerFactory loggers)
+    {
+        if (!directory.HasApprovers)
+        {
+            return Page(context, antiforgery, directory, returnUrl, name, "No approvers are configured, so there is nobody to sign in as.", StatusCodes.Status400BadRequest);
+        }
+
+        if (string.IsNullOrWhiteSpace(name) || string.IsNullOrEmpty(password))
+        {
+            return Page(context, antiforgery, directory, returnUrl, name, "Enter your name and password.", StatusCodes.Status400BadRequest);
+        }
+
+        var logger = loggers.CreateLogger(LoggerCategory);
+        if (directory.VerifyPassword(name.Trim(), password) is not { } approver)
+        {
+            Log.SignInFailed(logger, name, context.Connection.RemoteIpAddress?.ToString());
+            return Page(context, antiforgery, directory, returnUrl, name, "Wrong name or password.", StatusCodes.Status401Unauthorized);
+        }
+
+        await context.SignInAsync(ApproverSchemes.Cookie, ApproverPrincipal.Create(approver, ApproverSchemes.Cookie));
+        Log.SignedIn(logger, approver.Name);
+        return TypedResults.Redirect(LocalUrl.OrRoot(returnUrl));
+    }
+
+    private static async Task<IResult> LogoutAsync(HttpContext context, IAntiforgery antiforgery, ILoggerFactory loggers)
+    {
+        if (!await antiforgery.IsRequestValidAsync(context))
+        {
+            return TypedResults.Json(
+                new AuthError($"Missing or invalid anti-forgery token: send the {ApiAntiforgeryMiddleware.HeaderName} header or the form field."),
+                AuthJsonContext.Default.AuthError,
+                statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var logger = loggers.CreateLogger(LoggerCategory);
+        var name = (await context.AuthenticateAsync(ApproverSchemes.Cookie)).Principal?.Identity?.Name;
+        await context.SignOutAsync(ApproverSchemes.Cookie);
+        Log.SignedOut(logger, name);
+        return TypedResults.Redirect("/login");
+    }
+
+    private static JsonHttpResult<AntiforgeryToken> GetAntiforgeryToken(HttpContext context, IAntiforgery antiforgery)
+    {
+        var tokens = antiforgery.GetAndStoreTokens(context);
+        return TypedResults.Json(
+            new AntiforgeryToken(tokens.RequestToken!, tokens.HeaderName ?? ApiAntiforgeryMiddleware.HeaderName),
+            AuthJsonContext.Default.AntiforgeryToken);
+    }
+
+    private static ContentHttpResult Page(
+        HttpContext context, IAntiforgery antiforgery, ApproverDirectory directory, string? returnUrl, string? name, string? error, int status)
+    {
+        var tokens = antiforgery.GetAndStoreTokens(context);
+        context.Response.Headers[HeaderNames.ContentSecurityPolicy] = LoginPage.ContentSecurityPolicy;
+        context.Response.Headers[HeaderNames.XContentTypeOptions] = "nosniff";
+        var html = LoginPage.Render(tokens.FormFieldName, tokens.RequestToken!, LocalUrl.OrRoot(returnUrl), name, error, directory.HasApprovers);
+        return TypedResults.Content(html, "text/html; charset=utf-8", statusCode: status);
+    }
+}

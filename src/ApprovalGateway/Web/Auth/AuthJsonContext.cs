@@ -1,0 +1,8 @@
+using System.Text.Json.Serialization;
+
+namespace ApprovalGateway.Web.Auth;
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(AuthError))]
+[JsonSerializable(typeof(AntiforgeryToken))]
+internal sealed partial class AuthJsonContext : JsonSerializerContext;

@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ApprovalGateway.Agents;
+using ApprovalGateway.Tests.Auth;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace ApprovalGateway.Tests.Agents;
+
+public sealed class AgentAuthenticationTests
+{
+    private const string TraderKey = "trader-key-0123456789abcdef";
+
+    private static readonly Dictionary<string, string?> OneAgent = new()
+    {
+        ["Gateway:Agents:trader:ApiKey"] = TraderKey,
+        ["Gateway:Agents:trader:Owner"] = "alice",
+        ["Gateway:Agents:reporter:ApiKey"] = "reporter-key-0123456789",
+    };
+
+    [Fact]
+    public async Task Mcp_Returns401WithoutForwarding_WhenKeyIsMissing()
+    {
+        var reached = false;
+        await using var app = await StartAsync(OneAgent, () => reached = true);
+
+        using var response = await app.Client.PostAsync("/mcp", new StringContent("{}"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+        var body = await response.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.Contains("Missing API key", body!["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.False(reached);
+    }
+
+    [Fact]
+    public async Task Mcp_Returns401WithoutForwarding_WhenKeyIsWrong()
+    {
+        var reached = false;
+        await using var app = await StartAsync(OneAgent, () => reached = true);
+
+        using var response = await SendAsync(app, "/mcp", TraderKey + "x");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("error=\"invalid_token\"", response.Headers.WwwAuthenticate.Single().Parameter);
+        var body = await response.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.Equal("Invalid API key.", body!["error"]!.GetValue<string>());
+        Assert.False(reached);
+    }
+
+    [Fact]
+    public async Task Mcp_PassesAgentIdentityToNextHandler_WhenKeyIsRight()
+    {
+        await using var app = await StartAsync(OneAgent);
+
+        using var response = await SendAsync(app, "/mcp", TraderKey);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("trader owned by alice", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Mcp_TreatsEveryCallerAsAnonymous_WhenNoAgentIsConfigured()
+    {
+        await using var app = await StartAsync([]);
+
+        using var response = await app.Client.PostAsync("/mcp", new StringContent("{}"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("anonymous owned by nobody", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task OtherPaths_PassWithoutKey_WhenAgentsAreConfigured()
+    {
+        await using var app = await StartAsync(OneAgent);
+
+        using var response = await app.Client.GetAsync("/health");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(LoopbackApp app, string path, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent("{}") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return await app.Client.SendAsync(request);
+    }
+
+    private static Task<LoopbackApp> StartAsync(Dictionary<string, string?> settings, Action? onMcp = null) =>
+        LoopbackApp.StartAsync(
+            settings,
+            (services, configuration) => services.AddGatewayAgents(configuration),
+            app =>
+            {
+                app.UseAgentAuthentication("/mcp");
+                app.MapPost("/mcp", (HttpContext context) =>
+                {
+                    onMcp?.Invoke();
+                    var agent = context.GetAgent()!;
+                    return $"{agent.Name} owned by {agent.Owner ?? "nobody"}";
+                });
+                app.MapGet("/health", () => "ok");
+            });
+}

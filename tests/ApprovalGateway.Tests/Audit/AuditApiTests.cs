@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ApprovalGateway.Audit;
+using ApprovalGateway.Tests.Auth;
+using ApprovalGateway.Web.Auth;
+using Microsoft.Extensions.DependencyInjection;
+using static ApprovalGateway.Tests.Audit.AuditSamples;
+
+namespace ApprovalGateway.Tests.Audit;
+
+public sealed class AuditApiTests : IDisposable
+{
+    private readonly TempDirectory dir = new();
+
+    public void Dispose() => dir.Dispose();
+
+    [Fact]
+    public async Task GetAudit_ReturnsMatchingRecordsNewestFirst_ForAnApprover()
+    {
+        await using var app = await StartAsync();
+        await SeedAsync(app);
+
+        var byAgentTool = await GetJsonAsync(app, "/api/audit?agent=a&tool=x");
+        var denied = await GetJsonAsync(app, "/api/audit?decision=denied&outcome=denied");
+        var window = await GetJsonAsync(app, "/api/audit?since=2026-11-25T09:02:00Z&until=2026-11-25T09:04:00Z&limit=1");
+
+        Assert.Equal(["session-4", "session-1"], byAgentTool.Select(r => r!["session_id"]!.GetValue<string>()));
+        Assert.Equal(["session-2"], denied.Select(r => r!["session_id"]!.GetValue<string>()));
+        Assert.Equal(["session-3"], window.Select(r => r!["session_id"]!.GetValue<string>()));
+        Assert.Equal("x", byAgentTool[0]!["tool"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task GetAuditCsv_ExportsHeaderAndRows_ForAnApprover()
+    {
+        await using var app = await StartAsync();
+        await SeedAsync(app);
+
+        using var response = await SendAsync(app, "/api/audit.csv?agent=b");
+        var csv = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal("text/csv", response.Content.Headers.ContentType!.MediaType);
+        var lines = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(AuditCsv.Header, lines[0]);
+        Assert.Single(lines, l => l.Contains(",b,session-2,", StringComparison.Ordinal));
+        Assert.Equal(2, lines.Length);
+    }
+
+    [Fact]
+    public async Task GetAudit_Refuses_WhenCallerIsNotAnApproverOrLimitIsOutOfRange()
+    {
+        await using var app = await StartAsync();
+
+        using var anonymous = await app.Client.GetAsync("/api/audit");
+        using var csvAnonymous = await app.Client.GetAsync("/api/audit.csv");
+        using var agentKey = await SendAsync(app, "/api/audit", AuthTestApp.AgentKey);
+        using var badLimit = await SendAsync(app, "/api/audit?limit=0");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, csvAnonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, agentKey.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, badLimit.StatusCode);
+    }
+
+    private Task<LoopbackApp> StartAsync()
+    {
+        var settings = AuthTestApp.WithApprover();
+        settings["Gateway:Audit:Path"] = dir.File("audit.jsonl");
+        return LoopbackApp.StartAsync(
+            settings,
+            (services, configuration) =>
+            {
+                services.AddGatewayAudit(configuration);
+                services.AddGatewayAuth(configuration);
+            },
+            app =>
+            {
+                app.UseGatewayAuth();
+                app.MapAuditApi();
+            });
+    }
+
+    private static async Task SeedAsync(LoopbackApp app)
+    {
+        var audit = app.App.Services.GetRequiredService<IAuditLog>();
+        await audit.AppendAsync(Record(1, agent: "a", tool: "x"), CancellationToken.None);
+        await audit.AppendAsync(Record(2, agent: "b", tool: "x", decision: "denied", outcome: "denied"), CancellationToken.None);
+        await audit.AppendAsync(Record(3, agent: "a", tool: "y"), CancellationToken.None);
+        await audit.AppendAsync(Record(4, agent: "a", tool: "x"), CancellationToken.None);
+    }
+
+    private static async Task<JsonArray> GetJsonAsync(LoopbackApp app, string path)
+    {
+        using var response = await SendAsync(app, path);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonArray>())!;
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(LoopbackApp app, string path, string token = AuthTestApp.AliceToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await app.Client.SendAsync(request);
+    }
+}

@@ -1,0 +1,40 @@
+using System.Text.Json.Nodes;
+using ApprovalGateway.Audit;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ApprovalGateway.Tests.Audit;
+
+internal static class AuditSamples
+{
+    public static readonly DateTimeOffset Start = new(2026, 11, 25, 9, 0, 0, TimeSpan.Zero);
+
+    public static AuditRecord Record(
+        int n,
+        string agent = "trader",
+        string tool = "place_order",
+        string decision = "allowed",
+        string outcome = "forwarded",
+        string? reason = null) =>
+        new(
+            Start.AddMinutes(n),
+            agent,
+            $"session-{n}",
+            "exchange",
+            tool,
+            new JsonObject { ["symbol"] = "BTC-USD", ["quantity"] = n },
+            $"sha-{n}",
+            decision,
+            "rule-1",
+            outcome,
+            reason,
+            null,
+            [],
+            "trade",
+            0.5,
+            0,
+            12.25,
+            13);
+
+    public static FileAuditLog Open(string path, int recentCapacity = 1000) =>
+        new(path, recentCapacity, NullLogger<FileAuditLog>.Instance);
+}

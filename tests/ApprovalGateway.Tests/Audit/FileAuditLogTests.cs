@@ -1,0 +1,224 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using ApprovalGateway.Audit;
+using ApprovalGateway.Cli;
+using static ApprovalGateway.Tests.Audit.AuditSamples;
+
+namespace ApprovalGateway.Tests.Audit;
+
+public sealed class FileAuditLogTests : IDisposable
+{
+    private readonly TempDirectory dir = new();
+
+    private string AuditPath => dir.File("audit/audit.jsonl");
+
+    public void Dispose() => dir.Dispose();
+
+    [Fact]
+    public async Task AppendAsync_WritesVerifiableChain_WhenReopened()
+    {
+        await using (var log = Open(AuditPath))
+        {
+            for (var i = 1; i <= 3; i++)
+            {
+                await log.AppendAsync(Record(i), CancellationToken.None);
+            }
+        }
+
+        await using (var reopened = Open(AuditPath))
+        {
+            await reopened.AppendAsync(Record(4), CancellationToken.None);
+            Assert.Equal(["session-4", "session-3", "session-2", "session-1"], reopened.Recent(10).Select(r => r.SessionId));
+        }
+
+        var (code, output) = Verify(AuditPath);
+        Assert.Equal(0, code);
+        Assert.Contains("4 records, chain intact", output, StringComparison.Ordinal);
+        var lines = File.ReadAllLines(AuditPath);
+        Assert.Equal(4, lines.Length);
+        var fourth = JsonNode.Parse(lines[3])!.AsObject();
+        Assert.Equal(4, fourth["seq"]!.GetValue<long>());
+        Assert.Equal(JsonNode.Parse(lines[2])!["hash"]!.GetValue<string>(), fourth["prev"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task AppendAsync_StoresRecordFieldsInSnakeCase_WithSecretsMasked()
+    {
+        var record = Record(1) with { Arguments = new JsonObject { ["apiKey"] = "sk-live-123", ["symbol"] = "ETH" } };
+        await using (var log = Open(AuditPath))
+        {
+            await log.AppendAsync(record, CancellationToken.None);
+        }
+
+        var line = File.ReadAllText(AuditPath);
+        Assert.DoesNotContain("sk-live-123", line, StringComparison.Ordinal);
+        var entry = JsonNode.Parse(line)!.AsObject();
+        Assert.Equal("***", entry["arguments"]!["apiKey"]!.GetValue<string>());
+        Assert.Equal("place_order", entry["tool"]!.GetValue<string>());
+        Assert.Equal("sha-1", entry["arguments_sha256"]!.GetValue<string>());
+        Assert.Equal(12.25, entry["upstream_milliseconds"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public async Task VerifyAudit_NamesEditedLine_WhenARecordWasChanged()
+    {
+        await WriteRecordsAsync(5);
+        var lines = File.ReadAllLines(AuditPath);
+        lines[2] = lines[2].Replace("\"outcome\":\"forwarded\"", "\"outcome\":\"denied\"", StringComparison.Ordinal);
+        File.WriteAllLines(AuditPath, lines);
+
+        var (code, output) = Verify(AuditPath);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"{AuditPath}:3: the record's content does not match its hash", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task VerifyAudit_NamesLineAfterGap_WhenARecordWasDeleted()
+    {
+        await WriteRecordsAsync(5);
+        var lines = File.ReadAllLines(AuditPath).ToList();
+        lines.RemoveAt(1);
+        File.WriteAllLines(AuditPath, lines);
+
+        var (code, output) = Verify(AuditPath);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"{AuditPath}:2: seq is 3 where 2 was expected", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task VerifyAudit_NamesFirstMovedLine_WhenRecordsWereReordered()
+    {
+        await WriteRecordsAsync(5);
+        var lines = File.ReadAllLines(AuditPath);
+        (lines[3], lines[4]) = (lines[4], lines[3]);
+        File.WriteAllLines(AuditPath, lines);
+
+        var (code, output) = Verify(AuditPath);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"{AuditPath}:4: seq is 5 where 4 was expected", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task VerifyAudit_NamesLine_WhenARecordWasReplacedWithARehashedForgery()
+    {
+        await WriteRecordsAsync(3);
+        var lines = File.ReadAllLines(AuditPath);
+        var forged = JsonNode.Parse(lines[1])!.AsObject();
+        forged["outcome"] = "denied";
+        forged["prev"] = new string('f', 64);
+        lines[1] = AuditChain.Seal(forged, 2, new string('f', 64)).Line;
+        File.WriteAllLines(AuditPath, lines);
+
+        var (code, output) = Verify(AuditPath);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"{AuditPath}:2: prev does not match", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Open_TruncatesPartialLastLine_AndChainContinues()
+    {
+        await WriteRecordsAsync(2);
+        var intactLength = new FileInfo(AuditPath).Length;
+        await File.AppendAllTextAsync(AuditPath, "{\"agent\":\"trader\",\"tool\":\"pla", Encoding.UTF8);
+
+        var (partialCode, partialOutput) = Verify(AuditPath);
+        Assert.Equal(0, partialCode);
+        Assert.Contains($"{AuditPath}:3: partial last line ignored", partialOutput, StringComparison.Ordinal);
+
+        await using (var log = Open(AuditPath))
+        {
+            Assert.Equal(intactLength, new FileInfo(AuditPath).Length);
+            await log.AppendAsync(Record(3), CancellationToken.None);
+            Assert.Equal(["session-3", "session-2", "session-1"], log.Recent(10).Select(r => r.SessionId));
+        }
+
+        var (code, output) = Verify(AuditPath);
+        Assert.Equal(0, code);
+        Assert.Contains("3 records, chain intact", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AppendAsync_KeepsEveryRecordInOneValidChain_When200AppendConcurrently()
+    {
+        await using (var log = Open(AuditPath))
+        {
+            var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var appends = Enumerable.Range(1, 200)
+                .Select(i => Task.Run(async () =>
+                {
+                    await start.Task;
+                    await log.AppendAsync(Record(i), CancellationToken.None);
+                }))
+                .ToArray();
+            start.SetResult();
+            await Task.WhenAll(appends);
+            Assert.Equal(200, log.Recent(500).Count);
+        }
+
+        var (code, output) = Verify(AuditPath);
+        Assert.Equal(0, code);
+        Assert.Contains("200 records, chain intact", output, StringComparison.Ordinal);
+        var sessions = File.ReadAllLines(AuditPath).Select(l => JsonNode.Parse(l)!["session_id"]!.GetValue<string>());
+        Assert.Equal(Enumerable.Range(1, 200).Select(i => $"session-{i}").Order(), sessions.Order());
+    }
+
+    [Fact]
+    public async Task Recent_ReturnsNewestFirstWithinCapacity_IncludingRecordsFromFileTail()
+    {
+        await WriteRecordsAsync(5);
+
+        await using var log = Open(AuditPath, recentCapacity: 3);
+
+        Assert.Equal(["session-5", "session-4", "session-3"], log.Recent(10).Select(r => r.SessionId));
+        Assert.Equal(["session-5", "session-4"], log.Recent(2).Select(r => r.SessionId));
+    }
+
+    [Fact]
+    public async Task QueryAsync_FiltersByFieldsAndTimeWindow_NewestFirst()
+    {
+        await using var log = Open(AuditPath);
+        await log.AppendAsync(Record(1, agent: "a", tool: "x"), CancellationToken.None);
+        await log.AppendAsync(Record(2, agent: "b", tool: "x", decision: "denied", outcome: "denied"), CancellationToken.None);
+        await log.AppendAsync(Record(3, agent: "a", tool: "y"), CancellationToken.None);
+        await log.AppendAsync(Record(4, agent: "a", tool: "x"), CancellationToken.None);
+
+        var byAgentTool = await log.QueryAsync(new AuditQuery(Agent: "a", Tool: "x"), CancellationToken.None);
+        var denied = await log.QueryAsync(new AuditQuery(Decision: "denied", Outcome: "denied"), CancellationToken.None);
+        var window = await log.QueryAsync(new AuditQuery(Since: Start.AddMinutes(2), Until: Start.AddMinutes(4)), CancellationToken.None);
+        var limited = await log.QueryAsync(new AuditQuery(Limit: 1), CancellationToken.None);
+
+        Assert.Equal(["session-4", "session-1"], byAgentTool.Select(r => r.SessionId));
+        Assert.Equal(["session-2"], denied.Select(r => r.SessionId));
+        Assert.Equal(["session-3", "session-2"], window.Select(r => r.SessionId));
+        Assert.Equal(["session-4"], limited.Select(r => r.SessionId));
+    }
+
+    [Fact]
+    public void VerifyAudit_Fails_WhenFileIsMissing()
+    {
+        var (code, output) = Verify(dir.File("missing.jsonl"));
+
+        Assert.Equal(1, code);
+        Assert.Contains("no such audit file", output, StringComparison.Ordinal);
+    }
+
+    private async Task WriteRecordsAsync(int count)
+    {
+        await using var log = Open(AuditPath);
+        for (var i = 1; i <= count; i++)
+        {
+            await log.AppendAsync(Record(i), CancellationToken.None);
+        }
+    }
+
+    private static (int Code, string Output) Verify(string path)
+    {
+        using var output = new StringWriter();
+        var code = VerifyAuditCommand.Run(path, output);
+        return (code, output.ToString());
+    }
+}
