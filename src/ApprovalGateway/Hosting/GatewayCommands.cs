@@ -1,3 +1,5 @@
+using ApprovalGateway.Cli;
+
 namespace ApprovalGateway.Hosting;
 
 /// <summary>The offline commands of <c>approval-gateway</c>, run instead of the gateway itself.</summary>
@@ -5,8 +7,25 @@ internal static class GatewayCommands
 {
     public static bool TryRun(string[] args, TextWriter output, out int exitCode)
     {
-        exitCode = 0;
-        _ = output;
-        return false;
+        exitCode = args switch
+        {
+            ["validate", var path, ..] => ValidateCommand.Run(path, output),
+            ["verify-audit", var path, ..] => VerifyAuditCommand.Run(path, output),
+            ["hash-password", var password, ..] => HashPasswordCommand.Run(password, output),
+            ["validate" or "verify-audit" or "hash-password"] => Usage(output),
+            _ => -1,
+        };
+        return exitCode >= 0;
+    }
+
+    private static int Usage(TextWriter output)
+    {
+        output.WriteLine("""
+            usage:
+              approval-gateway validate <policy.json>     check a policy file offline
+              approval-gateway verify-audit <audit.jsonl> check the audit log's hash chain
+              approval-gateway hash-password <password>   print a PasswordHash for Approvers:{name}
+            """);
+        return 2;
     }
 }

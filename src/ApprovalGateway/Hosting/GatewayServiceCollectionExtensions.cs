@@ -1,5 +1,12 @@
+using ApprovalGateway.Agents;
+using ApprovalGateway.Approvals;
+using ApprovalGateway.Audit;
+using ApprovalGateway.Policy;
 using ApprovalGateway.Proxy;
+using ApprovalGateway.Slack;
 using ApprovalGateway.Upstreams;
+using ApprovalGateway.Web.Auth;
+using Microsoft.Extensions.Options;
 
 namespace ApprovalGateway.Hosting;
 
@@ -9,15 +16,25 @@ internal static class GatewayServiceCollectionExtensions
     public static IServiceCollection AddApprovalGateway(this IServiceCollection services, IConfiguration configuration, bool stdio = false)
     {
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateOnStart();
-        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
+
+        // The policy loads first: an invalid policy stops the gateway before any upstream is started.
+        services.AddGatewayPolicy(configuration);
+        services.AddSingleton<IToolCallPolicy>(sp => sp.GetRequiredService<PolicyEngine>());
 
         services.AddSingleton<UpstreamConnector>();
         services.AddSingleton<UpstreamStatusBoard>();
         services.AddSingleton<ToolCatalog>();
         services.AddSingleton<IToolCatalog>(sp => sp.GetRequiredService<ToolCatalog>());
-        // First hosted service: the catalog must know the upstreams before the MCP server advertises anything.
+        // The catalog must know the upstreams before the MCP server advertises anything.
         services.AddHostedService(sp => sp.GetRequiredService<ToolCatalog>());
+
+        services.AddGatewayAudit(configuration);
+        services.AddGatewayAgents(configuration);
+        services.AddGatewayAuth(configuration);
+        services.AddGatewayApprovals(configuration);
+        services.AddGatewaySlack(configuration);
 
         services.AddSingleton<ToolCallPipeline>();
         services.AddSingleton<GatewaySessionFactory>();
@@ -35,12 +52,23 @@ internal static class GatewayServiceCollectionExtensions
 
     public static WebApplication MapApprovalGateway(this WebApplication app, bool stdio = false)
     {
+        var mcpPath = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.McpPath;
         app.UseMcpRequestLimits();
+        app.UseGatewayAuth();
+        app.UseAgentAuthentication(mcpPath);
+        app.UseAgentPrincipal(mcpPath);
+
         if (!stdio)
         {
             app.MapGatewayMcp();
         }
 
+        app.MapGatewayAuth();
+        app.MapToolCatalogApi();
+        app.MapApprovalsApi();
+        app.MapApprovalsDashboard();
+        app.MapAuditApi();
+        app.MapSlackInteractions();
         return app;
     }
 }

@@ -1,5 +1,6 @@
 using ApprovalGateway.Policy.Evaluation;
 using ApprovalGateway.Policy.Risk;
+using ApprovalGateway.Proxy;
 
 namespace ApprovalGateway.Policy;
 
@@ -7,7 +8,7 @@ namespace ApprovalGateway.Policy;
 /// What the proxy calls per request: the decision for one call and whether a tool is hidden, always against the
 /// policy in force. Rate-limit counters live here, not in the policy, so they survive reloads.
 /// </summary>
-internal sealed class PolicyEngine(PolicyStore store, RateLimiter limiter)
+internal sealed class PolicyEngine(PolicyStore store, RateLimiter limiter) : IToolCallPolicy
 {
     /// <summary>Decides a call. Hidden means: answer exactly as for an unknown tool.</summary>
     public PolicyDecision Decide(in ToolCallFacts facts) => store.Current.Evaluate(facts, limiter);

@@ -1,4 +1,5 @@
 using ApprovalGateway.Policy.Evaluation;
+using ApprovalGateway.Policy.Risk;
 
 namespace ApprovalGateway.Proxy;
 
@@ -8,4 +9,7 @@ internal interface IToolCallPolicy
     PolicyDecision Decide(in ToolCallFacts facts);
 
     bool IsHidden(string tool, string? agent);
+
+    /// <summary>The tool's risk with the policy's own classification overrides applied.</summary>
+    ToolRisk ApplyOverrides(string tool, ToolRisk risk);
 }

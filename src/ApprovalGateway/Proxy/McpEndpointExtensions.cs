@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using ApprovalGateway.Agents;
 using ApprovalGateway.Hosting;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -54,14 +55,34 @@ internal static class McpEndpointExtensions
     {
         services.AddSingleton(sp =>
         {
-            var gateway = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
-            var owner = sp.GetRequiredService<IConfiguration>()[$"Gateway:Agents:{gateway.StdioAgent}:Owner"];
-            return sp.GetRequiredService<GatewaySessionFactory>().Create(new SessionIdentity(gateway.StdioAgent, owner, "stdio"));
+            var agent = sp.GetRequiredService<AgentDirectory>().StdioIdentity();
+            return sp.GetRequiredService<GatewaySessionFactory>().Create(new SessionIdentity(agent.Name, agent.Owner, "stdio"));
         });
         services.AddMcpServer().WithStdioServerTransport();
         services.AddOptions<McpServerOptions>().Configure<GatewaySession>((serverOptions, session) => session.Configure(serverOptions));
         return services;
     }
+
+    /// <summary>
+    /// Puts the agent that <c>UseAgentAuthentication</c> found on <c>HttpContext.User</c> for the MCP path, so the
+    /// SDK binds each session to its agent: another agent's key cannot use or hijack it.
+    /// </summary>
+    public static IApplicationBuilder UseAgentPrincipal(this IApplicationBuilder app, PathString mcpPath) =>
+        app.Use((context, next) =>
+        {
+            if (context.Request.Path.StartsWithSegments(mcpPath) && context.GetAgent() is { } agent)
+            {
+                var claims = new List<Claim> { new(ClaimTypes.NameIdentifier, agent.Name), new(ClaimTypes.Name, agent.Name) };
+                if (agent.Owner is not null)
+                {
+                    claims.Add(new Claim(AgentClaims.Owner, agent.Owner));
+                }
+
+                context.User = new ClaimsPrincipal(new ClaimsIdentity(claims, "AgentKey"));
+            }
+
+            return next(context);
+        });
 
     public static IEndpointConventionBuilder MapGatewayMcp(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapMcp(endpoints.ServiceProvider.GetRequiredService<IOptions<GatewayOptions>>().Value.McpPath);

@@ -74,7 +74,8 @@ internal sealed class ToolCallPipeline(
         try
         {
             var element = JsonSerializer.SerializeToElement(arguments, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonObject)));
-            return policy.Decide(new ToolCallFacts(tool.Name, tool.UpstreamName, session.Agent, session.SessionId, element, tool.Risk));
+            var risk = policy.ApplyOverrides(tool.Name, tool.Risk);
+            return policy.Decide(new ToolCallFacts(tool.Name, tool.UpstreamName, session.Agent, session.SessionId, element, risk));
         }
         catch (Exception ex)
         {

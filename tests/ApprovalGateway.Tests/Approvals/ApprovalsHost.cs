@@ -1,3 +1,4 @@
+using ApprovalGateway.Tests.Infrastructure;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Policy.Arguments;
@@ -98,6 +99,7 @@ internal sealed class ApprovalsHost : IAsyncDisposable
         Http.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        HangfireLogging.Forget();
     }
 
     /// <summary>Proves a failing observer cannot break the approval path.</summary>

@@ -56,7 +56,6 @@ internal sealed class GatewayHost : IAsyncDisposable
             builder =>
             {
                 builder.Configuration.AddInMemoryCollection(all);
-                TemporaryDoubles.Register(builder);
                 configure?.Invoke(builder);
             });
         await app.StartAsync();
@@ -85,6 +84,7 @@ internal sealed class GatewayHost : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        HangfireLogging.Forget();
         try
         {
             Directory.Delete(DataDirectory, recursive: true);

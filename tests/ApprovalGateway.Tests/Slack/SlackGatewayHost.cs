@@ -1,3 +1,4 @@
+using ApprovalGateway.Tests.Infrastructure;
 using System.Net;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Slack;
@@ -91,6 +92,7 @@ internal sealed class SlackGatewayHost : IAsyncDisposable
         jobServer.Dispose();
         await app.StopAsync();
         await app.DisposeAsync();
+        HangfireLogging.Forget();
         Storage.Dispose();
     }
 
