@@ -1,0 +1,20 @@
+using ApprovalGateway.Approvals;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace ApprovalGateway.Web;
+
+internal static class WebServiceCollectionExtensions
+{
+    /// <summary>The live approval page: its files, the SignalR hub and the observer that feeds it.</summary>
+    public static IServiceCollection AddGatewayWeb(this IServiceCollection services)
+    {
+        services.AddOptions<WebOptions>().BindConfiguration(WebOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebOptions>, WebOptionsValidator>());
+        services.TryAddSingleton<WebAssets>();
+        services.AddSignalR().AddJsonProtocol(options =>
+            options.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, WebJsonContext.Default));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IApprovalObserver, HubApprovalObserver>());
+        return services;
+    }
+}
