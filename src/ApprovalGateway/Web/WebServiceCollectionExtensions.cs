@@ -1,3 +1,4 @@
+using System.Text.Json;
 using ApprovalGateway.Approvals;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,11 @@ internal static class WebServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebOptions>, WebOptionsValidator>());
         services.TryAddSingleton<WebAssets>();
         services.AddSignalR().AddJsonProtocol(options =>
-            options.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, WebJsonContext.Default));
+        {
+            // The same snake_case as the REST API, so the page renders pushes and fetched lists alike.
+            options.PayloadSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            options.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, WebJsonContext.Default);
+        });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IApprovalObserver, HubApprovalObserver>());
         return services;
     }

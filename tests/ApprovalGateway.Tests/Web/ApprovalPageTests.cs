@@ -181,6 +181,6 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
 
     private static ILocator Card(IPage page, string tool) => page.GetByRole(AriaRole.Article, new() { Name = tool, Exact = true });
 
-    [GeneratedRegex(@"^\d+:\d\d left$")]
+    [GeneratedRegex(@"\b\d+:\d\d left\b")]
     private static partial Regex Countdown();
 }
