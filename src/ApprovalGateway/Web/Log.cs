@@ -1,0 +1,16 @@
+namespace ApprovalGateway.Web;
+
+internal static partial class Log
+{
+    [LoggerMessage(7000, LogLevel.Warning, "Pushing approval {ApprovalId} ({Status}) to the open pages failed.")]
+    public static partial void BroadcastFailed(ILogger logger, string approvalId, string status, Exception exception);
+
+    [LoggerMessage(7001, LogLevel.Debug, "Approver '{Approver}' opened the live page (connection {ConnectionId}).")]
+    public static partial void PageConnected(ILogger logger, string approver, string connectionId);
+
+    [LoggerMessage(7002, LogLevel.Debug, "Approver '{Approver}' closed the live page (connection {ConnectionId}).")]
+    public static partial void PageDisconnected(ILogger logger, string approver, string connectionId);
+
+    [LoggerMessage(7003, LogLevel.Information, "The approval page is served from {Path}.")]
+    public static partial void ServingPage(ILogger logger, string path);
+}

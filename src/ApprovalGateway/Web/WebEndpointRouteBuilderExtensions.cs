@@ -1,0 +1,24 @@
+namespace ApprovalGateway.Web;
+
+internal static class WebEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Maps the page at <c>/</c> and <c>/index.html</c> and the hub at <see cref="ApprovalsHub.Path"/> for approvers,
+    /// and the page's scripts, styles and images for anyone. Needs authentication and authorization in the pipeline.
+    /// </summary>
+    public static IEndpointRouteBuilder MapGatewayWeb(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/", (HttpContext context, WebAssets assets) => assets.Page(context))
+            .RequireAuthorization(ApproverClaims.Policy).ExcludeFromDescription();
+        endpoints.MapGet("/" + WebAssets.PageFile, (HttpContext context, WebAssets assets) => assets.Page(context))
+            .RequireAuthorization(ApproverClaims.Policy).ExcludeFromDescription();
+        foreach (var folder in WebAssets.OpenFolders)
+        {
+            endpoints.MapGet($"/{folder}/{{**file}}", (HttpContext context, WebAssets assets, string file) => assets.Asset(context, folder, file))
+                .AllowAnonymous().ExcludeFromDescription();
+        }
+
+        endpoints.MapHub<ApprovalsHub>(ApprovalsHub.Path).RequireAuthorization(ApproverClaims.Policy);
+        return endpoints;
+    }
+}

@@ -1,0 +1,834 @@
+// The live approval page: plain DOM, no build step. Every value from the server is written with textContent,
+// never as HTML, because tool arguments come from agents and may carry anything.
+"use strict";
+
+(() => {
+  const FOLD_STRING = 160;
+  const FOLD_STRING_HEAD = 100;
+  const FOLD_ARRAY = 25;
+  const HISTORY_LIMIT = 200;
+  const SECRET_KEY = /(api[-_]?key|secret|passw(or)?d|token|signature|private[-_]?key|credential|authorization)/i;
+  const MASK = "***";
+
+  const $ = (selector, root = document) => root.querySelector(selector);
+  const approvals = new Map();
+  let clockSkew = 0;
+  let csrfToken = null;
+  const loaded = { tools: false, audit: false };
+
+  // ---------- API ----------
+
+  class ApiError extends Error {
+    constructor(status, message, body) {
+      super(message);
+      this.status = status;
+      this.body = body;
+    }
+  }
+
+  function signIn() {
+    window.location.assign("/login?returnUrl=" + encodeURIComponent(location.pathname + location.hash));
+  }
+
+  async function readBody(response) {
+    const text = await response.text();
+    try {
+      return text ? JSON.parse(text) : null;
+    } catch {
+      return text;
+    }
+  }
+
+  function messageOf(body, fallback) {
+    if (body && typeof body === "object") {
+      return body.message || body.detail || body.error || body.title || fallback;
+    }
+    return typeof body === "string" && body.trim() && body.length < 300 ? body.trim() : fallback;
+  }
+
+  async function request(url, options = {}) {
+    const response = await fetch(url, {
+      credentials: "same-origin",
+      headers: { Accept: "application/json", ...(options.headers || {}) },
+      ...options,
+    });
+    if (response.status === 401 || (response.redirected && new URL(response.url).pathname === "/login")) {
+      signIn();
+      throw new ApiError(401, "Your sign-in has expired.", null);
+    }
+    const serverDate = Date.parse(response.headers.get("Date") || "");
+    // The Date header has one-second resolution: only correct the clock when it is clearly off.
+    if (!Number.isNaN(serverDate) && Math.abs(serverDate - Date.now()) > 2000) {
+      clockSkew = serverDate - Date.now();
+    }
+    return response;
+  }
+
+  async function getJson(url) {
+    const response = await request(url);
+    const body = await readBody(response);
+    if (!response.ok) {
+      throw new ApiError(response.status, messageOf(body, `${url} answered ${response.status}`), body);
+    }
+    return body;
+  }
+
+  async function csrf(refresh = false) {
+    if (!csrfToken || refresh) {
+      const body = await getJson("/api/antiforgery");
+      csrfToken = body.token || body.request_token || body.requestToken;
+      $("#signout-token").value = csrfToken || "";
+    }
+    return csrfToken;
+  }
+
+  async function postJson(url, payload, retried = false) {
+    const token = await csrf();
+    const response = await request(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-TOKEN": token },
+      body: JSON.stringify(payload),
+    });
+    const body = await readBody(response);
+    // A token from before a sign-in no longer validates: fetch a fresh one once.
+    if (response.status === 400 && !retried && /anti-?forgery/i.test(messageOf(body, ""))) {
+      await csrf(true);
+      return postJson(url, payload, true);
+    }
+    return { status: response.status, ok: response.ok, body };
+  }
+
+  const now = () => Date.now() + clockSkew;
+
+  // ---------- Model ----------
+
+  const lower = (value) => (value == null ? "" : String(value).toLowerCase());
+
+  // Accepts both the REST API's and the hub's shapes, and the older nested risk object.
+  function normalize(raw) {
+    const nested = raw.risk && typeof raw.risk === "object" ? raw.risk : null;
+    const votes = (raw.votes || []).map((v) => ({
+      approver: v.approver,
+      approve: v.decision ? lower(v.decision) === "approve" : Boolean(v.approve),
+      reason: v.reason || null,
+      at: Date.parse(v.at),
+      channel: v.channel || "",
+    }));
+    return {
+      id: String(raw.id),
+      status: lower(raw.status),
+      agent: raw.agent || "unknown agent",
+      sessionId: raw.session_id || "",
+      upstream: raw.upstream || "",
+      tool: raw.tool || "",
+      arguments: raw.arguments ?? null,
+      risk: lower(nested ? nested.risk : raw.risk),
+      riskReason: (nested ? nested.reason : raw.risk_reason) || "",
+      category: lower(nested ? nested.category : raw.category),
+      rule: raw.rule || "",
+      requestedAt: Date.parse(raw.requested_at),
+      deadline: Date.parse(raw.deadline),
+      approvalsRequired: raw.approvals_required ?? raw.approvals_needed ?? 1,
+      grantMax: raw.grant_minutes_max ?? raw.grant_minutes ?? 0,
+      votes,
+      reason: raw.reason || null,
+      resolvedAt: raw.resolved_at ? Date.parse(raw.resolved_at) : null,
+    };
+  }
+
+  // Pushes and fetched lists can arrive in any order: a resolution never goes back to pending,
+  // and a pending item only moves forward in votes.
+  function isNewer(next, previous) {
+    if (!previous) return true;
+    if (previous.status !== "pending") return false;
+    if (next.status !== "pending") return true;
+    return next.votes.length >= previous.votes.length;
+  }
+
+  function upsert(raw, announce) {
+    const next = normalize(raw);
+    const previous = approvals.get(next.id);
+    if (!isNewer(next, previous)) return;
+    approvals.set(next.id, next);
+    if (next.status === "pending") {
+      renderPending(next, previous);
+      if (announce && !previous) {
+        say(`New approval request: ${next.tool} from ${next.agent}.`);
+      }
+    } else {
+      removePending(next.id);
+      if (announce && previous?.status === "pending") {
+        say(`${next.tool} ${describeOutcome(next)}.`);
+      }
+      renderHistory();
+    }
+    renderCounts();
+  }
+
+  // ---------- Labels ----------
+
+  const RISK_TONE = { low: "ok", medium: "warn", high: "high", critical: "bad" };
+  const STATUS_TONE = { approved: "ok", rejected: "bad", expired: "warn", withdrawn: "" };
+  const ACTION_TONE = {
+    allowed: "ok", allow: "ok",
+    approval_required: "warn", require_approval: "warn",
+    denied: "bad", deny: "bad",
+    hidden: "", hide: "",
+    rate_limited: "info", rate_limit: "info",
+  };
+
+  const words = (value) => {
+    const text = lower(value).replaceAll("_", " ");
+    return text ? text[0].toUpperCase() + text.slice(1) : "";
+  };
+
+  function badge(text, tone) {
+    const span = document.createElement("span");
+    span.className = "badge";
+    if (tone) span.dataset.tone = tone;
+    span.textContent = text;
+    return span;
+  }
+
+  function deciders(a) {
+    return [...new Set(a.votes.map((v) => v.approver))];
+  }
+
+  function describeOutcome(a) {
+    const who = deciders(a).join(", ");
+    switch (a.status) {
+      case "approved": return who ? `approved by ${who}` : "approved";
+      case "rejected": return who ? `rejected by ${who}` : "rejected";
+      case "expired": return "expired: nobody decided before the deadline";
+      case "withdrawn": return "withdrawn by the agent";
+      default: return a.status;
+    }
+  }
+
+  const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+
+  function formatWhen(ms) {
+    if (Number.isNaN(ms) || ms == null) return "";
+    const sameDay = new Date(ms).toDateString() === new Date(now()).toDateString();
+    return sameDay ? timeFormat.format(ms) : dateTimeFormat.format(ms);
+  }
+
+  function timeElement(ms) {
+    const el = document.createElement("time");
+    if (!Number.isNaN(ms) && ms != null) {
+      el.dateTime = new Date(ms).toISOString();
+      el.title = dateTimeFormat.format(ms);
+      el.textContent = formatWhen(ms);
+    }
+    return el;
+  }
+
+  function formatRemaining(ms) {
+    if (ms <= 0) return "Deadline passed";
+    const total = Math.ceil(ms / 1000);
+    const hours = Math.floor(total / 3600);
+    const minutes = Math.floor((total % 3600) / 60);
+    const seconds = total % 60;
+    if (hours > 0) return `${hours} h ${String(minutes).padStart(2, "0")} min left`;
+    return `${minutes}:${String(seconds).padStart(2, "0")} left`;
+  }
+
+  // ---------- Arguments ----------
+
+  function span(className, text) {
+    const el = document.createElement("span");
+    el.className = className;
+    el.textContent = text;
+    return el;
+  }
+
+  function foldButton(label, onExpand) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "fold";
+    button.textContent = label;
+    button.setAttribute("aria-expanded", "false");
+    button.addEventListener("click", () => {
+      onExpand();
+      button.remove();
+    });
+    return button;
+  }
+
+  function renderString(parent, value) {
+    if (value.length <= FOLD_STRING) {
+      parent.append(span("j-str", JSON.stringify(value)));
+      return;
+    }
+    const text = span("j-str", JSON.stringify(value.slice(0, FOLD_STRING_HEAD)).slice(0, -1) + "…\"");
+    parent.append(text, foldButton(`Show all ${value.length.toLocaleString()} characters`, () => {
+      text.textContent = JSON.stringify(value);
+    }));
+  }
+
+  function renderValue(parent, value, depth, key) {
+    const pad = "  ".repeat(depth + 1);
+    const close = "  ".repeat(depth);
+    if (key !== undefined && SECRET_KEY.test(key) && (value === null || typeof value !== "object")) {
+      parent.append(span("j-mask", MASK));
+      return;
+    }
+    if (value === MASK) {
+      parent.append(span("j-mask", MASK));
+    } else if (value === null || typeof value === "boolean") {
+      parent.append(span("j-lit", String(value)));
+    } else if (typeof value === "number") {
+      parent.append(span("j-num", String(value)));
+    } else if (typeof value === "string") {
+      renderString(parent, value);
+    } else if (Array.isArray(value)) {
+      if (value.length === 0) {
+        parent.append("[]");
+        return;
+      }
+      parent.append("[\n");
+      const renderItems = (items, start) => {
+        items.forEach((item, i) => {
+          parent.insertBefore(document.createTextNode(pad), tail);
+          const holder = document.createDocumentFragment();
+          renderValue(holder, item, depth + 1);
+          parent.insertBefore(holder, tail);
+          parent.insertBefore(document.createTextNode(start + i < value.length - 1 ? ",\n" : "\n"), tail);
+        });
+      };
+      const tail = document.createTextNode(close + "]");
+      parent.append(tail);
+      const shown = value.length > FOLD_ARRAY ? value.slice(0, FOLD_ARRAY) : value;
+      renderItems(shown, 0);
+      if (shown.length < value.length) {
+        const more = foldButton(`Show ${value.length - shown.length} more items`, () => {
+          renderItems(value.slice(shown.length), shown.length);
+        });
+        parent.insertBefore(document.createTextNode(pad), tail);
+        parent.insertBefore(more, tail);
+        parent.insertBefore(document.createTextNode("\n"), tail);
+      }
+    } else {
+      const entries = Object.entries(value);
+      if (entries.length === 0) {
+        parent.append("{}");
+        return;
+      }
+      parent.append("{\n");
+      entries.forEach(([k, v], i) => {
+        parent.append(pad, span("j-key", JSON.stringify(k)), ": ");
+        renderValue(parent, v, depth + 1, k);
+        parent.append(i < entries.length - 1 ? ",\n" : "\n");
+      });
+      parent.append(close + "}");
+    }
+  }
+
+  function renderArguments(pre, args) {
+    pre.replaceChildren();
+    if (args == null || (typeof args === "object" && Object.keys(args).length === 0)) {
+      pre.append(span("j-lit", "No arguments"));
+      return;
+    }
+    renderValue(pre, args, 0);
+  }
+
+  // ---------- Pending ----------
+
+  const pendingList = () => $("#pending-list");
+
+  function cardOf(id) {
+    return pendingList().querySelector(`[data-id="${CSS.escape(id)}"]`);
+  }
+
+  function renderPending(a, previous) {
+    let card = cardOf(a.id);
+    if (!card) {
+      card = buildCard(a);
+      const later = [...pendingList().children].find((c) => approvals.get(c.dataset.id)?.deadline > a.deadline);
+      pendingList().insertBefore(card, later || null);
+    } else if (previous) {
+      renderVotes(card, a);
+    }
+    updateCountdown(card, a);
+  }
+
+  function buildCard(a) {
+    const card = $("#pending-template").content.firstElementChild.cloneNode(true);
+    const titleId = `title-${a.id}`;
+    card.dataset.id = a.id;
+    card.dataset.risk = a.risk;
+    card.setAttribute("aria-labelledby", titleId);
+    const title = $(".tool", card);
+    title.id = titleId;
+    title.textContent = a.tool;
+    const risk = $(".risk", card);
+    risk.textContent = `${words(a.risk) || "Unknown"} risk${a.category ? " · " + words(a.category) : ""}`;
+    if (RISK_TONE[a.risk]) risk.dataset.tone = RISK_TONE[a.risk];
+    $(".agent", card).textContent = a.agent;
+    $(".upstream", card).textContent = a.upstream;
+    $(".rule", card).textContent = a.rule;
+    $(".asked", card).append(timeElement(a.requestedAt));
+    const reason = $(".risk-reason", card);
+    if (a.riskReason) {
+      const label = document.createElement("strong");
+      label.textContent = "Why it is held: ";
+      reason.append(label, a.riskReason);
+    } else {
+      reason.remove();
+    }
+    const argsId = `args-${a.id}`;
+    $(".args-title", card).id = argsId;
+    const pre = $(".json", card);
+    pre.setAttribute("aria-labelledby", argsId);
+    renderArguments(pre, a.arguments);
+
+    const form = $(".decide", card);
+    const reasonInput = $(".reason", card);
+    reasonInput.id = `reason-${a.id}`;
+    reasonInput.closest("label").htmlFor = reasonInput.id;
+    const error = $(".form-error", card);
+    error.id = `error-${a.id}`;
+    reasonInput.setAttribute("aria-describedby", error.id);
+    if (a.grantMax > 0) {
+      const grant = $(".grant", card);
+      const select = $(".grant-minutes", card);
+      select.id = `grant-${a.id}`;
+      grant.htmlFor = select.id;
+      grant.hidden = false;
+      const options = [[0, "Only this call"], ...[5, 15, 30, 60, 240, 480].filter((m) => m < a.grantMax).map((m) => [m, m < 60 ? `${m} minutes` : `${m / 60} h`]), [a.grantMax, `${a.grantMax} minutes (longest)`]];
+      for (const [value, label] of options) {
+        select.append(new Option(label, String(value)));
+      }
+    }
+    for (const button of form.querySelectorAll("[data-decision]")) {
+      const verb = button.dataset.decision === "approve" ? "Approve" : "Reject";
+      button.setAttribute("aria-label", `${verb} ${a.tool} from ${a.agent}`);
+      button.addEventListener("click", () => decide(card, a.id, button.dataset.decision));
+    }
+    form.addEventListener("submit", (event) => event.preventDefault());
+    reasonInput.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        decide(card, a.id, reasonInput.value.trim() ? "reject" : "approve");
+      }
+    });
+    reasonInput.addEventListener("input", () => {
+      reasonInput.removeAttribute("aria-invalid");
+      error.textContent = "";
+    });
+    renderVotes(card, a);
+    return card;
+  }
+
+  function renderVotes(card, a) {
+    const votes = $(".votes", card);
+    if (a.votes.length === 0 && a.approvalsRequired <= 1) {
+      votes.hidden = true;
+      return;
+    }
+    const yes = a.votes.filter((v) => v.approve).map((v) => v.approver);
+    votes.hidden = false;
+    votes.textContent = `${yes.length} of ${a.approvalsRequired} approvals${yes.length ? ": " + yes.join(", ") : ""}.`;
+  }
+
+  function removePending(id) {
+    const card = cardOf(id);
+    if (!card) return;
+    // Keep keyboard users in place: focus moves to the next card (or the list's heading), not to <body>.
+    const hadFocus = card.contains(document.activeElement);
+    const next = card.nextElementSibling || card.previousElementSibling;
+    card.remove();
+    if (hadFocus) {
+      const target = next ? next.querySelector(".btn-approve") : $("#view-pending h1");
+      if (target === $("#view-pending h1")) target.tabIndex = -1;
+      target?.focus();
+    }
+  }
+
+  async function decide(card, id, decision) {
+    const a = approvals.get(id);
+    if (!a || a.status !== "pending") return;
+    const reasonInput = $(".reason", card);
+    const error = $(".form-error", card);
+    const reason = reasonInput.value.trim();
+    error.textContent = "";
+    if (decision === "reject" && !reason) {
+      error.textContent = "Say why you reject it: the agent and the audit log get this reason.";
+      reasonInput.setAttribute("aria-invalid", "true");
+      reasonInput.focus();
+      return;
+    }
+    const payload = { decision, reason: reason || null };
+    const grant = Number($(".grant-minutes", card)?.value || 0);
+    if (decision === "approve" && grant > 0) payload.grant_minutes = grant;
+
+    const buttons = card.querySelectorAll("[data-decision]");
+    buttons.forEach((b) => { b.disabled = true; });
+    card.setAttribute("aria-busy", "true");
+    try {
+      const result = await postJson(`/api/approvals/${encodeURIComponent(id)}/decision`, payload);
+      const message = messageOf(result.body, "");
+      if (result.body?.approval) upsert(result.body.approval, false);
+      if (result.ok) {
+        if (result.body?.result === "awaiting_more_approvals") {
+          error.textContent = message || "Your approval counted; it needs more approvers.";
+        } else {
+          toast(message || `${a.tool}: ${decision === "approve" ? "approved" : "rejected"}.`);
+        }
+      } else if (result.status === 409) {
+        toast(message || "Someone else decided this one first.", "bad");
+        await refreshOne(id);
+      } else {
+        error.textContent = message || `The gateway refused the decision (${result.status}).`;
+      }
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 401)) {
+        error.textContent = `Could not send the decision: ${e.message}`;
+      }
+    } finally {
+      card.removeAttribute("aria-busy");
+      buttons.forEach((b) => { b.disabled = false; });
+    }
+  }
+
+  async function refreshOne(id) {
+    try {
+      upsert(await getJson(`/api/approvals/${encodeURIComponent(id)}`), true);
+    } catch {
+      // The push from the hub carries the same news; the list reload on reconnect covers the rest.
+    }
+  }
+
+  function updateCountdown(card, a) {
+    const box = $(".countdown", card);
+    const remaining = a.deadline - now();
+    const total = Math.max(1, a.deadline - a.requestedAt);
+    $(".countdown-text", box).textContent = formatRemaining(remaining);
+    box.setAttribute("aria-label", `Time left to decide: ${formatRemaining(remaining)}`);
+    $(".meter-fill", box).style.width = `${Math.max(0, Math.min(100, (remaining / total) * 100))}%`;
+    box.dataset.urgency = remaining <= 15000 ? "now" : remaining <= 60000 ? "soon" : "";
+  }
+
+  function tick() {
+    for (const card of pendingList().children) {
+      const a = approvals.get(card.dataset.id);
+      if (a) updateCountdown(card, a);
+    }
+  }
+
+  // ---------- History ----------
+
+  function renderHistory() {
+    const list = $("#history-list");
+    const done = [...approvals.values()]
+      .filter((a) => a.status !== "pending")
+      .sort((x, y) => (y.resolvedAt || y.requestedAt) - (x.resolvedAt || x.requestedAt))
+      .slice(0, HISTORY_LIMIT);
+    list.replaceChildren(...done.map((a) => {
+      const li = document.createElement("li");
+      li.dataset.id = a.id;
+      const tool = span("h-tool", a.tool);
+      const when = span("h-when", "");
+      when.append(timeElement(a.resolvedAt || a.requestedAt));
+      const who = span("h-who", `${describeOutcome(a)} · ${a.agent} on ${a.upstream}`);
+      li.append(badge(words(a.status), STATUS_TONE[a.status]), tool, when, who);
+      const reason = a.reason || a.votes.find((v) => v.reason)?.reason;
+      if (reason) {
+        const p = document.createElement("p");
+        p.className = "h-reason";
+        p.textContent = `“${reason}”`;
+        li.append(p);
+      }
+      return li;
+    }));
+    $("#history-empty").hidden = done.length > 0;
+  }
+
+  function renderCounts() {
+    const count = pendingList().children.length;
+    const badgeEl = $("#pending-count");
+    badgeEl.textContent = String(count);
+    badgeEl.setAttribute("aria-label", `${count} pending`);
+    badgeEl.classList.toggle("has-items", count > 0);
+    $("#pending-empty").hidden = count > 0;
+    document.title = count > 0 ? `(${count}) Approvals · Approval Gateway` : "Approvals · Approval Gateway";
+  }
+
+  // ---------- Announcements ----------
+
+  function say(text) {
+    const region = $("#announcer");
+    const p = document.createElement("p");
+    p.textContent = text;
+    region.append(p);
+    while (region.children.length > 5) region.firstElementChild.remove();
+  }
+
+  function toast(text, tone) {
+    const el = document.createElement("div");
+    el.className = "toast";
+    if (tone) el.dataset.tone = tone;
+    el.textContent = text;
+    $("#toasts").append(el);
+    setTimeout(() => el.remove(), 6000);
+  }
+
+  // ---------- Tools and policy ----------
+
+  async function loadTools() {
+    loaded.tools = true;
+    loadPolicy();
+    try {
+      const tools = await getJson("/api/tools");
+      renderTools(Array.isArray(tools) ? tools : tools.tools || []);
+    } catch (e) {
+      loaded.tools = false;
+      $("#tools-body").replaceChildren();
+      const empty = $("#tools-empty");
+      empty.hidden = false;
+      empty.textContent = `The tool list is not available: ${e.message}`;
+    }
+  }
+
+  let toolRows = [];
+
+  function renderTools(tools) {
+    toolRows = tools.map((t) => {
+      const tr = document.createElement("tr");
+      const risk = lower(t.risk || t.risk_class);
+      const action = lower(t.action);
+      const name = document.createElement("td");
+      name.className = "mono";
+      name.textContent = t.name;
+      const upstream = document.createElement("td");
+      upstream.textContent = t.upstream;
+      const riskCell = document.createElement("td");
+      riskCell.className = "nowrap";
+      riskCell.append(badge(`${words(risk)}${t.category ? " · " + words(t.category) : ""}`, RISK_TONE[risk]));
+      const actionCell = document.createElement("td");
+      actionCell.className = "nowrap";
+      actionCell.append(badge(words(action), ACTION_TONE[action]));
+      const why = document.createElement("td");
+      why.className = "why";
+      const limit = t.rate_limit || t.rateLimit;
+      why.textContent = [t.reason, t.rule ? `rule ${t.rule}` : "", limit || ""].filter(Boolean).join(" · ");
+      tr.append(name, upstream, riskCell, actionCell, why);
+      tr.dataset.search = lower([t.name, t.upstream, risk, action, t.category, t.rule].join(" "));
+      return tr;
+    });
+    filterTools();
+  }
+
+  function filterTools() {
+    const query = lower($("#tool-filter").value.trim());
+    const rows = toolRows.filter((tr) => !query || tr.dataset.search.includes(query));
+    $("#tools-body").replaceChildren(...rows);
+    const empty = $("#tools-empty");
+    empty.hidden = rows.length > 0;
+    empty.textContent = toolRows.length ? "No tool matches the filter." : "No tools listed yet.";
+  }
+
+  async function loadPolicy() {
+    const panel = $("#policy-panel");
+    try {
+      const policy = await getJson("/api/policy");
+      $("#policy-path").textContent = policy.path || "";
+      const loadedAt = Date.parse(policy.loaded_at || policy.loadedAt || "");
+      $("#policy-loaded").replaceChildren(timeElement(Number.isNaN(loadedAt) ? null : loadedAt));
+      const error = policy.last_error || policy.lastError;
+      const alert = $("#policy-error");
+      alert.hidden = !error;
+      alert.textContent = error ? `The last reload failed, so the policy above stays in force: ${error}` : "";
+      panel.hidden = false;
+    } catch {
+      panel.hidden = true;
+    }
+  }
+
+  // ---------- Audit ----------
+
+  function auditQuery() {
+    const form = $("#audit-form");
+    const params = new URLSearchParams();
+    for (const name of ["agent", "tool", "decision", "outcome"]) {
+      const value = form.elements[name].value.trim();
+      if (value) params.set(name, value);
+    }
+    for (const name of ["since", "until"]) {
+      const value = form.elements[name].value;
+      if (value) params.set(name, new Date(value).toISOString());
+    }
+    return params;
+  }
+
+  async function loadAudit() {
+    loaded.audit = true;
+    const params = auditQuery();
+    $("#audit-csv").href = `/api/audit.csv${params.size ? "?" + params : ""}`;
+    params.set("limit", "200");
+    const status = $("#audit-status");
+    status.textContent = "Loading…";
+    try {
+      const records = await getJson(`/api/audit?${params}`);
+      const list = Array.isArray(records) ? records : records.records || [];
+      $("#audit-body").replaceChildren(...list.map(auditRow));
+      status.textContent = list.length
+        ? `${list.length} record${list.length === 1 ? "" : "s"}${list.length === 200 ? " (the newest 200; export CSV for more)" : ""}.`
+        : "No record matches these filters.";
+    } catch (e) {
+      loaded.audit = false;
+      status.textContent = `The audit log is not available: ${e.message}`;
+    }
+  }
+
+  const OUTCOME_TONE = {
+    forwarded: "ok", approved: "ok", allowed: "ok",
+    rejected: "bad", denied: "bad", upstream_failed: "bad",
+    expired: "warn", rate_limited: "info", withdrawn: "", hidden: "",
+  };
+
+  function auditRow(r) {
+    const tr = document.createElement("tr");
+    const cell = (text, className) => {
+      const td = document.createElement("td");
+      if (className) td.className = className;
+      if (text instanceof Node) td.append(text); else td.textContent = text ?? "";
+      return td;
+    };
+    const decision = lower(r.decision);
+    const outcome = lower(r.outcome);
+    const decidedBy = Array.isArray(r.decided_by) ? r.decided_by.join(", ") : r.decided_by || "";
+    tr.append(
+      cell(timeElement(Date.parse(r.time)), "nowrap"),
+      cell(r.agent || "—"),
+      cell(r.tool, "mono"),
+      cell(badge(words(decision), OUTCOME_TONE[decision])),
+      cell(badge(words(outcome), OUTCOME_TONE[outcome])),
+      cell(decidedBy || "—"),
+      cell(r.reason || "", "why"),
+    );
+    return tr;
+  }
+
+  // ---------- Views ----------
+
+  const tabs = () => [...document.querySelectorAll('[role="tab"]')];
+
+  function show(view, focusTab) {
+    for (const tab of tabs()) {
+      const selected = tab.dataset.view === view;
+      tab.setAttribute("aria-selected", String(selected));
+      tab.tabIndex = selected ? 0 : -1;
+      $("#" + tab.getAttribute("aria-controls")).hidden = !selected;
+      if (selected && focusTab) tab.focus();
+    }
+    if (view === "tools" && !loaded.tools) loadTools();
+    if (view === "audit" && !loaded.audit) loadAudit();
+    if (location.hash !== "#" + view) history.replaceState(null, "", "#" + view);
+  }
+
+  function wireTabs() {
+    const list = $("#tablist");
+    list.addEventListener("click", (event) => {
+      const tab = event.target.closest('[role="tab"]');
+      if (tab) show(tab.dataset.view, false);
+    });
+    list.addEventListener("keydown", (event) => {
+      const all = tabs();
+      const index = all.indexOf(document.activeElement);
+      if (index < 0) return;
+      const moves = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: all.length - 1 };
+      if (!(event.key in moves)) return;
+      event.preventDefault();
+      const next = all[(moves[event.key] + all.length) % all.length];
+      show(next.dataset.view, true);
+    });
+    const initial = location.hash.slice(1);
+    show(tabs().some((t) => t.dataset.view === initial) ? initial : "pending", false);
+  }
+
+  // ---------- Live connection ----------
+
+  function setLive(state, text) {
+    const live = $("#live");
+    live.dataset.state = state;
+    live.textContent = text;
+  }
+
+  async function loadApprovals() {
+    const [pending, all] = await Promise.all([getJson("/api/approvals?status=pending"), getJson("/api/approvals")]);
+    for (const raw of [...(all || []), ...(pending || [])]) upsert(raw, false);
+    // Anything still pending here that the server no longer lists ended while we were away.
+    const listed = new Set([...(all || []), ...(pending || [])].map((a) => String(a.id)));
+    for (const a of [...approvals.values()]) {
+      if (a.status === "pending" && !listed.has(a.id)) refreshOne(a.id);
+    }
+    renderHistory();
+    renderCounts();
+  }
+
+  async function connect() {
+    const connection = new signalR.HubConnectionBuilder()
+      .withUrl("/hubs/approvals")
+      .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => Math.min(10000, 500 * 2 ** ctx.previousRetryCount) })
+      .configureLogging(signalR.LogLevel.Warning)
+      .build();
+    connection.on("approvalChanged", (raw) => upsert(raw, true));
+    connection.onreconnecting(() => setLive("reconnecting", "Reconnecting…"));
+    connection.onreconnected(async () => {
+      await loadApprovals().catch(() => {});
+      setLive("live", "Live");
+    });
+    connection.onclose(() => {
+      setLive("offline", "Offline");
+      setTimeout(() => start(connection), 5000);
+    });
+    await start(connection);
+  }
+
+  async function start(connection) {
+    try {
+      await connection.start();
+      // Subscribe first, then list: a change made in between arrives as a push and is merged, not lost.
+      // "Live" only once both are done, so it means the page is up to date.
+      await loadApprovals();
+      setLive("live", "Live");
+    } catch (e) {
+      if (/401|unauthori[sz]ed/i.test(String(e && e.message))) {
+        signIn();
+        return;
+      }
+      setLive("offline", "Offline");
+      setTimeout(() => start(connection), 5000);
+    }
+  }
+
+  function init() {
+    wireTabs();
+    renderCounts();
+    renderHistory();
+    $("#tool-filter").addEventListener("input", filterTools);
+    const form = $("#audit-form");
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      loadAudit();
+    });
+    form.addEventListener("reset", () => setTimeout(loadAudit, 0));
+    $("#signout").addEventListener("submit", async (event) => {
+      if ($("#signout-token").value) return;
+      event.preventDefault();
+      try {
+        await csrf();
+      } finally {
+        event.target.submit();
+      }
+    });
+    setInterval(tick, 1000);
+    connect();
+    csrf().catch(() => {});
+  }
+
+  init();
+})();

@@ -1,0 +1,186 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace ApprovalGateway.Tests.Web;
+
+/// <summary>The live page driven like an approver would: no reloads, buttons found by their accessible names.</summary>
+public sealed partial class ApprovalPageTests : IAsyncLifetime
+{
+    private WebTestApp _app = null!;
+    private BrowserSession _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = await WebTestApp.StartAsync();
+        _browser = await BrowserSession.LaunchAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        await _app.DisposeAsync();
+    }
+
+    [ChromiumFact]
+    public async Task PendingApproval_AppearsWithCountdownAndMaskedSecrets_WhenPushedWithoutReload()
+    {
+        var page = await OpenAsync("alice");
+        await Expect(page.GetByText("Nothing waiting.")).ToBeVisibleAsync();
+
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder());
+        _app.Approvals.Add("apr-2", ApprovalSamples.CancelOrder(), TimeSpan.FromSeconds(50));
+
+        var card = Card(page, "exchange_place_order");
+        await Expect(card).ToBeVisibleAsync();
+        await Expect(card.GetByRole(AriaRole.Timer)).ToHaveTextAsync(Countdown());
+        await Expect(card.GetByText("Critical risk · Financial")).ToBeVisibleAsync();
+        await Expect(card.GetByText("Moves money: places a live order on the exchange")).ToBeVisibleAsync();
+        await Expect(card.Locator("pre")).ToContainTextAsync("\"apiKey\": ***");
+        await Expect(card.Locator("pre")).Not.ToContainTextAsync(ApprovalSamples.ApiKey);
+        await Expect(card.GetByRole(AriaRole.Button, new() { Name = "Show all" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Pending" })).ToContainTextAsync("2");
+        await Expect(page.Locator("#announcer")).ToContainTextAsync("New approval request: exchange_place_order from trader-bot.");
+        // The one closest to its deadline comes first.
+        await Expect(page.GetByRole(AriaRole.Article).First).ToHaveAccessibleNameAsync("exchange_cancel_order");
+        await BrowserSession.ScreenshotAsync(page, "pending");
+
+        var phone = await OpenAsync("alice", new ViewportSize { Width = 390, Height = 844 });
+        await Expect(Card(phone, "exchange_place_order")).ToBeVisibleAsync();
+        await BrowserSession.ScreenshotAsync(phone, "pending-phone");
+    }
+
+    [ChromiumFact]
+    public async Task Approve_SendsTheDecisionAndMovesItToHistory_OnEveryOpenPage()
+    {
+        var alice = await OpenAsync("alice");
+        var bob = await OpenAsync("bob");
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder());
+        await Expect(Card(bob, "exchange_place_order")).ToBeVisibleAsync();
+
+        await Card(alice, "exchange_place_order").GetByLabel("Reason").FillAsync("Within today's limits");
+        await Card(alice, "exchange_place_order").GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
+
+        await Expect(Card(alice, "exchange_place_order")).ToHaveCountAsync(0);
+        await Expect(Card(bob, "exchange_place_order")).ToHaveCountAsync(0);
+        var body = Assert.Single(_app.Recorder.DecisionBodies);
+        Assert.Contains("\"decision\":\"approve\"", body, StringComparison.Ordinal);
+        Assert.Contains("\"reason\":\"Within today's limits\"", body, StringComparison.Ordinal);
+        var vote = Assert.Single(_app.Approvals.Get("apr-1")!.Votes);
+        Assert.Equal(("alice", "web"), (vote.Approver, vote.Channel));
+
+        await bob.GetByRole(AriaRole.Tab, new() { Name = "History" }).ClickAsync();
+        var item = bob.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "exchange_place_order" });
+        await Expect(item).ToContainTextAsync("approved by alice");
+        await Expect(item).ToContainTextAsync("Within today's limits");
+        await BrowserSession.ScreenshotAsync(bob, "history");
+    }
+
+    [ChromiumFact]
+    public async Task Reject_AsksForAReasonFirst_ThenSendsIt()
+    {
+        var page = await OpenAsync("alice");
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder());
+        var card = Card(page, "exchange_place_order");
+
+        await card.GetByRole(AriaRole.Button, new() { Name = "Reject" }).ClickAsync();
+        await Expect(card.GetByRole(AriaRole.Alert)).ToContainTextAsync("Say why you reject it");
+        await Expect(card.GetByLabel("Reason")).ToBeFocusedAsync();
+        Assert.Empty(_app.Recorder.DecisionBodies);
+
+        await page.Keyboard.TypeAsync("Order size is above the daily limit");
+        await card.GetByRole(AriaRole.Button, new() { Name = "Reject" }).ClickAsync();
+
+        await Expect(card).ToHaveCountAsync(0);
+        Assert.Equal("Order size is above the daily limit", _app.Approvals.Get("apr-1")!.Reason);
+        await page.GetByRole(AriaRole.Tab, new() { Name = "History" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "exchange_place_order" })).ToContainTextAsync("rejected by alice");
+    }
+
+    [ChromiumFact]
+    public async Task DecisionMadeInSlack_RemovesTheItemFromAnOpenPage()
+    {
+        var page = await OpenAsync("alice");
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder());
+        await Expect(Card(page, "exchange_place_order")).ToBeVisibleAsync();
+
+        await _app.Approvals.DecideAsync("apr-1", new("carol", "U42"), approve: true, null, null, "slack", CancellationToken.None);
+
+        await Expect(Card(page, "exchange_place_order")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#announcer")).ToContainTextAsync("exchange_place_order approved by carol.");
+        await Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Pending" })).ToContainTextAsync("0");
+    }
+
+    [ChromiumFact]
+    public async Task Approve_ShowsWhoDecidedFirst_WhenTheGatewayAnswersConflict()
+    {
+        var page = await OpenAsync("alice");
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder());
+        var card = Card(page, "exchange_place_order");
+        await Expect(card).ToBeVisibleAsync();
+        _app.Approvals.ResolveQuietly("apr-1", "carol", approve: false, "Too large");
+
+        await card.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
+
+        await Expect(page.GetByText("Already rejected by carol.")).ToBeVisibleAsync();
+        await Expect(card).ToHaveCountAsync(0);
+    }
+
+    [ChromiumFact]
+    public async Task Approve_ShowsTheRefusal_WhenTheApproverMayNotDecide()
+    {
+        _app.Approvals.NotAllowed.Add("olivia");
+        var page = await OpenAsync("olivia");
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder());
+        var card = Card(page, "exchange_place_order");
+
+        await card.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
+
+        await Expect(card.GetByRole(AriaRole.Alert)).ToHaveTextAsync("olivia owns agent trader-bot and may not approve its calls.");
+        await Expect(card).ToBeVisibleAsync();
+    }
+
+    [ChromiumFact]
+    public async Task ToolsAndAudit_ShowThePolicyAndFilterRecords()
+    {
+        var page = await OpenAsync("alice");
+
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Pending" }).FocusAsync();
+        await page.Keyboard.PressAsync("ArrowRight");
+        await page.Keyboard.PressAsync("ArrowRight");
+        await Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Tools" })).ToHaveAttributeAsync("aria-selected", "true");
+        var withdraw = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "exchange_withdraw" });
+        await Expect(withdraw).ToContainTextAsync("Denied");
+        await Expect(withdraw).ToContainTextAsync("Critical · Financial");
+        await Expect(page.GetByText("policies/policy.json")).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("is not a valid glob");
+        await BrowserSession.ScreenshotAsync(page, "catalogue");
+
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Audit" }).ClickAsync();
+        var rows = page.Locator("#audit-body tr");
+        await Expect(rows).ToHaveCountAsync(5);
+        await page.GetByLabel("Agent").FillAsync("research-bot");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Apply filters" }).ClickAsync();
+
+        await Expect(rows).ToHaveCountAsync(2);
+        Assert.Contains(_app.Recorder.AuditQueries, q => q.Contains("agent=research-bot", StringComparison.Ordinal));
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Export CSV" })).ToHaveAttributeAsync("href", "/api/audit.csv?agent=research-bot");
+        await BrowserSession.ScreenshotAsync(page, "audit");
+    }
+
+    private async Task<IPage> OpenAsync(string approver, ViewportSize? viewport = null)
+    {
+        var context = await _browser.NewContextAsync(_app.Url, viewport);
+        await context.AddCookiesAsync([new Cookie { Name = TestApproverAuthentication.CookieName, Value = approver, Url = _app.Url.ToString() }]);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/");
+        // "Live" once the hub is connected and the lists are loaded: whatever comes next arrives as a push.
+        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Live" })).ToBeVisibleAsync();
+        return page;
+    }
+
+    private static ILocator Card(IPage page, string tool) => page.GetByRole(AriaRole.Article, new() { Name = tool, Exact = true });
+
+    [GeneratedRegex(@"\b\d+:\d\d left\b")]
+    private static partial Regex Countdown();
+}

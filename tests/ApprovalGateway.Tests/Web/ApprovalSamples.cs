@@ -1,0 +1,66 @@
+using System.Text.Json.Nodes;
+using ApprovalGateway.Approvals;
+using ApprovalGateway.Audit;
+using ApprovalGateway.Policy.Evaluation;
+using ApprovalGateway.Policy.Risk;
+
+namespace ApprovalGateway.Tests.Web;
+
+/// <summary>Realistic calls for the page to show: a live order with an API key in its arguments, and friends.</summary>
+internal static class ApprovalSamples
+{
+    public const string ApiKey = "sk-live-7f3a9c1e55d0b2";
+
+    public static ApprovalRequest PlaceOrder(string agent = "trader-bot") => new(
+        agent,
+        AgentOwner: "olivia",
+        SessionId: "sess-4c1d",
+        Upstream: "exchange",
+        Tool: "exchange_place_order",
+        FrozenArguments: new JsonObject
+        {
+            ["symbol"] = "BTCUSDT",
+            ["side"] = "BUY",
+            ["type"] = "LIMIT",
+            ["quantity"] = 0.5,
+            ["price"] = 64250.5,
+            ["apiKey"] = ApiKey,
+            ["clientOrderId"] = "rebalance-2026-07-03-001",
+            ["note"] = "Rebalance towards the target allocation after the weekly review. " + string.Concat(Enumerable.Repeat("The desk agreed to move in small steps and to stop if the spread widens beyond ten basis points. ", 4)),
+        },
+        ArgumentsSha256: "9b1c0e6f3a4d2b8e7c5a1f0d9e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a",
+        Risk: new ToolRisk(ToolCategory.Financial, RiskClass.Critical, "Moves money: places a live order on the exchange"),
+        Rule: "orders-need-a-human",
+        Settings: ApprovalSettings.Default with { GrantMinutes = 30 });
+
+    public static ApprovalRequest CancelOrder() => PlaceOrder() with
+    {
+        Tool = "exchange_cancel_order",
+        FrozenArguments = new JsonObject { ["symbol"] = "ETHUSDT", ["orderId"] = 88123455 },
+        Risk = new ToolRisk(ToolCategory.Destructive, RiskClass.High, "Cancels an open order"),
+        Rule = "cancels-need-a-human",
+        Settings = ApprovalSettings.Default,
+    };
+
+    public static IReadOnlyList<object> Tools { get; } =
+    [
+        new { name = "exchange_get_ticker", upstream = "exchange", category = "read_only", risk = "low", reason = "readOnlyHint", action = "allowed", rule = "reads-are-free" },
+        new { name = "exchange_get_balance", upstream = "exchange", category = "read_only", risk = "low", reason = "readOnlyHint", action = "allowed", rule = "reads-are-free" },
+        new { name = "exchange_place_order", upstream = "exchange", category = "financial", risk = "critical", reason = "Moves money: places a live order", action = "approval_required", rule = "orders-need-a-human" },
+        new { name = "exchange_cancel_order", upstream = "exchange", category = "destructive", risk = "high", reason = "destructiveHint", action = "approval_required", rule = "cancels-need-a-human" },
+        new { name = "exchange_withdraw", upstream = "exchange", category = "financial", risk = "critical", reason = "Sends funds off the exchange", action = "denied", rule = "never-withdraw" },
+        new { name = "everything_echo", upstream = "everything", category = "read_only", risk = "low", reason = "readOnlyHint", action = "rate_limited", rule = "echo-limit", rate_limit = "10 per 60 s per agent" },
+    ];
+
+    public static IReadOnlyList<AuditRecord> Audit(DateTimeOffset now) =>
+    [
+        Record(now.AddMinutes(-2), "trader-bot", "exchange_place_order", "approval_required", "approved", ["alice"], "Within today's limits"),
+        Record(now.AddMinutes(-9), "trader-bot", "exchange_get_ticker", "allowed", "forwarded", [], null),
+        Record(now.AddMinutes(-15), "research-bot", "exchange_withdraw", "denied", "denied", [], "never-withdraw: withdrawals are off"),
+        Record(now.AddMinutes(-31), "trader-bot", "exchange_cancel_order", "approval_required", "rejected", ["bob"], "Order is still needed"),
+        Record(now.AddMinutes(-47), "research-bot", "everything_echo", "rate_limited", "rate_limited", [], "10 per 60 s"),
+    ];
+
+    private static AuditRecord Record(DateTimeOffset time, string agent, string tool, string decision, string outcome, string[] decidedBy, string? reason) =>
+        new(time, agent, "sess-4c1d", tool.Split('_')[0], tool, new JsonObject { ["symbol"] = "BTCUSDT" }, "ab12", decision, "rule", outcome, reason, null, decidedBy, "low", 0.1, 0, 12, 13);
+}

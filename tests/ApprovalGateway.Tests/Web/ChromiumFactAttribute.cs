@@ -1,0 +1,16 @@
+namespace ApprovalGateway.Tests.Web;
+
+/// <summary>
+/// A browser test: skipped, with the reason shown, when Debian's Chromium is missing (a developer's machine).
+/// CI installs it, so there these tests always run.
+/// </summary>
+public sealed class ChromiumFactAttribute : FactAttribute
+{
+    public ChromiumFactAttribute()
+    {
+        if (!File.Exists(BrowserSession.ChromiumPath))
+        {
+            Skip = $"Chromium is not installed at {BrowserSession.ChromiumPath}: run `apt-get install -y chromium` (.ci/run does).";
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using System.Collections.Concurrent;
+using ApprovalGateway.Approvals;
+
+namespace ApprovalGateway.Tests.Web;
+
+/// <summary>
+/// An in-memory decision service with the real one's contract: one decision resolves, later ones are told it is
+/// already resolved, listed people may not decide; every change is told to the observers (the hub among them).
+/// </summary>
+internal sealed class TestApprovals(IEnumerable<IApprovalObserver> observers, TimeProvider time) : IApprovalDecisions
+{
+    private readonly ConcurrentDictionary<string, ApprovalSnapshot> _approvals = new();
+    private readonly Lock _gate = new();
+
+    /// <summary>Approver names refused with NotAllowed (say, the agent's owner).</summary>
+    public HashSet<string> NotAllowed { get; } = new(StringComparer.Ordinal);
+
+    public ApprovalSnapshot Add(string id, ApprovalRequest request, TimeSpan? timeout = null)
+    {
+        var now = time.GetUtcNow();
+        var approval = new ApprovalSnapshot(id, ApprovalStatus.Pending, request, now, now + (timeout ?? request.Settings.Timeout), [], null, null);
+        _approvals[id] = approval;
+        Notify(approval);
+        return approval;
+    }
+
+    /// <summary>Resolves without telling anyone, as if the push to this page were lost.</summary>
+    public void ResolveQuietly(string id, string approver, bool approve, string reason)
+    {
+        lock (_gate)
+        {
+            _approvals[id] = Resolve(_approvals[id], new ApproverVote(approver, null, approve, reason, time.GetUtcNow(), "slack", null));
+        }
+    }
+
+    public Task<DecisionResult> DecideAsync(
+        string approvalId, ApproverIdentity approver, bool approve, string? reason, int? grantMinutes, string channel, CancellationToken cancellationToken)
+    {
+        DecisionResult result;
+        lock (_gate)
+        {
+            if (!_approvals.TryGetValue(approvalId, out var approval))
+            {
+                return Task.FromResult(new DecisionResult(DecisionResultKind.NotFound, null, $"No approval {approvalId}"));
+            }
+
+            if (approval.Status != ApprovalStatus.Pending)
+            {
+                var by = string.Join(", ", approval.Votes.Select(v => v.Approver));
+                return Task.FromResult(new DecisionResult(
+                    DecisionResultKind.AlreadyResolved, approval, $"Already {approval.Status.ToString().ToLowerInvariant()} by {by}."));
+            }
+
+            if (NotAllowed.Contains(approver.Name))
+            {
+                return Task.FromResult(new DecisionResult(
+                    DecisionResultKind.NotAllowed, approval, $"{approver.Name} owns agent {approval.Request.Agent} and may not approve its calls."));
+            }
+
+            var resolved = Resolve(approval, new ApproverVote(approver.Name, approver.SlackUserId, approve, reason, time.GetUtcNow(), channel, grantMinutes));
+            _approvals[approvalId] = resolved;
+            result = new DecisionResult(DecisionResultKind.Resolved, resolved, approve ? "Approved." : "Rejected.");
+        }
+
+        Notify(result.Approval!);
+        return Task.FromResult(result);
+    }
+
+    public ApprovalSnapshot? Get(string approvalId) => _approvals.GetValueOrDefault(approvalId);
+
+    public IReadOnlyList<ApprovalSnapshot> List(ApprovalStatus? status) =>
+        [.. _approvals.Values.Where(a => status is null || a.Status == status).OrderByDescending(a => a.RequestedAt)];
+
+    private ApprovalSnapshot Resolve(ApprovalSnapshot approval, ApproverVote vote) => approval with
+    {
+        Status = vote.Approve ? ApprovalStatus.Approved : ApprovalStatus.Rejected,
+        Votes = [.. approval.Votes, vote],
+        Reason = vote.Reason,
+        ResolvedAt = time.GetUtcNow(),
+    };
+
+    private void Notify(ApprovalSnapshot approval)
+    {
+        foreach (var observer in observers)
+        {
+            observer.OnChanged(approval);
+        }
+    }
+}
