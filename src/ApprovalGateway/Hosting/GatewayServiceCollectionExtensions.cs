@@ -5,6 +5,7 @@ using ApprovalGateway.Policy;
 using ApprovalGateway.Proxy;
 using ApprovalGateway.Slack;
 using ApprovalGateway.Upstreams;
+using ApprovalGateway.Web;
 using ApprovalGateway.Web.Auth;
 using Microsoft.Extensions.Options;
 
@@ -35,6 +36,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddGatewayAuth(configuration);
         services.AddGatewayApprovals(configuration);
         services.AddGatewaySlack(configuration);
+        services.AddGatewayWeb();
 
         services.AddSingleton<ToolCallPipeline>();
         services.AddSingleton<GatewaySessionFactory>();
@@ -65,10 +67,12 @@ internal static class GatewayServiceCollectionExtensions
 
         app.MapGatewayAuth();
         app.MapToolCatalogApi();
+        app.MapPolicyStatusApi();
         app.MapApprovalsApi();
         app.MapApprovalsDashboard();
         app.MapAuditApi();
         app.MapSlackInteractions();
+        app.MapGatewayWeb();
         return app;
     }
 }

@@ -25,6 +25,7 @@ internal sealed class ToolCatalog(
     private readonly Dictionary<string, IReadOnlyList<UpstreamTool>> _byUpstream = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private volatile Snapshot _snapshot = Snapshot.Empty;
+    private volatile bool _started;
 
     public IReadOnlyList<UpstreamTool> Tools => _snapshot.Tools;
 
@@ -43,7 +44,14 @@ internal sealed class ToolCatalog(
                 new Implementation { Name = "approval-gateway", Version = GatewayVersion.Current }, null);
             var link = new UpstreamLink(name, upstream, connector, () => WithListChangedHandler(clientOptions, name), time, logger,
                 status => board.Report(status with { Session = "catalog" }));
-            link.Connected += client => _ = RefreshAsync(name, client);
+            // Reconnections after startup refresh the list; the first connection is listed below, where a name clash can stop startup.
+            link.Connected += client =>
+            {
+                if (_started)
+                {
+                    _ = RefreshAsync(name, client);
+                }
+            };
             _links[name] = link;
         }
 
@@ -52,6 +60,8 @@ internal sealed class ToolCatalog(
         {
             await RefreshAsync(link.Name, link.GetClient(), throwOnCollision: true);
         }
+
+        _started = true;
     }
 
     private McpClientOptions WithListChangedHandler(McpClientOptions clientOptions, string upstream)

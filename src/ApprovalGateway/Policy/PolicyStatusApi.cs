@@ -1,0 +1,17 @@
+using System.Text.Json.Serialization;
+using ApprovalGateway.Web;
+
+namespace ApprovalGateway.Policy;
+
+internal static class PolicyStatusApi
+{
+    /// <summary><c>GET /api/policy</c>: which file is in force, when it loaded, and why the last reload failed, if it did.</summary>
+    public static IEndpointConventionBuilder MapPolicyStatusApi(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapGet("/api/policy", (PolicyStore store) => TypedResults.Ok(new PolicyStatus(store.SourcePath, store.LoadedAt, store.LastError)))
+            .RequireAuthorization(ApproverClaims.Policy);
+}
+
+internal sealed record PolicyStatus(
+    [property: JsonPropertyName("path")] string Path,
+    [property: JsonPropertyName("loaded_at")] DateTimeOffset LoadedAt,
+    [property: JsonPropertyName("last_error")] string? LastError);
