@@ -1,0 +1,69 @@
+using ApprovalGateway.Tests.Infrastructure;
+using ApprovalGateway.Upstreams;
+using ModelContextProtocol;
+using ModelContextProtocol.Client;
+
+namespace ApprovalGateway.Tests.Proxy;
+
+/// <summary>An upstream that dies or never comes up gives agents a clear, fast error, and comes back on its own.</summary>
+public sealed class UpstreamFailureTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task KilledStdioUpstream_GivesClearError_ThenWorksAfterAutomaticRestart()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.EverythingStdio(marker: marker));
+        await using var client = await gateway.ConnectAsync();
+        Assert.Contains("before", await EchoAsync(client, "before"));
+        var board = gateway.Services.GetRequiredService<UpstreamStatusBoard>();
+        var down = WaitForAsync(board, client.SessionId!, connected: false);
+        var up = WaitForAsync(board, client.SessionId!, connected: true, after: down);
+
+        Assert.NotEqual(0, MarkedProcesses.KillAll(marker));
+        var reason = await down.WaitAsync(Patience);
+        var whileDown = await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "during" });
+        await up.WaitAsync(Patience);
+        var afterRestart = await EchoAsync(client, "after");
+
+        Assert.Contains("exited", reason.Detail);
+        Assert.True(whileDown.IsError);
+        Assert.Contains("Upstream 'everything' is down", SessionRelayTests.Text(whileDown));
+        Assert.Equal("upstream_failed", whileDown.StructuredContent?.GetProperty("decision").GetString());
+        Assert.Contains("after", afterRestart);
+    }
+
+    [Fact]
+    public async Task UpstreamThatCannotStart_AnswersAtOnceWithTheReason_InsteadOfHanging()
+    {
+        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Gateway:Upstreams:broken:Command"] = "node",
+            ["Gateway:Upstreams:broken:Args:0"] = "-e",
+            ["Gateway:Upstreams:broken:Args:1"] = "process.exit(3)",
+        });
+        await using var client = await gateway.ConnectAsync();
+
+        var error = await Assert.ThrowsAsync<McpProtocolException>(() => client.ListToolsAsync().AsTask().WaitAsync(Patience));
+
+        Assert.Contains("broken", error.Message);
+        Assert.Equal(McpErrorCode.InternalError, error.ErrorCode);
+    }
+
+    private static async Task<string> EchoAsync(McpClient client, string message) =>
+        SessionRelayTests.Text(await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = message }));
+
+    private static Task<UpstreamStatus> WaitForAsync(UpstreamStatusBoard board, string session, bool connected, Task? after = null)
+    {
+        var seen = new TaskCompletionSource<UpstreamStatus>(TaskCreationOptions.RunContinuationsAsynchronously);
+        board.Changed += status =>
+        {
+            if (status.Session == session && status.Connected == connected && (after is null || after.IsCompleted))
+            {
+                seen.TrySetResult(status);
+            }
+        };
+        return seen.Task;
+    }
+}
