@@ -55,7 +55,7 @@ internal sealed class ToolCallPipeline(
                 var limit = decision.Reason ?? "rate limit exceeded";
                 await RecordAsync(trail, DecisionKind.RateLimited, limit);
                 return ToolCallResults.Refused(
-                    DecisionKind.RateLimited, $"Rate limit: {limit}", limit, decision.Rule, decision.RetryAfterSeconds);
+                    DecisionKind.RateLimited, $"Rate limit: {limit}, retry in {decision.RetryAfterSeconds ?? 1} s", limit, decision.Rule, decision.RetryAfterSeconds);
             case DecisionKind.ApprovalRequired:
                 var outcome = await HoldAsync(session, tool, trail, decision, progress, cancellationToken);
                 if (outcome.Kind != DecisionKind.Approved)
