@@ -146,7 +146,7 @@ internal sealed class ToolCatalog(
                 _byUpstream[upstream] = tools;
                 var collisions = _byUpstream.Values.SelectMany(t => t).GroupBy(t => t.Name, StringComparer.Ordinal)
                     .Where(g => g.Count() > 1)
-                    .Select(g => $"'{g.Key}' ({string.Join(", ", g.Select(t => t.UpstreamName))})")
+                    .Select(g => $"'{g.Key}' ({string.Join(", ", g.Select(t => t.UpstreamName).Order(StringComparer.Ordinal))})")
                     .ToList();
                 if (collisions.Count > 0)
                 {
