@@ -29,6 +29,12 @@ public sealed record ApprovalSettings
     /// <summary>Slack channel for this rule's prompts; null uses <c>Slack:Channel</c>.</summary>
     public string? SlackChannel { get; init; }
 
-    /// <summary>Whether the person at the agent's own client may approve its call (elicitation).</summary>
+    /// <summary>
+    /// Whether the agent's own side may approve its call: the person at the agent's client (elicitation) and the
+    /// agent's owner. A two-person rule never counts the owner either way.
+    /// </summary>
     public bool AllowSelfApproval { get; init; } = true;
+
+    /// <summary>Whether declining or cancelling the prompt in the agent's client rejects the call (otherwise it keeps waiting).</summary>
+    public bool RejectOnElicitationDecline { get; init; }
 }

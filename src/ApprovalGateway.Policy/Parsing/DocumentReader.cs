@@ -21,7 +21,7 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
     private static readonly string[] RateLimitKeys = ["max", "window", "per"];
     private static readonly string[] ConditionKeys = ["if", "action", "reason"];
     private static readonly string[] ClassifyKeys = ["category", "risk", "reason"];
-    private static readonly string[] ApprovalKeys = ["timeout", "on_timeout", "approvers", "approvals", "channels", "grant_minutes", "slack_channel", "allow_self_approval"];
+    private static readonly string[] ApprovalKeys = ["timeout", "on_timeout", "approvers", "approvals", "channels", "grant_minutes", "slack_channel", "allow_self_approval", "elicitation_decline"];
     private static readonly string[] Channels = ["slack", "web", "elicitation"];
 
     public PolicyDocument ReadRoot(SourceNode root)
@@ -388,6 +388,18 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
             else
             {
                 Problem(self, $"{where}.allow_self_approval: expected true or false, not {self.Describe()}");
+            }
+        }
+
+        if (Find(node, "elicitation_decline") is { } decline)
+        {
+            if (decline.Kind == JsonValueKind.String && decline.Text is "ignore" or "reject")
+            {
+                settings = settings with { RejectOnElicitationDecline = decline.Text == "reject" };
+            }
+            else
+            {
+                Problem(decline, $"{where}.elicitation_decline: expected \"ignore\" or \"reject\", not {decline.Describe()}");
             }
         }
 

@@ -43,6 +43,9 @@ internal sealed class ApprovalDecisions(ApprovalStore store, TimeProvider time, 
         return result;
     }
 
+    /// <summary>The channel name of answers given in the agent's own client through MCP elicitation.</summary>
+    public const string ElicitationChannel = "elicitation";
+
     public ApprovalSnapshot? Get(string approvalId) => store.Get(approvalId);
 
     public IReadOnlyList<ApprovalSnapshot> List(ApprovalStatus? status) => store.List(status);
@@ -67,7 +70,7 @@ internal sealed class ApprovalDecisions(ApprovalStore store, TimeProvider time, 
             return (expired, new DecisionResult(DecisionResultKind.AlreadyResolved, expired, ApprovalText.AlreadyResolved(expired)));
         }
 
-        if (Refusal(approval, approver, approve, grantMinutes) is { } refusal)
+        if (Refusal(approval, approver, approve, grantMinutes, channel) is { } refusal)
         {
             return (approval, new DecisionResult(DecisionResultKind.NotAllowed, approval, refusal));
         }
@@ -94,7 +97,7 @@ internal sealed class ApprovalDecisions(ApprovalStore store, TimeProvider time, 
         return (approved, new DecisionResult(DecisionResultKind.Resolved, approved, ApprovalText.Summary(approved)));
     }
 
-    private static string? Refusal(ApprovalSnapshot approval, ApproverIdentity approver, bool approve, int? grantMinutes)
+    private static string? Refusal(ApprovalSnapshot approval, ApproverIdentity approver, bool approve, int? grantMinutes, string channel)
     {
         var request = approval.Request;
         var settings = request.Settings;
@@ -103,10 +106,16 @@ internal sealed class ApprovalDecisions(ApprovalStore store, TimeProvider time, 
             return $"{approver.Name} is not an approver for rule {request.Rule}";
         }
 
-        // Stopping one's own agent is always safe; releasing its call is what needs a second person.
-        if (approve && Same(request.AgentOwner, approver.Name))
+        // The agent's own side (its client, its owner) may release its calls only where the rule allows
+        // self-approval, and never as one of the people a two-person rule asks for. Stopping one's own agent is always safe.
+        if (approve && channel == ElicitationChannel && !settings.AllowSelfApproval)
         {
-            return $"{approver.Name} owns agent {request.Agent} and cannot approve its calls";
+            return $"Rule {request.Rule} does not let the agent's own client approve its calls; an approver must decide";
+        }
+
+        if (approve && Same(request.AgentOwner, approver.Name) && (!settings.AllowSelfApproval || settings.Approvals > 1))
+        {
+            return $"{approver.Name} owns agent {request.Agent} and cannot approve its calls under rule {request.Rule}";
         }
 
         if (approval.Votes.Any(v => Same(v.Approver, approver.Name) || Same(v.SlackUserId, approver.SlackUserId)))

@@ -52,6 +52,7 @@ internal sealed class GatewaySession(
     private readonly Lock _connectGate = new();
     private readonly TaskCompletionSource _agentInitialized = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IReadOnlyList<UpstreamLink> _links = [];
+    private bool _agentCanElicit;
     private Task? _connecting;
     private volatile McpServer? _sessionServer;
 
@@ -103,6 +104,7 @@ internal sealed class GatewaySession(
     {
         var init = initializeParams?.Deserialize<InitializeRequestParams>(McpJsonUtilities.DefaultOptions);
         var clientInfo = init?.ClientInfo ?? new Implementation { Name = "unknown-client", Version = "0" };
+        _agentCanElicit = init?.Capabilities?.Elicitation is { } elicitation && (elicitation.Form is not null || elicitation.Url is null);
         Log.SessionOpened(logger, identity.SessionId, identity.Agent, $"{clientInfo.Name} {clientInfo.Version}");
         _links =
         [
@@ -321,6 +323,7 @@ internal sealed class GatewaySession(
                 return SendAsync(link, RequestMethods.ToolsCall, forwarded, ct);
             },
             progress,
+            _agentCanElicit ? new ElicitationApprovalPrompt(server) : null,
             cancellationToken);
     }
 

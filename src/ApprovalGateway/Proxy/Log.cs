@@ -24,4 +24,13 @@ internal static partial class Log
 
     [LoggerMessage(1106, LogLevel.Warning, "Relaying {Method} from upstream '{Upstream}' to the agent failed: {Reason}")]
     public static partial void RelayToAgentFailed(ILogger logger, string method, string upstream, string reason);
+
+    [LoggerMessage(1107, LogLevel.Information, "Approval {ApprovalId}: the agent's client answered as {Approver}: {Result} ({Message}).")]
+    public static partial void ClientAnswered(ILogger logger, string approvalId, string approver, ApprovalGateway.Approvals.DecisionResultKind result, string message);
+
+    [LoggerMessage(1108, LogLevel.Warning, "Approval {ApprovalId}: asking the agent's client failed: {Reason}")]
+    public static partial void ClientPromptFailed(ILogger logger, string approvalId, string reason);
+
+    [LoggerMessage(1109, LogLevel.Information, "Approval {ApprovalId}: the agent's client declined the prompt; the call keeps waiting for an approver.")]
+    public static partial void ClientDeclined(ILogger logger, string approvalId);
 }

@@ -7,6 +7,7 @@ using ApprovalGateway.Policy.Arguments;
 using ApprovalGateway.Policy.Decisions;
 using ApprovalGateway.Policy.Evaluation;
 using ApprovalGateway.Upstreams;
+using ApprovalGateway.Web;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 
@@ -19,6 +20,8 @@ namespace ApprovalGateway.Proxy;
 internal sealed class ToolCallPipeline(
     IToolCallPolicy policy,
     IApprovalGate approvals,
+    IApprovalDecisions decisions,
+    IApproverDirectory approvers,
     IAuditLog audit,
     TimeProvider time,
     ILogger<ToolCallPipeline> logger)
@@ -32,6 +35,7 @@ internal sealed class ToolCallPipeline(
         JsonObject? arguments,
         Forward forward,
         IProgress<ApprovalWaitStatus>? progress,
+        IClientApprovalPrompt? clientPrompt,
         CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
@@ -57,7 +61,7 @@ internal sealed class ToolCallPipeline(
                 return ToolCallResults.Refused(
                     DecisionKind.RateLimited, $"Rate limit: {limit}, retry in {decision.RetryAfterSeconds ?? 1} s", limit, decision.Rule, decision.RetryAfterSeconds);
             case DecisionKind.ApprovalRequired:
-                var outcome = await HoldAsync(session, tool, trail, decision, progress, cancellationToken);
+                var outcome = await HoldAsync(session, tool, trail, decision, progress, clientPrompt, cancellationToken);
                 if (outcome.Kind != DecisionKind.Approved)
                 {
                     return await RefuseAfterHoldAsync(trail, tool, decision, outcome, cancellationToken);
@@ -91,8 +95,10 @@ internal sealed class ToolCallPipeline(
         Trail trail,
         PolicyDecision decision,
         IProgress<ApprovalWaitStatus>? progress,
+        IClientApprovalPrompt? clientPrompt,
         CancellationToken cancellationToken)
     {
+        var settings = decision.Approval ?? ApprovalSettings.Default;
         var request = new ApprovalRequest(
             session.Agent,
             session.Owner,
@@ -103,12 +109,84 @@ internal sealed class ToolCallPipeline(
             trail.ArgumentsSha256,
             tool.Risk,
             decision.Rule,
-            decision.Approval ?? ApprovalSettings.Default);
+            settings);
         var waitStarted = time.GetTimestamp();
+        using var asking = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task? askInClient = null;
+        if (clientPrompt is not null && settings.Channels.Contains(ApprovalDecisions.ElicitationChannel))
+        {
+            // The gate reports the new approval's id first thing; that is when the client can be asked.
+            progress = new HoldStarted(progress, approvalId =>
+                askInClient ??= Task.Run(() => AskInClientAsync(clientPrompt, approvalId, session, tool, request, asking.Token), CancellationToken.None));
+        }
+
         var outcome = await approvals.RequestAsync(request, progress, cancellationToken);
+        await asking.CancelAsync();
+        if (askInClient is not null)
+        {
+            await askInClient;
+        }
+
         trail.HoldDone(outcome, time.GetElapsedTime(waitStarted));
         Log.HoldEnded(logger, outcome.ApprovalId, tool.Name, outcome.Kind);
         return outcome;
+    }
+
+    /// <summary>
+    /// MCP elicitation as one more approval channel: the person at the agent's client answers as the agent's
+    /// owner (or the agent itself), and the decision service applies the rule's limits to that answer like any other.
+    /// </summary>
+    private async Task AskInClientAsync(
+        IClientApprovalPrompt prompt, string approvalId, SessionIdentity session, UpstreamTool tool, ApprovalRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var answer = await prompt.AskAsync(ClientPromptText(tool, request), cancellationToken);
+            var identity = session.Owner is { } owner
+                ? approvers.FindByName(owner) ?? new ApproverIdentity(owner, null)
+                : new ApproverIdentity(session.Agent, null);
+            if (answer is null && !request.Settings.RejectOnElicitationDecline)
+            {
+                Log.ClientDeclined(logger, approvalId);
+                return;
+            }
+
+            var result = await decisions.DecideAsync(
+                approvalId,
+                identity,
+                answer?.Approve ?? false,
+                answer is null ? "declined in the agent's client" : answer.Reason,
+                grantMinutes: null,
+                ApprovalDecisions.ElicitationChannel,
+                cancellationToken);
+            Log.ClientAnswered(logger, approvalId, identity.Name, result.Kind, result.Message);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Someone else decided first, or the call ended: the client's prompt is cancelled with it.
+        }
+        catch (Exception ex)
+        {
+            Log.ClientPromptFailed(logger, approvalId, ex.Message);
+        }
+    }
+
+    internal static string ClientPromptText(UpstreamTool tool, ApprovalRequest request)
+    {
+        var masked = SecretMasker.MaskCopy(request.FrozenArguments) ?? [];
+        var args = string.Join(", ", masked.Select(p => $"{p.Key}={(p.Value is JsonValue v && v.TryGetValue<string>(out var text) ? text : p.Value?.ToJsonString() ?? "null")}"));
+        return $"Approve {tool.Name}({args})? Risk: {request.Risk.Risk.ToString().ToLowerInvariant()}, {request.Risk.Reason}. " +
+            $"Rule: {request.Rule}. It expires in {FormatDuration(request.Settings.Timeout)} without a decision.";
+    }
+
+    /// <summary>Passes wait updates on, and tells the pipeline the approval id as soon as the gate reports it.</summary>
+    private sealed class HoldStarted(IProgress<ApprovalWaitStatus>? inner, Action<string> started) : IProgress<ApprovalWaitStatus>
+    {
+        public void Report(ApprovalWaitStatus value)
+        {
+            started(value.ApprovalId);
+            inner?.Report(value);
+        }
     }
 
     private async Task<JsonNode?> RefuseAfterHoldAsync(

@@ -62,16 +62,43 @@ public sealed class ApprovalDecisionsTests : IAsyncLifetime
         Assert.Equal(["bob"], (await waiting).DecidedBy);
     }
 
-    [Fact]
-    public async Task DecideAsync_RefusesApproval_WhenApproverOwnsTheAgent()
+    [Theory]
+    [InlineData(2, true)]
+    [InlineData(1, false)]
+    public async Task DecideAsync_RefusesApproval_WhenApproverOwnsTheAgentAndRuleForbidsSelfApproval(int approvals, bool allowSelfApproval)
     {
-        var (waiting, id) = await HoldAsync();
+        var (waiting, id) = await HoldAsync(ApprovalSettings.Default with { Approvals = approvals, AllowSelfApproval = allowSelfApproval });
 
         var refused = await Decide(id, new ApproverIdentity("olivia", "UOLIVIA"), approve: true);
 
         Assert.Equal(DecisionResultKind.NotAllowed, refused.Kind);
         Assert.Contains("owns agent trader", refused.Message, StringComparison.Ordinal);
         Assert.Equal(ApprovalStatus.Pending, _host.Decisions.Get(id)!.Status);
+        await Decide(id, ApprovalsHost.Alice, approve: true);
+        await Decide(id, ApprovalsHost.Bob, approve: true);
+        Assert.Equal(DecisionKind.Approved, (await waiting).Kind);
+    }
+
+    [Fact]
+    public async Task DecideAsync_LetsTheOwnerApprove_WhenOneApprovalSufficesAndSelfApprovalIsAllowed()
+    {
+        var (waiting, id) = await HoldAsync();
+
+        var owner = await Decide(id, new ApproverIdentity("olivia", "UOLIVIA"), approve: true);
+
+        Assert.Equal(DecisionResultKind.Resolved, owner.Kind);
+        Assert.Equal(["olivia"], (await waiting).DecidedBy);
+    }
+
+    [Fact]
+    public async Task DecideAsync_IgnoresTheAgentsClient_WhenRuleForbidsSelfApproval()
+    {
+        var (waiting, id) = await HoldAsync(ApprovalSettings.Default with { AllowSelfApproval = false });
+
+        var fromClient = await Decide(id, new ApproverIdentity("trader", null), approve: true, channel: ApprovalDecisions.ElicitationChannel);
+
+        Assert.Equal(DecisionResultKind.NotAllowed, fromClient.Kind);
+        Assert.False(waiting.IsCompleted);
         await Decide(id, ApprovalsHost.Alice, approve: true);
         Assert.Equal(DecisionKind.Approved, (await waiting).Kind);
     }
