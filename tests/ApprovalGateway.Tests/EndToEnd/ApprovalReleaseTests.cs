@@ -42,7 +42,7 @@ public sealed class ApprovalReleaseTests
         Assert.Equal(id, record.ApprovalId);
         Assert.Equal(["alice"], record.DecidedBy);
         Assert.True(JsonNode.DeepEquals(new JsonObject { ["algoId"] = 123 }, record.Arguments));
-        Assert.Equal(scenario.Approvals.Created, [id]);
+        Assert.Equal([id], scenario.Approvals.Created);
     }
 
     [Fact]
