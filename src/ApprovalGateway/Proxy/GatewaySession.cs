@@ -26,7 +26,8 @@ internal sealed class GatewaySession(
     GatewayOptions options,
     UpstreamStatusBoard board,
     TimeProvider time,
-    ILogger logger) : IAsyncDisposable
+    ILogger logger,
+    IHttpContextAccessor? http = null) : IAsyncDisposable
 {
     /// <summary>Methods the gateway's own MCP server answers; everything else goes upstream.</summary>
     private static readonly HashSet<string> LocalMethods =
@@ -197,7 +198,11 @@ internal sealed class GatewaySession(
 
     private async Task RelayAsync(McpServer server, JsonRpcRequest request, CancellationToken cancellationToken)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token);
+        // The SDK's own client cancels a Streamable HTTP call by dropping its POST, without notifications/cancelled.
+        // With no event store the answer could never reach the agent anyway, so a dropped POST cancels its request
+        // (a held call is then withdrawn instead of waiting for someone to approve it for nobody).
+        var dropped = http?.HttpContext?.RequestAborted ?? CancellationToken.None;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token, dropped);
         var progressToken = request.Params?["_meta"]?["progressToken"]?.ToJsonString();
         _inFlight[request.Id] = (Interlocked.Increment(ref _requestOrder), server);
         if (progressToken is not null)

@@ -13,10 +13,11 @@ internal sealed class GatewaySessionFactory(
     IOptions<GatewayOptions> options,
     UpstreamStatusBoard board,
     TimeProvider time,
+    IHttpContextAccessor http,
     ILoggerFactory loggerFactory)
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("ApprovalGateway.Proxy");
 
     public GatewaySession Create(SessionIdentity identity) =>
-        new(identity, catalog, connector, pipeline, policy, options.Value, board, time, _logger);
+        new(identity, catalog, connector, pipeline, policy, options.Value, board, time, _logger, http);
 }

@@ -15,6 +15,7 @@ internal static class McpEndpointExtensions
 
     public static IServiceCollection AddGatewayMcpHttp(this IServiceCollection services)
     {
+        services.AddHttpContextAccessor();
         services.AddMcpServer()
             .WithHttpTransport(transport =>
             {

@@ -1,0 +1,43 @@
+using System.Net;
+using ApprovalGateway.Slack;
+using static ApprovalGateway.Tests.EndToEnd.ApprovalPolicies;
+using static ApprovalGateway.Tests.EndToEnd.ApprovalScenario;
+
+namespace ApprovalGateway.Tests.EndToEnd;
+
+/// <summary>An approval with a time-boxed grant lets the same agent repeat the tool without a new prompt, still audited.</summary>
+public sealed class ApprovalTimeBoxedGrantTests
+{
+    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task CallTool_PassesWithoutANewPrompt_WhenAnEarlierCallWasApprovedWithAGrant()
+    {
+        await using var scenario = await StartAsync(Hold(CancelTwap, """{ "timeout": 120, "grant_minutes": 15 }"""));
+        await using var agent = await scenario.ConnectAsync();
+
+        var call = agent.CallToolAsync(CancelTwap, CancelTwapArgs(123)).AsTask();
+        var (prompt, id) = await scenario.WaitForPromptAsync(CancelTwap);
+        Assert.Contains(prompt.Buttons, b => (string?)b["action_id"] == SlackActionIds.ApproveGrant);
+        using (var click = await scenario.ClickAsync(Alice, SlackActionIds.ApproveGrant, id))
+        {
+            Assert.Equal(HttpStatusCode.OK, click.StatusCode);
+        }
+
+        Assert.NotEqual(true, (await call.WaitAsync(Guard)).IsError);
+        await scenario.WaitForPromptTextAsync(id, "(and for the next 15 min)");
+
+        var repeat = await agent.CallToolAsync(CancelTwap, CancelTwapArgs(124)).AsTask().WaitAsync(Guard);
+
+        Assert.NotEqual(true, repeat.IsError);
+        Assert.Equal(124, (long)Structured(repeat)["algoId"]!);
+        Assert.Empty(AlgoIds(await OpenTwapOrdersAsync(agent)));
+        Assert.Equal([id], scenario.Approvals.Created);
+        Assert.Empty(await scenario.ListApprovalsAsync(Alice, "pending"));
+        Assert.Single(scenario.Slack.Requests, r => r.Method == "chat.postMessage");
+        var records = scenario.AuditOf(CancelTwap);
+        Assert.Equal(2, records.Count);
+        Assert.All(records, r => Assert.Equal(("forwarded", id), (r.Outcome, r.ApprovalId)));
+        Assert.Equal(124, (long)records[1].Arguments!["algoId"]!);
+    }
+}
