@@ -1,9 +1,13 @@
 using System.Text.Json.Nodes;
 using ApprovalGateway.Policy.Arguments;
+using ApprovalGateway.Policy.Risk;
 
 namespace ApprovalGateway.Approvals;
 
-/// <summary>An approval as the REST API shows it: snake_case on the wire, secrets in the arguments masked.</summary>
+/// <summary>
+/// An approval as the REST API returns it and the live page's hub pushes it: one shape (snake_case on the wire),
+/// so the page renders a fetched list and a push alike. Secrets in the arguments are masked.
+/// </summary>
 internal sealed record ApprovalView(
     string Id,
     string Status,
@@ -15,12 +19,14 @@ internal sealed record ApprovalView(
     string ArgumentsSha256,
     string Risk,
     string RiskReason,
+    string Category,
     string Rule,
     DateTimeOffset RequestedAt,
     DateTimeOffset Deadline,
     int ApprovalsRequired,
     int GrantMinutesMax,
     IReadOnlyList<ApprovalVoteView> Votes,
+    IReadOnlyList<string> Channels,
     string Summary,
     string? Reason,
     DateTimeOffset? ResolvedAt)
@@ -37,14 +43,16 @@ internal sealed record ApprovalView(
             request.Tool,
             SecretMasker.MaskCopy(request.FrozenArguments),
             request.ArgumentsSha256,
-            request.Risk.Risk.ToString().ToLowerInvariant(),
+            request.Risk.Risk.ToWireName(),
             request.Risk.Reason,
+            request.Risk.Category.ToWireName(),
             request.Rule,
             approval.RequestedAt,
             approval.Deadline,
             Math.Max(1, request.Settings.Approvals),
             request.Settings.GrantMinutes,
             [.. approval.Votes.Select(v => new ApprovalVoteView(v.Approver, v.Approve ? "approve" : "reject", v.Reason, v.At, v.Channel, v.GrantMinutes))],
+            request.Settings.Channels,
             ApprovalText.Summary(approval),
             approval.Reason,
             approval.ResolvedAt);

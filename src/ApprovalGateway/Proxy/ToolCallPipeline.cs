@@ -238,6 +238,14 @@ internal sealed class ToolCallPipeline(
             await RecordAsync(trail, DecisionKind.Withdrawn, "the agent cancelled the call while the upstream ran it");
             throw;
         }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // An upstream process that dies mid-call fails the pending request with a transport error, not a protocol one.
+            trail.UpstreamDone(time.GetElapsedTime(upstreamStarted));
+            var message = $"Upstream '{trail.Tool.UpstreamName}' failed during the call: {ex.Message}";
+            await RecordAsync(trail, DecisionKind.UpstreamFailed, message);
+            return ToolCallResults.Refused(DecisionKind.UpstreamFailed, message, message, trail.Rule);
+        }
     }
 
     private async Task RecordAsync(Trail trail, DecisionKind outcome, string? reason)

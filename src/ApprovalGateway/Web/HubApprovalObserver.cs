@@ -15,7 +15,7 @@ internal sealed class HubApprovalObserver(IHubContext<ApprovalsHub> hub, ILogger
         try
         {
             // Not awaited: the observer runs on the decision path and must not wait for slow pages.
-            _ = BroadcastAsync(approval.Id, approval.Status, ApprovalMessage.From(approval));
+            _ = BroadcastAsync(approval.Id, approval.Status, ApprovalView.From(approval));
         }
         catch (Exception exception)
         {
@@ -23,7 +23,7 @@ internal sealed class HubApprovalObserver(IHubContext<ApprovalsHub> hub, ILogger
         }
     }
 
-    private async Task BroadcastAsync(string id, ApprovalStatus status, ApprovalMessage message)
+    private async Task BroadcastAsync(string id, ApprovalStatus status, ApprovalView message)
     {
         try
         {

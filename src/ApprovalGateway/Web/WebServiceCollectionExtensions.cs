@@ -15,9 +15,9 @@ internal static class WebServiceCollectionExtensions
         services.TryAddSingleton<WebAssets>();
         services.AddSignalR().AddJsonProtocol(options =>
         {
-            // The same snake_case as the REST API, so the page renders pushes and fetched lists alike.
+            // The REST API's own contract for ApprovalView, so a push and a fetched list are the same JSON.
             options.PayloadSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-            options.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, WebJsonContext.Default);
+            options.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, ApprovalsApiJsonContext.Default);
         });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IApprovalObserver, HubApprovalObserver>());
         return services;

@@ -81,10 +81,10 @@ internal sealed class WebTestApp : IAsyncDisposable
         api.MapGet("/approvals", (TestApprovals approvals, string? status) =>
         {
             ApprovalStatus? filter = status is null ? null : Enum.Parse<ApprovalStatus>(status, ignoreCase: true);
-            return Results.Json(approvals.List(filter).Select(ApprovalMessage.From), Json);
+            return Results.Json(approvals.List(filter).Select(ApprovalView.From), Json);
         });
         api.MapGet("/approvals/{id}", (TestApprovals approvals, string id) =>
-            approvals.Get(id) is { } approval ? Results.Json(ApprovalMessage.From(approval), Json) : Results.NotFound());
+            approvals.Get(id) is { } approval ? Results.Json(ApprovalView.From(approval), Json) : Results.NotFound());
         api.MapPost("/approvals/{id}/decision", DecideAsync);
         api.MapGet("/tools", () => Results.Json(ApprovalSamples.Tools));
         api.MapGet("/policy", () => Results.Json(
@@ -116,7 +116,7 @@ internal sealed class WebTestApp : IAsyncDisposable
         var reason = body.RootElement.TryGetProperty("reason", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
         var grant = body.RootElement.TryGetProperty("grant_minutes", out var g) && g.ValueKind == JsonValueKind.Number ? g.GetInt32() : (int?)null;
         var result = await decisions.DecideAsync(id, new ApproverIdentity(context.User.Identity!.Name!, null), approve, reason, grant, "web", context.RequestAborted);
-        var view = result.Approval is null ? null : ApprovalMessage.From(result.Approval);
+        var view = result.Approval is null ? null : ApprovalView.From(result.Approval);
         return result.Kind switch
         {
             DecisionResultKind.Resolved => Results.Json(new { result = "resolved", message = result.Message, approval = view }, Json),

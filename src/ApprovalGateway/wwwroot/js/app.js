@@ -104,12 +104,11 @@
 
   const lower = (value) => (value == null ? "" : String(value).toLowerCase());
 
-  // Accepts both the REST API's and the hub's shapes, and the older nested risk object.
+  // One shape for both doors: GET /api/approvals and the hub's approvalChanged push send the same ApprovalView.
   function normalize(raw) {
-    const nested = raw.risk && typeof raw.risk === "object" ? raw.risk : null;
     const votes = (raw.votes || []).map((v) => ({
       approver: v.approver,
-      approve: v.decision ? lower(v.decision) === "approve" : Boolean(v.approve),
+      approve: lower(v.decision) === "approve",
       reason: v.reason || null,
       at: Date.parse(v.at),
       channel: v.channel || "",
@@ -122,14 +121,14 @@
       upstream: raw.upstream || "",
       tool: raw.tool || "",
       arguments: raw.arguments ?? null,
-      risk: lower(nested ? nested.risk : raw.risk),
-      riskReason: (nested ? nested.reason : raw.risk_reason) || "",
-      category: lower(nested ? nested.category : raw.category),
+      risk: lower(raw.risk),
+      riskReason: raw.risk_reason || "",
+      category: lower(raw.category),
       rule: raw.rule || "",
       requestedAt: Date.parse(raw.requested_at),
       deadline: Date.parse(raw.deadline),
-      approvalsRequired: raw.approvals_required ?? raw.approvals_needed ?? 1,
-      grantMax: raw.grant_minutes_max ?? raw.grant_minutes ?? 0,
+      approvalsRequired: raw.approvals_required ?? 1,
+      grantMax: raw.grant_minutes_max ?? 0,
       votes,
       reason: raw.reason || null,
       resolvedAt: raw.resolved_at ? Date.parse(raw.resolved_at) : null,

@@ -1,0 +1,220 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ApprovalGateway.Approvals;
+using ApprovalGateway.Cli;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+using ModelContextProtocol;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace ApprovalGateway.Tests.EndToEnd;
+
+/// <summary>Every way a call can end, through the real gateway, leaves one verifiable audit record before the agent hears back.</summary>
+public sealed class AuditTrailTests : IAsyncLifetime
+{
+    private const string SecretKey = "sk-live-5c0ffee5c0ffee";
+
+    /// <summary>
+    /// An upstream that lists one tool and then dies (exit code 3) when it is called. A process that exits at once
+    /// offers no tool at all, so there would be nothing to call; this one fails where a real crash hurts, mid-call.
+    /// </summary>
+    private const string FlakyServer = """
+        const rl = require('readline').createInterface({ input: process.stdin });
+        rl.on('line', (line) => {
+          const m = JSON.parse(line);
+          if (m.id === undefined) return;
+          const reply = (result) => process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: m.id, result }) + '\n');
+          if (m.method === 'initialize') reply({ protocolVersion: m.params.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: 'flaky', version: '1.0.0' } });
+          else if (m.method === 'tools/list') reply({ tools: [{ name: 'FlakyExplode', description: 'Exits its process', inputSchema: { type: 'object' } }] });
+          else if (m.method === 'tools/call') process.exit(3);
+          else reply({});
+        });
+        """;
+
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+    private WebGateway _gateway = null!;
+
+    public async Task InitializeAsync() => _gateway = await WebGateway.StartAsync(
+        new Dictionary<string, string?>
+        {
+            ["Gateway:Upstreams:flaky:Command"] = "node",
+            ["Gateway:Upstreams:flaky:Args:0"] = "-e",
+            ["Gateway:Upstreams:flaky:Args:1"] = FlakyServer,
+        },
+        builder => builder.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_time)));
+
+    public async Task DisposeAsync() => await _gateway.DisposeAsync();
+
+    [Fact]
+    public async Task EveryOutcome_IsRecordedBeforeTheAgentHearsBack_AndTheChainVerifies()
+    {
+        await using var agent = await _gateway.ConnectAgentAsync();
+        using var api = _gateway.WithBearer(WebGateway.AliceToken);
+
+        var algoId = await WebGateway.PlaceTwapAsync(agent);
+        AssertLast(WebGateway.PlaceTwap, decision: "allowed", outcome: "forwarded", rule: "tools[\"BinanceSpotTimeWeightedAveragePriceNewOrder\"]");
+
+        var denied = await agent.CallToolAsync("BinanceDeleteOrder", new Dictionary<string, object?> { ["symbol"] = "BTCUSDT", ["orderId"] = 1, ["apiKey"] = SecretKey });
+        Assert.True(denied.IsError);
+        var deniedRecord = AssertLast("BinanceDeleteOrder", "denied", "denied", "tools[\"BinanceDeleteOrder\"]");
+        Assert.Equal("***", deniedRecord["arguments"]!["apiKey"]!.GetValue<string>());
+        Assert.Equal("BTCUSDT", deniedRecord["arguments"]!["symbol"]!.GetValue<string>());
+
+        var ticker = new Dictionary<string, object?> { ["symbol"] = "BTCUSDT" };
+        Assert.NotEqual(true, (await agent.CallToolAsync("BinanceTickerPrice", ticker)).IsError);
+        AssertLast("BinanceTickerPrice", "allowed", "forwarded", "tools[\"BinanceTickerPrice\"]");
+        Assert.True((await agent.CallToolAsync("BinanceTickerPrice", ticker)).IsError);
+        AssertLast("BinanceTickerPrice", "rate_limited", "rate_limited", "tools[\"BinanceTickerPrice\"]");
+
+        var hidden = await Assert.ThrowsAsync<McpProtocolException>(() => agent.CallToolAsync("BinanceWalletWithdraw", new Dictionary<string, object?> { ["coin"] = "USDT", ["address"] = "T9yD", ["amount"] = 5 }).AsTask());
+        Assert.Contains("Unknown tool", hidden.Message, StringComparison.Ordinal);
+        AssertLast("BinanceWalletWithdraw", "hidden", "hidden", "hide[\"BinanceWalletWithdraw\"]");
+
+        var rejected = await HeldCallAsync(agent, algoId, id => DecideAsync(api, id, "reject", "not while the market is open"));
+        Assert.True(rejected.IsError);
+        var rejectedRecord = AssertLast(WebGateway.CancelTwap, "approval_required", "rejected", CancelRule);
+        Assert.Equal(["alice"], rejectedRecord["decided_by"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Equal("not while the market is open", rejectedRecord["reason"]!.GetValue<string>());
+
+        var expired = await HeldCallAsync(agent, algoId, _ => { _time.Advance(TimeSpan.FromSeconds(301)); return Task.CompletedTask; });
+        Assert.True(expired.IsError);
+        AssertLast(WebGateway.CancelTwap, "approval_required", "expired", CancelRule);
+
+        // The agent hangs up while its call is held. (A notifications/cancelled from the agent does not reach a held
+        // call through the HTTP relay today; the session ending is the withdrawal that works.)
+        var written = _gateway.Audit.WaitForOutcomeAsync("withdrawn");
+        var leaving = await _gateway.ConnectAgentAsync();
+        var abandoned = leaving.CallToolAsync(WebGateway.CancelTwap, WebGateway.CancelArguments(algoId)).AsTask();
+        var held = await _gateway.Approvals.WaitForAsync(WebGateway.CancelTwap, ApprovalStatus.Pending);
+        _gateway.Approvals.Clear();
+        await leaving.DisposeAsync();
+        await Assert.ThrowsAnyAsync<Exception>(() => abandoned);
+        var withdrawnRecord = await written;
+        Assert.Equal((WebGateway.CancelTwap, "approval_required", held.Id), (withdrawnRecord.Tool, withdrawnRecord.Decision, withdrawnRecord.ApprovalId));
+        AssertLast(WebGateway.CancelTwap, "approval_required", "withdrawn", CancelRule);
+
+        var approved = await HeldCallAsync(agent, algoId, id => DecideAsync(api, id, "approve", null));
+        Assert.NotEqual(true, approved.IsError);
+        var approvedRecord = AssertLast(WebGateway.CancelTwap, "approval_required", "forwarded", CancelRule);
+        Assert.Equal(["alice"], approvedRecord["decided_by"]!.AsArray().Select(n => n!.GetValue<string>()));
+
+        var failure = await CallReportingFailureAsync(agent, "FlakyExplode");
+        var failedRecord = AssertLast("FlakyExplode", "allowed", "upstream_failed", "tools[\"Flaky*\"]");
+        Assert.Equal("flaky", failedRecord["upstream"]!.GetValue<string>());
+        Assert.Contains("Upstream 'flaky' failed during the call", failure, StringComparison.Ordinal);
+
+        var records = ReadAuditFile();
+        Assert.Equal(
+            ["forwarded", "denied", "forwarded", "rate_limited", "hidden", "rejected", "expired", "withdrawn", "forwarded", "upstream_failed"],
+            records.Select(r => r["outcome"]!.GetValue<string>()));
+        Assert.All(records, r =>
+        {
+            Assert.Equal("bot", r["agent"]!.GetValue<string>());
+            Assert.False(string.IsNullOrEmpty(r["session_id"]!.GetValue<string>()));
+            Assert.Matches("^[0-9a-f]{64}$", r["arguments_sha256"]!.GetValue<string>());
+        });
+        Assert.DoesNotContain(SecretKey, File.ReadAllText(CopyAuditFile()), StringComparison.Ordinal);
+
+        var output = new StringWriter();
+        Assert.Equal(0, VerifyAuditCommand.Run(_gateway.AuditPath, output));
+        Assert.Contains("10 records, chain intact", output.ToString(), StringComparison.Ordinal);
+
+        using var csv = await api.GetAsync("/api/audit.csv");
+        Assert.Equal(HttpStatusCode.OK, csv.StatusCode);
+        var lines = (await csv.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(11, lines.Length);
+        foreach (var outcome in new[] { "forwarded", "denied", "rate_limited", "hidden", "rejected", "expired", "withdrawn", "upstream_failed" })
+        {
+            Assert.Contains(lines, l => l.Contains($",{outcome},", StringComparison.Ordinal));
+        }
+
+        Assert.Contains(lines, l => l.Contains(",BinanceSpotCancelOpenTWAPOrder,approval_required,", StringComparison.Ordinal) && l.Contains(",rejected,not while the market is open,", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains(SecretKey, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task VerifyAudit_NamesTheEditedLine_WhenARecordOfTheGatewayIsTampered()
+    {
+        await using (var agent = await _gateway.ConnectAgentAsync())
+        {
+            await WebGateway.PlaceTwapAsync(agent);
+            await agent.CallToolAsync("BinanceDeleteOrder", new Dictionary<string, object?> { ["symbol"] = "BTCUSDT", ["orderId"] = 1 });
+            await agent.CallToolAsync("BinanceTickerPrice", new Dictionary<string, object?> { ["symbol"] = "BTCUSDT" });
+        }
+
+        var copy = CopyAuditFile();
+        Assert.Equal(0, VerifyAuditCommand.Run(copy, new StringWriter()));
+        var lines = File.ReadAllLines(copy);
+        Assert.Equal(3, lines.Length);
+        Assert.Contains("\"outcome\":\"denied\"", lines[1], StringComparison.Ordinal);
+        lines[1] = lines[1].Replace("\"outcome\":\"denied\"", "\"outcome\":\"forwarded\"", StringComparison.Ordinal);
+        await File.WriteAllLinesAsync(copy, lines);
+
+        var output = new StringWriter();
+        Assert.Equal(1, VerifyAuditCommand.Run(copy, output));
+        Assert.Contains($"{copy}:2:", output.ToString(), StringComparison.Ordinal);
+    }
+
+    private const string CancelRule = "tools[\"BinanceSpotCancelOpenTWAPOrder\"]";
+
+    /// <summary>Starts a cancel that the policy holds, decides it once it is pending, and returns the agent's answer.</summary>
+    private async Task<CallToolResult> HeldCallAsync(McpClient agent, long algoId, Func<string, Task> decide)
+    {
+        var call = agent.CallToolAsync(WebGateway.CancelTwap, WebGateway.CancelArguments(algoId)).AsTask();
+        var pending = await _gateway.Approvals.WaitForAsync(WebGateway.CancelTwap, ApprovalStatus.Pending);
+        _gateway.Approvals.Clear();
+        await decide(pending.Id);
+        return await call;
+    }
+
+    private static async Task DecideAsync(HttpClient api, string id, string decision, string? reason)
+    {
+        using var response = await api.PostAsJsonAsync($"/api/approvals/{id}/decision", new { decision, reason });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    /// <summary>The failure as the agent sees it: an error result or a JSON-RPC error, whichever the gateway gives.</summary>
+    private static async Task<string> CallReportingFailureAsync(McpClient agent, string tool)
+    {
+        try
+        {
+            var result = await agent.CallToolAsync(tool, new Dictionary<string, object?>());
+            Assert.True(result.IsError);
+            return string.Join(" ", result.Content.OfType<TextContentBlock>().Select(t => t.Text));
+        }
+        catch (McpException ex)
+        {
+            return ex.Message;
+        }
+    }
+
+    /// <summary>The newest record on disk, read the moment the agent's call returned: it must already be there.</summary>
+    private JsonObject AssertLast(string tool, string decision, string outcome, string rule)
+    {
+        var last = ReadAuditFile()[^1];
+        Assert.Equal(
+            (tool, decision, outcome, rule),
+            (last["tool"]!.GetValue<string>(), last["decision"]!.GetValue<string>(), last["outcome"]!.GetValue<string>(), last["rule"]!.GetValue<string>()));
+        return last;
+    }
+
+    private List<JsonObject> ReadAuditFile()
+    {
+        using var stream = new FileStream(_gateway.AuditPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return [.. reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!.AsObject())];
+    }
+
+    /// <summary>A copy of the live file (the gateway holds it open for writing), for reading in full or editing.</summary>
+    private string CopyAuditFile()
+    {
+        var copy = Path.Combine(_gateway.Host.DataDirectory, "audit-copy.jsonl");
+        using var source = new FileStream(_gateway.AuditPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var target = File.Create(copy);
+        source.CopyTo(target);
+        return copy;
+    }
+}

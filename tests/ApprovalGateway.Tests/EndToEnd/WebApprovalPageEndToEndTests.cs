@@ -1,0 +1,95 @@
+using ApprovalGateway.Approvals;
+using ApprovalGateway.Tests.Web;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace ApprovalGateway.Tests.EndToEnd;
+
+/// <summary>The live page on the real gateway: real sign-in, a real agent held by the policy, a real click.</summary>
+public sealed class WebApprovalPageEndToEndTests : IAsyncLifetime
+{
+    private WebGateway _gateway = null!;
+    private BrowserSession _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        _gateway = await WebGateway.StartAsync();
+        _browser = await BrowserSession.LaunchAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        await _gateway.DisposeAsync();
+    }
+
+    [ChromiumFact]
+    public async Task Approve_ReleasesTheHeldAgentCall_AndEveryOpenPageSeesIt()
+    {
+        var alice = await SignInAsync("alice", screenshot: "e2e-login");
+        var bob = await SignInAsync("bob");
+        await using var agent = await _gateway.ConnectAgentAsync();
+        var algoId = await WebGateway.PlaceTwapAsync(agent);
+
+        var call = Task.Run(() => agent.CallToolAsync(WebGateway.CancelTwap, WebGateway.CancelArguments(algoId)).AsTask());
+        var card = Card(alice, WebGateway.CancelTwap);
+        await Expect(card).ToBeVisibleAsync();
+        await Expect(card).ToContainTextAsync("bot");
+        await Expect(card).ToContainTextAsync("tools[\"BinanceSpotCancelOpenTWAPOrder\"]");
+        await Expect(card.Locator("pre")).ToContainTextAsync($"\"algoId\": {algoId}");
+        await Expect(Card(bob, WebGateway.CancelTwap)).ToBeVisibleAsync();
+        Assert.False(call.IsCompleted, "the agent's call waits for a human");
+        await BrowserSession.ScreenshotAsync(alice, "e2e-pending");
+
+        await card.GetByRole(AriaRole.Button, new() { Name = $"Approve {WebGateway.CancelTwap} from bot" }).ClickAsync();
+
+        var result = await call.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.NotEqual(true, result.IsError);
+        Assert.Equal(algoId, result.StructuredContent!.Value.GetProperty("algoId").GetInt64());
+        await Expect(Card(alice, WebGateway.CancelTwap)).ToHaveCountAsync(0);
+        await Expect(Card(bob, WebGateway.CancelTwap)).ToHaveCountAsync(0);
+        await bob.GetByRole(AriaRole.Tab, new() { Name = "History" }).ClickAsync();
+        var item = bob.GetByRole(AriaRole.Listitem).Filter(new() { HasText = WebGateway.CancelTwap });
+        await Expect(item).ToContainTextAsync("approved by alice");
+        await BrowserSession.ScreenshotAsync(bob, "e2e-history");
+        var approval = Assert.Single(_gateway.Host.Services.GetRequiredService<IApprovalDecisions>().List(ApprovalStatus.Approved));
+        Assert.Equal(("alice", "api"), (approval.Votes[0].Approver, approval.Votes[0].Channel));
+
+        await alice.GetByRole(AriaRole.Tab, new() { Name = "Tools" }).ClickAsync();
+        var tool = alice.GetByRole(AriaRole.Row).Filter(new() { HasText = WebGateway.CancelTwap });
+        await Expect(tool).ToContainTextAsync("Approval required");
+        await Expect(tool).ToContainTextAsync("Critical");
+        await Expect(alice.GetByRole(AriaRole.Row).Filter(new() { HasText = "BinanceDeleteOrder" })).ToContainTextAsync("Denied");
+        await Expect(alice.Locator("#policy-path")).ToHaveTextAsync(_gateway.Host.PolicyPath);
+        await BrowserSession.ScreenshotAsync(alice, "e2e-tools");
+
+        await alice.GetByRole(AriaRole.Tab, new() { Name = "Audit" }).ClickAsync();
+        var rows = alice.Locator("#audit-body tr");
+        await Expect(rows).ToHaveCountAsync(2);
+        await Expect(rows.First).ToContainTextAsync(WebGateway.CancelTwap);
+        await Expect(rows.First).ToContainTextAsync("Forwarded");
+        await Expect(rows.First).ToContainTextAsync("alice");
+        await BrowserSession.ScreenshotAsync(alice, "e2e-audit");
+    }
+
+    private async Task<IPage> SignInAsync(string name, string? screenshot = null)
+    {
+        var context = await _browser.NewContextAsync(_gateway.Host.BaseAddress);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/");
+        Assert.Equal("/login", new Uri(page.Url).AbsolutePath);
+        if (screenshot is not null)
+        {
+            await BrowserSession.ScreenshotAsync(page, screenshot);
+        }
+
+        await page.GetByLabel("Name").FillAsync(name);
+        await page.GetByLabel("Password").FillAsync(WebGateway.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
+        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Live" })).ToBeVisibleAsync();
+        return page;
+    }
+
+    private static ILocator Card(IPage page, string tool) => page.GetByRole(AriaRole.Article, new() { Name = tool, Exact = true });
+}
