@@ -70,6 +70,9 @@ internal sealed class BenchGateway : IAsyncDisposable
             builder =>
             {
                 builder.Configuration.AddInMemoryCollection(settings);
+
+                // stdout carries the table; the gateway's own log lines (kept at their shipped levels) go to stderr.
+                builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = Microsoft.Extensions.Logging.LogLevel.Trace);
                 configure?.Invoke(builder);
             });
         await app.StartAsync();

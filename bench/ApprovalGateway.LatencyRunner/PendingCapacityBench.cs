@@ -40,7 +40,14 @@ internal sealed class PendingCapacityBench(RunnerOptions options, Report report)
                 summary.TrySetResult(e.Data);
             }
         };
-        child.ErrorDataReceived += (_, _) => { };
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        child.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { Length: > 0 } line && errors.Count < 20)
+            {
+                errors.Enqueue(line);
+            }
+        };
         child.BeginOutputReadLine();
         child.BeginErrorReadLine();
 
@@ -74,9 +81,18 @@ internal sealed class PendingCapacityBench(RunnerOptions options, Report report)
             }
         });
         var rejected = rejecting.Elapsed;
-        var answers = await summary.Task.WaitAsync(TimeSpan.FromSeconds(120 + (count / 50)));
+        var exited = child.WaitForExitAsync();
+        var finished = await Task.WhenAny(summary.Task, Task.Delay(TimeSpan.FromSeconds(120 + (count / 50))));
         var drained = rejecting.Elapsed;
-        await child.WaitForExitAsync();
+        if (!child.HasExited)
+        {
+            child.Kill(entireProcessTree: true);
+        }
+
+        await exited;
+        var answers = finished == summary.Task
+            ? summary.Task.Result
+            : $"no summary from the agents' process (exit {child.ExitCode}): {string.Join(" / ", errors)}";
 
         var heapMb = (during.Heap - before.Heap) / 1048576.0;
         var workingMb = (during.WorkingSet - before.WorkingSet) / 1048576.0;
