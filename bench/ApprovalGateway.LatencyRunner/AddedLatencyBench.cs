@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using ModelContextProtocol.Client;
+
+namespace ApprovalGateway.LatencyRunner;
+
+/// <summary>
+/// Section 1: what the gateway adds to an allowed call, against a direct connection to the same upstream, and
+/// mcp-proxy against the same stdio baseline. Paths take turns (A B A B) so drift of a shared machine shows
+/// as a difference between rounds instead of hiding inside one path's figure.
+/// </summary>
+internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
+{
+    private const int Rounds = 2;
+
+    public async Task RunAsync()
+    {
+        report.Heading("1. Added latency of an allowed tools/call (server-everything `echo`)");
+        report.Line($"Sequential: {options.Warmup} warm-up calls per path, then {options.Calls} calls per path in {Rounds} alternating rounds. " +
+            $"Throughput: {options.Clients} concurrent clients (one MCP session each), {options.ThroughputCalls} calls per round, {Rounds} alternating rounds. " +
+            "Gateway: in-process, allow-all policy, audit to a temp folder, Hangfire InMemory and the live page at their defaults.");
+        report.Line("");
+
+        await using (var everything = await NodeServer.EverythingAsync())
+        await using (var gateway = await BenchGateway.StartAsync(BenchGateway.HttpUpstream(everything.Url), BenchGateway.AllowAll))
+        {
+            report.Line("### Upstream over Streamable HTTP (node process on a loopback port)\n");
+            var direct = new CallPath("direct", () => Clients.HttpAsync(everything.Url));
+            var through = new CallPath("gateway", () => Clients.HttpAsync(gateway.McpEndpoint));
+            await CompareAsync(direct, [through], withTargets: true);
+        }
+
+        report.Line("### Upstream over stdio, for comparison with mcp-proxy\n");
+        await using (var gateway = await BenchGateway.StartAsync(BenchGateway.EverythingStdioUpstream(), BenchGateway.AllowAll))
+        {
+            var direct = new CallPath("direct (stdio)", Clients.EverythingStdioAsync);
+            var through = new CallPath("gateway (stdio upstream)", () => Clients.HttpAsync(gateway.McpEndpoint));
+            NodeServer? proxy = null;
+            var unavailable = options.McpProxyUnavailable;
+            if (unavailable is null && options.McpProxy is null)
+            {
+                unavailable = "not installed (pass --mcp-proxy <dist/bin/mcp-proxy.mjs>; bench/run installs it)";
+            }
+
+            if (unavailable is null)
+            {
+                try
+                {
+                    proxy = await NodeServer.McpProxyAsync(options.McpProxy!);
+                    await using var probe = await Clients.HttpAsync(proxy.Url);
+                    await probe.EchoAsync("probe");
+                }
+                catch (Exception ex)
+                {
+                    unavailable = ex.Message.ReplaceLineEndings(" ");
+                    if (proxy is not null)
+                    {
+                        await proxy.DisposeAsync();
+                        proxy = null;
+                    }
+                }
+            }
+
+            try
+            {
+                CallPath[] subjects = proxy is null
+                    ? [through]
+                    : [through, new CallPath("mcp-proxy (stdio upstream)", () => Clients.HttpAsync(proxy.Url))];
+                await CompareAsync(direct, subjects, withTargets: false);
+            }
+            finally
+            {
+                if (proxy is not null)
+                {
+                    await proxy.DisposeAsync();
+                }
+            }
+
+            if (unavailable is not null)
+            {
+                report.Line($"mcp-proxy: not available: {unavailable}\n");
+            }
+        }
+    }
+
+    private async Task CompareAsync(CallPath baseline, IReadOnlyList<CallPath> subjects, bool withTargets)
+    {
+        CallPath[] paths = [baseline, .. subjects];
+        var latency = await SequentialAsync(paths);
+        var rows = new List<IReadOnlyList<string>>();
+        var b = latency[0];
+        foreach (var (path, i) in paths.Select((p, i) => (p, i)))
+        {
+            var s = latency[i];
+            var isBaseline = i == 0;
+            var addedP50 = s.All.P50 - b.All.P50;
+            rows.Add([
+                path.Name,
+                .. s.Rounds.Select(r => Report.Ms(r.P50)),
+                Report.Ms(s.All.P50), Report.Ms(s.All.P99), Report.Ms(s.All.Mean),
+                isBaseline ? "(baseline)" : Report.Ms(addedP50),
+                isBaseline ? "" : Report.Ms(s.All.P99 - b.All.P99),
+                isBaseline ? "" : Report.Ms(s.All.Mean - b.All.Mean),
+                isBaseline || !withTargets ? "" : $"< 0.5 ms: {Report.Verdict(addedP50 < 0.5)}",
+            ]);
+        }
+
+        report.Table(
+            ["Path", .. Enumerable.Range(1, Rounds).Select(r => $"round {r} p50 ms"), "p50 ms", "p99 ms", "mean ms", "added p50 ms", "added p99 ms", "added mean ms", "target (added p50)"],
+            rows);
+
+        var throughput = await ThroughputAsync(paths);
+        var baseRate = throughput[0].Rate;
+        report.Table(
+            ["Path", .. Enumerable.Range(1, Rounds).Select(r => $"round {r} calls/s"), "calls/s", "vs baseline", "target (≥ 90% of direct)"],
+            paths.Select((path, i) => (IReadOnlyList<string>)[
+                path.Name,
+                .. throughput[i].Rounds.Select(r => Report.Num(r)),
+                Report.Num(throughput[i].Rate),
+                i == 0 ? "(baseline)" : Report.Num(throughput[i].Rate / baseRate * 100, "0.0") + "%",
+                i == 0 || !withTargets ? "" : Report.Verdict(throughput[i].Rate >= 0.9 * baseRate),
+            ]));
+    }
+
+    private async Task<(Samples All, List<Samples> Rounds)[]> SequentialAsync(IReadOnlyList<CallPath> paths)
+    {
+        var clients = new List<McpClient>();
+        try
+        {
+            foreach (var path in paths)
+            {
+                var client = await path.ConnectAsync();
+                clients.Add(client);
+                for (var i = 0; i < options.Warmup; i++)
+                {
+                    await client.EchoAsync("warm-up");
+                }
+            }
+
+            var results = paths.Select(_ => (All: new Samples(), Rounds: new List<Samples>())).ToArray();
+            var perRound = Math.Max(1, options.Calls / Rounds);
+            for (var round = 0; round < Rounds; round++)
+            {
+                for (var p = 0; p < paths.Count; p++)
+                {
+                    var samples = new Samples();
+                    for (var i = 0; i < perRound; i++)
+                    {
+                        var start = Stopwatch.GetTimestamp();
+                        await clients[p].EchoAsync("hello");
+                        samples.AddElapsed(start, Stopwatch.GetTimestamp());
+                    }
+
+                    results[p].Rounds.Add(samples);
+                    results[p].All.AddRange(samples);
+                }
+            }
+
+            return results;
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task<(double Rate, List<double> Rounds)[]> ThroughputAsync(IReadOnlyList<CallPath> paths)
+    {
+        var results = paths.Select(_ => (Calls: 0L, Seconds: 0.0, Rounds: new List<double>())).ToArray();
+        for (var round = 0; round < Rounds; round++)
+        {
+            for (var p = 0; p < paths.Count; p++)
+            {
+                var clients = await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(_ => paths[p].ConnectAsync()));
+                try
+                {
+                    await Task.WhenAll(clients.Select(async c =>
+                    {
+                        for (var i = 0; i < 20; i++)
+                        {
+                            await c.EchoAsync("warm-up");
+                        }
+                    }));
+                    var remaining = options.ThroughputCalls;
+                    var clock = Stopwatch.StartNew();
+                    await Task.WhenAll(clients.Select(async c =>
+                    {
+                        while (Interlocked.Decrement(ref remaining) >= 0)
+                        {
+                            await c.EchoAsync("hello");
+                        }
+                    }));
+                    var seconds = clock.Elapsed.TotalSeconds;
+                    results[p].Calls += options.ThroughputCalls;
+                    results[p].Seconds += seconds;
+                    results[p].Rounds.Add(options.ThroughputCalls / seconds);
+                }
+                finally
+                {
+                    foreach (var client in clients)
+                    {
+                        await client.DisposeAsync();
+                    }
+                }
+            }
+        }
+
+        return [.. results.Select(r => (r.Calls / r.Seconds, r.Rounds))];
+    }
+}
