@@ -113,6 +113,11 @@ internal sealed class GatewaySession(
                 u.Key, u.Value, connector, () => CreateClientOptions(u.Key, clientInfo, init), time, logger,
                 status => board.Report(status with { Session = identity.SessionId }))),
         ];
+        foreach (var link in _links)
+        {
+            link.Connected += client => client.AddKnownTools(catalog.ProtocolTools(link.Name));
+        }
+
         await Task.WhenAll(_links.Select(l => l.StartAsync()));
     }
 
@@ -276,7 +281,9 @@ internal sealed class GatewaySession(
             }
 
             var prefix = link.Options.ToolPrefix ?? "";
-            foreach (var tool in await ToolCatalog.ListAllToolsAsync(client, cancellationToken))
+            var listed = await ToolCatalog.ListAllToolsAsync(client, cancellationToken);
+            client.AddKnownTools(listed.Select(ToolCatalog.ToProtocolTool).OfType<Tool>());
+            foreach (var tool in listed)
             {
                 var name = prefix + tool["name"]?.GetValue<string>();
                 if (policy.IsHidden(name, identity.Agent))

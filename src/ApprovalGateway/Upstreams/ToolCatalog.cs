@@ -2,7 +2,9 @@ using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Hosting;
+using System.Text.Json;
 using ApprovalGateway.Policy.Risk;
+using ModelContextProtocol;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
@@ -35,6 +37,25 @@ internal sealed class ToolCatalog(
     public bool TryGet(string name, [MaybeNullWhen(false)] out UpstreamTool tool) => _snapshot.ByName.TryGetValue(name, out tool);
 
     public IEnumerable<UpstreamLink> Links => _links.Values;
+
+    /// <summary>
+    /// An upstream's tools in the SDK's own model, under their upstream names: each agent session's client is
+    /// seeded with them so the SDK knows every tool it forwards a call to.
+    /// </summary>
+    public IReadOnlyList<Tool> ProtocolTools(string upstream) =>
+        [.. Tools.Where(t => t.UpstreamName == upstream).Select(t => ToProtocolTool(t.Definition)).OfType<Tool>()];
+
+    internal static Tool? ToProtocolTool(JsonObject definition)
+    {
+        try
+        {
+            return definition.Deserialize<Tool>(McpJsonUtilities.DefaultOptions);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
