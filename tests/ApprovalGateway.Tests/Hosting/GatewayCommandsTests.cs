@@ -1,0 +1,47 @@
+using ApprovalGateway.Hosting;
+using ApprovalGateway.Tests.Infrastructure;
+
+namespace ApprovalGateway.Tests.Hosting;
+
+/// <summary><c>approval-gateway validate | verify-audit | hash-password</c> run offline and never start the gateway.</summary>
+public sealed class GatewayCommandsTests
+{
+    [Fact]
+    public void Validate_ExitsZero_ForTheShippedPolicy()
+    {
+        var output = new StringWriter();
+
+        var handled = GatewayCommands.TryRun(["validate", Path.Combine(RepoPaths.Root, "policies", "policy.json")], output, out var exitCode);
+
+        Assert.True(handled);
+        Assert.Equal(0, exitCode);
+        Assert.Contains("valid", output.ToString());
+    }
+
+    [Fact]
+    public void Validate_ExitsOneWithFileAndLine_WhenThePolicyIsBroken()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory().FullName, "broken.json");
+        File.WriteAllText(path, "{\n  \"version\": \"1\",\n  \"default\": \"maybe\"\n}");
+        var output = new StringWriter();
+
+        GatewayCommands.TryRun(["validate", path], output, out var exitCode);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"{path}:3:", output.ToString());
+    }
+
+    [Fact]
+    public void Commands_PrintUsage_WhenTheirArgumentIsMissing_AndLeaveOtherArgumentsToTheGateway()
+    {
+        var output = new StringWriter();
+
+        var usage = GatewayCommands.TryRun(["verify-audit"], output, out var usageExit);
+        var gatewayArgs = GatewayCommands.TryRun(["--urls", "http://127.0.0.1:0"], output, out _);
+
+        Assert.True(usage);
+        Assert.Equal(2, usageExit);
+        Assert.Contains("approval-gateway verify-audit <audit.jsonl>", output.ToString());
+        Assert.False(gatewayArgs);
+    }
+}
