@@ -9,18 +9,19 @@ internal sealed class EverythingHttpServer : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private EverythingHttpServer(Process process, int port)
+    private EverythingHttpServer(Process process, Uri url)
     {
         _process = process;
-        Url = new Uri($"http://127.0.0.1:{port}/mcp");
+        Url = url;
     }
 
     public Uri Url { get; }
 
-    public static async Task<EverythingHttpServer> StartAsync()
+    /// <param name="legacySse">Serve the older HTTP+SSE transport (<c>/sse</c>) instead of Streamable HTTP.</param>
+    public static async Task<EverythingHttpServer> StartAsync(bool legacySse = false)
     {
         var port = FreePort();
-        var start = new ProcessStartInfo("node", [RepoPaths.ServerEverything, "streamableHttp"])
+        var start = new ProcessStartInfo("node", [RepoPaths.ServerEverything, legacySse ? "sse" : "streamableHttp"])
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
@@ -31,7 +32,7 @@ internal sealed class EverythingHttpServer : IAsyncDisposable
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         process.ErrorDataReceived += (_, e) =>
         {
-            if (e.Data?.Contains("listening", StringComparison.OrdinalIgnoreCase) == true)
+            if (e.Data?.Contains($"port {port}", StringComparison.OrdinalIgnoreCase) == true)
             {
                 listening.TrySetResult();
             }
@@ -40,7 +41,7 @@ internal sealed class EverythingHttpServer : IAsyncDisposable
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
         await listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        return new EverythingHttpServer(process, port);
+        return new EverythingHttpServer(process, new Uri($"http://127.0.0.1:{port}/{(legacySse ? "sse" : "mcp")}"));
     }
 
     internal static int FreePort()
