@@ -5,6 +5,7 @@ using ApprovalGateway.Policy.Risk;
 namespace ApprovalGateway.Approvals;
 
 /// <summary>A call waiting for a human, with its arguments frozen: these exact bytes are what gets forwarded.</summary>
+/// <param name="HeldBecause">The matched rule's own <c>reason</c>, when the policy gives one, for the approvers.</param>
 /// <param name="AgentOwner">The approver name that owns the agent (<c>Gateway:Agents:{name}:Owner</c>); never counts as an approver.</param>
 internal sealed record ApprovalRequest(
     string Agent,
@@ -16,4 +17,5 @@ internal sealed record ApprovalRequest(
     string ArgumentsSha256,
     ToolRisk Risk,
     string Rule,
-    ApprovalSettings Settings);
+    ApprovalSettings Settings,
+    string? HeldBecause = null);

@@ -29,7 +29,8 @@ internal sealed record ApprovalView(
     IReadOnlyList<string> Channels,
     string Summary,
     string? Reason,
-    DateTimeOffset? ResolvedAt)
+    DateTimeOffset? ResolvedAt,
+    string? HeldBecause)
 {
     public static ApprovalView From(ApprovalSnapshot approval)
     {
@@ -55,6 +56,7 @@ internal sealed record ApprovalView(
             request.Settings.Channels,
             ApprovalText.Summary(approval),
             approval.Reason,
-            approval.ResolvedAt);
+            approval.ResolvedAt,
+            request.HeldBecause);
     }
 }

@@ -109,7 +109,8 @@ internal sealed class ToolCallPipeline(
             trail.ArgumentsSha256,
             tool.Risk,
             decision.Rule,
-            settings);
+            settings,
+            decision.Reason);
         var waitStarted = time.GetTimestamp();
         using var asking = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task? askInClient = null;

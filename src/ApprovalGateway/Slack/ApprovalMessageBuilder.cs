@@ -52,7 +52,8 @@ internal sealed class ApprovalMessageBuilder(IOptions<SlackOptions> options)
         var title = approval.Status == ApprovalStatus.Pending ? "*Approval needed*" : "*Approval request*";
         return $"{title}: `{Escape(request.Tool)}` on *{Escape(request.Upstream)}*\n"
             + $"Agent: *{Escape(request.Agent)}*\n"
-            + $"Risk: *{RiskName(request.Risk.Risk)}* ({Escape(request.Risk.Category.ToString())}): {Escape(request.Risk.Reason)}";
+            + $"Risk: *{RiskName(request.Risk.Risk)}* ({Escape(request.Risk.Category.ToString())}): {Escape(request.Risk.Reason)}"
+            + (request.HeldBecause is { Length: > 0 } because ? $"\nWhy it is held: {Escape(because)}" : "");
     }
 
     private string Arguments(ApprovalSnapshot approval)

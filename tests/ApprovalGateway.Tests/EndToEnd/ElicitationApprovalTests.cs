@@ -19,7 +19,7 @@ public sealed class ElicitationApprovalTests
 
     private static string Policy(string approvalExtras = "") => $$"""
         { "version": "1", "default": "allow",
-          "tools": { "BinanceSpotCancelOpenTWAPOrder": { "action": "require_approval",
+          "tools": { "BinanceSpotCancelOpenTWAPOrder": { "action": "require_approval", "reason": "cancelling a TWAP order is irreversible",
             "approval": { "timeout": 60, "channels": ["web", "elicitation"] {{approvalExtras}} } } } }
         """;
 
@@ -36,6 +36,7 @@ public sealed class ElicitationApprovalTests
         var approved = await test.Observer.WaitForAsync(ApprovalStatus.Approved);
         var vote = Assert.Single(approved.Votes);
         Assert.Equal(("trader-bot", "elicitation"), (vote.Approver, vote.Channel));
+        Assert.Equal("cancelling a TWAP order is irreversible", ApprovalView.From(approved).HeldBecause);
     }
 
     [Fact]

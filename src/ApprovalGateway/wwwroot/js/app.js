@@ -123,6 +123,7 @@
       arguments: raw.arguments ?? null,
       risk: lower(raw.risk),
       riskReason: raw.risk_reason || "",
+      heldBecause: raw.held_because || "",
       category: lower(raw.category),
       rule: raw.rule || "",
       requestedAt: Date.parse(raw.requested_at),
@@ -370,10 +371,10 @@
     $(".rule", card).textContent = a.rule;
     $(".asked", card).append(timeElement(a.requestedAt));
     const reason = $(".risk-reason", card);
-    if (a.riskReason) {
+    if (a.heldBecause || a.riskReason) {
       const label = document.createElement("strong");
       label.textContent = "Why it is held: ";
-      reason.append(label, a.riskReason);
+      reason.append(label, a.heldBecause ? `${a.heldBecause}. Risk: ${a.riskReason}` : a.riskReason);
     } else {
       reason.remove();
     }
