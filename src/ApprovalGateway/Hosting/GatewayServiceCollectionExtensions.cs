@@ -68,6 +68,7 @@ internal static class GatewayServiceCollectionExtensions
         app.MapGatewayAuth();
         app.MapToolCatalogApi();
         app.MapPolicyStatusApi();
+        app.MapUpstreamStatusApi();
         app.MapApprovalsApi();
         app.MapApprovalsDashboard();
         app.MapAuditApi();

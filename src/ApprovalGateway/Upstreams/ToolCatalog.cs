@@ -36,8 +36,6 @@ internal sealed class ToolCatalog(
 
     public bool TryGet(string name, [MaybeNullWhen(false)] out UpstreamTool tool) => _snapshot.ByName.TryGetValue(name, out tool);
 
-    public IEnumerable<UpstreamLink> Links => _links.Values;
-
     /// <summary>
     /// An upstream's tools in the SDK's own model, under their upstream names: each agent session's client is
     /// seeded with them so the SDK knows every tool it forwards a call to.

@@ -17,6 +17,11 @@ public sealed class UpstreamFailureTests
         await using var gateway = await GatewayHost.StartAsync(TestUpstreams.EverythingStdio(marker: marker));
         await using var client = await gateway.ConnectAsync();
         Assert.Contains("before", await EchoAsync(client, "before"));
+        using (var http = new HttpClient())
+        {
+            Assert.Equal("{\"status\":\"ok\"}", await http.GetStringAsync(new Uri(gateway.BaseAddress, "/healthz")));
+        }
+
         var board = gateway.Services.GetRequiredService<UpstreamStatusBoard>();
         var down = WaitForAsync(board, client.SessionId!, connected: false);
         var up = WaitForAsync(board, client.SessionId!, connected: true, after: down);
@@ -49,6 +54,12 @@ public sealed class UpstreamFailureTests
 
         Assert.Contains("broken", error.Message);
         Assert.Equal(McpErrorCode.InternalError, error.ErrorCode);
+        using var http = new HttpClient();
+        using var health = await http.GetAsync(new Uri(gateway.BaseAddress, "/healthz"));
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, health.StatusCode);
+        Assert.Contains("degraded", await health.Content.ReadAsStringAsync());
+        var upstreams = await http.GetStringAsync(new Uri(gateway.BaseAddress, "/api/upstreams"));
+        Assert.Contains("\"connected\":false", upstreams);
     }
 
     private static async Task<string> EchoAsync(McpClient client, string message) =>

@@ -1,0 +1,35 @@
+using System.Text.Json.Serialization;
+using ApprovalGateway.Web;
+
+namespace ApprovalGateway.Upstreams;
+
+internal static class UpstreamStatusApi
+{
+    private const string Catalog = "catalog";
+
+    /// <summary>
+    /// <c>GET /healthz</c> for load balancers (anonymous: only ok or degraded, with 503 when an upstream is down) and
+    /// <c>GET /api/upstreams</c> for approvers (every upstream and why it is down).
+    /// </summary>
+    public static IEndpointRouteBuilder MapUpstreamStatusApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/healthz", (UpstreamStatusBoard board) =>
+        {
+            var healthy = board.Current.Where(s => s.Session == Catalog).All(s => s.Connected);
+            return TypedResults.Json(new Health(healthy ? "ok" : "degraded"), statusCode: healthy ? 200 : 503);
+        }).AllowAnonymous();
+        endpoints.MapGet("/api/upstreams", (UpstreamStatusBoard board) => TypedResults.Ok(
+                board.Current.Where(s => s.Session == Catalog).OrderBy(s => s.Upstream, StringComparer.Ordinal)
+                    .Select(s => new UpstreamState(s.Upstream, s.Connected, s.Detail, s.At)).ToList()))
+            .RequireAuthorization(ApproverClaims.Policy);
+        return endpoints;
+    }
+
+    private sealed record Health([property: JsonPropertyName("status")] string Status);
+
+    private sealed record UpstreamState(
+        [property: JsonPropertyName("name")] string Name,
+        [property: JsonPropertyName("connected")] bool Connected,
+        [property: JsonPropertyName("detail")] string Detail,
+        [property: JsonPropertyName("since")] DateTimeOffset Since);
+}
