@@ -3,8 +3,11 @@ using ApprovalGateway.Approvals;
 using ApprovalGateway.Hosting;
 using ApprovalGateway.Tests.Approvals;
 using ApprovalGateway.Tests.Infrastructure;
+using ApprovalGateway.Web;
+using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.SignalR.Client;
 using ModelContextProtocol.Client;
 
 namespace ApprovalGateway.Tests.ScaleOut;
@@ -73,6 +76,12 @@ internal sealed class ScaleOutGateway : IAsyncDisposable
         client.DefaultRequestHeaders.Authorization = new("Bearer", AliceToken);
         return client;
     }
+
+    /// <summary>The live approvals page's hub connection, as alice; not started.</summary>
+    public HubConnection Hub() =>
+        new HubConnectionBuilder()
+            .WithUrl(new Uri(BaseAddress, ApprovalsHub.Path.TrimStart('/')), HttpTransportType.WebSockets, o => o.Headers["Authorization"] = $"Bearer {AliceToken}")
+            .Build();
 
     public Task StopAsync() => _app.StopAsync();
 

@@ -1,8 +1,9 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using ApprovalGateway.Approvals;
+using ApprovalGateway.Web;
+using Microsoft.AspNetCore.SignalR.Client;
 using ModelContextProtocol.Protocol;
 
 namespace ApprovalGateway.Tests.ScaleOut;
@@ -78,6 +79,35 @@ public sealed class ScaleOutTests(ScaleOutServices services)
 
         Assert.NotEqual(true, second.IsError);
         Assert.Empty(pair.B.Approvals.Seen);
+    }
+
+    [ServicesFact]
+    public async Task LivePageOnB_SeesTheDecision_WhenTheCallIsHeldAndDecidedOnA()
+    {
+        await using var pair = await ScaleOutPair.StartAsync(services, redis: true, HoldEcho);
+        await using var page = pair.B.Hub();
+        var pushes = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        page.On<JsonElement>(ApprovalsHub.ApprovalChangedMethod, message =>
+        {
+            if (message.GetProperty("status").GetString() == "rejected")
+            {
+                pushes.TrySetResult(message);
+            }
+        });
+        await page.StartAsync();
+        await using var agent = await pair.A.ConnectAsync();
+
+        var call = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
+        var pending = await pair.A.Approvals.WaitForAsync(ApprovalStatus.Pending);
+        using var onA = pair.A.Approver();
+        using var decision = await onA.PostAsync(
+            new Uri($"/api/approvals/{pending.Id}/decision", UriKind.Relative),
+            new StringContent("""{"decision":"reject","reason":"not now"}""", Encoding.UTF8, "application/json"));
+        var pushed = await pushes.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(pending.Id, pushed.GetProperty("id").GetString());
+        Assert.Equal("not now", pushed.GetProperty("reason").GetString());
+        Assert.True((await call.WaitAsync(TimeSpan.FromSeconds(30))).IsError);
     }
 
     private static async Task<string[]> PendingIdsAsync(ScaleOutGateway gateway)
