@@ -89,6 +89,7 @@ internal sealed class ScaleOutGateway : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        HangfireLogging.Forget();
         try
         {
             Directory.Delete(_data, recursive: true);

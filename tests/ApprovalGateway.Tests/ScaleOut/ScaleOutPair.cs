@@ -1,5 +1,3 @@
-using ApprovalGateway.Tests.Infrastructure;
-
 namespace ApprovalGateway.Tests.ScaleOut;
 
 /// <summary>Two gateway instances on the same PostgreSQL database (and Redis, when asked): a load-balanced deployment.</summary>
@@ -35,7 +33,6 @@ internal sealed class ScaleOutPair : IAsyncDisposable
         catch
         {
             await a.DisposeAsync();
-            HangfireLogging.Forget();
             throw;
         }
     }
@@ -46,6 +43,5 @@ internal sealed class ScaleOutPair : IAsyncDisposable
         await Task.WhenAll(A.StopAsync(), B.StopAsync());
         await A.DisposeAsync();
         await B.DisposeAsync();
-        HangfireLogging.Forget();
     }
 }
