@@ -28,7 +28,7 @@ public sealed class ScaleOutServices : IAsyncLifetime
         }
 
         await StartPostgreSqlAsync();
-        await StartRedisAsync();
+        await StartRedisAsync(FreePort());
     }
 
     /// <summary>A new, empty database; its connection string.</summary>
@@ -50,14 +50,16 @@ public sealed class ScaleOutServices : IAsyncLifetime
         return ConnectionString(name);
     }
 
+    /// <summary>Kills Redis outright and starts an empty one on the same port, as after a crash of the Redis host.</summary>
+    public async Task RestartRedisAsync()
+    {
+        await StopRedisAsync();
+        await StartRedisAsync(RedisPort);
+    }
+
     public async Task DisposeAsync()
     {
-        if (_redis is not null)
-        {
-            _redis.Kill(entireProcessTree: true);
-            await _redis.WaitForExitAsync();
-            _redis.Dispose();
-        }
+        await StopRedisAsync();
 
         if (_pgData is not null)
         {
@@ -90,9 +92,20 @@ public sealed class ScaleOutServices : IAsyncLifetime
         _pgData = data;
     }
 
-    private async Task StartRedisAsync()
+    private async Task StopRedisAsync()
     {
-        RedisPort = FreePort();
+        if (_redis is not null)
+        {
+            _redis.Kill(entireProcessTree: true);
+            await _redis.WaitForExitAsync();
+            _redis.Dispose();
+            _redis = null;
+        }
+    }
+
+    private async Task StartRedisAsync(int port)
+    {
+        RedisPort = port;
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var redis = new Process
         {

@@ -44,6 +44,26 @@ public sealed class ScaleOutTests(ScaleOutServices services)
     }
 
     [ServicesFact]
+    public async Task CallHeldOnA_IsReleased_WhenApprovedOnBAfterRedisRestarted()
+    {
+        await using var pair = await ScaleOutPair.StartAsync(services, redis: true, HoldEcho);
+        await using var agent = await pair.A.ConnectAsync();
+        var call = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
+        var pending = await pair.A.Approvals.WaitForAsync(ApprovalStatus.Pending);
+
+        await services.RestartRedisAsync();
+        using var onB = pair.B.Approver();
+        using var decision = await onB.PostAsync(
+            new Uri($"/api/approvals/{pending.Id}/decision", UriKind.Relative),
+            new StringContent("""{"decision":"approve"}""", Encoding.UTF8, "application/json"));
+
+        // Whether B's wake-up went out before or after the reconnection, A re-reads once it is back.
+        Assert.Equal(HttpStatusCode.OK, decision.StatusCode);
+        var result = await call.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.NotEqual(true, result.IsError);
+    }
+
+    [ServicesFact]
     public async Task PendingList_IsTheSameOnBothInstances_WhenACallIsHeldOnOne()
     {
         await using var pair = await ScaleOutPair.StartAsync(services, redis: false, HoldEcho);
