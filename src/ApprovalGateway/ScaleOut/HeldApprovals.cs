@@ -1,5 +1,6 @@
 using System.Globalization;
 using Hangfire;
+using Hangfire.Storage;
 
 namespace ApprovalGateway.ScaleOut;
 
@@ -9,9 +10,12 @@ namespace ApprovalGateway.ScaleOut;
 /// </summary>
 internal sealed class HeldApprovals(JobStorage storage, TimeProvider time, ILogger<HeldApprovals> logger)
 {
-    public const string HeldSet = "scaleout:held";
-    public const string HeartbeatHash = "scaleout:heartbeats";
+    private const string HeldSet = "scaleout:held";
+    private const string BeatField = "at";
     private const char Separator = '/';
+
+    // Every process start is a new instance; the heartbeats of instances long gone expire instead of piling up.
+    private static readonly TimeSpan HeartbeatRetention = TimeSpan.FromDays(1);
 
     public string Instance { get; } = Guid.NewGuid().ToString("N");
 
@@ -23,7 +27,7 @@ internal sealed class HeldApprovals(JobStorage storage, TimeProvider time, ILogg
             using var connection = storage.GetConnection();
             using var transaction = connection.CreateWriteTransaction();
             transaction.AddToSet(HeldSet, Entry(Instance, approvalId));
-            transaction.SetRangeInHash(HeartbeatHash, [new(Instance, Now())]);
+            WriteBeat((JobStorageTransaction)transaction);
             transaction.Commit();
         }
         catch (Exception ex)
@@ -38,23 +42,27 @@ internal sealed class HeldApprovals(JobStorage storage, TimeProvider time, ILogg
     public void Beat()
     {
         using var connection = storage.GetConnection();
-        connection.SetRangeInHash(HeartbeatHash, [new(Instance, Now())]);
+        using var transaction = (JobStorageTransaction)connection.CreateWriteTransaction();
+        WriteBeat(transaction);
+        transaction.Commit();
     }
 
     /// <summary>Every held call of every instance, with when its instance last beat (null: never).</summary>
     public IReadOnlyList<(string Entry, string Instance, string ApprovalId, DateTimeOffset? LastBeat)> ReadAll()
     {
         using var connection = storage.GetConnection();
-        var beats = connection.GetAllEntriesFromHash(HeartbeatHash) ?? new Dictionary<string, string>();
+        Dictionary<string, DateTimeOffset?> beats = new(StringComparer.Ordinal);
         return [.. connection.GetAllItemsFromSet(HeldSet)
             .Select(entry => (Entry: entry, Split: entry.IndexOf(Separator, StringComparison.Ordinal)))
             .Where(e => e.Split > 0)
             .Select(e =>
             {
                 var instance = e.Entry[..e.Split];
-                DateTimeOffset? lastBeat = beats.TryGetValue(instance, out var beat) && long.TryParse(beat, CultureInfo.InvariantCulture, out var ms)
-                    ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
-                    : null;
+                if (!beats.TryGetValue(instance, out var lastBeat))
+                {
+                    lastBeat = beats[instance] = ReadBeat(connection, instance);
+                }
+
                 return (e.Entry, instance, e.Entry[(e.Split + 1)..], lastBeat);
             })];
     }
@@ -75,7 +83,21 @@ internal sealed class HeldApprovals(JobStorage storage, TimeProvider time, ILogg
         }
     }
 
-    private static string Entry(string instance, string approvalId) => $"{instance}{Separator}{approvalId}";
+    private static DateTimeOffset? ReadBeat(IStorageConnection connection, string instance) =>
+        connection.GetAllEntriesFromHash(HeartbeatKey(instance)) is { } beat
+        && beat.TryGetValue(BeatField, out var at)
+        && long.TryParse(at, CultureInfo.InvariantCulture, out var ms)
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+            : null;
 
-    private string Now() => time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+    private void WriteBeat(JobStorageTransaction transaction)
+    {
+        var key = HeartbeatKey(Instance);
+        transaction.SetRangeInHash(key, [new(BeatField, time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture))]);
+        transaction.ExpireHash(key, HeartbeatRetention);
+    }
+
+    private static string HeartbeatKey(string instance) => $"scaleout:heartbeat:{instance}";
+
+    private static string Entry(string instance, string approvalId) => $"{instance}{Separator}{approvalId}";
 }
