@@ -1,3 +1,4 @@
+using ApprovalGateway.ScaleOut;
 using Hangfire;
 using Hangfire.InMemory;
 using Microsoft.Extensions.Configuration;
@@ -54,7 +55,7 @@ internal static class ApprovalsServiceCollectionExtensions
         // Guid ids: InMemory restarts its counter with the process, and a stale Slack button must never
         // decide a new approval that happens to reuse an old number.
         HangfireStorageKind.InMemory => new InMemoryStorage(new InMemoryStorageOptions { IdType = InMemoryStorageIdType.Guid }),
-        _ => throw new NotSupportedException(
-            $"Hangfire:Storage '{options.Storage}' is not supported yet; set Hangfire:Storage to InMemory."),
+        HangfireStorageKind.PostgreSql => PostgreSqlJobStorage.Create(options),
+        _ => throw new NotSupportedException($"Hangfire:Storage '{options.Storage}' is not supported; use InMemory or PostgreSql."),
     };
 }

@@ -7,6 +7,9 @@ internal sealed class HangfireOptions
 
     public HangfireStorageKind Storage { get; set; } = HangfireStorageKind.InMemory;
 
+    /// <summary>The Npgsql connection string when <see cref="Storage"/> is PostgreSql; every gateway instance names the same database.</summary>
+    public string? ConnectionString { get; set; }
+
     /// <summary>How often due scheduled jobs are picked up. Hangfire's 15 s default would expire approvals late.</summary>
     public TimeSpan SchedulePollingInterval { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -12,6 +12,11 @@ internal sealed class HangfireOptionsValidator : IValidateOptions<HangfireOption
             errors.Add($"Hangfire:Storage '{options.Storage}' is unknown; use InMemory or PostgreSql.");
         }
 
+        if (options.Storage == HangfireStorageKind.PostgreSql && string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            errors.Add("Hangfire:ConnectionString must be set when Hangfire:Storage is PostgreSql (e.g. Host=db;Database=gateway;Username=gateway;Password=...).");
+        }
+
         if (options.SchedulePollingInterval < TimeSpan.FromMilliseconds(100) || options.SchedulePollingInterval > TimeSpan.FromSeconds(15))
         {
             errors.Add($"Hangfire:SchedulePollingInterval must be between 00:00:00.1 and 00:00:15 (was {options.SchedulePollingInterval}); approvals expire at most this late.");

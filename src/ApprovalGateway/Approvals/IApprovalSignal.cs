@@ -1,8 +1,9 @@
 namespace ApprovalGateway.Approvals;
 
 /// <summary>
-/// Wakes the calls waiting on an approval right after its stored state changed. In-process today; a
-/// PostgreSQL LISTEN/NOTIFY or Redis pub/sub implementation wakes waiters on other gateway instances.
+/// Wakes the calls waiting on an approval right after its stored state changed. In-process by default; with
+/// shared storage, <c>ScaleOut.CrossInstanceApprovalSignal</c> also wakes waiters on other gateway instances
+/// over Redis pub/sub or PostgreSQL LISTEN/NOTIFY.
 /// </summary>
 internal interface IApprovalSignal
 {

@@ -18,6 +18,15 @@ internal sealed class InProcessApprovalSignal : IApprovalSignal
         }
     }
 
+    /// <summary>Wakes every waiter, so each re-reads its approval: for when signals may have been missed.</summary>
+    public void PublishAll()
+    {
+        foreach (var approvalId in _subscribers.Keys)
+        {
+            Publish(approvalId);
+        }
+    }
+
     public IDisposable Subscribe(string approvalId, Action onSignal)
     {
         _subscribers.AddOrUpdate(approvalId, static (_, h) => [h], static (_, list, h) => list.Add(h), onSignal);

@@ -3,6 +3,7 @@ using ApprovalGateway.Approvals;
 using ApprovalGateway.Audit;
 using ApprovalGateway.Policy;
 using ApprovalGateway.Proxy;
+using ApprovalGateway.ScaleOut;
 using ApprovalGateway.Slack;
 using ApprovalGateway.Upstreams;
 using ApprovalGateway.Web;
@@ -37,6 +38,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddGatewayApprovals(configuration);
         services.AddGatewaySlack(configuration);
         services.AddGatewayWeb();
+        services.AddGatewayScaleOut(configuration);
 
         services.AddSingleton<ToolCallPipeline>();
         services.AddSingleton<GatewaySessionFactory>();

@@ -1,0 +1,53 @@
+using ApprovalGateway.Approvals;
+using Microsoft.Extensions.Hosting;
+
+namespace ApprovalGateway.ScaleOut;
+
+/// <summary>
+/// Wakes waiters in this process at once and, through the transport, waiters on every other instance. A lost
+/// message only delays a waiter until the next signal, because waiters re-read the stored approval on each one;
+/// after a reconnection every local waiter is woken to re-read, covering messages missed while disconnected.
+/// </summary>
+internal sealed class CrossInstanceApprovalSignal(
+    IApprovalSignalTransport transport,
+    ILogger<CrossInstanceApprovalSignal> logger) : BackgroundService, IApprovalSignal
+{
+    private const char Separator = '/';
+
+    private readonly InProcessApprovalSignal _local = new();
+    private readonly string _instance = Guid.NewGuid().ToString("N");
+
+    public void Publish(string approvalId)
+    {
+        _local.Publish(approvalId);
+        _ = PublishRemoteAsync(approvalId);
+    }
+
+    public IDisposable Subscribe(string approvalId, Action onSignal) => _local.Subscribe(approvalId, onSignal);
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        transport.ListenAsync(Receive, _local.PublishAll, stoppingToken);
+
+    private async Task PublishRemoteAsync(string approvalId)
+    {
+        try
+        {
+            await transport.PublishAsync($"{_instance}{Separator}{approvalId}", CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            Log.SignalPublishFailed(logger, ex, approvalId);
+        }
+    }
+
+    private void Receive(string message)
+    {
+        var split = message.IndexOf(Separator, StringComparison.Ordinal);
+        if (split <= 0 || message.AsSpan(0, split).SequenceEqual(_instance))
+        {
+            return;
+        }
+
+        _local.Publish(message[(split + 1)..]);
+    }
+}

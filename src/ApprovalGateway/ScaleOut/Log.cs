@@ -1,0 +1,22 @@
+namespace ApprovalGateway.ScaleOut;
+
+internal static partial class Log
+{
+    [LoggerMessage(8000, LogLevel.Warning, "Could not tell other gateway instances about approval {ApprovalId}; their waiters see it on the next signal or at the deadline")]
+    public static partial void SignalPublishFailed(ILogger logger, Exception exception, string approvalId);
+
+    [LoggerMessage(8001, LogLevel.Warning, "The PostgreSQL approval listener failed; reconnecting in {Delay}")]
+    public static partial void ListenerFailed(ILogger logger, Exception exception, TimeSpan delay);
+
+    [LoggerMessage(8002, LogLevel.Warning, "Could not record that this instance holds the call of approval {ApprovalId}; it is not withdrawn if this instance dies")]
+    public static partial void HoldNotRecorded(ILogger logger, Exception exception, string approvalId);
+
+    [LoggerMessage(8003, LogLevel.Warning, "Could not remove the held-call entry {Entry}; it is swept later")]
+    public static partial void HoldNotRemoved(ILogger logger, Exception exception, string entry);
+
+    [LoggerMessage(8004, LogLevel.Warning, "Approval {ApprovalId} withdrawn: gateway instance {Instance} holding its call stopped (last heartbeat {LastBeat:O})")]
+    public static partial void OrphanWithdrawn(ILogger logger, string approvalId, string instance, DateTimeOffset? lastBeat);
+
+    [LoggerMessage(8005, LogLevel.Warning, "Heartbeat or orphaned-approval sweep failed; retrying on the next beat")]
+    public static partial void ReapFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,69 @@
+using ApprovalGateway.Approvals;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace ApprovalGateway.ScaleOut;
+
+/// <summary>
+/// Every instance beats and, on each beat, withdraws the pending approvals held by instances whose heartbeat is
+/// older than <see cref="ScaleOutOptions.InstanceTimeout"/>: their agents are gone with them, so an approver must
+/// not approve a call that can no longer run. Entries of approvals that are no longer pending are swept.
+/// </summary>
+internal sealed class OrphanedApprovalReaper(
+    HeldApprovals held,
+    ApprovalStore store,
+    TimeProvider time,
+    IOptions<ScaleOutOptions> options,
+    ILogger<OrphanedApprovalReaper> logger) : BackgroundService
+{
+    public const string InstanceStoppedReason = "Withdrawn: the gateway instance holding the call stopped";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                held.Beat();
+                await ReapAsync(stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                Log.ReapFailed(logger, ex);
+            }
+
+            try
+            {
+                await Task.Delay(options.Value.HeartbeatInterval, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task ReapAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        foreach (var (entry, instance, approvalId, lastBeat) in held.ReadAll())
+        {
+            var alive = instance == held.Instance || (lastBeat is { } beat && now - beat < options.Value.InstanceTimeout);
+            var approval = alive ? store.Get(approvalId) : await store.UpdateAsync(approvalId, Withdraw, cancellationToken);
+            if (!alive && approval is { Status: ApprovalStatus.Withdrawn, Reason: InstanceStoppedReason })
+            {
+                Log.OrphanWithdrawn(logger, approvalId, instance, lastBeat);
+            }
+
+            if (approval is null || approval.Status != ApprovalStatus.Pending)
+            {
+                held.Remove(entry);
+            }
+        }
+    }
+
+    private ApprovalSnapshot Withdraw(ApprovalSnapshot approval) =>
+        approval.Status == ApprovalStatus.Pending
+            ? approval with { Status = ApprovalStatus.Withdrawn, Reason = InstanceStoppedReason, ResolvedAt = time.GetUtcNow() }
+            : approval;
+}

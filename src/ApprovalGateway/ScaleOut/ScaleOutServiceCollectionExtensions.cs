@@ -1,0 +1,58 @@
+using ApprovalGateway.Approvals;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace ApprovalGateway.ScaleOut;
+
+internal static class ScaleOutServiceCollectionExtensions
+{
+    /// <summary>
+    /// Several gateway instances over shared state: with <c>Redis:ConnectionString</c> approval wake-ups go over
+    /// Redis pub/sub and SignalR over the Redis backplane; otherwise, with <c>Hangfire:Storage</c> = PostgreSql,
+    /// wake-ups go over PostgreSQL LISTEN/NOTIFY, and survivors withdraw the held calls of an instance that stops
+    /// beating (<c>ScaleOut:HeartbeatInterval</c>, <c>ScaleOut:InstanceTimeout</c>). With neither (the default)
+    /// nothing changes. Read when services are registered, since the SignalR backplane cannot be chosen later.
+    /// </summary>
+    public static IServiceCollection AddGatewayScaleOut(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section);
+        var redis = configuration[$"{RedisOptions.Section}:{nameof(RedisOptions.ConnectionString)}"];
+        var postgres = string.Equals(
+            configuration[$"{HangfireOptions.Section}:{nameof(HangfireOptions.Storage)}"],
+            nameof(HangfireStorageKind.PostgreSql),
+            StringComparison.OrdinalIgnoreCase);
+
+        if (!string.IsNullOrWhiteSpace(redis))
+        {
+            services.TryAddSingleton<RedisConnection>();
+            services.AddSingleton<IApprovalSignalTransport, RedisSignalTransport>();
+            services.AddSignalR().AddStackExchangeRedis(redis, o => o.Configuration.ChannelPrefix = RedisChannel.Literal("approval-gateway"));
+        }
+        else if (postgres)
+        {
+            services.AddSingleton<IApprovalSignalTransport, PostgreSqlSignalTransport>();
+        }
+        else
+        {
+            return services;
+        }
+
+        services.AddSingleton<CrossInstanceApprovalSignal>();
+        services.AddHostedService(sp => sp.GetRequiredService<CrossInstanceApprovalSignal>());
+        if (!postgres)
+        {
+            services.Replace(ServiceDescriptor.Singleton<IApprovalSignal>(sp => sp.GetRequiredService<CrossInstanceApprovalSignal>()));
+            return services;
+        }
+
+        // Shared storage: survivors can see, and withdraw, the held calls of an instance that died.
+        services.AddOptions<ScaleOutOptions>().BindConfiguration(ScaleOutOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ScaleOutOptions>, ScaleOutOptionsValidator>();
+        services.AddSingleton<HeldApprovals>();
+        services.AddHostedService<OrphanedApprovalReaper>();
+        services.Replace(ServiceDescriptor.Singleton<IApprovalSignal>(sp =>
+            new HoldTrackingApprovalSignal(sp.GetRequiredService<CrossInstanceApprovalSignal>(), sp.GetRequiredService<HeldApprovals>())));
+        return services;
+    }
+}

@@ -1,0 +1,102 @@
+using System.Globalization;
+using ApprovalGateway.Approvals;
+using ApprovalGateway.Hosting;
+using ApprovalGateway.Tests.Approvals;
+using ApprovalGateway.Tests.Infrastructure;
+using ApprovalGateway.Web;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.SignalR.Client;
+using ModelContextProtocol.Client;
+
+namespace ApprovalGateway.Tests.ScaleOut;
+
+/// <summary>
+/// One gateway instance of a scaled-out deployment, built like <c>Program</c>. Its settings go on the command
+/// line, as a real deployment's would, because the scale-out wiring reads them when services are registered.
+/// </summary>
+internal sealed class ScaleOutGateway : IAsyncDisposable
+{
+    public const string AliceToken = "alice-token-Ws3nB6yQe1Pu5Jd0";
+
+    private readonly WebApplication _app;
+    private readonly string _data;
+
+    private ScaleOutGateway(WebApplication app, string data, Uri baseAddress, RecordingObserver approvals)
+    {
+        _app = app;
+        _data = data;
+        BaseAddress = baseAddress;
+        Approvals = approvals;
+    }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>Every approval change this instance made itself.</summary>
+    public RecordingObserver Approvals { get; }
+
+    public static async Task<ScaleOutGateway> StartAsync(IReadOnlyDictionary<string, string?> settings, string policy)
+    {
+        var data = Directory.CreateTempSubdirectory("gateway-scaleout-").FullName;
+        var policyPath = Path.Combine(data, "policy.json");
+        await File.WriteAllTextAsync(policyPath, policy);
+        var all = TestUpstreams.Merge(
+            TestUpstreams.EverythingStdio(),
+            new Dictionary<string, string?>
+            {
+                ["Gateway:Upstreams:demo:Enabled"] = "false",
+                ["Gateway:Policy:Path"] = policyPath,
+                ["Gateway:DataPath"] = data,
+                ["Logging:LogLevel:Default"] = "Warning",
+                ["Approvers:alice:Token"] = AliceToken,
+            },
+            settings);
+        string[] args =
+        [
+            "--urls", "http://127.0.0.1:0", "--contentRoot", RepoPaths.Root, "--environment", "Testing",
+            .. all.Select(s => string.Create(CultureInfo.InvariantCulture, $"--{s.Key}={s.Value}")),
+        ];
+        var approvals = new RecordingObserver();
+        var app = GatewayApp.Build(args, builder => builder.Services.AddSingleton<IApprovalObserver>(approvals));
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new ScaleOutGateway(app, data, new Uri(address), approvals);
+    }
+
+    public Task<McpClient> ConnectAsync() =>
+        McpClient.CreateAsync(
+            new HttpClientTransport(new HttpClientTransportOptions { Endpoint = new Uri(BaseAddress, "/mcp"), TransportMode = HttpTransportMode.StreamableHttp }),
+            new McpClientOptions { ProtocolVersion = "2025-11-25" });
+
+    /// <summary>The REST API as the approver alice, with her script token.</summary>
+    public HttpClient Approver()
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", AliceToken);
+        return client;
+    }
+
+    /// <summary>The live approvals page's hub connection, as alice; not started.</summary>
+    public HubConnection Hub() =>
+        new HubConnectionBuilder()
+            .WithUrl(new Uri(BaseAddress, ApprovalsHub.Path.TrimStart('/')), HttpTransportType.WebSockets, o => o.Headers["Authorization"] = $"Bearer {AliceToken}")
+            .Build();
+
+    public Task StopAsync() => _app.StopAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        HangfireLogging.Forget();
+        try
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held by a closing writer only leaves a temp folder behind.
+        }
+    }
+}

@@ -1,0 +1,139 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using ApprovalGateway.Approvals;
+using ApprovalGateway.Web;
+using Microsoft.AspNetCore.SignalR.Client;
+using ModelContextProtocol.Protocol;
+
+namespace ApprovalGateway.Tests.ScaleOut;
+
+/// <summary>Two gateway instances behind one load balancer behave as one gateway.</summary>
+[Collection(ScaleOutCollection.Name)]
+public sealed class ScaleOutTests(ScaleOutServices services)
+{
+    private const string HoldEcho = """
+        {
+          "version": "1",
+          "default": "allow",
+          "tools": { "echo": { "action": "require_approval", "approval": { "timeout": 600, "grant_minutes": 15 } } }
+        }
+        """;
+
+    [ServicesTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CallHeldOnA_IsReleased_WhenApprovedOnB(bool redis)
+    {
+        await using var pair = await ScaleOutPair.StartAsync(services, redis, HoldEcho);
+        await using var agent = await pair.A.ConnectAsync();
+
+        var call = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
+        var pending = await pair.A.Approvals.WaitForAsync(ApprovalStatus.Pending);
+        using var onB = pair.B.Approver();
+        using var decision = await onB.PostAsync(
+            new Uri($"/api/approvals/{pending.Id}/decision", UriKind.Relative),
+            new StringContent("""{"decision":"approve","reason":"looks fine"}""", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.OK, decision.StatusCode);
+
+        // The approval's deadline is ten minutes away: only a wake-up from B can release the call in time.
+        var result = await call.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.NotEqual(true, result.IsError);
+        Assert.Contains("hello", Assert.IsType<TextContentBlock>(result.Content[0]).Text, StringComparison.Ordinal);
+    }
+
+    [ServicesFact]
+    public async Task CallHeldOnA_IsReleased_WhenApprovedOnBAfterRedisRestarted()
+    {
+        await using var pair = await ScaleOutPair.StartAsync(services, redis: true, HoldEcho);
+        await using var agent = await pair.A.ConnectAsync();
+        var call = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
+        var pending = await pair.A.Approvals.WaitForAsync(ApprovalStatus.Pending);
+
+        await services.RestartRedisAsync();
+        using var onB = pair.B.Approver();
+        using var decision = await onB.PostAsync(
+            new Uri($"/api/approvals/{pending.Id}/decision", UriKind.Relative),
+            new StringContent("""{"decision":"approve"}""", Encoding.UTF8, "application/json"));
+
+        // Whether B's wake-up went out before or after the reconnection, A re-reads once it is back.
+        Assert.Equal(HttpStatusCode.OK, decision.StatusCode);
+        var result = await call.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.NotEqual(true, result.IsError);
+    }
+
+    [ServicesFact]
+    public async Task PendingList_IsTheSameOnBothInstances_WhenACallIsHeldOnOne()
+    {
+        await using var pair = await ScaleOutPair.StartAsync(services, redis: false, HoldEcho);
+        await using var agent = await pair.A.ConnectAsync();
+
+        var call = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
+        var pending = await pair.A.Approvals.WaitForAsync(ApprovalStatus.Pending);
+        var onA = await PendingIdsAsync(pair.A);
+        var onB = await PendingIdsAsync(pair.B);
+
+        Assert.Equal([pending.Id], onA);
+        Assert.Equal(onA, onB);
+        Assert.False(call.IsCompleted);
+    }
+
+    [ServicesFact]
+    public async Task NextCallOnB_Passes_WhenApprovalOnAGaveAGrant()
+    {
+        await using var pair = await ScaleOutPair.StartAsync(services, redis: true, HoldEcho);
+        await using var agentOnA = await pair.A.ConnectAsync();
+        var first = agentOnA.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "first" }).AsTask();
+        var pending = await pair.A.Approvals.WaitForAsync(ApprovalStatus.Pending);
+        using var onA = pair.A.Approver();
+        using var decision = await onA.PostAsync(
+            new Uri($"/api/approvals/{pending.Id}/decision", UriKind.Relative),
+            new StringContent("""{"decision":"approve","grant_minutes":15}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, decision.StatusCode);
+        Assert.NotEqual(true, (await first.WaitAsync(TimeSpan.FromSeconds(30))).IsError);
+
+        await using var agentOnB = await pair.B.ConnectAsync();
+        var second = await agentOnB.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "second" })
+            .AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.NotEqual(true, second.IsError);
+        Assert.Empty(pair.B.Approvals.Seen);
+    }
+
+    [ServicesFact]
+    public async Task LivePageOnB_SeesTheDecision_WhenTheCallIsHeldAndDecidedOnA()
+    {
+        await using var pair = await ScaleOutPair.StartAsync(services, redis: true, HoldEcho);
+        await using var page = pair.B.Hub();
+        var pushes = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        page.On<JsonElement>(ApprovalsHub.ApprovalChangedMethod, message =>
+        {
+            if (message.GetProperty("status").GetString() == "rejected")
+            {
+                pushes.TrySetResult(message);
+            }
+        });
+        await page.StartAsync();
+        await using var agent = await pair.A.ConnectAsync();
+
+        var call = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
+        var pending = await pair.A.Approvals.WaitForAsync(ApprovalStatus.Pending);
+        using var onA = pair.A.Approver();
+        using var decision = await onA.PostAsync(
+            new Uri($"/api/approvals/{pending.Id}/decision", UriKind.Relative),
+            new StringContent("""{"decision":"reject","reason":"not now"}""", Encoding.UTF8, "application/json"));
+        var pushed = await pushes.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(pending.Id, pushed.GetProperty("id").GetString());
+        Assert.Equal("not now", pushed.GetProperty("reason").GetString());
+        Assert.True((await call.WaitAsync(TimeSpan.FromSeconds(30))).IsError);
+    }
+
+    private static async Task<string[]> PendingIdsAsync(ScaleOutGateway gateway)
+    {
+        using var client = gateway.Approver();
+        using var list = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/approvals?status=pending", UriKind.Relative)));
+        return [.. list.RootElement.EnumerateArray().Select(a => a.GetProperty("id").GetString()!)];
+    }
+}
