@@ -3,6 +3,7 @@ using ApprovalGateway.Approvals;
 using ApprovalGateway.Audit;
 using ApprovalGateway.Policy;
 using ApprovalGateway.Proxy;
+using ApprovalGateway.Proxy.Tasks;
 using ApprovalGateway.Slack;
 using ApprovalGateway.Upstreams;
 using ApprovalGateway.Web;
@@ -39,6 +40,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddGatewayWeb();
 
         services.AddSingleton<ToolCallPipeline>();
+        services.AddGatewayTasks();
         services.AddSingleton<GatewaySessionFactory>();
         if (stdio)
         {
