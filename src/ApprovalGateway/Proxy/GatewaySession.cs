@@ -59,6 +59,7 @@ internal sealed class GatewaySession(
     private Task? _connecting;
     private volatile McpServer? _sessionServer;
     private volatile bool _tasksEnabled;
+    private RequestId? _initializeId;
     private readonly ConcurrentDictionary<string, string> _upstreamTasks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Task, bool> _background = new();
 
@@ -73,7 +74,8 @@ internal sealed class GatewaySession(
         serverOptions.Filters.Message.IncomingFilters.Add(Filter);
         if (tasks is not null)
         {
-            GatewayTasks.Advertise(serverOptions, identity.Agent != AgentClaims.Anonymous, () => _tasksEnabled = true);
+            GatewayTasks.Advertise(
+                serverOptions, identity.Agent != AgentClaims.Anonymous, id => id == _initializeId, () => _tasksEnabled = true);
         }
     }
 
@@ -86,6 +88,7 @@ internal sealed class GatewaySession(
         switch (context.JsonRpcMessage)
         {
             case JsonRpcRequest { Method: RequestMethods.Initialize } initialize:
+                _initializeId = initialize.Id;
                 await ConnectAsync(initialize.Params);
                 break;
             case JsonRpcRequest request when !LocalMethods.Contains(request.Method):
@@ -303,9 +306,9 @@ internal sealed class GatewaySession(
 
                 var copy = tool.DeepClone().AsObject();
                 copy["name"] = name;
-                if (_tasksEnabled)
+                if (_tasksEnabled && tasks is not null)
                 {
-                    GatewayTasks.MarkTaskSupport(copy);
+                    tasks.OfferTasks(copy, catalog.TryGet(name, out var known) ? known : ToolCatalog.Describe(link.Name, prefix, tool.AsObject()), identity.Agent);
                 }
 
                 _owners[$"tool:{name}"] = link.Name;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ApprovalGateway.Approvals;
+using Microsoft.Extensions.Time.Testing;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
@@ -19,7 +20,7 @@ public sealed class TaskApprovalTests
     private static JsonObject Twap(long algoId) => new() { ["algoId"] = algoId };
 
     [Fact]
-    public async Task Initialize_AdvertisesTasksAndToolsOfferThem_WhenTheAgentSpeaks2025_11_25()
+    public async Task Initialize_AdvertisesTasksAndHeldToolsOfferThem_WhenTheAgentSpeaks2025_11_25()
     {
         await using var gateway = await StartAsync(Hold(CancelTwap, """{ "timeout": 120 }"""));
 
@@ -36,6 +37,8 @@ public sealed class TaskApprovalTests
         var tools = (await SendAsync(agent, "tools/list", []))["tools"]!.AsArray();
         var cancel = tools.Single(t => (string?)t!["name"] == CancelTwap)!;
         Assert.Equal("optional", (string?)cancel["execution"]!["taskSupport"]);
+        var allowed = tools.Single(t => (string?)t!["name"] == "BinanceSpotCurrentAlgoOpenOrders")!;
+        Assert.Null(allowed["execution"]);
     }
 
     [Fact]
@@ -195,6 +198,44 @@ public sealed class TaskApprovalTests
         Assert.Equal("completed", (string?)task["status"]);
         Assert.Contains(123L, AlgoIds(result["structuredContent"]!.AsObject()));
         Assert.Empty(gateway.Approvals.Seen);
+    }
+
+    [Fact]
+    public async Task TasksGet_SaysNotFound_WhenItsTtlHasPassedSinceTheTaskFinished()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var gateway = await StartAsync(Hold(CancelTwap, """{ "timeout": 120 }"""), time);
+        await using var agent = await gateway.ConnectAsync();
+
+        var finished = (string)(await CallAsTaskAsync(agent, "BinanceSpotCurrentAlgoOpenOrders", [], ttl: 5000))["taskId"]!;
+        time.Advance(TimeSpan.FromSeconds(4));
+        Assert.Equal("completed", (string?)(await GetAsync(agent, finished))["status"]);
+        time.Advance(TimeSpan.FromSeconds(2));
+
+        var gone = await Assert.ThrowsAsync<McpProtocolException>(() => GetAsync(agent, finished));
+        Assert.Equal(McpErrorCode.InvalidParams, gone.ErrorCode);
+        Assert.Empty(await ListAsync(agent));
+    }
+
+    [Fact]
+    public async Task TasksResult_IsKeptForTheTtlAfterApproval_WhenTheApprovalTookLongerThanTheTtl()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var gateway = await StartAsync(Hold(CancelTwap, """{ "timeout": 120 }"""), time);
+        await using var agent = await gateway.ConnectAsync();
+
+        var taskId = (string)(await CallAsTaskAsync(agent, CancelTwap, Twap(123), ttl: 5000))["taskId"]!;
+        var pending = await gateway.WaitForPendingAsync(CancelTwap);
+        time.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal("working", (string?)(await GetAsync(agent, taskId))["status"]);
+        await gateway.DecideAsync(pending.Id, approve: true);
+        var result = await ResultAsync(agent, taskId);
+        time.Advance(TimeSpan.FromSeconds(4));
+
+        Assert.NotEqual(true, (bool?)result["isError"]);
+        var task = await GetAsync(agent, taskId);
+        Assert.Equal("completed", (string?)task["status"]);
+        Assert.Equal(35000L, (long)task["ttl"]!);
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Tests.Approvals;
 using ApprovalGateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
@@ -31,7 +32,7 @@ internal sealed class TaskGateway : IAsyncDisposable
 
     public IApprovalDecisions Decisions => Host.Services.GetRequiredService<IApprovalDecisions>();
 
-    public static async Task<TaskGateway> StartAsync(string policy)
+    public static async Task<TaskGateway> StartAsync(string policy, TimeProvider? time = null)
     {
         var observer = new RecordingObserver();
         var settings = TestUpstreams.Merge(
@@ -41,7 +42,14 @@ internal sealed class TaskGateway : IAsyncDisposable
                 ["Gateway:Agents:bot:ApiKey"] = BotKey,
                 ["Gateway:Agents:other:ApiKey"] = OtherKey,
             });
-        var host = await GatewayHost.StartAsync(settings, policy, builder => builder.Services.AddSingleton<IApprovalObserver>(observer));
+        var host = await GatewayHost.StartAsync(settings, policy, builder =>
+        {
+            builder.Services.AddSingleton<IApprovalObserver>(observer);
+            if (time is not null)
+            {
+                builder.Services.Replace(ServiceDescriptor.Singleton(time));
+            }
+        });
         return new TaskGateway(host, observer);
     }
 

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using ApprovalGateway.Policy;
 using ApprovalGateway.Policy.Decisions;
+using ApprovalGateway.Upstreams;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -11,7 +13,7 @@ namespace ApprovalGateway.Proxy.Tasks;
 /// once with a working task while the approval runs in the background; one that is not held runs as usual and is
 /// either an upstream's own task (relayed untouched) or a gateway task that is already finished.
 /// </summary>
-internal sealed class GatewayTasks(TaskStore store, TimeProvider time, ILogger<GatewayTasks> logger)
+internal sealed class GatewayTasks(TaskStore store, PolicyEngine policy, TimeProvider time, ILogger<GatewayTasks> logger)
 {
     public delegate Task<JsonNode?> Runner(TaskRun run);
 
@@ -22,10 +24,11 @@ internal sealed class GatewayTasks(TaskStore store, TimeProvider time, ILogger<G
     /// Adds the <c>tasks</c> capability (absent from the SDK's typed model) to the raw initialize result, when the
     /// negotiated version has Tasks. An agent the gateway cannot tell apart from others gets no <c>tasks/list</c>.
     /// </summary>
-    public static void Advertise(McpServerOptions serverOptions, bool canList, Action advertised) =>
+    public static void Advertise(McpServerOptions serverOptions, bool canList, Func<RequestId, bool> isInitialize, Action advertised) =>
         serverOptions.Filters.Message.OutgoingFilters.Add(next => async (context, cancellationToken) =>
         {
-            if (context.JsonRpcMessage is JsonRpcResponse { Result: JsonObject result }
+            if (context.JsonRpcMessage is JsonRpcResponse { Result: JsonObject result } response
+                && isInitialize(response.Id)
                 && result["capabilities"] is JsonObject capabilities
                 && result["serverInfo"] is JsonObject
                 && result["protocolVersion"] is JsonValue version
@@ -46,10 +49,14 @@ internal sealed class GatewayTasks(TaskStore store, TimeProvider time, ILogger<G
             await next(context, cancellationToken);
         });
 
-    /// <summary>Any tool can run as a gateway task; a tool the upstream runs as a task itself keeps its own setting.</summary>
-    public static void MarkTaskSupport(JsonObject tool)
+    /// <summary>
+    /// Offers tasks (<c>execution.taskSupport: optional</c>) on the tools the policy may hold for this agent; every
+    /// other tool is listed exactly as its upstream lists it, and one the upstream runs as a task keeps its setting.
+    /// </summary>
+    public void OfferTasks(JsonObject tool, UpstreamTool described, string agent)
     {
-        if (!UpstreamRunsTasks(tool))
+        var preview = policy.Preview(described.Name, agent, policy.ApplyOverrides(described.Name, described.Risk));
+        if ((preview.Kind == DecisionKind.ApprovalRequired || preview.HasConditions) && !UpstreamRunsTasks(tool))
         {
             var execution = tool["execution"] as JsonObject ?? [];
             execution["taskSupport"] = "optional";
