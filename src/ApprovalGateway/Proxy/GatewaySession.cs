@@ -425,7 +425,36 @@ internal sealed class GatewaySession(
             return await ForwardAsync(owner, request, cancellationToken);
         }
 
-        return await tasks!.HandleAsync(identity.Agent, request, cancellationToken);
+        var answer = await tasks!.HandleAsync(identity.Agent, request, cancellationToken);
+        if (request.Method == TaskMethods.List && answer["tasks"] is JsonArray listed)
+        {
+            await AddUpstreamTasksAsync(listed, cancellationToken);
+        }
+
+        return answer;
+    }
+
+    /// <summary>The upstream tasks this session relayed, so that every task <c>tasks/get</c> finds is also listed.</summary>
+    private async Task AddUpstreamTasksAsync(JsonArray listed, CancellationToken cancellationToken)
+    {
+        foreach (var link in _links.Where(l => _upstreamTasks.Values.Contains(l.Name)))
+        {
+            try
+            {
+                var page = await SendAsync(link, TaskMethods.List, new JsonObject(), cancellationToken);
+                foreach (var task in (page?["tasks"] as JsonArray ?? []).OfType<JsonObject>())
+                {
+                    if (task["taskId"] is JsonValue id && id.TryGetValue<string>(out var taskId) && _upstreamTasks.ContainsKey(taskId))
+                    {
+                        listed.Add(task.DeepClone());
+                    }
+                }
+            }
+            catch (McpProtocolException ex)
+            {
+                Log.RelayToAgentFailed(logger, TaskMethods.List, link.Name, ex.Message);
+            }
+        }
     }
 
     private bool TryResolveTool(string name, [MaybeNullWhen(false)] out UpstreamTool tool)

@@ -24,5 +24,6 @@ public sealed class TaskUpstreamRelayTests
         Assert.False(taskId.StartsWith("gw-", StringComparison.Ordinal), $"{taskId} is the gateway's, not the upstream's");
         Assert.Contains("tides", result["content"]![0]!["text"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal("completed", (string?)(await GetAsync(agent, taskId))["status"]);
+        Assert.Contains(taskId, await ListAsync(agent));
     }
 }
