@@ -370,7 +370,7 @@ internal sealed class GatewaySession(
         GatewayTasks gatewayTasks, JsonRpcRequest request, UpstreamTool tool, UpstreamLink link, JsonObject taskParams, CancellationToken cancellationToken)
     {
         var started = await gatewayTasks.CallAsync(
-            identity.Agent,
+            identity,
             tool.Name,
             taskParams,
             run => pipeline.CallAsync(
@@ -425,7 +425,7 @@ internal sealed class GatewaySession(
             return await ForwardAsync(owner, request, cancellationToken);
         }
 
-        var answer = await tasks!.HandleAsync(identity.Agent, request, cancellationToken);
+        var answer = await tasks!.HandleAsync(identity, request, cancellationToken);
         if (request.Method == TaskMethods.List && answer["tasks"] is JsonArray listed)
         {
             await AddUpstreamTasksAsync(listed, cancellationToken);

@@ -28,6 +28,9 @@ internal sealed class GatewayTask(
     /// <summary>Cancelled by <c>tasks/cancel</c> or shutdown: the held call is withdrawn.</summary>
     public CancellationTokenSource Cancellation { get; } = cancellation;
 
+    /// <summary>The MCP session that created the task.</summary>
+    public required string SessionId { get; init; }
+
     /// <summary>The held call's approval, once there is one.</summary>
     public string? ApprovalId { get; set; }
 

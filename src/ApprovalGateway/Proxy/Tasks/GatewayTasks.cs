@@ -70,8 +70,9 @@ internal sealed class GatewayTasks(TaskStore store, PolicyEngine policy, TimePro
         && value is "optional" or "required";
 
     public async Task<StartedTaskCall> CallAsync(
-        string agent, string tool, JsonObject taskParams, Runner runner, Func<JsonObject, Task> notify, CancellationToken requestCancellation)
+        SessionIdentity requestor, string tool, JsonObject taskParams, Runner runner, Func<JsonObject, Task> notify, CancellationToken requestCancellation)
     {
+        var agent = requestor.Agent;
         store.EnsureCapacity(agent);
         long? ttl = taskParams["ttl"] is JsonValue value && value.TryGetValue<double>(out var ms) ? (long)ms : null;
         var cancellation = new CancellationTokenSource();
@@ -85,7 +86,7 @@ internal sealed class GatewayTasks(TaskStore store, PolicyEngine policy, TimePro
             if (run.IsHeld)
             {
                 var held = await run.Held;
-                var task = store.Create(agent, ttl, cancellation);
+                var task = store.Create(requestor, ttl, cancellation);
                 task.ApprovalId = held.ApprovalId;
                 task.UpdateMessage(TaskRun.StatusMessage(held));
                 run.Attach(task);
@@ -102,15 +103,16 @@ internal sealed class GatewayTasks(TaskStore store, PolicyEngine policy, TimePro
             return new StartedTaskCall(result, id, Task.CompletedTask);
         }
 
-        var finished = store.Create(agent, ttl, cancellation);
+        var finished = store.Create(requestor, ttl, cancellation);
         Finish(finished, result);
         Log.TaskCreated(logger, finished.Id, agent, tool, finished.StatusName);
         return new StartedTaskCall(new JsonObject { ["task"] = finished.ToJson() }, null, Task.CompletedTask);
     }
 
     /// <summary>Answers <c>tasks/get</c>, <c>tasks/result</c>, <c>tasks/cancel</c> and <c>tasks/list</c> from the agent's own tasks.</summary>
-    public async Task<JsonNode> HandleAsync(string agent, JsonRpcRequest request, CancellationToken cancellationToken)
+    public async Task<JsonNode> HandleAsync(SessionIdentity requestor, JsonRpcRequest request, CancellationToken cancellationToken)
     {
+        var agent = requestor.Agent;
         if (request.Method == TaskMethods.List)
         {
             if (request.Params?["cursor"] is not null)
@@ -118,7 +120,7 @@ internal sealed class GatewayTasks(TaskStore store, PolicyEngine policy, TimePro
                 throw new McpProtocolException("Invalid cursor: the gateway lists all tasks on one page.", McpErrorCode.InvalidParams);
             }
 
-            return new JsonObject { ["tasks"] = new JsonArray([.. store.List(agent).Select(t => t.ToJson())]) };
+            return new JsonObject { ["tasks"] = new JsonArray([.. store.List(requestor).Select(t => t.ToJson())]) };
         }
 
         var taskId = request.Params?["taskId"] is JsonValue id && id.TryGetValue<string>(out var text) ? text : null;

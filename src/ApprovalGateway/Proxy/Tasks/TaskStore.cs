@@ -27,12 +27,15 @@ internal sealed class TaskStore(IOptions<TaskOptions> options, TimeProvider time
     }
 
     /// <param name="requestedTtl">The agent's <c>task.ttl</c> in milliseconds, if any.</param>
-    public GatewayTask Create(string agent, long? requestedTtl, CancellationTokenSource cancellation)
+    public GatewayTask Create(SessionIdentity owner, long? requestedTtl, CancellationTokenSource cancellation)
     {
         var settings = options.Value;
         var ttl = requestedTtl is > 0 ? TimeSpan.FromMilliseconds(requestedTtl.Value) : settings.DefaultTtl;
         var id = TaskMethods.IdPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        var task = new GatewayTask(id, agent, time.GetUtcNow(), ttl > settings.MaxTtl ? settings.MaxTtl : ttl, settings.PollInterval, cancellation);
+        var task = new GatewayTask(id, owner.Agent, time.GetUtcNow(), ttl > settings.MaxTtl ? settings.MaxTtl : ttl, settings.PollInterval, cancellation)
+        {
+            SessionId = owner.SessionId,
+        };
         _tasks[id] = task;
         return task;
     }
@@ -50,10 +53,20 @@ internal sealed class TaskStore(IOptions<TaskOptions> options, TimeProvider time
         throw new McpProtocolException("Failed to retrieve task: Task not found", McpErrorCode.InvalidParams);
     }
 
-    public IReadOnlyList<GatewayTask> List(string agent)
+    /// <summary>
+    /// The agent's tasks; sessions without an agent key all share the anonymous identity, so theirs list only the
+    /// tasks they created (MCP Tasks: no listing across requestors the receiver cannot tell apart).
+    /// </summary>
+    public IReadOnlyList<GatewayTask> List(SessionIdentity requestor)
     {
         Purge();
-        return [.. _tasks.Values.Where(t => t.Agent == agent).OrderBy(t => t.CreatedAt).ThenBy(t => t.Id, StringComparer.Ordinal)];
+        return
+        [
+            .. _tasks.Values
+                .Where(t => t.Agent == requestor.Agent && (requestor.Agent != AgentClaims.Anonymous || t.SessionId == requestor.SessionId))
+                .OrderBy(t => t.CreatedAt)
+                .ThenBy(t => t.Id, StringComparer.Ordinal),
+        ];
     }
 
     private void Purge()
