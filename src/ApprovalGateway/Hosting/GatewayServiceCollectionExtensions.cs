@@ -3,6 +3,7 @@ using ApprovalGateway.Approvals;
 using ApprovalGateway.Audit;
 using ApprovalGateway.Policy;
 using ApprovalGateway.Proxy;
+using ApprovalGateway.Proxy.Tasks;
 using ApprovalGateway.ScaleOut;
 using ApprovalGateway.Slack;
 using ApprovalGateway.Upstreams;
@@ -41,6 +42,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddGatewayScaleOut(configuration);
 
         services.AddSingleton<ToolCallPipeline>();
+        services.AddGatewayTasks();
         services.AddSingleton<GatewaySessionFactory>();
         if (stdio)
         {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Hosting;
+using ApprovalGateway.Proxy.Tasks;
 using ApprovalGateway.Upstreams;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
@@ -27,7 +28,8 @@ internal sealed class GatewaySession(
     UpstreamStatusBoard board,
     TimeProvider time,
     ILogger logger,
-    IHttpContextAccessor? http = null) : IAsyncDisposable
+    IHttpContextAccessor? http = null,
+    GatewayTasks? tasks = null) : IAsyncDisposable
 {
     /// <summary>Methods the gateway's own MCP server answers; everything else goes upstream.</summary>
     private static readonly HashSet<string> LocalMethods =
@@ -56,6 +58,10 @@ internal sealed class GatewaySession(
     private bool _agentCanElicit;
     private Task? _connecting;
     private volatile McpServer? _sessionServer;
+    private volatile bool _tasksEnabled;
+    private RequestId? _initializeId;
+    private readonly ConcurrentDictionary<string, string> _upstreamTasks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Task, bool> _background = new();
 
     public SessionIdentity Identity => identity;
 
@@ -66,6 +72,11 @@ internal sealed class GatewaySession(
         serverOptions.ServerInstructions = catalog.ServerInstructions;
         serverOptions.Capabilities = catalog.Capabilities;
         serverOptions.Filters.Message.IncomingFilters.Add(Filter);
+        if (tasks is not null)
+        {
+            GatewayTasks.Advertise(
+                serverOptions, identity.Agent != AgentClaims.Anonymous, id => id == _initializeId, () => _tasksEnabled = true);
+        }
     }
 
     /// <summary>The session-level server: notifications not tied to a request go out through it.</summary>
@@ -77,6 +88,7 @@ internal sealed class GatewaySession(
         switch (context.JsonRpcMessage)
         {
             case JsonRpcRequest { Method: RequestMethods.Initialize } initialize:
+                _initializeId = initialize.Id;
                 await ConnectAsync(initialize.Params);
                 break;
             case JsonRpcRequest request when !LocalMethods.Contains(request.Method):
@@ -265,6 +277,7 @@ internal sealed class GatewaySession(
             RequestMethods.CompletionComplete => ForwardAsync(
                 Owner(request.Params?["ref"]?["name"] ?? request.Params?["ref"]?["uri"], c => c.Completions is not null), request, cancellationToken),
             RequestMethods.LoggingSetLevel => SetLevelAsync(request, cancellationToken),
+            _ when _tasksEnabled && TaskMethods.IsTaskMethod(request.Method) => TaskRequestAsync(request, cancellationToken),
             _ when _links.Count == 1 => ForwardAsync(_links[0], request, cancellationToken),
             _ => throw new McpProtocolException($"Method '{request.Method}' is not available", McpErrorCode.MethodNotFound),
         };
@@ -293,6 +306,11 @@ internal sealed class GatewaySession(
 
                 var copy = tool.DeepClone().AsObject();
                 copy["name"] = name;
+                if (_tasksEnabled && tasks is not null)
+                {
+                    tasks.OfferTasks(copy, catalog.TryGet(name, out var known) ? known : ToolCatalog.Describe(link.Name, prefix, tool.AsObject()), identity.Agent);
+                }
+
                 _owners[$"tool:{name}"] = link.Name;
                 tools.Add(copy);
             }
@@ -321,6 +339,11 @@ internal sealed class GatewaySession(
         }
 
         var link = _links.First(l => l.Name == tool.UpstreamName);
+        if (_tasksEnabled && tasks is not null && request.Params?["task"] is JsonObject taskParams)
+        {
+            return await CallAsTaskAsync(tasks, request, tool, link, taskParams, cancellationToken);
+        }
+
         var progressToken = request.Params?["_meta"]?["progressToken"];
         var progress = progressToken is null ? null : new ApprovalProgress(server, progressToken.DeepClone(), logger);
         return await pipeline.CallAsync(
@@ -337,6 +360,101 @@ internal sealed class GatewaySession(
             progress,
             _agentCanElicit ? new ElicitationApprovalPrompt(server) : null,
             cancellationToken);
+    }
+
+    /// <summary>
+    /// A task-augmented call: held, it becomes a gateway task and reaches the upstream as a plain call once approved;
+    /// not held, its <c>task</c> goes to an upstream that runs the tool as a task, and is dropped for one that does not.
+    /// </summary>
+    private async Task<JsonNode?> CallAsTaskAsync(
+        GatewayTasks gatewayTasks, JsonRpcRequest request, UpstreamTool tool, UpstreamLink link, JsonObject taskParams, CancellationToken cancellationToken)
+    {
+        var started = await gatewayTasks.CallAsync(
+            identity,
+            tool.Name,
+            taskParams,
+            run => pipeline.CallAsync(
+                identity,
+                tool,
+                request.Params?["arguments"] as JsonObject,
+                (frozen, ct) =>
+                {
+                    var forwarded = request.Params!.DeepClone().AsObject();
+                    forwarded["name"] = tool.OriginalName;
+                    forwarded["arguments"] = frozen.DeepClone();
+                    if (run.IsHeld || !GatewayTasks.UpstreamRunsTasks(tool.Definition))
+                    {
+                        forwarded.Remove("task");
+                    }
+
+                    return SendAsync(link, RequestMethods.ToolsCall, forwarded, ct);
+                },
+                run,
+                null,
+                run.CancellationToken),
+            NotifyTaskStatusAsync,
+            cancellationToken);
+        if (started.UpstreamTaskId is { } upstreamTaskId)
+        {
+            _upstreamTasks[upstreamTaskId] = link.Name;
+        }
+
+        if (!started.Background.IsCompleted)
+        {
+            _background[started.Background] = true;
+            _ = started.Background.ContinueWith(t => _background.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        }
+
+        return started.Reply;
+    }
+
+    private Task NotifyTaskStatusAsync(JsonObject task) =>
+        _sessionServer is { } server && !_closed.IsCancellationRequested
+            ? server.SendMessageAsync(new JsonRpcNotification { Method = TaskMethods.StatusNotification, Params = task }, CancellationToken.None)
+            : Task.CompletedTask;
+
+    /// <summary>Gateway task ids go to the task store; an upstream's own task ids back to the upstream that made them.</summary>
+    private async Task<JsonNode?> TaskRequestAsync(JsonRpcRequest request, CancellationToken cancellationToken)
+    {
+        var taskId = request.Params?["taskId"] is JsonValue id && id.TryGetValue<string>(out var text) ? text : null;
+        if (taskId is not null
+            && !taskId.StartsWith(TaskMethods.IdPrefix, StringComparison.Ordinal)
+            && _upstreamTasks.TryGetValue(taskId, out var upstream)
+            && _links.FirstOrDefault(l => l.Name == upstream) is { } owner)
+        {
+            return await ForwardAsync(owner, request, cancellationToken);
+        }
+
+        var answer = await tasks!.HandleAsync(identity, request, cancellationToken);
+        if (request.Method == TaskMethods.List && answer["tasks"] is JsonArray listed)
+        {
+            await AddUpstreamTasksAsync(listed, cancellationToken);
+        }
+
+        return answer;
+    }
+
+    /// <summary>The upstream tasks this session relayed, so that every task <c>tasks/get</c> finds is also listed.</summary>
+    private async Task AddUpstreamTasksAsync(JsonArray listed, CancellationToken cancellationToken)
+    {
+        foreach (var link in _links.Where(l => _upstreamTasks.Values.Contains(l.Name)))
+        {
+            try
+            {
+                var page = await SendAsync(link, TaskMethods.List, new JsonObject(), cancellationToken);
+                foreach (var task in (page?["tasks"] as JsonArray ?? []).OfType<JsonObject>())
+                {
+                    if (task["taskId"] is JsonValue id && id.TryGetValue<string>(out var taskId) && _upstreamTasks.ContainsKey(taskId))
+                    {
+                        listed.Add(task.DeepClone());
+                    }
+                }
+            }
+            catch (McpProtocolException ex)
+            {
+                Log.RelayToAgentFailed(logger, TaskMethods.List, link.Name, ex.Message);
+            }
+        }
     }
 
     private bool TryResolveTool(string name, [MaybeNullWhen(false)] out UpstreamTool tool)
@@ -452,7 +570,7 @@ internal sealed class GatewaySession(
     private const string RemotePrefix = "Request failed (remote): ";
 
     /// <summary>The upstream's own error text, without the SDK's prefix, so agents see what the server said.</summary>
-    private static string UpstreamMessage(string message) =>
+    internal static string UpstreamMessage(string message) =>
         message.StartsWith(RemotePrefix, StringComparison.Ordinal) ? message[RemotePrefix.Length..] : message;
 
     private static JsonRpcError Error(RequestId id, int code, string message) =>
@@ -466,13 +584,26 @@ internal sealed class GatewaySession(
         }
 
         await _closed.CancelAsync();
+        Log.SessionClosed(logger, identity.SessionId, identity.Agent);
+        var running = _background.Keys.ToArray();
+        if (running.Length > 0)
+        {
+            // Held tasks outlive the agent's connection: their calls still need this session's upstream clients.
+            _ = Task.WhenAll(running).ContinueWith(_ => CloseLinksAsync(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+            return;
+        }
+
+        await CloseLinksAsync();
+    }
+
+    private async Task CloseLinksAsync()
+    {
         foreach (var link in _links)
         {
             await link.DisposeAsync();
             board.Forget(link.Name, identity.SessionId);
         }
 
-        Log.SessionClosed(logger, identity.SessionId, identity.Agent);
         _closed.Dispose();
     }
 

@@ -1,4 +1,5 @@
 using ApprovalGateway.Hosting;
+using ApprovalGateway.Proxy.Tasks;
 using ApprovalGateway.Upstreams;
 using Microsoft.Extensions.Options;
 
@@ -14,10 +15,11 @@ internal sealed class GatewaySessionFactory(
     UpstreamStatusBoard board,
     TimeProvider time,
     IHttpContextAccessor http,
+    GatewayTasks tasks,
     ILoggerFactory loggerFactory)
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("ApprovalGateway.Proxy");
 
     public GatewaySession Create(SessionIdentity identity) =>
-        new(identity, catalog, connector, pipeline, policy, options.Value, board, time, _logger, http);
+        new(identity, catalog, connector, pipeline, policy, options.Value, board, time, _logger, http, tasks);
 }

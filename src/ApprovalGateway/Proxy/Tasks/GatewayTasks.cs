@@ -1,0 +1,210 @@
+using System.Text.Json.Nodes;
+using ApprovalGateway.Policy;
+using ApprovalGateway.Policy.Decisions;
+using ApprovalGateway.Upstreams;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+
+namespace ApprovalGateway.Proxy.Tasks;
+
+/// <summary>
+/// MCP Tasks (2025-11-25) for held calls. A task-augmented <c>tools/call</c> that the policy holds is answered at
+/// once with a working task while the approval runs in the background; one that is not held runs as usual and is
+/// either an upstream's own task (relayed untouched) or a gateway task that is already finished.
+/// </summary>
+internal sealed class GatewayTasks(TaskStore store, PolicyEngine policy, TimeProvider time, ILogger<GatewayTasks> logger)
+{
+    public delegate Task<JsonNode?> Runner(TaskRun run);
+
+    public static bool Supports(string? protocolVersion) =>
+        protocolVersion is not null && string.CompareOrdinal(protocolVersion, TaskMethods.FirstProtocolVersion) >= 0;
+
+    /// <summary>
+    /// Adds the <c>tasks</c> capability (absent from the SDK's typed model) to the raw initialize result, when the
+    /// negotiated version has Tasks. An agent the gateway cannot tell apart from others gets no <c>tasks/list</c>.
+    /// </summary>
+    public static void Advertise(McpServerOptions serverOptions, bool canList, Func<RequestId, bool> isInitialize, Action advertised) =>
+        serverOptions.Filters.Message.OutgoingFilters.Add(next => async (context, cancellationToken) =>
+        {
+            if (context.JsonRpcMessage is JsonRpcResponse { Result: JsonObject result } response
+                && isInitialize(response.Id)
+                && result["capabilities"] is JsonObject capabilities
+                && result["serverInfo"] is JsonObject
+                && result["protocolVersion"] is JsonValue version
+                && Supports(version.GetValue<string>()))
+            {
+                var tasks = new JsonObject();
+                if (canList)
+                {
+                    tasks["list"] = new JsonObject();
+                }
+
+                tasks["cancel"] = new JsonObject();
+                tasks["requests"] = new JsonObject { ["tools"] = new JsonObject { ["call"] = new JsonObject() } };
+                capabilities["tasks"] = tasks;
+                advertised();
+            }
+
+            await next(context, cancellationToken);
+        });
+
+    /// <summary>
+    /// Offers tasks (<c>execution.taskSupport: optional</c>) on the tools the policy may hold for this agent; every
+    /// other tool is listed exactly as its upstream lists it, and one the upstream runs as a task keeps its setting.
+    /// </summary>
+    public void OfferTasks(JsonObject tool, UpstreamTool described, string agent)
+    {
+        var preview = policy.Preview(described.Name, agent, policy.ApplyOverrides(described.Name, described.Risk));
+        if ((preview.Kind == DecisionKind.ApprovalRequired || preview.HasConditions) && !UpstreamRunsTasks(tool))
+        {
+            var execution = tool["execution"] as JsonObject ?? [];
+            execution["taskSupport"] = "optional";
+            tool["execution"] = execution;
+        }
+    }
+
+    public static bool UpstreamRunsTasks(JsonObject definition) =>
+        definition["execution"]?["taskSupport"] is JsonValue support
+        && support.TryGetValue<string>(out var value)
+        && value is "optional" or "required";
+
+    public async Task<StartedTaskCall> CallAsync(
+        SessionIdentity requestor, string tool, JsonObject taskParams, Runner runner, Func<JsonObject, Task> notify, CancellationToken requestCancellation)
+    {
+        var agent = requestor.Agent;
+        store.EnsureCapacity(agent);
+        long? ttl = taskParams["ttl"] is JsonValue value && value.TryGetValue<double>(out var ms) ? (long)ms : null;
+        var cancellation = new CancellationTokenSource();
+        var run = new TaskRun(cancellation.Token);
+        Task<JsonNode?> pipeline;
+        using (requestCancellation.Register(cancellation.Cancel))
+        {
+            // Until the task exists, the request is the only handle the agent has on the call.
+            pipeline = Task.Run(() => runner(run), CancellationToken.None);
+            await Task.WhenAny(pipeline, run.Held);
+            if (run.IsHeld)
+            {
+                var held = await run.Held;
+                var task = store.Create(requestor, ttl, cancellation);
+                task.ApprovalId = held.ApprovalId;
+                task.UpdateMessage(TaskRun.StatusMessage(held));
+                run.Attach(task);
+                task.Run = CompleteAsync(task, pipeline, notify);
+                Log.TaskCreated(logger, task.Id, agent, tool, task.StatusName);
+                return new StartedTaskCall(new JsonObject { ["task"] = task.ToJson() }, null, task.Run);
+            }
+        }
+
+        var result = await pipeline;
+        if (result?["task"]?["taskId"] is JsonValue upstreamId && upstreamId.TryGetValue<string>(out var id))
+        {
+            cancellation.Dispose();
+            return new StartedTaskCall(result, id, Task.CompletedTask);
+        }
+
+        var finished = store.Create(requestor, ttl, cancellation);
+        Finish(finished, result);
+        Log.TaskCreated(logger, finished.Id, agent, tool, finished.StatusName);
+        return new StartedTaskCall(new JsonObject { ["task"] = finished.ToJson() }, null, Task.CompletedTask);
+    }
+
+    /// <summary>Answers <c>tasks/get</c>, <c>tasks/result</c>, <c>tasks/cancel</c> and <c>tasks/list</c> from the agent's own tasks.</summary>
+    public async Task<JsonNode> HandleAsync(SessionIdentity requestor, JsonRpcRequest request, CancellationToken cancellationToken)
+    {
+        var agent = requestor.Agent;
+        if (request.Method == TaskMethods.List)
+        {
+            if (request.Params?["cursor"] is not null)
+            {
+                throw new McpProtocolException("Invalid cursor: the gateway lists all tasks on one page.", McpErrorCode.InvalidParams);
+            }
+
+            return new JsonObject { ["tasks"] = new JsonArray([.. store.List(requestor).Select(t => t.ToJson())]) };
+        }
+
+        var taskId = request.Params?["taskId"] is JsonValue id && id.TryGetValue<string>(out var text) ? text : null;
+        var task = store.Find(agent, taskId);
+        switch (request.Method)
+        {
+            case TaskMethods.Get:
+                return task.ToJson();
+            case TaskMethods.Result:
+                await task.Done.WaitAsync(cancellationToken);
+                return task.FinalAnswer();
+            default:
+                if (!task.TryFinish(GatewayTaskStatus.Cancelled, "Cancelled by the agent; its held call was withdrawn.", Withdrawn(task), null, time.GetUtcNow()))
+                {
+                    throw new McpProtocolException($"Cannot cancel task: already in terminal status '{task.StatusName}'", McpErrorCode.InvalidParams);
+                }
+
+                await task.Cancellation.CancelAsync();
+                Log.TaskCancelled(logger, task.Id, agent);
+                return task.ToJson();
+        }
+    }
+
+    private async Task CompleteAsync(GatewayTask task, Task<JsonNode?> pipeline, Func<JsonObject, Task> notify)
+    {
+        bool changed;
+        try
+        {
+            changed = Finish(task, await pipeline);
+        }
+        catch (McpProtocolException ex)
+        {
+            var error = new McpProtocolException(GatewaySession.UpstreamMessage(ex.Message), ex.ErrorCode);
+            changed = task.TryFinish(GatewayTaskStatus.Failed, error.Message, null, error, time.GetUtcNow());
+        }
+        catch (OperationCanceledException)
+        {
+            changed = task.TryFinish(GatewayTaskStatus.Cancelled, "The held call was withdrawn.", Withdrawn(task), null, time.GetUtcNow());
+        }
+        catch (Exception ex)
+        {
+            Log.TaskCrashed(logger, task.Id, ex);
+            var error = new McpProtocolException("The gateway failed while running this task.", McpErrorCode.InternalError);
+            changed = task.TryFinish(GatewayTaskStatus.Failed, error.Message, null, error, time.GetUtcNow());
+        }
+
+        if (!changed)
+        {
+            return;
+        }
+
+        Log.TaskEnded(logger, task.Id, task.Agent, task.StatusName);
+        try
+        {
+            await notify(task.ToJson());
+        }
+        catch (Exception ex)
+        {
+            // Status notifications are optional (MCP Tasks); the agent's session may be gone and it polls instead.
+            Log.NotifyFailed(logger, task.Id, ex.Message);
+        }
+    }
+
+    /// <summary>MCP Tasks: a tool result with <c>isError</c> makes the task <c>failed</c>; the result stays retrievable.</summary>
+    private bool Finish(GatewayTask task, JsonNode? result)
+    {
+        var isError = result?["isError"] is JsonValue flag && flag.TryGetValue<bool>(out var error) && error;
+        return task.TryFinish(
+            isError ? GatewayTaskStatus.Failed : GatewayTaskStatus.Completed,
+            isError ? FirstText(result) : null,
+            result ?? new JsonObject(),
+            null,
+            time.GetUtcNow());
+    }
+
+    private static string? FirstText(JsonNode? result) =>
+        (result?["content"] as JsonArray)?.OfType<JsonObject>()
+            .Select(c => c["text"] is JsonValue t && t.TryGetValue<string>(out var s) ? s : null)
+            .FirstOrDefault(s => s is not null);
+
+    private static JsonObject Withdrawn(GatewayTask task) => ToolCallResults.Refused(
+        DecisionKind.Withdrawn,
+        "The call was withdrawn before a decision: the agent cancelled its task.",
+        "the agent cancelled its task",
+        rule: "",
+        approvalId: task.ApprovalId);
+}
