@@ -350,13 +350,7 @@ internal sealed class GatewaySession(
             identity,
             tool,
             request.Params?["arguments"] as JsonObject,
-            (frozen, ct) =>
-            {
-                var forwarded = request.Params!.DeepClone().AsObject();
-                forwarded["name"] = tool.OriginalName;
-                forwarded["arguments"] = frozen.DeepClone();
-                return SendAsync(link, RequestMethods.ToolsCall, forwarded, ct);
-            },
+            (frozen, ct) => ForwardToolCallAsync(request, tool, link, frozen, dropTask: false, ct),
             progress,
             _agentCanElicit ? new ElicitationApprovalPrompt(server) : null,
             cancellationToken);
@@ -377,18 +371,8 @@ internal sealed class GatewaySession(
                 identity,
                 tool,
                 request.Params?["arguments"] as JsonObject,
-                (frozen, ct) =>
-                {
-                    var forwarded = request.Params!.DeepClone().AsObject();
-                    forwarded["name"] = tool.OriginalName;
-                    forwarded["arguments"] = frozen.DeepClone();
-                    if (run.IsHeld || !GatewayTasks.UpstreamRunsTasks(tool.Definition))
-                    {
-                        forwarded.Remove("task");
-                    }
-
-                    return SendAsync(link, RequestMethods.ToolsCall, forwarded, ct);
-                },
+                (frozen, ct) => ForwardToolCallAsync(
+                    request, tool, link, frozen, dropTask: run.IsHeld || !GatewayTasks.UpstreamRunsTasks(tool.Definition), ct),
                 run,
                 null,
                 run.CancellationToken),
@@ -455,6 +439,27 @@ internal sealed class GatewaySession(
                 Log.RelayToAgentFailed(logger, TaskMethods.List, link.Name, ex.Message);
             }
         }
+    }
+
+    /// <summary>
+    /// The agent's own <c>tools/call</c> params, with the upstream's name for the tool and exactly the frozen
+    /// arguments (never a second copy from the agent).
+    /// </summary>
+    private static Task<JsonNode?> ForwardToolCallAsync(
+        JsonRpcRequest request, UpstreamTool tool, UpstreamLink link, JsonObject frozen, bool dropTask, CancellationToken cancellationToken)
+    {
+        var forwarded = new JsonObject();
+        foreach (var (key, value) in request.Params!.AsObject())
+        {
+            if (key != "arguments" && !(dropTask && key == "task"))
+            {
+                forwarded[key] = value?.DeepClone();
+            }
+        }
+
+        forwarded["name"] = tool.OriginalName;
+        forwarded["arguments"] = frozen.DeepClone();
+        return SendAsync(link, RequestMethods.ToolsCall, forwarded, cancellationToken);
     }
 
     private bool TryResolveTool(string name, [MaybeNullWhen(false)] out UpstreamTool tool)
