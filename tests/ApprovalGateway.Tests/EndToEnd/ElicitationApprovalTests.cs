@@ -70,6 +70,25 @@ public sealed class ElicitationApprovalTests
         Assert.Equal("alice", Assert.Single((await test.Observer.WaitForAsync(ApprovalStatus.Approved)).Votes).Approver);
     }
 
+    [Fact]
+    public async Task TwoPersonRule_CountsTheClientAsOneApprover_AndStillNeedsASecond()
+    {
+        await using var test = await ElicitationTest.StartAsync(Policy(""", "approvals": 2"""), Answer("accept", "approve"));
+
+        var call = test.Client.CallToolAsync("BinanceSpotCancelOpenTWAPOrder", CancelTwap).AsTask();
+        var pending = await test.Observer.WaitForAsync(ApprovalStatus.Pending);
+        await test.ClientDecisionSettled(pending.Id);
+        var afterClient = test.Decisions.Get(pending.Id)!;
+        await test.Decisions.DecideAsync(pending.Id, new ApproverIdentity("alice", null), true, null, null, "api", CancellationToken.None);
+        var result = await call.WaitAsync(Patience);
+
+        Assert.Equal(ApprovalStatus.Pending, afterClient.Status);
+        Assert.Equal("trader-bot", Assert.Single(afterClient.Votes).Approver);
+        Assert.NotEqual(true, result.IsError);
+        var approved = await test.Observer.WaitForAsync(ApprovalStatus.Approved);
+        Assert.Equal(["trader-bot", "alice"], approved.Votes.Select(v => v.Approver));
+    }
+
     [Theory]
     [InlineData("decline", "", false)]
     [InlineData("cancel", "", false)]
