@@ -10,6 +10,7 @@ internal static class GatewayCommands
         exitCode = args switch
         {
             ["validate", var path, ..] => ValidateCommand.Run(path, output),
+            ["verify-audit", "--postgres"] => Usage(output),
             ["verify-audit", "--postgres", var connectionString, ..] => VerifyAuditCommand.RunPostgreSql(connectionString, output),
             ["verify-audit", var path, ..] => VerifyAuditCommand.Run(path, output),
             ["hash-password", var password, ..] => HashPasswordCommand.Run(password, output),
