@@ -3,33 +3,53 @@ using System.Text.Json.Nodes;
 
 namespace ApprovalGateway.Audit;
 
-/// <summary>Walks an audit file and names the first line where the hash chain breaks.</summary>
+/// <summary>Walks an audit chain, from a file or from the PostgreSQL table, and names the first record where it breaks.</summary>
 internal static class AuditChainVerifier
 {
     public static AuditVerification Verify(string path)
     {
-        var expectedSeq = 1L;
-        var previousHash = AuditChain.Genesis;
+        using var stream = AuditLineReader.OpenForReading(path);
         var lastNumber = 0;
         var lastEnd = 0L;
-        using var stream = AuditLineReader.OpenForReading(path);
-        foreach (var line in AuditLineReader.Read(stream))
+        var result = Verify(Lines());
+        if (!result.Holds)
         {
-            var problem = Check(line.Text, expectedSeq, previousHash);
-            if (problem is not null)
-            {
-                return new AuditVerification(expectedSeq - 1, $"{path}:{line.Number}: {problem}", null, previousHash);
-            }
-
-            previousHash = AuditChain.Parse(line.Text)[AuditChain.HashProperty]!.GetValue<string>();
-            (lastNumber, lastEnd) = (line.Number, line.End);
-            expectedSeq++;
+            return result;
         }
 
         var partial = stream.Length > lastEnd
             ? $"{path}:{lastNumber + 1}: partial last line ignored (an interrupted write; the gateway truncates it at startup)"
             : null;
-        return new AuditVerification(expectedSeq - 1, null, partial, previousHash);
+        return result with { PartialLine = partial };
+
+        IEnumerable<(string Location, string Text)> Lines()
+        {
+            foreach (var line in AuditLineReader.Read(stream))
+            {
+                (lastNumber, lastEnd) = (line.Number, line.End);
+                yield return ($"{path}:{line.Number}", line.Text);
+            }
+        }
+    }
+
+    /// <summary>Checks records in chain order; <c>Location</c> names a record in the problem message (<c>file:line</c>, <c>seq N</c>).</summary>
+    public static AuditVerification Verify(IEnumerable<(string Location, string Text)> records)
+    {
+        var expectedSeq = 1L;
+        var previousHash = AuditChain.Genesis;
+        foreach (var (location, text) in records)
+        {
+            var problem = Check(text, expectedSeq, previousHash);
+            if (problem is not null)
+            {
+                return new AuditVerification(expectedSeq - 1, $"{location}: {problem}", null, previousHash);
+            }
+
+            previousHash = AuditChain.Parse(text)[AuditChain.HashProperty]!.GetValue<string>();
+            expectedSeq++;
+        }
+
+        return new AuditVerification(expectedSeq - 1, null, null, previousHash);
     }
 
     private static string? Check(string text, long expectedSeq, string previousHash)
@@ -58,7 +78,7 @@ internal static class AuditChainVerifier
         var seq = Read<long>(entry, AuditChain.SeqProperty);
         if (seq != expectedSeq)
         {
-            return $"seq is {seq?.ToString() ?? "missing"} where {expectedSeq} was expected: a record before this line was deleted, or records were reordered";
+            return $"seq is {seq?.ToString() ?? "missing"} where {expectedSeq} was expected: a record before this one was deleted, or records were reordered";
         }
 
         var prev = entry[AuditChain.PrevProperty] is JsonValue value && value.TryGetValue<string>(out var text2) ? text2 : null;

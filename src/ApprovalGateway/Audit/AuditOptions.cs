@@ -7,8 +7,18 @@ internal sealed class AuditOptions
 
     public const string FileSink = "File";
 
-    /// <summary>Where records go; only <c>File</c> (append-only, hash-chained JSON Lines) ships today.</summary>
+    public const string PostgreSqlSink = "PostgreSql";
+
+    /// <summary>
+    /// Where records go: <c>File</c> (append-only, hash-chained JSON Lines, one per instance) or <c>PostgreSql</c>
+    /// (the same chain in one table shared by every instance).
+    /// </summary>
     public string Sink { get; set; } = FileSink;
+
+    /// <summary>The PostgreSQL database of the <c>PostgreSql</c> sink.</summary>
+    public string? ConnectionString { get; set; }
+
+    public bool UsesPostgreSql => string.Equals(Sink, PostgreSqlSink, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// The audit file. Empty means <c>{Gateway:DataPath}/audit/audit.jsonl</c>; relative paths are resolved

@@ -7,9 +7,14 @@ internal sealed class AuditOptionsValidator : IValidateOptions<AuditOptions>
     public ValidateOptionsResult Validate(string? name, AuditOptions options)
     {
         var errors = new List<string>();
-        if (!string.Equals(options.Sink, AuditOptions.FileSink, StringComparison.OrdinalIgnoreCase))
+        if (!options.UsesPostgreSql && !string.Equals(options.Sink, AuditOptions.FileSink, StringComparison.OrdinalIgnoreCase))
         {
-            errors.Add($"{AuditOptions.Section}:Sink is '{options.Sink}'; the only supported sink is '{AuditOptions.FileSink}'.");
+            errors.Add($"{AuditOptions.Section}:Sink is '{options.Sink}'; it must be '{AuditOptions.FileSink}' or '{AuditOptions.PostgreSqlSink}'.");
+        }
+
+        if (options.UsesPostgreSql && string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            errors.Add($"{AuditOptions.Section}:ConnectionString is missing; the '{AuditOptions.PostgreSqlSink}' sink needs the database to write the audit log to.");
         }
 
         if (options.Path is not null && string.IsNullOrWhiteSpace(options.Path))

@@ -10,7 +10,7 @@ internal static class AuditServiceCollectionExtensions
 {
     public const string DataPathKey = "Gateway:DataPath";
 
-    /// <summary>Registers the file audit log as <see cref="IAuditLog"/> and <see cref="IAuditQuery"/>, opened at startup.</summary>
+    /// <summary>Registers the configured sink (the file by default, or PostgreSQL) as <see cref="IAuditLog"/> and <see cref="IAuditQuery"/>, opened at startup.</summary>
     public static IServiceCollection AddGatewayAudit(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section).ValidateOnStart();
@@ -21,11 +21,19 @@ internal static class AuditServiceCollectionExtensions
             var path = ResolvePath(options, configuration[DataPathKey], sp.GetRequiredService<IHostEnvironment>().ContentRootPath);
             return new FileAuditLog(path, options.RecentCapacity, sp.GetRequiredService<ILogger<FileAuditLog>>());
         });
-        services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<FileAuditLog>());
-        services.AddSingleton<IAuditQuery>(sp => sp.GetRequiredService<FileAuditLog>());
+        services.AddSingleton(sp => new PostgreSqlAuditLog(
+            sp.GetRequiredService<IOptions<AuditOptions>>().Value.ConnectionString!,
+            sp.GetRequiredService<ILogger<PostgreSqlAuditLog>>()));
+        services.AddSingleton<IAuditLog>(Sink);
+        services.AddSingleton<IAuditQuery>(sp => (IAuditQuery)Sink(sp));
         services.AddHostedService<AuditStartup>();
         return services;
     }
+
+    private static IAuditLog Sink(IServiceProvider sp) =>
+        sp.GetRequiredService<IOptions<AuditOptions>>().Value.UsesPostgreSql
+            ? sp.GetRequiredService<PostgreSqlAuditLog>()
+            : sp.GetRequiredService<FileAuditLog>();
 
     /// <summary><c>Gateway:Audit:Path</c>, else <c>{Gateway:DataPath or "data"}/audit/audit.jsonl</c>, relative to the content root.</summary>
     public static string ResolvePath(AuditOptions options, string? dataPath, string contentRoot)

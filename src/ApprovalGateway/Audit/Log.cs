@@ -15,4 +15,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5003, Level = LogLevel.Critical, Message = "Rolling back a failed audit write in {Path} failed too; audit appends are refused until restart")]
     public static partial void RollbackFailed(ILogger logger, Exception exception, string path);
+
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "Audit log in PostgreSQL database {Database} opened: {Count} records, next seq {NextSeq}")]
+    public static partial void PostgreSqlAuditOpened(ILogger logger, string database, long count, long nextSeq);
+
+    [LoggerMessage(EventId = 5005, Level = LogLevel.Error, Message = "Writing {Count} audit records to PostgreSQL failed; the transaction was rolled back and its callers get the error")]
+    public static partial void PostgreSqlWriteFailed(ILogger logger, Exception exception, int count);
 }

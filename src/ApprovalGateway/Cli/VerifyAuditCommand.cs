@@ -1,8 +1,12 @@
 using ApprovalGateway.Audit;
+using Npgsql;
 
 namespace ApprovalGateway.Cli;
 
-/// <summary><c>approval-gateway verify-audit FILE</c>: 0 when the hash chain holds, 1 naming the first broken record.</summary>
+/// <summary>
+/// <c>approval-gateway verify-audit FILE</c> or <c>verify-audit --postgres CONNECTION_STRING</c>: 0 when the hash chain
+/// holds, 1 naming the first broken record.
+/// </summary>
 internal static class VerifyAuditCommand
 {
     public static int Run(string path, TextWriter output)
@@ -24,6 +28,29 @@ internal static class VerifyAuditCommand
             return 1;
         }
 
+        return Report(path, result, output);
+    }
+
+    public static int RunPostgreSql(string connectionString, TextWriter output)
+    {
+        var name = $"PostgreSQL table {PostgreSqlAuditLog.Table}";
+        AuditVerification result;
+        try
+        {
+            result = PostgreSqlAuditLog.Verify(connectionString);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or ArgumentException)
+        {
+            // The message names the problem (no such table, refused connection, bad key) without echoing the password.
+            output.WriteLine($"{name}: cannot be read ({ex.Message})");
+            return 1;
+        }
+
+        return Report(name, result, output);
+    }
+
+    private static int Report(string name, AuditVerification result, TextWriter output)
+    {
         if (result.PartialLine is not null)
         {
             output.WriteLine(result.PartialLine);
@@ -32,11 +59,11 @@ internal static class VerifyAuditCommand
         if (!result.Holds)
         {
             output.WriteLine(result.Problem);
-            output.WriteLine($"{path}: the first {result.Records} records are intact");
+            output.WriteLine($"{name}: the first {result.Records} records are intact");
             return 1;
         }
 
-        output.WriteLine($"{path}: {result.Records} records, chain intact, head {result.Head}");
+        output.WriteLine($"{name}: {result.Records} records, chain intact, head {result.Head}");
         return 0;
     }
 }

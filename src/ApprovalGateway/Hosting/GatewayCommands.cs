@@ -10,6 +10,8 @@ internal static class GatewayCommands
         exitCode = args switch
         {
             ["validate", var path, ..] => ValidateCommand.Run(path, output),
+            ["verify-audit", "--postgres"] => Usage(output),
+            ["verify-audit", "--postgres", var connectionString, ..] => VerifyAuditCommand.RunPostgreSql(connectionString, output),
             ["verify-audit", var path, ..] => VerifyAuditCommand.Run(path, output),
             ["hash-password", var password, ..] => HashPasswordCommand.Run(password, output),
             ["validate" or "verify-audit" or "hash-password"] => Usage(output),
@@ -24,6 +26,8 @@ internal static class GatewayCommands
             usage:
               approval-gateway validate <policy.json>     check a policy file offline
               approval-gateway verify-audit <audit.jsonl> check the audit log's hash chain
+              approval-gateway verify-audit --postgres "<connection string>"
+                                                          the same for the PostgreSQL audit sink
               approval-gateway hash-password <password>   print a PasswordHash for Approvers:{name}
             """);
         return 2;

@@ -44,4 +44,14 @@ public sealed class GatewayCommandsTests
         Assert.Contains("approval-gateway verify-audit <audit.jsonl>", output.ToString());
         Assert.False(gatewayArgs);
     }
+
+    [Fact]
+    public void VerifyAudit_PrintsUsage_WhenPostgresHasNoConnectionString()
+    {
+        var output = new StringWriter();
+
+        Assert.True(GatewayCommands.TryRun(["verify-audit", "--postgres"], output, out var exitCode));
+        Assert.Equal(2, exitCode);
+        Assert.Contains("verify-audit --postgres \"<connection string>\"", output.ToString());
+    }
 }

@@ -1,0 +1,264 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace ApprovalGateway.Audit;
+
+/// <summary>
+/// The shared audit sink: the file sink's hash chain, one row per record in <c>audit_log</c>, for every instance
+/// writing to the same database. A transaction-level advisory lock serializes writers, and each reads the head
+/// inside its transaction, so the chain stays one sequence whoever writes. Like the file sink, one writer loop
+/// commits every append waiting at that moment in one transaction and releases their callers after the commit.
+/// </summary>
+internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
+{
+    public const string Table = "audit_log";
+
+    private const int MaxBatch = 512;
+
+    // Any key no other feature locks on: the ASCII of "AGAUDIT" as a bigint. Text, so it can sit in the SQL constants.
+    private const string LockKey = "18374219415177556";
+
+    private const string CreateSql = $"""
+        SELECT pg_advisory_xact_lock({LockKey});
+        CREATE TABLE IF NOT EXISTS {Table} (
+            seq bigint PRIMARY KEY,
+            line text NOT NULL,
+            hash text NOT NULL,
+            prev text NOT NULL,
+            time timestamptz NOT NULL,
+            agent text,
+            tool text NOT NULL,
+            decision text NOT NULL,
+            outcome text NOT NULL);
+        CREATE INDEX IF NOT EXISTS {Table}_time ON {Table} (time);
+        """;
+
+    private const string InsertSql = $"""
+        INSERT INTO {Table} (seq, line, hash, prev, time, agent, tool, decision, outcome)
+        SELECT * FROM unnest(@seq, @line, @hash, @prev, @time, @agent, @tool, @decision, @outcome)
+        """;
+
+    private readonly NpgsqlDataSource dataSource;
+    private readonly ILogger logger;
+    private readonly Channel<PendingAppend> queue =
+        Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task writer;
+
+    public PostgreSqlAuditLog(string connectionString, ILogger<PostgreSqlAuditLog> logger)
+    {
+        this.logger = logger;
+        dataSource = NpgsqlDataSource.Create(connectionString);
+        try
+        {
+            Open();
+        }
+        catch
+        {
+            dataSource.Dispose();
+            throw;
+        }
+
+        writer = Task.Run(WriteLoopAsync);
+    }
+
+    public async ValueTask AppendAsync(AuditRecord record, CancellationToken cancellationToken)
+    {
+        var (stored, entry) = AuditChain.ToEntry(record);
+        var pending = new PendingAppend(entry, stored, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!queue.Writer.TryWrite(pending))
+        {
+            throw new ObjectDisposedException(nameof(PostgreSqlAuditLog), "The audit log is closed.");
+        }
+
+        // Cancelling stops the wait, not the write: a call that happened is recorded either way.
+        await pending.Done.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>The newest records of every instance, read from the table.</summary>
+    public IReadOnlyList<AuditRecord> Recent(int limit)
+    {
+        using var connection = dataSource.OpenConnection();
+        using var command = QueryCommand(connection, new AuditQuery(Limit: Math.Max(limit, 0)));
+        using var reader = command.ExecuteReader();
+        var records = new List<AuditRecord>();
+        while (reader.Read())
+        {
+            AddReadable(records, reader.GetString(0));
+        }
+
+        return records;
+    }
+
+    public async ValueTask<IReadOnlyList<AuditRecord>> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = QueryCommand(connection, query);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var records = new List<AuditRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            AddReadable(records, reader.GetString(0));
+        }
+
+        return records;
+    }
+
+    /// <summary>Walks the table's chain by seq; a problem names the row as <c>seq N</c>.</summary>
+    public static AuditVerification Verify(string connectionString)
+    {
+        using var connection = new NpgsqlConnection(connectionString);
+        connection.Open();
+        using var command = new NpgsqlCommand($"SELECT seq, line FROM {Table} ORDER BY seq", connection);
+        using var reader = command.ExecuteReader();
+        return AuditChainVerifier.Verify(Rows());
+
+        IEnumerable<(string Location, string Text)> Rows()
+        {
+            while (reader.Read())
+            {
+                yield return ($"seq {reader.GetInt64(0)}", reader.GetString(1));
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        queue.Writer.TryComplete();
+        await writer;
+        await dataSource.DisposeAsync();
+    }
+
+    private void Open()
+    {
+        using var connection = dataSource.OpenConnection();
+        using (var transaction = connection.BeginTransaction())
+        {
+            // Under the lock, so instances starting together do not race to create the same table.
+            using var create = new NpgsqlCommand(CreateSql, connection, transaction);
+            create.ExecuteNonQuery();
+            transaction.Commit();
+        }
+
+        using var head = new NpgsqlCommand($"SELECT coalesce(max(seq), 0) FROM {Table}", connection);
+        var last = (long)head.ExecuteScalar()!;
+        Log.PostgreSqlAuditOpened(logger, connection.Database, last, last + 1);
+    }
+
+    private static NpgsqlCommand QueryCommand(NpgsqlConnection connection, AuditQuery query)
+    {
+        var command = new NpgsqlCommand { Connection = connection };
+        var sql = new StringBuilder($"SELECT line FROM {Table} WHERE true");
+        Filter("agent", "=", query.Agent);
+        Filter("tool", "=", query.Tool);
+        Filter("decision", "=", query.Decision);
+        Filter("outcome", "=", query.Outcome);
+        Filter("time", ">=", query.Since?.UtcDateTime);
+        Filter("time", "<", query.Until?.UtcDateTime);
+        sql.Append(" ORDER BY seq DESC LIMIT @limit");
+        command.Parameters.AddWithValue("limit", query.Limit);
+        command.CommandText = sql.ToString();
+        return command;
+
+        void Filter(string column, string op, object? value)
+        {
+            if (value is not null)
+            {
+                var name = $"p{command.Parameters.Count}";
+                sql.Append($" AND {column} {op} @{name}");
+                command.Parameters.AddWithValue(name, value);
+            }
+        }
+    }
+
+    private static void AddReadable(List<AuditRecord> records, string line)
+    {
+        try
+        {
+            records.Add(AuditChain.ToRecord(AuditChain.Parse(line)));
+        }
+        catch (JsonException)
+        {
+            // A damaged row is verify-audit's business; the search shows what can still be read.
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<PendingAppend>(MaxBatch);
+        while (await queue.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && queue.Reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+
+            try
+            {
+                await WriteBatchAsync(batch);
+            }
+            catch (Exception ex)
+            {
+                // Nothing was committed, and the next batch reads the head afresh, so there is nothing to undo.
+                Log.PostgreSqlWriteFailed(logger, ex, batch.Count);
+                batch.ForEach(p => p.Done.TrySetException(ex));
+                continue;
+            }
+
+            batch.ForEach(p => p.Done.TrySetResult());
+        }
+    }
+
+    private async Task WriteBatchAsync(List<PendingAppend> batch)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({LockKey})", connection, transaction))
+        {
+            await take.ExecuteNonQueryAsync();
+        }
+
+        var (seq, head) = await ReadHeadAsync(connection, transaction);
+        var n = batch.Count;
+        var (seqs, lines, hashes, prevs, times) = (new long[n], new string[n], new string[n], new string[n], new DateTime[n]);
+        var (agents, tools, decisions, outcomes) = (new string?[n], new string[n], new string[n], new string[n]);
+        for (var i = 0; i < n; i++)
+        {
+            var record = batch[i].Record;
+            (seqs[i], prevs[i]) = (++seq, head);
+            (lines[i], hashes[i]) = AuditChain.Seal(batch[i].Entry, seq, head);
+            head = hashes[i];
+            (times[i], agents[i], tools[i], decisions[i], outcomes[i]) =
+                (record.Time.UtcDateTime, record.Agent, record.Tool, record.Decision, record.Outcome);
+        }
+
+        await using (var insert = new NpgsqlCommand(InsertSql, connection, transaction))
+        {
+            insert.Parameters.AddWithValue("seq", seqs);
+            insert.Parameters.AddWithValue("line", lines);
+            insert.Parameters.AddWithValue("hash", hashes);
+            insert.Parameters.AddWithValue("prev", prevs);
+            insert.Parameters.AddWithValue("time", times);
+            insert.Parameters.AddWithValue("agent", agents);
+            insert.Parameters.AddWithValue("tool", tools);
+            insert.Parameters.AddWithValue("decision", decisions);
+            insert.Parameters.AddWithValue("outcome", outcomes);
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await transaction.CommitAsync();
+    }
+
+    private static async Task<(long Seq, string Hash)> ReadHeadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
+        await using var command = new NpgsqlCommand($"SELECT seq, hash FROM {Table} ORDER BY seq DESC LIMIT 1", connection, transaction);
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? (reader.GetInt64(0), reader.GetString(1)) : (0, AuditChain.Genesis);
+    }
+
+    private readonly record struct PendingAppend(JsonObject Entry, AuditRecord Record, TaskCompletionSource Done);
+}

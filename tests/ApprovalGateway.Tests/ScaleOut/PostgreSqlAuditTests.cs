@@ -1,0 +1,183 @@
+using ApprovalGateway.Audit;
+using ApprovalGateway.Cli;
+using ApprovalGateway.Hosting;
+using ApprovalGateway.Tests.Audit;
+using ApprovalGateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using ModelContextProtocol.Client;
+using Npgsql;
+
+namespace ApprovalGateway.Tests.ScaleOut;
+
+/// <summary>The audit log in PostgreSQL: one hash chain for every instance, verifiable like the file.</summary>
+[Collection(ScaleOutCollection.Name)]
+public sealed class PostgreSqlAuditTests(ScaleOutServices services)
+{
+    [ServicesFact]
+    public async Task AppendAsync_FormsOneValidChain_WhenTwoInstancesWriteToTheSameDatabase()
+    {
+        var database = await services.CreateDatabaseAsync();
+        await using var a = Open(database);
+        await using var b = Open(database);
+
+        for (var n = 1; n <= 6; n++)
+        {
+            await (n % 2 == 0 ? b : a).AppendAsync(AuditSamples.Record(n), CancellationToken.None);
+        }
+
+        var verification = PostgreSqlAuditLog.Verify(database);
+        Assert.True(verification.Holds, verification.Problem);
+        Assert.Equal(6, verification.Records);
+        var expected = Enumerable.Range(1, 6).Reverse().Select(n => $"session-{n}").ToList();
+        Assert.Equal(expected, a.Recent(10).Select(r => r.SessionId).ToList());
+        Assert.Equal(expected, (await b.QueryAsync(new AuditQuery(), CancellationToken.None)).Select(r => r.SessionId).ToList());
+    }
+
+    [ServicesFact]
+    public async Task AppendAsync_StoresTheSameLineAsTheFileSink_WhenGivenTheSameRecord()
+    {
+        var database = await services.CreateDatabaseAsync();
+        using var temp = new TempDirectory();
+        var path = Path.Combine(temp.Path, "audit.jsonl");
+        await using (var file = AuditSamples.Open(path))
+        {
+            await file.AppendAsync(AuditSamples.Record(1), CancellationToken.None);
+        }
+
+        await using (var table = Open(database))
+        {
+            await table.AppendAsync(AuditSamples.Record(1), CancellationToken.None);
+        }
+
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var read = new NpgsqlCommand("SELECT line FROM audit_log WHERE seq = 1", connection);
+        Assert.Equal((await File.ReadAllLinesAsync(path))[0], (string?)await read.ExecuteScalarAsync());
+    }
+
+    [ServicesFact]
+    public async Task VerifyAudit_NamesTheTamperedSeq_WhenARowsLineIsEdited()
+    {
+        var database = await services.CreateDatabaseAsync();
+        await using (var log = Open(database))
+        {
+            for (var n = 1; n <= 5; n++)
+            {
+                await log.AppendAsync(AuditSamples.Record(n), CancellationToken.None);
+            }
+        }
+
+        var intact = new StringWriter();
+        Assert.True(GatewayCommands.TryRun(["verify-audit", "--postgres", database], intact, out var before));
+        Assert.Equal(0, before);
+        Assert.Contains("5 records, chain intact", intact.ToString(), StringComparison.Ordinal);
+
+        await ExecuteAsync(database, """UPDATE audit_log SET line = replace(line, '"quantity":3', '"quantity":300') WHERE seq = 3""");
+        var output = new StringWriter();
+        GatewayCommands.TryRun(["verify-audit", "--postgres", database], output, out var after);
+
+        Assert.Equal(1, after);
+        Assert.Contains("seq 3: the record's content does not match its hash", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("the first 2 records are intact", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [ServicesFact]
+    public async Task VerifyAudit_NamesTheSeqAfterTheGap_WhenARowIsDeleted()
+    {
+        var database = await services.CreateDatabaseAsync();
+        await using (var log = Open(database))
+        {
+            for (var n = 1; n <= 4; n++)
+            {
+                await log.AppendAsync(AuditSamples.Record(n), CancellationToken.None);
+            }
+        }
+
+        await ExecuteAsync(database, "DELETE FROM audit_log WHERE seq = 2");
+        var output = new StringWriter();
+
+        Assert.Equal(1, VerifyAuditCommand.RunPostgreSql(database, output));
+        Assert.Contains("seq 3: seq is 3 where 2 was expected", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [ServicesFact]
+    public async Task AppendAsync_LosesNothing_WhenTwoWritersAppendConcurrently()
+    {
+        var database = await services.CreateDatabaseAsync();
+        await using var a = Open(database);
+        await using var b = Open(database);
+
+        await Task.WhenAll(Enumerable.Range(1, 200).Select(n =>
+            (n % 2 == 0 ? a : b).AppendAsync(AuditSamples.Record(n), CancellationToken.None).AsTask()));
+
+        var verification = PostgreSqlAuditLog.Verify(database);
+        Assert.True(verification.Holds, verification.Problem);
+        Assert.Equal(200, verification.Records);
+        var stored = await a.QueryAsync(new AuditQuery(Limit: 1000), CancellationToken.None);
+        Assert.Equal(
+            Enumerable.Range(1, 200).Select(n => $"session-{n}").Order(StringComparer.Ordinal),
+            stored.Select(r => r.SessionId).Order(StringComparer.Ordinal));
+    }
+
+    [ServicesFact]
+    public async Task QueryAsync_ReturnsMatchingRecordsNewestFirst_WhenFiltered()
+    {
+        var database = await services.CreateDatabaseAsync();
+        await using var log = Open(database);
+        for (var n = 1; n <= 6; n++)
+        {
+            await log.AppendAsync(AuditSamples.Record(n, agent: n % 2 == 0 ? "even" : "odd", outcome: n == 4 ? "denied" : "forwarded"), CancellationToken.None);
+        }
+
+        var even = await log.QueryAsync(
+            new AuditQuery(Agent: "even", Since: AuditSamples.Start.AddMinutes(2), Until: AuditSamples.Start.AddMinutes(6)),
+            CancellationToken.None);
+        var denied = await log.QueryAsync(new AuditQuery(Outcome: "denied"), CancellationToken.None);
+        var newestTwo = await log.QueryAsync(new AuditQuery(Limit: 2), CancellationToken.None);
+
+        Assert.Equal(["session-4", "session-2"], even.Select(r => r.SessionId));
+        Assert.Equal(["session-4"], denied.Select(r => r.SessionId));
+        Assert.Equal(["session-6", "session-5"], newestTwo.Select(r => r.SessionId));
+    }
+
+    [ServicesFact]
+    public async Task Calls_FormOneChainInTheDatabase_WhenTwoGatewaysUseThePostgreSqlSink()
+    {
+        var database = await services.CreateDatabaseAsync();
+        var settings = TestUpstreams.Merge(
+            TestUpstreams.EverythingStdio(),
+            new Dictionary<string, string?>
+            {
+                ["Gateway:Audit:Sink"] = "PostgreSql",
+                ["Gateway:Audit:ConnectionString"] = database,
+            });
+        await using var first = await GatewayHost.StartAsync(settings);
+        await using var second = await GatewayHost.StartAsync(settings);
+
+        foreach (var (gateway, message) in new[] { (first, "one"), (second, "two"), (first, "three") })
+        {
+            await using var agent = await gateway.ConnectAsync(new McpClientOptions { ProtocolVersion = "2025-11-25" });
+            await agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = message });
+        }
+
+        var seen = await second.Services.GetRequiredService<IAuditQuery>().QueryAsync(new AuditQuery(Tool: "echo"), CancellationToken.None);
+        Assert.Equal(["three", "two", "one"], seen.Select(r => r.Arguments?["message"]?.GetValue<string>()));
+        Assert.Equal(3, first.Services.GetRequiredService<IAuditLog>().Recent(10).Count);
+        Assert.False(File.Exists(Path.Combine(first.DataDirectory, "audit", "audit.jsonl")));
+        var verification = PostgreSqlAuditLog.Verify(database);
+        Assert.True(verification.Holds, verification.Problem);
+        Assert.Equal(3, verification.Records);
+    }
+
+    private static PostgreSqlAuditLog Open(string connectionString) =>
+        new(connectionString, NullLogger<PostgreSqlAuditLog>.Instance);
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        Assert.Equal(1, await command.ExecuteNonQueryAsync());
+    }
+}
