@@ -5,31 +5,37 @@ using StackExchange.Redis;
 namespace ApprovalGateway.ScaleOut;
 
 /// <summary>
-/// Rate-limit counters in Redis, so a limit holds across every gateway instance. Windows are fixed and aligned to
-/// the clock (a 60 s window runs from one whole minute to the next), one key per rule, scope and window start that
-/// expires with its window. Fails closed: while Redis cannot be reached a rate-limited call is refused, with a
-/// reason saying so, rather than let through uncounted.
+/// Rate-limit counters in Redis, so a limit holds across every gateway instance. Same windows as in one process:
+/// fixed, starting at the first call, one key per rule, scope and window length that expires when its window ends;
+/// only Redis's clock counts, so instances whose clocks disagree still share one window. Fails closed: while Redis
+/// cannot be reached a rate-limited call is refused, saying why, rather than let through uncounted.
 /// </summary>
-internal sealed class RedisRateLimitStore(RedisConnection connection, TimeProvider time, ILogger<RedisRateLimitStore> logger) : IRateLimitStore
+internal sealed class RedisRateLimitStore(RedisConnection connection, ILogger<RedisRateLimitStore> logger) : IRateLimitStore
 {
     /// <summary>How long an agent is told to wait when the counters could not be reached.</summary>
     public const int UnavailableRetrySeconds = 5;
 
-    public const string UnavailableReason = "the shared rate-limit counters (Redis) cannot be reached, so the call is refused uncounted";
+    public const string UnavailableReason = "shared counters (Redis) unreachable, call refused uncounted";
 
-    private const string KeyPrefix = "approval-gateway:rl:";
+    public const string KeyPrefix = "approval-gateway:rl:";
 
-    // INCR and the expiry in one step, so a key never outlives its window even if this instance dies between them.
+    // Count, start the window on the first call, and read what is left of it, all in one step: a key can never be
+    // left without an expiry by an instance dying in between.
     private static readonly LuaScript Increment = LuaScript.Prepare(
-        "local n = redis.call('INCR', @key) if n == 1 then redis.call('PEXPIRE', @key, @ttl) end return n");
+        """
+        local n = redis.call('INCR', @key)
+        local left = redis.call('PTTL', @key)
+        if n == 1 or left < 0 then
+          redis.call('PEXPIRE', @key, @window)
+          left = tonumber(@window)
+        end
+        return { n, left }
+        """);
 
     public RateLimitResult Acquire(string rule, string scope, int max, int windowSeconds)
     {
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var length = windowSeconds * 1000L;
-        var start = now - (now % length);
-        var key = string.Create(CultureInfo.InvariantCulture, $"{KeyPrefix}{rule}:{scope}:{start / 1000}");
-        long count;
+        var key = string.Create(CultureInfo.InvariantCulture, $"{KeyPrefix}{rule}:{scope}:{windowSeconds}");
+        RedisResult[] answer;
         try
         {
             var multiplexer = connection.GetAsync().GetAwaiter().GetResult();
@@ -38,20 +44,16 @@ internal sealed class RedisRateLimitStore(RedisConnection connection, TimeProvid
                 return Unavailable(rule, null);
             }
 
-            count = (long)multiplexer.GetDatabase().ScriptEvaluate(Increment, new { key = (RedisKey)key, ttl = length });
+            answer = (RedisResult[])multiplexer.GetDatabase().ScriptEvaluate(Increment, new { key = (RedisKey)key, window = windowSeconds * 1000L })!;
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
             return Unavailable(rule, e);
         }
 
-        if (count <= max)
-        {
-            return RateLimitResult.Granted;
-        }
-
-        var remaining = start + length - now;
-        return RateLimitResult.Limited(Math.Max(1, (int)Math.Ceiling(remaining / 1000d)));
+        return (long)answer[0] <= max
+            ? RateLimitResult.Granted
+            : RateLimitResult.Limited(Math.Max(1, (int)Math.Ceiling((long)answer[1] / 1000d)));
     }
 
     private RateLimitResult Unavailable(string rule, Exception? exception)
