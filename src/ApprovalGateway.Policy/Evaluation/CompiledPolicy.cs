@@ -8,7 +8,7 @@ namespace ApprovalGateway.Policy.Evaluation;
 /// <summary>
 /// A policy compiled for evaluation: globs precompiled, rules sorted by specificity, conditions turned into
 /// expression trees, and each (tool, agent, risk class) resolved once into a cached plan. Immutable apart from
-/// that cache; rate-limit counters live in the <see cref="RateLimiter"/> so a reload keeps them.
+/// that cache; rate-limit counters live in an <see cref="IRateLimitStore"/> so a reload keeps them.
 /// </summary>
 public sealed class CompiledPolicy
 {
@@ -41,7 +41,7 @@ public sealed class CompiledPolicy
     /// Decides one call. A denied call consumes no rate-limit budget; an allowed or held call does, and when the
     /// budget is spent the answer is <see cref="DecisionKind.RateLimited"/> with the seconds until the window resets.
     /// </summary>
-    public PolicyDecision Evaluate(in ToolCallFacts facts, RateLimiter limiter)
+    public PolicyDecision Evaluate(in ToolCallFacts facts, IRateLimitStore limiter)
     {
         var plan = GetPlan(facts.Tool, facts.Agent, facts.Risk.Risk);
         if (plan.Hidden is { } hidden)
@@ -73,9 +73,10 @@ public sealed class CompiledPolicy
             RateLimitScope.Agent => facts.Agent ?? string.Empty,
             _ => string.Empty,
         };
-        return limiter.TryAcquire(rule.Name, scope, limit.Max, limit.WindowSeconds, out var retryAfter)
+        var acquired = limiter.Acquire(rule.Name, scope, limit.Max, limit.WindowSeconds);
+        return acquired.Allowed
             ? decision
-            : new PolicyDecision(DecisionKind.RateLimited, rule.Name, rule.RateLimitReason, retryAfter);
+            : new PolicyDecision(DecisionKind.RateLimited, rule.Name, acquired.Reason ?? rule.RateLimitReason, acquired.RetryAfterSeconds);
     }
 
     /// <summary>True when <paramref name="tool"/> must be left out of tools/list for <paramref name="agent"/>.</summary>

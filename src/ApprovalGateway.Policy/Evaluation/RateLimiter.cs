@@ -5,9 +5,9 @@ namespace ApprovalGateway.Policy.Evaluation;
 /// <summary>
 /// Fixed-window call counters keyed by rule name and scope key (session id, agent or global). It outlives
 /// compiled policies so a reload keeps the counts; windows that have ended are swept out as calls arrive,
-/// so memory stays bounded by the callers active within the longest window.
+/// so memory stays bounded by the callers active within the longest window. The default <see cref="IRateLimitStore"/>.
 /// </summary>
-public sealed class RateLimiter(TimeProvider time)
+public sealed class RateLimiter(TimeProvider time) : IRateLimitStore
 {
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(30);
 
@@ -16,6 +16,9 @@ public sealed class RateLimiter(TimeProvider time)
 
     /// <summary>Counters currently held (for tests and diagnostics).</summary>
     public int Count => _windows.Count;
+
+    public RateLimitResult Acquire(string rule, string scope, int max, int windowSeconds) =>
+        TryAcquire(rule, scope, max, windowSeconds, out var retryAfter) ? RateLimitResult.Granted : RateLimitResult.Limited(retryAfter);
 
     /// <summary>
     /// Counts one call; false when <paramref name="max"/> calls already happened in the current window, with the

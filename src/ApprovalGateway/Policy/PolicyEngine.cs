@@ -6,9 +6,10 @@ namespace ApprovalGateway.Policy;
 
 /// <summary>
 /// What the proxy calls per request: the decision for one call and whether a tool is hidden, always against the
-/// policy in force. Rate-limit counters live here, not in the policy, so they survive reloads.
+/// policy in force. Rate-limit counters live here, not in the policy, so they survive reloads: in this process by
+/// default, in Redis when several instances share them.
 /// </summary>
-internal sealed class PolicyEngine(PolicyStore store, RateLimiter limiter) : IToolCallPolicy
+internal sealed class PolicyEngine(PolicyStore store, IRateLimitStore limiter) : IToolCallPolicy
 {
     /// <summary>Decides a call. Hidden means: answer exactly as for an unknown tool.</summary>
     public PolicyDecision Decide(in ToolCallFacts facts) => store.Current.Evaluate(facts, limiter);

@@ -6,13 +6,17 @@ namespace ApprovalGateway.Policy;
 
 internal static class PolicyServiceCollectionExtensions
 {
-    /// <summary>Registers the policy store (loaded at startup, hot-reloaded), the rate limiter and <see cref="PolicyEngine"/>.</summary>
+    /// <summary>
+    /// Registers the policy store (loaded at startup, hot-reloaded), the in-process rate limiter as the
+    /// <see cref="IRateLimitStore"/> unless scale-out registered a shared one, and <see cref="PolicyEngine"/>.
+    /// </summary>
     public static IServiceCollection AddGatewayPolicy(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<PolicyOptions>().Bind(configuration.GetSection(PolicyOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new RateLimiter(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IRateLimitStore>(sp => sp.GetRequiredService<RateLimiter>());
         services.TryAddSingleton<PolicyStore>();
         services.TryAddSingleton<PolicyEngine>();
         services.AddHostedService<PolicyStartup>();

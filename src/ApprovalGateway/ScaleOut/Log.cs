@@ -19,4 +19,7 @@ internal static partial class Log
 
     [LoggerMessage(8005, LogLevel.Warning, "Heartbeat or orphaned-approval sweep failed; retrying on the next beat")]
     public static partial void ReapFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(8006, LogLevel.Warning, "Redis rate-limit counters unreachable; a call under rule {Rule} was refused as rate limited")]
+    public static partial void RateLimitStoreUnavailable(ILogger logger, Exception? exception, string rule);
 }

@@ -1,4 +1,5 @@
 using ApprovalGateway.Approvals;
+using ApprovalGateway.Policy.Evaluation;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -9,7 +10,7 @@ internal static class ScaleOutServiceCollectionExtensions
 {
     /// <summary>
     /// Several gateway instances over shared state: with <c>Redis:ConnectionString</c> approval wake-ups go over
-    /// Redis pub/sub and SignalR over the Redis backplane; otherwise, with <c>Hangfire:Storage</c> = PostgreSql,
+    /// Redis pub/sub, SignalR over the Redis backplane and rate-limit counters into Redis; otherwise, with <c>Hangfire:Storage</c> = PostgreSql,
     /// wake-ups go over PostgreSQL LISTEN/NOTIFY, and survivors withdraw the held calls of an instance that stops
     /// beating (<c>ScaleOut:HeartbeatInterval</c>, <c>ScaleOut:InstanceTimeout</c>). With neither (the default)
     /// nothing changes. Read when services are registered, since the SignalR backplane cannot be chosen later.
@@ -27,6 +28,7 @@ internal static class ScaleOutServiceCollectionExtensions
         {
             services.TryAddSingleton<RedisConnection>();
             services.AddSingleton<IApprovalSignalTransport, RedisSignalTransport>();
+            services.Replace(ServiceDescriptor.Singleton<IRateLimitStore, RedisRateLimitStore>());
             services.AddSignalR().AddStackExchangeRedis(redis, o => o.Configuration.ChannelPrefix = RedisChannel.Literal("approval-gateway"));
         }
         else if (postgres)

@@ -64,9 +64,15 @@ internal sealed class ScaleOutGateway : IAsyncDisposable
         return new ScaleOutGateway(app, data, new Uri(address), approvals);
     }
 
-    public Task<McpClient> ConnectAsync() =>
+    /// <summary>An MCP client on this instance, as the agent whose API key is <paramref name="bearer"/> when given.</summary>
+    public Task<McpClient> ConnectAsync(string? bearer = null) =>
         McpClient.CreateAsync(
-            new HttpClientTransport(new HttpClientTransportOptions { Endpoint = new Uri(BaseAddress, "/mcp"), TransportMode = HttpTransportMode.StreamableHttp }),
+            new HttpClientTransport(new HttpClientTransportOptions
+            {
+                Endpoint = new Uri(BaseAddress, "/mcp"),
+                TransportMode = HttpTransportMode.StreamableHttp,
+                AdditionalHeaders = bearer is null ? null : new Dictionary<string, string> { ["Authorization"] = $"Bearer {bearer}" },
+            }),
             new McpClientOptions { ProtocolVersion = "2025-11-25" });
 
     /// <summary>The REST API as the approver alice, with her script token.</summary>

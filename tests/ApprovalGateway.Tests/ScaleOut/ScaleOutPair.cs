@@ -13,9 +13,9 @@ internal sealed class ScaleOutPair : IAsyncDisposable
 
     public ScaleOutGateway B { get; }
 
-    public static async Task<ScaleOutPair> StartAsync(ScaleOutServices services, bool redis, string policy)
+    public static async Task<ScaleOutPair> StartAsync(ScaleOutServices services, bool redis, string policy, IReadOnlyDictionary<string, string?>? extra = null)
     {
-        var settings = new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>(extra ?? new Dictionary<string, string?>())
         {
             ["Hangfire:Storage"] = "PostgreSql",
             ["Hangfire:ConnectionString"] = await services.CreateDatabaseAsync(),

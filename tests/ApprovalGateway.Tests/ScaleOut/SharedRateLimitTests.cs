@@ -1,0 +1,130 @@
+using System.Net;
+using System.Net.Sockets;
+using ApprovalGateway.ScaleOut;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+using StackExchange.Redis;
+
+namespace ApprovalGateway.Tests.ScaleOut;
+
+/// <summary>With Redis configured, a rate limit is one budget across every gateway instance.</summary>
+[Collection(ScaleOutCollection.Name)]
+public sealed class SharedRateLimitTests(ScaleOutServices services)
+{
+    private const string EchoLimitedPerAgent = """
+        {
+          "version": "1",
+          "default": "allow",
+          "tools": { "echo": { "action": "allow", "rate_limit": { "max": 3, "window": 60, "per": "agent" } } }
+        }
+        """;
+
+    // Redis outlives each test in the collection, so every test counts for agents of its own.
+    private readonly string _bot = $"bot-{Guid.NewGuid():N}";
+    private readonly string _other = $"other-{Guid.NewGuid():N}";
+
+    [ServicesFact]
+    public async Task AgentLimit_HoldsAcrossInstances_WhenRedisIsConfigured()
+    {
+        await using var pair = await ScaleOutPair.StartAsync(services, redis: true, EchoLimitedPerAgent, Agents());
+        await using var onA = await pair.A.ConnectAsync(Key(_bot));
+        await using var onB = await pair.B.ConnectAsync(Key(_bot));
+
+        Assert.Equal("forwarded", await EchoAsync(onA));
+        Assert.Equal("forwarded", await EchoAsync(onA));
+        Assert.Equal("forwarded", await EchoAsync(onB));
+
+        var fourth = await onB.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" });
+        Assert.Equal("rate_limited", Decision(fourth));
+        Assert.StartsWith("Rate limit: 3 calls per 60 s exceeded, retry in ", Text(fourth), StringComparison.Ordinal);
+        Assert.InRange(fourth.StructuredContent!.Value.GetProperty("retryAfterSeconds").GetInt32(), 1, 60);
+        Assert.Equal("rate_limited", await EchoAsync(onA));
+    }
+
+    [ServicesFact]
+    public async Task AgentLimit_LeavesOtherAgentsBudgets_WhenOneIsSpentAcrossInstances()
+    {
+        await using var pair = await ScaleOutPair.StartAsync(services, redis: true, EchoLimitedPerAgent, Agents());
+        await using var bot = await pair.A.ConnectAsync(Key(_bot));
+        await using var other = await pair.B.ConnectAsync(Key(_other));
+        for (var i = 0; i < 3; i++)
+        {
+            await EchoAsync(bot);
+        }
+
+        Assert.Equal("rate_limited", await EchoAsync(bot));
+        Assert.Equal("forwarded", await EchoAsync(other));
+    }
+
+    [ServicesFact]
+    public async Task AgentLimit_IsCountedPerInstance_WithoutRedis()
+    {
+        await using var pair = await ScaleOutPair.StartAsync(services, redis: false, EchoLimitedPerAgent, Agents());
+        await using var onA = await pair.A.ConnectAsync(Key(_bot));
+        await using var onB = await pair.B.ConnectAsync(Key(_bot));
+        for (var i = 0; i < 3; i++)
+        {
+            await EchoAsync(onA);
+        }
+
+        Assert.Equal("rate_limited", await EchoAsync(onA));
+        Assert.Equal("forwarded", await EchoAsync(onB));
+    }
+
+    [ServicesFact]
+    public async Task Acquire_LeavesNoCounterBehind_OnceItsWindowEnds()
+    {
+        await using var connection = Connection(services.RedisConnectionString);
+        var store = new RedisRateLimitStore(connection, NullLogger<RedisRateLimitStore>.Instance);
+
+        store.Acquire("rule", _bot, 1, 60);
+        var limited = store.Acquire("rule", _bot, 1, 60);
+
+        Assert.False(limited.Allowed);
+        Assert.InRange(limited.RetryAfterSeconds, 1, 60);
+        var ttl = await (await connection.GetAsync()).GetDatabase().KeyTimeToLiveAsync($"{RedisRateLimitStore.KeyPrefix}rule:{_bot}:60");
+        Assert.NotNull(ttl);
+        Assert.InRange(ttl.Value, TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
+    public async Task Acquire_RefusesWithAReason_WhenRedisIsUnreachable()
+    {
+        await using var connection = Connection($"127.0.0.1:{ClosedPort()},connectTimeout=200,connectRetry=0");
+        var store = new RedisRateLimitStore(connection, NullLogger<RedisRateLimitStore>.Instance);
+
+        var result = store.Acquire("rule", "scope", 100, 60);
+
+        Assert.False(result.Allowed);
+        Assert.Equal(RedisRateLimitStore.UnavailableReason, result.Reason);
+        Assert.Equal(RedisRateLimitStore.UnavailableRetrySeconds, result.RetryAfterSeconds);
+    }
+
+    private Dictionary<string, string?> Agents() => new()
+    {
+        [$"Gateway:Agents:{_bot}:ApiKey"] = Key(_bot),
+        [$"Gateway:Agents:{_other}:ApiKey"] = Key(_other),
+    };
+
+    private static string Key(string agent) => $"key-{agent}";
+
+    private static async Task<string?> EchoAsync(McpClient client) =>
+        Decision(await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }));
+
+    private static string? Decision(CallToolResult result) =>
+        result.IsError == true ? result.StructuredContent?.GetProperty("decision").GetString() : "forwarded";
+
+    private static string Text(CallToolResult result) => Assert.IsType<TextContentBlock>(result.Content[0]).Text;
+
+    private static RedisConnection Connection(string connectionString) =>
+        new(Options.Create(new RedisOptions { ConnectionString = connectionString }));
+
+    private static int ClosedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
