@@ -48,7 +48,8 @@ internal sealed class BenchGateway : IAsyncDisposable
         IReadOnlyDictionary<string, string?> upstream,
         string policy,
         bool withApprover = false,
-        Action<WebApplicationBuilder>? configure = null)
+        Action<WebApplicationBuilder>? configure = null,
+        IReadOnlyDictionary<string, string?>? readAtRegistration = null)
     {
         var data = Directory.CreateTempSubdirectory("gateway-bench-").FullName;
         var policyPath = Path.Combine(data, "policy.json");
@@ -65,8 +66,15 @@ internal sealed class BenchGateway : IAsyncDisposable
             settings["Approvers:bench:Token"] = ApproverToken;
         }
 
+        // Settings the gateway reads while registering its services (storage, Redis) must be there before the
+        // configure callback runs, so they travel on the command line as a deployment's would.
+        string[] args =
+        [
+            "--urls", "http://127.0.0.1:0", "--contentRoot", data, "--environment", "Production",
+            .. (readAtRegistration ?? new Dictionary<string, string?>()).Select(s => $"--{s.Key}={s.Value}"),
+        ];
         var app = GatewayApp.Build(
-            ["--urls", "http://127.0.0.1:0", "--contentRoot", data, "--environment", "Production"],
+            args,
             builder =>
             {
                 builder.Configuration.AddInMemoryCollection(settings);
@@ -79,6 +87,9 @@ internal sealed class BenchGateway : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new BenchGateway(app, data, new Uri(address));
     }
+
+    /// <summary>Stops serving; for a pair, both stop before either is disposed.</summary>
+    public Task StopAsync() => _app.StopAsync();
 
     public async ValueTask DisposeAsync()
     {

@@ -27,6 +27,7 @@ internal static class Program
         [
             ("latency", () => new AddedLatencyBench(options, report).RunAsync()),
             ("decision", () => new DecisionLatencyBench(options, report).RunAsync()),
+            ("decision-scaleout", () => new ScaleOutDecisionBench(options, report).RunAsync()),
             ("pending", () => new PendingCapacityBench(options, report).RunAsync()),
             ("policy", () => new PolicyLoopBench(options, report).RunAsync()),
         ];
