@@ -41,7 +41,7 @@ internal sealed class ToolCatalog(
     /// seeded with them so the SDK knows every tool it forwards a call to.
     /// </summary>
     public IReadOnlyList<Tool> ProtocolTools(string upstream) =>
-        [.. Tools.Where(t => t.UpstreamName == upstream).Select(t => ToProtocolTool(t.Definition)).OfType<Tool>()];
+        _snapshot.ProtocolTools.TryGetValue(upstream, out var tools) ? tools : [];
 
     internal static Tool? ToProtocolTool(JsonObject definition)
     {
@@ -181,7 +181,12 @@ internal sealed class ToolCatalog(
                 }
 
                 var all = _byUpstream.Values.SelectMany(t => t).ToList();
-                _snapshot = new Snapshot(all, all.ToFrozenDictionary(t => t.Name, StringComparer.Ordinal));
+                // Converted once per listing, not once per agent session that seeds its clients with them.
+                var protocolTools = _byUpstream.ToFrozenDictionary(
+                    u => u.Key,
+                    u => (IReadOnlyList<Tool>)[.. u.Value.Select(t => ToProtocolTool(t.Definition)).OfType<Tool>()],
+                    StringComparer.Ordinal);
+                _snapshot = new Snapshot(all, all.ToFrozenDictionary(t => t.Name, StringComparer.Ordinal), protocolTools);
             }
 
             Log.ToolsListed(logger, upstream, tools.Count);
@@ -246,8 +251,12 @@ internal sealed class ToolCatalog(
         }
     }
 
-    private sealed record Snapshot(IReadOnlyList<UpstreamTool> Tools, FrozenDictionary<string, UpstreamTool> ByName)
+    private sealed record Snapshot(
+        IReadOnlyList<UpstreamTool> Tools,
+        FrozenDictionary<string, UpstreamTool> ByName,
+        FrozenDictionary<string, IReadOnlyList<Tool>> ProtocolTools)
     {
-        public static Snapshot Empty { get; } = new([], FrozenDictionary<string, UpstreamTool>.Empty);
+        public static Snapshot Empty { get; } =
+            new([], FrozenDictionary<string, UpstreamTool>.Empty, FrozenDictionary<string, IReadOnlyList<Tool>>.Empty);
     }
 }
