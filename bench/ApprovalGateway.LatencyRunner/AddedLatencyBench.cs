@@ -5,8 +5,9 @@ namespace ApprovalGateway.LatencyRunner;
 
 /// <summary>
 /// Section 1: what the gateway adds to an allowed call, against a direct connection to the same upstream, and
-/// mcp-proxy against the same stdio baseline. Paths take turns (A B A B) so drift of a shared machine shows
-/// as a difference between rounds instead of hiding inside one path's figure.
+/// mcp-proxy against the same stdio baseline. The gateway runs as its own process, as deployed. Paths take turns
+/// (A B A B) so drift of a shared machine shows as a difference between rounds instead of hiding inside one
+/// path's figure.
 /// </summary>
 internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
 {
@@ -17,23 +18,25 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
         report.Heading("1. Added latency of an allowed tools/call (server-everything `echo`)");
         report.Line($"Sequential: {options.Warmup} warm-up calls per path, then {options.Calls} calls per path in {Rounds} alternating rounds. " +
             $"Throughput: {options.Clients} concurrent clients (one MCP session each), {options.ThroughputCalls} calls per round, {Rounds} alternating rounds. " +
-            "Gateway: in-process, allow-all policy, audit to a temp folder, Hangfire InMemory and the live page at their defaults.");
+            "Gateway: its own process (the Release build), allow-all policy, audit to a temp folder (each record on disk before the agent's answer), " +
+            "Hangfire InMemory and the live page at their defaults. Proxy CPU: user + system time of the process between client and upstream " +
+            "during the throughput rounds, per call.");
         report.Line("");
 
         await using (var everything = await NodeServer.EverythingAsync())
-        await using (var gateway = await BenchGateway.StartAsync(BenchGateway.HttpUpstream(everything.Url), BenchGateway.AllowAll))
+        await using (var gateway = await GatewayProcess.StartAsync(BenchGateway.HttpUpstream(everything.Url), BenchGateway.AllowAll))
         {
             report.Line("### Upstream over Streamable HTTP (node process on a loopback port)\n");
             var direct = new CallPath("direct", () => Clients.HttpAsync(everything.Url));
-            var through = new CallPath("gateway", () => Clients.HttpAsync(gateway.McpEndpoint));
+            var through = new CallPath("gateway", () => Clients.HttpAsync(gateway.McpEndpoint), () => gateway.CpuTime);
             await CompareAsync(direct, [through], withTargets: true);
         }
 
         report.Line("### Upstream over stdio, for comparison with mcp-proxy\n");
-        await using (var gateway = await BenchGateway.StartAsync(BenchGateway.EverythingStdioUpstream(), BenchGateway.AllowAll))
+        await using (var gateway = await GatewayProcess.StartAsync(BenchGateway.EverythingStdioUpstream(), BenchGateway.AllowAll))
         {
             var direct = new CallPath("direct (stdio)", Clients.EverythingStdioAsync);
-            var through = new CallPath("gateway (stdio upstream)", () => Clients.HttpAsync(gateway.McpEndpoint));
+            var through = new CallPath("gateway (stdio upstream)", () => Clients.HttpAsync(gateway.McpEndpoint), () => gateway.CpuTime);
             NodeServer? proxy = null;
             var unavailable = options.McpProxyUnavailable;
             if (unavailable is null && options.McpProxy is null)
@@ -64,7 +67,7 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
             {
                 CallPath[] subjects = proxy is null
                     ? [through]
-                    : [through, new CallPath("mcp-proxy (stdio upstream)", () => Clients.HttpAsync(proxy.Url))];
+                    : [through, new CallPath("mcp-proxy (stdio upstream)", () => Clients.HttpAsync(proxy.Url), () => proxy.CpuTime)];
                 await CompareAsync(direct, subjects, withTargets: false);
             }
             finally
@@ -111,11 +114,12 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
         var throughput = await ThroughputAsync(paths);
         var baseRate = throughput[0].Rate;
         report.Table(
-            ["Path", .. Enumerable.Range(1, Rounds).Select(r => $"round {r} calls/s"), "calls/s", "vs baseline", "target (≥ 90% of direct)"],
+            ["Path", .. Enumerable.Range(1, Rounds).Select(r => $"round {r} calls/s"), "calls/s", "proxy CPU µs/call", "vs baseline", "target (≥ 90% of direct)"],
             paths.Select((path, i) => (IReadOnlyList<string>)[
                 path.Name,
                 .. throughput[i].Rounds.Select(r => Report.Num(r)),
                 Report.Num(throughput[i].Rate),
+                throughput[i].CpuPerCall is { } cpu ? Report.Num(cpu.TotalMicroseconds) : "",
                 i == 0 ? "(baseline)" : Report.Num(throughput[i].Rate / baseRate * 100, "0.0") + "%",
                 i == 0 || !withTargets ? "" : Report.Verdict(throughput[i].Rate >= 0.9 * baseRate),
             ]));
@@ -166,9 +170,9 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
         }
     }
 
-    private async Task<(double Rate, List<double> Rounds)[]> ThroughputAsync(IReadOnlyList<CallPath> paths)
+    private async Task<(double Rate, List<double> Rounds, TimeSpan? CpuPerCall)[]> ThroughputAsync(IReadOnlyList<CallPath> paths)
     {
-        var results = paths.Select(_ => (Calls: 0L, Seconds: 0.0, Rounds: new List<double>())).ToArray();
+        var results = paths.Select(_ => (Calls: 0L, Seconds: 0.0, Rounds: new List<double>(), Cpu: TimeSpan.Zero)).ToArray();
         for (var round = 0; round < Rounds; round++)
         {
             for (var p = 0; p < paths.Count; p++)
@@ -184,6 +188,7 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
                         }
                     }));
                     var remaining = options.ThroughputCalls;
+                    var cpuBefore = paths[p].ProxyCpu?.Invoke() ?? TimeSpan.Zero;
                     var clock = Stopwatch.StartNew();
                     await Task.WhenAll(clients.Select(async c =>
                     {
@@ -193,6 +198,7 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
                         }
                     }));
                     var seconds = clock.Elapsed.TotalSeconds;
+                    results[p].Cpu += (paths[p].ProxyCpu?.Invoke() ?? TimeSpan.Zero) - cpuBefore;
                     results[p].Calls += options.ThroughputCalls;
                     results[p].Seconds += seconds;
                     results[p].Rounds.Add(options.ThroughputCalls / seconds);
@@ -207,6 +213,6 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
             }
         }
 
-        return [.. results.Select(r => (r.Calls / r.Seconds, r.Rounds))];
+        return [.. results.Select((r, i) => (r.Calls / r.Seconds, r.Rounds, paths[i].ProxyCpu is null ? (TimeSpan?)null : r.Cpu / r.Calls))];
     }
 }

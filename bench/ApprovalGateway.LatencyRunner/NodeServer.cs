@@ -20,6 +20,16 @@ internal sealed class NodeServer : IAsyncDisposable
 
     public Uri Url { get; }
 
+    /// <summary>User plus system CPU time of this node process (not of the servers it spawns).</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     /// <summary>server-everything over Streamable HTTP.</summary>
     public static Task<NodeServer> EverythingAsync() =>
         StartAsync([RepoPaths.ServerEverything, "streamableHttp"], port => new() { ["PORT"] = port }, "/mcp");

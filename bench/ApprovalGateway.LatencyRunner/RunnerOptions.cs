@@ -7,7 +7,7 @@ internal sealed class RunnerOptions
 {
     public int Calls { get; private set; } = 2000;
 
-    public int Warmup { get; private set; } = 300;
+    public int Warmup { get; private set; } = 1500;
 
     public int Clients { get; private set; } = 8;
 

@@ -17,6 +17,12 @@ internal sealed class AuditOptionsValidator : IValidateOptions<AuditOptions>
             errors.Add($"{AuditOptions.Section}:ConnectionString is missing; the '{AuditOptions.PostgreSqlSink}' sink needs the database to write the audit log to.");
         }
 
+        if (!string.Equals(options.Durability, AuditOptions.DiskDurability, StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(options.Durability, AuditOptions.OsDurability, StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"{AuditOptions.Section}:Durability is '{options.Durability}'; it must be '{AuditOptions.DiskDurability}' (answer once the record is on disk) or '{AuditOptions.OsDurability}' (answer once the operating system has it).");
+        }
+
         if (options.Path is not null && string.IsNullOrWhiteSpace(options.Path))
         {
             errors.Add($"{AuditOptions.Section}:Path is blank; remove it to use the default under Gateway:DataPath, or give a file path.");

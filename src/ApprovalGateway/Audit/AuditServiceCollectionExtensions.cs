@@ -19,7 +19,7 @@ internal static class AuditServiceCollectionExtensions
         {
             var options = sp.GetRequiredService<IOptions<AuditOptions>>().Value;
             var path = ResolvePath(options, configuration[DataPathKey], sp.GetRequiredService<IHostEnvironment>().ContentRootPath);
-            return new FileAuditLog(path, options.RecentCapacity, sp.GetRequiredService<ILogger<FileAuditLog>>());
+            return new FileAuditLog(path, options.RecentCapacity, sp.GetRequiredService<ILogger<FileAuditLog>>(), options.WaitsForDisk);
         });
         services.AddSingleton(sp => new PostgreSqlAuditLog(
             sp.GetRequiredService<IOptions<AuditOptions>>().Value.ConnectionString!,

@@ -10,7 +10,8 @@ namespace ApprovalGateway.Audit;
 /// <summary>
 /// The embedded audit sink: one append-only, hash-chained JSON Lines file. A single writer loop drains every append
 /// waiting at that moment, writes them with one write and one fsync (group commit), then releases all their callers,
-/// so durability costs one fsync per batch rather than per call.
+/// so durability costs one fsync per batch rather than per call. With <paramref name="waitForDisk"/> off, callers
+/// are released between the write and the fsync.
 /// </summary>
 internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
 {
@@ -27,8 +28,11 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
     private string head = AuditChain.Genesis;
     private Exception? broken;
 
-    public FileAuditLog(string path, int recentCapacity, ILogger<FileAuditLog> logger)
+    private readonly bool waitForDisk;
+
+    public FileAuditLog(string path, int recentCapacity, ILogger<FileAuditLog> logger, bool waitForDisk = true)
     {
+        this.waitForDisk = waitForDisk;
         this.path = Path.GetFullPath(path);
         this.logger = logger;
         ring = new AuditRing(recentCapacity);
@@ -198,7 +202,10 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
             }
 
             stream.Write(buffer.WrittenSpan);
-            stream.Flush(flushToDisk: true);
+            if (waitForDisk)
+            {
+                stream.Flush(flushToDisk: true);
+            }
         }
         catch (Exception ex)
         {
@@ -213,6 +220,26 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
         {
             ring.Add(pending.Record);
             pending.Done.TrySetResult();
+        }
+
+        if (!waitForDisk)
+        {
+            FlushAfterAnswers(batch.Count);
+        }
+    }
+
+    private void FlushAfterAnswers(int count)
+    {
+        try
+        {
+            stream.Flush(flushToDisk: true);
+        }
+        catch (Exception ex)
+        {
+            // The answers are out, so the batch cannot be refused; what can be done is to stop answering more
+            // calls on the strength of a file the disk no longer takes.
+            broken = new IOException($"The audit log {path} could not be flushed to disk.", ex);
+            Log.FlushFailed(logger, ex, path, count);
         }
     }
 

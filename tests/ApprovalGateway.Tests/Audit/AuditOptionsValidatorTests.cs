@@ -14,6 +14,16 @@ public sealed class AuditOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_NamesBothDurabilities_WhenTheDurabilityIsUnknown()
+    {
+        var result = new AuditOptionsValidator().Validate(null, new AuditOptions { Durability = "Memory" });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Gateway:Audit:Durability is 'Memory'; it must be 'Disk'", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("or 'Os'", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Validate_NamesBothSinks_WhenTheSinkIsUnknown()
     {
         var result = new AuditOptionsValidator().Validate(null, new AuditOptions { Sink = "Kafka" });

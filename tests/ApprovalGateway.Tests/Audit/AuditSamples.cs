@@ -35,6 +35,6 @@ internal static class AuditSamples
             12.25,
             13);
 
-    public static FileAuditLog Open(string path, int recentCapacity = 1000) =>
-        new(path, recentCapacity, NullLogger<FileAuditLog>.Instance);
+    public static FileAuditLog Open(string path, int recentCapacity = 1000, bool waitForDisk = true) =>
+        new(path, recentCapacity, NullLogger<FileAuditLog>.Instance, waitForDisk);
 }

@@ -198,6 +198,28 @@ public sealed class FileAuditLogTests : IDisposable
     }
 
     [Fact]
+    public async Task AppendAsync_HasTheLineInTheFileWhenItReturns_WhenDurabilityIsOs()
+    {
+        await using var log = Open(AuditPath, waitForDisk: false);
+
+        for (var i = 1; i <= 3; i++)
+        {
+            await log.AppendAsync(Record(i), CancellationToken.None);
+
+            // Another reader (verify-audit, a crash-restarted gateway) sees every answered record at once.
+            using var reader = new FileStream(AuditPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var text = new StreamReader(reader);
+            var lines = (await text.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(i, lines.Length);
+            Assert.Equal($"session-{i}", JsonNode.Parse(lines[^1])!["session_id"]!.GetValue<string>());
+        }
+
+        var (code, output) = Verify(AuditPath);
+        Assert.Equal(0, code);
+        Assert.Contains("3 records, chain intact", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void VerifyAudit_Fails_WhenFileIsMissing()
     {
         var (code, output) = Verify(dir.File("missing.jsonl"));
