@@ -107,14 +107,17 @@ internal sealed class SignInThrottle(IOptionsMonitor<WebOptions> options, TimePr
         }
 
         nextSweep = now + window;
-        foreach (var counts in (Dictionary<string, SignInFailures>[])[names, addresses])
+        DropOver(names, now, window);
+        DropOver(addresses, now, window);
+    }
+
+    private static void DropOver(Dictionary<string, SignInFailures> counts, DateTimeOffset now, TimeSpan window)
+    {
+        foreach (var (key, failures) in counts)
         {
-            foreach (var (key, failures) in counts)
+            if (failures.IsOver(now, window))
             {
-                if (failures.IsOver(now, window))
-                {
-                    counts.Remove(key);
-                }
+                counts.Remove(key);
             }
         }
     }
