@@ -4,12 +4,19 @@ using ApprovalGateway.Policy.Arguments;
 
 namespace ApprovalGateway.Audit;
 
-/// <summary>CSV export (RFC 4180: CRLF line ends, fields quoted when they hold a comma, quote, CR or LF).</summary>
+/// <summary>
+/// CSV export (RFC 4180: CRLF line ends, fields quoted when they hold a comma, quote, CR or LF). Text cells that a
+/// spreadsheet would read as a formula are defused (OWASP "CSV injection"), because agents choose tool arguments and
+/// names and upstreams choose error texts, and all of them land here.
+/// </summary>
 internal static class AuditCsv
 {
     public const string Header =
         "time,agent,session_id,upstream,tool,decision,rule,outcome,reason,approval_id,decided_by,risk_class," +
         "arguments_sha256,arguments,policy_ms,wait_ms,upstream_ms,total_ms";
+
+    // What spreadsheet programs take as the start of a formula, or skip before looking for one.
+    private const string FormulaStarts = "=+-@\t\r";
 
     public static async Task WriteAsync(TextWriter writer, IEnumerable<AuditRecord> records, CancellationToken cancellationToken)
     {
@@ -26,39 +33,51 @@ internal static class AuditCsv
 
     private static void AppendRow(StringBuilder row, AuditRecord r)
     {
-        string?[] fields =
+        string?[] text =
         [
             r.Time.ToString("O", CultureInfo.InvariantCulture), r.Agent, r.SessionId, r.Upstream, r.Tool, r.Decision, r.Rule,
             r.Outcome, r.Reason, r.ApprovalId, string.Join(';', r.DecidedBy), r.RiskClass, r.ArgumentsSha256,
-            r.Arguments is null ? null : CanonicalJson.Serialize(r.Arguments), Number(r.PolicyMilliseconds),
-            Number(r.WaitMilliseconds), Number(r.UpstreamMilliseconds), Number(r.TotalMilliseconds),
+            r.Arguments is null ? null : CanonicalJson.Serialize(r.Arguments),
         ];
-        for (var i = 0; i < fields.Length; i++)
+        for (var i = 0; i < text.Length; i++)
         {
             if (i > 0)
             {
                 row.Append(',');
             }
 
-            AppendField(row, fields[i]);
+            AppendText(row, text[i]);
+        }
+
+        // The latencies are numbers the gateway measured, never text anyone chose, and a spreadsheet must be able to
+        // add them up: a negative one stays a number ("-1" is a value, not a formula), so they are never prefixed.
+        double[] numbers = [r.PolicyMilliseconds, r.WaitMilliseconds, r.UpstreamMilliseconds, r.TotalMilliseconds];
+        foreach (var number in numbers)
+        {
+            row.Append(',').Append(number.ToString("0.###", CultureInfo.InvariantCulture));
         }
     }
 
-    private static void AppendField(StringBuilder row, string? value)
+    private static void AppendText(StringBuilder row, string? value)
     {
         if (string.IsNullOrEmpty(value))
         {
             return;
         }
 
-        if (value.AsSpan().IndexOfAny(",\"\r\n") < 0)
+        var formula = FormulaStarts.Contains(value[0], StringComparison.Ordinal);
+        if (!formula && value.AsSpan().IndexOfAny(",\"\r\n") < 0)
         {
             row.Append(value);
             return;
         }
 
-        row.Append('"').Append(value.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
-    }
+        // OWASP's advice: a leading quote makes the cell plain text, and the cell is quoted so the quote stays inside it.
+        row.Append('"');
+        if (formula)
+        {
+            row.Append('\'');
+        }
 
-    private static string Number(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
-}
+        row.Append(value.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
+    }}

@@ -12,6 +12,18 @@ internal sealed class WebOptions
     /// </summary>
     public string? AssetsPath { get; set; }
 
+    /// <summary>Failed sign-ins for one approver name within <see cref="FailedSignInWindow"/> before that name is locked out.</summary>
+    public int MaxFailedSignInsPerName { get; set; } = 5;
+
+    /// <summary>
+    /// Failed sign-ins from one client address within <see cref="FailedSignInWindow"/> before that address is locked out;
+    /// higher than the per-name limit because people behind one NAT share an address.
+    /// </summary>
+    public int MaxFailedSignInsPerAddress { get; set; } = 20;
+
+    /// <summary>How far back failures count, and how long a lock-out lasts.</summary>
+    public TimeSpan FailedSignInWindow { get; set; } = TimeSpan.FromMinutes(15);
+
     public string ResolvedAssetsPath => Path.GetFullPath(
         string.IsNullOrWhiteSpace(AssetsPath) ? Path.Combine(AppContext.BaseDirectory, "wwwroot") : AssetsPath);
 }

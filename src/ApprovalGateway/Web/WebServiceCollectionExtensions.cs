@@ -10,8 +10,7 @@ internal static class WebServiceCollectionExtensions
     /// <summary>The live approval page: its files, the SignalR hub and the observer that feeds it.</summary>
     public static IServiceCollection AddGatewayWeb(this IServiceCollection services)
     {
-        services.AddOptions<WebOptions>().BindConfiguration(WebOptions.Section).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebOptions>, WebOptionsValidator>());
+        services.AddWebOptions();
         services.TryAddSingleton<WebAssets>();
         services.AddSignalR().AddJsonProtocol(options =>
         {
@@ -20,6 +19,20 @@ internal static class WebServiceCollectionExtensions
             options.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, ApprovalsApiJsonContext.Default);
         });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IApprovalObserver, HubApprovalObserver>());
+        return services;
+    }
+
+    /// <summary>The <c>Web</c> section, which both the page and the sign-in throttle (<c>AddGatewayAuth</c>) read.</summary>
+    public static IServiceCollection AddWebOptions(this IServiceCollection services)
+    {
+        // Bound once whoever asks first: a second binding would bind and reload every value twice.
+        if (services.Any(d => d.ServiceType == typeof(IValidateOptions<WebOptions>)))
+        {
+            return services;
+        }
+
+        services.AddOptions<WebOptions>().BindConfiguration(WebOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WebOptions>, WebOptionsValidator>();
         return services;
     }
 }

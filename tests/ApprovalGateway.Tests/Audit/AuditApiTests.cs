@@ -49,6 +49,24 @@ public sealed class AuditApiTests : IDisposable
     }
 
     [Fact]
+    public async Task GetAuditCsv_ExportsFormulaTextAsInertCells_WhenAnAgentChoseIt()
+    {
+        await using var app = await StartAsync();
+        var audit = app.App.Services.GetRequiredService<IAuditLog>();
+        var formula = "=HYPERLINK(\"https://evil.example\",\"click\")";
+        await audit.AppendAsync(
+            Record(1, tool: formula, reason: "@SUM(A1:A9)") with { Arguments = new JsonObject { ["note"] = formula } },
+            CancellationToken.None);
+
+        using var response = await SendAsync(app, "/api/audit.csv");
+        var row = (await response.Content.ReadAsStringAsync()).Split("\r\n")[1];
+
+        Assert.Contains(""","'=HYPERLINK(""https://evil.example"",""click"")",""", row, StringComparison.Ordinal);
+        Assert.Contains(""","'@SUM(A1:A9)",""", row, StringComparison.Ordinal);
+        Assert.Contains(""","{""note"":""=HYPERLINK(""", row, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task GetAudit_Refuses_WhenCallerIsNotAnApproverOrLimitIsOutOfRange()
     {
         await using var app = await StartAsync();

@@ -4,6 +4,7 @@ using ApprovalGateway.Agents;
 using ApprovalGateway.Web;
 using ApprovalGateway.Web.Auth;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ApprovalGateway.Tests.Auth;
 
@@ -26,13 +27,16 @@ internal static partial class AuthTestApp
     public static Dictionary<string, string?> WithoutApprovers() => [];
 
     /// <summary>The gateway's auth wiring plus a protected page, a protected API read and write, and an MCP stand-in.</summary>
-    public static Task<LoopbackApp> StartAsync(Dictionary<string, string?> settings, Action<WebApplication>? map = null) =>
+    /// <param name="services">Registers services ahead of the gateway's own, such as a <c>FakeTimeProvider</c>.</param>
+    public static Task<LoopbackApp> StartAsync(
+        Dictionary<string, string?> settings, Action<WebApplication>? map = null, Action<IServiceCollection>? services = null) =>
         LoopbackApp.StartAsync(
             settings,
-            (services, configuration) =>
+            (collection, configuration) =>
             {
-                services.AddGatewayAgents(configuration);
-                services.AddGatewayAuth(configuration);
+                services?.Invoke(collection);
+                collection.AddGatewayAgents(configuration);
+                collection.AddGatewayAuth(configuration);
             },
             app =>
             {

@@ -129,6 +129,20 @@ public sealed class WebEndpointsTests
         Assert.Equal(ValidateOptionsResult.Success, result);
     }
 
+    [Fact]
+    public void Options_FailNamingEverySignInThrottleSetting_WhenTheyAllowNothing()
+    {
+        var options = new WebOptions { MaxFailedSignInsPerName = 0, MaxFailedSignInsPerAddress = -1, FailedSignInWindow = TimeSpan.Zero };
+
+        var result = new WebOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Equal(3, result.Failures!.Count());
+        Assert.Contains("Web:MaxFailedSignInsPerName is 0", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Web:MaxFailedSignInsPerAddress is -1", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Web:FailedSignInWindow is 00:00:00", result.FailureMessage, StringComparison.Ordinal);
+    }
+
     private static HubConnection Connect(WebTestApp app, string? approver) =>
         new HubConnectionBuilder()
             .WithUrl(new Uri(app.Url, ApprovalsHub.Path.TrimStart('/')), HttpTransportType.WebSockets, options =>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -35,6 +36,7 @@ internal static class AuthEndpoints
         [FromForm] string? returnUrl,
         IAntiforgery antiforgery,
         ApproverDirectory directory,
+        SignInThrottle throttle,
         ILoggerFactory loggers)
     {
         if (!directory.HasApprovers)
@@ -47,13 +49,31 @@ internal static class AuthEndpoints
             return Page(context, antiforgery, directory, returnUrl, name, "Enter your name and password.", StatusCodes.Status400BadRequest);
         }
 
-        var logger = loggers.CreateLogger(LoggerCategory);
-        if (directory.VerifyPassword(name.Trim(), password) is not { } approver)
+        var trimmed = name.Trim();
+        var address = context.Connection.RemoteIpAddress;
+        if (throttle.RetryAfter(trimmed, address) is { } wait)
         {
-            Log.SignInFailed(logger, name, context.Connection.RemoteIpAddress?.ToString());
+            context.Response.Headers.RetryAfter = ((long)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            var minutes = (long)Math.Ceiling(wait.TotalMinutes);
+            return Page(
+                context,
+                antiforgery,
+                directory,
+                returnUrl,
+                name,
+                $"Too many failed sign-in attempts; try again in {minutes} {(minutes == 1 ? "minute" : "minutes")}.",
+                StatusCodes.Status429TooManyRequests);
+        }
+
+        var logger = loggers.CreateLogger(LoggerCategory);
+        if (directory.VerifyPassword(trimmed, password) is not { } approver)
+        {
+            throttle.Failed(trimmed, address);
+            Log.SignInFailed(logger, name, address?.ToString());
             return Page(context, antiforgery, directory, returnUrl, name, "Wrong name or password.", StatusCodes.Status401Unauthorized);
         }
 
+        throttle.Succeeded(trimmed);
         await context.SignInAsync(ApproverSchemes.Cookie, ApproverPrincipal.Create(approver, ApproverSchemes.Cookie));
         Log.SignedIn(logger, approver.Name);
         return TypedResults.Redirect(LocalUrl.OrRoot(returnUrl));

@@ -17,7 +17,8 @@ internal static class AuthExtensions
 
     /// <summary>
     /// Approver sign-in: a cookie for people, bearer tokens for scripts, loopback-only <c>local</c> when nobody is
-    /// configured; the <see cref="ApproverClaims.Policy"/> policy; anti-forgery with the <c>X-CSRF-TOKEN</c> header.
+    /// configured; the <see cref="ApproverClaims.Policy"/> policy; anti-forgery with the <c>X-CSRF-TOKEN</c> header; the
+    /// failed sign-in throttle (<c>Web:MaxFailedSignInsPerName</c>, <c>:MaxFailedSignInsPerAddress</c>, <c>:FailedSignInWindow</c>).
     /// </summary>
     public static IServiceCollection AddGatewayAuth(this IServiceCollection services, IConfiguration configuration)
     {
@@ -28,6 +29,8 @@ internal static class AuthExtensions
         services.AddSingleton<IApproverDirectory>(sp => sp.GetRequiredService<ApproverDirectory>());
         services.AddHostedService<AuthStartup>();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddWebOptions();
+        services.TryAddSingleton<SignInThrottle>();
         services.AddHttpContextAccessor();
 
         services.AddAuthentication(ApproverSchemes.Default)
