@@ -6,7 +6,9 @@ internal static class GatewayApp
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var stdio = args.Contains("--stdio");
-        var builder = WebApplication.CreateBuilder(args);
+        // appsettings.json is read once: its watcher would watch the whole content root, where the audit file and
+        // data live, and wake on every audit record. A setting given here wins over this default.
+        var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
         if (stdio)
         {
             // stdout carries the MCP protocol; every log line goes to stderr.
