@@ -2,33 +2,36 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
 namespace ApprovalGateway.Audit;
 
 /// <summary>
-/// The embedded audit sink: one append-only, hash-chained JSON Lines file. A single writer loop drains every append
-/// waiting at that moment, writes them with one write and one fsync (group commit), then releases all their callers,
-/// so durability costs one fsync per batch rather than per call. With <paramref name="waitForDisk"/> off, callers
-/// are released between the write and the fsync.
+/// The embedded audit sink: one append-only, hash-chained JSON Lines file. Appends are group-committed: whoever
+/// finds the file idle becomes its writer, takes every append waiting at that moment, writes them with one write
+/// and one fsync, then releases all their callers, so durability costs one fsync per batch rather than per call.
+/// The first caller writes on its own thread, so a lone call pays no hand-off to a writer thread and back; appends
+/// that queue behind it go to a background writer, so its answer never waits for later callers. With
+/// <c>waitForDisk</c> off, callers are released between the write and the fsync.
 /// </summary>
 internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
 {
-    private const int MaxBatch = 512;
-
     private readonly string path;
     private readonly FileStream stream;
     private readonly AuditRing ring;
     private readonly ILogger logger;
-    private readonly Channel<PendingAppend> queue =
-        Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task writer;
+    private readonly bool waitForDisk;
+    private readonly Lock gate = new();
+    private readonly ArrayBufferWriter<byte> buffer = new();
+    private List<PendingAppend> waiting = [];
+    private bool writing;
+    private bool closed;
+    private TaskCompletionSource? idle;
+
+    // Touched only by the current writer; the gate orders one writer's changes before the next one's.
     private long seq;
     private string head = AuditChain.Genesis;
     private Exception? broken;
-
-    private readonly bool waitForDisk;
 
     public FileAuditLog(string path, int recentCapacity, ILogger<FileAuditLog> logger, bool waitForDisk = true)
     {
@@ -47,8 +50,6 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
             stream.Dispose();
             throw;
         }
-
-        writer = Task.Run(WriteLoopAsync);
     }
 
     public string FilePath => path;
@@ -57,9 +58,18 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
     {
         var (stored, entry) = AuditChain.ToEntry(record);
         var pending = new PendingAppend(entry, stored, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!queue.Writer.TryWrite(pending))
+        bool lead;
+        lock (gate)
         {
-            throw new ObjectDisposedException(nameof(FileAuditLog), "The audit log is closed.");
+            ObjectDisposedException.ThrowIf(closed, this);
+            waiting.Add(pending);
+            lead = !writing;
+            writing = true;
+        }
+
+        if (lead)
+        {
+            Drain(pending);
         }
 
         // Cancelling stops the wait, not the write: a call that happened is recorded either way.
@@ -73,8 +83,20 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        queue.Writer.TryComplete();
-        await writer;
+        Task finished;
+        lock (gate)
+        {
+            closed = true;
+            idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!writing)
+            {
+                idle.TrySetResult();
+            }
+
+            finished = idle.Task;
+        }
+
+        await finished;
         await stream.DisposeAsync();
     }
 
@@ -166,16 +188,32 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
         }
     }
 
-    private async Task WriteLoopAsync()
+    /// <summary>
+    /// Writes what is waiting, batch by batch, until <paramref name="mine"/> (null for the background writer) is
+    /// written; what queued meanwhile is handed to a background writer instead of holding up this caller's answer.
+    /// </summary>
+    private void Drain(PendingAppend? mine)
     {
-        var batch = new List<PendingAppend>(MaxBatch);
-        var buffer = new ArrayBufferWriter<byte>();
-        while (await queue.Reader.WaitToReadAsync())
+        while (true)
         {
-            batch.Clear();
-            while (batch.Count < MaxBatch && queue.Reader.TryRead(out var item))
+            List<PendingAppend> batch;
+            lock (gate)
             {
-                batch.Add(item);
+                if (waiting.Count == 0)
+                {
+                    writing = false;
+                    idle?.TrySetResult();
+                    return;
+                }
+
+                if (mine is { } own && own.Done.Task.IsCompleted)
+                {
+                    _ = Task.Run(() => Drain(null));
+                    return;
+                }
+
+                batch = waiting;
+                waiting = [];
             }
 
             if (broken is not null)
@@ -184,11 +222,11 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
                 continue;
             }
 
-            WriteBatch(batch, buffer);
+            WriteBatch(batch);
         }
     }
 
-    private void WriteBatch(List<PendingAppend> batch, ArrayBufferWriter<byte> buffer)
+    private void WriteBatch(List<PendingAppend> batch)
     {
         var (startSeq, startHead, startLength) = (seq, head, stream.Position);
         buffer.ResetWrittenCount();
