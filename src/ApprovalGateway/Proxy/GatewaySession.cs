@@ -51,10 +51,9 @@ internal sealed class GatewaySession(
     private readonly ConcurrentDictionary<string, McpServer> _progressRoutes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<RequestId, (long Order, McpServer Server)> _inFlight = new();
     private long _requestOrder;
-    private readonly ConcurrentDictionary<string, string> _owners = new(StringComparer.Ordinal);
     private readonly Lock _connectGate = new();
     private readonly TaskCompletionSource _agentInitialized = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private IReadOnlyList<UpstreamLink> _links = [];
+    private UpstreamRoutes _routes = UpstreamRoutes.None;
     private bool _agentCanElicit;
     private Task? _connecting;
     private volatile McpServer? _sessionServer;
@@ -119,18 +118,18 @@ internal sealed class GatewaySession(
         var clientInfo = init?.ClientInfo ?? new Implementation { Name = "unknown-client", Version = "0" };
         _agentCanElicit = init?.Capabilities?.Elicitation is { } elicitation && (elicitation.Form is not null || elicitation.Url is null);
         Log.SessionOpened(logger, identity.SessionId, identity.Agent, $"{clientInfo.Name} {clientInfo.Version}");
-        _links =
+        _routes = new UpstreamRoutes(
         [
             .. options.EnabledUpstreams.Select(u => new UpstreamLink(
                 u.Key, u.Value, connector, () => CreateClientOptions(u.Key, clientInfo, init), time, logger,
                 status => board.Report(status with { Session = identity.SessionId }))),
-        ];
-        foreach (var link in _links)
+        ]);
+        foreach (var link in _routes.Links)
         {
             link.Connected += client => client.AddKnownTools(catalog.ProtocolTools(link.Name));
         }
 
-        await Task.WhenAll(_links.Select(l => l.StartAsync()));
+        await Task.WhenAll(_routes.Links.Select(l => l.StartAsync()));
     }
 
     private McpClientOptions CreateClientOptions(string upstream, Implementation clientInfo, InitializeRequestParams? init)
@@ -204,7 +203,7 @@ internal sealed class GatewaySession(
 
     private async Task BroadcastNotificationAsync(string method)
     {
-        foreach (var link in _links)
+        foreach (var link in _routes.Links)
         {
             if (link.IsConnected)
             {
@@ -268,24 +267,24 @@ internal sealed class GatewaySession(
         {
             RequestMethods.ToolsList => ListToolsAsync(cancellationToken),
             RequestMethods.ToolsCall => CallToolAsync(server, request, cancellationToken),
-            RequestMethods.ResourcesList => ListAsync(request, "resources", "uri", c => c.Resources is not null, cancellationToken),
-            RequestMethods.ResourcesTemplatesList => ListAsync(request, "resourceTemplates", null, c => c.Resources is not null, cancellationToken),
-            RequestMethods.PromptsList => ListAsync(request, "prompts", "name", c => c.Prompts is not null, cancellationToken),
+            RequestMethods.ResourcesList => _routes.ListAsync(request, "resources", "uri", c => c.Resources is not null, cancellationToken),
+            RequestMethods.ResourcesTemplatesList => _routes.ListAsync(request, "resourceTemplates", null, c => c.Resources is not null, cancellationToken),
+            RequestMethods.PromptsList => _routes.ListAsync(request, "prompts", "name", c => c.Prompts is not null, cancellationToken),
             RequestMethods.ResourcesRead or RequestMethods.ResourcesSubscribe or RequestMethods.ResourcesUnsubscribe =>
-                ForwardAsync(Owner(request.Params?["uri"], c => c.Resources is not null), request, cancellationToken),
-            RequestMethods.PromptsGet => ForwardAsync(Owner(request.Params?["name"], c => c.Prompts is not null), request, cancellationToken),
-            RequestMethods.CompletionComplete => ForwardAsync(
-                Owner(request.Params?["ref"]?["name"] ?? request.Params?["ref"]?["uri"], c => c.Completions is not null), request, cancellationToken),
-            RequestMethods.LoggingSetLevel => SetLevelAsync(request, cancellationToken),
+                UpstreamRoutes.ForwardAsync(_routes.Owner(request.Params?["uri"], c => c.Resources is not null), request, cancellationToken),
+            RequestMethods.PromptsGet => UpstreamRoutes.ForwardAsync(_routes.Owner(request.Params?["name"], c => c.Prompts is not null), request, cancellationToken),
+            RequestMethods.CompletionComplete => UpstreamRoutes.ForwardAsync(
+                _routes.Owner(request.Params?["ref"]?["name"] ?? request.Params?["ref"]?["uri"], c => c.Completions is not null), request, cancellationToken),
+            RequestMethods.LoggingSetLevel => _routes.SetLevelAsync(request, cancellationToken),
             _ when _tasksEnabled && TaskMethods.IsTaskMethod(request.Method) => TaskRequestAsync(request, cancellationToken),
-            _ when _links.Count == 1 => ForwardAsync(_links[0], request, cancellationToken),
+            _ when _routes.Links.Count == 1 => UpstreamRoutes.ForwardAsync(_routes.Links[0], request, cancellationToken),
             _ => throw new McpProtocolException($"Method '{request.Method}' is not available", McpErrorCode.MethodNotFound),
         };
 
     private async Task<JsonNode?> ListToolsAsync(CancellationToken cancellationToken)
     {
         var tools = new JsonArray();
-        foreach (var link in _links)
+        foreach (var link in _routes.Links)
         {
             var client = link.GetClient();
             if (client.ServerCapabilities.Tools is null)
@@ -311,7 +310,7 @@ internal sealed class GatewaySession(
                     tasks.OfferTasks(copy, catalog.TryGet(name, out var known) ? known : ToolCatalog.Describe(link.Name, prefix, tool.AsObject()), identity.Agent);
                 }
 
-                _owners[$"tool:{name}"] = link.Name;
+                _routes.Own("tool", name, link);
                 tools.Add(copy);
             }
         }
@@ -338,7 +337,7 @@ internal sealed class GatewaySession(
             }
         }
 
-        var link = _links.First(l => l.Name == tool.UpstreamName);
+        var link = _routes.Link(tool.UpstreamName)!;
         if (_tasksEnabled && tasks is not null && request.Params?["task"] is JsonObject taskParams)
         {
             return await CallAsTaskAsync(tasks, request, tool, link, taskParams, cancellationToken);
@@ -404,9 +403,9 @@ internal sealed class GatewaySession(
         if (taskId is not null
             && !taskId.StartsWith(TaskMethods.IdPrefix, StringComparison.Ordinal)
             && _upstreamTasks.TryGetValue(taskId, out var upstream)
-            && _links.FirstOrDefault(l => l.Name == upstream) is { } owner)
+            && _routes.Link(upstream) is { } owner)
         {
-            return await ForwardAsync(owner, request, cancellationToken);
+            return await UpstreamRoutes.ForwardAsync(owner, request, cancellationToken);
         }
 
         var answer = await tasks!.HandleAsync(identity, request, cancellationToken);
@@ -421,11 +420,11 @@ internal sealed class GatewaySession(
     /// <summary>The upstream tasks this session relayed, so that every task <c>tasks/get</c> finds is also listed.</summary>
     private async Task AddUpstreamTasksAsync(JsonArray listed, CancellationToken cancellationToken)
     {
-        foreach (var link in _links.Where(l => _upstreamTasks.Values.Contains(l.Name)))
+        foreach (var link in _routes.Links.Where(l => _upstreamTasks.Values.Contains(l.Name)))
         {
             try
             {
-                var page = await SendAsync(link, TaskMethods.List, new JsonObject(), cancellationToken);
+                var page = await UpstreamRoutes.SendAsync(link, TaskMethods.List, new JsonObject(), cancellationToken);
                 foreach (var task in (page?["tasks"] as JsonArray ?? []).OfType<JsonObject>())
                 {
                     if (task["taskId"] is JsonValue id && id.TryGetValue<string>(out var taskId) && _upstreamTasks.ContainsKey(taskId))
@@ -459,7 +458,7 @@ internal sealed class GatewaySession(
 
         forwarded["name"] = tool.OriginalName;
         forwarded["arguments"] = frozen.DeepClone();
-        return SendAsync(link, RequestMethods.ToolsCall, forwarded, cancellationToken);
+        return UpstreamRoutes.SendAsync(link, RequestMethods.ToolsCall, forwarded, cancellationToken);
     }
 
     private bool TryResolveTool(string name, [MaybeNullWhen(false)] out UpstreamTool tool)
@@ -470,106 +469,14 @@ internal sealed class GatewaySession(
         }
 
         // A tool the upstream added after the catalog last listed it, but that this session has seen.
-        if (_owners.TryGetValue($"tool:{name}", out var upstream) && _links.FirstOrDefault(l => l.Name == upstream) is { } link)
+        if (_routes.OwnerOf("tool", name) is { } link)
         {
             var prefix = link.Options.ToolPrefix ?? "";
-            tool = ToolCatalog.Describe(upstream, prefix, new JsonObject { ["name"] = name[prefix.Length..] });
+            tool = ToolCatalog.Describe(link.Name, prefix, new JsonObject { ["name"] = name[prefix.Length..] });
             return true;
         }
 
         return false;
-    }
-
-    private async Task<JsonNode?> ListAsync(
-        JsonRpcRequest request, string key, string? ownerKey, Func<ServerCapabilities, bool> offers, CancellationToken cancellationToken)
-    {
-        var links = _links.Where(l => !l.IsConnected || offers(l.GetClient().ServerCapabilities)).ToList();
-        if (links.Count == 1 && ownerKey is null)
-        {
-            return await ForwardAsync(links[0], request, cancellationToken);
-        }
-
-        // Several upstreams: every page of each, merged, remembering who owns what so reads route back.
-        var merged = new JsonArray();
-        JsonNode? single = null;
-        foreach (var link in links)
-        {
-            var parameters = links.Count == 1 ? request.Params?.DeepClone() : null;
-            do
-            {
-                var page = await SendAsync(link, request.Method, parameters, cancellationToken);
-                single ??= links.Count == 1 ? page : null;
-                foreach (var item in (page?[key] as JsonArray ?? []).OfType<JsonObject>())
-                {
-                    if (ownerKey is not null && item[ownerKey]?.GetValue<string>() is { } id)
-                    {
-                        _owners[$"{key}:{id}"] = link.Name;
-                    }
-
-                    if (links.Count > 1)
-                    {
-                        merged.Add(item.DeepClone());
-                    }
-                }
-
-                parameters = links.Count > 1 && page?["nextCursor"] is { } cursor ? new JsonObject { ["cursor"] = cursor.DeepClone() } : null;
-            }
-            while (parameters is not null);
-        }
-
-        return links.Count == 1 ? single : new JsonObject { [key] = merged };
-    }
-
-    private UpstreamLink Owner(JsonNode? id, Func<ServerCapabilities, bool> offers)
-    {
-        var key = id?.GetValue<string>();
-        foreach (var kind in (string[])["resources", "prompts", "tool"])
-        {
-            if (key is not null && _owners.TryGetValue($"{kind}:{key}", out var upstream) && _links.FirstOrDefault(l => l.Name == upstream) is { } owner)
-            {
-                return owner;
-            }
-        }
-
-        return _links.FirstOrDefault(l => l.IsConnected && offers(l.GetClient().ServerCapabilities))
-            ?? (_links.Count > 0 ? _links[0] : null)
-            ?? throw new McpProtocolException("No upstream is configured.", McpErrorCode.InternalError);
-    }
-
-    private async Task<JsonNode?> SetLevelAsync(JsonRpcRequest request, CancellationToken cancellationToken)
-    {
-        foreach (var link in _links.Where(l => l.IsConnected && l.GetClient().ServerCapabilities.Logging is not null))
-        {
-            await SendAsync(link, request.Method, request.Params?.DeepClone(), cancellationToken);
-        }
-
-        return new JsonObject();
-    }
-
-    private Task<JsonNode?> ForwardAsync(UpstreamLink link, JsonRpcRequest request, CancellationToken cancellationToken) =>
-        SendAsync(link, request.Method, request.Params?.DeepClone(), cancellationToken);
-
-    private static async Task<JsonNode?> SendAsync(UpstreamLink link, string method, JsonNode? parameters, CancellationToken cancellationToken)
-    {
-        StripProtocolMeta(parameters);
-        var response = await link.GetClient().SendRequestAsync(
-            new JsonRpcRequest { Method = method, Params = parameters }, cancellationToken);
-        return response.Result;
-    }
-
-    /// <summary>
-    /// Newer clients put <c>io.modelcontextprotocol/*</c> keys in <c>_meta</c>; those describe the agent's hop,
-    /// and upstreams on older protocol versions reject requests that carry them.
-    /// </summary>
-    private static void StripProtocolMeta(JsonNode? parameters)
-    {
-        if (parameters?["_meta"] is JsonObject meta)
-        {
-            foreach (var key in meta.Select(p => p.Key).Where(k => k.StartsWith("io.modelcontextprotocol/", StringComparison.Ordinal)).ToList())
-            {
-                meta.Remove(key);
-            }
-        }
     }
 
     private const string RemotePrefix = "Request failed (remote): ";
@@ -603,37 +510,12 @@ internal sealed class GatewaySession(
 
     private async Task CloseLinksAsync()
     {
-        foreach (var link in _links)
+        foreach (var link in _routes.Links)
         {
             await link.DisposeAsync();
             board.Forget(link.Name, identity.SessionId);
         }
 
         _closed.Dispose();
-    }
-
-    /// <summary>Turns approval wait updates into <c>notifications/progress</c> on the waiting call's own stream.</summary>
-    private sealed class ApprovalProgress(McpServer server, JsonNode token, ILogger logger) : IProgress<ApprovalWaitStatus>
-    {
-        private int _count;
-
-        public void Report(ApprovalWaitStatus value)
-        {
-            var notification = new JsonRpcNotification
-            {
-                Method = NotificationMethods.ProgressNotification,
-                Params = new JsonObject
-                {
-                    ["progressToken"] = token.DeepClone(),
-                    ["progress"] = Interlocked.Increment(ref _count),
-                    ["message"] = value.Message,
-                },
-            };
-            _ = server.SendMessageAsync(notification, CancellationToken.None).ContinueWith(
-                t => Log.RelayToAgentFailed(logger, NotificationMethods.ProgressNotification, "gateway", t.Exception!.GetBaseException().Message),
-                CancellationToken.None,
-                TaskContinuationOptions.OnlyOnFaulted,
-                TaskScheduler.Default);
-        }
     }
 }

@@ -1,0 +1,125 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using ApprovalGateway.Upstreams;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+
+namespace ApprovalGateway.Proxy;
+
+/// <summary>
+/// One agent session's upstream connections, and which of them owns each tool, resource and prompt the agent has
+/// been shown, so that a read, a prompt or a completion goes back to the upstream that listed it.
+/// </summary>
+internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
+{
+    private readonly ConcurrentDictionary<string, string> owners = new(StringComparer.Ordinal);
+
+    public static UpstreamRoutes None { get; } = new([]);
+
+    public IReadOnlyList<UpstreamLink> Links => links;
+
+    /// <summary>The upstream <paramref name="name"/>, or null when this session has none by that name.</summary>
+    public UpstreamLink? Link(string name) => links.FirstOrDefault(l => l.Name == name);
+
+    /// <summary>Remembers that <paramref name="link"/> listed <paramref name="id"/> of this <paramref name="kind"/> (tool, resources, prompts).</summary>
+    public void Own(string kind, string id, UpstreamLink link) => owners[$"{kind}:{id}"] = link.Name;
+
+    public UpstreamLink? OwnerOf(string kind, string id) =>
+        owners.TryGetValue($"{kind}:{id}", out var upstream) ? Link(upstream) : null;
+
+    /// <summary>
+    /// The upstream that listed <paramref name="id"/>; else the first connected one offering the capability, so a
+    /// request for something never listed still gets the upstream's own answer.
+    /// </summary>
+    public UpstreamLink Owner(JsonNode? id, Func<ServerCapabilities, bool> offers)
+    {
+        var key = id?.GetValue<string>();
+        foreach (var kind in (string[])["resources", "prompts", "tool"])
+        {
+            if (key is not null && OwnerOf(kind, key) is { } owner)
+            {
+                return owner;
+            }
+        }
+
+        return links.FirstOrDefault(l => l.IsConnected && offers(l.GetClient().ServerCapabilities))
+            ?? (links.Count > 0 ? links[0] : null)
+            ?? throw new McpProtocolException("No upstream is configured.", McpErrorCode.InternalError);
+    }
+
+    public async Task<JsonNode?> ListAsync(
+        JsonRpcRequest request, string key, string? ownerKey, Func<ServerCapabilities, bool> offers, CancellationToken cancellationToken)
+    {
+        var offering = links.Where(l => !l.IsConnected || offers(l.GetClient().ServerCapabilities)).ToList();
+        if (offering.Count == 1 && ownerKey is null)
+        {
+            return await ForwardAsync(offering[0], request, cancellationToken);
+        }
+
+        // Several upstreams: every page of each, merged, remembering who owns what so reads route back.
+        var merged = new JsonArray();
+        JsonNode? single = null;
+        foreach (var link in offering)
+        {
+            var parameters = offering.Count == 1 ? request.Params?.DeepClone() : null;
+            do
+            {
+                var page = await SendAsync(link, request.Method, parameters, cancellationToken);
+                single ??= offering.Count == 1 ? page : null;
+                foreach (var item in (page?[key] as JsonArray ?? []).OfType<JsonObject>())
+                {
+                    if (ownerKey is not null && item[ownerKey]?.GetValue<string>() is { } id)
+                    {
+                        Own(key, id, link);
+                    }
+
+                    if (offering.Count > 1)
+                    {
+                        merged.Add(item.DeepClone());
+                    }
+                }
+
+                parameters = offering.Count > 1 && page?["nextCursor"] is { } cursor ? new JsonObject { ["cursor"] = cursor.DeepClone() } : null;
+            }
+            while (parameters is not null);
+        }
+
+        return offering.Count == 1 ? single : new JsonObject { [key] = merged };
+    }
+
+    public async Task<JsonNode?> SetLevelAsync(JsonRpcRequest request, CancellationToken cancellationToken)
+    {
+        foreach (var link in links.Where(l => l.IsConnected && l.GetClient().ServerCapabilities.Logging is not null))
+        {
+            await SendAsync(link, request.Method, request.Params?.DeepClone(), cancellationToken);
+        }
+
+        return new JsonObject();
+    }
+
+    public static Task<JsonNode?> ForwardAsync(UpstreamLink link, JsonRpcRequest request, CancellationToken cancellationToken) =>
+        SendAsync(link, request.Method, request.Params?.DeepClone(), cancellationToken);
+
+    public static async Task<JsonNode?> SendAsync(UpstreamLink link, string method, JsonNode? parameters, CancellationToken cancellationToken)
+    {
+        StripProtocolMeta(parameters);
+        var response = await link.GetClient().SendRequestAsync(
+            new JsonRpcRequest { Method = method, Params = parameters }, cancellationToken);
+        return response.Result;
+    }
+
+    /// <summary>
+    /// Newer clients put <c>io.modelcontextprotocol/*</c> keys in <c>_meta</c>; those describe the agent's hop,
+    /// and upstreams on older protocol versions reject requests that carry them.
+    /// </summary>
+    private static void StripProtocolMeta(JsonNode? parameters)
+    {
+        if (parameters?["_meta"] is JsonObject meta)
+        {
+            foreach (var key in meta.Select(p => p.Key).Where(k => k.StartsWith("io.modelcontextprotocol/", StringComparison.Ordinal)).ToList())
+            {
+                meta.Remove(key);
+            }
+        }
+    }
+}
