@@ -25,11 +25,16 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
 
         await using (var everything = await NodeServer.EverythingAsync())
         await using (var gateway = await GatewayProcess.StartAsync(BenchGateway.HttpUpstream(everything.Url), BenchGateway.AllowAll))
+        await using (var osDurable = await GatewayProcess.StartAsync(
+            BenchGateway.HttpUpstream(everything.Url), BenchGateway.AllowAll, new Dictionary<string, string?> { ["Gateway:Audit:Durability"] = "Os" }))
         {
             report.Line("### Upstream over Streamable HTTP (node process on a loopback port)\n");
+            report.Line("`gateway` is the shipped default (each audit record fsynced before the answer); `gateway, Durability=Os` " +
+                "answers once the operating system has the record (survives a kill of the gateway, not a power cut).\n");
             var direct = new CallPath("direct", () => Clients.HttpAsync(everything.Url));
             var through = new CallPath("gateway", () => Clients.HttpAsync(gateway.McpEndpoint), () => gateway.CpuTime);
-            await CompareAsync(direct, [through], withTargets: true);
+            var throughOs = new CallPath("gateway, Durability=Os", () => Clients.HttpAsync(osDurable.McpEndpoint), () => osDurable.CpuTime);
+            await CompareAsync(direct, [through, throughOs], withTargets: true);
         }
 
         report.Line("### Upstream over stdio, for comparison with mcp-proxy\n");

@@ -37,19 +37,25 @@ internal sealed class GatewayProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<GatewayProcess> StartAsync(IReadOnlyDictionary<string, string?> upstream, string policy)
+    public static async Task<GatewayProcess> StartAsync(
+        IReadOnlyDictionary<string, string?> upstream, string policy, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var data = Directory.CreateTempSubdirectory("gateway-bench-process-").FullName;
         var policyPath = Path.Combine(data, "policy.json");
         await File.WriteAllTextAsync(policyPath, policy);
         var port = NodeServer.FreePort().ToString(CultureInfo.InvariantCulture);
-        var settings = new Dictionary<string, string?>(upstream)
+        var all = new Dictionary<string, string?>(upstream)
         {
             ["Gateway:Upstreams:demo:Enabled"] = "false",
             ["Gateway:Policy:Path"] = policyPath,
             ["Gateway:DataPath"] = data,
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardError = true,
@@ -63,7 +69,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
-        foreach (var (key, value) in settings)
+        foreach (var (key, value) in all)
         {
             start.ArgumentList.Add($"--{key}={value}");
         }

@@ -1,8 +1,12 @@
+using System.Net;
+using System.Text;
 using System.Text.Json;
 using ApprovalGateway.Approvals;
+using ApprovalGateway.Audit;
 using ApprovalGateway.ScaleOut;
 using ApprovalGateway.Web;
 using Microsoft.AspNetCore.SignalR.Client;
+using ModelContextProtocol.Protocol;
 
 namespace ApprovalGateway.Tests.ScaleOut;
 
@@ -52,5 +56,51 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         using var api = survivor.Approver();
         using var stored = JsonDocument.Parse(await api.GetStringAsync(new Uri($"/api/approvals/{id}", UriKind.Relative)));
         Assert.Equal("withdrawn", stored.RootElement.GetProperty("status").GetString());
+    }
+
+    [ServicesFact]
+    public async Task HeldApprovalOnA_IsReleasedByB_WhenBWasKilledAndRestartedMeanwhile()
+    {
+        var audit = await services.CreateDatabaseAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Hangfire:Storage"] = "PostgreSql",
+            ["Hangfire:ConnectionString"] = await services.CreateDatabaseAsync(),
+            ["Redis:ConnectionString"] = services.RedisConnectionString,
+            ["ScaleOut:HeartbeatInterval"] = "00:00:00.200",
+            ["ScaleOut:InstanceTimeout"] = "00:00:01",
+            ["Gateway:Audit:Sink"] = "PostgreSql",
+            ["Gateway:Audit:ConnectionString"] = audit,
+            ["Approvers:alice:Token"] = ScaleOutGateway.AliceToken,
+        };
+        await using var a = await ScaleOutGateway.StartAsync(settings, HoldEcho);
+        await using (var b = await GatewayProcess.StartAsync(settings, HoldEcho))
+        {
+            await using var agentOnB = await b.ConnectAsync();
+            var sum = await agentOnB.CallToolAsync("get-sum", new Dictionary<string, object?> { ["a"] = 2, ["b"] = 3 });
+            Assert.NotEqual(true, sum.IsError);
+        }
+
+        await using var agentOnA = await a.ConnectAsync();
+        var call = agentOnA.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "still here" }).AsTask();
+        var pending = await a.Approvals.WaitForAsync(ApprovalStatus.Pending);
+
+        // The first B was killed (disposed with SIGKILL) before the call; a new B comes up on the same databases.
+        await using var restarted = await GatewayProcess.StartAsync(settings, HoldEcho);
+        using var onB = new HttpClient { BaseAddress = restarted.BaseAddress };
+        onB.DefaultRequestHeaders.Authorization = new("Bearer", ScaleOutGateway.AliceToken);
+        using var decision = await onB.PostAsync(
+            new Uri($"/api/approvals/{pending.Id}/decision", UriKind.Relative),
+            new StringContent("""{"decision":"approve"}""", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.OK, decision.StatusCode);
+        var result = await call.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.NotEqual(true, result.IsError);
+        Assert.Contains("still here", Assert.IsType<TextContentBlock>(result.Content[0]).Text, StringComparison.Ordinal);
+        // What the killed B recorded is still there, newest first, as the restarted B serves it.
+        using var records = JsonDocument.Parse(await onB.GetStringAsync(new Uri("/api/audit", UriKind.Relative)));
+        Assert.Equal(["echo", "get-sum"], records.RootElement.EnumerateArray().Select(r => r.GetProperty("tool").GetString()));
+        var verification = PostgreSqlAuditLog.Verify(audit);
+        Assert.True(verification.Holds, verification.Problem);
     }
 }
