@@ -21,4 +21,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5005, Level = LogLevel.Error, Message = "Writing {Count} audit records to PostgreSQL failed; the transaction was rolled back and its callers get the error")]
     public static partial void PostgreSqlWriteFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(EventId = 9400, Level = LogLevel.Warning, Message = "Writing {Count} audit records to PostgreSQL lost its connection; retrying once on a new one")]
+    public static partial void PostgreSqlWriteRetried(ILogger logger, Exception exception, int count);
 }
