@@ -25,20 +25,20 @@ internal sealed class ApprovalGate(
         IProgress<ApprovalWaitStatus>? progress,
         CancellationToken cancellationToken)
     {
-        if (grants.Find(request.Agent, request.Upstream, request.Tool, time.GetUtcNow()) is { } grant)
-        {
-            Log.ApprovedViaGrant(logger, request.Agent, request.Upstream, request.Tool, grant.ApprovalId, grant.Until);
-            return new ApprovalOutcome(
-                DecisionKind.Approved,
-                grant.ApprovalId,
-                grant.GrantedBy,
-                $"Time-boxed grant until {grant.Until:u}",
-                ViaGrant: true);
-        }
-
         ApprovalSnapshot created;
         try
         {
+            if (grants.Find(request.Agent, request.Upstream, request.Tool, time.GetUtcNow()) is { } grant)
+            {
+                Log.ApprovedViaGrant(logger, request.Agent, request.Upstream, request.Tool, grant.ApprovalId, grant.Until);
+                return new ApprovalOutcome(
+                    DecisionKind.Approved,
+                    grant.ApprovalId,
+                    grant.GrantedBy,
+                    $"Time-boxed grant until {grant.Until:u}",
+                    ViaGrant: true);
+            }
+
             created = store.Create(request);
         }
         catch (Exception ex)
