@@ -17,23 +17,37 @@ internal sealed class ApprovalGate(
     IOptions<ApprovalOptions> options,
     ILogger<ApprovalGate> logger) : IApprovalGate
 {
+    private static readonly TimeSpan FirstReadRetry = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan MaxReadRetry = TimeSpan.FromSeconds(15);
+
     public async Task<ApprovalOutcome> RequestAsync(
         ApprovalRequest request,
         IProgress<ApprovalWaitStatus>? progress,
         CancellationToken cancellationToken)
     {
-        if (grants.Find(request.Agent, request.Upstream, request.Tool, time.GetUtcNow()) is { } grant)
+        ApprovalSnapshot created;
+        try
         {
-            Log.ApprovedViaGrant(logger, request.Agent, request.Upstream, request.Tool, grant.ApprovalId, grant.Until);
-            return new ApprovalOutcome(
-                DecisionKind.Approved,
-                grant.ApprovalId,
-                grant.GrantedBy,
-                $"Time-boxed grant until {grant.Until:u}",
-                ViaGrant: true);
+            if (grants.Find(request.Agent, request.Upstream, request.Tool, time.GetUtcNow()) is { } grant)
+            {
+                Log.ApprovedViaGrant(logger, request.Agent, request.Upstream, request.Tool, grant.ApprovalId, grant.Until);
+                return new ApprovalOutcome(
+                    DecisionKind.Approved,
+                    grant.ApprovalId,
+                    grant.GrantedBy,
+                    $"Time-boxed grant until {grant.Until:u}",
+                    ViaGrant: true);
+            }
+
+            created = store.Create(request);
+        }
+        catch (Exception ex)
+        {
+            // Fail closed, with the reason: an approval that cannot be stored can be neither shown nor decided.
+            Log.ApprovalNotStored(logger, ex, request.Agent, request.Upstream, request.Tool);
+            return new ApprovalOutcome(DecisionKind.Withdrawn, "", [], ApprovalText.NotStoredReason);
         }
 
-        var created = store.Create(request);
         var id = created.Id;
         var wake = new SemaphoreSlim(0);
         using var subscription = signal.Subscribe(id, () => wake.Release());
@@ -41,10 +55,27 @@ internal sealed class ApprovalGate(
         using var backstop = time.CreateTimer(_ => _ = ExpireAsync(id), null, Positive(created.Deadline - time.GetUtcNow()), Timeout.InfiniteTimeSpan);
         using var reporter = progress is null ? null : StartProgress(created, progress);
 
+        var retry = FirstReadRetry;
         while (true)
         {
             // Read after subscribing: a decision that landed before the subscription is seen here, not lost.
-            var current = store.Get(id);
+            ApprovalSnapshot? current;
+            try
+            {
+                current = store.Get(id);
+                retry = FirstReadRetry;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Storage unreachable (a database restart): the approval is still stored, so the call keeps waiting
+                // and reads again on the next signal or, since signals may be lost meanwhile, after a backoff.
+                Log.ApprovalReadFailed(logger, ex, id, retry);
+                using var again = time.CreateTimer(_ => wake.Release(), null, retry, Timeout.InfiniteTimeSpan);
+                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, MaxReadRetry.Ticks));
+                await wake.WaitAsync(CancellationToken.None);
+                continue;
+            }
+
             if (current is null)
             {
                 Log.ApprovalVanished(logger, id);

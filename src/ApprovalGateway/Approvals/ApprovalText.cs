@@ -32,6 +32,8 @@ internal static class ApprovalText
 
     public const string WithdrawnReason = "The agent cancelled the call or its session ended";
 
+    public const string NotStoredReason = "the approval could not be stored (approval storage unreachable), so the call was not run";
+
     /// <summary>"Waiting for approval in #trading (or on the approval page), expires in 4m 12s".</summary>
     public static string Waiting(ApprovalSnapshot approval, string? defaultSlackChannel, TimeSpan remaining)
     {

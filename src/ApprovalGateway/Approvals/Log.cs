@@ -42,4 +42,10 @@ internal static partial class Log
 
     [LoggerMessage(3012, LogLevel.Warning, "Could not move the Hangfire job of approval {ApprovalId} to its final state {Status}")]
     public static partial void JobStateNotChanged(ILogger logger, Exception exception, string approvalId, ApprovalStatus status);
+
+    [LoggerMessage(9403, LogLevel.Error, "Could not store the approval for {Agent}'s call of {Upstream}/{Tool}; the call is refused")]
+    public static partial void ApprovalNotStored(ILogger logger, Exception exception, string agent, string upstream, string tool);
+
+    [LoggerMessage(9402, LogLevel.Warning, "Could not read approval {ApprovalId} while its call waits; reading again in {Retry} or on the next signal")]
+    public static partial void ApprovalReadFailed(ILogger logger, Exception exception, string approvalId, TimeSpan retry);
 }

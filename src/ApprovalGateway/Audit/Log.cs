@@ -24,4 +24,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5006, Level = LogLevel.Critical, Message = "Flushing {Count} answered audit records in {Path} to disk failed (Durability is Os); audit appends are refused until restart")]
     public static partial void FlushFailed(ILogger logger, Exception exception, string path, int count);
+
+    [LoggerMessage(EventId = 9400, Level = LogLevel.Warning, Message = "Writing {Count} audit records to PostgreSQL lost its connection; retrying once on a new one")]
+    public static partial void PostgreSqlWriteRetried(ILogger logger, Exception exception, int count);
 }

@@ -197,19 +197,49 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IAsyncDisposa
                 batch.Add(item);
             }
 
+            Exception? failure = null;
             try
             {
                 await WriteBatchAsync(batch);
             }
+            catch (NpgsqlException ex) when (ex.IsTransient)
+            {
+                failure = await RetryOnFreshConnectionAsync(batch, ex);
+            }
             catch (Exception ex)
             {
+                failure = ex;
+            }
+
+            if (failure is not null)
+            {
                 // Nothing was committed, and the next batch reads the head afresh, so there is nothing to undo.
-                Log.PostgreSqlWriteFailed(logger, ex, batch.Count);
-                batch.ForEach(p => p.Done.TrySetException(ex));
+                Log.PostgreSqlWriteFailed(logger, failure, batch.Count);
+                batch.ForEach(p => p.Done.TrySetException(failure));
                 continue;
             }
 
             batch.ForEach(p => p.Done.TrySetResult());
+        }
+    }
+
+    /// <summary>
+    /// A server restart leaves every idle pooled connection broken, and Npgsql finds out only on use: the pool is
+    /// emptied and the batch written once more on a new connection. The retry re-reads the head, so the chain holds;
+    /// a commit whose acknowledgement alone was lost would show as the same call recorded twice, never as a gap.
+    /// </summary>
+    private async Task<Exception?> RetryOnFreshConnectionAsync(List<PendingAppend> batch, NpgsqlException first)
+    {
+        Log.PostgreSqlWriteRetried(logger, first, batch.Count);
+        dataSource.Clear();
+        try
+        {
+            await WriteBatchAsync(batch);
+            return null;
+        }
+        catch (Exception ex)
+        {
+            return ex;
         }
     }
 

@@ -22,4 +22,7 @@ internal static partial class Log
 
     [LoggerMessage(8006, LogLevel.Warning, "Redis rate-limit counters unreachable; a call under rule {Rule} was refused as rate limited")]
     public static partial void RateLimitStoreUnavailable(ILogger logger, Exception? exception, string rule);
+
+    [LoggerMessage(9401, LogLevel.Information, "Shared Hangfire storage reachable again; other instances get one instance timeout from now to beat before their held calls are withdrawn")]
+    public static partial void StorageBack(ILogger logger);
 }

@@ -1,6 +1,7 @@
 using ApprovalGateway.Approvals;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace ApprovalGateway.ScaleOut;
 
@@ -18,6 +19,9 @@ internal sealed class OrphanedApprovalReaper(
 {
     public const string InstanceStoppedReason = "Withdrawn: the gateway instance holding the call stopped";
 
+    private bool _cutOff;
+    private DateTimeOffset? _backSince;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -25,11 +29,23 @@ internal sealed class OrphanedApprovalReaper(
             try
             {
                 held.Beat();
+                if (_cutOff)
+                {
+                    _cutOff = false;
+                    _backSince = time.GetUtcNow();
+                    Log.StorageBack(logger);
+                }
+
                 await ReapAsync(stoppingToken);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 Log.ReapFailed(logger, ex);
+                _cutOff = true;
+
+                // A database restart breaks every idle pooled connection, and Npgsql finds out only on use: without
+                // this, approvers' requests and held calls would each trip over one of them after the restart.
+                NpgsqlConnection.ClearAllPools();
             }
 
             try
@@ -48,7 +64,7 @@ internal sealed class OrphanedApprovalReaper(
         var now = time.GetUtcNow();
         foreach (var (entry, instance, approvalId, lastBeat) in held.ReadAll())
         {
-            var alive = instance == held.Instance || (lastBeat is { } beat && now - beat < options.Value.InstanceTimeout);
+            var alive = instance == held.Instance || (lastBeat is { } beat && now - Since(beat) < options.Value.InstanceTimeout);
             var approval = alive ? store.Get(approvalId) : await store.UpdateAsync(approvalId, Withdraw, cancellationToken);
             if (!alive && approval is { Status: ApprovalStatus.Withdrawn, Reason: InstanceStoppedReason })
             {
@@ -61,6 +77,12 @@ internal sealed class OrphanedApprovalReaper(
             }
         }
     }
+
+    /// <summary>
+    /// Heartbeats could not be written while this instance was cut off from storage either (most likely a database
+    /// outage, which every instance shares), so silence is counted only from when this instance got back.
+    /// </summary>
+    private DateTimeOffset Since(DateTimeOffset lastBeat) => _backSince is { } back && back > lastBeat ? back : lastBeat;
 
     private ApprovalSnapshot Withdraw(ApprovalSnapshot approval) =>
         approval.Status == ApprovalStatus.Pending

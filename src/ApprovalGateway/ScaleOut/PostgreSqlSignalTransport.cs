@@ -62,6 +62,15 @@ internal sealed class PostgreSqlSignalTransport(
             catch (Exception ex)
             {
                 Log.ListenerFailed(logger, ex, delay);
+
+                // The listener is told at once when the server shuts down; the idle pooled connections of Hangfire
+                // and of the publisher broke with it but would fail only on their next use, after the restart.
+                NpgsqlConnection.ClearAllPools();
+                if (_dataSource.IsValueCreated)
+                {
+                    _dataSource.Value.Clear();
+                }
+
                 try
                 {
                     await Task.Delay(delay, time, cancellationToken);

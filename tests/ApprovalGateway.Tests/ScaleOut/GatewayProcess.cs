@@ -81,6 +81,14 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
             new HttpClientTransport(new HttpClientTransportOptions { Endpoint = new Uri(BaseAddress, "/mcp"), TransportMode = HttpTransportMode.StreamableHttp }),
             new McpClientOptions { ProtocolVersion = "2025-11-25" });
 
+    /// <summary>The REST API with <paramref name="token"/>, an approver's script token from the settings.</summary>
+    public HttpClient Approver(string token)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        return client;
+    }
+
     /// <summary>SIGKILL, with its upstream children: no shutdown code runs, as in a crash or an OOM kill.</summary>
     public async Task KillAsync()
     {

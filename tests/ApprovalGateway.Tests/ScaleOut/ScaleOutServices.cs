@@ -57,6 +57,33 @@ public sealed class ScaleOutServices : IAsyncLifetime
         await StartRedisAsync(RedisPort);
     }
 
+    /// <summary>
+    /// Stops PostgreSQL as an operator would for maintenance (fast mode: sessions are terminated, the data is
+    /// kept), runs <paramref name="whileDown"/>, and starts it again on the same port and data directory. The
+    /// server comes back even when <paramref name="whileDown"/> fails, so later tests still have it.
+    /// </summary>
+    public async Task RestartPostgreSqlAsync(Func<Task>? whileDown = null)
+    {
+        var data = _pgData ?? throw new InvalidOperationException(ScaleOutBinaries.SkipReason ?? "PostgreSQL is not running.");
+        await RunAsync(PgTool("pg_ctl"), ["-D", data, "-m", "fast", "-w", "-t", "30", "stop"]);
+        try
+        {
+            if (whileDown is not null)
+            {
+                await whileDown();
+            }
+        }
+        finally
+        {
+            await StartPostgreSqlServerAsync(data, _pgPort);
+
+            // Only this fixture's own pool: the gateways under test must find their broken connections themselves.
+            await using var admin = new NpgsqlConnection(ConnectionString("postgres"));
+            NpgsqlConnection.ClearPool(admin);
+            await WaitUntilAcceptingAsync();
+        }
+    }
+
     public async Task DisposeAsync()
     {
         await StopRedisAsync();
@@ -83,13 +110,39 @@ public sealed class ScaleOutServices : IAsyncLifetime
 
         await RunAsync(PgTool("initdb"), ["-D", data, "-U", "postgres", "-A", "trust", "--no-sync", "--no-locale", "-E", "UTF8"]);
         _pgPort = FreePort();
-        await RunAsync(PgTool("pg_ctl"),
+        await StartPostgreSqlServerAsync(data, _pgPort);
+        _pgData = data;
+    }
+
+    private static Task StartPostgreSqlServerAsync(string data, int port) =>
+        RunAsync(PgTool("pg_ctl"),
         [
-            "-D", data, "-w", "-l", Path.Combine(data, "server.log"),
-            "-o", $"-p {_pgPort} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300",
+            "-D", data, "-w", "-t", "30", "-l", Path.Combine(data, "server.log"),
+            "-o", $"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300",
             "start",
         ]);
-        _pgData = data;
+
+    /// <summary>pg_ctl -w reports the postmaster up; this waits, to a deadline, until a TCP session on the port works.</summary>
+    private async Task WaitUntilAcceptingAsync()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(ConnectionString("postgres")) { Pooling = false, Timeout = 5 };
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(builder.ConnectionString);
+                await connection.OpenAsync(deadline.Token);
+                await using var ping = new NpgsqlCommand("SELECT 1", connection);
+                await ping.ExecuteScalarAsync(deadline.Token);
+                return;
+            }
+            catch (NpgsqlException) when (!deadline.IsCancellationRequested)
+            {
+                // Still starting up ("the database system is starting up"): poll again shortly.
+                await Task.Delay(TimeSpan.FromMilliseconds(50), deadline.Token);
+            }
+        }
     }
 
     private async Task StopRedisAsync()
