@@ -24,6 +24,11 @@ public enum DecisionKind
     Expired,
     /// <summary>The agent cancelled the call or its session ended while it waited.</summary>
     Withdrawn,
+    /// <summary>
+    /// The call is about to go to the upstream: recorded before it is sent, so no call reaches an upstream without
+    /// a record. Its outcome follows in a second record; one without a second means the gateway stopped mid-call.
+    /// </summary>
+    Forwarding,
     /// <summary>The call reached the upstream and its answer went back to the agent.</summary>
     Forwarded,
     /// <summary>The upstream could not be reached or failed the request.</summary>

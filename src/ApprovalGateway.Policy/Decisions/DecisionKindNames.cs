@@ -14,6 +14,7 @@ public static class DecisionKindNames
         DecisionKind.Rejected => "rejected",
         DecisionKind.Expired => "expired",
         DecisionKind.Withdrawn => "withdrawn",
+        DecisionKind.Forwarding => "forwarding",
         DecisionKind.Forwarded => "forwarded",
         DecisionKind.UpstreamFailed => "upstream_failed",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),

@@ -15,7 +15,8 @@ namespace ApprovalGateway.Proxy;
 
 /// <summary>
 /// The path of one <c>tools/call</c>: decide (policy), hold (approvals), forward (upstream), record (audit).
-/// Every path ends in exactly one audit record, written before the agent gets its answer.
+/// Every path ends in an audit record written before the agent gets its answer; a forwarded call also has one
+/// written before it is sent, so a call whose record cannot be written never reaches the upstream.
 /// </summary>
 internal sealed class ToolCallPipeline(
     IToolCallPolicy policy,
@@ -212,6 +213,7 @@ internal sealed class ToolCallPipeline(
 
     private async Task<JsonNode?> ForwardAsync(Trail trail, Forward forward, CancellationToken cancellationToken)
     {
+        await RecordAsync(trail, DecisionKind.Forwarding, null, "so it did not send the call to the upstream");
         var upstreamStarted = time.GetTimestamp();
         try
         {
@@ -249,7 +251,7 @@ internal sealed class ToolCallPipeline(
         }
     }
 
-    private async Task RecordAsync(Trail trail, DecisionKind outcome, string? reason)
+    private async Task RecordAsync(Trail trail, DecisionKind outcome, string? reason, string consequence = "so it did not complete the call")
     {
         var record = trail.ToRecord(time.GetUtcNow(), outcome, reason, time.GetElapsedTime(trail.Started));
         try
@@ -261,7 +263,7 @@ internal sealed class ToolCallPipeline(
         {
             Log.AuditFailed(logger, trail.Tool.Name, outcome, ex);
             throw new McpProtocolException(
-                "The gateway could not write its audit record, so it did not complete the call.", McpErrorCode.InternalError);
+                $"The gateway could not write its audit record, {consequence}.", McpErrorCode.InternalError);
         }
     }
 

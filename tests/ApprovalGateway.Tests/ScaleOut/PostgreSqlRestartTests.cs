@@ -101,7 +101,7 @@ public sealed class PostgreSqlRestartTests(ScaleOutServices services)
         Assert.Equal(3, verification.Records);
     }
 
-    [ServicesFact(Skip = "Needs the pipeline to record an allowed call before forwarding it (ToolCallPipeline, owned by the lead); see issue #6.")]
+    [ServicesFact]
     public async Task AllowedCallWhilePostgreSqlIsDown_IsNotForwarded_WhenItsAuditRecordCannotBeWritten()
     {
         await using var ledger = await Ledger.StartAsync();

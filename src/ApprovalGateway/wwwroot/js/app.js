@@ -686,7 +686,7 @@
   const OUTCOME_TONE = {
     forwarded: "ok", approved: "ok", allowed: "ok",
     rejected: "bad", denied: "bad", upstream_failed: "bad",
-    expired: "warn", rate_limited: "info", withdrawn: "", hidden: "",
+    expired: "warn", rate_limited: "info", withdrawn: "", hidden: "", forwarding: "info",
   };
 
   function auditRow(r) {
