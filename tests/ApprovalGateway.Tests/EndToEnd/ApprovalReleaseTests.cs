@@ -37,7 +37,7 @@ public sealed class ApprovalReleaseTests
         Assert.Single(scenario.Slack.Messages);
         Assert.Empty(updated.Buttons);
 
-        var record = Assert.Single(scenario.AuditOf(CancelTwap));
+        var record = ForwardedCallRecords.Single(scenario.AuditOf(CancelTwap));
         Assert.Equal("forwarded", record.Outcome);
         Assert.Equal(id, record.ApprovalId);
         Assert.Equal(["alice"], record.DecidedBy);
@@ -69,7 +69,7 @@ public sealed class ApprovalReleaseTests
         Assert.DoesNotContain(124L, open);
         Assert.Contains(123L, open);
         Assert.Equal("approved", (string?)(await scenario.GetApprovalAsync(Alice, id))["status"]);
-        var record = Assert.Single(scenario.AuditOf(CancelTwap));
+        var record = ForwardedCallRecords.Single(scenario.AuditOf(CancelTwap));
         Assert.Equal(("forwarded", id), (record.Outcome, record.ApprovalId));
         Assert.Equal(["bob"], record.DecidedBy);
     }

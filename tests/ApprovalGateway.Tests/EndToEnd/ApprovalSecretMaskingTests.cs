@@ -43,7 +43,7 @@ public sealed class ApprovalSecretMaskingTests
         Assert.Equal("linked desk-7", Text(result));
         Assert.Equal([Secret], upstream.ReceivedKeys);
 
-        var record = Assert.Single(scenario.AuditOf(ApprovalSecretTools.ConnectBroker));
+        var record = ForwardedCallRecords.Single(scenario.AuditOf(ApprovalSecretTools.ConnectBroker));
         Assert.Equal("***", (string?)record.Arguments!["apiKey"]);
         var updated = await scenario.WaitForPromptTextAsync(id, "Approved by");
         Assert.DoesNotContain(Secret, updated.AllText, StringComparison.Ordinal);

@@ -70,7 +70,7 @@ public sealed class ApprovalTwoPersonRuleTests
         Assert.NotEqual(true, result.IsError);
         Assert.Equal("two-person-1", (string?)Structured(result)["withdrawOrderId"]);
         await scenario.WaitForPromptTextAsync(id, $"Approved by <@{Bob.Slack.Id}> and <@{Carol.Slack.Id}>");
-        var record = Assert.Single(scenario.AuditOf(Withdraw));
+        var record = ForwardedCallRecords.Single(scenario.AuditOf(Withdraw));
         Assert.Equal("trader", record.Agent);
         Assert.Equal(["bob", "carol"], record.DecidedBy);
     }

@@ -12,7 +12,10 @@ using ModelContextProtocol.Protocol;
 
 namespace ApprovalGateway.Tests.EndToEnd;
 
-/// <summary>Every way a call can end, through the real gateway, leaves one verifiable audit record before the agent hears back.</summary>
+/// <summary>
+/// Every way a call can end, through the real gateway, leaves a verifiable audit record before the agent hears back;
+/// a call that reaches the upstream also leaves one before it is sent.
+/// </summary>
 public sealed class AuditTrailTests : IAsyncLifetime
 {
     private const string SecretKey = "sk-live-5c0ffee5c0ffee";
@@ -20,6 +23,8 @@ public sealed class AuditTrailTests : IAsyncLifetime
     /// <summary>
     /// An upstream that lists one tool and then dies (exit code 3) when it is called. A process that exits at once
     /// offers no tool at all, so there would be nothing to call; this one fails where a real crash hurts, mid-call.
+    /// Before it dies it copies the audit file as it stands when the call arrives, so a test sees what was on
+    /// record by the time the call reached an upstream.
     /// </summary>
     private const string FlakyServer = """
         const rl = require('readline').createInterface({ input: process.stdin });
@@ -29,7 +34,7 @@ public sealed class AuditTrailTests : IAsyncLifetime
           const reply = (result) => process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: m.id, result }) + '\n');
           if (m.method === 'initialize') reply({ protocolVersion: m.params.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: 'flaky', version: '1.0.0' } });
           else if (m.method === 'tools/list') reply({ tools: [{ name: 'FlakyExplode', description: 'Exits its process', inputSchema: { type: 'object' } }] });
-          else if (m.method === 'tools/call') process.exit(3);
+          else if (m.method === 'tools/call') { require('fs').copyFileSync(process.env.AUDIT_LOG, process.env.AUDIT_LOG + '.seen-by-upstream'); process.exit(3); }
           else reply({});
         });
         """;
@@ -44,7 +49,14 @@ public sealed class AuditTrailTests : IAsyncLifetime
             ["Gateway:Upstreams:flaky:Args:0"] = "-e",
             ["Gateway:Upstreams:flaky:Args:1"] = FlakyServer,
         },
-        builder => builder.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_time)));
+        builder =>
+        {
+            builder.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_time));
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Gateway:Upstreams:flaky:Env:AUDIT_LOG"] = Path.Combine(builder.Configuration["Gateway:DataPath"]!, "audit", "audit.jsonl"),
+            });
+        });
 
     public async Task DisposeAsync() => await _gateway.DisposeAsync();
 
@@ -106,9 +118,13 @@ public sealed class AuditTrailTests : IAsyncLifetime
         Assert.Equal("flaky", failedRecord["upstream"]!.GetValue<string>());
         Assert.Contains("Upstream 'flaky' failed during the call", failure, StringComparison.Ordinal);
 
+        // The upstream got the call only after everything but its outcome was on record, its forwarding record last.
+        var lines = ReadAuditLines(_gateway.AuditPath);
+        Assert.Equal(lines[..^1], ReadAuditLines(_gateway.AuditPath + ".seen-by-upstream"));
+
         var records = ReadAuditFile();
         Assert.Equal(
-            ["forwarded", "denied", "forwarded", "rate_limited", "hidden", "rejected", "expired", "withdrawn", "forwarded", "upstream_failed"],
+            ["forwarding", "forwarded", "denied", "forwarding", "forwarded", "rate_limited", "hidden", "rejected", "expired", "withdrawn", "forwarding", "forwarded", "forwarding", "upstream_failed"],
             records.Select(r => r["outcome"]!.GetValue<string>()));
         Assert.All(records, r =>
         {
@@ -120,19 +136,19 @@ public sealed class AuditTrailTests : IAsyncLifetime
 
         var output = new StringWriter();
         Assert.Equal(0, VerifyAuditCommand.Run(_gateway.AuditPath, output));
-        Assert.Contains("10 records, chain intact", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("14 records, chain intact", output.ToString(), StringComparison.Ordinal);
 
         using var csv = await api.GetAsync("/api/audit.csv");
         Assert.Equal(HttpStatusCode.OK, csv.StatusCode);
-        var lines = (await csv.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(11, lines.Length);
-        foreach (var outcome in new[] { "forwarded", "denied", "rate_limited", "hidden", "rejected", "expired", "withdrawn", "upstream_failed" })
+        var rows = (await csv.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(15, rows.Length);
+        foreach (var outcome in new[] { "forwarding", "forwarded", "denied", "rate_limited", "hidden", "rejected", "expired", "withdrawn", "upstream_failed" })
         {
-            Assert.Contains(lines, l => l.Contains($",{outcome},", StringComparison.Ordinal));
+            Assert.Contains(rows, l => l.Contains($",{outcome},", StringComparison.Ordinal));
         }
 
-        Assert.Contains(lines, l => l.Contains(",BinanceSpotCancelOpenTWAPOrder,approval_required,", StringComparison.Ordinal) && l.Contains(",rejected,not while the market is open,", StringComparison.Ordinal));
-        Assert.DoesNotContain(lines, l => l.Contains(SecretKey, StringComparison.Ordinal));
+        Assert.Contains(rows, l => l.Contains(",BinanceSpotCancelOpenTWAPOrder,approval_required,", StringComparison.Ordinal) && l.Contains(",rejected,not while the market is open,", StringComparison.Ordinal));
+        Assert.DoesNotContain(rows, l => l.Contains(SecretKey, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -148,14 +164,14 @@ public sealed class AuditTrailTests : IAsyncLifetime
         var copy = CopyAuditFile();
         Assert.Equal(0, VerifyAuditCommand.Run(copy, new StringWriter()));
         var lines = File.ReadAllLines(copy);
-        Assert.Equal(3, lines.Length);
-        Assert.Contains("\"outcome\":\"denied\"", lines[1], StringComparison.Ordinal);
-        lines[1] = lines[1].Replace("\"outcome\":\"denied\"", "\"outcome\":\"forwarded\"", StringComparison.Ordinal);
+        Assert.Equal(5, lines.Length);
+        Assert.Contains("\"outcome\":\"denied\"", lines[2], StringComparison.Ordinal);
+        lines[2] = lines[2].Replace("\"outcome\":\"denied\"", "\"outcome\":\"forwarded\"", StringComparison.Ordinal);
         await File.WriteAllLinesAsync(copy, lines);
 
         var output = new StringWriter();
         Assert.Equal(1, VerifyAuditCommand.Run(copy, output));
-        Assert.Contains($"{copy}:2:", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"{copy}:3:", output.ToString(), StringComparison.Ordinal);
     }
 
     private const string CancelRule = "tools[\"BinanceSpotCancelOpenTWAPOrder\"]";
@@ -191,21 +207,40 @@ public sealed class AuditTrailTests : IAsyncLifetime
         }
     }
 
-    /// <summary>The newest record on disk, read the moment the agent's call returned: it must already be there.</summary>
+    /// <summary>
+    /// The newest record on disk, read the moment the agent's call returned: it must already be there. A call that
+    /// went to the upstream must have its forwarding record, about the same call, right before it.
+    /// </summary>
     private JsonObject AssertLast(string tool, string decision, string outcome, string rule)
     {
-        var last = ReadAuditFile()[^1];
+        var records = ReadAuditFile();
+        var last = records[^1];
         Assert.Equal(
             (tool, decision, outcome, rule),
             (last["tool"]!.GetValue<string>(), last["decision"]!.GetValue<string>(), last["outcome"]!.GetValue<string>(), last["rule"]!.GetValue<string>()));
+        if (outcome is "forwarded" or "upstream_failed")
+        {
+            var before = records[^2];
+            Assert.Equal("forwarding", before["outcome"]!.GetValue<string>());
+            foreach (var field in new[] { "agent", "session_id", "upstream", "tool", "arguments", "arguments_sha256", "decision", "rule", "approval_id", "decided_by" })
+            {
+                Assert.True(JsonNode.DeepEquals(last[field], before[field]), $"the forwarding record differs in {field}");
+            }
+
+            Assert.Equal(0d, before["upstream_milliseconds"]!.GetValue<double>());
+        }
+
         return last;
     }
 
-    private List<JsonObject> ReadAuditFile()
+    private List<JsonObject> ReadAuditFile() =>
+        [.. ReadAuditLines(_gateway.AuditPath).Select(l => JsonNode.Parse(l)!.AsObject())];
+
+    private static string[] ReadAuditLines(string path)
     {
-        using var stream = new FileStream(_gateway.AuditPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         using var reader = new StreamReader(stream);
-        return [.. reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!.AsObject())];
+        return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 
     /// <summary>A copy of the live file (the gateway holds it open for writing), for reading in full or editing.</summary>

@@ -74,6 +74,7 @@ public sealed class PolicyThroughGatewayTests
         Assert.Equal("rate_limited", third.StructuredContent?.GetProperty("decision").GetString());
         Assert.InRange(third.StructuredContent!.Value.GetProperty("retryAfterSeconds").GetInt32(), 1, 60);
         var records = gateway.Services.GetRequiredService<IAuditLog>().Recent(10).Where(r => r.Tool == "BinanceTickerPrice").ToList();
+        Assert.Equal(2, records.Count(r => r.Outcome == "forwarding"));
         Assert.Equal(2, records.Count(r => r.Outcome == "forwarded"));
         Assert.Equal(1, records.Count(r => r.Outcome == "rate_limited"));
     }
@@ -96,7 +97,7 @@ public sealed class PolicyThroughGatewayTests
 
         Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
-        var record = Assert.Single(gateway.Services.GetRequiredService<IAuditLog>().Recent(10));
+        var record = ForwardedCallRecords.Single([.. gateway.Services.GetRequiredService<IAuditLog>().Recent(10).Reverse()]);
         Assert.Equal("trader-bot", record.Agent);
         Assert.Equal(trader.SessionId, record.SessionId);
 

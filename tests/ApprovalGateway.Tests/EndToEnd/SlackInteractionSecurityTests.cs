@@ -57,6 +57,6 @@ public sealed class SlackInteractionSecurityTests
         var result = await call.WaitAsync(Guard);
         Assert.NotEqual(true, result.IsError);
         Assert.DoesNotContain(123L, AlgoIds(await OpenTwapOrdersAsync(agent)));
-        Assert.Equal(["bob"], Assert.Single(scenario.AuditOf(CancelTwap)).DecidedBy);
+        Assert.Equal(["bob"], ForwardedCallRecords.Single(scenario.AuditOf(CancelTwap)).DecidedBy);
     }
 }

@@ -65,10 +65,18 @@ public sealed class WebApprovalPageEndToEndTests : IAsyncLifetime
 
         await alice.GetByRole(AriaRole.Tab, new() { Name = "Audit" }).ClickAsync();
         var rows = alice.Locator("#audit-body tr");
-        await Expect(rows).ToHaveCountAsync(2);
+        // Newest first: each forwarded call shows its outcome above the record written before it was sent.
+        await Expect(rows).ToHaveCountAsync(4);
         await Expect(rows.First).ToContainTextAsync(WebGateway.CancelTwap);
         await Expect(rows.First).ToContainTextAsync("Forwarded");
         await Expect(rows.First).ToContainTextAsync("alice");
+        await Expect(rows.Nth(1)).ToContainTextAsync(WebGateway.CancelTwap);
+        await Expect(rows.Nth(1)).ToContainTextAsync("Forwarding");
+        await Expect(rows.Nth(1)).ToContainTextAsync("alice");
+        await Expect(rows.Nth(2)).ToContainTextAsync(WebGateway.PlaceTwap);
+        await Expect(rows.Nth(2)).ToContainTextAsync("Forwarded");
+        await Expect(rows.Nth(3)).ToContainTextAsync(WebGateway.PlaceTwap);
+        await Expect(rows.Nth(3)).ToContainTextAsync("Forwarding");
         await BrowserSession.ScreenshotAsync(alice, "e2e-audit");
     }
 

@@ -99,7 +99,9 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         Assert.Contains("still here", Assert.IsType<TextContentBlock>(result.Content[0]).Text, StringComparison.Ordinal);
         // What the killed B recorded is still there, newest first, as the restarted B serves it.
         using var records = JsonDocument.Parse(await onB.GetStringAsync(new Uri("/api/audit", UriKind.Relative)));
-        Assert.Equal(["echo", "get-sum"], records.RootElement.EnumerateArray().Select(r => r.GetProperty("tool").GetString()));
+        Assert.Equal(
+            ["echo:forwarded", "echo:forwarding", "get-sum:forwarded", "get-sum:forwarding"],
+            records.RootElement.EnumerateArray().Select(r => $"{r.GetProperty("tool").GetString()}:{r.GetProperty("outcome").GetString()}"));
         var verification = PostgreSqlAuditLog.Verify(audit);
         Assert.True(verification.Holds, verification.Problem);
     }

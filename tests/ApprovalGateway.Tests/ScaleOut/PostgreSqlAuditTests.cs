@@ -162,12 +162,14 @@ public sealed class PostgreSqlAuditTests(ScaleOutServices services)
         }
 
         var seen = await second.Services.GetRequiredService<IAuditQuery>().QueryAsync(new AuditQuery(Tool: "echo"), CancellationToken.None);
-        Assert.Equal(["three", "two", "one"], seen.Select(r => r.Arguments?["message"]?.GetValue<string>()));
-        Assert.Equal(3, first.Services.GetRequiredService<IAuditLog>().Recent(10).Count);
+        Assert.Equal(
+            ["three:forwarded", "three:forwarding", "two:forwarded", "two:forwarding", "one:forwarded", "one:forwarding"],
+            seen.Select(r => $"{r.Arguments?["message"]?.GetValue<string>()}:{r.Outcome}"));
+        Assert.Equal(6, first.Services.GetRequiredService<IAuditLog>().Recent(10).Count);
         Assert.False(File.Exists(Path.Combine(first.DataDirectory, "audit", "audit.jsonl")));
         var verification = PostgreSqlAuditLog.Verify(database);
         Assert.True(verification.Holds, verification.Problem);
-        Assert.Equal(3, verification.Records);
+        Assert.Equal(6, verification.Records);
     }
 
     private static PostgreSqlAuditLog Open(string connectionString) =>

@@ -64,7 +64,9 @@ public sealed class PostgreSqlRestartTests(ScaleOutServices services)
         Assert.Contains("hello", Assert.IsType<TextContentBlock>(result.Content[0]).Text, StringComparison.Ordinal);
         Assert.DoesNotContain(a.Approvals.Seen, s => s.Id == pending.Id && s.Status == ApprovalStatus.Withdrawn);
         var records = await AuditAsync(database);
-        Assert.Equal(["transfer:forwarded:", $"echo:forwarded:{pending.Id}"], records.Select(r => $"{r.Tool}:{r.Outcome}:{r.ApprovalId}"));
+        Assert.Equal(
+            ["transfer:forwarding:", "transfer:forwarded:", $"echo:forwarding:{pending.Id}", $"echo:forwarded:{pending.Id}"],
+            records.Select(r => $"{r.Tool}:{r.Outcome}:{r.ApprovalId}"));
         var verification = PostgreSqlAuditLog.Verify(database);
         Assert.True(verification.Holds, verification.Problem);
     }
@@ -98,7 +100,8 @@ public sealed class PostgreSqlRestartTests(ScaleOutServices services)
         Assert.Equal(["on A", "on B"], ledger.Transfers);
         var verification = PostgreSqlAuditLog.Verify(database);
         Assert.True(verification.Holds, verification.Problem);
-        Assert.Equal(3, verification.Records);
+        // Three forwarded calls, each recorded before it was sent and once answered; the refused one left none.
+        Assert.Equal(6, verification.Records);
     }
 
     [ServicesFact]
