@@ -2,9 +2,12 @@ using System.Text.Json.Nodes;
 
 namespace ApprovalGateway.Audit;
 
-/// <summary>One record per call through the gateway, whatever its outcome.</summary>
+/// <summary>One record per call through the gateway, whatever its outcome, and one more before a call is sent upstream.</summary>
 /// <param name="Decision">The policy's decision (wire name of DecisionKind).</param>
-/// <param name="Outcome">The final outcome (wire name: forwarded, denied, rate_limited, rejected, expired, withdrawn, upstream_failed, hidden).</param>
+/// <param name="Outcome">
+/// The outcome (wire name: forwarded, denied, rate_limited, rejected, expired, withdrawn, upstream_failed, hidden), or
+/// forwarding for the record written just before the call is sent.
+/// </param>
 /// <param name="Arguments">The arguments with secrets masked.</param>
 internal sealed record AuditRecord(
     DateTimeOffset Time,
