@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ApprovalGateway.Testing;
 using ModelContextProtocol.Client;
 
 namespace ApprovalGateway.LatencyRunner;
@@ -23,7 +24,7 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
             "during the throughput rounds, per call.");
         report.Line("");
 
-        await using (var everything = await NodeServer.EverythingAsync())
+        await using (var everything = await NodeMcpServer.EverythingAsync())
         await using (var gateway = await GatewayProcess.StartAsync(BenchGateway.HttpUpstream(everything.Url), BenchGateway.AllowAll))
         await using (var osDurable = await GatewayProcess.StartAsync(
             BenchGateway.HttpUpstream(everything.Url), BenchGateway.AllowAll, new Dictionary<string, string?> { ["Gateway:Audit:Durability"] = "Os" }))
@@ -42,7 +43,7 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
         {
             var direct = new CallPath("direct (stdio)", Clients.EverythingStdioAsync);
             var through = new CallPath("gateway (stdio upstream)", () => Clients.HttpAsync(gateway.McpEndpoint), () => gateway.CpuTime);
-            NodeServer? proxy = null;
+            NodeMcpServer? proxy = null;
             var unavailable = options.McpProxyUnavailable;
             if (unavailable is null && options.McpProxy is null)
             {
@@ -53,7 +54,7 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
             {
                 try
                 {
-                    proxy = await NodeServer.McpProxyAsync(options.McpProxy!);
+                    proxy = await NodeMcpServer.McpProxyAsync(options.McpProxy!);
                     await using var probe = await Clients.HttpAsync(proxy.Url);
                     await probe.EchoAsync("probe");
                 }

@@ -1,4 +1,5 @@
 using ApprovalGateway.Hosting;
+using ApprovalGateway.Testing;
 using Hangfire.Logging;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -40,7 +41,7 @@ internal sealed class BenchGateway : IAsyncDisposable
     public static Dictionary<string, string?> EverythingStdioUpstream() => new()
     {
         ["Gateway:Upstreams:bench:Command"] = "node",
-        ["Gateway:Upstreams:bench:Args:0"] = RepoPaths.ServerEverything,
+        ["Gateway:Upstreams:bench:Args:0"] = RepositoryPaths.ServerEverything,
         ["Gateway:Upstreams:bench:Args:1"] = "stdio",
     };
 

@@ -1,3 +1,4 @@
+using ApprovalGateway.Testing;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
@@ -16,7 +17,7 @@ internal static class Clients
 
     public static Task<McpClient> EverythingStdioAsync() =>
         McpClient.CreateAsync(
-            new StdioClientTransport(new StdioClientTransportOptions { Command = "node", Arguments = [RepoPaths.ServerEverything, "stdio"] }),
+            new StdioClientTransport(new StdioClientTransportOptions { Command = "node", Arguments = [RepositoryPaths.ServerEverything, "stdio"] }),
             Options);
 
     public static async Task<CallToolResult> EchoAsync(this McpClient client, string message, CancellationToken cancellationToken = default)

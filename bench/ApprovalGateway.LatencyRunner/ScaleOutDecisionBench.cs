@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using ApprovalGateway.Approvals;
+using ApprovalGateway.Testing;
 using Hangfire.Logging;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -21,18 +22,19 @@ internal sealed class ScaleOutDecisionBench(RunnerOptions options, Report report
     public async Task RunAsync()
     {
         report.Heading("2b. Decision-to-release across two instances (Hangfire on PostgreSQL, wake-ups over Redis)");
-        if (ScaleOutServers.Unavailable is { } why)
+        if (DebianServers.Unavailable is { } why)
         {
             report.Line($"not available: {why}\n");
             return;
         }
 
-        await using var servers = await ScaleOutServers.StartAsync();
+        await using var postgreSql = await PostgreSqlCluster.StartAsync();
+        await using var redis = await RedisServer.StartAsync();
         var shared = new Dictionary<string, string?>
         {
             ["Hangfire:Storage"] = "PostgreSql",
-            ["Hangfire:ConnectionString"] = await servers.CreateDatabaseAsync(),
-            ["Redis:ConnectionString"] = servers.RedisConnectionString,
+            ["Hangfire:ConnectionString"] = await postgreSql.CreateDatabaseAsync(),
+            ["Redis:ConnectionString"] = redis.ConnectionString,
         };
         var watcher = new PendingWatcher();
         await using var upstream = await EchoUpstream.StartAsync();
@@ -47,7 +49,7 @@ internal sealed class ScaleOutDecisionBench(RunnerOptions options, Report report
         {
             b = await BenchGateway.StartAsync(BenchGateway.HttpUpstream(upstream.Url), Policy, withApprover: true, readAtRegistration: shared);
             var (toUpstream, toAgent, warmup) = await MeasureAsync(a, b, upstream, watcher);
-            report.Line($"{options.Approvals} approvals after {warmup} warm-up, one at a time, PostgreSQL {servers.PostgreSqlVersion} and Redis started " +
+            report.Line($"{options.Approvals} approvals after {warmup} warm-up, one at a time, PostgreSQL {DebianServers.PostgreSqlVersion} and Redis started " +
                 "from Debian's binaries on loopback (fsync off): call held on A, decision posted to B's REST API with the approver's " +
                 "bearer token once A has stored the approval, clock stopped when the upstream's tool runs. The 50 ms target is the " +
                 "embedded default's (section 2); this row is reported as measured.\n");

@@ -1,3 +1,4 @@
+using ApprovalGateway.Testing;
 using ModelContextProtocol.Client;
 
 namespace ApprovalGateway.Tests.Infrastructure;
@@ -11,9 +12,9 @@ public enum UpstreamTransport
 /// <summary>A gateway in front of server-everything over the given transport, plus a direct client factory for comparison.</summary>
 internal sealed class EverythingGateway : IAsyncDisposable
 {
-    private readonly EverythingHttpServer? _http;
+    private readonly NodeMcpServer? _http;
 
-    private EverythingGateway(GatewayHost gateway, EverythingHttpServer? http)
+    private EverythingGateway(GatewayHost gateway, NodeMcpServer? http)
     {
         Gateway = gateway;
         _http = http;
@@ -23,7 +24,7 @@ internal sealed class EverythingGateway : IAsyncDisposable
 
     public static async Task<EverythingGateway> StartAsync(UpstreamTransport transport, string policy = GatewayHost.AllowAll)
     {
-        var http = transport == UpstreamTransport.StreamableHttp ? await EverythingHttpServer.StartAsync() : null;
+        var http = transport == UpstreamTransport.StreamableHttp ? await NodeMcpServer.EverythingAsync() : null;
         var settings = http is null ? TestUpstreams.EverythingStdio() : TestUpstreams.Http(http.Url);
         return new EverythingGateway(await GatewayHost.StartAsync(settings, policy), http);
     }

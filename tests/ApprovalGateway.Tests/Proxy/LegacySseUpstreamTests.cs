@@ -1,3 +1,4 @@
+using ApprovalGateway.Testing;
 using ApprovalGateway.Tests.Infrastructure;
 
 namespace ApprovalGateway.Tests.Proxy;
@@ -10,7 +11,7 @@ public sealed class LegacySseUpstreamTests
     [InlineData("auto")]
     public async Task SseOnlyUpstream_ServesToolsThroughTheGateway(string transport)
     {
-        await using var upstream = await EverythingHttpServer.StartAsync(legacySse: true);
+        await using var upstream = await NodeMcpServer.EverythingAsync(legacySse: true);
         var settings = TestUpstreams.Http(upstream.Url);
         settings["Gateway:Upstreams:everything:Transport"] = transport;
         await using var gateway = await GatewayHost.StartAsync(settings);

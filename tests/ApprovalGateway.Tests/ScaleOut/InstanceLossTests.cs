@@ -4,6 +4,8 @@ using System.Text.Json;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Audit;
 using ApprovalGateway.ScaleOut;
+using ApprovalGateway.Testing;
+using ApprovalGateway.Tests.Infrastructure;
 using ApprovalGateway.Web;
 using Microsoft.AspNetCore.SignalR.Client;
 using ModelContextProtocol.Protocol;
@@ -44,7 +46,7 @@ public sealed class InstanceLossTests(ScaleOutServices services)
             }
         });
         await page.StartAsync();
-        await using var doomed = await GatewayProcess.StartAsync(settings, HoldEcho);
+        await using var doomed = await GatewayProcess.StartAsync(TestUpstreams.EverythingStdio(), HoldEcho, settings);
         await using var agent = await doomed.ConnectAsync();
         _ = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
         var id = await pending.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -74,7 +76,7 @@ public sealed class InstanceLossTests(ScaleOutServices services)
             ["Approvers:alice:Token"] = ScaleOutGateway.AliceToken,
         };
         await using var a = await ScaleOutGateway.StartAsync(settings, HoldEcho);
-        await using (var b = await GatewayProcess.StartAsync(settings, HoldEcho))
+        await using (var b = await GatewayProcess.StartAsync(TestUpstreams.EverythingStdio(), HoldEcho, settings))
         {
             await using var agentOnB = await b.ConnectAsync();
             var sum = await agentOnB.CallToolAsync("get-sum", new Dictionary<string, object?> { ["a"] = 2, ["b"] = 3 });
@@ -86,7 +88,7 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         var pending = await a.Approvals.WaitForAsync(ApprovalStatus.Pending);
 
         // The first B was killed (disposed with SIGKILL) before the call; a new B comes up on the same databases.
-        await using var restarted = await GatewayProcess.StartAsync(settings, HoldEcho);
+        await using var restarted = await GatewayProcess.StartAsync(TestUpstreams.EverythingStdio(), HoldEcho, settings);
         using var onB = new HttpClient { BaseAddress = restarted.BaseAddress };
         onB.DefaultRequestHeaders.Authorization = new("Bearer", ScaleOutGateway.AliceToken);
         using var decision = await onB.PostAsync(

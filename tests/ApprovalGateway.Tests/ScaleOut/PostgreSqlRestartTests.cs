@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Audit;
+using ApprovalGateway.Testing;
 using ApprovalGateway.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using ModelContextProtocol;
@@ -43,7 +44,7 @@ public sealed class PostgreSqlRestartTests(ScaleOutServices services)
         var database = await services.CreateDatabaseAsync();
         var settings = Settings(database, redis, ledger);
         await using var a = await ScaleOutGateway.StartAsync(settings, Policy);
-        await using var b = await GatewayProcess.StartAsync(settings, Policy);
+        await using var b = await GatewayProcess.StartAsync(TestUpstreams.EverythingStdio(), Policy, settings);
         await using var agent = await a.ConnectAsync();
         Succeeded(await TransferAsync(agent, "before"));
         var call = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
@@ -78,7 +79,7 @@ public sealed class PostgreSqlRestartTests(ScaleOutServices services)
         var database = await services.CreateDatabaseAsync();
         var settings = Settings(database, redis: false, ledger);
         await using var a = await ScaleOutGateway.StartAsync(settings, Policy);
-        await using var b = await GatewayProcess.StartAsync(settings, Policy);
+        await using var b = await GatewayProcess.StartAsync(TestUpstreams.EverythingStdio(), Policy, settings);
         await using var agentOnA = await a.ConnectAsync();
         await using var agentOnB = await b.ConnectAsync();
         string? heldRefusal = null;

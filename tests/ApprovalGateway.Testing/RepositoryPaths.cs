@@ -1,10 +1,14 @@
-namespace ApprovalGateway.LatencyRunner;
+namespace ApprovalGateway.Testing;
 
-/// <summary>The repository root, found from the runner's own folder so it runs from any working directory.</summary>
-internal static class RepoPaths
+/// <summary>
+/// Where the repository and its installed upstreams are, found from the running assembly's folder so tests and
+/// the bench runner work from any working directory.
+/// </summary>
+public static class RepositoryPaths
 {
     public static string Root { get; } = FindRoot();
 
+    /// <summary>The official MCP test server, installed by npm under tests/upstreams.</summary>
     public static string ServerEverything
     {
         get
@@ -12,7 +16,8 @@ internal static class RepoPaths
             var path = Path.Combine(Root, "tests", "upstreams", "node_modules", "@modelcontextprotocol", "server-everything", "dist", "index.js");
             return File.Exists(path)
                 ? path
-                : throw new InvalidOperationException($"server-everything is not installed at {path}. Run: npm ci --prefix tests/upstreams");
+                : throw new InvalidOperationException(
+                    $"server-everything is not installed at {path}. Run: npm ci --prefix tests/upstreams (.ci/run and bench/run do).");
         }
     }
 

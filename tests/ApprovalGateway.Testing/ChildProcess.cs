@@ -1,0 +1,136 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Text;
+
+namespace ApprovalGateway.Testing;
+
+/// <summary>
+/// A launched server process: the start of its output is kept for failure messages, and its exit is a task,
+/// so a launcher waiting for readiness fails at once when the server dies instead of at its deadline.
+/// </summary>
+internal sealed class ChildProcess : IAsyncDisposable
+{
+    // Only the start matters for a failure message; a chatty server must not grow this without end.
+    private const int KeptOutputChars = 8000;
+
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ChildProcess(Process process) => _process = process;
+
+    public Task Exited => _exited.Task;
+
+    /// <summary>User plus system CPU time of this process (not of the processes it spawned).</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString().Trim();
+            }
+        }
+    }
+
+    /// <param name="onLine">Sees every line of standard output and error, for a launcher watching for a ready message.</param>
+    public static ChildProcess Start(ProcessStartInfo start, Action<string>? onLine = null)
+    {
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var child = new ChildProcess(process);
+        void OnData(object sender, DataReceivedEventArgs e)
+        {
+            if (e.Data is { } line)
+            {
+                child.Keep(line);
+                onLine?.Invoke(line);
+            }
+        }
+
+        process.OutputDataReceived += OnData;
+        process.ErrorDataReceived += OnData;
+        process.Exited += (_, _) => child._exited.TrySetResult();
+        try
+        {
+            process.Start();
+        }
+        catch (Win32Exception ex)
+        {
+            process.Dispose();
+            throw new InvalidOperationException($"{start.FileName} could not be started: {ex.Message}", ex);
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return child;
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="ready"/>, given a token that fires at the deadline; kills the process and throws,
+    /// with its output, when the process exits or the deadline passes first.
+    /// </summary>
+    public async Task<T> WaitReadyAsync<T>(Func<CancellationToken, Task<T>> ready, TimeSpan deadline, string what)
+    {
+        using var expiry = new CancellationTokenSource(deadline);
+        var readying = ready(expiry.Token);
+        await Task.WhenAny(readying, Exited);
+        if (readying.IsCompletedSuccessfully)
+        {
+            return readying.Result;
+        }
+
+        await expiry.CancelAsync();
+        var why = Exited.IsCompleted
+            ? "exited"
+            : $"was not ready within {deadline.TotalSeconds:0} s";
+        await KillAsync();
+        throw new InvalidOperationException($"{what} {why}: {Output}");
+    }
+
+    /// <summary>SIGKILL with its children: no shutdown code runs, as in a crash.</summary>
+    public async Task KillAsync()
+    {
+        if (!Exited.IsCompleted)
+        {
+            try
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // It exited between the check and the kill.
+            }
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+    }
+
+    private void Keep(string line)
+    {
+        lock (_output)
+        {
+            if (_output.Length < KeptOutputChars)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+}

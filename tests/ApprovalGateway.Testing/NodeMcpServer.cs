@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace ApprovalGateway.Testing;
+
+/// <summary>
+/// A node MCP server (server-everything, or mcp-proxy in front of it) as its own process on a free loopback
+/// port: the upstream a gateway reaches over HTTP, or the proxy the bench compares the gateway with.
+/// </summary>
+public sealed class NodeMcpServer : IAsyncDisposable
+{
+    private readonly ChildProcess _process;
+
+    private NodeMcpServer(ChildProcess process, Uri url)
+    {
+        _process = process;
+        Url = url;
+    }
+
+    /// <summary>The MCP endpoint.</summary>
+    public Uri Url { get; }
+
+    /// <summary>User plus system CPU time of this node process (not of the servers it spawns).</summary>
+    public TimeSpan CpuTime => _process.CpuTime;
+
+    /// <summary>server-everything over Streamable HTTP on <c>/mcp</c>.</summary>
+    /// <param name="legacySse">Serve the older HTTP+SSE transport on <c>/sse</c> instead.</param>
+    public static Task<NodeMcpServer> EverythingAsync(bool legacySse = false) =>
+        StartAsync(
+            port => new ProcessStartInfo("node")
+            {
+                ArgumentList = { RepositoryPaths.ServerEverything, legacySse ? "sse" : "streamableHttp" },
+                Environment = { ["PORT"] = port },
+            },
+            legacySse ? "/sse" : "/mcp");
+
+    /// <summary>mcp-proxy (its <c>dist/bin/mcp-proxy.mjs</c> is <paramref name="entry"/>) in front of server-everything over stdio, serving Streamable HTTP on <c>/mcp</c>.</summary>
+    public static Task<NodeMcpServer> McpProxyAsync(string entry) =>
+        StartAsync(
+            port => new ProcessStartInfo("node")
+            {
+                ArgumentList = { entry, "--port", port, "--host", "127.0.0.1", "--", "node", RepositoryPaths.ServerEverything, "stdio" },
+            },
+            "/mcp");
+
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
+
+    private static async Task<NodeMcpServer> StartAsync(Func<string, ProcessStartInfo> startOnPort, string path)
+    {
+        var port = LoopbackPort.Free();
+        var start = startOnPort(port.ToString(CultureInfo.InvariantCulture));
+        var process = ChildProcess.Start(start);
+
+        // Neither server has a ready message of its own, so readiness is the port accepting connections.
+        await process.WaitReadyAsync(
+            token => ListeningAsync(port, token),
+            TimeSpan.FromSeconds(30),
+            $"node {string.Join(' ', start.ArgumentList)} on port {port}");
+        return new NodeMcpServer(process, new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}{path}")));
+    }
+
+    private static async Task<bool> ListeningAsync(int port, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            using var client = new TcpClient();
+            try
+            {
+                await client.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
+                return true;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
+            }
+        }
+    }
+}
