@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using ApprovalGateway.Testing;
 using ModelContextProtocol.Client;
 
@@ -35,7 +36,7 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
             var direct = new CallPath("direct", () => Clients.HttpAsync(everything.Url));
             var through = new CallPath("gateway", () => Clients.HttpAsync(gateway.McpEndpoint), () => gateway.CpuTime);
             var throughOs = new CallPath("gateway, Durability=Os", () => Clients.HttpAsync(osDurable.McpEndpoint), () => osDurable.CpuTime);
-            await CompareAsync(direct, [through, throughOs], withTargets: true);
+            await CompareAsync(direct, [through, throughOs], withTargets: true, baseline => InsideGateway(gateway.AuditFile, baseline));
         }
 
         report.Line("### Upstream over stdio, for comparison with mcp-proxy\n");
@@ -91,10 +92,14 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
         }
     }
 
-    private async Task CompareAsync(CallPath baseline, IReadOnlyList<CallPath> subjects, bool withTargets)
+    private async Task CompareAsync(
+        CallPath baseline, IReadOnlyList<CallPath> subjects, bool withTargets, Func<Samples, Action>? afterSequential = null)
     {
         CallPath[] paths = [baseline, .. subjects];
         var latency = await SequentialAsync(paths);
+
+        // Read before the throughput rounds add concurrent calls to the gateway's records; printed after the tables.
+        var breakdown = afterSequential?.Invoke(latency[0].All);
         var rows = new List<IReadOnlyList<string>>();
         var b = latency[0];
         foreach (var (path, i) in paths.Select((p, i) => (p, i)))
@@ -129,6 +134,7 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
                 i == 0 ? "(baseline)" : Report.Num(throughput[i].Rate / baseRate * 100, "0.0") + "%",
                 i == 0 || !withTargets ? "" : Report.Verdict(throughput[i].Rate >= 0.9 * baseRate),
             ]));
+        breakdown?.Invoke();
     }
 
     private async Task<(Samples All, List<Samples> Rounds)[]> SequentialAsync(IReadOnlyList<CallPath> paths)
@@ -174,6 +180,46 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
                 await client.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// Splits the gateway's share of a sequential call using the timings in its own audit records (every forwarded
+    /// call so far, warm-up included): the hop to the upstream as the gateway sees it, next to the direct client's
+    /// whole call, and the pipeline around it up to the outcome record.
+    /// </summary>
+    private Action InsideGateway(string auditFile, Samples direct)
+    {
+        var (upstream, pipeline, policy) = (new Samples(), new Samples(), new Samples());
+        using (var reader = new StreamReader(new FileStream(auditFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite)))
+        {
+            while (reader.ReadLine() is { } line)
+            {
+                using var record = JsonDocument.Parse(line);
+                var root = record.RootElement;
+                if (root.GetProperty("outcome").GetString() == "forwarded")
+                {
+                    var hop = root.GetProperty("upstream_milliseconds").GetDouble();
+                    upstream.Add(hop);
+                    pipeline.Add(root.GetProperty("total_milliseconds").GetDouble() - hop);
+                    policy.Add(root.GetProperty("policy_milliseconds").GetDouble());
+                }
+            }
+        }
+
+        return () =>
+        {
+            report.Line($"Inside `gateway`, from its audit records ({upstream.Count} forwarded sequential calls, warm-up included): " +
+                "the upstream hop as the gateway sees it, next to the direct client's whole call, and the pipeline before and after it " +
+                "(policy, the `forwarding` record, the relay) up to the outcome record. The rest of the added time is the agent's hop to the gateway.\n");
+            report.Table(
+                ["Part", "p50 ms", "p99 ms"],
+                [
+                    ["direct client, whole call (baseline)", Report.Ms(direct.P50), Report.Ms(direct.P99)],
+                    ["gateway → upstream hop", Report.Ms(upstream.P50), Report.Ms(upstream.P99)],
+                    ["gateway pipeline around it", Report.Ms(pipeline.P50), Report.Ms(pipeline.P99)],
+                    ["of which policy", Report.Ms(policy.P50), Report.Ms(policy.P99)],
+                ]);
+        };
     }
 
     private async Task<(double Rate, List<double> Rounds, TimeSpan? CpuPerCall)[]> ThroughputAsync(IReadOnlyList<CallPath> paths)

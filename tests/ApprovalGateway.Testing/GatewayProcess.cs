@@ -26,6 +26,9 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 
     public Uri McpEndpoint => new(BaseAddress, "/mcp");
 
+    /// <summary>The audit file of the default file sink, under this instance's own data folder.</summary>
+    public string AuditFile => Path.Combine(_data, "audit", "audit.jsonl");
+
     /// <summary>User plus system CPU time the gateway process has used so far (not its stdio upstreams').</summary>
     public TimeSpan CpuTime => _process.CpuTime;
 
