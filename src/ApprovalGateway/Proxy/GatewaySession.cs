@@ -59,8 +59,7 @@ internal sealed class GatewaySession(
     private volatile McpServer? _sessionServer;
     private volatile bool _tasksEnabled;
     private RequestId? _initializeId;
-    private readonly ConcurrentDictionary<string, string> _upstreamTasks = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<Task, bool> _background = new();
+    private readonly SessionTasks _sessionTasks = new(logger);
 
     public SessionIdentity Identity => identity;
 
@@ -276,7 +275,7 @@ internal sealed class GatewaySession(
             RequestMethods.CompletionComplete => UpstreamRoutes.ForwardAsync(
                 _routes.Owner(request.Params?["ref"]?["name"] ?? request.Params?["ref"]?["uri"], c => c.Completions is not null), request, cancellationToken),
             RequestMethods.LoggingSetLevel => _routes.SetLevelAsync(request, cancellationToken),
-            _ when _tasksEnabled && TaskMethods.IsTaskMethod(request.Method) => TaskRequestAsync(request, cancellationToken),
+            _ when _tasksEnabled && TaskMethods.IsTaskMethod(request.Method) => _sessionTasks.HandleAsync(tasks!, identity, _routes, request, cancellationToken),
             _ when _routes.Links.Count == 1 => UpstreamRoutes.ForwardAsync(_routes.Links[0], request, cancellationToken),
             _ => throw new McpProtocolException($"Method '{request.Method}' is not available", McpErrorCode.MethodNotFound),
         };
@@ -377,17 +376,7 @@ internal sealed class GatewaySession(
                 run.CancellationToken),
             NotifyTaskStatusAsync,
             cancellationToken);
-        if (started.UpstreamTaskId is { } upstreamTaskId)
-        {
-            _upstreamTasks[upstreamTaskId] = link.Name;
-        }
-
-        if (!started.Background.IsCompleted)
-        {
-            _background[started.Background] = true;
-            _ = started.Background.ContinueWith(t => _background.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-        }
-
+        _sessionTasks.Track(started, link);
         return started.Reply;
     }
 
@@ -395,50 +384,6 @@ internal sealed class GatewaySession(
         _sessionServer is { } server && !_closed.IsCancellationRequested
             ? server.SendMessageAsync(new JsonRpcNotification { Method = TaskMethods.StatusNotification, Params = task }, CancellationToken.None)
             : Task.CompletedTask;
-
-    /// <summary>Gateway task ids go to the task store; an upstream's own task ids back to the upstream that made them.</summary>
-    private async Task<JsonNode?> TaskRequestAsync(JsonRpcRequest request, CancellationToken cancellationToken)
-    {
-        var taskId = request.Params?["taskId"] is JsonValue id && id.TryGetValue<string>(out var text) ? text : null;
-        if (taskId is not null
-            && !taskId.StartsWith(TaskMethods.IdPrefix, StringComparison.Ordinal)
-            && _upstreamTasks.TryGetValue(taskId, out var upstream)
-            && _routes.Link(upstream) is { } owner)
-        {
-            return await UpstreamRoutes.ForwardAsync(owner, request, cancellationToken);
-        }
-
-        var answer = await tasks!.HandleAsync(identity, request, cancellationToken);
-        if (request.Method == TaskMethods.List && answer["tasks"] is JsonArray listed)
-        {
-            await AddUpstreamTasksAsync(listed, cancellationToken);
-        }
-
-        return answer;
-    }
-
-    /// <summary>The upstream tasks this session relayed, so that every task <c>tasks/get</c> finds is also listed.</summary>
-    private async Task AddUpstreamTasksAsync(JsonArray listed, CancellationToken cancellationToken)
-    {
-        foreach (var link in _routes.Links.Where(l => _upstreamTasks.Values.Contains(l.Name)))
-        {
-            try
-            {
-                var page = await UpstreamRoutes.SendAsync(link, TaskMethods.List, new JsonObject(), cancellationToken);
-                foreach (var task in (page?["tasks"] as JsonArray ?? []).OfType<JsonObject>())
-                {
-                    if (task["taskId"] is JsonValue id && id.TryGetValue<string>(out var taskId) && _upstreamTasks.ContainsKey(taskId))
-                    {
-                        listed.Add(task.DeepClone());
-                    }
-                }
-            }
-            catch (McpProtocolException ex)
-            {
-                Log.RelayToAgentFailed(logger, TaskMethods.List, link.Name, ex.Message);
-            }
-        }
-    }
 
     /// <summary>
     /// The agent's own <c>tools/call</c> params, with the upstream's name for the tool and exactly the frozen
@@ -497,7 +442,7 @@ internal sealed class GatewaySession(
 
         await _closed.CancelAsync();
         Log.SessionClosed(logger, identity.SessionId, identity.Agent);
-        var running = _background.Keys.ToArray();
+        var running = _sessionTasks.Running();
         if (running.Length > 0)
         {
             // Held tasks outlive the agent's connection: their calls still need this session's upstream clients.

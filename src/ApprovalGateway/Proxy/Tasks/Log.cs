@@ -19,4 +19,7 @@ internal static partial class Log
 
     [LoggerMessage(1155, LogLevel.Warning, "Agent '{Agent}' looked up task {TaskId}, which it does not own or which has expired.")]
     public static partial void TaskNotFound(ILogger logger, string agent, string taskId);
+
+    [LoggerMessage(1156, LogLevel.Warning, "Listing the tasks of upstream '{Upstream}' failed, so tasks/list leaves them out: {Reason}")]
+    public static partial void UpstreamTaskListFailed(ILogger logger, string upstream, string reason);
 }
