@@ -27,14 +27,7 @@ public sealed class InstanceLossTests(ScaleOutServices services)
     [ServicesFact]
     public async Task HeldApproval_IsWithdrawnBySurvivor_WhenItsInstanceIsKilled()
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Hangfire:Storage"] = "PostgreSql",
-            ["Hangfire:ConnectionString"] = await services.CreateDatabaseAsync(),
-            ["Redis:ConnectionString"] = services.RedisConnectionString,
-            ["ScaleOut:HeartbeatInterval"] = "00:00:00.200",
-            ["ScaleOut:InstanceTimeout"] = "00:00:01",
-        };
+        var settings = await SharedSettingsAsync();
         await using var survivor = await ScaleOutGateway.StartAsync(settings, HoldEcho);
         await using var page = survivor.Hub();
         var pending = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -64,17 +57,10 @@ public sealed class InstanceLossTests(ScaleOutServices services)
     public async Task HeldApprovalOnA_IsReleasedByB_WhenBWasKilledAndRestartedMeanwhile()
     {
         var audit = await services.CreateDatabaseAsync();
-        var settings = new Dictionary<string, string?>
-        {
-            ["Hangfire:Storage"] = "PostgreSql",
-            ["Hangfire:ConnectionString"] = await services.CreateDatabaseAsync(),
-            ["Redis:ConnectionString"] = services.RedisConnectionString,
-            ["ScaleOut:HeartbeatInterval"] = "00:00:00.200",
-            ["ScaleOut:InstanceTimeout"] = "00:00:01",
-            ["Gateway:Audit:Sink"] = "PostgreSql",
-            ["Gateway:Audit:ConnectionString"] = audit,
-            ["Approvers:alice:Token"] = ScaleOutGateway.AliceToken,
-        };
+        var settings = await SharedSettingsAsync();
+        settings["Gateway:Audit:Sink"] = "PostgreSql";
+        settings["Gateway:Audit:ConnectionString"] = audit;
+        settings["Approvers:alice:Token"] = ScaleOutGateway.AliceToken;
         await using var a = await ScaleOutGateway.StartAsync(settings, HoldEcho);
         await using (var b = await GatewayProcess.StartAsync(TestUpstreams.EverythingStdio(), HoldEcho, settings))
         {
@@ -107,4 +93,14 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         var verification = PostgreSqlAuditLog.Verify(audit);
         Assert.True(verification.Holds, verification.Problem);
     }
+
+    /// <summary>A fresh Hangfire database, the shared Redis, and heartbeats fast enough for a test to see a loss.</summary>
+    private async Task<Dictionary<string, string?>> SharedSettingsAsync() => new()
+    {
+        ["Hangfire:Storage"] = "PostgreSql",
+        ["Hangfire:ConnectionString"] = await services.CreateDatabaseAsync(),
+        ["Redis:ConnectionString"] = services.RedisConnectionString,
+        ["ScaleOut:HeartbeatInterval"] = "00:00:00.200",
+        ["ScaleOut:InstanceTimeout"] = "00:00:01",
+    };
 }
