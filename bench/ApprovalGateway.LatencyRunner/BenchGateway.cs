@@ -1,3 +1,4 @@
+using ApprovalGateway.Approvals;
 using ApprovalGateway.Hosting;
 using ApprovalGateway.Testing;
 using Hangfire.Logging;
@@ -45,30 +46,30 @@ internal sealed class BenchGateway : IAsyncDisposable
         ["Gateway:Upstreams:bench:Args:1"] = "stdio",
     };
 
+    /// <summary>
+    /// A gateway in front of <paramref name="upstream"/> with the bench approver's token; <paramref name="watcher"/>,
+    /// when given, sees every approval this instance stores or changes.
+    /// </summary>
     public static async Task<BenchGateway> StartAsync(
-        IReadOnlyDictionary<string, string?> upstream,
+        Uri upstream,
         string policy,
-        bool withApprover = false,
-        Action<WebApplicationBuilder>? configure = null,
+        PendingWatcher? watcher = null,
         IReadOnlyDictionary<string, string?>? readAtRegistration = null)
     {
         var data = Directory.CreateTempSubdirectory("gateway-bench-").FullName;
         var policyPath = Path.Combine(data, "policy.json");
         await File.WriteAllTextAsync(policyPath, policy);
-        var settings = new Dictionary<string, string?>(upstream)
+        var settings = new Dictionary<string, string?>(HttpUpstream(upstream))
         {
             ["Gateway:Upstreams:demo:Enabled"] = "false",
             ["Gateway:Policy:Path"] = policyPath,
             ["Gateway:DataPath"] = data,
             ["Logging:LogLevel:Default"] = "Warning",
+            ["Approvers:bench:Token"] = ApproverToken,
         };
-        if (withApprover)
-        {
-            settings["Approvers:bench:Token"] = ApproverToken;
-        }
 
         // Settings the gateway reads while registering its services (storage, Redis) must be there before the
-        // configure callback runs, so they travel on the command line as a deployment's would.
+        // in-memory settings are added, so they travel on the command line as a deployment's would.
         string[] args =
         [
             "--urls", "http://127.0.0.1:0", "--contentRoot", data, "--environment", "Production",
@@ -82,7 +83,10 @@ internal sealed class BenchGateway : IAsyncDisposable
 
                 // stdout carries the table; the gateway's own log lines (kept at their shipped levels) go to stderr.
                 builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = Microsoft.Extensions.Logging.LogLevel.Trace);
-                configure?.Invoke(builder);
+                if (watcher is not null)
+                {
+                    builder.Services.AddSingleton<IApprovalObserver>(watcher);
+                }
             });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -21,11 +21,7 @@ internal sealed class DecisionLatencyBench(RunnerOptions options, Report report)
         report.Heading("2. Decision-to-release latency (require_approval, in-process echo upstream over Streamable HTTP)");
         var watcher = new PendingWatcher();
         await using var upstream = await EchoUpstream.StartAsync();
-        await using var gateway = await BenchGateway.StartAsync(
-            BenchGateway.HttpUpstream(upstream.Url),
-            Policy,
-            withApprover: true,
-            builder => builder.Services.AddSingleton<IApprovalObserver>(watcher));
+        await using var gateway = await BenchGateway.StartAsync(upstream.Url, Policy, watcher);
         await using var agent = await Clients.HttpAsync(gateway.McpEndpoint);
         using var http = new HttpClient { BaseAddress = gateway.BaseAddress };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BenchGateway.ApproverToken);

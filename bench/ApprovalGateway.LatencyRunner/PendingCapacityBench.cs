@@ -24,11 +24,7 @@ internal sealed class PendingCapacityBench(RunnerOptions options, Report report)
         report.Heading($"3. Pending approvals held at once ({count} calls from {options.PendingSessions} MCP sessions)");
         var watcher = new PendingWatcher();
         await using var upstream = await EchoUpstream.StartAsync();
-        await using var gateway = await BenchGateway.StartAsync(
-            BenchGateway.HttpUpstream(upstream.Url),
-            Policy,
-            withApprover: true,
-            builder => builder.Services.AddSingleton<IApprovalObserver>(watcher));
+        await using var gateway = await BenchGateway.StartAsync(upstream.Url, Policy, watcher);
 
         var before = Measure();
         using var child = StartChild(gateway.McpEndpoint, count, options.PendingSessions);

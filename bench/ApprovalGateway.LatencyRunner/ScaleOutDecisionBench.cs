@@ -38,16 +38,11 @@ internal sealed class ScaleOutDecisionBench(RunnerOptions options, Report report
         };
         var watcher = new PendingWatcher();
         await using var upstream = await EchoUpstream.StartAsync();
-        var a = await BenchGateway.StartAsync(
-            BenchGateway.HttpUpstream(upstream.Url),
-            Policy,
-            withApprover: true,
-            builder => builder.Services.AddSingleton<IApprovalObserver>(watcher),
-            shared);
+        var a = await BenchGateway.StartAsync(upstream.Url, Policy, watcher, shared);
         BenchGateway? b = null;
         try
         {
-            b = await BenchGateway.StartAsync(BenchGateway.HttpUpstream(upstream.Url), Policy, withApprover: true, readAtRegistration: shared);
+            b = await BenchGateway.StartAsync(upstream.Url, Policy, readAtRegistration: shared);
             var (toUpstream, toAgent, warmup) = await MeasureAsync(a, b, upstream, watcher);
             report.Line($"{options.Approvals} approvals after {warmup} warm-up, one at a time, PostgreSQL {DebianServers.PostgreSqlVersion} and Redis started " +
                 "from Debian's binaries on loopback (fsync off): call held on A, decision posted to B's REST API with the approver's " +
