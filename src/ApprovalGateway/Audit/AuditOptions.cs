@@ -31,10 +31,12 @@ internal sealed class AuditOptions
     public string? Path { get; set; }
 
     /// <summary>
-    /// When the file sink lets a call's answer go: <c>Disk</c> (the default) once its record is fsynced, so it
-    /// survives a power cut; <c>Os</c> once the record is written to the operating system, so it survives a crash
-    /// or kill of the gateway but not of the machine, with the fsync following at once. <c>Os</c> takes the disk's
-    /// flush time (0.1 to 1 ms, more on network disks) off every answer.
+    /// What the file sink waits for. <c>Disk</c> (the default): a call is sent to its upstream only once its
+    /// <c>forwarding</c> record is fsynced, so it survives a power cut; other records (outcomes, refusals) are written
+    /// before the agent's answer and fsynced with the next commit, at most <see cref="FileAuditLog.FlushDelay"/> later.
+    /// <c>Os</c>: nothing waits for the disk; records are written to the operating system before the call goes on, so
+    /// they survive a crash or kill of the gateway but not of the machine, and reach the disk within the same delay. <c>Os</c>
+    /// takes the disk's flush time (0.1 to 1 ms, more on network disks) off every forwarded call.
     /// </summary>
     public string Durability { get; set; } = DiskDurability;
 

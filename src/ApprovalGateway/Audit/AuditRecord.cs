@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApprovalGateway.Policy.Decisions;
 
 namespace ApprovalGateway.Audit;
 
@@ -27,4 +28,11 @@ internal sealed record AuditRecord(
     double PolicyMilliseconds,
     double WaitMilliseconds,
     double UpstreamMilliseconds,
-    double TotalMilliseconds);
+    double TotalMilliseconds)
+{
+    /// <summary>
+    /// Whether this record lets a call go to an upstream, so it must be on disk before the call is sent. Every
+    /// other record tells what already happened: written before the agent's answer, on disk with the next commit.
+    /// </summary>
+    public bool LetsCallGo => Outcome == DecisionKind.Forwarding.ToWireName();
+}

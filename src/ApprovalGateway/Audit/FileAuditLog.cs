@@ -8,14 +8,20 @@ namespace ApprovalGateway.Audit;
 
 /// <summary>
 /// The embedded audit sink: one append-only, hash-chained JSON Lines file. Appends are group-committed: whoever
-/// finds the file idle becomes its writer, takes every append waiting at that moment, writes them with one write
-/// and one fsync, then releases all their callers, so durability costs one fsync per batch rather than per call.
+/// finds the file idle becomes its writer, takes every append waiting at that moment, writes them with one write,
+/// then releases all their callers, so durability costs one fsync per batch rather than per call.
 /// The first caller writes on its own thread, so a lone call pays no hand-off to a writer thread and back; appends
-/// that queue behind it go to a background writer, so its answer never waits for later callers. With
-/// <c>waitForDisk</c> off, callers are released between the write and the fsync.
+/// that queue behind it go to a background writer, so its answer never waits for later callers.
+/// Only a record that lets a call go waits for the fsync. The others (outcomes, refusals) are released once
+/// written, which a crash of the gateway does not undo, and reach the disk with the next batch's fsync or
+/// <see cref="FlushDelay"/> later, whichever comes first: a call then costs one fsync, not two. With
+/// <c>waitForDisk</c> off, every record is treated that way.
 /// </summary>
 internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
 {
+    /// <summary>How long a written record may wait for an fsync when no record that needs one follows it.</summary>
+    public static readonly TimeSpan FlushDelay = TimeSpan.FromMilliseconds(10);
+
     private readonly string path;
     private readonly FileStream stream;
     private readonly AuditRing ring;
@@ -26,12 +32,14 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
     private List<PendingAppend> waiting = [];
     private bool writing;
     private bool closed;
+    private bool flushScheduled;
     private TaskCompletionSource? idle;
 
     // Touched only by the current writer; the gate orders one writer's changes before the next one's.
     private long seq;
     private string head = AuditChain.Genesis;
     private Exception? broken;
+    private int unflushed;
 
     public FileAuditLog(string path, int recentCapacity, ILogger<FileAuditLog> logger, bool waitForDisk = true)
     {
@@ -97,6 +105,11 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
         }
 
         await finished;
+        if (unflushed > 0)
+        {
+            FlushAfterAnswers();
+        }
+
         await stream.DisposeAsync();
     }
 
@@ -240,9 +253,14 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
             }
 
             stream.Write(buffer.WrittenSpan);
-            if (waitForDisk)
+            if (waitForDisk && batch.Exists(p => p.Record.LetsCallGo))
             {
                 stream.Flush(flushToDisk: true);
+                unflushed = 0;
+            }
+            else
+            {
+                unflushed += batch.Count;
             }
         }
         catch (Exception ex)
@@ -260,24 +278,71 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
             pending.Done.TrySetResult();
         }
 
-        if (!waitForDisk)
+        if (unflushed > 0)
         {
-            FlushAfterAnswers(batch.Count);
+            ScheduleFlush();
         }
     }
 
-    private void FlushAfterAnswers(int count)
+    private void ScheduleFlush()
+    {
+        lock (gate)
+        {
+            if (flushScheduled)
+            {
+                return;
+            }
+
+            flushScheduled = true;
+        }
+
+        _ = FlushLaterAsync();
+    }
+
+    /// <summary>Takes the writer's place after <see cref="FlushDelay"/> and fsyncs what no later batch did.</summary>
+    private async Task FlushLaterAsync()
+    {
+        while (true)
+        {
+            await Task.Delay(FlushDelay).ConfigureAwait(false);
+            lock (gate)
+            {
+                if (closed && !writing)
+                {
+                    // DisposeAsync flushes what is left.
+                    return;
+                }
+
+                if (!writing)
+                {
+                    writing = true;
+                    flushScheduled = false;
+                    break;
+                }
+            }
+        }
+
+        if (unflushed > 0)
+        {
+            FlushAfterAnswers();
+        }
+
+        Drain(null);
+    }
+
+    private void FlushAfterAnswers()
     {
         try
         {
             stream.Flush(flushToDisk: true);
+            unflushed = 0;
         }
         catch (Exception ex)
         {
-            // The answers are out, so the batch cannot be refused; what can be done is to stop answering more
+            // The answers are out, so the records cannot be refused; what can be done is to stop answering more
             // calls on the strength of a file the disk no longer takes.
             broken = new IOException($"The audit log {path} could not be flushed to disk.", ex);
-            Log.FlushFailed(logger, ex, path, count);
+            Log.FlushFailed(logger, ex, path, unflushed);
         }
     }
 

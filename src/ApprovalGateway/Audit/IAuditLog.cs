@@ -1,8 +1,9 @@
 namespace ApprovalGateway.Audit;
 
 /// <summary>
-/// The audit sink. <see cref="AppendAsync"/> returns only once the record is durable, because the agent
-/// gets its answer after the record is written, never before.
+/// The audit sink. <see cref="AppendAsync"/> returns once the record is stored: a record that lets a call go
+/// (<see cref="AuditRecord.LetsCallGo"/>) is durable before the call is sent, and every other record is written
+/// before the agent gets its answer, never after.
 /// </summary>
 internal interface IAuditLog
 {

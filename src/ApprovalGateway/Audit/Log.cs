@@ -22,7 +22,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 5005, Level = LogLevel.Error, Message = "Writing {Count} audit records to PostgreSQL failed; the transaction was rolled back and its callers get the error")]
     public static partial void PostgreSqlWriteFailed(ILogger logger, Exception exception, int count);
 
-    [LoggerMessage(EventId = 5006, Level = LogLevel.Critical, Message = "Flushing {Count} answered audit records in {Path} to disk failed (Durability is Os); audit appends are refused until restart")]
+    [LoggerMessage(EventId = 5006, Level = LogLevel.Critical, Message = "Flushing {Count} audit records already answered in {Path} to disk failed; audit appends are refused until restart")]
     public static partial void FlushFailed(ILogger logger, Exception exception, string path, int count);
 
     [LoggerMessage(EventId = 9400, Level = LogLevel.Warning, Message = "Writing {Count} audit records to PostgreSQL lost its connection; retrying once on a new one")]
