@@ -11,6 +11,11 @@ internal static class Program
             return await PendingClient.RunAsync(args);
         }
 
+        if (args is [EchoServerProcess.Mode, ..])
+        {
+            return await EchoServerProcess.RunAsync();
+        }
+
         var options = RunnerOptions.Parse(args);
         var report = new Report();
         report.Line($"# ApprovalGateway benchmark, {DateTimeOffset.Now.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture)}\n");

@@ -8,7 +8,7 @@ namespace ApprovalGateway.Testing;
 /// A launched server process: the start of its output is kept for failure messages, and its exit is a task,
 /// so a launcher waiting for readiness fails at once when the server dies instead of at its deadline.
 /// </summary>
-internal sealed class ChildProcess : IAsyncDisposable
+public sealed class ChildProcess : IAsyncDisposable
 {
     // Only the start matters for a failure message; a chatty server must not grow this without end.
     private const int KeptOutputChars = 8000;
