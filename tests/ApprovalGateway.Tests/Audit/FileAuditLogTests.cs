@@ -197,14 +197,17 @@ public sealed class FileAuditLogTests : IDisposable
         Assert.Equal(["session-4"], limited.Select(r => r.SessionId));
     }
 
-    [Fact]
-    public async Task AppendAsync_HasTheLineInTheFileWhenItReturns_WhenDurabilityIsOs()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AppendAsync_HasTheLineInTheFileWhenItReturns_WhetherOrNotTheRecordWaitsForTheDisk(bool waitForDisk)
     {
-        await using var log = Open(AuditPath, waitForDisk: false);
+        await using var log = Open(AuditPath, waitForDisk: waitForDisk);
 
-        for (var i = 1; i <= 3; i++)
+        // A forwarding record waits for the fsync (with waitForDisk); the outcomes after it are released once written.
+        for (var i = 1; i <= 4; i++)
         {
-            await log.AppendAsync(Record(i), CancellationToken.None);
+            await log.AppendAsync(Record(i, outcome: i % 2 == 1 ? "forwarding" : "forwarded"), CancellationToken.None);
 
             // Another reader (verify-audit, a crash-restarted gateway) sees every answered record at once.
             using var reader = new FileStream(AuditPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
@@ -216,7 +219,7 @@ public sealed class FileAuditLogTests : IDisposable
 
         var (code, output) = Verify(AuditPath);
         Assert.Equal(0, code);
-        Assert.Contains("3 records, chain intact", output, StringComparison.Ordinal);
+        Assert.Contains("4 records, chain intact", output, StringComparison.Ordinal);
     }
 
     [Fact]
