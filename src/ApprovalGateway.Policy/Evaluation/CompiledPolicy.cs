@@ -38,11 +38,39 @@ public sealed class CompiledPolicy
     public static CompiledPolicy Compile(PolicyDocument document, string sourceName = "policy") => PolicyCompiler.Compile(document, sourceName);
 
     /// <summary>
-    /// Decides one call. A denied call consumes no rate-limit budget; an allowed or held call does, and when the
-    /// budget is spent the answer is <see cref="DecisionKind.RateLimited"/> with the seconds until the window resets.
+    /// Decides one call, counting rate limits in this process. A denied call consumes no rate-limit budget; an
+    /// allowed or held call does, and when the budget is spent the answer is <see cref="DecisionKind.RateLimited"/>
+    /// with the seconds until the window resets.
     /// </summary>
-    public PolicyDecision Evaluate(in ToolCallFacts facts, IRateLimitStore limiter)
+    public PolicyDecision Evaluate(in ToolCallFacts facts, RateLimiter limiter)
     {
+        var decision = Match(facts, out var claim);
+        return claim is { } c ? c.Apply(decision, limiter.Acquire(c.Rule.Name, c.Scope, c.Limit.Max, c.Limit.WindowSeconds)) : decision;
+    }
+
+    /// <summary>
+    /// <see cref="Evaluate"/> with the counters in any store, awaited only when the call is rate-limited and the
+    /// store does not answer at once (one in another process).
+    /// </summary>
+    public ValueTask<PolicyDecision> EvaluateAsync(in ToolCallFacts facts, IRateLimitStore limiter)
+    {
+        var decision = Match(facts, out var claim);
+        if (claim is not { } c)
+        {
+            return new(decision);
+        }
+
+        var acquiring = limiter.AcquireAsync(c.Rule.Name, c.Scope, c.Limit.Max, c.Limit.WindowSeconds);
+        return acquiring.IsCompletedSuccessfully ? new(c.Apply(decision, acquiring.Result)) : ApplyAsync(decision, c, acquiring);
+
+        static async ValueTask<PolicyDecision> ApplyAsync(PolicyDecision decision, RateLimitClaim claim, ValueTask<RateLimitResult> acquiring) =>
+            claim.Apply(decision, await acquiring);
+    }
+
+    /// <summary>The decision the rules give, and the rate limit it must still pass when it has one.</summary>
+    private PolicyDecision Match(in ToolCallFacts facts, out RateLimitClaim? claim)
+    {
+        claim = null;
         var plan = GetPlan(facts.Tool, facts.Agent, facts.Risk.Risk);
         if (plan.Hidden is { } hidden)
         {
@@ -73,10 +101,8 @@ public sealed class CompiledPolicy
             RateLimitScope.Agent => facts.Agent ?? string.Empty,
             _ => string.Empty,
         };
-        var acquired = limiter.Acquire(rule.Name, scope, limit.Max, limit.WindowSeconds);
-        return acquired.Allowed
-            ? decision
-            : new PolicyDecision(DecisionKind.RateLimited, rule.Name, acquired.Reason ?? rule.RateLimitReason, acquired.RetryAfterSeconds);
+        claim = new RateLimitClaim(rule, limit, scope);
+        return decision;
     }
 
     /// <summary>True when <paramref name="tool"/> must be left out of tools/list for <paramref name="agent"/>.</summary>

@@ -20,6 +20,9 @@ public sealed class RateLimiter(TimeProvider time) : IRateLimitStore
     public RateLimitResult Acquire(string rule, string scope, int max, int windowSeconds) =>
         TryAcquire(rule, scope, max, windowSeconds, out var retryAfter) ? RateLimitResult.Granted : RateLimitResult.Limited(retryAfter);
 
+    public ValueTask<RateLimitResult> AcquireAsync(string rule, string scope, int max, int windowSeconds) =>
+        new(Acquire(rule, scope, max, windowSeconds));
+
     /// <summary>
     /// Counts one call; false when <paramref name="max"/> calls already happened in the current window, with the
     /// whole seconds (at least 1) until it ends.

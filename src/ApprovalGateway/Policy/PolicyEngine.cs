@@ -12,7 +12,7 @@ namespace ApprovalGateway.Policy;
 internal sealed class PolicyEngine(PolicyStore store, IRateLimitStore limiter) : IToolCallPolicy
 {
     /// <summary>Decides a call. Hidden means: answer exactly as for an unknown tool.</summary>
-    public PolicyDecision Decide(in ToolCallFacts facts) => store.Current.Evaluate(facts, limiter);
+    public ValueTask<PolicyDecision> DecideAsync(in ToolCallFacts facts) => store.Current.EvaluateAsync(facts, limiter);
 
     /// <summary>True when the tool must be left out of tools/list for this agent.</summary>
     public bool IsHidden(string tool, string? agent) => store.Current.IsHidden(tool, agent);

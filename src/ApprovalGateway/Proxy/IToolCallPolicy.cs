@@ -6,7 +6,8 @@ namespace ApprovalGateway.Proxy;
 /// <summary>The policy as the proxy sees it: one decision per call, and whether a tool is hidden from an agent.</summary>
 internal interface IToolCallPolicy
 {
-    PolicyDecision Decide(in ToolCallFacts facts);
+    /// <summary>Decides one call; awaited only when its rate limit is counted in another process (Redis).</summary>
+    ValueTask<PolicyDecision> DecideAsync(in ToolCallFacts facts);
 
     bool IsHidden(string tool, string? agent);
 

@@ -43,7 +43,7 @@ internal sealed class ToolCallPipeline(
         var frozen = arguments?.DeepClone().AsObject() ?? [];
         var trail = new Trail(session, tool, frozen, CanonicalJson.Sha256(frozen), started);
 
-        var decision = Decide(session, tool, frozen);
+        var decision = await DecideAsync(session, tool, frozen);
         trail.PolicyDone(decision, time.GetElapsedTime(started));
         Log.PolicyDecided(logger, session.Agent, tool.Name, decision.Kind, decision.Rule);
 
@@ -74,13 +74,13 @@ internal sealed class ToolCallPipeline(
         return await ForwardAsync(trail, forward, cancellationToken);
     }
 
-    private PolicyDecision Decide(SessionIdentity session, UpstreamTool tool, JsonObject arguments)
+    private async ValueTask<PolicyDecision> DecideAsync(SessionIdentity session, UpstreamTool tool, JsonObject arguments)
     {
         try
         {
             var element = JsonSerializer.SerializeToElement(arguments, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonObject)));
             var risk = policy.ApplyOverrides(tool.Name, tool.Risk);
-            return policy.Decide(new ToolCallFacts(tool.Name, tool.UpstreamName, session.Agent, session.SessionId, element, risk));
+            return await policy.DecideAsync(new ToolCallFacts(tool.Name, tool.UpstreamName, session.Agent, session.SessionId, element, risk));
         }
         catch (Exception ex)
         {

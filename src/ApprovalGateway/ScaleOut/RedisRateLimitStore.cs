@@ -32,19 +32,19 @@ internal sealed class RedisRateLimitStore(RedisConnection connection, ILogger<Re
         return { n, left }
         """);
 
-    public RateLimitResult Acquire(string rule, string scope, int max, int windowSeconds)
+    public async ValueTask<RateLimitResult> AcquireAsync(string rule, string scope, int max, int windowSeconds)
     {
         var key = string.Create(CultureInfo.InvariantCulture, $"{KeyPrefix}{rule}:{scope}:{windowSeconds}");
         RedisResult[] answer;
         try
         {
-            var multiplexer = connection.GetAsync().GetAwaiter().GetResult();
+            var multiplexer = await connection.GetAsync();
             if (!multiplexer.IsConnected)
             {
                 return Unavailable(rule, null);
             }
 
-            answer = (RedisResult[])multiplexer.GetDatabase().ScriptEvaluate(Increment, new { key = (RedisKey)key, window = windowSeconds * 1000L })!;
+            answer = (RedisResult[])(await multiplexer.GetDatabase().ScriptEvaluateAsync(Increment, new { key = (RedisKey)key, window = windowSeconds * 1000L }))!;
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {

@@ -22,11 +22,11 @@ public sealed class PolicyStoreTests : IDisposable
     {
         using var store = CreateStore("""{ "default": "deny" }""");
         var engine = new PolicyEngine(store, new RateLimiter(TimeProvider.System));
-        Assert.Equal(DecisionKind.Denied, engine.Decide(Call("BinanceTicker")).Kind);
+        Assert.Equal(DecisionKind.Denied, (await engine.DecideAsync(Call("BinanceTicker"))).Kind);
 
         await EditAndWaitForReload(store, """{ "default": "allow" }""");
 
-        Assert.Equal(DecisionKind.Allowed, engine.Decide(Call("BinanceTicker")).Kind);
+        Assert.Equal(DecisionKind.Allowed, (await engine.DecideAsync(Call("BinanceTicker"))).Kind);
         Assert.Null(store.LastError);
     }
 
@@ -38,7 +38,7 @@ public sealed class PolicyStoreTests : IDisposable
 
         await EditAndWaitForReload(store, "{\n  \"default\": \"allow\",\n  \"hide\": [\"a b\"]\n}");
 
-        Assert.Equal(DecisionKind.Allowed, engine.Decide(Call("BinanceTicker")).Kind);
+        Assert.Equal(DecisionKind.Allowed, (await engine.DecideAsync(Call("BinanceTicker"))).Kind);
         Assert.StartsWith($"{store.SourcePath}:3: hide: invalid glob \"a b\"", store.LastError, StringComparison.Ordinal);
     }
 
@@ -47,13 +47,13 @@ public sealed class PolicyStoreTests : IDisposable
     {
         using var store = CreateStore(Limited);
         var engine = new PolicyEngine(store, new RateLimiter(TimeProvider.System));
-        engine.Decide(Call("BinanceNewOrder"));
-        engine.Decide(Call("BinanceNewOrder"));
+        await engine.DecideAsync(Call("BinanceNewOrder"));
+        await engine.DecideAsync(Call("BinanceNewOrder"));
 
         await EditAndWaitForReload(store, Limited.Replace("\"deny\"", "\"require_approval\"", StringComparison.Ordinal));
 
-        Assert.Equal(DecisionKind.ApprovalRequired, engine.Decide(Call("Other", RiskClass.Medium)).Kind);
-        Assert.Equal(DecisionKind.RateLimited, engine.Decide(Call("BinanceNewOrder")).Kind);
+        Assert.Equal(DecisionKind.ApprovalRequired, (await engine.DecideAsync(Call("Other", RiskClass.Medium))).Kind);
+        Assert.Equal(DecisionKind.RateLimited, (await engine.DecideAsync(Call("BinanceNewOrder"))).Kind);
     }
 
     [Fact]

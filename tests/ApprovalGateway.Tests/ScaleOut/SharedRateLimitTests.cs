@@ -74,13 +74,13 @@ public sealed class SharedRateLimitTests(ScaleOutServices services)
     }
 
     [ServicesFact]
-    public async Task Acquire_LeavesNoCounterBehind_OnceItsWindowEnds()
+    public async Task AcquireAsync_LeavesNoCounterBehind_OnceItsWindowEnds()
     {
         await using var connection = Connection(services.RedisConnectionString);
         var store = new RedisRateLimitStore(connection, NullLogger<RedisRateLimitStore>.Instance);
 
-        store.Acquire("rule", _bot, 1, 60);
-        var limited = store.Acquire("rule", _bot, 1, 60);
+        await store.AcquireAsync("rule", _bot, 1, 60);
+        var limited = await store.AcquireAsync("rule", _bot, 1, 60);
 
         Assert.False(limited.Allowed);
         Assert.InRange(limited.RetryAfterSeconds, 1, 60);
@@ -90,12 +90,12 @@ public sealed class SharedRateLimitTests(ScaleOutServices services)
     }
 
     [Fact]
-    public async Task Acquire_RefusesWithAReason_WhenRedisIsUnreachable()
+    public async Task AcquireAsync_RefusesWithAReason_WhenRedisIsUnreachable()
     {
         await using var connection = Connection($"127.0.0.1:{ClosedPort()},connectTimeout=200,connectRetry=0");
         var store = new RedisRateLimitStore(connection, NullLogger<RedisRateLimitStore>.Instance);
 
-        var result = store.Acquire("rule", "scope", 100, 60);
+        var result = await store.AcquireAsync("rule", "scope", 100, 60);
 
         Assert.False(result.Allowed);
         Assert.Equal(RedisRateLimitStore.UnavailableReason, result.Reason);
