@@ -18,7 +18,8 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
     public async Task RunAsync()
     {
         report.Heading("1. Added latency of an allowed tools/call (server-everything `echo`)");
-        report.Line($"Sequential: {options.Warmup} warm-up calls per path, then {options.Calls} calls per path in {Rounds} alternating rounds. " +
+        report.Line($"Sequential: {options.Warmup} warm-up calls per path, a pause until the processes are idle again (the .NET runtime recompiles " +
+            $"hot code for a few seconds after a warm-up), then {options.Calls} calls per path in {Rounds} alternating rounds. " +
             $"Throughput: {options.Clients} concurrent clients (one MCP session each), {options.ThroughputCalls} calls per round, {Rounds} alternating rounds. " +
             "Gateway: its own process (the Release build), allow-all policy, audit to a temp folder at its default durability, " +
             "Hangfire InMemory and the live page at their defaults. Proxy CPU: user + system time of the process between client and upstream " +
