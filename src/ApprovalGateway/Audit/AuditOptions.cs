@@ -34,9 +34,9 @@ internal sealed class AuditOptions
     /// What the file sink waits for. <c>Disk</c> (the default): a call is sent to its upstream only once its
     /// <c>forwarding</c> record is fsynced, so it survives a power cut; other records (outcomes, refusals) are written
     /// before the agent's answer and fsynced with the next commit, at most <see cref="FileAuditLog.FlushDelay"/> later.
-    /// <c>Os</c>: nothing waits for the disk; records are written to the operating system before the call goes on, so
-    /// they survive a crash or kill of the gateway but not of the machine, and reach the disk within the same delay. <c>Os</c>
-    /// takes the disk's flush time (0.1 to 1 ms, more on network disks) off every forwarded call.
+    /// <c>Os</c>: nothing waits for the disk; records are written to the operating system before the call goes on,
+    /// so they survive a crash or kill of the gateway but not of the machine, and reach the disk within the same
+    /// delay. <c>Os</c> takes the disk's flush time (0.1 to 1 ms, more on network disks) off every forwarded call.
     /// </summary>
     public string Durability { get; set; } = DiskDurability;
 
