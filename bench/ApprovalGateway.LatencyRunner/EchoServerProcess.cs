@@ -1,10 +1,5 @@
-using System.ComponentModel;
 using System.Diagnostics;
 using ApprovalGateway.Testing;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using ModelContextProtocol.AspNetCore;
-using ModelContextProtocol.Server;
 
 namespace ApprovalGateway.LatencyRunner;
 
@@ -49,19 +44,8 @@ internal sealed class EchoServerProcess : IAsyncDisposable
     /// <summary>The child's side: serves until killed.</summary>
     public static async Task<int> RunAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder(["--urls", "http://127.0.0.1:0"]);
-        builder.Logging.ClearProviders();
-        var tool = McpServerTool.Create(
-            [Description("Echoes the message back")] (string message) => message,
-            new McpServerToolCreateOptions { Name = "echo" });
-        builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "bench-echo", Version = "1.0.0" })
-            .WithHttpTransport(o => o.SessionMode = HttpServerSessionMode.Stateful)
-            .WithTools([tool]);
-        var app = builder.Build();
-        app.MapMcp("/mcp");
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Console.WriteLine($"{ReadyPrefix}{new Uri(new Uri(address), "/mcp")}");
+        var (app, url) = await EchoServerApp.StartAsync(message => message);
+        Console.WriteLine($"{ReadyPrefix}{url}");
         await app.WaitForShutdownAsync();
         return 0;
     }

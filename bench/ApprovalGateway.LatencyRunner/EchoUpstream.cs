@@ -1,10 +1,5 @@
 using System.Collections.Concurrent;
-using System.ComponentModel;
 using System.Diagnostics;
-using ModelContextProtocol.AspNetCore;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using ModelContextProtocol.Server;
 
 namespace ApprovalGateway.LatencyRunner;
 
@@ -27,24 +22,13 @@ internal sealed class EchoUpstream : IAsyncDisposable
 
     public static async Task<EchoUpstream> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder(["--urls", "http://127.0.0.1:0"]);
-        builder.Logging.ClearProviders();
         EchoUpstream? self = null;
-        var tool = McpServerTool.Create(
-            [Description("Echoes the message back")] (string message) =>
-            {
-                self!.Arrived(message, Stopwatch.GetTimestamp());
-                return message;
-            },
-            new McpServerToolCreateOptions { Name = "echo" });
-        builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "bench-echo", Version = "1.0.0" })
-            .WithHttpTransport(o => o.SessionMode = HttpServerSessionMode.Stateful)
-            .WithTools([tool]);
-        var app = builder.Build();
-        app.MapMcp("/mcp");
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        self = new EchoUpstream(app, new Uri(new Uri(address), "/mcp"));
+        var (app, url) = await EchoServerApp.StartAsync(message =>
+        {
+            self!.Arrived(message, Stopwatch.GetTimestamp());
+            return message;
+        });
+        self = new EchoUpstream(app, url);
         return self;
     }
 
