@@ -1,3 +1,4 @@
+using System.Text;
 using ApprovalGateway.Testing;
 using ModelContextProtocol.Client;
 
@@ -19,4 +20,10 @@ internal static class GatewayProcessClients
         client.DefaultRequestHeaders.Authorization = new("Bearer", token);
         return client;
     }
+
+    /// <summary>Posts a decision on an approval to the REST API, approving unless <paramref name="body"/> says otherwise.</summary>
+    public static Task<HttpResponseMessage> DecideAsync(this HttpClient approver, string approvalId, string body = """{"decision":"approve"}""") =>
+        approver.PostAsync(
+            new Uri($"/api/approvals/{approvalId}/decision", UriKind.Relative),
+            new StringContent(body, Encoding.UTF8, "application/json"));
 }

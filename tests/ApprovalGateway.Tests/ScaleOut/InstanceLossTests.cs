@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Audit;
@@ -75,11 +74,8 @@ public sealed class InstanceLossTests(ScaleOutServices services)
 
         // The first B was killed (disposed with SIGKILL) before the call; a new B comes up on the same databases.
         await using var restarted = await GatewayProcess.StartAsync(TestUpstreams.EverythingStdio(), HoldEcho, settings);
-        using var onB = new HttpClient { BaseAddress = restarted.BaseAddress };
-        onB.DefaultRequestHeaders.Authorization = new("Bearer", ScaleOutGateway.AliceToken);
-        using var decision = await onB.PostAsync(
-            new Uri($"/api/approvals/{pending.Id}/decision", UriKind.Relative),
-            new StringContent("""{"decision":"approve"}""", Encoding.UTF8, "application/json"));
+        using var onB = restarted.Approver(ScaleOutGateway.AliceToken);
+        using var decision = await onB.DecideAsync(pending.Id);
 
         Assert.Equal(HttpStatusCode.OK, decision.StatusCode);
         var result = await call.WaitAsync(TimeSpan.FromSeconds(30));

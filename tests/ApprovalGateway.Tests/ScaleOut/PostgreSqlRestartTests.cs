@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Audit;
@@ -57,7 +56,7 @@ public sealed class PostgreSqlRestartTests(ScaleOutServices services)
         using var onB = b.Approver(ScaleOutGateway.AliceToken);
         Assert.Equal([pending.Id], await PendingIdsAsync(onA));
         Assert.Equal([pending.Id], await PendingIdsAsync(onB));
-        using var decision = await ApproveAsync(onB, pending.Id);
+        using var decision = await onB.DecideAsync(pending.Id);
         Assert.Equal(HttpStatusCode.OK, decision.StatusCode);
         var result = await call.WaitAsync(TimeSpan.FromSeconds(60));
 
@@ -93,7 +92,7 @@ public sealed class PostgreSqlRestartTests(ScaleOutServices services)
         var call = agentOnA.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "after" }).AsTask();
         var pending = await a.Approvals.WaitForAsync(ApprovalStatus.Pending);
         using var onB = b.Approver(ScaleOutGateway.AliceToken);
-        using var decision = await ApproveAsync(onB, pending.Id);
+        using var decision = await onB.DecideAsync(pending.Id);
         Assert.Equal(HttpStatusCode.OK, decision.StatusCode);
         Succeeded(await call.WaitAsync(TimeSpan.FromSeconds(60)));
         Succeeded(await TransferAsync(agentOnA, "on A"));
@@ -163,11 +162,6 @@ public sealed class PostgreSqlRestartTests(ScaleOutServices services)
             return ex.Message;
         }
     }
-
-    private static Task<HttpResponseMessage> ApproveAsync(HttpClient approver, string approvalId) =>
-        approver.PostAsync(
-            new Uri($"/api/approvals/{approvalId}/decision", UriKind.Relative),
-            new StringContent("""{"decision":"approve"}""", Encoding.UTF8, "application/json"));
 
     private static async Task<string[]> PendingIdsAsync(HttpClient approver)
     {

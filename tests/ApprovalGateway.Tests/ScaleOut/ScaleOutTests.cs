@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Web;
@@ -31,9 +30,7 @@ public sealed class ScaleOutTests(ScaleOutServices services)
         var call = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
         var pending = await pair.A.Approvals.WaitForAsync(ApprovalStatus.Pending);
         using var onB = pair.B.Approver();
-        using var decision = await onB.PostAsync(
-            new Uri($"/api/approvals/{pending.Id}/decision", UriKind.Relative),
-            new StringContent("""{"decision":"approve","reason":"looks fine"}""", Encoding.UTF8, "application/json"));
+        using var decision = await onB.DecideAsync(pending.Id, """{"decision":"approve","reason":"looks fine"}""");
 
         Assert.Equal(HttpStatusCode.OK, decision.StatusCode);
 
@@ -53,9 +50,7 @@ public sealed class ScaleOutTests(ScaleOutServices services)
 
         await services.RestartRedisAsync();
         using var onB = pair.B.Approver();
-        using var decision = await onB.PostAsync(
-            new Uri($"/api/approvals/{pending.Id}/decision", UriKind.Relative),
-            new StringContent("""{"decision":"approve"}""", Encoding.UTF8, "application/json"));
+        using var decision = await onB.DecideAsync(pending.Id);
 
         // Whether B's wake-up went out before or after the reconnection, A re-reads once it is back.
         Assert.Equal(HttpStatusCode.OK, decision.StatusCode);
@@ -87,9 +82,7 @@ public sealed class ScaleOutTests(ScaleOutServices services)
         var first = agentOnA.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "first" }).AsTask();
         var pending = await pair.A.Approvals.WaitForAsync(ApprovalStatus.Pending);
         using var onA = pair.A.Approver();
-        using var decision = await onA.PostAsync(
-            new Uri($"/api/approvals/{pending.Id}/decision", UriKind.Relative),
-            new StringContent("""{"decision":"approve","grant_minutes":15}""", Encoding.UTF8, "application/json"));
+        using var decision = await onA.DecideAsync(pending.Id, """{"decision":"approve","grant_minutes":15}""");
         Assert.Equal(HttpStatusCode.OK, decision.StatusCode);
         Assert.NotEqual(true, (await first.WaitAsync(TimeSpan.FromSeconds(30))).IsError);
 
@@ -120,9 +113,7 @@ public sealed class ScaleOutTests(ScaleOutServices services)
         var call = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
         var pending = await pair.A.Approvals.WaitForAsync(ApprovalStatus.Pending);
         using var onA = pair.A.Approver();
-        using var decision = await onA.PostAsync(
-            new Uri($"/api/approvals/{pending.Id}/decision", UriKind.Relative),
-            new StringContent("""{"decision":"reject","reason":"not now"}""", Encoding.UTF8, "application/json"));
+        using var decision = await onA.DecideAsync(pending.Id, """{"decision":"reject","reason":"not now"}""");
         var pushed = await pushes.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(pending.Id, pushed.GetProperty("id").GetString());
