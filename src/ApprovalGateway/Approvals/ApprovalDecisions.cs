@@ -1,9 +1,11 @@
+using ApprovalGateway.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace ApprovalGateway.Approvals;
 
 /// <summary>Who may decide, and what a vote does: one reject resolves, approvals count distinct people.</summary>
-internal sealed class ApprovalDecisions(ApprovalStore store, TimeProvider time, ILogger<ApprovalDecisions> logger) : IApprovalDecisions
+internal sealed class ApprovalDecisions(
+    ApprovalStore store, GatewayMetrics metrics, TimeProvider time, ILogger<ApprovalDecisions> logger) : IApprovalDecisions
 {
     public async Task<DecisionResult> DecideAsync(
         string approvalId,
@@ -24,8 +26,11 @@ internal sealed class ApprovalDecisions(ApprovalStore store, TimeProvider time, 
 
         if (after is null || result is null)
         {
+            metrics.Decided(null, channel, approve, DecisionResultKind.NotFound);
             return new DecisionResult(DecisionResultKind.NotFound, null, $"No approval {approvalId}");
         }
+
+        metrics.Decided(after.Request.Upstream, channel, approve, result.Kind);
 
         switch (result.Kind)
         {

@@ -1,3 +1,4 @@
+using ApprovalGateway.Metrics;
 using ApprovalGateway.ScaleOut;
 using Hangfire;
 using Hangfire.InMemory;
@@ -23,6 +24,7 @@ internal static class ApprovalsServiceCollectionExtensions
             .PostConfigure(o => o.SlackChannel ??= configuration["Slack:Channel"])
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApprovalOptions>, ApprovalOptionsValidator>();
+        services.AddGatewayMeter();
 
         services.TryAddSingleton(TimeProvider.System);
 

@@ -1,6 +1,7 @@
 using ApprovalGateway.Agents;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Audit;
+using ApprovalGateway.Metrics;
 using ApprovalGateway.Policy;
 using ApprovalGateway.Proxy;
 using ApprovalGateway.Proxy.Tasks;
@@ -34,6 +35,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<ToolCatalog>());
 
         services.AddGatewayAudit(configuration);
+        services.AddGatewayMetrics(configuration);
         services.AddGatewayAgents(configuration);
         services.AddGatewayAuth(configuration);
         services.AddGatewayApprovals(configuration);
@@ -73,6 +75,7 @@ internal static class GatewayServiceCollectionExtensions
         app.MapToolCatalogApi();
         app.MapPolicyStatusApi();
         app.MapUpstreamStatusApi();
+        app.MapGatewayMetrics();
         app.MapApprovalsApi();
         app.MapApprovalsDashboard();
         app.MapAuditApi();

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Audit;
+using ApprovalGateway.Metrics;
 using ApprovalGateway.Policy.Arguments;
 using ApprovalGateway.Policy.Decisions;
 using ApprovalGateway.Policy.Evaluation;
@@ -24,6 +25,7 @@ internal sealed class ToolCallPipeline(
     IApprovalDecisions decisions,
     IApproverDirectory approvers,
     IAuditLog audit,
+    GatewayMetrics metrics,
     TimeProvider time,
     ILogger<ToolCallPipeline> logger)
 {
@@ -122,7 +124,17 @@ internal sealed class ToolCallPipeline(
                 askInClient ??= Task.Run(() => AskInClientAsync(clientPrompt, approvalId, session, tool, request, asking.Token), CancellationToken.None));
         }
 
-        var outcome = await approvals.RequestAsync(request, progress, cancellationToken);
+        ApprovalOutcome outcome;
+        metrics.HoldStarted(tool.UpstreamName);
+        try
+        {
+            outcome = await approvals.RequestAsync(request, progress, cancellationToken);
+        }
+        finally
+        {
+            metrics.HoldEnded(tool.UpstreamName);
+        }
+
         await asking.CancelAsync();
         if (askInClient is not null)
         {
@@ -261,10 +273,13 @@ internal sealed class ToolCallPipeline(
         }
         catch (Exception ex)
         {
+            metrics.AuditFailed(record);
             Log.AuditFailed(logger, trail.Tool.Name, outcome, ex);
             throw new McpProtocolException(
                 $"The gateway could not write its audit record, {consequence}.", McpErrorCode.InternalError);
         }
+
+        metrics.CallEnded(record);
     }
 
     internal static McpProtocolException UnknownTool(string name) =>
