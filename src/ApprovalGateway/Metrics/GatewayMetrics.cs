@@ -18,7 +18,7 @@ internal sealed class GatewayMetrics
 
     public const string AuditFailedOutcome = "audit_failed";
 
-    // Seconds, from a fast allowed call up to a five-minute approval timeout.
+    // Seconds, from a fast allowed call to well past the default five-minute approval timeout.
     private static readonly double[] CallBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 
     private static readonly double[] WaitBuckets = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
