@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Audit;
-using ApprovalGateway.Policy.Decisions;
 using ApprovalGateway.Proxy;
 
 namespace ApprovalGateway.Metrics;
@@ -22,8 +21,6 @@ internal sealed class GatewayMetrics
     private static readonly double[] CallBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 
     private static readonly double[] WaitBuckets = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
-
-    private static readonly string ForwardingOutcome = DecisionKind.Forwarding.ToWireName();
 
     private readonly Counter<long> _calls;
     private readonly Histogram<double> _callDuration;
@@ -55,7 +52,7 @@ internal sealed class GatewayMetrics
     /// <summary>Counts a call once its final record is stored; the record written before forwarding is not an end.</summary>
     public void CallEnded(AuditRecord record)
     {
-        if (record.Outcome == ForwardingOutcome)
+        if (record.LetsCallGo)
         {
             return;
         }
