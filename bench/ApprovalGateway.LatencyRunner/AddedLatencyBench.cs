@@ -35,21 +35,25 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
             report.Line("`gateway` is the shipped default (`Durability=Disk`: a call is sent only once its `forwarding` record is fsynced; its outcome record " +
                 "is written before the answer and fsynced with the next commit); `gateway, Durability=Os` " +
                 "waits for no fsync: the operating system has every record before the call goes on (survives a kill of the gateway, not a power cut).\n");
+            await using var relay = await RunnerServerProcess.RelayAsync(everything.Url);
             var direct = new CallPath("direct", () => Clients.HttpAsync(everything.Url));
-            var through = new CallPath("gateway", () => Clients.HttpAsync(gateway.McpEndpoint), () => gateway.CpuTime);
-            var throughOs = new CallPath("gateway, Durability=Os", () => Clients.HttpAsync(osDurable.McpEndpoint), () => osDurable.CpuTime);
-            await CompareAsync(direct, [through, throughOs], withTargets: true, baseline => InsideGateway(gateway.AuditFile, baseline));
+            var through = new CallPath("gateway", () => Clients.HttpAsync(gateway.McpEndpoint), () => gateway.CpuTime, HasTargets: true);
+            var throughOs = new CallPath(
+                "gateway, Durability=Os", () => Clients.HttpAsync(osDurable.McpEndpoint), () => osDurable.CpuTime, HasTargets: true);
+            await CompareAsync(direct, [BareRelay(relay), through, throughOs], baseline => InsideGateway(gateway.AuditFile, baseline));
         }
 
-        await using (var echo = await EchoServerProcess.StartAsync())
+        await using (var echo = await RunnerServerProcess.EchoAsync())
         await using (var gateway = await GatewayProcess.StartAsync(BenchGateway.HttpUpstream(echo.Url), BenchGateway.AllowAll))
+        await using (var relay = await RunnerServerProcess.RelayAsync(echo.Url))
         {
             report.Line("### Upstream: a minimal .NET MCP server over Streamable HTTP (the C# SDK, its own process)\n");
             report.Line("The same comparison against an upstream whose calls cost next to nothing, so that the gateway's own share of a call " +
                 "shows apart from server-everything's CPU time per call (about 1.5 ms, on cores the gateway and the client share).\n");
             var direct = new CallPath("direct (.NET echo)", () => Clients.HttpAsync(echo.Url));
-            var through = new CallPath("gateway (.NET echo upstream)", () => Clients.HttpAsync(gateway.McpEndpoint), () => gateway.CpuTime);
-            await CompareAsync(direct, [through], withTargets: true, baseline => InsideGateway(gateway.AuditFile, baseline));
+            var through = new CallPath(
+                "gateway (.NET echo upstream)", () => Clients.HttpAsync(gateway.McpEndpoint), () => gateway.CpuTime, HasTargets: true);
+            await CompareAsync(direct, [BareRelay(relay), through], baseline => InsideGateway(gateway.AuditFile, baseline));
         }
 
         report.Line("### Upstream over stdio, for comparison with mcp-proxy\n");
@@ -88,7 +92,7 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
                 CallPath[] subjects = proxy is null
                     ? [through]
                     : [through, new CallPath("mcp-proxy (stdio upstream)", () => Clients.HttpAsync(proxy.Url), () => proxy.CpuTime)];
-                await CompareAsync(direct, subjects, withTargets: false);
+                await CompareAsync(direct, subjects);
             }
             finally
             {
@@ -106,7 +110,7 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
     }
 
     private async Task CompareAsync(
-        CallPath baseline, IReadOnlyList<CallPath> subjects, bool withTargets, Func<Samples, Action>? afterSequential = null)
+        CallPath baseline, IReadOnlyList<CallPath> subjects, Func<Samples, Action>? afterSequential = null)
     {
         CallPath[] paths = [baseline, .. subjects];
         var latency = await SequentialAsync(paths);
@@ -127,7 +131,7 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
                 isBaseline ? "(baseline)" : Report.Ms(addedP50),
                 isBaseline ? "" : Report.Ms(s.All.P99 - b.All.P99),
                 isBaseline ? "" : Report.Ms(s.All.Mean - b.All.Mean),
-                isBaseline || !withTargets ? "" : $"< 0.5 ms: {Report.Verdict(addedP50 < 0.5)}",
+                !path.HasTargets ? "" : $"< 0.5 ms: {Report.Verdict(addedP50 < 0.5)}",
             ]);
         }
 
@@ -145,10 +149,14 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
                 Report.Num(throughput[i].Rate),
                 throughput[i].CpuPerCall is { } cpu ? Report.Num(cpu.TotalMicroseconds) : "",
                 i == 0 ? "(baseline)" : Report.Num(throughput[i].Rate / baseRate * 100, "0.0") + "%",
-                i == 0 || !withTargets ? "" : Report.Verdict(throughput[i].Rate >= 0.9 * baseRate),
+                !path.HasTargets ? "" : Report.Verdict(throughput[i].Rate >= 0.9 * baseRate),
             ]));
         breakdown?.Invoke();
     }
+
+    /// <summary>The floor: one more loopback HTTP hop through Kestrel and HttpClient, without any MCP or gateway work.</summary>
+    private static CallPath BareRelay(RunnerServerProcess relay) =>
+        new("bare .NET HTTP relay (floor)", () => Clients.HttpAsync(relay.Url), () => relay.CpuTime);
 
     private async Task<(Samples All, List<Samples> Rounds)[]> SequentialAsync(IReadOnlyList<CallPath> paths)
     {

@@ -11,9 +11,9 @@ internal static class Program
             return await PendingClient.RunAsync(args);
         }
 
-        if (args is [EchoServerProcess.Mode, ..])
+        if (args is [RunnerServerProcess.EchoMode or RunnerServerProcess.RelayMode, ..])
         {
-            return await EchoServerProcess.RunAsync();
+            return await RunnerServerProcess.RunAsync(args);
         }
 
         var options = RunnerOptions.Parse(args);
