@@ -30,11 +30,17 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         await using var survivor = await ScaleOutGateway.StartAsync(settings, HoldEcho);
         await using var page = survivor.Hub();
         var pending = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var withdrawnOnPage = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
         page.On<JsonElement>(ApprovalsHub.ApprovalChangedMethod, message =>
         {
-            if (message.GetProperty("status").GetString() == "pending")
+            switch (message.GetProperty("status").GetString())
             {
-                pending.TrySetResult(message.GetProperty("id").GetString()!);
+                case "pending":
+                    pending.TrySetResult(message.GetProperty("id").GetString()!);
+                    break;
+                case "withdrawn":
+                    withdrawnOnPage.TrySetResult(message.Clone());
+                    break;
             }
         });
         await page.StartAsync();
@@ -50,6 +56,11 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         using var api = survivor.Approver();
         using var stored = JsonDocument.Parse(await api.GetStringAsync(new Uri($"/api/approvals/{id}", UriKind.Relative)));
         Assert.Equal("withdrawn", stored.RootElement.GetProperty("status").GetString());
+
+        // The survivor's live page is told too, with the reason, so nobody goes on deciding a call that is gone.
+        var shown = await withdrawnOnPage.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(id, shown.GetProperty("id").GetString());
+        Assert.Equal(OrphanedApprovalReaper.InstanceStoppedReason, shown.GetProperty("reason").GetString());
     }
 
     [ServicesFact]
