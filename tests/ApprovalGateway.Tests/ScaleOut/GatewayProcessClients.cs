@@ -1,5 +1,8 @@
 using System.Text;
 using ApprovalGateway.Testing;
+using ApprovalGateway.Web;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
 using ModelContextProtocol.Client;
 
 namespace ApprovalGateway.Tests.ScaleOut;
@@ -7,11 +10,26 @@ namespace ApprovalGateway.Tests.ScaleOut;
 /// <summary>The agent's and the approver's clients on a gateway process, as the scale-out tests use them.</summary>
 internal static class GatewayProcessClients
 {
-    /// <summary>An MCP client on the gateway's Streamable HTTP endpoint.</summary>
-    public static Task<McpClient> ConnectAsync(this GatewayProcess gateway) =>
+    /// <summary>An MCP client on the gateway's Streamable HTTP endpoint, as the agent whose API key is <paramref name="bearer"/> when given.</summary>
+    public static Task<McpClient> ConnectAsync(this GatewayProcess gateway, string? bearer = null) => ConnectAsync(gateway.McpEndpoint, bearer);
+
+    public static Task<McpClient> ConnectAsync(Uri mcpEndpoint, string? bearer) =>
         McpClient.CreateAsync(
-            new HttpClientTransport(new HttpClientTransportOptions { Endpoint = gateway.McpEndpoint, TransportMode = HttpTransportMode.StreamableHttp }),
+            new HttpClientTransport(new HttpClientTransportOptions
+            {
+                Endpoint = mcpEndpoint,
+                TransportMode = HttpTransportMode.StreamableHttp,
+                AdditionalHeaders = bearer is null ? null : new Dictionary<string, string> { ["Authorization"] = $"Bearer {bearer}" },
+            }),
             new McpClientOptions { ProtocolVersion = "2025-11-25" });
+
+    /// <summary>The live approvals page's hub connection with an approver's <paramref name="token"/>; not started.</summary>
+    public static HubConnection Hub(this GatewayProcess gateway, string token) => Hub(gateway.BaseAddress, token);
+
+    public static HubConnection Hub(Uri baseAddress, string token) =>
+        new HubConnectionBuilder()
+            .WithUrl(new Uri(baseAddress, ApprovalsHub.Path.TrimStart('/')), HttpTransportType.WebSockets, o => o.Headers["Authorization"] = $"Bearer {token}")
+            .Build();
 
     /// <summary>The REST API with <paramref name="token"/>, an approver's script token from the settings.</summary>
     public static HttpClient Approver(this GatewayProcess gateway, string token)

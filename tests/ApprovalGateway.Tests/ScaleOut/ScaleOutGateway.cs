@@ -4,7 +4,6 @@ using ApprovalGateway.Hosting;
 using ApprovalGateway.Tests.Approvals;
 using ApprovalGateway.Tests.Infrastructure;
 using ApprovalGateway.Web;
-using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -65,15 +64,7 @@ internal sealed class ScaleOutGateway : IAsyncDisposable
     }
 
     /// <summary>An MCP client on this instance, as the agent whose API key is <paramref name="bearer"/> when given.</summary>
-    public Task<McpClient> ConnectAsync(string? bearer = null) =>
-        McpClient.CreateAsync(
-            new HttpClientTransport(new HttpClientTransportOptions
-            {
-                Endpoint = new Uri(BaseAddress, "/mcp"),
-                TransportMode = HttpTransportMode.StreamableHttp,
-                AdditionalHeaders = bearer is null ? null : new Dictionary<string, string> { ["Authorization"] = $"Bearer {bearer}" },
-            }),
-            new McpClientOptions { ProtocolVersion = "2025-11-25" });
+    public Task<McpClient> ConnectAsync(string? bearer = null) => GatewayProcessClients.ConnectAsync(new Uri(BaseAddress, "/mcp"), bearer);
 
     /// <summary>The REST API as the approver alice, with her script token.</summary>
     public HttpClient Approver()
@@ -84,12 +75,7 @@ internal sealed class ScaleOutGateway : IAsyncDisposable
     }
 
     /// <summary>The live approvals page's hub connection, as alice; not started.</summary>
-    public HubConnection Hub() =>
-        new HubConnectionBuilder()
-            .WithUrl(new Uri(BaseAddress, ApprovalsHub.Path.TrimStart('/')), HttpTransportType.WebSockets, o => o.Headers["Authorization"] = $"Bearer {AliceToken}")
-            .Build();
-
-    public Task StopAsync() => _app.StopAsync();
+    public HubConnection Hub() => GatewayProcessClients.Hub(BaseAddress, AliceToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,9 +1,16 @@
+using ApprovalGateway.Testing;
+using ApprovalGateway.Tests.Infrastructure;
+
 namespace ApprovalGateway.Tests.ScaleOut;
 
-/// <summary>Two gateway instances on the same PostgreSQL database (and Redis, when asked): a load-balanced deployment.</summary>
+/// <summary>
+/// Two gateway instances on the same PostgreSQL database (and Redis, when asked), as a load balancer sees them:
+/// A runs in the test's process, where a test can watch the approvals it makes; B is a process of its own, so
+/// nothing reaches A from B but through the shared services.
+/// </summary>
 internal sealed class ScaleOutPair : IAsyncDisposable
 {
-    private ScaleOutPair(ScaleOutGateway a, ScaleOutGateway b)
+    private ScaleOutPair(ScaleOutGateway a, GatewayProcess b)
     {
         A = a;
         B = b;
@@ -11,7 +18,7 @@ internal sealed class ScaleOutPair : IAsyncDisposable
 
     public ScaleOutGateway A { get; }
 
-    public ScaleOutGateway B { get; }
+    public GatewayProcess B { get; }
 
     public static async Task<ScaleOutPair> StartAsync(ScaleOutServices services, bool redis, string policy, IReadOnlyDictionary<string, string?>? extra = null)
     {
@@ -19,6 +26,7 @@ internal sealed class ScaleOutPair : IAsyncDisposable
         {
             ["Hangfire:Storage"] = "PostgreSql",
             ["Hangfire:ConnectionString"] = await services.CreateDatabaseAsync(),
+            ["Approvers:alice:Token"] = ScaleOutGateway.AliceToken,
         };
         if (redis)
         {
@@ -28,7 +36,7 @@ internal sealed class ScaleOutPair : IAsyncDisposable
         var a = await ScaleOutGateway.StartAsync(settings, policy);
         try
         {
-            return new ScaleOutPair(a, await ScaleOutGateway.StartAsync(settings, policy));
+            return new ScaleOutPair(a, await GatewayProcess.StartAsync(TestUpstreams.EverythingStdio(), policy, settings));
         }
         catch
         {
@@ -39,8 +47,6 @@ internal sealed class ScaleOutPair : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // Both stop before either is disposed: Hangfire's process-wide log provider belongs to the last one started.
-        await Task.WhenAll(A.StopAsync(), B.StopAsync());
         await A.DisposeAsync();
         await B.DisposeAsync();
     }

@@ -29,7 +29,7 @@ public sealed class ScaleOutTests(ScaleOutServices services)
 
         var call = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
         var pending = await pair.A.Approvals.WaitForAsync(ApprovalStatus.Pending);
-        using var onB = pair.B.Approver();
+        using var onB = pair.B.Approver(ScaleOutGateway.AliceToken);
         using var decision = await onB.DecideAsync(pending.Id, """{"decision":"approve","reason":"looks fine"}""");
 
         Assert.Equal(HttpStatusCode.OK, decision.StatusCode);
@@ -49,7 +49,7 @@ public sealed class ScaleOutTests(ScaleOutServices services)
         var pending = await pair.A.Approvals.WaitForAsync(ApprovalStatus.Pending);
 
         await services.RestartRedisAsync();
-        using var onB = pair.B.Approver();
+        using var onB = pair.B.Approver(ScaleOutGateway.AliceToken);
         using var decision = await onB.DecideAsync(pending.Id);
 
         // Whether B's wake-up went out before or after the reconnection, A re-reads once it is back.
@@ -66,8 +66,8 @@ public sealed class ScaleOutTests(ScaleOutServices services)
 
         var call = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
         var pending = await pair.A.Approvals.WaitForAsync(ApprovalStatus.Pending);
-        var onA = await PendingIdsAsync(pair.A);
-        var onB = await PendingIdsAsync(pair.B);
+        var onA = await ApprovalIdsAsync(pair.A.BaseAddress, "pending");
+        var onB = await ApprovalIdsAsync(pair.B.BaseAddress, "pending");
 
         Assert.Equal([pending.Id], onA);
         Assert.Equal(onA, onB);
@@ -91,20 +91,26 @@ public sealed class ScaleOutTests(ScaleOutServices services)
             .AsTask().WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.NotEqual(true, second.IsError);
-        Assert.Empty(pair.B.Approvals.Seen);
+        Assert.Equal([pending.Id], await ApprovalIdsAsync(pair.B.BaseAddress));
     }
 
     [ServicesFact]
-    public async Task LivePageOnB_SeesTheDecision_WhenTheCallIsHeldAndDecidedOnA()
+    public async Task LivePageOnB_SeesTheCallAndTheDecision_WhenTheCallIsHeldAndDecidedOnA()
     {
         await using var pair = await ScaleOutPair.StartAsync(services, redis: true, HoldEcho);
-        await using var page = pair.B.Hub();
+        await using var page = pair.B.Hub(ScaleOutGateway.AliceToken);
+        var shownPending = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
         var pushes = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
         page.On<JsonElement>(ApprovalsHub.ApprovalChangedMethod, message =>
         {
-            if (message.GetProperty("status").GetString() == "rejected")
+            switch (message.GetProperty("status").GetString())
             {
-                pushes.TrySetResult(message);
+                case "pending":
+                    shownPending.TrySetResult(message.Clone());
+                    break;
+                case "rejected":
+                    pushes.TrySetResult(message.Clone());
+                    break;
             }
         });
         await page.StartAsync();
@@ -112,6 +118,7 @@ public sealed class ScaleOutTests(ScaleOutServices services)
 
         var call = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
         var pending = await pair.A.Approvals.WaitForAsync(ApprovalStatus.Pending);
+        Assert.Equal(pending.Id, (await shownPending.Task.WaitAsync(TimeSpan.FromSeconds(30))).GetProperty("id").GetString());
         using var onA = pair.A.Approver();
         using var decision = await onA.DecideAsync(pending.Id, """{"decision":"reject","reason":"not now"}""");
         var pushed = await pushes.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -121,10 +128,12 @@ public sealed class ScaleOutTests(ScaleOutServices services)
         Assert.True((await call.WaitAsync(TimeSpan.FromSeconds(30))).IsError);
     }
 
-    private static async Task<string[]> PendingIdsAsync(ScaleOutGateway gateway)
+    /// <summary>The ids the REST API at <paramref name="gateway"/> lists to alice, all of them or those with <paramref name="status"/>.</summary>
+    private static async Task<string[]> ApprovalIdsAsync(Uri gateway, string? status = null)
     {
-        using var client = gateway.Approver();
-        using var list = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/approvals?status=pending", UriKind.Relative)));
+        using var approver = new HttpClient { BaseAddress = gateway };
+        approver.DefaultRequestHeaders.Authorization = new("Bearer", ScaleOutGateway.AliceToken);
+        using var list = JsonDocument.Parse(await approver.GetStringAsync(new Uri($"/api/approvals?status={status}", UriKind.Relative)));
         return [.. list.RootElement.EnumerateArray().Select(a => a.GetProperty("id").GetString()!)];
     }
 }
