@@ -17,7 +17,7 @@ internal sealed class OrphanedApprovalReaper(
     IOptions<ScaleOutOptions> options,
     ILogger<OrphanedApprovalReaper> logger) : BackgroundService
 {
-    public const string InstanceStoppedReason = "Withdrawn: the gateway instance holding the call stopped";
+    public const string InstanceStoppedReason = "Instance stopped: the gateway instance holding the call went away before a decision";
 
     private bool _cutOff;
     private DateTimeOffset? _backSince;

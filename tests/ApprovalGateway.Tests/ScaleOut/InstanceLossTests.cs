@@ -5,6 +5,7 @@ using ApprovalGateway.Audit;
 using ApprovalGateway.ScaleOut;
 using ApprovalGateway.Testing;
 using ApprovalGateway.Tests.Infrastructure;
+using ApprovalGateway.Tests.Slack;
 using ApprovalGateway.Web;
 using Microsoft.AspNetCore.SignalR.Client;
 using ModelContextProtocol.Protocol;
@@ -26,7 +27,13 @@ public sealed class InstanceLossTests(ScaleOutServices services)
     [ServicesFact]
     public async Task HeldApproval_IsWithdrawnBySurvivor_WhenItsInstanceIsKilled()
     {
+        await using var slack = await FakeSlackServer.StartAsync();
         var settings = await SharedSettingsAsync();
+        foreach (var (key, value) in slack.GatewaySettings())
+        {
+            settings[key] = value;
+        }
+
         await using var survivor = await ScaleOutGateway.StartAsync(settings, HoldEcho);
         await using var page = survivor.Hub();
         var pending = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -48,6 +55,7 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         await using var agent = await doomed.ConnectAsync();
         _ = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
         var id = await pending.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await slack.WaitForMessageAsync(m => m.AllText.Contains(id, StringComparison.Ordinal) && m.Buttons.Any());
 
         await doomed.KillAsync();
         var withdrawn = await survivor.Approvals.WaitForAsync(ApprovalStatus.Withdrawn, id);
@@ -61,6 +69,11 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         var shown = await withdrawnOnPage.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(id, shown.GetProperty("id").GetString());
         Assert.Equal(OrphanedApprovalReaper.InstanceStoppedReason, shown.GetProperty("reason").GetString());
+
+        // So is Slack: the prompt the dead instance posted loses its buttons and says why.
+        var prompt = await slack.WaitForMessageAsync(m =>
+            m.AllText.Contains(id, StringComparison.Ordinal) && m.AllText.Contains("Withdrawn: Instance stopped", StringComparison.Ordinal));
+        Assert.Empty(prompt.Buttons);
     }
 
     [ServicesFact]

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using ApprovalGateway.Approvals;
+using ApprovalGateway.Slack;
+using ApprovalGateway.Tests.Slack;
 using ApprovalGateway.Web;
 using Microsoft.AspNetCore.SignalR.Client;
 using ModelContextProtocol.Protocol;
@@ -38,6 +40,33 @@ public sealed class ScaleOutTests(ScaleOutServices services)
         var result = await call.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.NotEqual(true, result.IsError);
         Assert.Contains("hello", Assert.IsType<TextContentBlock>(result.Content[0]).Text, StringComparison.Ordinal);
+    }
+
+    [ServicesFact]
+    public async Task CallHeldOnA_IsReleased_WhenApprovedInSlackThroughB_AndItsOnePromptSaysSo()
+    {
+        await using var slack = await FakeSlackServer.StartAsync();
+        var settings = slack.GatewaySettings();
+        settings["Approvers:alice:SlackUserId"] = SlackUser.Alice.Id;
+        await using var pair = await ScaleOutPair.StartAsync(services, redis: true, HoldEcho, settings);
+        await using var agent = await pair.A.ConnectAsync();
+
+        var call = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
+        var pending = await pair.A.Approvals.WaitForAsync(ApprovalStatus.Pending);
+        var prompt = await slack.WaitForMessageAsync(m => m.AllText.Contains(pending.Id, StringComparison.Ordinal) && m.Buttons.Any());
+
+        // The load balancer hands Slack's request to B.
+        using var click = await slack.ClickAsync(
+            new Uri(pair.B.BaseAddress, SlackInteractionEndpoints.Path), SlackUser.Alice, SlackActionIds.Approve, pending.Id);
+
+        Assert.Equal(HttpStatusCode.OK, click.StatusCode);
+        var result = await call.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.NotEqual(true, result.IsError);
+        var updated = await slack.WaitForMessageAsync(m => m.Ts == prompt.Ts && m.AllText.Contains($"Approved by <@{SlackUser.Alice.Id}>", StringComparison.Ordinal));
+        Assert.Empty(updated.Buttons);
+
+        // Both instances run Hangfire workers on the shared queue; the prompt still went out once.
+        Assert.Single(slack.Messages, m => m.AllText.Contains(pending.Id, StringComparison.Ordinal));
     }
 
     [ServicesFact]
