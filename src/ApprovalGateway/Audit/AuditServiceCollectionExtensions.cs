@@ -1,3 +1,4 @@
+using ApprovalGateway.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -8,8 +9,6 @@ namespace ApprovalGateway.Audit;
 
 internal static class AuditServiceCollectionExtensions
 {
-    public const string DataPathKey = "Gateway:DataPath";
-
     /// <summary>Registers the configured sink (the file by default, or PostgreSQL) as <see cref="IAuditLog"/> and <see cref="IAuditQuery"/>, opened at startup.</summary>
     public static IServiceCollection AddGatewayAudit(this IServiceCollection services, IConfiguration configuration)
     {
@@ -18,7 +17,10 @@ internal static class AuditServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<AuditOptions>>().Value;
-            var path = ResolvePath(options, configuration[DataPathKey], sp.GetRequiredService<IHostEnvironment>().ContentRootPath);
+            var contentRoot = sp.GetRequiredService<IHostEnvironment>().ContentRootPath;
+            var path = options.Path is { } configured
+                ? Path.GetFullPath(configured, contentRoot)
+                : GatewayDataPath.Resolve(configuration, contentRoot, Path.Combine("audit", "audit.jsonl"));
             return new FileAuditLog(path, options.RecentCapacity, sp.GetRequiredService<ILogger<FileAuditLog>>(), options.WaitsForDisk);
         });
         services.AddSingleton(sp => new PostgreSqlAuditLog(
@@ -34,11 +36,4 @@ internal static class AuditServiceCollectionExtensions
         sp.GetRequiredService<IOptions<AuditOptions>>().Value.UsesPostgreSql
             ? sp.GetRequiredService<PostgreSqlAuditLog>()
             : sp.GetRequiredService<FileAuditLog>();
-
-    /// <summary><c>Gateway:Audit:Path</c>, else <c>{Gateway:DataPath or "data"}/audit/audit.jsonl</c>, relative to the content root.</summary>
-    public static string ResolvePath(AuditOptions options, string? dataPath, string contentRoot)
-    {
-        var path = options.Path ?? Path.Combine(string.IsNullOrWhiteSpace(dataPath) ? "data" : dataPath, "audit", "audit.jsonl");
-        return Path.GetFullPath(path, contentRoot);
-    }
 }

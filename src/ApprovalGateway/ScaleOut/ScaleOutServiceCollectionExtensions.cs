@@ -1,5 +1,6 @@
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Policy.Evaluation;
+using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -12,7 +13,8 @@ internal static class ScaleOutServiceCollectionExtensions
     /// Several gateway instances over shared state: with <c>Redis:ConnectionString</c> approval wake-ups go over
     /// Redis pub/sub, SignalR over the Redis backplane and rate-limit counters into Redis; otherwise, with <c>Hangfire:Storage</c> = PostgreSql,
     /// wake-ups go over PostgreSQL LISTEN/NOTIFY, and survivors withdraw the held calls of an instance that stops
-    /// beating (<c>ScaleOut:HeartbeatInterval</c>, <c>ScaleOut:InstanceTimeout</c>). With neither (the default)
+    /// beating (<c>ScaleOut:HeartbeatInterval</c>, <c>ScaleOut:InstanceTimeout</c>), and the data protection key ring
+    /// moves into the shared database. With neither (the default)
     /// nothing changes. Read when services are registered, since the SignalR backplane cannot be chosen later.
     /// </summary>
     public static IServiceCollection AddGatewayScaleOut(this IServiceCollection services, IConfiguration configuration)
@@ -47,6 +49,9 @@ internal static class ScaleOutServiceCollectionExtensions
             services.Replace(ServiceDescriptor.Singleton<IApprovalSignal>(sp => sp.GetRequiredService<CrossInstanceApprovalSignal>()));
             return services;
         }
+
+        // Sign-ins and anti-forgery tokens from one instance must open on all: the key ring goes into the shared database.
+        services.Replace(ServiceDescriptor.Singleton<IXmlRepository, PostgreSqlKeyRepository>());
 
         // Shared storage: survivors can see, and withdraw, the held calls of an instance that died.
         services.AddOptions<ScaleOutOptions>().BindConfiguration(ScaleOutOptions.Section).ValidateOnStart();

@@ -1,9 +1,12 @@
 using System.Net;
+using System.Text;
 using System.Text.Json;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Slack;
+using ApprovalGateway.Tests.Auth;
 using ApprovalGateway.Tests.Slack;
 using ApprovalGateway.Web;
+using ApprovalGateway.Web.Auth;
 using Microsoft.AspNetCore.SignalR.Client;
 using ModelContextProtocol.Protocol;
 
@@ -67,6 +70,41 @@ public sealed class ScaleOutTests(ScaleOutServices services)
 
         // Both instances run Hangfire workers on the shared queue; the prompt still went out once.
         Assert.Single(slack.Messages, m => m.AllText.Contains(pending.Id, StringComparison.Ordinal));
+    }
+
+    [ServicesFact]
+    public async Task ApproverSignedInOnA_DecidesOnB_WithTheCookieAndTokenAGave()
+    {
+        const string password = "correct horse battery";
+        var settings = new Dictionary<string, string?> { ["Approvers:alice:PasswordHash"] = PasswordHasher.Hash(password, PasswordHasher.MinimumIterations) };
+        await using var pair = await ScaleOutPair.StartAsync(services, redis: false, HoldEcho, settings);
+        await using var agent = await pair.A.ConnectAsync();
+        var call = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
+        var pending = await pair.A.Approvals.WaitForAsync(ApprovalStatus.Pending);
+
+        // One browser behind a load balancer: its cookies go to both instances (cookies do not tell ports apart).
+        using var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false };
+        using var browser = new HttpClient(handler);
+        var form = await browser.GetStringAsync(new Uri(pair.A.BaseAddress, "/login"));
+        using var login = await browser.PostAsync(new Uri(pair.A.BaseAddress, "/login"), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = AuthTestApp.FormToken(form),
+            ["name"] = "alice",
+            ["password"] = password,
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+        using var token = JsonDocument.Parse(await browser.GetStringAsync(new Uri(pair.A.BaseAddress, "/api/antiforgery")));
+
+        // The page loaded from A; its Approve click lands on B.
+        using var click = new HttpRequestMessage(HttpMethod.Post, new Uri(pair.B.BaseAddress, $"/api/approvals/{pending.Id}/decision"))
+        {
+            Content = new StringContent("""{"decision":"approve"}""", Encoding.UTF8, "application/json"),
+        };
+        click.Headers.Add(ApiAntiforgeryMiddleware.HeaderName, token.RootElement.GetProperty("token").GetString());
+        using var decided = await browser.SendAsync(click);
+
+        Assert.Equal(HttpStatusCode.OK, decided.StatusCode);
+        Assert.NotEqual(true, (await call.WaitAsync(TimeSpan.FromSeconds(30))).IsError);
     }
 
     [ServicesFact]

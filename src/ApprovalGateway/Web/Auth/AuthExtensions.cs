@@ -47,6 +47,7 @@ internal static class AuthExtensions
             .AddRequirements(new ApproverRequirement()));
         services.AddSingleton<IAuthorizationHandler, ApproverAuthorizationHandler>();
 
+        services.AddGatewayKeyRing(configuration);
         services.AddAntiforgery(options =>
         {
             options.HeaderName = ApiAntiforgeryMiddleware.HeaderName;
