@@ -60,6 +60,9 @@ internal sealed class ApprovalStore(
         var snapshot = ToSnapshot(id, stored, decision);
         Log.ApprovalCreated(logger, id, agent, upstream, tool, request.Rule, stored.Deadline);
         Notify(snapshot);
+
+        // Nobody waits on a new approval yet; the signal tells other instances, whose pages may need to show it.
+        signal.Publish(id);
         return snapshot;
     }
 

@@ -25,6 +25,9 @@ internal sealed class CrossInstanceApprovalSignal(
 
     public IDisposable Subscribe(string approvalId, Action onSignal) => _local.Subscribe(approvalId, onSignal);
 
+    /// <summary>Raised with the approval's id when another instance created or changed it.</summary>
+    public event Action<string>? ChangedElsewhere;
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         transport.ListenAsync(Receive, _local.PublishAll, stoppingToken);
 
@@ -48,6 +51,8 @@ internal sealed class CrossInstanceApprovalSignal(
             return;
         }
 
-        _local.Publish(message[(split + 1)..]);
+        var approvalId = message[(split + 1)..];
+        _local.Publish(approvalId);
+        ChangedElsewhere?.Invoke(approvalId);
     }
 }

@@ -36,6 +36,9 @@ internal static class ScaleOutServiceCollectionExtensions
         else if (postgres)
         {
             services.AddSingleton<IApprovalSignalTransport, PostgreSqlSignalTransport>();
+
+            // No SignalR backplane without Redis: pages learn of other instances' approvals from their signals.
+            services.AddHostedService<RemoteChangePageRelay>();
         }
         else
         {

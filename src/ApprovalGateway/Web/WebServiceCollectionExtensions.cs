@@ -18,7 +18,8 @@ internal static class WebServiceCollectionExtensions
             options.PayloadSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             options.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, ApprovalsApiJsonContext.Default);
         });
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IApprovalObserver, HubApprovalObserver>());
+        services.TryAddSingleton<HubApprovalObserver>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IApprovalObserver, HubApprovalObserver>(sp => sp.GetRequiredService<HubApprovalObserver>()));
         return services;
     }
 

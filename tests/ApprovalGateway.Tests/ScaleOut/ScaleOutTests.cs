@@ -161,10 +161,12 @@ public sealed class ScaleOutTests(ScaleOutServices services)
         Assert.Equal([pending.Id], await ApprovalIdsAsync(pair.B.BaseAddress));
     }
 
-    [ServicesFact]
-    public async Task LivePageOnB_SeesTheCallAndTheDecision_WhenTheCallIsHeldAndDecidedOnA()
+    [ServicesTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task LivePageOnB_SeesTheCallAndTheDecision_WhenTheCallIsHeldAndDecidedOnA(bool redis)
     {
-        await using var pair = await ScaleOutPair.StartAsync(services, redis: true, HoldEcho);
+        await using var pair = await ScaleOutPair.StartAsync(services, redis, HoldEcho);
         await using var page = pair.B.Hub(ScaleOutGateway.AliceToken);
         var shownPending = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
         var pushes = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
