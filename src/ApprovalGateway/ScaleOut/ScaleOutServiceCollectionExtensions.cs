@@ -10,12 +10,13 @@ namespace ApprovalGateway.ScaleOut;
 internal static class ScaleOutServiceCollectionExtensions
 {
     /// <summary>
-    /// Several gateway instances over shared state: with <c>Redis:ConnectionString</c> approval wake-ups go over
-    /// Redis pub/sub, SignalR over the Redis backplane and rate-limit counters into Redis; otherwise, with <c>Hangfire:Storage</c> = PostgreSql,
-    /// wake-ups go over PostgreSQL LISTEN/NOTIFY, and survivors withdraw the held calls of an instance that stops
-    /// beating (<c>ScaleOut:HeartbeatInterval</c>, <c>ScaleOut:InstanceTimeout</c>), and the data protection key ring
-    /// moves into the shared database. With neither (the default)
-    /// nothing changes. Read when services are registered, since the SignalR backplane cannot be chosen later.
+    /// Several gateway instances over shared state. With <c>Redis:ConnectionString</c>, approval wake-ups go over Redis
+    /// pub/sub, SignalR over the Redis backplane and rate-limit counters into Redis; with <c>Hangfire:Storage</c> =
+    /// PostgreSql and no Redis, wake-ups go over LISTEN/NOTIFY, pages hear of other instances' approvals from those
+    /// signals, and rate-limit counters go into PostgreSQL. On PostgreSQL, survivors also withdraw the held calls of an
+    /// instance that stops beating (<c>ScaleOut:HeartbeatInterval</c>, <c>ScaleOut:InstanceTimeout</c>), and the data
+    /// protection key ring moves into the shared database. With neither (the default) nothing changes. Read when
+    /// services are registered, since the SignalR backplane cannot be chosen later.
     /// </summary>
     public static IServiceCollection AddGatewayScaleOut(this IServiceCollection services, IConfiguration configuration)
     {
@@ -39,6 +40,7 @@ internal static class ScaleOutServiceCollectionExtensions
 
             // No SignalR backplane without Redis: pages learn of other instances' approvals from their signals.
             services.AddHostedService<RemoteChangePageRelay>();
+            services.Replace(ServiceDescriptor.Singleton<IRateLimitStore, PostgreSqlRateLimitStore>());
         }
         else
         {

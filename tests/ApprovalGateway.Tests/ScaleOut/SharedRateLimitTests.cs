@@ -1,15 +1,17 @@
 using System.Net;
 using System.Net.Sockets;
+using ApprovalGateway.Approvals;
 using ApprovalGateway.ScaleOut;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
+using Npgsql;
 using StackExchange.Redis;
 
 namespace ApprovalGateway.Tests.ScaleOut;
 
-/// <summary>With Redis configured, a rate limit is one budget across every gateway instance.</summary>
+/// <summary>Scaled out, a rate limit is one budget across every gateway instance: counted in Redis, or in PostgreSQL without it.</summary>
 [Collection(ScaleOutCollection.Name)]
 public sealed class SharedRateLimitTests(ScaleOutServices services)
 {
@@ -25,10 +27,12 @@ public sealed class SharedRateLimitTests(ScaleOutServices services)
     private readonly string _bot = $"bot-{Guid.NewGuid():N}";
     private readonly string _other = $"other-{Guid.NewGuid():N}";
 
-    [ServicesFact]
-    public async Task AgentLimit_HoldsAcrossInstances_WhenRedisIsConfigured()
+    [ServicesTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AgentLimit_HoldsAcrossInstances(bool redis)
     {
-        await using var pair = await ScaleOutPair.StartAsync(services, redis: true, EchoLimitedPerAgent, Agents());
+        await using var pair = await ScaleOutPair.StartAsync(services, redis, EchoLimitedPerAgent, Agents());
         await using var onA = await pair.A.ConnectAsync(Key(_bot));
         await using var onB = await pair.B.ConnectAsync(Key(_bot));
 
@@ -59,21 +63,6 @@ public sealed class SharedRateLimitTests(ScaleOutServices services)
     }
 
     [ServicesFact]
-    public async Task AgentLimit_IsCountedPerInstance_WithoutRedis()
-    {
-        await using var pair = await ScaleOutPair.StartAsync(services, redis: false, EchoLimitedPerAgent, Agents());
-        await using var onA = await pair.A.ConnectAsync(Key(_bot));
-        await using var onB = await pair.B.ConnectAsync(Key(_bot));
-        for (var i = 0; i < 3; i++)
-        {
-            await EchoAsync(onA);
-        }
-
-        Assert.Equal("rate_limited", await EchoAsync(onA));
-        Assert.Equal("forwarded", await EchoAsync(onB));
-    }
-
-    [ServicesFact]
     public async Task AcquireAsync_LeavesNoCounterBehind_OnceItsWindowEnds()
     {
         await using var connection = Connection(services.RedisConnectionString);
@@ -100,6 +89,64 @@ public sealed class SharedRateLimitTests(ScaleOutServices services)
         Assert.False(result.Allowed);
         Assert.Equal(RedisRateLimitStore.UnavailableReason, result.Reason);
         Assert.Equal(RedisRateLimitStore.UnavailableRetrySeconds, result.RetryAfterSeconds);
+    }
+
+    [ServicesFact]
+    public async Task PostgreSqlAcquireAsync_StartsANewWindow_OnceTheStoredOneHasEnded()
+    {
+        var database = await services.CreateDatabaseAsync();
+        await using var store = PostgreSqlStore(database);
+        Assert.True((await store.AcquireAsync("rule", _bot, 1, 60)).Allowed);
+        var limited = await store.AcquireAsync("rule", _bot, 1, 60);
+        Assert.False(limited.Allowed);
+        Assert.InRange(limited.RetryAfterSeconds, 1, 60);
+
+        await ExecuteAsync(database, $"UPDATE {PostgreSqlRateLimitStore.Table} SET window_end = clock_timestamp() - interval '1 second'");
+
+        Assert.True((await store.AcquireAsync("rule", _bot, 1, 60)).Allowed);
+        Assert.False((await store.AcquireAsync("rule", _bot, 1, 60)).Allowed);
+    }
+
+    [ServicesFact]
+    public async Task PostgreSqlAcquireAsync_DropsEndedWindows_SoSessionScopesDoNotPileUp()
+    {
+        var database = await services.CreateDatabaseAsync();
+        await using (var first = PostgreSqlStore(database))
+        {
+            await first.AcquireAsync("rule", "session-1", 10, 60);
+        }
+
+        await ExecuteAsync(database, $"UPDATE {PostgreSqlRateLimitStore.Table} SET window_end = clock_timestamp() - interval '1 second'");
+        await using var second = PostgreSqlStore(database);
+        await second.AcquireAsync("rule", "session-2", 10, 60);
+
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var keys = new NpgsqlCommand($"SELECT key FROM {PostgreSqlRateLimitStore.Table}", connection);
+        Assert.Equal("rule:session-2:60", (string?)await keys.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task PostgreSqlAcquireAsync_RefusesWithAReason_WhenTheDatabaseIsUnreachable()
+    {
+        await using var store = PostgreSqlStore($"Host=127.0.0.1;Port={ClosedPort()};Username=nobody;Timeout=1");
+
+        var result = await store.AcquireAsync("rule", "scope", 100, 60);
+
+        Assert.False(result.Allowed);
+        Assert.Equal(PostgreSqlRateLimitStore.UnavailableReason, result.Reason);
+        Assert.Equal(RedisRateLimitStore.UnavailableRetrySeconds, result.RetryAfterSeconds);
+    }
+
+    private static PostgreSqlRateLimitStore PostgreSqlStore(string connectionString) => new(
+        Options.Create(new HangfireOptions { ConnectionString = connectionString }), TimeProvider.System, NullLogger<PostgreSqlRateLimitStore>.Instance);
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     private Dictionary<string, string?> Agents() => new()
