@@ -121,6 +121,8 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         ["Hangfire:ConnectionString"] = await services.CreateDatabaseAsync(),
         ["Redis:ConnectionString"] = services.RedisConnectionString,
         ["ScaleOut:HeartbeatInterval"] = "00:00:00.200",
-        ["ScaleOut:InstanceTimeout"] = "00:00:01",
+
+        // Short enough for a quick test, long enough that a live process stalled by two busy cores is not taken for dead.
+        ["ScaleOut:InstanceTimeout"] = "00:00:03",
     };
 }
