@@ -18,20 +18,14 @@ internal sealed class PostgreSqlKeyRepository(IOptions<HangfireOptions> options)
 {
     public const string Table = "data_protection_keys";
 
-    // Any key no other feature locks on: the ASCII of "AGKEYS" as a bigint. Text, so it can sit in the SQL constant.
-    private const string LockKey = "71774461319507";
-
-    // Instances starting together would race to create the table; the transaction-scoped lock makes them take turns.
-    private const string CreateSql = $"""
-        SELECT pg_advisory_xact_lock({LockKey});
+    // The lock key is the ASCII of "AGKEYS".
+    private readonly PostgreSqlTable _table = new(71774461319507, $"""
         CREATE TABLE IF NOT EXISTS {Table} (
             id bigserial PRIMARY KEY,
             name text NOT NULL,
             xml text NOT NULL,
             created timestamptz NOT NULL DEFAULT now());
-        """;
-
-    private volatile bool _created;
+        """);
 
     public IReadOnlyCollection<XElement> GetAllElements()
     {
@@ -62,15 +56,7 @@ internal sealed class PostgreSqlKeyRepository(IOptions<HangfireOptions> options)
         try
         {
             connection.Open();
-            if (!_created)
-            {
-                using var transaction = connection.BeginTransaction();
-                using var create = new NpgsqlCommand(CreateSql, connection, transaction);
-                create.ExecuteNonQuery();
-                transaction.Commit();
-                _created = true;
-            }
-
+            _table.EnsureCreated(connection);
             return connection;
         }
         catch

@@ -21,17 +21,6 @@ internal sealed class PostgreSqlRateLimitStore(
 
     public const string UnavailableReason = "shared counters (PostgreSQL) unreachable, call refused uncounted";
 
-    // Any key no other feature locks on: the ASCII of "AGRATE" as a bigint. Text, so it can sit in the SQL constant.
-    private const string LockKey = "71774578496581";
-
-    private const string CreateSql = $"""
-        SELECT pg_advisory_xact_lock({LockKey});
-        CREATE TABLE IF NOT EXISTS {Table} (
-            key text PRIMARY KEY,
-            count bigint NOT NULL,
-            window_end timestamptz NOT NULL);
-        """;
-
     // A row whose window has ended starts a new one: count 1, ending one window from now.
     private const string AcquireSql = $"""
         INSERT INTO {Table} AS c (key, count, window_end)
@@ -48,7 +37,15 @@ internal sealed class PostgreSqlRateLimitStore(
     private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
 
     private readonly Lazy<NpgsqlDataSource> _dataSource = new(() => NpgsqlDataSource.Create(options.Value.ConnectionString!));
-    private volatile bool _created;
+
+    // The lock key is the ASCII of "AGRATE".
+    private readonly PostgreSqlTable _table = new(71774578496581, $"""
+        CREATE TABLE IF NOT EXISTS {Table} (
+            key text PRIMARY KEY,
+            count bigint NOT NULL,
+            window_end timestamptz NOT NULL);
+        """);
+
     private long _nextSweep;
 
     public async ValueTask<RateLimitResult> AcquireAsync(string rule, string scope, int max, int windowSeconds)
@@ -59,7 +56,7 @@ internal sealed class PostgreSqlRateLimitStore(
         try
         {
             await using var connection = await _dataSource.Value.OpenConnectionAsync();
-            await CreateTableOnceAsync(connection);
+            await _table.EnsureCreatedAsync(connection);
             await using (var acquire = new NpgsqlCommand(AcquireSql, connection))
             {
                 acquire.Parameters.Add(new NpgsqlParameter { Value = key });
@@ -80,23 +77,6 @@ internal sealed class PostgreSqlRateLimitStore(
         return count <= max
             ? RateLimitResult.Granted
             : RateLimitResult.Limited(Math.Max(1, (int)Math.Ceiling(secondsLeft)));
-    }
-
-    private async Task CreateTableOnceAsync(NpgsqlConnection connection)
-    {
-        if (_created)
-        {
-            return;
-        }
-
-        await using var transaction = await connection.BeginTransactionAsync();
-        await using (var create = new NpgsqlCommand(CreateSql, connection, transaction))
-        {
-            await create.ExecuteNonQueryAsync();
-        }
-
-        await transaction.CommitAsync();
-        _created = true;
     }
 
     private async Task SweepIfDueAsync(NpgsqlConnection connection)
