@@ -180,7 +180,7 @@ internal sealed class GatewaySession(
     private async ValueTask RelayNotificationAsync(string upstream, JsonRpcNotification notification, CancellationToken cancellationToken)
     {
         var target = notification.Method == NotificationMethods.ProgressNotification
-            && notification.Params?["progressToken"] is { } token
+            && (notification.Params as JsonObject)?["progressToken"] is { } token
             && _progressRoutes.TryGetValue(token.ToJsonString(), out var bound)
                 ? bound
                 : _sessionServer;
@@ -213,12 +213,28 @@ internal sealed class GatewaySession(
 
     private async Task RelayAsync(McpServer server, JsonRpcRequest request, CancellationToken cancellationToken)
     {
+        // MCP params and their _meta are always objects; every lookup below relies on it, and an upstream may not
+        // answer a request that breaks the schema at all.
+        var malformed = request.Params switch
+        {
+            null => null,
+            not JsonObject => "params must be an object",
+            _ when request.Params["_meta"] is not (null or JsonObject) => "params._meta must be an object",
+            _ => null,
+        };
+        if (malformed is not null)
+        {
+            await server.SendMessageAsync(
+                Error(request.Id, (int)McpErrorCode.InvalidParams, $"{request.Method} {malformed}."), CancellationToken.None);
+            return;
+        }
+
         // The SDK's own client cancels a Streamable HTTP call by dropping its POST, without notifications/cancelled.
         // With no event store the answer could never reach the agent anyway, so a dropped POST cancels its request
         // (a held call is then withdrawn instead of waiting for someone to approve it for nobody).
         var dropped = http?.HttpContext?.RequestAborted ?? CancellationToken.None;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token, dropped);
-        var progressToken = request.Params?["_meta"]?["progressToken"]?.ToJsonString();
+        var progressToken = ProgressToken(request)?.ToJsonString();
         _inFlight[request.Id] = (Interlocked.Increment(ref _requestOrder), server);
         if (progressToken is not null)
         {
@@ -249,6 +265,12 @@ internal sealed class GatewaySession(
         {
             reply = Error(request.Id, (int)McpErrorCode.InternalError, ex.Message);
         }
+        catch (Exception ex)
+        {
+            // Left to the SDK, the agent would read only "An error occurred." and nothing would be logged.
+            Log.RequestFailed(logger, request.Method, identity.SessionId, ex);
+            reply = Error(request.Id, (int)McpErrorCode.InternalError, $"The gateway could not handle {request.Method}: {ex.Message}");
+        }
         finally
         {
             _inFlight.TryRemove(request.Id, out _);
@@ -273,7 +295,7 @@ internal sealed class GatewaySession(
                 UpstreamRoutes.ForwardAsync(_routes.Owner(request.Params?["uri"], c => c.Resources is not null), request, cancellationToken),
             RequestMethods.PromptsGet => UpstreamRoutes.ForwardAsync(_routes.Owner(request.Params?["name"], c => c.Prompts is not null), request, cancellationToken),
             RequestMethods.CompletionComplete => UpstreamRoutes.ForwardAsync(
-                _routes.Owner(request.Params?["ref"]?["name"] ?? request.Params?["ref"]?["uri"], c => c.Completions is not null), request, cancellationToken),
+                _routes.Owner(request.Params?["ref"] is JsonObject reference ? reference["name"] ?? reference["uri"] : null, c => c.Completions is not null), request, cancellationToken),
             RequestMethods.LoggingSetLevel => _routes.SetLevelAsync(request, cancellationToken),
             _ when _tasksEnabled && TaskMethods.IsTaskMethod(request.Method) => _sessionTasks.HandleAsync(tasks!, identity, _routes, request, cancellationToken),
             _ when _routes.Links.Count == 1 => UpstreamRoutes.ForwardAsync(_routes.Links[0], request, cancellationToken),
@@ -292,11 +314,11 @@ internal sealed class GatewaySession(
             }
 
             var prefix = link.Options.ToolPrefix ?? "";
-            var listed = await ToolCatalog.ListAllToolsAsync(client, cancellationToken);
+            var listed = await ToolCatalog.ListAllToolsAsync(client, link.Name, logger, cancellationToken);
             client.AddKnownTools(listed.Select(ToolCatalog.ToProtocolTool).OfType<Tool>());
             foreach (var tool in listed)
             {
-                var name = prefix + tool["name"]?.GetValue<string>();
+                var name = prefix + tool["name"].AsString();
                 if (policy.IsHidden(name, identity.Agent))
                 {
                     continue;
@@ -319,8 +341,12 @@ internal sealed class GatewaySession(
 
     private async Task<JsonNode?> CallToolAsync(McpServer server, JsonRpcRequest request, CancellationToken cancellationToken)
     {
-        var name = request.Params?["name"]?.GetValue<string>()
-            ?? throw new McpProtocolException("tools/call needs a 'name'.", McpErrorCode.InvalidParams);
+        var name = request.Params?["name"] switch
+        {
+            null => throw new McpProtocolException("tools/call needs a 'name'.", McpErrorCode.InvalidParams),
+            var given => given.AsString() ?? throw new McpProtocolException(
+                $"tools/call 'name' must be a string, not {given.GetValueKind().ToString().ToLowerInvariant()}.", McpErrorCode.InvalidParams),
+        };
         if (request.Params?["arguments"] is { } args and not JsonObject)
         {
             throw new McpProtocolException("tools/call 'arguments' must be an object.", McpErrorCode.InvalidParams);
@@ -342,7 +368,7 @@ internal sealed class GatewaySession(
             return await CallAsTaskAsync(tasks, request, tool, link, taskParams, cancellationToken);
         }
 
-        var progressToken = request.Params?["_meta"]?["progressToken"];
+        var progressToken = ProgressToken(request);
         var progress = progressToken is null ? null : new ApprovalProgress(server, progressToken.DeepClone(), logger);
         return await pipeline.CallAsync(
             identity,
@@ -423,6 +449,9 @@ internal sealed class GatewaySession(
 
         return false;
     }
+
+    private static JsonNode? ProgressToken(JsonRpcRequest request) =>
+        request.Params?["_meta"] is JsonObject meta ? meta["progressToken"] : null;
 
     private const string RemotePrefix = "Request failed (remote): ";
 

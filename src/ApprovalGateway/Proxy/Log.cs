@@ -33,4 +33,7 @@ internal static partial class Log
 
     [LoggerMessage(1109, LogLevel.Information, "Approval {ApprovalId}: the agent's client declined the prompt; the call keeps waiting for an approver.")]
     public static partial void ClientDeclined(ILogger logger, string approvalId);
+
+    [LoggerMessage(1110, LogLevel.Error, "Session {SessionId}: handling {Method} failed; the agent got an internal error.")]
+    public static partial void RequestFailed(ILogger logger, string method, string sessionId, Exception exception);
 }

@@ -33,7 +33,7 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
     /// </summary>
     public UpstreamLink Owner(JsonNode? id, Func<ServerCapabilities, bool> offers)
     {
-        var key = id?.GetValue<string>();
+        var key = id.AsString();
         foreach (var kind in (string[])["resources", "prompts", "tool"])
         {
             if (key is not null && OwnerOf(kind, key) is { } owner)
@@ -68,7 +68,7 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
                 single ??= offering.Count == 1 ? page : null;
                 foreach (var item in (page?[key] as JsonArray ?? []).OfType<JsonObject>())
                 {
-                    if (ownerKey is not null && item[ownerKey]?.GetValue<string>() is { } id)
+                    if (ownerKey is not null && item[ownerKey].AsString() is { } id)
                     {
                         Own(key, id, link);
                     }

@@ -22,4 +22,7 @@ internal static partial class Log
 
     [LoggerMessage(1006, LogLevel.Error, "{Message}")]
     public static partial void ToolNameCollision(ILogger logger, string message);
+
+    [LoggerMessage(1007, LogLevel.Warning, "Upstream '{Upstream}' lists a tool the gateway cannot read; it is left out of tools/list: {Definition}")]
+    public static partial void UnreadableToolSkipped(ILogger logger, string upstream, string definition);
 }

@@ -49,8 +49,9 @@ internal sealed class ToolCatalog(
         {
             return definition.Deserialize<Tool>(McpJsonUtilities.DefaultOptions);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException)
         {
+            // The SDK's setters validate too: an input schema that is not an object schema throws ArgumentException.
             return null;
         }
     }
@@ -157,7 +158,7 @@ internal sealed class ToolCatalog(
                 return;
             }
 
-            var listed = await ListAllToolsAsync(client, CancellationToken.None);
+            var listed = await ListAllToolsAsync(client, upstream, logger, CancellationToken.None);
             var prefix = options.Value.Upstreams[upstream].ToolPrefix ?? "";
             var tools = listed.Select(definition => Describe(upstream, prefix, definition)).ToList();
             lock (_gate)
@@ -198,7 +199,8 @@ internal sealed class ToolCatalog(
         }
     }
 
-    internal static async Task<List<JsonObject>> ListAllToolsAsync(McpClient client, CancellationToken cancellationToken)
+    internal static async Task<List<JsonObject>> ListAllToolsAsync(
+        McpClient client, string upstream, ILogger logger, CancellationToken cancellationToken)
     {
         var tools = new List<JsonObject>();
         string? cursor = null;
@@ -213,10 +215,21 @@ internal sealed class ToolCatalog(
                 cancellationToken);
             if (response.Result?["tools"] is JsonArray page)
             {
-                tools.AddRange(page.OfType<JsonObject>());
+                foreach (var definition in page.OfType<JsonObject>())
+                {
+                    // A tool the gateway cannot read would fail the agent's whole listing; leaving it out keeps the
+                    // upstream's other tools usable.
+                    if (string.IsNullOrEmpty(definition["name"].AsString()) || ToProtocolTool(definition) is null)
+                    {
+                        Log.UnreadableToolSkipped(logger, upstream, Truncate(definition.ToJsonString(), 200));
+                        continue;
+                    }
+
+                    tools.Add(definition);
+                }
             }
 
-            cursor = response.Result?["nextCursor"]?.GetValue<string>();
+            cursor = response.Result?["nextCursor"].AsString();
         }
         while (cursor is not null);
 
@@ -225,18 +238,20 @@ internal sealed class ToolCatalog(
 
     internal static UpstreamTool Describe(string upstream, string prefix, JsonObject definition)
     {
-        var originalName = definition["name"]?.GetValue<string>() ?? "";
+        var originalName = definition["name"].AsString() ?? "";
         var annotations = definition["annotations"] as JsonObject;
         var descriptor = new ToolDescriptor(
             prefix + originalName,
             upstream,
-            definition["description"]?.GetValue<string>(),
+            definition["description"].AsString(),
             Hint(annotations, "readOnlyHint"),
             Hint(annotations, "destructiveHint"),
             Hint(annotations, "idempotentHint"),
             Hint(annotations, "openWorldHint"));
         return new UpstreamTool(prefix + originalName, upstream, originalName, definition, RiskClassifier.Classify(descriptor));
     }
+
+    private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length] + "…";
 
     private static bool? Hint(JsonObject? annotations, string name) =>
         annotations?[name] is JsonValue value && value.TryGetValue<bool>(out var b) ? b : null;

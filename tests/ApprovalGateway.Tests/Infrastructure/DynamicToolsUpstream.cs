@@ -28,7 +28,10 @@ internal sealed class DynamicToolsUpstream : IAsyncDisposable
 
     public McpServerPrimitiveCollection<McpServerTool> Tools { get; }
 
-    public static async Task<DynamicToolsUpstream> StartAsync(params McpServerTool[] initial)
+    public static Task<DynamicToolsUpstream> StartAsync(params McpServerTool[] initial) => StartAsync(_ => { }, initial);
+
+    /// <summary>As above, with <paramref name="configure"/> given the server's options (filters, say) first.</summary>
+    public static async Task<DynamicToolsUpstream> StartAsync(Action<McpServerOptions> configure, params McpServerTool[] initial)
     {
         var tools = new McpServerPrimitiveCollection<McpServerTool>();
         foreach (var tool in initial)
@@ -39,7 +42,11 @@ internal sealed class DynamicToolsUpstream : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        builder.Services.AddMcpServer(o => o.ToolCollection = tools)
+        builder.Services.AddMcpServer(o =>
+            {
+                configure(o);
+                o.ToolCollection = tools;
+            })
             .WithHttpTransport(t => t.SessionMode = HttpServerSessionMode.Stateful);
         var app = builder.Build();
         app.MapMcp("/mcp");

@@ -3,8 +3,11 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Tests.Infrastructure;
+using ApprovalGateway.Upstreams;
+using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
 
 namespace ApprovalGateway.Tests.Proxy;
 
@@ -71,12 +74,104 @@ public sealed class BadInputTests
         Assert.Contains("ok", SessionRelayTests.Text(await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "ok" })));
     }
 
-    private static Task<HttpResponseMessage> PostAsync(HttpClient http, Uri endpoint, string body)
+    [Theory]
+    [InlineData("""{"name":123}""", "tools/call 'name' must be a string, not number.")]
+    [InlineData("""{"name":{"tool":"echo"}}""", "tools/call 'name' must be a string, not object.")]
+    [InlineData("""["echo",{"message":"hi"}]""", "tools/call params must be an object.")]
+    [InlineData("""{"name":"echo","arguments":{"message":"hi"},"_meta":"x"}""", "tools/call params._meta must be an object.")]
+    public async Task WronglyTypedToolCallParams_GetInvalidParams_SayingWhich(string parameters, string message)
+    {
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.EverythingStdio());
+        using var http = new HttpClient();
+        // Raw JSON-RPC: the SDK's own client will not send a tools/call whose name is not a string.
+        var session = await InitializeAsync(http, gateway.McpEndpoint);
+
+        var error = await SendAsync(http, gateway.McpEndpoint, session, $$"""{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{{parameters}}}""");
+        var echoed = await SendAsync(http, gateway.McpEndpoint, session, """{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"echo","arguments":{"message":"ok"}}}""");
+
+        Assert.Equal((int)McpErrorCode.InvalidParams, error["error"]?["code"]?.GetValue<int>());
+        Assert.Equal(message, error["error"]?["message"]?.GetValue<string>());
+        Assert.Contains("ok", echoed["result"]?["content"]?[0]?["text"]?.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("resources/read", """{"uri":5}""", "expected string, received number")]
+    [InlineData("prompts/get", """{"name":["x"]}""", "expected string, received array")]
+    [InlineData("completion/complete", """{"ref":"x","argument":{"name":"a","value":"b"}}""", "expected object, received string")]
+    public async Task WronglyTypedRoutingFields_ReachTheUpstream_WhichSaysWhatIsWrong(string method, string parameters, string complaint)
+    {
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.EverythingStdio());
+        using var http = new HttpClient();
+        var session = await InitializeAsync(http, gateway.McpEndpoint);
+
+        // The gateway cannot tell which upstream owns such a request; the upstream's own validation answers it,
+        // instead of the gateway failing with a bare "An error occurred."
+        var error = await SendAsync(http, gateway.McpEndpoint, session, $$"""{"jsonrpc":"2.0","id":2,"method":"{{method}}","params":{{parameters}}}""");
+
+        Assert.Contains(complaint, error["error"]?["message"]?.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task UpstreamListingAToolTheGatewayCannotRead_KeepsItsOtherToolsUsable()
+    {
+        var echo = McpServerTool.Create((string message) => $"echo: {message}", new McpServerToolCreateOptions { Name = "echo" });
+        await using var upstream = await DynamicToolsUpstream.StartAsync(
+            options => options.Filters.Message.OutgoingFilters.Add(next => (context, cancellationToken) =>
+            {
+                // What a buggy server might list next to its good tools: no name, a number for a name, a schema that is a string.
+                if (context.JsonRpcMessage is JsonRpcResponse { Result: JsonObject result } && result["tools"] is JsonArray tools)
+                {
+                    tools.Add(new JsonObject { ["description"] = "no name", ["inputSchema"] = new JsonObject { ["type"] = "object" } });
+                    tools.Add(new JsonObject { ["name"] = 42, ["inputSchema"] = new JsonObject { ["type"] = "object" } });
+                    tools.Add(new JsonObject { ["name"] = "bad_schema", ["inputSchema"] = "object" });
+                }
+
+                return next(context, cancellationToken);
+            }),
+            echo);
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Http(upstream.Url, "buggy"));
+        await using var client = await gateway.ConnectAsync();
+
+        var listed = await client.ListToolsAsync();
+
+        Assert.Equal(["echo"], listed.Select(t => t.Name));
+        Assert.Equal("echo: still here", SessionRelayTests.Text(await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "still here" })));
+        Assert.Equal(["echo"], gateway.Services.GetRequiredService<IToolCatalog>().Tools.Select(t => t.Name));
+    }
+
+    private static Task<HttpResponseMessage> PostAsync(HttpClient http, Uri endpoint, string body, string? session = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        if (session is not null)
+        {
+            request.Headers.Add("Mcp-Session-Id", session);
+        }
+
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         return http.SendAsync(request);
+    }
+
+    /// <summary>Opens a session by hand; returns its <c>Mcp-Session-Id</c>.</summary>
+    private static async Task<string> InitializeAsync(HttpClient http, Uri endpoint)
+    {
+        using var initialize = await PostAsync(http, endpoint, """
+            {"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}
+            """);
+        initialize.EnsureSuccessStatusCode();
+        var session = initialize.Headers.GetValues("Mcp-Session-Id").Single();
+        using var initialized = await PostAsync(http, endpoint, """{"jsonrpc":"2.0","method":"notifications/initialized"}""", session);
+        initialized.EnsureSuccessStatusCode();
+        return session;
+    }
+
+    /// <summary>Sends one request in <paramref name="session"/> and returns its response, read from the SSE stream or the JSON body.</summary>
+    private static async Task<JsonNode> SendAsync(HttpClient http, Uri endpoint, string session, string body)
+    {
+        using var response = await PostAsync(http, endpoint, body, session);
+        var text = await response.Content.ReadAsStringAsync();
+        var data = text.Split('\n').Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => l[5..]).LastOrDefault() ?? text;
+        return JsonNode.Parse(data)!;
     }
 
     private static async Task AssertStillServesAsync(GatewayHost gateway)
