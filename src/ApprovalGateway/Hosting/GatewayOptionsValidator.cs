@@ -38,6 +38,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             {
                 errors.Add($"{key}:ConnectTimeout must be positive.");
             }
+
+            if (o.RequestTimeout <= TimeSpan.Zero)
+            {
+                errors.Add($"{key}:RequestTimeout must be positive.");
+            }
         }
 
         if (!options.McpPath.StartsWith('/'))

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using ApprovalGateway.Proxy.Tasks;
 using ApprovalGateway.Upstreams;
 using ModelContextProtocol;
+using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
 namespace ApprovalGateway.Proxy;
@@ -12,6 +14,10 @@ namespace ApprovalGateway.Proxy;
 /// </summary>
 internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
 {
+    private static readonly TimeSpan CancelNoticeTimeout = TimeSpan.FromSeconds(10);
+
+    private static long s_lastRequestId;
+
     private readonly ConcurrentDictionary<string, string> owners = new(StringComparer.Ordinal);
 
     public static UpstreamRoutes None { get; } = new([]);
@@ -103,9 +109,57 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
     public static async Task<JsonNode?> SendAsync(UpstreamLink link, string method, JsonNode? parameters, CancellationToken cancellationToken)
     {
         StripProtocolMeta(parameters);
-        var response = await link.GetClient().SendRequestAsync(
-            new JsonRpcRequest { Method = method, Params = parameters }, cancellationToken);
-        return response.Result;
+        var client = link.GetClient();
+        // tasks/result waits, by design, for as long as the task runs; the task's own lifetime bounds it.
+        var timeout = method == TaskMethods.Result ? Timeout.InfiniteTimeSpan : link.Options.RequestTimeout;
+        // An id of our own, so a cancelled request can be named to the upstream: the SDK's client drops a cancelled
+        // Streamable HTTP POST without telling the server, which would then run the call to its end.
+        var request = new JsonRpcRequest
+        {
+            Id = new RequestId($"gateway-{Interlocked.Increment(ref s_lastRequestId)}"),
+            Method = method,
+            Params = parameters,
+        };
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        waiting.CancelAfter(timeout);
+        try
+        {
+            var response = await client.SendRequestAsync(request, waiting.Token);
+            return response.Result;
+        }
+        catch (OperationCanceledException) when (waiting.IsCancellationRequested)
+        {
+            var timedOut = !cancellationToken.IsCancellationRequested;
+            _ = TellCancelledAsync(client, request.Id, timedOut ? "the gateway's request timeout passed" : "the agent cancelled the request");
+            if (!timedOut)
+            {
+                throw;
+            }
+
+            throw new UpstreamUnavailableException(
+                link.Name,
+                $"Upstream '{link.Name}' did not answer {method} within {ToolCallPipeline.FormatDuration(timeout)}, so the gateway " +
+                $"stopped waiting and asked it to cancel (Gateway:Upstreams:{link.Name}:RequestTimeout).");
+        }
+    }
+
+    private static async Task TellCancelledAsync(McpClient client, RequestId id, string reason)
+    {
+        try
+        {
+            using var limit = new CancellationTokenSource(CancelNoticeTimeout);
+            await client.SendMessageAsync(
+                new JsonRpcNotification
+                {
+                    Method = NotificationMethods.CancelledNotification,
+                    Params = new JsonObject { ["requestId"] = id.ToString(), ["reason"] = reason },
+                },
+                limit.Token);
+        }
+        catch (Exception)
+        {
+            // Only a courtesy: an upstream that is gone or stuck has nothing left to stop.
+        }
     }
 
     /// <summary>

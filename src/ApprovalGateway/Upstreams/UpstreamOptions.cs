@@ -32,5 +32,12 @@ internal sealed class UpstreamOptions
     /// <summary>How long connecting and the MCP handshake may take.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long the gateway waits for the upstream's answer to one request (time held for approval not included).
+    /// Past it the call ends as an upstream failure and the upstream is told to cancel: a hung server must not hold
+    /// an agent's call, and its audit record, open for ever. <c>tasks/result</c>, which waits for a task to end, is exempt.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
     public bool IsStdio => !string.IsNullOrWhiteSpace(Command);
 }

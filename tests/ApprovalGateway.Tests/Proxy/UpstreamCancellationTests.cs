@@ -1,0 +1,94 @@
+using ApprovalGateway.Audit;
+using ApprovalGateway.Tests.Infrastructure;
+using ModelContextProtocol.Server;
+
+namespace ApprovalGateway.Tests.Proxy;
+
+/// <summary>
+/// A request the gateway stops waiting for, because the agent cancelled it or the upstream took too long, is
+/// cancelled at the upstream too (over Streamable HTTP, where the SDK's client would only drop its POST).
+/// </summary>
+public sealed class UpstreamCancellationTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task UpstreamThatNeverAnswers_EndsTheCallAtItsRequestTimeout_AndIsToldToCancel()
+    {
+        await using var upstream = await HangingUpstream.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Merge(
+            TestUpstreams.Http(upstream.Server.Url, "slow"),
+            new Dictionary<string, string?> { ["Gateway:Upstreams:slow:RequestTimeout"] = "00:00:01" }));
+        await using var client = await gateway.ConnectAsync();
+
+        var result = await client.CallToolAsync("hang").AsTask().WaitAsync(Patience);
+        await upstream.Cancelled.WaitAsync(Patience);
+
+        Assert.True(result.IsError);
+        Assert.Equal(
+            "Upstream 'slow' did not answer tools/call within 1s, so the gateway stopped waiting and asked it to cancel (Gateway:Upstreams:slow:RequestTimeout).",
+            SessionRelayTests.Text(result));
+        var record = gateway.Services.GetRequiredService<IAuditLog>().Recent(10).First(r => r.Tool == "hang" && r.Outcome != "forwarding");
+        Assert.Equal("upstream_failed", record.Outcome);
+        Assert.Contains("did not answer", record.Reason);
+        Assert.Equal("fine", SessionRelayTests.Text(await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "fine" })));
+    }
+
+    [Fact]
+    public async Task AgentThatCancels_StopsTheToolAtTheUpstream()
+    {
+        await using var upstream = await HangingUpstream.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Http(upstream.Server.Url, "slow"));
+        await using var client = await gateway.ConnectAsync();
+        using var cancel = new CancellationTokenSource();
+
+        var call = client.CallToolAsync("hang", cancellationToken: cancel.Token).AsTask();
+        await upstream.Started.WaitAsync(Patience);
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        await upstream.Cancelled.WaitAsync(Patience);
+        var record = gateway.Services.GetRequiredService<IAuditLog>().Recent(10).First(r => r.Tool == "hang" && r.Outcome != "forwarding");
+        Assert.Equal("withdrawn", record.Outcome);
+    }
+
+    /// <summary>An MCP server whose <c>hang</c> tool runs until it is cancelled, and says when it started and when it was cancelled.</summary>
+    private sealed class HangingUpstream : IAsyncDisposable
+    {
+        private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _cancelled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public DynamicToolsUpstream Server { get; private set; } = null!;
+
+        public Task Started => _started.Task;
+
+        public Task Cancelled => _cancelled.Task;
+
+        public static async Task<HangingUpstream> StartAsync()
+        {
+            var upstream = new HangingUpstream();
+            var hang = McpServerTool.Create(
+                async (CancellationToken cancellationToken) =>
+                {
+                    upstream._started.TrySetResult();
+                    try
+                    {
+                        await Task.Delay(Timeout.Infinite, cancellationToken);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        upstream._cancelled.TrySetResult();
+                        throw;
+                    }
+
+                    return "never";
+                },
+                new McpServerToolCreateOptions { Name = "hang" });
+            var echo = McpServerTool.Create((string message) => message, new McpServerToolCreateOptions { Name = "echo" });
+            upstream.Server = await DynamicToolsUpstream.StartAsync(hang, echo);
+            return upstream;
+        }
+
+        public ValueTask DisposeAsync() => Server.DisposeAsync();
+    }
+}
