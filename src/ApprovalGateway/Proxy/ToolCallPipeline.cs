@@ -231,6 +231,13 @@ internal sealed class ToolCallPipeline(
         {
             var result = await forward(trail.Arguments, cancellationToken);
             trail.UpstreamDone(time.GetElapsedTime(upstreamStarted));
+            if (result is not JsonObject)
+            {
+                var message = $"Upstream '{trail.Tool.UpstreamName}' answered the call with a result that is not a JSON object, so the gateway did not pass it on.";
+                await RecordAsync(trail, DecisionKind.UpstreamFailed, message);
+                return ToolCallResults.Refused(DecisionKind.UpstreamFailed, message, message, trail.Rule);
+            }
+
             var isError = result?["isError"] is JsonValue v && v.TryGetValue<bool>(out var e) && e;
             await RecordAsync(trail, DecisionKind.Forwarded, isError ? "the tool reported an error" : null);
             return result;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using ApprovalGateway.Audit;
 using ApprovalGateway.Tests.Infrastructure;
 using ApprovalGateway.Upstreams;
 using Microsoft.Extensions.DependencyInjection;
@@ -150,6 +151,35 @@ public sealed class BadInputTests
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         return http.SendAsync(request);
+    }
+
+    [Theory]
+    [InlineData("\"text\"")]
+    [InlineData("[1, 2]")]
+    public async Task UpstreamAnsweringACallWithANonObject_GivesTheAgentAnErrorSayingSo(string answer)
+    {
+        var echo = McpServerTool.Create((string message) => message, new McpServerToolCreateOptions { Name = "echo" });
+        await using var upstream = await DynamicToolsUpstream.StartAsync(
+            options => options.Filters.Message.OutgoingFilters.Add(next => (context, cancellationToken) =>
+            {
+                if (context.JsonRpcMessage is JsonRpcResponse { Result: JsonObject result } response && result["content"] is not null)
+                {
+                    response.Result = JsonNode.Parse(answer);
+                }
+
+                return next(context, cancellationToken);
+            }),
+            echo);
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Http(upstream.Url, "buggy"));
+        await using var client = await gateway.ConnectAsync();
+
+        var result = await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hi" });
+
+        Assert.True(result.IsError);
+        const string Expected = "Upstream 'buggy' answered the call with a result that is not a JSON object, so the gateway did not pass it on.";
+        Assert.Equal(Expected, SessionRelayTests.Text(result));
+        var record = gateway.Services.GetRequiredService<IAuditLog>().Recent(1).Single();
+        Assert.Equal(("upstream_failed", Expected), (record.Outcome, record.Reason));
     }
 
     /// <summary>Opens a session by hand; returns its <c>Mcp-Session-Id</c>.</summary>
