@@ -82,6 +82,23 @@ public sealed class AuditApiTests : IDisposable
         Assert.Equal(HttpStatusCode.BadRequest, badLimit.StatusCode);
     }
 
+    [Theory]
+    [InlineData("since=yesterday", "since must be a time such as 2026-11-26T09:00:00Z, not 'yesterday'.")]
+    [InlineData("until=2026-13-45", "until must be a time such as 2026-11-26T18:00:00Z, not '2026-13-45'.")]
+    [InlineData("limit=ten", "limit must be a whole number from 1 to 1000, not 'ten'.")]
+    [InlineData("limit=99999999999", "limit must be a whole number from 1 to 1000, not '99999999999'.")]
+    [InlineData("since=2026-11-25T10:00:00Z&until=2026-11-25T09:00:00Z", "since must not be after until.")]
+    public async Task GetAudit_RefusesAFilterThatDoesNotParse_SayingWhich(string query, string message)
+    {
+        await using var app = await StartAsync();
+
+        using var response = await SendAsync(app, "/api/audit?" + query);
+        var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(message, problem?["detail"]?.GetValue<string>());
+    }
+
     private Task<LoopbackApp> StartAsync()
     {
         var settings = AuthTestApp.WithApprover();
