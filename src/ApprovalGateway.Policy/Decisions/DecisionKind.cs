@@ -33,4 +33,9 @@ public enum DecisionKind
     Forwarded,
     /// <summary>The upstream could not be reached or failed the request.</summary>
     UpstreamFailed,
+    /// <summary>
+    /// The caller could not be identified (no or an unknown agent key at the MCP endpoint, a Slack request whose
+    /// signature does not verify), so nothing was forwarded or decided.
+    /// </summary>
+    Unauthenticated,
 }

@@ -17,6 +17,7 @@ public static class DecisionKindNames
         DecisionKind.Forwarding => "forwarding",
         DecisionKind.Forwarded => "forwarded",
         DecisionKind.UpstreamFailed => "upstream_failed",
+        DecisionKind.Unauthenticated => "unauthenticated",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 }

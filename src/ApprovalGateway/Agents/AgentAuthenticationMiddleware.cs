@@ -1,3 +1,4 @@
+using ApprovalGateway.Audit;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
@@ -14,7 +15,7 @@ internal sealed class AgentAuthenticationMiddleware(
     AgentDirectory agents,
     ILogger<AgentAuthenticationMiddleware> logger)
 {
-    public Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context, RefusalAudit refusals)
     {
         if (!context.Request.Path.StartsWithSegments(mcpPath))
         {
@@ -43,18 +44,19 @@ internal sealed class AgentAuthenticationMiddleware(
         var agent = problem is null ? agents.Authenticate(key) : null;
         if (agent is null)
         {
-            return RefuseAsync(context, problem ?? "Invalid API key.", invalidToken: problem is null);
+            return RefuseAsync(context, refusals, problem ?? "Invalid API key.", invalidToken: problem is null);
         }
 
         context.Features.Set<IAgentFeature>(new AgentFeature(agent));
         return next(context);
     }
 
-    private Task RefuseAsync(HttpContext context, string reason, bool invalidToken)
+    private async Task RefuseAsync(HttpContext context, RefusalAudit refusals, string reason, bool invalidToken)
     {
         Log.AgentRefused(logger, context.Connection.RemoteIpAddress?.ToString(), reason);
+        await refusals.RecordAsync($"{context.Request.Method} {mcpPath} refused: {reason}", context.Connection.RemoteIpAddress);
         context.Response.StatusCode = StatusCodes.Status401Unauthorized;
         context.Response.Headers[HeaderNames.WWWAuthenticate] = invalidToken ? "Bearer error=\"invalid_token\"" : "Bearer";
-        return context.Response.WriteAsJsonAsync(new AgentAuthError(reason), AgentJsonContext.Default.AgentAuthError, contentType: null, context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(new AgentAuthError(reason), AgentJsonContext.Default.AgentAuthError, contentType: null, context.RequestAborted);
     }
 }

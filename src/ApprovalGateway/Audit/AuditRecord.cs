@@ -3,10 +3,15 @@ using ApprovalGateway.Policy.Decisions;
 
 namespace ApprovalGateway.Audit;
 
-/// <summary>One record per call through the gateway, whatever its outcome, and one more before a call is sent upstream.</summary>
+/// <summary>
+/// One record per call through the gateway, whatever its outcome, and one more before a call is sent upstream; also
+/// one per request refused before its caller could be identified (<see cref="RefusalAudit"/>: outcome
+/// <c>unauthenticated</c>, no agent, tool or arguments, the reason and the caller's address in <see cref="Reason"/>).
+/// </summary>
 /// <param name="Decision">The policy's decision (wire name of DecisionKind).</param>
 /// <param name="Outcome">
-/// The outcome (wire name: forwarded, denied, rate_limited, rejected, expired, withdrawn, upstream_failed, hidden), or
+/// The outcome (wire name: forwarded, denied, rate_limited, rejected, expired, withdrawn, upstream_failed, hidden,
+/// unauthenticated), or
 /// forwarding for the record written just before the call is sent.
 /// </param>
 /// <param name="Arguments">The arguments with secrets masked.</param>

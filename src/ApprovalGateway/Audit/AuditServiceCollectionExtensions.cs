@@ -1,6 +1,8 @@
 using ApprovalGateway.Hosting;
 using Microsoft.Extensions.Configuration;
+using ApprovalGateway.Metrics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -28,6 +30,9 @@ internal static class AuditServiceCollectionExtensions
             sp.GetRequiredService<ILogger<PostgreSqlAuditLog>>()));
         services.AddSingleton<IAuditLog>(Sink);
         services.AddSingleton<IAuditQuery>(sp => (IAuditQuery)Sink(sp));
+        services.AddGatewayMeter();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<RefusalAudit>();
         services.AddHostedService<AuditStartup>();
         return services;
     }

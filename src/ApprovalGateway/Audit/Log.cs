@@ -27,4 +27,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 9400, Level = LogLevel.Warning, Message = "Writing {Count} audit records to PostgreSQL lost its connection; retrying once on a new one")]
     public static partial void PostgreSqlWriteRetried(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(EventId = 5007, Level = LogLevel.Error, Message = "The audit record of a refused request could not be written: {Reason}")]
+    public static partial void RefusalNotRecorded(ILogger logger, string reason, Exception exception);
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using ApprovalGateway.Audit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -26,6 +27,7 @@ internal static class SlackInteractionEndpoints
         HttpContext http,
         SlackSignatureVerifier verifier,
         SlackInteractionHandler handler,
+        RefusalAudit refusals,
         ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger(typeof(SlackInteractionEndpoints).FullName!);
@@ -43,6 +45,7 @@ internal static class SlackInteractionEndpoints
         if (check != SlackSignatureCheck.Valid)
         {
             Log.SignatureRejected(logger, check, http.Connection.RemoteIpAddress?.ToString());
+            await refusals.RecordAsync($"Slack interaction refused: {Describe(check)}{Claims(body)}", http.Connection.RemoteIpAddress);
             return TypedResults.Unauthorized();
         }
 
@@ -70,6 +73,33 @@ internal static class SlackInteractionEndpoints
         }
 
         return TypedResults.Ok();
+    }
+
+    private static string Describe(SlackSignatureCheck check) => check switch
+    {
+        SlackSignatureCheck.MissingHeaders => "no X-Slack-Signature or X-Slack-Request-Timestamp header",
+        SlackSignatureCheck.StaleTimestamp => "its timestamp is more than 5 minutes from now (a replay, or a wrong clock)",
+        SlackSignatureCheck.NoSigningSecret => "the gateway has no Slack:SigningSecret to check it with",
+        _ => "its signature does not match the signing secret",
+    };
+
+    /// <summary>What an unverified request says it is, for the audit record: none of it can be trusted, all of it is evidence.</summary>
+    private static string Claims(byte[] body)
+    {
+        try
+        {
+            var payload = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body)).GetValueOrDefault("payload").ToString();
+            using var document = JsonDocument.Parse(payload);
+            return SlackClick.Parse(document.RootElement, out _) is { } click
+                ? $"; it claims {Cut(click.ActionId)} on approval {Cut(click.ApprovalId)} by Slack user {Cut(click.SlackUserId)}"
+                : "";
+        }
+        catch (Exception ex) when (ex is JsonException or ArgumentException or DecoderFallbackException)
+        {
+            return "";
+        }
+
+        static string Cut(string text) => text.Length <= 64 ? text : text[..64] + "…";
     }
 
     private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)

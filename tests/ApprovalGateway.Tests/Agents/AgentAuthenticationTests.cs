@@ -3,9 +3,11 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Agents;
+using ApprovalGateway.Audit;
 using ApprovalGateway.Tests.Auth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ApprovalGateway.Tests.Agents;
 
@@ -51,6 +53,23 @@ public sealed class AgentAuthenticationTests
     }
 
     [Fact]
+    public async Task Mcp_RefusedCallers_AreInTheAuditLog_WithTheReasonAndTheirAddress()
+    {
+        await using var app = await StartAsync(OneAgent);
+
+        using var missing = await app.Client.PostAsync("/mcp", new StringContent("{}"));
+        using var wrong = await SendAsync(app, "/mcp", TraderKey + "x");
+        using var right = await SendAsync(app, "/mcp", TraderKey);
+
+        var records = app.App.Services.GetRequiredService<IAuditLog>().Recent(10);
+        Assert.Equal(
+            ["POST /mcp refused: Invalid API key. (from 127.0.0.1)", "POST /mcp refused: Missing API key: send Authorization: Bearer <key>. (from 127.0.0.1)"],
+            records.Select(r => r.Reason));
+        Assert.All(records, r => Assert.Equal(("unauthenticated", "unauthenticated", null), (r.Decision, r.Outcome, r.Agent)));
+        Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+    }
+
+    [Fact]
     public async Task Mcp_PassesAgentIdentityToNextHandler_WhenKeyIsRight()
     {
         await using var app = await StartAsync(OneAgent);
@@ -92,7 +111,11 @@ public sealed class AgentAuthenticationTests
     private static Task<LoopbackApp> StartAsync(Dictionary<string, string?> settings, Action? onMcp = null) =>
         LoopbackApp.StartAsync(
             settings,
-            (services, configuration) => services.AddGatewayAgents(configuration),
+            (services, configuration) =>
+            {
+                services.AddGatewayAudit(configuration);
+                services.AddGatewayAgents(configuration);
+            },
             app =>
             {
                 app.UseAgentAuthentication("/mcp");

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.RegularExpressions;
 using ApprovalGateway.Agents;
+using ApprovalGateway.Audit;
 using ApprovalGateway.Web;
 using ApprovalGateway.Web.Auth;
 using Microsoft.AspNetCore.Builder;
@@ -35,6 +36,7 @@ internal static partial class AuthTestApp
             (collection, configuration) =>
             {
                 services?.Invoke(collection);
+                collection.AddGatewayAudit(configuration);
                 collection.AddGatewayAgents(configuration);
                 collection.AddGatewayAuth(configuration);
             },

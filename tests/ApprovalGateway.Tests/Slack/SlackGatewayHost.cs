@@ -1,6 +1,8 @@
 using ApprovalGateway.Tests.Infrastructure;
 using System.Net;
 using ApprovalGateway.Approvals;
+using ApprovalGateway.Audit;
+using ApprovalGateway.Tests.Audit;
 using ApprovalGateway.Slack;
 using ApprovalGateway.Web;
 using Hangfire;
@@ -25,9 +27,13 @@ internal sealed class SlackGatewayHost : IAsyncDisposable
     private readonly WebApplication app;
     private readonly BackgroundJobServer jobServer;
 
-    private SlackGatewayHost(WebApplication app, BackgroundJobServer jobServer, InMemoryStorage storage, RecordingApprovalDecisions decisions)
+    private readonly TempDirectory data;
+
+    private SlackGatewayHost(
+        WebApplication app, BackgroundJobServer jobServer, InMemoryStorage storage, RecordingApprovalDecisions decisions, TempDirectory data)
     {
         this.app = app;
+        this.data = data;
         this.jobServer = jobServer;
         Storage = storage;
         Decisions = decisions;
@@ -56,6 +62,8 @@ internal sealed class SlackGatewayHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         builder.Configuration.AddInMemoryCollection(slack.GatewaySettings(socketMode));
+        var data = new TempDirectory();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Gateway:DataPath"] = data.Path });
         builder.Services.AddSingleton<JobStorage>(storage);
         builder.Services.AddSingleton<IBackgroundJobClient>(new BackgroundJobClient(storage));
         builder.Services.AddSingleton<IApprovalDecisions>(decisions);
@@ -64,6 +72,7 @@ internal sealed class SlackGatewayHost : IAsyncDisposable
             builder.Services.AddSingleton(directory);
         }
 
+        builder.Services.AddGatewayAudit(builder.Configuration);
         builder.Services.AddGatewaySlack(builder.Configuration);
         var app = builder.Build();
         app.MapSlackInteractions();
@@ -79,7 +88,7 @@ internal sealed class SlackGatewayHost : IAsyncDisposable
             storage);
 
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new SlackGatewayHost(app, jobServer, storage, decisions)
+        return new SlackGatewayHost(app, jobServer, storage, decisions, data)
         {
             InteractionsUrl = new Uri(new Uri(address), SlackInteractionEndpoints.Path),
         };
@@ -94,7 +103,11 @@ internal sealed class SlackGatewayHost : IAsyncDisposable
         await app.DisposeAsync();
         HangfireLogging.Forget();
         Storage.Dispose();
+        data.Dispose();
     }
+
+    /// <summary>The audit records this host wrote, newest first.</summary>
+    public IReadOnlyList<AuditRecord> AuditRecords => app.Services.GetRequiredService<IAuditLog>().Recent(100);
 
     private sealed class ServiceProviderJobActivator(IServiceProvider services) : JobActivator
     {

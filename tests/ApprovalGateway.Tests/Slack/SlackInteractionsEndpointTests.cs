@@ -63,6 +63,12 @@ public sealed class SlackInteractionsEndpointTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Empty(gateway.Decisions.Decisions);
+        var record = Assert.Single(gateway.AuditRecords);
+        Assert.Equal("unauthenticated", record.Outcome);
+        Assert.Equal(
+            "Slack interaction refused: its signature does not match the signing secret; it claims approve on approval apr_1 " +
+            "by Slack user U024BE7LH (from 127.0.0.1)",
+            record.Reason);
     }
 
     [Fact]

@@ -685,7 +685,7 @@
 
   const OUTCOME_TONE = {
     forwarded: "ok", approved: "ok", allowed: "ok",
-    rejected: "bad", denied: "bad", upstream_failed: "bad",
+    rejected: "bad", denied: "bad", upstream_failed: "bad", unauthenticated: "bad",
     expired: "warn", rate_limited: "info", withdrawn: "", hidden: "", forwarding: "info",
   };
 

@@ -1,0 +1,73 @@
+using System.Net;
+using ApprovalGateway.Metrics;
+using ApprovalGateway.Policy.Decisions;
+
+namespace ApprovalGateway.Audit;
+
+/// <summary>
+/// Puts requests refused before anyone could be identified (an unknown agent key at the MCP endpoint, a Slack
+/// request whose signature does not verify) in the audit log, so it says what happened to them as well as to calls.
+/// </summary>
+/// <remarks>
+/// At most <see cref="MaxRecordsPerMinute"/> such records a minute: anyone can send bad keys, and a flood of them
+/// must not fill the disk or crowd out the records of calls. Past the cap refusals are still counted (metrics, and
+/// the next record says how many went unrecorded); the agent or Slack is refused either way.
+/// </remarks>
+internal sealed class RefusalAudit(IAuditLog audit, GatewayMetrics metrics, TimeProvider time, ILogger<RefusalAudit> logger)
+{
+    public const int MaxRecordsPerMinute = 60;
+
+    private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
+    private static readonly string Unauthenticated = DecisionKind.Unauthenticated.ToWireName();
+
+    private readonly Lock _gate = new();
+    private DateTimeOffset _windowStart = DateTimeOffset.MinValue;
+    private int _recorded;
+    private int _unrecorded;
+
+    /// <summary>Records that <paramref name="what"/> was refused; <paramref name="from"/> is the caller's address.</summary>
+    public async Task RecordAsync(string what, IPAddress? from)
+    {
+        var now = time.GetUtcNow();
+        int carried;
+        lock (_gate)
+        {
+            if (now - _windowStart >= Window)
+            {
+                (_windowStart, _recorded) = (now, 0);
+            }
+
+            carried = _recorded < MaxRecordsPerMinute ? _unrecorded : -1;
+            if (carried < 0)
+            {
+                _unrecorded++;
+            }
+            else
+            {
+                (_recorded, _unrecorded) = (_recorded + 1, 0);
+            }
+        }
+
+        var address = from is null ? "an unknown address" : (from.IsIPv4MappedToIPv6 ? from.MapToIPv4() : from).ToString();
+        var reason = $"{what} (from {address})" + (carried > 0
+            ? $"; {carried} more refused requests before this one were counted but not recorded one by one"
+            : "");
+        var record = new AuditRecord(
+            now, null, "", "", "", null, "", Unauthenticated, "", Unauthenticated, reason, null, [], "", 0, 0, 0, 0);
+        metrics.Refused(record);
+        if (carried < 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await audit.AppendAsync(record, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            // The request is refused whether or not its record could be written.
+            Log.RefusalNotRecorded(logger, reason, ex);
+        }
+    }
+}
