@@ -3,10 +3,13 @@ using System.Text.Json;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Audit;
 using ApprovalGateway.ScaleOut;
+using ApprovalGateway.Slack;
 using ApprovalGateway.Testing;
 using ApprovalGateway.Tests.Infrastructure;
 using ApprovalGateway.Tests.Slack;
 using ApprovalGateway.Web;
+using Hangfire;
+using Hangfire.States;
 using Microsoft.AspNetCore.SignalR.Client;
 using ModelContextProtocol.Protocol;
 
@@ -56,6 +59,7 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         _ = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
         var id = await pending.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await slack.WaitForMessageAsync(m => m.AllText.Contains(id, StringComparison.Ordinal) && m.Buttons.Any());
+        await PostJobFinishedAsync(survivor, id);
 
         await doomed.KillAsync();
         var withdrawn = await survivor.Approvals.WaitForAsync(ApprovalStatus.Withdrawn, id);
@@ -74,6 +78,28 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         var prompt = await slack.WaitForMessageAsync(m =>
             m.AllText.Contains(id, StringComparison.Ordinal) && m.AllText.Contains("Withdrawn: Instance stopped", StringComparison.Ordinal));
         Assert.Empty(prompt.Buttons);
+    }
+
+    /// <summary>
+    /// Waits until the doomed instance's Slack post job has finished, not only sent its message: killed in between,
+    /// the job stays Processing until Hangfire's invisibility timeout, and the withdrawal's update, chained to it,
+    /// waits as long. The state is in the shared storage and no signal crosses processes, so this polls it.
+    /// </summary>
+    private static async Task PostJobFinishedAsync(ScaleOutGateway survivor, string approvalId)
+    {
+        var store = survivor.Services.GetRequiredService<SlackMessageStore>();
+        var monitoring = survivor.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (store.Get(approvalId).PostJobId is not { } job
+            || monitoring.JobDetails(job)?.History.FirstOrDefault()?.StateName != SucceededState.StateName)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The Slack post job of approval {approvalId} did not finish within 30 s.");
+            }
+
+            await Task.Delay(50);
+        }
     }
 
     [ServicesFact]

@@ -32,6 +32,8 @@ internal sealed class ScaleOutGateway : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>Every approval change this instance made itself.</summary>
     public RecordingObserver Approvals { get; }
 
