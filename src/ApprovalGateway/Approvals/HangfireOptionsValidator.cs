@@ -27,6 +27,11 @@ internal sealed class HangfireOptionsValidator : IValidateOptions<HangfireOption
             errors.Add($"Hangfire:WorkerCount must be between 1 and 64 (was {options.WorkerCount}).");
         }
 
+        if (options.CrashRecoveryTimeout < TimeSpan.FromSeconds(15) || options.CrashRecoveryTimeout > TimeSpan.FromHours(1))
+        {
+            errors.Add($"Hangfire:CrashRecoveryTimeout must be between 00:00:15 and 01:00:00 (was {options.CrashRecoveryTimeout}); a live instance's locks, held for up to a Slack call (10 s), must not lapse.");
+        }
+
         if (string.IsNullOrWhiteSpace(options.ServerName))
         {
             errors.Add("Hangfire:ServerName must not be empty.");

@@ -80,6 +80,37 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         Assert.Empty(prompt.Buttons);
     }
 
+    [ServicesFact]
+    public async Task SlackPostCutShortByTheKill_IsFinishedByTheSurvivor_AndSaysTheCallIsWithdrawn()
+    {
+        await using var slack = await FakeSlackServer.StartAsync();
+        var settings = await SharedSettingsAsync();
+        foreach (var (key, value) in slack.GatewaySettings())
+        {
+            settings[key] = value;
+        }
+
+        settings["Hangfire:CrashRecoveryTimeout"] = "00:00:15";
+
+        // The doomed instance runs alone until its post job is stuck in chat.postMessage, so it is the one holding it.
+        var postHeld = slack.HoldNext();
+        await using var doomed = await GatewayProcess.StartAsync(TestUpstreams.EverythingStdio(), HoldEcho, settings);
+        await using var agent = await doomed.ConnectAsync();
+        _ = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
+        await postHeld.WaitAsync(TimeSpan.FromSeconds(30));
+        await using var survivor = await ScaleOutGateway.StartAsync(settings, HoldEcho);
+
+        await doomed.KillAsync();
+        var withdrawn = await survivor.Approvals.WaitForAsync(ApprovalStatus.Withdrawn);
+
+        // Hangfire.PostgreSql's own defaults would leave approvers without a prompt for 10 to 30 minutes; the survivor
+        // runs the job once the dead instance's claim on it and its lock lapse, and the prompt says the call is gone.
+        var prompt = await slack.WaitForMessageAsync(
+            m => m.AllText.Contains(withdrawn.Id, StringComparison.Ordinal) && m.AllText.Contains("Withdrawn: Instance stopped", StringComparison.Ordinal),
+            guard: TimeSpan.FromSeconds(60));
+        Assert.Empty(prompt.Buttons);
+    }
+
     /// <summary>
     /// Waits until the doomed instance's Slack post job has finished, not only sent its message: killed in between,
     /// the job stays Processing until Hangfire's invisibility timeout, and the withdrawal's update, chained to it,

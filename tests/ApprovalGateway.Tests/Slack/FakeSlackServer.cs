@@ -104,6 +104,21 @@ public sealed class FakeSlackServer : IAsyncDisposable
             return Task.CompletedTask;
         });
 
+    /// <summary>
+    /// Holds the next API call without an answer until its caller goes away; the task completes once it is held.
+    /// </summary>
+    public Task HoldNext()
+    {
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Enqueue(1, async context =>
+        {
+            held.TrySetResult();
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+        });
+        return held.Task;
+    }
+
     /// <summary>The next <paramref name="count"/> API calls answer 429 with <c>Retry-After</c>.</summary>
     public void RateLimitNext(int count, TimeSpan retryAfter) =>
         Enqueue(count, context =>
@@ -128,10 +143,13 @@ public sealed class FakeSlackServer : IAsyncDisposable
     public async Task<FakeSlackRequest> WaitForRequestAsync(string method, Func<FakeSlackRequest, bool>? match = null) =>
         (await WaitForRequestsAsync(method, 1, match))[0];
 
-    /// <summary>Waits for a successful post of a message, and returns it as it stands now.</summary>
-    public async Task<FakeSlackMessage> WaitForMessageAsync(Func<FakeSlackMessage, bool>? match = null)
+    /// <summary>
+    /// Waits for a successful post of a message, and returns it as it stands now; <paramref name="guard"/> (default
+    /// 20 s) only keeps a broken run from hanging.
+    /// </summary>
+    public async Task<FakeSlackMessage> WaitForMessageAsync(Func<FakeSlackMessage, bool>? match = null, TimeSpan? guard = null)
     {
-        await WaitUntilAsync(() => Messages.Any(m => match?.Invoke(m) ?? true), "a posted message");
+        await WaitUntilAsync(() => Messages.Any(m => match?.Invoke(m) ?? true), "a posted message", guard);
         return Messages.First(m => match?.Invoke(m) ?? true);
     }
 
@@ -407,8 +425,9 @@ public sealed class FakeSlackServer : IAsyncDisposable
         Signal();
     }
 
-    private async Task WaitUntilAsync(Func<bool> done, string what)
+    private async Task WaitUntilAsync(Func<bool> done, string what, TimeSpan? guard = null)
     {
+        var within = guard ?? Guard;
         var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (gate)
         {
@@ -418,12 +437,12 @@ public sealed class FakeSlackServer : IAsyncDisposable
         Signal();
         try
         {
-            await signal.Task.WaitAsync(Guard);
+            await signal.Task.WaitAsync(within);
         }
         catch (TimeoutException)
         {
             var seen = string.Join(", ", Requests.Select(r => $"{r.Method}:{r.StatusCode}{(r.Ok ? "" : " (failed)")}"));
-            throw new TimeoutException($"The fake Slack did not see {what} within {Guard.TotalSeconds} s. Requests so far: [{seen}]");
+            throw new TimeoutException($"The fake Slack did not see {what} within {within.TotalSeconds} s. Requests so far: [{seen}]");
         }
     }
 
