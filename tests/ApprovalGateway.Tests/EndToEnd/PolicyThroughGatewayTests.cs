@@ -97,7 +97,14 @@ public sealed class PolicyThroughGatewayTests
 
         Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
-        var record = ForwardedCallRecords.Single([.. gateway.Services.GetRequiredService<IAuditLog>().Recent(10).Reverse()]);
+        var records = gateway.Services.GetRequiredService<IAuditLog>().Recent(10).Reverse().ToList();
+        Assert.Equal(
+            [
+                "POST /mcp refused: Missing API key: send Authorization: Bearer <key>. (from 127.0.0.1)",
+                "POST /mcp refused: Invalid API key. (from 127.0.0.1)",
+            ],
+            records.Where(r => r.Outcome == "unauthenticated").Select(r => r.Reason));
+        var record = ForwardedCallRecords.Single([.. records.Where(r => r.Outcome != "unauthenticated")]);
         Assert.Equal("trader-bot", record.Agent);
         Assert.Equal(trader.SessionId, record.SessionId);
 
