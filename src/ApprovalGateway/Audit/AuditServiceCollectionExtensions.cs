@@ -1,6 +1,6 @@
 using ApprovalGateway.Hosting;
-using Microsoft.Extensions.Configuration;
 using ApprovalGateway.Metrics;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;

@@ -31,11 +31,7 @@ public sealed class InstanceLossTests(ScaleOutServices services)
     public async Task HeldApproval_IsWithdrawnBySurvivor_WhenItsInstanceIsKilled()
     {
         await using var slack = await FakeSlackServer.StartAsync();
-        var settings = await SharedSettingsAsync();
-        foreach (var (key, value) in slack.GatewaySettings())
-        {
-            settings[key] = value;
-        }
+        var settings = await SharedSettingsAsync(slack);
 
         await using var survivor = await ScaleOutGateway.StartAsync(settings, HoldEcho);
         await using var page = survivor.Hub();
@@ -84,11 +80,7 @@ public sealed class InstanceLossTests(ScaleOutServices services)
     public async Task SlackPostCutShortByTheKill_IsFinishedByTheSurvivor_AndSaysTheCallIsWithdrawn()
     {
         await using var slack = await FakeSlackServer.StartAsync();
-        var settings = await SharedSettingsAsync();
-        foreach (var (key, value) in slack.GatewaySettings())
-        {
-            settings[key] = value;
-        }
+        var settings = await SharedSettingsAsync(slack);
 
         settings["Hangfire:CrashRecoveryTimeout"] = "00:00:15";
 
@@ -172,6 +164,17 @@ public sealed class InstanceLossTests(ScaleOutServices services)
     }
 
     /// <summary>A fresh Hangfire database, the shared Redis, and heartbeats fast enough for a test to see a loss.</summary>
+    private async Task<Dictionary<string, string?>> SharedSettingsAsync(FakeSlackServer slack)
+    {
+        var settings = await SharedSettingsAsync();
+        foreach (var (key, value) in slack.GatewaySettings())
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
     private async Task<Dictionary<string, string?>> SharedSettingsAsync() => new()
     {
         ["Hangfire:Storage"] = "PostgreSql",
