@@ -38,4 +38,6 @@ public enum DecisionKind
     /// signature does not verify), so nothing was forwarded or decided.
     /// </summary>
     Unauthenticated,
+    /// <summary>No upstream serves the tool the agent called: answered as unknown, as a hidden tool is.</summary>
+    UnknownTool,
 }

@@ -18,6 +18,7 @@ public static class DecisionKindNames
         DecisionKind.Forwarded => "forwarded",
         DecisionKind.UpstreamFailed => "upstream_failed",
         DecisionKind.Unauthenticated => "unauthenticated",
+        DecisionKind.UnknownTool => "unknown_tool",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 }

@@ -75,7 +75,7 @@ internal sealed class GatewayMetrics
     /// <summary>Counts a call that ended without its record: the gateway refused it because the audit sink failed.</summary>
     public void AuditFailed(AuditRecord record) => Count(record, AuditFailedOutcome);
 
-    /// <summary>Counts a request refused before its caller could be identified, whether or not it was recorded.</summary>
+    /// <summary>Counts a request refused outside the pipeline of a known tool (an unidentified caller, an unknown tool).</summary>
     public void Refused(AuditRecord record) => Count(record, record.Outcome);
 
     public void HoldStarted(string upstream) => _held.Add(1, new KeyValuePair<string, object?>("upstream", upstream));

@@ -358,6 +358,7 @@ internal sealed class GatewaySession(
             await ListToolsAsync(cancellationToken);
             if (!TryResolveTool(name, out tool))
             {
+                await pipeline.RecordUnknownToolAsync(identity, name, request.Params?["arguments"] as JsonObject);
                 throw ToolCallPipeline.UnknownTool(name);
             }
         }

@@ -76,6 +76,30 @@ internal sealed class ToolCallPipeline(
         return await ForwardAsync(trail, forward, cancellationToken);
     }
 
+    /// <summary>
+    /// Records a call to a tool no upstream serves, so the audit log shows an agent trying names as well as calling
+    /// hidden tools. The agent is told the tool is unknown whether or not the record could be written.
+    /// </summary>
+    public async Task RecordUnknownToolAsync(SessionIdentity session, string name, JsonObject? arguments)
+    {
+        var outcome = DecisionKind.UnknownTool.ToWireName();
+        var record = new AuditRecord(
+            time.GetUtcNow(), session.Agent, session.SessionId, "", name, SecretMasker.MaskCopy(arguments),
+            CanonicalJson.Sha256(arguments ?? []), outcome, "", outcome, "no upstream serves this tool", null, [], "", 0, 0, 0, 0);
+        // The agent chose the name: the metric leaves it out, so it cannot mint a series per guess.
+        var counted = record with { Tool = "" };
+        try
+        {
+            await audit.AppendAsync(record, CancellationToken.None);
+            metrics.Refused(counted);
+        }
+        catch (Exception ex)
+        {
+            metrics.AuditFailed(counted);
+            Log.AuditFailed(logger, name, DecisionKind.UnknownTool, ex);
+        }
+    }
+
     private async ValueTask<PolicyDecision> DecideAsync(SessionIdentity session, UpstreamTool tool, JsonObject arguments)
     {
         try

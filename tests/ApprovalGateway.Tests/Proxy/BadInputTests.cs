@@ -75,6 +75,21 @@ public sealed class BadInputTests
         Assert.Contains("ok", SessionRelayTests.Text(await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "ok" })));
     }
 
+    [Fact]
+    public async Task CallToAToolNoUpstreamServes_IsAnsweredAsUnknown_AndAudited()
+    {
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.EverythingStdio());
+        await using var client = await gateway.ConnectAsync();
+
+        var error = await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync(
+            "withdraw_everything", new Dictionary<string, object?> { ["apiKey"] = "sk-live-123", ["amount"] = 5 }).AsTask());
+
+        Assert.Equal(McpErrorCode.InvalidParams, error.ErrorCode);
+        var record = gateway.Services.GetRequiredService<IAuditLog>().Recent(1).Single();
+        Assert.Equal(("withdraw_everything", "unknown_tool", client.SessionId), (record.Tool, record.Outcome, record.SessionId));
+        Assert.Equal("""{"apiKey":"***","amount":5}""", record.Arguments?.ToJsonString());
+    }
+
     [Theory]
     [InlineData("""{"name":123}""", "tools/call 'name' must be a string, not number.")]
     [InlineData("""{"name":{"tool":"echo"}}""", "tools/call 'name' must be a string, not object.")]

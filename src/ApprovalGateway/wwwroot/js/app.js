@@ -686,7 +686,7 @@
   const OUTCOME_TONE = {
     forwarded: "ok", approved: "ok", allowed: "ok",
     rejected: "bad", denied: "bad", upstream_failed: "bad", unauthenticated: "bad",
-    expired: "warn", rate_limited: "info", withdrawn: "", hidden: "", forwarding: "info",
+    expired: "warn", rate_limited: "info", withdrawn: "", hidden: "", unknown_tool: "", forwarding: "info",
   };
 
   function auditRow(r) {
