@@ -43,6 +43,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             {
                 errors.Add($"{key}:RequestTimeout must be positive.");
             }
+
+            if (o.MaxRequestDuration < o.RequestTimeout)
+            {
+                errors.Add($"{key}:MaxRequestDuration ({o.MaxRequestDuration}) must be at least RequestTimeout ({o.RequestTimeout}).");
+            }
         }
 
         if (!options.McpPath.StartsWith('/'))

@@ -110,8 +110,6 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
     {
         StripProtocolMeta(parameters);
         var client = link.GetClient();
-        // tasks/result waits, by design, for as long as the task runs; the task's own lifetime bounds it.
-        var timeout = method == TaskMethods.Result ? Timeout.InfiniteTimeSpan : link.Options.RequestTimeout;
         // An id of our own, so a cancelled request can be named to the upstream: the SDK's client drops a cancelled
         // Streamable HTTP POST without telling the server, which would then run the call to its end.
         var request = new JsonRpcRequest
@@ -120,8 +118,27 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
             Method = method,
             Params = parameters,
         };
+
+        // tasks/result waits, by design, for as long as the task runs; the task's own lifetime bounds it.
+        if (method == TaskMethods.Result)
+        {
+            return (await client.SendRequestAsync(request, cancellationToken)).Result;
+        }
+
+        var clock = new RequestClock(link.Options, TimeProvider.System);
         using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        waiting.CancelAfter(timeout);
+        waiting.CancelAfter(clock.Next());
+        await using var progressWatch = ProgressToken(parameters) is { } token
+            ? client.RegisterNotificationHandler(NotificationMethods.ProgressNotification, (notification, _) =>
+            {
+                if ((notification.Params as JsonObject)?["progressToken"]?.ToJsonString() == token)
+                {
+                    clock.Restart(waiting);
+                }
+
+                return ValueTask.CompletedTask;
+            })
+            : null;
         try
         {
             var response = await client.SendRequestAsync(request, waiting.Token);
@@ -136,11 +153,52 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
                 throw;
             }
 
-            throw new UpstreamUnavailableException(
-                link.Name,
-                $"Upstream '{link.Name}' did not answer {method} within {ToolCallPipeline.FormatDuration(timeout)}, so the gateway " +
-                $"stopped waiting and asked it to cancel (Gateway:Upstreams:{link.Name}:RequestTimeout).");
+            throw new UpstreamUnavailableException(link.Name, clock.TimedOutMessage(link.Name, method));
         }
+    }
+
+    private static string? ProgressToken(JsonNode? requestParameters) =>
+        ((requestParameters as JsonObject)?["_meta"] as JsonObject)?["progressToken"]?.ToJsonString();
+
+    /// <summary>
+    /// The time one upstream request may still take: <see cref="UpstreamOptions.RequestTimeout"/> from its start or
+    /// its latest progress report, never past <see cref="UpstreamOptions.MaxRequestDuration"/> in all.
+    /// </summary>
+    private sealed class RequestClock(UpstreamOptions options, TimeProvider time)
+    {
+        private readonly long _started = time.GetTimestamp();
+        private volatile bool _progressed;
+
+        // Which limit the timer last armed stands for; a timer may fire a hair before the clock agrees.
+        private volatile bool _capped;
+
+        public TimeSpan Next()
+        {
+            var left = options.MaxRequestDuration - time.GetElapsedTime(_started);
+            _capped = left <= options.RequestTimeout;
+            return _capped ? (left > TimeSpan.Zero ? left : TimeSpan.FromTicks(1)) : options.RequestTimeout;
+        }
+
+        public void Restart(CancellationTokenSource waiting)
+        {
+            _progressed = true;
+            try
+            {
+                waiting.CancelAfter(Next());
+            }
+            catch (ObjectDisposedException)
+            {
+                // The request ended while its progress was being read.
+            }
+        }
+
+        public string TimedOutMessage(string upstream, string method) =>
+            _capped
+                ? $"Upstream '{upstream}' was still working on {method} after {ToolCallPipeline.FormatDuration(options.MaxRequestDuration)}, the most " +
+                  $"a request may take, so the gateway stopped waiting and asked it to cancel (Gateway:Upstreams:{upstream}:MaxRequestDuration)."
+                : $"Upstream '{upstream}' did not answer {method} within {ToolCallPipeline.FormatDuration(options.RequestTimeout)}" +
+                  $"{(_progressed ? " of its last progress report" : "")}, so the gateway stopped waiting and asked it to cancel " +
+                  $"(Gateway:Upstreams:{upstream}:RequestTimeout).";
     }
 
     private static async Task TellCancelledAsync(McpClient client, RequestId id, string reason)

@@ -35,9 +35,13 @@ internal sealed class UpstreamOptions
     /// <summary>
     /// How long the gateway waits for the upstream's answer to one request (time held for approval not included).
     /// Past it the call ends as an upstream failure and the upstream is told to cancel: a hung server must not hold
-    /// an agent's call, and its audit record, open for ever. <c>tasks/result</c>, which waits for a task to end, is exempt.
+    /// an agent's call, and its audit record, open for ever. A progress report for the request restarts the clock;
+    /// <c>tasks/result</c>, which waits for a task to end, is exempt.
     /// </summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The most one request may take however much progress the upstream reports.</summary>
+    public TimeSpan MaxRequestDuration { get; set; } = TimeSpan.FromHours(1);
 
     public bool IsStdio => !string.IsNullOrWhiteSpace(Command);
 }

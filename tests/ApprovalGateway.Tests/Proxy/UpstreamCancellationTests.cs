@@ -1,5 +1,6 @@
 using ApprovalGateway.Audit;
 using ApprovalGateway.Tests.Infrastructure;
+using ModelContextProtocol;
 using ModelContextProtocol.Server;
 
 namespace ApprovalGateway.Tests.Proxy;
@@ -52,6 +53,57 @@ public sealed class UpstreamCancellationTests
         Assert.Equal("withdrawn", record.Outcome);
     }
 
+    [Fact]
+    public async Task ProgressReports_KeepASlowCallAlive_PastItsRequestTimeout()
+    {
+        await using var upstream = await HangingUpstream.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Merge(
+            TestUpstreams.Http(upstream.Server.Url, "slow"),
+            new Dictionary<string, string?> { ["Gateway:Upstreams:slow:RequestTimeout"] = "00:00:01.500" }));
+        await using var client = await gateway.ConnectAsync();
+        var reports = 0;
+        var threeSeconds = new Dictionary<string, object?> { ["steps"] = 15 };
+
+        // Three seconds of work, a report every 200 ms: alive with a progress token, timed out without one.
+        var reported = await client.CallToolAsync("report", threeSeconds, new Reports(() => Interlocked.Increment(ref reports)))
+            .AsTask().WaitAsync(Patience);
+        var silent = await client.CallToolAsync("report", threeSeconds).AsTask().WaitAsync(Patience);
+
+        Assert.Equal("done after 15 reports", SessionRelayTests.Text(reported));
+        Assert.True(reports > 0);
+        Assert.True(silent.IsError);
+        Assert.StartsWith("Upstream 'slow' did not answer tools/call within 1s,", SessionRelayTests.Text(silent));
+    }
+
+    [Fact]
+    public async Task ProgressReports_CannotKeepACallAlive_PastItsMaxRequestDuration()
+    {
+        await using var upstream = await HangingUpstream.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Merge(
+            TestUpstreams.Http(upstream.Server.Url, "slow"),
+            new Dictionary<string, string?>
+            {
+                ["Gateway:Upstreams:slow:RequestTimeout"] = "00:00:01.500",
+                ["Gateway:Upstreams:slow:MaxRequestDuration"] = "00:00:03",
+            }));
+        await using var client = await gateway.ConnectAsync();
+
+        var result = await client.CallToolAsync("report", new Dictionary<string, object?> { ["forever"] = true }, new Reports(() => { }))
+            .AsTask().WaitAsync(Patience);
+        await upstream.Cancelled.WaitAsync(Patience);
+
+        Assert.True(result.IsError);
+        Assert.Equal(
+            "Upstream 'slow' was still working on tools/call after 3s, the most a request may take, so the gateway stopped waiting " +
+            "and asked it to cancel (Gateway:Upstreams:slow:MaxRequestDuration).",
+            SessionRelayTests.Text(result));
+    }
+
+    private sealed class Reports(Action reported) : IProgress<ProgressNotificationValue>
+    {
+        public void Report(ProgressNotificationValue value) => reported();
+    }
+
     /// <summary>An MCP server whose <c>hang</c> tool runs until it is cancelled, and says when it started and when it was cancelled.</summary>
     private sealed class HangingUpstream : IAsyncDisposable
     {
@@ -84,8 +136,28 @@ public sealed class UpstreamCancellationTests
                     return "never";
                 },
                 new McpServerToolCreateOptions { Name = "hang" });
+            var report = McpServerTool.Create(
+                async (IProgress<ProgressNotificationValue> progress, CancellationToken cancellationToken, int steps = 10, bool forever = false) =>
+                {
+                    try
+                    {
+                        for (var i = 1; forever || i <= steps; i++)
+                        {
+                            await Task.Delay(200, cancellationToken);
+                            progress.Report(new ProgressNotificationValue { Progress = i, Total = forever ? null : steps });
+                        }
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        upstream._cancelled.TrySetResult();
+                        throw;
+                    }
+
+                    return $"done after {steps} reports";
+                },
+                new McpServerToolCreateOptions { Name = "report" });
             var echo = McpServerTool.Create((string message) => message, new McpServerToolCreateOptions { Name = "echo" });
-            upstream.Server = await DynamicToolsUpstream.StartAsync(hang, echo);
+            upstream.Server = await DynamicToolsUpstream.StartAsync(hang, report, echo);
             return upstream;
         }
 
