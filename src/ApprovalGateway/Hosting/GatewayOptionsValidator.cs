@@ -44,6 +44,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
                 errors.Add($"{key}:RequestTimeout must be positive.");
             }
 
+            if (o.MaxResponseBytes < 64 * 1024)
+            {
+                errors.Add($"{key}:MaxResponseBytes must be at least 65536 (was {o.MaxResponseBytes}).");
+            }
+
             if (o.MaxRequestDuration < o.RequestTimeout)
             {
                 errors.Add($"{key}:MaxRequestDuration ({o.MaxRequestDuration}) must be at least RequestTimeout ({o.RequestTimeout}).");

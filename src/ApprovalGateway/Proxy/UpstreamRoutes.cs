@@ -125,6 +125,7 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
             return (await client.SendRequestAsync(request, cancellationToken)).Result;
         }
 
+        var cutoff = ResponseSizeLimitHandler.Watch();
         var clock = new RequestClock(link.Options, TimeProvider.System);
         using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         waiting.CancelAfter(clock.Next());
@@ -154,6 +155,14 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
             }
 
             throw new UpstreamUnavailableException(link.Name, clock.TimedOutMessage(link.Name, method));
+        }
+        catch (Exception ex) when (cutoff.Happened)
+        {
+            throw new UpstreamUnavailableException(
+                link.Name,
+                $"Upstream '{link.Name}' answered {method} with more than {link.Options.MaxResponseBytes} bytes, so the gateway stopped " +
+                $"reading it (Gateway:Upstreams:{link.Name}:MaxResponseBytes).",
+                ex);
         }
     }
 

@@ -79,7 +79,9 @@ internal sealed class UpstreamConnector(ILoggerFactory loggerFactory)
                 AdditionalHeaders = options.Headers,
                 ConnectionTimeout = options.ConnectTimeout,
             },
-            loggerFactory);
+            new HttpClient(new ResponseSizeLimitHandler(name, options.MaxResponseBytes)),
+            loggerFactory,
+            ownsHttpClient: true);
     }
 
     /// <summary>

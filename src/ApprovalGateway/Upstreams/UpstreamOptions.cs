@@ -43,5 +43,11 @@ internal sealed class UpstreamOptions
     /// <summary>The most one request may take however much progress the upstream reports.</summary>
     public TimeSpan MaxRequestDuration { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// HTTP upstreams: the most one answer may hold (default 32 MiB), so a runaway server cannot fill the gateway's
+    /// memory. Past it the call ends as an upstream failure.
+    /// </summary>
+    public long MaxResponseBytes { get; set; } = 32 * 1024 * 1024;
+
     public bool IsStdio => !string.IsNullOrWhiteSpace(Command);
 }

@@ -197,6 +197,27 @@ public sealed class BadInputTests
         Assert.Equal(("upstream_failed", Expected), (record.Outcome, record.Reason));
     }
 
+    [Fact]
+    public async Task UpstreamAnswerLargerThanMaxResponseBytes_IsCutOff_AndTheSessionGoesOn()
+    {
+        var big = McpServerTool.Create((int megabytes) => new string('x', megabytes * 1024 * 1024), new McpServerToolCreateOptions { Name = "big" });
+        await using var upstream = await DynamicToolsUpstream.StartAsync(big);
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Merge(
+            TestUpstreams.Http(upstream.Url, "huge"),
+            new Dictionary<string, string?> { ["Gateway:Upstreams:huge:MaxResponseBytes"] = "1048576" }));
+        await using var client = await gateway.ConnectAsync();
+
+        var tooBig = await client.CallToolAsync("big", new Dictionary<string, object?> { ["megabytes"] = 2 });
+        var fits = await client.CallToolAsync("big", new Dictionary<string, object?> { ["megabytes"] = 0 });
+
+        Assert.True(tooBig.IsError);
+        Assert.Equal(
+            "Upstream 'huge' answered tools/call with more than 1048576 bytes, so the gateway stopped reading it (Gateway:Upstreams:huge:MaxResponseBytes).",
+            SessionRelayTests.Text(tooBig));
+        Assert.NotEqual(true, fits.IsError);
+        Assert.Equal("upstream_failed", gateway.Services.GetRequiredService<IAuditLog>().Recent(10).First(r => r.Outcome != "forwarding" && r.Outcome != "forwarded").Outcome);
+    }
+
     /// <summary>Opens a session by hand; returns its <c>Mcp-Session-Id</c>.</summary>
     private static async Task<string> InitializeAsync(HttpClient http, Uri endpoint)
     {
