@@ -1,4 +1,5 @@
 using System.Net;
+using ApprovalGateway.Hosting;
 using ApprovalGateway.Metrics;
 using ApprovalGateway.Policy.Decisions;
 
@@ -48,7 +49,7 @@ internal sealed class RefusalAudit(IAuditLog audit, GatewayMetrics metrics, Time
             }
         }
 
-        var address = from is null ? "an unknown address" : (from.IsIPv4MappedToIPv6 ? from.MapToIPv4() : from).ToString();
+        var address = from is null ? "an unknown address" : ClientAddress.Plain(from).ToString();
         var reason = $"{what} (from {address})" + (carried > 0
             ? $"; {carried} more refused requests before this one were counted but not recorded one by one"
             : "");

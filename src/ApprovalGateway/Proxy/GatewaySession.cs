@@ -234,7 +234,7 @@ internal sealed class GatewaySession(
         // (a held call is then withdrawn instead of waiting for someone to approve it for nobody).
         var dropped = http?.HttpContext?.RequestAborted ?? CancellationToken.None;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token, dropped);
-        var progressToken = ProgressToken(request)?.ToJsonString();
+        var progressToken = UpstreamRoutes.ProgressToken(request.Params)?.ToJsonString();
         _inFlight[request.Id] = (Interlocked.Increment(ref _requestOrder), server);
         if (progressToken is not null)
         {
@@ -369,7 +369,7 @@ internal sealed class GatewaySession(
             return await CallAsTaskAsync(tasks, request, tool, link, taskParams, cancellationToken);
         }
 
-        var progressToken = ProgressToken(request);
+        var progressToken = UpstreamRoutes.ProgressToken(request.Params);
         var progress = progressToken is null ? null : new ApprovalProgress(server, progressToken.DeepClone(), logger);
         return await pipeline.CallAsync(
             identity,
@@ -450,9 +450,6 @@ internal sealed class GatewaySession(
 
         return false;
     }
-
-    private static JsonNode? ProgressToken(JsonRpcRequest request) =>
-        request.Params?["_meta"] is JsonObject meta ? meta["progressToken"] : null;
 
     private const string RemotePrefix = "Request failed (remote): ";
 

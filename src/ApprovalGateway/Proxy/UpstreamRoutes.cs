@@ -125,11 +125,11 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
             return (await client.SendRequestAsync(request, cancellationToken)).Result;
         }
 
-        var cutoff = ResponseSizeLimitHandler.Watch();
+        var cutoff = link.Options.IsStdio ? null : ResponseSizeLimitHandler.Watch();
         var clock = new RequestClock(link.Options, TimeProvider.System);
         using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         waiting.CancelAfter(clock.Next());
-        await using var progressWatch = ProgressToken(parameters) is { } token
+        await using var progressWatch = ProgressToken(parameters)?.ToJsonString() is { } token
             ? client.RegisterNotificationHandler(NotificationMethods.ProgressNotification, (notification, _) =>
             {
                 if ((notification.Params as JsonObject)?["progressToken"]?.ToJsonString() == token)
@@ -156,7 +156,7 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
 
             throw new UpstreamUnavailableException(link.Name, clock.TimedOutMessage(link.Name, method));
         }
-        catch (Exception ex) when (cutoff.Happened)
+        catch (Exception ex) when (cutoff?.Happened == true)
         {
             throw new UpstreamUnavailableException(
                 link.Name,
@@ -166,8 +166,9 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
         }
     }
 
-    private static string? ProgressToken(JsonNode? requestParameters) =>
-        ((requestParameters as JsonObject)?["_meta"] as JsonObject)?["progressToken"]?.ToJsonString();
+    /// <summary>The progress token a request's <c>_meta</c> carries, if any.</summary>
+    public static JsonNode? ProgressToken(JsonNode? requestParameters) =>
+        ((requestParameters as JsonObject)?["_meta"] as JsonObject)?["progressToken"];
 
     /// <summary>
     /// The time one upstream request may still take: <see cref="UpstreamOptions.RequestTimeout"/> from its start or

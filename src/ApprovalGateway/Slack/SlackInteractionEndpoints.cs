@@ -94,7 +94,7 @@ internal static class SlackInteractionEndpoints
                 ? $"; it claims {Cut(click.ActionId)} on approval {Cut(click.ApprovalId)} by Slack user {Cut(click.SlackUserId)}"
                 : "";
         }
-        catch (Exception ex) when (ex is JsonException or ArgumentException or DecoderFallbackException)
+        catch (JsonException)
         {
             return "";
         }

@@ -17,9 +17,7 @@ public sealed class UpstreamCancellationTests
     public async Task UpstreamThatNeverAnswers_EndsTheCallAtItsRequestTimeout_AndIsToldToCancel()
     {
         await using var upstream = await HangingUpstream.StartAsync();
-        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Merge(
-            TestUpstreams.Http(upstream.Server.Url, "slow"),
-            new Dictionary<string, string?> { ["Gateway:Upstreams:slow:RequestTimeout"] = "00:00:01" }));
+        await using var gateway = await InFrontOfAsync(upstream, ("RequestTimeout", "00:00:01"));
         await using var client = await gateway.ConnectAsync();
 
         var result = await client.CallToolAsync("hang").AsTask().WaitAsync(Patience);
@@ -39,7 +37,7 @@ public sealed class UpstreamCancellationTests
     public async Task AgentThatCancels_StopsTheToolAtTheUpstream()
     {
         await using var upstream = await HangingUpstream.StartAsync();
-        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Http(upstream.Server.Url, "slow"));
+        await using var gateway = await InFrontOfAsync(upstream);
         await using var client = await gateway.ConnectAsync();
         using var cancel = new CancellationTokenSource();
 
@@ -57,9 +55,7 @@ public sealed class UpstreamCancellationTests
     public async Task ProgressReports_KeepASlowCallAlive_PastItsRequestTimeout()
     {
         await using var upstream = await HangingUpstream.StartAsync();
-        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Merge(
-            TestUpstreams.Http(upstream.Server.Url, "slow"),
-            new Dictionary<string, string?> { ["Gateway:Upstreams:slow:RequestTimeout"] = "00:00:01.500" }));
+        await using var gateway = await InFrontOfAsync(upstream, ("RequestTimeout", "00:00:01.500"));
         await using var client = await gateway.ConnectAsync();
         var reports = 0;
         var threeSeconds = new Dictionary<string, object?> { ["steps"] = 15 };
@@ -79,13 +75,7 @@ public sealed class UpstreamCancellationTests
     public async Task ProgressReports_CannotKeepACallAlive_PastItsMaxRequestDuration()
     {
         await using var upstream = await HangingUpstream.StartAsync();
-        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Merge(
-            TestUpstreams.Http(upstream.Server.Url, "slow"),
-            new Dictionary<string, string?>
-            {
-                ["Gateway:Upstreams:slow:RequestTimeout"] = "00:00:01.500",
-                ["Gateway:Upstreams:slow:MaxRequestDuration"] = "00:00:03",
-            }));
+        await using var gateway = await InFrontOfAsync(upstream, ("RequestTimeout", "00:00:01.500"), ("MaxRequestDuration", "00:00:03"));
         await using var client = await gateway.ConnectAsync();
 
         var result = await client.CallToolAsync("report", new Dictionary<string, object?> { ["forever"] = true }, new Reports(() => { }))
@@ -98,6 +88,12 @@ public sealed class UpstreamCancellationTests
             "and asked it to cancel (Gateway:Upstreams:slow:MaxRequestDuration).",
             SessionRelayTests.Text(result));
     }
+
+    /// <summary>A gateway whose one upstream, <c>slow</c>, is <paramref name="upstream"/>, with these of its settings.</summary>
+    private static Task<GatewayHost> InFrontOfAsync(HangingUpstream upstream, params (string Key, string Value)[] settings) =>
+        GatewayHost.StartAsync(TestUpstreams.Merge(
+            TestUpstreams.Http(upstream.Server.Url, "slow"),
+            settings.ToDictionary(s => $"Gateway:Upstreams:slow:{s.Key}", s => (string?)s.Value)));
 
     private sealed class Reports(Action reported) : IProgress<ProgressNotificationValue>
     {

@@ -123,7 +123,7 @@ internal sealed class GatewayTasks(TaskStore store, PolicyEngine policy, TimePro
             return new JsonObject { ["tasks"] = new JsonArray([.. store.List(requestor).Select(t => t.ToJson())]) };
         }
 
-        var taskId = request.Params?["taskId"] is JsonValue id && id.TryGetValue<string>(out var text) ? text : null;
+        var taskId = request.Params?["taskId"].AsString();
         var task = store.Find(agent, taskId);
         switch (request.Method)
         {

@@ -36,7 +36,7 @@ internal sealed class SessionTasks(ILogger logger)
     public async Task<JsonNode?> HandleAsync(
         GatewayTasks tasks, SessionIdentity identity, UpstreamRoutes routes, JsonRpcRequest request, CancellationToken cancellationToken)
     {
-        var taskId = request.Params?["taskId"] is JsonValue id && id.TryGetValue<string>(out var text) ? text : null;
+        var taskId = request.Params?["taskId"].AsString();
         if (taskId is not null
             && !taskId.StartsWith(TaskMethods.IdPrefix, StringComparison.Ordinal)
             && upstreamTasks.TryGetValue(taskId, out var upstream)

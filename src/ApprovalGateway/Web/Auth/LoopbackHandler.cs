@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Encodings.Web;
 using ApprovalGateway.Approvals;
+using ApprovalGateway.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -15,7 +16,7 @@ internal sealed class LoopbackHandler(IOptionsMonitor<AuthenticationSchemeOption
     private static readonly ApproverIdentity Local = new(ApproverSchemes.LocalName, null);
 
     public static bool IsLoopback(HttpContext context) =>
-        context.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip);
+        context.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ClientAddress.Plain(ip));
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync() =>
         Task.FromResult(IsLoopback(Context)

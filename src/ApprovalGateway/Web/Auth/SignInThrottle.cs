@@ -1,4 +1,5 @@
 using System.Net;
+using ApprovalGateway.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace ApprovalGateway.Web.Auth;
@@ -72,7 +73,7 @@ internal sealed class SignInThrottle(IOptionsMonitor<WebOptions> options, TimePr
         }
     }
 
-    private static string Key(IPAddress address) => (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+    private static string Key(IPAddress address) => ClientAddress.Plain(address).ToString();
 
     private static TimeSpan? Remaining(Dictionary<string, SignInFailures> counts, string key, DateTimeOffset now) =>
         counts.TryGetValue(key, out var failures) && failures.LockedUntil is { } until && until > now ? until - now : null;
