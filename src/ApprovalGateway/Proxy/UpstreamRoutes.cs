@@ -164,7 +164,23 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
                 $"reading it (Gateway:Upstreams:{link.Name}:MaxResponseBytes).",
                 ex);
         }
+        catch (Exception ex) when (MessageTooLarge(ex, client) is { } tooLarge)
+        {
+            throw new UpstreamUnavailableException(
+                link.Name,
+                $"Upstream '{link.Name}' sent a message of more than {tooLarge.MaxBytes} bytes while the gateway waited for its answer to " +
+                $"{method}, so the gateway stopped reading it and restarts the upstream (Gateway:Upstreams:{link.Name}:MaxResponseBytes).",
+                ex);
+        }
     }
+
+    /// <summary>
+    /// Whether a stdio session ended on an over-long message. The failed request says so when the session's end
+    /// reached it; when the link disposed the dead session first, the request was only cancelled and the session says.
+    /// </summary>
+    private static UpstreamMessageTooLargeException? MessageTooLarge(Exception ex, McpClient client) =>
+        ex.InnerException as UpstreamMessageTooLargeException
+        ?? (client.Completion.IsCompletedSuccessfully ? client.Completion.Result.Exception as UpstreamMessageTooLargeException : null);
 
     /// <summary>The progress token a request's <c>_meta</c> carries, if any.</summary>
     public static JsonNode? ProgressToken(JsonNode? requestParameters) =>

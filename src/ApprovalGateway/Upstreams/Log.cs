@@ -25,4 +25,10 @@ internal static partial class Log
 
     [LoggerMessage(1007, LogLevel.Warning, "Upstream '{Upstream}' lists a tool the gateway cannot read; it is left out of tools/list: {Definition}")]
     public static partial void UnreadableToolSkipped(ILogger logger, string upstream, string definition);
+
+    [LoggerMessage(1008, LogLevel.Warning, "Upstream '{Upstream}' wrote a message of more than {MaxBytes} bytes to stdout; the gateway closed the connection (Gateway:Upstreams:{Upstream}:MaxResponseBytes).")]
+    public static partial void StdioMessageTooLarge(ILogger logger, string upstream, long maxBytes);
+
+    [LoggerMessage(1009, LogLevel.Warning, "Upstream '{Upstream}' wrote a line to stdout that is not a JSON-RPC message ({Reason}); skipped: {Line}")]
+    public static partial void StdioLineUnreadable(ILogger logger, string upstream, string reason, string line);
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Text;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
@@ -8,6 +10,8 @@ internal sealed class UpstreamConnector(ILoggerFactory loggerFactory)
 {
     /// <summary>The newest protocol version that every upstream we met speaks through <c>initialize</c>.</summary>
     public const string DefaultProtocolVersion = "2025-11-25";
+
+    private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
     private static readonly string[] PassThroughVariables = ["PATH", "HOME", "LANG", "TMPDIR", "DOTNET_ROOT"];
 
@@ -37,32 +41,7 @@ internal sealed class UpstreamConnector(ILoggerFactory loggerFactory)
     {
         if (options.IsStdio)
         {
-            var env = new Dictionary<string, string?>(StringComparer.Ordinal);
-            foreach (var variable in PassThroughVariables)
-            {
-                if (Environment.GetEnvironmentVariable(variable) is { } value)
-                {
-                    env[variable] = value;
-                }
-            }
-
-            foreach (var (key, value) in options.Env)
-            {
-                env[key] = value;
-            }
-
-            return new StdioClientTransport(
-                new StdioClientTransportOptions
-                {
-                    Name = name,
-                    Command = ExpandAppBase(options.Command!),
-                    Arguments = [.. options.Args.Select(ExpandAppBase)],
-                    WorkingDirectory = options.WorkingDirectory is null ? null : ExpandAppBase(options.WorkingDirectory),
-                    EnvironmentVariables = env,
-                    InheritEnvironmentVariables = false,
-                    StandardErrorLines = line => Log.UpstreamStandardError(_logger, name, line),
-                },
-                loggerFactory);
+            return new StdioUpstreamTransport(name, CreateStartInfo(options), options.MaxResponseBytes, _logger);
         }
 
         return new HttpClientTransport(
@@ -82,6 +61,50 @@ internal sealed class UpstreamConnector(ILoggerFactory loggerFactory)
             new HttpClient(new ResponseSizeLimitHandler(name, options.MaxResponseBytes)),
             loggerFactory,
             ownsHttpClient: true);
+    }
+
+    private static ProcessStartInfo CreateStartInfo(UpstreamOptions options)
+    {
+        var (command, arguments) = (ExpandAppBase(options.Command!), options.Args.Select(ExpandAppBase).ToList());
+        if (OperatingSystem.IsWindows() && !string.Equals(Path.GetFileName(command), "cmd.exe", StringComparison.OrdinalIgnoreCase))
+        {
+            // npx, uvx and the like are scripts on Windows, which only a shell starts.
+            (command, arguments) = ("cmd.exe", ["/c", command, .. arguments]);
+        }
+
+        var start = new ProcessStartInfo
+        {
+            FileName = command,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            CreateNoWindow = true,
+            WorkingDirectory = options.WorkingDirectory is null ? Environment.CurrentDirectory : ExpandAppBase(options.WorkingDirectory),
+            StandardInputEncoding = Utf8NoBom,
+            StandardOutputEncoding = Utf8NoBom,
+            StandardErrorEncoding = Utf8NoBom,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment.Clear();
+        foreach (var variable in PassThroughVariables)
+        {
+            if (Environment.GetEnvironmentVariable(variable) is { } value)
+            {
+                start.Environment[variable] = value;
+            }
+        }
+
+        foreach (var (key, value) in options.Env)
+        {
+            start.Environment[key] = value;
+        }
+
+        return start;
     }
 
     /// <summary>

@@ -110,8 +110,8 @@ internal sealed class UpstreamLink(
             var completion = await client.Completion.WaitAsync(token);
             return completion switch
             {
-                StdioClientCompletionDetails { ExitCode: { } code } => $"its process exited with code {code}",
                 { Exception: { } ex } => ex.Message,
+                StdioClientCompletionDetails { ExitCode: { } code } => $"its process exited with code {code}",
                 _ => "the connection closed",
             };
         }

@@ -42,6 +42,18 @@ internal static class TestUpstreams
         return settings;
     }
 
+    /// <summary>
+    /// A stdio server made by <paramref name="script"/> with the official TypeScript SDK (installed under
+    /// tests/upstreams as server-everything's dependency), for upstreams that misbehave on purpose.
+    /// </summary>
+    public static Dictionary<string, string?> NodeScriptStdio(string name, string script) => new()
+    {
+        [$"Gateway:Upstreams:{name}:Command"] = "node",
+        [$"Gateway:Upstreams:{name}:Args:0"] = "-e",
+        [$"Gateway:Upstreams:{name}:Args:1"] = script,
+        [$"Gateway:Upstreams:{name}:WorkingDirectory"] = Path.Combine(RepoPaths.Root, "tests", "upstreams"),
+    };
+
     public static Dictionary<string, string?> Merge(params IReadOnlyDictionary<string, string?>[] parts)
     {
         var all = new Dictionary<string, string?>();

@@ -65,7 +65,7 @@ public sealed class UpstreamFailureTests
     private static async Task<string> EchoAsync(McpClient client, string message) =>
         SessionRelayTests.Text(await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = message }));
 
-    private static Task<UpstreamStatus> WaitForAsync(UpstreamStatusBoard board, string session, bool connected, Task? after = null)
+    internal static Task<UpstreamStatus> WaitForAsync(UpstreamStatusBoard board, string session, bool connected, Task? after = null)
     {
         var seen = new TaskCompletionSource<UpstreamStatus>(TaskCreationOptions.RunContinuationsAsynchronously);
         board.Changed += status =>
