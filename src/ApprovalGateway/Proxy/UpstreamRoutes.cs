@@ -169,13 +169,13 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
             throw new UpstreamUnavailableException(
                 link.Name,
                 $"Upstream '{link.Name}' sent a message of more than {tooLarge.MaxBytes} bytes while the gateway waited for its answer to " +
-                $"{method}, so the gateway stopped reading it and restarts the upstream (Gateway:Upstreams:{link.Name}:MaxResponseBytes).",
+                $"{method}, so the gateway stopped reading it and opens a new session with it (Gateway:Upstreams:{link.Name}:MaxResponseBytes).",
                 ex);
         }
     }
 
     /// <summary>
-    /// Whether a stdio session ended on an over-long message. The failed request says so when the session's end
+    /// Whether the session ended on an over-long message (stdio, or the older HTTP+SSE transport's event stream). The failed request says so when the session's end
     /// reached it; when the link disposed the dead session first, the request was only cancelled and the session says.
     /// </summary>
     private static UpstreamMessageTooLargeException? MessageTooLarge(Exception ex, McpClient client) =>

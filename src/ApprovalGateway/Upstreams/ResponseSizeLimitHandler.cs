@@ -4,8 +4,8 @@ namespace ApprovalGateway.Upstreams;
 
 /// <summary>
 /// Caps what one answer of an HTTP upstream may hold (a JSON body, or the SSE stream of one request), so a runaway or
-/// hostile server cannot fill the gateway's memory. The standalone GET stream of notifications lives as long as the
-/// session and is not capped; its messages are small by nature.
+/// hostile server cannot fill the gateway's memory. A GET stream lives as long as the session, so there each event is
+/// capped instead: the older HTTP+SSE transport sends every answer on it, Streamable HTTP the server's own messages.
 /// </summary>
 internal sealed class ResponseSizeLimitHandler(string upstream, long maxBytes) : DelegatingHandler(new SocketsHttpHandler())
 {
@@ -24,11 +24,7 @@ internal sealed class ResponseSizeLimitHandler(string upstream, long maxBytes) :
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var response = await base.SendAsync(request, cancellationToken);
-        if (request.Method == HttpMethod.Post)
-        {
-            response.Content = new LimitedContent(response.Content, upstream, maxBytes);
-        }
-
+        response.Content = new LimitedContent(response.Content, upstream, maxBytes, perEvent: request.Method == HttpMethod.Get);
         return response;
     }
 
@@ -37,10 +33,11 @@ internal sealed class ResponseSizeLimitHandler(string upstream, long maxBytes) :
         private readonly HttpContent _inner;
         private readonly string _upstream;
         private readonly long _maxBytes;
+        private readonly bool _perEvent;
 
-        public LimitedContent(HttpContent inner, string upstream, long maxBytes)
+        public LimitedContent(HttpContent inner, string upstream, long maxBytes, bool perEvent)
         {
-            (_inner, _upstream, _maxBytes) = (inner, upstream, maxBytes);
+            (_inner, _upstream, _maxBytes, _perEvent) = (inner, upstream, maxBytes, perEvent);
             foreach (var (name, values) in inner.Headers)
             {
                 Headers.TryAddWithoutValidation(name, values);
@@ -48,7 +45,7 @@ internal sealed class ResponseSizeLimitHandler(string upstream, long maxBytes) :
         }
 
         protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
-            new LimitedStream(await _inner.ReadAsStreamAsync(cancellationToken), _upstream, _maxBytes);
+            new LimitedStream(await _inner.ReadAsStreamAsync(cancellationToken), _upstream, _maxBytes, _perEvent);
 
         protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
 
@@ -78,10 +75,16 @@ internal sealed class ResponseSizeLimitHandler(string upstream, long maxBytes) :
         }
     }
 
-    /// <summary>Reads through to the upstream's body and fails once it has given more than the cap.</summary>
-    private sealed class LimitedStream(Stream inner, string upstream, long maxBytes) : Stream
+    /// <summary>
+    /// Reads through to the upstream's body and fails once it has given more than the cap, in all or, per event, since
+    /// the last blank line.
+    /// </summary>
+    private sealed class LimitedStream(Stream inner, string upstream, long maxBytes, bool perEvent) : Stream
     {
         private long _read;
+        private long _sinceEvent;
+        private byte _previous;
+        private bool _atLineStart = true;
 
         public override bool CanRead => true;
 
@@ -93,25 +96,64 @@ internal sealed class ResponseSizeLimitHandler(string upstream, long maxBytes) :
 
         public override long Position { get => _read; set => throw new NotSupportedException(); }
 
-        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+        public override int Read(byte[] buffer, int offset, int count) => Count(buffer.AsSpan(offset, inner.Read(buffer, offset, count)));
 
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Count(await inner.ReadAsync(buffer, cancellationToken));
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(buffer, cancellationToken);
+            return Count(buffer.Span[..read]);
+        }
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-        private int Count(int read)
+        private int Count(ReadOnlySpan<byte> read)
         {
-            _read += read;
-            if (_read > maxBytes)
+            _read += read.Length;
+            var over = perEvent ? EventOverCap(read) : _read > maxBytes;
+            if (over)
             {
                 s_watch.Value?.Happened = true;
-                throw new IOException(
-                    $"its answer exceeded {maxBytes} bytes (Gateway:Upstreams:{upstream}:MaxResponseBytes), so the gateway stopped reading it");
+                throw perEvent
+                    ? new UpstreamMessageTooLargeException(upstream, maxBytes)
+                    : new IOException(
+                        $"its answer exceeded {maxBytes} bytes (Gateway:Upstreams:{upstream}:MaxResponseBytes), so the gateway stopped reading it");
             }
 
-            return read;
+            return read.Length;
+        }
+
+        /// <summary>Follows SSE's framing (an event ends at a blank line; CR, LF or CRLF end a line).</summary>
+        private bool EventOverCap(ReadOnlySpan<byte> read)
+        {
+            foreach (var b in read)
+            {
+                if (b == (byte)'\n' && _previous == (byte)'\r')
+                {
+                    // The second half of a CRLF.
+                }
+                else if (b is (byte)'\n' or (byte)'\r')
+                {
+                    if (_atLineStart)
+                    {
+                        _sinceEvent = 0;
+                    }
+
+                    _atLineStart = true;
+                }
+                else
+                {
+                    _atLineStart = false;
+                    if (++_sinceEvent > maxBytes)
+                    {
+                        return true;
+                    }
+                }
+
+                _previous = b;
+            }
+
+            return false;
         }
 
         public override void Flush()

@@ -45,7 +45,7 @@ public sealed class StdioUpstreamTests
         Assert.Equal(1000 * 1024, SessionRelayTests.Text(fits).Length);
         const string Expected =
             "Upstream 'bulky' sent a message of more than 1048576 bytes while the gateway waited for its answer to tools/call, " +
-            "so the gateway stopped reading it and restarts the upstream (Gateway:Upstreams:bulky:MaxResponseBytes).";
+            "so the gateway stopped reading it and opens a new session with it (Gateway:Upstreams:bulky:MaxResponseBytes).";
         Assert.True(tooBig.IsError);
         Assert.Equal(Expected, SessionRelayTests.Text(tooBig));
         var record = gateway.Services.GetRequiredService<IAuditLog>().Recent(20).First(r => r.Outcome == "upstream_failed");
