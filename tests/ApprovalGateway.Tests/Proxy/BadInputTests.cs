@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Audit;
+using ApprovalGateway.Testing;
 using ApprovalGateway.Tests.Infrastructure;
 using ApprovalGateway.Upstreams;
 using Microsoft.Extensions.DependencyInjection;
@@ -216,6 +217,29 @@ public sealed class BadInputTests
             SessionRelayTests.Text(tooBig));
         Assert.NotEqual(true, fits.IsError);
         Assert.Equal("upstream_failed", gateway.Services.GetRequiredService<IAuditLog>().Recent(10).First(r => r.Outcome != "forwarding" && r.Outcome != "forwarded").Outcome);
+    }
+
+    /// <summary>
+    /// server-everything keeps its events for resumption: when the gateway cuts an answer's POST stream, the SDK's
+    /// client asks for the rest on a GET stream, which must be capped as well or the answer arrives whole after all.
+    /// </summary>
+    [Fact]
+    public async Task AnswerOverMaxResponseBytes_FromAStreamableHttpServerThatResumes_IsStillCutOff()
+    {
+        await using var upstream = await NodeMcpServer.EverythingAsync();
+        var settings = TestUpstreams.Http(upstream.Url);
+        settings["Gateway:Upstreams:everything:MaxResponseBytes"] = "65536";
+        await using var gateway = await GatewayHost.StartAsync(settings);
+        await using var client = await gateway.ConnectAsync();
+
+        var tooBig = await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = new string('b', 100_000) });
+        var afterwards = await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "still here" });
+
+        Assert.True(tooBig.IsError);
+        Assert.Equal(
+            "Upstream 'everything' answered tools/call with more than 65536 bytes, so the gateway stopped reading it (Gateway:Upstreams:everything:MaxResponseBytes).",
+            SessionRelayTests.Text(tooBig));
+        Assert.Contains("still here", SessionRelayTests.Text(afterwards));
     }
 
     /// <summary>Opens a session by hand; returns its <c>Mcp-Session-Id</c>.</summary>
