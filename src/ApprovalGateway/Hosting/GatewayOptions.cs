@@ -21,5 +21,11 @@ internal sealed class GatewayOptions
     /// <summary>How long an idle HTTP session (no request, no open stream) lives before it is closed.</summary>
     public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>Open agent sessions one instance serves at most; each holds a session (for stdio, a process) per upstream.</summary>
+    public int MaxSessions { get; set; } = 1000;
+
+    /// <summary>Open sessions one agent may have at once, so one runaway client cannot crowd out the others.</summary>
+    public int MaxSessionsPerAgent { get; set; } = 100;
+
     public IEnumerable<KeyValuePair<string, UpstreamOptions>> EnabledUpstreams => Upstreams.Where(u => u.Value.Enabled);
 }

@@ -65,6 +65,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             errors.Add("Gateway:MaxRequestBodyBytes must be at least 1024.");
         }
 
+        if (options.MaxSessions < 1 || options.MaxSessionsPerAgent < 1)
+        {
+            errors.Add($"Gateway:MaxSessions and Gateway:MaxSessionsPerAgent must be at least 1 (were {options.MaxSessions} and {options.MaxSessionsPerAgent}).");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

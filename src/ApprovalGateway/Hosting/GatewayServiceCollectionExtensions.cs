@@ -68,6 +68,7 @@ internal static class GatewayServiceCollectionExtensions
 
         if (!stdio)
         {
+            app.UseMcpSessionLimits(mcpPath);
             app.MapGatewayMcp();
         }
 

@@ -28,6 +28,8 @@ internal sealed class GatewayMetrics
     private readonly Histogram<double> _approvalWait;
     private readonly UpDownCounter<long> _held;
     private readonly Counter<long> _decisions;
+    private readonly UpDownCounter<long> _sessions;
+    private readonly Counter<long> _sessionsRefused;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -47,6 +49,10 @@ internal sealed class GatewayMetrics
             "approval_gateway.approvals.held", "{call}", "Calls this instance holds for a human's decision now.");
         _decisions = meter.CreateCounter<long>(
             "approval_gateway.approval.decisions", "{decision}", "Decisions people sent, by upstream, channel and what became of them.");
+        _sessions = meter.CreateUpDownCounter<long>(
+            "approval_gateway.sessions.open", "{session}", "Agents' MCP sessions this instance serves now, by agent.");
+        _sessionsRefused = meter.CreateCounter<long>(
+            "approval_gateway.sessions.refused", "{session}", "New sessions refused by Gateway:MaxSessionsPerAgent or Gateway:MaxSessions.");
     }
 
     /// <summary>Counts a call once its final record is stored; the record written before forwarding is not an end.</summary>
@@ -77,6 +83,13 @@ internal sealed class GatewayMetrics
 
     /// <summary>Counts a request refused outside the pipeline of a known tool (an unidentified caller, an unknown tool).</summary>
     public void Refused(AuditRecord record) => Count(record, record.Outcome);
+
+    public void SessionOpened(string agent) => _sessions.Add(1, new KeyValuePair<string, object?>("agent", agent));
+
+    public void SessionClosed(string agent) => _sessions.Add(-1, new KeyValuePair<string, object?>("agent", agent));
+
+    public void SessionRefused(string agent, string limit) =>
+        _sessionsRefused.Add(1, new KeyValuePair<string, object?>("agent", agent), new KeyValuePair<string, object?>("limit", limit));
 
     public void HoldStarted(string upstream) => _held.Add(1, new KeyValuePair<string, object?>("upstream", upstream));
 

@@ -48,6 +48,7 @@ internal sealed class GatewaySession(
     ];
 
     private readonly CancellationTokenSource _closed = new();
+    private IDisposable? _slot;
     private readonly ConcurrentDictionary<string, McpServer> _progressRoutes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<RequestId, (long Order, McpServer Server)> _inFlight = new();
     private long _requestOrder;
@@ -460,6 +461,9 @@ internal sealed class GatewaySession(
     private static JsonRpcError Error(RequestId id, int code, string message) =>
         new() { Id = id, Error = new JsonRpcErrorDetail { Code = code, Message = message } };
 
+    /// <summary>The session's place under the session limits, given back once its upstream sessions are closed.</summary>
+    public void Hold(IDisposable? slot) => _slot = slot;
+
     public async ValueTask DisposeAsync()
     {
         if (_closed.IsCancellationRequested)
@@ -488,6 +492,8 @@ internal sealed class GatewaySession(
             board.Forget(link.Name, identity.SessionId);
         }
 
+        // Counted until its upstream sessions are gone, since they are what the limit protects.
+        _slot?.Dispose();
         _closed.Dispose();
     }
 }

@@ -36,4 +36,7 @@ internal static partial class Log
 
     [LoggerMessage(1110, LogLevel.Error, "Session {SessionId}: handling {Method} failed; the agent got an internal error.")]
     public static partial void RequestFailed(ILogger logger, string method, string sessionId, Exception exception);
+
+    [LoggerMessage(1111, LogLevel.Warning, "A new MCP session was refused: {Message}")]
+    public static partial void SessionRefused(ILogger logger, string message);
 }

@@ -13,9 +13,12 @@ internal static class McpEndpointExtensions
 {
     private const string SessionKey = "ApprovalGateway.Session";
 
+    private const string SlotKey = "ApprovalGateway.SessionSlot";
+
     public static IServiceCollection AddGatewayMcpHttp(this IServiceCollection services)
     {
         services.AddHttpContextAccessor();
+        services.AddSingleton<SessionSlots>();
         services.AddMcpServer()
             .WithHttpTransport(transport =>
             {
@@ -27,6 +30,7 @@ internal static class McpEndpointExtensions
                     var session = http.RequestServices.GetRequiredService<GatewaySessionFactory>()
                         .Create(new SessionIdentity(AgentName(http.User), http.User.FindFirst(AgentClaims.Owner)?.Value, sessionId));
                     session.Configure(serverOptions);
+                    session.Hold(http.Items[SlotKey] as IDisposable);
                     http.Items[SessionKey] = session;
                     return Task.CompletedTask;
                 };
@@ -84,6 +88,52 @@ internal static class McpEndpointExtensions
 
             return next(context);
         });
+
+    /// <summary>
+    /// Refuses a new session (a POST without <c>Mcp-Session-Id</c>) past <c>Gateway:MaxSessionsPerAgent</c> or
+    /// <c>Gateway:MaxSessions</c>, with 429 or 503 and a JSON-RPC error saying which limit and what to do.
+    /// </summary>
+    public static IApplicationBuilder UseMcpSessionLimits(this IApplicationBuilder app, PathString mcpPath)
+    {
+        var slots = app.ApplicationServices.GetRequiredService<SessionSlots>();
+        var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("ApprovalGateway.Proxy");
+        return app.Use(async (context, next) =>
+        {
+            if (!HttpMethods.IsPost(context.Request.Method) || !context.Request.Path.StartsWithSegments(mcpPath) ||
+                context.Request.Headers.ContainsKey("Mcp-Session-Id"))
+            {
+                await next(context);
+                return;
+            }
+
+            if (!slots.TryTake(AgentName(context.User), out var slot, out var refusal))
+            {
+                Log.SessionRefused(logger, refusal.Message);
+                context.Response.StatusCode = refusal.StatusCode;
+                await context.Response.WriteAsJsonAsync(new
+                {
+                    jsonrpc = "2.0",
+                    id = (object?)null,
+                    error = new { code = -32000, message = refusal.Message },
+                });
+                return;
+            }
+
+            context.Items[SlotKey] = slot;
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                // The request opened no session (it was not an initialize, or failed), so nothing holds the slot.
+                if (!context.Items.ContainsKey(SessionKey))
+                {
+                    slot.Dispose();
+                }
+            }
+        });
+    }
 
     public static IEndpointConventionBuilder MapGatewayMcp(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapMcp(endpoints.ServiceProvider.GetRequiredService<IOptions<GatewayOptions>>().Value.McpPath);
