@@ -55,6 +55,18 @@ public sealed class StdioUpstreamTests
     }
 
     [Fact]
+    public async Task UpstreamThatPrintsABannerToStdout_StillServes()
+    {
+        await using var gateway = await GatewayHost.StartAsync(
+            TestUpstreams.NodeScriptStdio("bulky", "console.log('bulky 1.0 ready on stdio');\n" + BulkyServer));
+        await using var client = await gateway.ConnectAsync();
+
+        var result = await client.CallToolAsync("bulk", new Dictionary<string, object?> { ["kilobytes"] = 2 });
+
+        Assert.Equal(2048, SessionRelayTests.Text(result).Length);
+    }
+
+    [Fact]
     public async Task UpstreamThatDiesAtStart_IsReportedWithItsLastStderrLine_EvenAfterAnOverlongOne()
     {
         await using var gateway = await GatewayHost.StartAsync(TestUpstreams.NodeScriptStdio("broken", """
