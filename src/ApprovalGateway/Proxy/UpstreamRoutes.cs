@@ -175,8 +175,9 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
     }
 
     /// <summary>
-    /// Whether the session ended on an over-long message (stdio, or the older HTTP+SSE transport's event stream). The failed request says so when the session's end
-    /// reached it; when the link disposed the dead session first, the request was only cancelled and the session says.
+    /// Whether the session ended on an over-long message (stdio, or the older HTTP+SSE transport's event stream). The
+    /// failed request says so when the session's end reached it; when the link disposed the dead session first, the
+    /// request was only cancelled, and the session says.
     /// </summary>
     private static UpstreamMessageTooLargeException? MessageTooLarge(Exception ex, McpClient client) =>
         ex.InnerException as UpstreamMessageTooLargeException

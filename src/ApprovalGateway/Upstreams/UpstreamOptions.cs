@@ -44,8 +44,9 @@ internal sealed class UpstreamOptions
     public TimeSpan MaxRequestDuration { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
-    /// HTTP upstreams: the most one answer may hold (default 32 MiB), so a runaway server cannot fill the gateway's
-    /// memory. Past it the call ends as an upstream failure.
+    /// The most one answer may hold (default 32 MiB), so a runaway server cannot fill the gateway's memory. Past it the
+    /// call ends as an upstream failure. Where all messages share one stream (stdio, the older HTTP+SSE transport) the
+    /// gateway then opens a new session, since the rest of that stream cannot be read without reading the message.
     /// </summary>
     public long MaxResponseBytes { get; set; } = 32 * 1024 * 1024;
 
