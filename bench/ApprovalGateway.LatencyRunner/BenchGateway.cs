@@ -66,6 +66,9 @@ internal sealed class BenchGateway : IAsyncDisposable
             ["Gateway:DataPath"] = data,
             ["Logging:LogLevel:Default"] = "Warning",
             ["Approvers:bench:Token"] = ApproverToken,
+
+            // The capacity run holds ten thousand calls of one agent on purpose.
+            ["Approvals:MaxPendingPerAgent"] = "1000000",
         };
 
         // Settings the gateway reads while registering its services (storage, Redis) must be there before the

@@ -11,6 +11,12 @@ internal sealed class ApprovalOptions
     /// <summary>How long a decision waits for the approval's storage lock before giving up.</summary>
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Calls one agent may have waiting for a decision on one instance; past it a held call is refused at once, without
+    /// a prompt, so an agent stuck in a loop cannot flood the approvers.
+    /// </summary>
+    public int MaxPendingPerAgent { get; set; } = 100;
+
     /// <summary>How many resolved approvals the API and the page can list.</summary>
     public int RecentCount { get; set; } = 200;
 

@@ -22,6 +22,11 @@ internal sealed class ApprovalOptionsValidator : IValidateOptions<ApprovalOption
             errors.Add($"Approvals:RecentCount must be between 1 and 10000 (was {options.RecentCount}).");
         }
 
+        if (options.MaxPendingPerAgent < 1)
+        {
+            errors.Add($"Approvals:MaxPendingPerAgent must be at least 1 (was {options.MaxPendingPerAgent}).");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -26,6 +26,7 @@ internal sealed class ToolCallPipeline(
     IApproverDirectory approvers,
     IAuditLog audit,
     GatewayMetrics metrics,
+    HeldCallLimit heldCalls,
     TimeProvider time,
     ILogger<ToolCallPipeline> logger)
 {
@@ -64,7 +65,26 @@ internal sealed class ToolCallPipeline(
                 return ToolCallResults.Refused(
                     DecisionKind.RateLimited, $"Rate limit: {limit}, retry in {decision.RetryAfterSeconds ?? 1} s", limit, decision.Rule, decision.RetryAfterSeconds);
             case DecisionKind.ApprovalRequired:
-                var outcome = await HoldAsync(session, tool, trail, decision, progress, clientPrompt, cancellationToken);
+                if (!heldCalls.TryHold(session.Agent))
+                {
+                    var tooMany =
+                        $"agent '{session.Agent}' already has {heldCalls.Max} calls waiting for approval, the most Approvals:MaxPendingPerAgent " +
+                        "allows; this one was refused without asking anyone";
+                    await RecordAsync(trail, DecisionKind.RateLimited, tooMany);
+                    return ToolCallResults.Refused(
+                        DecisionKind.RateLimited, $"Rate limit: {tooMany}. Retry once some are decided.", tooMany, decision.Rule);
+                }
+
+                ApprovalOutcome outcome;
+                try
+                {
+                    outcome = await HoldAsync(session, tool, trail, decision, progress, clientPrompt, cancellationToken);
+                }
+                finally
+                {
+                    heldCalls.Release(session.Agent);
+                }
+
                 if (outcome.Kind != DecisionKind.Approved)
                 {
                     return await RefuseAfterHoldAsync(trail, tool, decision, outcome, cancellationToken);

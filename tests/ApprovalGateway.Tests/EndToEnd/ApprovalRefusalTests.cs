@@ -36,6 +36,39 @@ public sealed class ApprovalRefusalTests
         await scenario.WaitForPromptTextAsync(approval.Id, "Rejected by <@U0BOB0001>: the TWAP is part of the hedge");
     }
 
+    /// <summary>An agent stuck in a loop on a held tool must not post a prompt to the approvers per turn.</summary>
+    [Fact]
+    public async Task HeldCallsPastMaxPendingPerAgent_AreRefusedAtOnceWithoutAPrompt_UntilOneIsDecided()
+    {
+        await using var scenario = await StartAsync(
+            Hold(CancelTwap, """{ "timeout": 120 }"""), new Dictionary<string, string?> { ["Approvals:MaxPendingPerAgent"] = "2" });
+        await using var agent = await scenario.ConnectAsync();
+        var first = agent.CallToolAsync(CancelTwap, CancelTwapArgs(1)).AsTask();
+        var firstApproval = await scenario.Approvals.WaitForPendingAsync(CancelTwap);
+        var second = agent.CallToolAsync(CancelTwap, CancelTwapArgs(2)).AsTask();
+        await scenario.Approvals.WaitForAsync(a => a.Status == ApprovalStatus.Pending && a.Id != firstApproval.Id, "a second pending approval");
+
+        var third = await agent.CallToolAsync(CancelTwap, CancelTwapArgs(3)).AsTask().WaitAsync(Guard);
+
+        const string Reason =
+            "agent 'anonymous' already has 2 calls waiting for approval, the most Approvals:MaxPendingPerAgent allows; this one was " +
+            "refused without asking anyone";
+        Assert.True(third.IsError);
+        Assert.Equal("rate_limited", (string?)Structured(third)["decision"]);
+        Assert.Equal(Reason, (string?)Structured(third)["reason"]);
+        Assert.Equal(2, scenario.Approvals.Created.Count);
+        Assert.Equal(Reason, Assert.Single(scenario.AuditOf(CancelTwap), r => r.Outcome == "rate_limited").Reason);
+
+        using var reject = await scenario.DecideAsync(Bob, firstApproval.Id, "reject", reason: "one at a time");
+        Assert.True((await first.WaitAsync(Guard)).IsError);
+        var fourth = agent.CallToolAsync(CancelTwap, CancelTwapArgs(4)).AsTask();
+        await scenario.Approvals.WaitForAsync(a => a.Status == ApprovalStatus.Pending && a.Request.FrozenArguments["algoId"]?.GetValue<long>() == 4, "the fourth call held");
+
+        Assert.Equal(3, scenario.Approvals.Created.Count);
+        Assert.False(second.IsCompleted);
+        Assert.False(fourth.IsCompleted);
+    }
+
     [Fact]
     public async Task CallTool_ReturnsRejected_WhenRejectedInSlack()
     {

@@ -1,0 +1,44 @@
+using ApprovalGateway.Approvals;
+using Microsoft.Extensions.Options;
+
+namespace ApprovalGateway.Proxy;
+
+/// <summary>
+/// Counts the calls each agent has waiting for a decision on this instance, against
+/// <c>Approvals:MaxPendingPerAgent</c>. An agent stuck in a loop on a held tool would otherwise post a prompt to
+/// the approvers for every turn of the loop.
+/// </summary>
+internal sealed class HeldCallLimit(IOptions<ApprovalOptions> options)
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, int> _held = new(StringComparer.Ordinal);
+
+    public int Max => options.Value.MaxPendingPerAgent;
+
+    /// <summary>Counts one more held call of <paramref name="agent"/>, unless it is at the limit.</summary>
+    public bool TryHold(string agent)
+    {
+        lock (_lock)
+        {
+            var held = _held.GetValueOrDefault(agent);
+            if (held >= Max)
+            {
+                return false;
+            }
+
+            _held[agent] = held + 1;
+            return true;
+        }
+    }
+
+    public void Release(string agent)
+    {
+        lock (_lock)
+        {
+            if (--_held[agent] == 0)
+            {
+                _held.Remove(agent);
+            }
+        }
+    }
+}
