@@ -12,6 +12,7 @@ namespace ApprovalGateway.Approvals;
 internal sealed class ApprovalGate(
     ApprovalStore store,
     IGrantStore grants,
+    HeldCallLimit heldCalls,
     IApprovalSignal signal,
     TimeProvider time,
     IOptions<ApprovalOptions> options,
@@ -25,27 +26,56 @@ internal sealed class ApprovalGate(
         IProgress<ApprovalWaitStatus>? progress,
         CancellationToken cancellationToken)
     {
+        ApprovalGrant? grant;
+        try
+        {
+            grant = grants.Find(request.Agent, request.Upstream, request.Tool, time.GetUtcNow());
+        }
+        catch (Exception ex)
+        {
+            return NotStored(request, ex);
+        }
+
+        if (grant is not null)
+        {
+            Log.ApprovedViaGrant(logger, request.Agent, request.Upstream, request.Tool, grant.ApprovalId, grant.Until);
+            return new ApprovalOutcome(
+                DecisionKind.Approved,
+                grant.ApprovalId,
+                grant.GrantedBy,
+                $"Time-boxed grant until {grant.Until:u}",
+                ViaGrant: true);
+        }
+
+        // Counted only where a prompt would go out: a call a grant answers asks nobody.
+        if (!heldCalls.TryHold(request.Agent))
+        {
+            return new ApprovalOutcome(DecisionKind.RateLimited, "", [], heldCalls.Refusal(request.Agent));
+        }
+
+        try
+        {
+            return await HoldAsync(request, progress, cancellationToken);
+        }
+        finally
+        {
+            heldCalls.Release(request.Agent);
+        }
+    }
+
+    private async Task<ApprovalOutcome> HoldAsync(
+        ApprovalRequest request,
+        IProgress<ApprovalWaitStatus>? progress,
+        CancellationToken cancellationToken)
+    {
         ApprovalSnapshot created;
         try
         {
-            if (grants.Find(request.Agent, request.Upstream, request.Tool, time.GetUtcNow()) is { } grant)
-            {
-                Log.ApprovedViaGrant(logger, request.Agent, request.Upstream, request.Tool, grant.ApprovalId, grant.Until);
-                return new ApprovalOutcome(
-                    DecisionKind.Approved,
-                    grant.ApprovalId,
-                    grant.GrantedBy,
-                    $"Time-boxed grant until {grant.Until:u}",
-                    ViaGrant: true);
-            }
-
             created = store.Create(request);
         }
         catch (Exception ex)
         {
-            // Fail closed, with the reason: an approval that cannot be stored can be neither shown nor decided.
-            Log.ApprovalNotStored(logger, ex, request.Agent, request.Upstream, request.Tool);
-            return new ApprovalOutcome(DecisionKind.Withdrawn, "", [], ApprovalText.NotStoredReason);
+            return NotStored(request, ex);
         }
 
         var id = created.Id;
@@ -97,7 +127,14 @@ internal sealed class ApprovalGate(
         }
     }
 
-    private ApprovalSnapshot Withdraw(ApprovalSnapshot approval) =>
+    /// <summary>Fail closed, with the reason: an approval that cannot be stored can be neither shown nor decided.</summary>
+    private ApprovalOutcome NotStored(ApprovalRequest request, Exception ex)
+    {
+        Log.ApprovalNotStored(logger, ex, request.Agent, request.Upstream, request.Tool);
+        return new ApprovalOutcome(DecisionKind.Withdrawn, "", [], ApprovalText.NotStoredReason);
+    }
+
+        private ApprovalSnapshot Withdraw(ApprovalSnapshot approval) =>
         approval.Status == ApprovalStatus.Pending
             ? approval with { Status = ApprovalStatus.Withdrawn, Reason = ApprovalText.WithdrawnReason, ResolvedAt = time.GetUtcNow() }
             : approval;

@@ -2,7 +2,7 @@ using ApprovalGateway.Policy.Decisions;
 
 namespace ApprovalGateway.Approvals;
 
-/// <summary>How a hold ended: Approved, Rejected, Expired or Withdrawn.</summary>
+/// <summary>How a hold ended: Approved, Rejected, Expired or Withdrawn; RateLimited when it never began (Approvals:MaxPendingPerAgent).</summary>
 /// <param name="DecidedBy">The approvers who decided, in order (empty for Expired and Withdrawn).</param>
 /// <param name="ViaGrant">True when a time-boxed grant approved the call without a new prompt.</param>
 internal sealed record ApprovalOutcome(

@@ -46,6 +46,7 @@ internal static class ApprovalsServiceCollectionExtensions
         services.TryAddSingleton<IApprovalSignal, InProcessApprovalSignal>();
         services.TryAddSingleton<IGrantStore, HangfireGrantStore>();
         services.AddSingleton<ApprovalStore>();
+        services.AddSingleton<HeldCallLimit>();
         services.AddSingleton<IApprovalGate, ApprovalGate>();
         services.AddSingleton<IApprovalDecisions, ApprovalDecisions>();
         services.AddTransient<ApprovalExpiryJob>();

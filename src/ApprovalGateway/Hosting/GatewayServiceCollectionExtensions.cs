@@ -43,7 +43,6 @@ internal static class GatewayServiceCollectionExtensions
         services.AddGatewayWeb();
         services.AddGatewayScaleOut(configuration);
 
-        services.AddSingleton<HeldCallLimit>();
         services.AddSingleton<ToolCallPipeline>();
         services.AddGatewayTasks();
         services.AddSingleton<GatewaySessionFactory>();

@@ -26,7 +26,6 @@ internal sealed class ToolCallPipeline(
     IApproverDirectory approvers,
     IAuditLog audit,
     GatewayMetrics metrics,
-    HeldCallLimit heldCalls,
     TimeProvider time,
     ILogger<ToolCallPipeline> logger)
 {
@@ -65,26 +64,7 @@ internal sealed class ToolCallPipeline(
                 return ToolCallResults.Refused(
                     DecisionKind.RateLimited, $"Rate limit: {limit}, retry in {decision.RetryAfterSeconds ?? 1} s", limit, decision.Rule, decision.RetryAfterSeconds);
             case DecisionKind.ApprovalRequired:
-                if (!heldCalls.TryHold(session.Agent))
-                {
-                    var tooMany =
-                        $"agent '{session.Agent}' already has {heldCalls.Max} calls waiting for approval, the most Approvals:MaxPendingPerAgent " +
-                        "allows; this one was refused without asking anyone";
-                    await RecordAsync(trail, DecisionKind.RateLimited, tooMany);
-                    return ToolCallResults.Refused(
-                        DecisionKind.RateLimited, $"Rate limit: {tooMany}. Retry once some are decided.", tooMany, decision.Rule);
-                }
-
-                ApprovalOutcome outcome;
-                try
-                {
-                    outcome = await HoldAsync(session, tool, trail, decision, progress, clientPrompt, cancellationToken);
-                }
-                finally
-                {
-                    heldCalls.Release(session.Agent);
-                }
-
+                var outcome = await HoldAsync(session, tool, trail, decision, progress, clientPrompt, cancellationToken);
                 if (outcome.Kind != DecisionKind.Approved)
                 {
                     return await RefuseAfterHoldAsync(trail, tool, decision, outcome, cancellationToken);
@@ -257,6 +237,7 @@ internal sealed class ToolCallPipeline(
             DecisionKind.Rejected => (
                 $"Rejected by {who}{(outcome.Reason is null ? "" : $": {outcome.Reason}")}",
                 outcome.Reason ?? $"rejected by {who}"),
+            DecisionKind.RateLimited => ($"Rate limit: {outcome.Reason}. Retry once some are decided.", outcome.Reason!),
             DecisionKind.Expired => (
                 $"Approval timed out: nobody approved {tool.Name} within {FormatDuration(timeout)}, so it was not run.",
                 $"approval timed out after {FormatDuration(timeout)}"),

@@ -41,4 +41,40 @@ public sealed class ApprovalTimeBoxedGrantTests
         Assert.Equal(123, (long)ForwardedCallRecords.Pair(records[0], records[1]).Arguments!["algoId"]!);
         Assert.Equal(124, (long)ForwardedCallRecords.Pair(records[2], records[3]).Arguments!["algoId"]!);
     }
+
+    /// <summary>Approvals:MaxPendingPerAgent bounds prompts; a call a grant answers asks nobody, so it still passes.</summary>
+    [Fact]
+    public async Task CallUnderAGrant_Passes_EvenWhenTheAgentIsAtItsLimitOfHeldCalls()
+    {
+        const string Policy = $$"""
+            {
+              "version": "1",
+              "default": "allow",
+              "tools": {
+                "{{CancelTwap}}": { "action": "require_approval", "approval": { "timeout": 120, "grant_minutes": 15 } },
+                "{{Withdraw}}": { "action": "require_approval", "approval": { "timeout": 120 } }
+              }
+            }
+            """;
+        await using var scenario = await StartAsync(Policy, new Dictionary<string, string?> { ["Approvals:MaxPendingPerAgent"] = "1" });
+        await using var agent = await scenario.ConnectAsync();
+        var first = agent.CallToolAsync(CancelTwap, CancelTwapArgs(123)).AsTask();
+        var (_, id) = await scenario.WaitForPromptAsync(CancelTwap);
+        using (var click = await scenario.ClickAsync(Alice, SlackActionIds.ApproveGrant, id))
+        {
+            Assert.Equal(HttpStatusCode.OK, click.StatusCode);
+        }
+
+        Assert.NotEqual(true, (await first.WaitAsync(Guard)).IsError);
+        var withdrawal = agent.CallToolAsync(Withdraw, WithdrawArgs("w-1")).AsTask();
+        await scenario.Approvals.WaitForPendingAsync(Withdraw);
+
+        var underGrant = await agent.CallToolAsync(CancelTwap, CancelTwapArgs(124)).AsTask().WaitAsync(Guard);
+        var pastTheLimit = await agent.CallToolAsync(Withdraw, WithdrawArgs("w-2")).AsTask().WaitAsync(Guard);
+
+        Assert.NotEqual(true, underGrant.IsError);
+        Assert.Equal(124, (long)Structured(underGrant)["algoId"]!);
+        Assert.Equal("rate_limited", (string?)Structured(pastTheLimit)["decision"]);
+        Assert.False(withdrawal.IsCompleted);
+    }
 }

@@ -1,7 +1,6 @@
-using ApprovalGateway.Approvals;
 using Microsoft.Extensions.Options;
 
-namespace ApprovalGateway.Proxy;
+namespace ApprovalGateway.Approvals;
 
 /// <summary>
 /// Counts the calls each agent has waiting for a decision on this instance, against
@@ -14,6 +13,11 @@ internal sealed class HeldCallLimit(IOptions<ApprovalOptions> options)
     private readonly Dictionary<string, int> _held = new(StringComparer.Ordinal);
 
     public int Max => options.Value.MaxPendingPerAgent;
+
+    /// <summary>Why a call of <paramref name="agent"/> was refused at the limit; the audit record and the agent get it.</summary>
+    public string Refusal(string agent) =>
+        $"agent '{agent}' already has {Max} calls waiting for approval, the most Approvals:MaxPendingPerAgent allows; this one " +
+        "was refused without asking anyone";
 
     /// <summary>Counts one more held call of <paramref name="agent"/>, unless it is at the limit.</summary>
     public bool TryHold(string agent)
