@@ -1,3 +1,4 @@
+using ApprovalGateway.Agents;
 using Microsoft.Extensions.Options;
 
 namespace ApprovalGateway.Approvals;
@@ -9,8 +10,7 @@ namespace ApprovalGateway.Approvals;
 /// </summary>
 internal sealed class HeldCallLimit(IOptions<ApprovalOptions> options)
 {
-    private readonly Lock _lock = new();
-    private readonly Dictionary<string, int> _held = new(StringComparer.Ordinal);
+    private readonly AgentCounter _held = new();
 
     public int Max => options.Value.MaxPendingPerAgent;
 
@@ -20,29 +20,7 @@ internal sealed class HeldCallLimit(IOptions<ApprovalOptions> options)
         "was refused without asking anyone";
 
     /// <summary>Counts one more held call of <paramref name="agent"/>, unless it is at the limit.</summary>
-    public bool TryHold(string agent)
-    {
-        lock (_lock)
-        {
-            var held = _held.GetValueOrDefault(agent);
-            if (held >= Max)
-            {
-                return false;
-            }
+    public bool TryHold(string agent) => _held.TryTake(agent, Max, int.MaxValue, out _) == AgentCounter.Result.Taken;
 
-            _held[agent] = held + 1;
-            return true;
-        }
-    }
-
-    public void Release(string agent)
-    {
-        lock (_lock)
-        {
-            if (--_held[agent] == 0)
-            {
-                _held.Remove(agent);
-            }
-        }
-    }
+    public void Release(string agent) => _held.Release(agent);
 }

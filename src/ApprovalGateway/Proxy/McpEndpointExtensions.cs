@@ -109,13 +109,7 @@ internal static class McpEndpointExtensions
             if (!slots.TryTake(AgentName(context.User), out var slot, out var refusal))
             {
                 Log.SessionRefused(logger, refusal.Message);
-                context.Response.StatusCode = refusal.StatusCode;
-                await context.Response.WriteAsJsonAsync(new
-                {
-                    jsonrpc = "2.0",
-                    id = (object?)null,
-                    error = new { code = -32000, message = refusal.Message },
-                });
+                await WriteJsonRpcErrorAsync(context, refusal.StatusCode, -32000, refusal.Message);
                 return;
             }
 
@@ -156,19 +150,21 @@ internal static class McpEndpointExtensions
 
                 if (context.Request.ContentLength > gateway.MaxRequestBodyBytes)
                 {
-                    context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-                    await context.Response.WriteAsJsonAsync(new
-                    {
-                        jsonrpc = "2.0",
-                        id = (object?)null,
-                        error = new { code = -32600, message = $"Request body exceeds the gateway's limit of {gateway.MaxRequestBodyBytes} bytes." },
-                    });
+                    await WriteJsonRpcErrorAsync(
+                        context, StatusCodes.Status413PayloadTooLarge, -32600, $"Request body exceeds the gateway's limit of {gateway.MaxRequestBodyBytes} bytes.");
                     return;
                 }
             }
 
             await next(context);
         });
+    }
+
+    /// <summary>A refusal before the SDK reads the request, in the JSON-RPC shape agents' clients parse.</summary>
+    private static Task WriteJsonRpcErrorAsync(HttpContext context, int statusCode, int code, string message)
+    {
+        context.Response.StatusCode = statusCode;
+        return context.Response.WriteAsJsonAsync(new { jsonrpc = "2.0", id = (object?)null, error = new { code, message } });
     }
 
     private static string AgentName(ClaimsPrincipal user) =>

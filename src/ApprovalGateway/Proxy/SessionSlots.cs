@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using ApprovalGateway.Agents;
 using ApprovalGateway.Hosting;
 using ApprovalGateway.Metrics;
 using Microsoft.Extensions.Options;
@@ -11,57 +13,38 @@ namespace ApprovalGateway.Proxy;
 /// </summary>
 internal sealed class SessionSlots(IOptions<GatewayOptions> options, GatewayMetrics metrics)
 {
-    private readonly Lock _lock = new();
-    private readonly Dictionary<string, int> _perAgent = new(StringComparer.Ordinal);
-    private int _total;
+    private readonly AgentCounter _open = new();
 
     /// <summary>A slot for one more session of <paramref name="agent"/>, to dispose when that session ends.</summary>
-    public bool TryTake(string agent, out Slot slot, out SessionRefusal refusal)
+    public bool TryTake(string agent, [NotNullWhen(true)] out Slot? slot, out SessionRefusal refusal)
     {
         var limits = options.Value;
-        lock (_lock)
+        var result = _open.TryTake(agent, limits.MaxSessionsPerAgent, limits.MaxSessions, out var count);
+        if (result == AgentCounter.Result.Taken)
         {
-            var mine = _perAgent.GetValueOrDefault(agent);
-            if (mine >= limits.MaxSessionsPerAgent)
-            {
-                (slot, refusal) = (null!, new SessionRefusal(
-                    StatusCodes.Status429TooManyRequests,
-                    "agent_limit",
-                    $"Agent '{agent}' already has {mine} open MCP sessions, the most Gateway:MaxSessionsPerAgent allows. Close the " +
-                    $"sessions it no longer uses (DELETE {limits.McpPath}) or let idle ones expire (Gateway:SessionIdleTimeout)."));
-            }
-            else if (_total >= limits.MaxSessions)
-            {
-                (slot, refusal) = (null!, new SessionRefusal(
-                    StatusCodes.Status503ServiceUnavailable,
-                    "instance_limit",
-                    $"The gateway already has {_total} open MCP sessions, the most Gateway:MaxSessions allows. Try again once some close."));
-            }
-            else
-            {
-                _perAgent[agent] = mine + 1;
-                _total++;
-                (slot, refusal) = (new Slot(this, agent), default);
-                metrics.SessionOpened(agent);
-                return true;
-            }
+            (slot, refusal) = (new Slot(this, agent), default);
+            metrics.SessionOpened(agent);
+            return true;
         }
 
+        slot = null;
+        refusal = result == AgentCounter.Result.AgentAtLimit
+            ? new SessionRefusal(
+                StatusCodes.Status429TooManyRequests,
+                "agent_limit",
+                $"Agent '{agent}' already has {count} open MCP sessions, the most Gateway:MaxSessionsPerAgent allows. Close the " +
+                $"sessions it no longer uses (DELETE {limits.McpPath}) or let idle ones expire (Gateway:SessionIdleTimeout).")
+            : new SessionRefusal(
+                StatusCodes.Status503ServiceUnavailable,
+                "instance_limit",
+                $"The gateway already has {count} open MCP sessions, the most Gateway:MaxSessions allows. Try again once some close.");
         metrics.SessionRefused(agent, refusal.Limit);
         return false;
     }
 
     private void Release(string agent)
     {
-        lock (_lock)
-        {
-            _total--;
-            if (--_perAgent[agent] == 0)
-            {
-                _perAgent.Remove(agent);
-            }
-        }
-
+        _open.Release(agent);
         metrics.SessionClosed(agent);
     }
 

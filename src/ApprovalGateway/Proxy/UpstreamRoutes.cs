@@ -164,11 +164,11 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
                 $"reading it (Gateway:Upstreams:{link.Name}:MaxResponseBytes).",
                 ex);
         }
-        catch (Exception ex) when (MessageTooLarge(ex, client) is { } tooLarge)
+        catch (Exception ex) when (EndedOnATooLargeMessage(ex, client))
         {
             throw new UpstreamUnavailableException(
                 link.Name,
-                $"Upstream '{link.Name}' sent a message of more than {tooLarge.MaxBytes} bytes while the gateway waited for its answer to " +
+                $"Upstream '{link.Name}' sent a message of more than {link.Options.MaxResponseBytes} bytes while the gateway waited for its answer to " +
                 $"{method}, so the gateway stopped reading it and opens a new session with it (Gateway:Upstreams:{link.Name}:MaxResponseBytes).",
                 ex);
         }
@@ -179,9 +179,9 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
     /// failed request says so when the session's end reached it; when the link disposed the dead session first, the
     /// request was only cancelled, and the session says.
     /// </summary>
-    private static UpstreamMessageTooLargeException? MessageTooLarge(Exception ex, McpClient client) =>
-        ex.InnerException as UpstreamMessageTooLargeException
-        ?? (client.Completion.IsCompletedSuccessfully ? client.Completion.Result.Exception as UpstreamMessageTooLargeException : null);
+    private static bool EndedOnATooLargeMessage(Exception ex, McpClient client) =>
+        ex.InnerException is UpstreamMessageTooLargeException
+        || client.Completion is { IsCompletedSuccessfully: true, Result.Exception: UpstreamMessageTooLargeException };
 
     /// <summary>The progress token a request's <c>_meta</c> carries, if any.</summary>
     public static JsonNode? ProgressToken(JsonNode? requestParameters) =>
