@@ -29,6 +29,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 4007, Level = LogLevel.Error, Message = "Could not queue the Slack prompt job for approval {ApprovalId}; the approval is unaffected")]
     public static partial void ObserverFailed(ILogger logger, Exception exception, string approvalId);
 
+    [LoggerMessage(EventId = 4008, Level = LogLevel.Information, Message = "Found the Slack prompt for approval {ApprovalId} that an earlier attempt posted to {Channel} (ts {Ts}) without Slack's answer arriving; not posting it again")]
+    public static partial void EarlierPromptFound(ILogger logger, string approvalId, string channel, string ts);
+
+    [LoggerMessage(EventId = 4009, Level = LogLevel.Warning, Message = "Could not check whether an earlier attempt already posted the Slack prompt for approval {ApprovalId} to {Channel} (conversations.history: {Error}); posting it again, so it may show twice. Give the Slack app the channels:history scope (groups:history for a private channel) and configure channels by ID")]
+    public static partial void EarlierPromptUnknown(ILogger logger, string approvalId, string channel, string error);
+
     [LoggerMessage(EventId = 4010, Level = LogLevel.Warning, Message = "Rejected a request to /slack/interactions from {RemoteAddress}: signature check {Check}; nothing was decided")]
     public static partial void SignatureRejected(ILogger logger, SlackSignatureCheck check, string? remoteAddress);
 

@@ -12,13 +12,17 @@ internal sealed class SlackApiClient(HttpClient http, IOptions<SlackOptions> opt
 {
     private static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(1);
 
-    public async Task<SlackMessageRef> PostMessageAsync(string channel, SlackMessage message, CancellationToken cancellationToken)
+    /// <summary>The most messages <see cref="FindTaggedMessageAsync"/> reads before it gives up looking.</summary>
+    private const int MaxHistoryPages = 10;
+
+    public async Task<SlackMessageRef> PostMessageAsync(string channel, SlackMessage message, SlackPromptTag tag, CancellationToken cancellationToken)
     {
         var body = new JsonObject
         {
             ["channel"] = channel,
             ["text"] = message.Text,
             ["blocks"] = message.Blocks.DeepClone(),
+            ["metadata"] = tag.ToMetadata(),
         };
         using var answer = await CallAsync("chat.postMessage", options.Value.BotToken, body, cancellationToken);
         var root = answer.RootElement;
@@ -37,6 +41,42 @@ internal sealed class SlackApiClient(HttpClient http, IOptions<SlackOptions> opt
             ["blocks"] = message.Blocks.DeepClone(),
         };
         using var _ = await CallAsync("chat.update", options.Value.BotToken, body, cancellationToken);
+    }
+
+    /// <summary>
+    /// conversations.history since <paramref name="oldest"/> with message metadata: the message that carries
+    /// <paramref name="tag"/>, or null. Needs the <c>channels:history</c> scope (<c>groups:history</c> for a private channel).
+    /// </summary>
+    public async Task<SlackMessageRef?> FindTaggedMessageAsync(string channel, DateTimeOffset oldest, SlackPromptTag tag, CancellationToken cancellationToken)
+    {
+        const string Method = "conversations.history";
+        string? cursor = null;
+        for (var page = 0; page < MaxHistoryPages; page++)
+        {
+            var query = $"{Method}?channel={Uri.EscapeDataString(channel)}&oldest={oldest.ToUnixTimeSeconds()}.000000&include_all_metadata=true&limit=200"
+                + (cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}");
+            using var request = new HttpRequestMessage(HttpMethod.Get, query);
+            using var answer = await SendAsync(Method, options.Value.BotToken, request, cancellationToken);
+            var root = answer.RootElement;
+            if (root.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var message in messages.EnumerateArray())
+                {
+                    if (tag.IsOn(message) && message.TryGetProperty("ts", out var ts) && ts.GetString() is { } found)
+                    {
+                        return new SlackMessageRef(channel, found);
+                    }
+                }
+            }
+
+            cursor = root.TryGetProperty("response_metadata", out var meta) && meta.TryGetProperty("next_cursor", out var next) ? next.GetString() : null;
+            if (string.IsNullOrEmpty(cursor))
+            {
+                return null;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>apps.connections.open with the app-level token: a fresh WebSocket URL for Socket Mode.</summary>
@@ -69,6 +109,11 @@ internal sealed class SlackApiClient(HttpClient http, IOptions<SlackOptions> opt
         {
             Content = JsonContent(body ?? []),
         };
+        return await SendAsync(method, token, request, cancellationToken);
+    }
+
+    private async Task<JsonDocument> SendAsync(string method, string? token, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         using var response = await http.SendAsync(request, cancellationToken);
         ThrowOnHttpFailure(method, response);

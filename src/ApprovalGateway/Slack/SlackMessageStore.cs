@@ -15,6 +15,7 @@ internal sealed class SlackMessageStore(JobStorage storage)
     private const string Channel = "channel";
     private const string Ts = "ts";
     private const string PostJobId = "postJobId";
+    private const string PostStartedAt = "postStartedAt";
 
     public static string Key(string approvalId) => $"slack-message:{approvalId}";
 
@@ -24,17 +25,24 @@ internal sealed class SlackMessageStore(JobStorage storage)
         var entries = connection.GetAllEntriesFromHash(Key(approvalId));
         if (entries is null)
         {
-            return new SlackPromptState(null, null);
+            return new SlackPromptState(null, null, null);
         }
 
         var message = entries.TryGetValue(Channel, out var channel) && entries.TryGetValue(Ts, out var ts)
             ? new SlackMessageRef(channel, ts)
             : null;
-        return new SlackPromptState(entries.GetValueOrDefault(PostJobId), message);
+        var postStartedAt = entries.TryGetValue(PostStartedAt, out var started) && long.TryParse(started, out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : (DateTimeOffset?)null;
+        return new SlackPromptState(entries.GetValueOrDefault(PostJobId), message, postStartedAt);
     }
 
     public void SavePostJobId(string approvalId, string jobId, TimeSpan timeToLive) =>
         Save(approvalId, [new(PostJobId, jobId)], timeToLive);
+
+    /// <summary>Recorded before the first chat.postMessage: from then on a message for the approval may exist in Slack.</summary>
+    public void SavePostStarted(string approvalId, DateTimeOffset at, TimeSpan timeToLive) =>
+        Save(approvalId, [new(PostStartedAt, at.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture))], timeToLive);
 
     public void SaveMessage(string approvalId, SlackMessageRef message, TimeSpan timeToLive) =>
         Save(approvalId, [new(Channel, message.Channel), new(Ts, message.Ts)], timeToLive);

@@ -14,6 +14,9 @@ public sealed class SlackPromptJobs
 {
     private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>How far before the first attempt the channel is searched: this instance's clock may run ahead of Slack's.</summary>
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(2);
+
     private readonly SlackApiClient slack;
     private readonly ApprovalMessageBuilder builder;
     private readonly SlackMessageStore store;
@@ -47,7 +50,8 @@ public sealed class SlackPromptJobs
     public async Task PostPromptAsync(string approvalId, CancellationToken cancellationToken)
     {
         using var _ = store.Lock(approvalId, LockTimeout);
-        if (store.Get(approvalId).Message is { } posted)
+        var state = store.Get(approvalId);
+        if (state.Message is { } posted)
         {
             Log.PromptAlreadyPosted(logger, approvalId, posted.Ts);
             return;
@@ -59,7 +63,7 @@ public sealed class SlackPromptJobs
             return;
         }
 
-        await PostAsync(approval, cancellationToken);
+        await PostAsync(approval, state, cancellationToken);
     }
 
     /// <summary>Replaces the prompt with the approval's current state (votes, outcome); runs after the post job.</summary>
@@ -75,10 +79,11 @@ public sealed class SlackPromptJobs
             return;
         }
 
-        if (store.Get(approvalId).Message is not { } posted)
+        var state = store.Get(approvalId);
+        if (state.Message is not { } posted)
         {
             Log.UpdateWithoutPost(logger, approvalId);
-            await PostAsync(approval, cancellationToken);
+            await PostAsync(approval, state, cancellationToken);
             return;
         }
 
@@ -86,12 +91,50 @@ public sealed class SlackPromptJobs
         Log.PromptUpdated(logger, approvalId, approval.Status);
     }
 
-    private async Task PostAsync(ApprovalSnapshot approval, CancellationToken cancellationToken)
+    /// <summary>
+    /// Posts the prompt, unless an earlier attempt already did: Slack has no idempotency key, so an attempt whose
+    /// answer was lost is looked for in the channel by its tag before the message is posted again.
+    /// </summary>
+    private async Task PostAsync(ApprovalSnapshot approval, SlackPromptState state, CancellationToken cancellationToken)
     {
         var channel = approval.Request.Settings.SlackChannel ?? options.Value.Channel!;
-        var posted = await slack.PostMessageAsync(channel, builder.Build(approval), cancellationToken);
+        var tag = new SlackPromptTag(approval.Id);
+        var message = builder.Build(approval);
+        if (state.PostStartedAt is { } started
+            && await FindEarlierPostAsync(channel, started, tag, cancellationToken) is { } earlier)
+        {
+            // Saved first: the earlier post is the prompt now, whatever becomes of this update.
+            store.SaveMessage(approval.Id, earlier, RetentionFor(approval));
+            Log.EarlierPromptFound(logger, approval.Id, earlier.Channel, earlier.Ts);
+            await slack.UpdateMessageAsync(earlier, message, cancellationToken);
+            return;
+        }
+
+        if (state.PostStartedAt is null)
+        {
+            store.SavePostStarted(approval.Id, time.GetUtcNow(), RetentionFor(approval));
+        }
+
+        var posted = await slack.PostMessageAsync(channel, message, tag, cancellationToken);
         store.SaveMessage(approval.Id, posted, RetentionFor(approval));
         Log.PromptPosted(logger, approval.Id, posted.Channel, posted.Ts);
+    }
+
+    /// <summary>
+    /// Slack's answer to a lookup decides; a lookup Slack refuses (no <c>channels:history</c> scope, a channel given by
+    /// name) posts again, since a prompt shown twice is better than none. Network failures and rate limits retry the job.
+    /// </summary>
+    private async Task<SlackMessageRef?> FindEarlierPostAsync(string channel, DateTimeOffset started, SlackPromptTag tag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await slack.FindTaggedMessageAsync(channel, started - ClockSkew, tag, cancellationToken);
+        }
+        catch (SlackApiException ex)
+        {
+            Log.EarlierPromptUnknown(logger, tag.ApprovalId, channel, ex.Error);
+            return null;
+        }
     }
 
     private TimeSpan RetentionFor(ApprovalSnapshot approval) =>

@@ -84,23 +84,26 @@ public sealed class InstanceLossTests(ScaleOutServices services)
 
         settings["Hangfire:CrashRecoveryTimeout"] = "00:00:15";
 
-        // The doomed instance runs alone until its post job is stuck in chat.postMessage, so it is the one holding it.
-        var postHeld = slack.HoldNext();
+        // The doomed instance runs alone until Slack has posted its prompt but not yet answered, so it holds the job
+        // and never learns the message's ts.
+        var answerHeld = slack.HoldAnswerNext();
         await using var doomed = await GatewayProcess.StartAsync(TestUpstreams.EverythingStdio(), HoldEcho, settings);
         await using var agent = await doomed.ConnectAsync();
         _ = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
-        await postHeld.WaitAsync(TimeSpan.FromSeconds(30));
+        await answerHeld.WaitAsync(TimeSpan.FromSeconds(30));
         await using var survivor = await ScaleOutGateway.StartAsync(settings, HoldEcho);
 
         await doomed.KillAsync();
         var withdrawn = await survivor.Approvals.WaitForAsync(ApprovalStatus.Withdrawn);
 
-        // Hangfire.PostgreSql's own defaults would leave approvers without a prompt for 10 to 30 minutes; the survivor
-        // runs the job once the dead instance's claim on it and its lock lapse, and the prompt says the call is gone.
+        // Hangfire.PostgreSql's own defaults would leave the job out of reach for 10 to 30 minutes; the survivor runs it
+        // once the dead instance's claim and lock lapse, finds the prompt Slack did post, and updates it rather than
+        // posting a second one with live buttons.
         var prompt = await slack.WaitForMessageAsync(
             m => m.AllText.Contains(withdrawn.Id, StringComparison.Ordinal) && m.AllText.Contains("Withdrawn: Instance stopped", StringComparison.Ordinal),
             guard: TimeSpan.FromSeconds(60));
         Assert.Empty(prompt.Buttons);
+        Assert.Single(slack.Messages);
     }
 
     /// <summary>

@@ -5,6 +5,9 @@ namespace ApprovalGateway.Tests.Slack;
 /// <summary>A message as it currently stands in the fake Slack (after any chat.update).</summary>
 public sealed record FakeSlackMessage(string Channel, string Ts, string Text, JsonArray Blocks, int Updates)
 {
+    /// <summary>The message metadata it was posted with (<c>event_type</c>, <c>event_payload</c>), if any.</summary>
+    public JsonObject? Metadata { get; init; }
+
     /// <summary>All the text a person would read: fallback text plus every mrkdwn/plain_text string in the blocks.</summary>
     public string AllText => Text + "\n" + string.Join("\n", Texts(Blocks));
 

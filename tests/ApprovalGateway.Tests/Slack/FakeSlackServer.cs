@@ -17,9 +17,10 @@ using Microsoft.Extensions.Logging;
 namespace ApprovalGateway.Tests.Slack;
 
 /// <summary>
-/// A Slack-compatible server on 127.0.0.1 (real Kestrel, port 0): chat.postMessage, chat.update, apps.connections.open
-/// with a Socket Mode WebSocket, and a response_url receiver. It checks Bearer tokens, records every request, can fail
-/// the next calls on demand, and sends correctly signed button clicks to a gateway, as Slack would.
+/// A Slack-compatible server on 127.0.0.1 (real Kestrel, port 0): chat.postMessage (with message metadata),
+/// chat.update, conversations.history (paged, metadata on request), apps.connections.open with a Socket Mode
+/// WebSocket, and a response_url receiver. It checks Bearer tokens, records every request, can fail the next calls
+/// or lose their answers on demand, and sends correctly signed button clicks to a gateway, as Slack would.
 /// Every wait has a guard timeout so a broken test fails with a message instead of hanging.
 /// </summary>
 public sealed class FakeSlackServer : IAsyncDisposable
@@ -36,6 +37,7 @@ public sealed class FakeSlackServer : IAsyncDisposable
     private readonly List<FakeSlackRequest> requests = [];
     private readonly List<FakeSlackMessage> messages = [];
     private readonly Queue<Func<HttpContext, Task>> faults = new();
+    private readonly Queue<Func<HttpContext, Task>> lostAnswers = new();
     private readonly List<(Func<bool> Done, TaskCompletionSource Signal)> waiters = [];
     private readonly List<string> acks = [];
     private readonly HttpClient http = new();
@@ -64,6 +66,9 @@ public sealed class FakeSlackServer : IAsyncDisposable
         get { lock (gate) { return [.. messages]; } }
     }
 
+    /// <summary>When set, conversations.history answers this error, as Slack does for an app without <c>channels:history</c>.</summary>
+    public string? HistoryError { get; set; }
+
     public int SocketConnections
     {
         get { lock (gate) { return socketConnections; } }
@@ -77,7 +82,7 @@ public sealed class FakeSlackServer : IAsyncDisposable
         var app = builder.Build();
         var server = new FakeSlackServer(app);
         app.UseWebSockets();
-        app.MapPost("/api/{method}", (HttpContext context, string method) => server.HandleApiAsync(context, method));
+        app.MapMethods("/api/{method}", ["GET", "POST"], (HttpContext context, string method) => server.HandleApiAsync(context, method));
         app.MapPost("/response/{**rest}", server.HandleResponseUrlAsync);
         app.Map("/socket/{n}", server.HandleSocketAsync);
         await app.StartAsync();
@@ -116,6 +121,41 @@ public sealed class FakeSlackServer : IAsyncDisposable
             await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
             context.Response.StatusCode = StatusCodes.Status500InternalServerError;
         });
+        return held.Task;
+    }
+
+    /// <summary>
+    /// The next API call is carried out (a message is posted), but its answer never reaches the caller: the connection
+    /// is reset, as when a network drops Slack's answer.
+    /// </summary>
+    public void LoseAnswerNext()
+    {
+        lock (gate)
+        {
+            lostAnswers.Enqueue(context =>
+            {
+                context.Abort();
+                return Task.CompletedTask;
+            });
+        }
+    }
+
+    /// <summary>
+    /// The next API call is carried out, then its answer is held until its caller goes away; the task completes once
+    /// it is held.
+    /// </summary>
+    public Task HoldAnswerNext()
+    {
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (gate)
+        {
+            lostAnswers.Enqueue(async context =>
+            {
+                held.TrySetResult();
+                await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+            });
+        }
+
         return held.Task;
     }
 
@@ -255,7 +295,9 @@ public sealed class FakeSlackServer : IAsyncDisposable
 
     private async Task HandleApiAsync(HttpContext context, string method)
     {
-        var body = await ReadJsonAsync(context.Request);
+        var body = HttpMethods.IsGet(context.Request.Method)
+            ? new JsonObject(context.Request.Query.Select(q => KeyValuePair.Create(q.Key, (JsonNode?)JsonValue.Create(q.Value.ToString()))))
+            : await ReadJsonAsync(context.Request);
         var token = context.Request.Headers.Authorization.ToString() is { } auth && auth.StartsWith("Bearer ", StringComparison.Ordinal)
             ? auth["Bearer ".Length..]
             : null;
@@ -280,9 +322,23 @@ public sealed class FakeSlackServer : IAsyncDisposable
             {
                 "chat.postMessage" => PostMessage(body),
                 "chat.update" => UpdateMessage(body),
+                "conversations.history" => HistoryError is { } error ? Error(error) : History(body),
                 "apps.connections.open" => new JsonObject { ["ok"] = true, ["url"] = new Uri(BaseUrl, $"socket/{Interlocked.Increment(ref nextTs)}").ToString().Replace("http://", "ws://", StringComparison.Ordinal) },
                 _ => Error("unknown_method"),
             };
+        Func<HttpContext, Task>? lost;
+        lock (gate)
+        {
+            lostAnswers.TryDequeue(out lost);
+        }
+
+        if (lost is not null)
+        {
+            Record(new FakeSlackRequest(method, token, body, StatusCode: 0, Ok: false));
+            await lost(context);
+            return;
+        }
+
         await context.Response.WriteAsJsonAsync(answer);
         Record(new FakeSlackRequest(method, token, body, StatusCodes.Status200OK, Ok: (bool?)answer["ok"] == true));
     }
@@ -299,10 +355,14 @@ public sealed class FakeSlackServer : IAsyncDisposable
             return Error("no_text");
         }
 
-        var ts = $"1712345678.{Interlocked.Increment(ref nextTs):000000}";
+        // Slack's ts is its clock's Unix time, unique per channel; conversations.history's oldest compares against it.
+        var ts = $"{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}.{Interlocked.Increment(ref nextTs):000000}";
         lock (gate)
         {
-            messages.Add(new FakeSlackMessage(channel, ts, (string?)body["text"] ?? "", body["blocks"]?.AsArray().DeepClone().AsArray() ?? [], Updates: 0));
+            messages.Add(new FakeSlackMessage(channel, ts, (string?)body["text"] ?? "", body["blocks"]?.AsArray().DeepClone().AsArray() ?? [], Updates: 0)
+            {
+                Metadata = body["metadata"]?.DeepClone().AsObject(),
+            });
         }
 
         return new JsonObject { ["ok"] = true, ["channel"] = channel, ["ts"] = ts, ["message"] = new JsonObject { ["text"] = (string?)body["text"] } };
@@ -330,6 +390,42 @@ public sealed class FakeSlackServer : IAsyncDisposable
         }
 
         return new JsonObject { ["ok"] = true, ["channel"] = channel, ["ts"] = ts };
+    }
+
+    /// <summary>Newest first, as Slack pages it: <c>oldest</c> (exclusive), <c>limit</c>, <c>cursor</c>, <c>include_all_metadata</c>.</summary>
+    private JsonObject History(JsonObject query)
+    {
+        var channel = (string?)query["channel"];
+        var oldest = decimal.Parse((string?)query["oldest"] ?? "0", CultureInfo.InvariantCulture);
+        var limit = int.Parse((string?)query["limit"] ?? "100", CultureInfo.InvariantCulture);
+        var skip = int.Parse((string?)query["cursor"] ?? "0", CultureInfo.InvariantCulture);
+        var withMetadata = (string?)query["include_all_metadata"] == "true";
+        List<FakeSlackMessage> found;
+        lock (gate)
+        {
+            found = [.. messages.Where(m => m.Channel == channel && decimal.Parse(m.Ts, CultureInfo.InvariantCulture) > oldest).Reverse()];
+        }
+
+        var page = new JsonArray();
+        foreach (var message in found.Skip(skip).Take(limit))
+        {
+            var item = new JsonObject { ["type"] = "message", ["ts"] = message.Ts, ["text"] = message.Text, ["bot_id"] = "B0FAKE" };
+            if (withMetadata && message.Metadata is not null)
+            {
+                item["metadata"] = message.Metadata.DeepClone();
+            }
+
+            page.Add(item);
+        }
+
+        var more = skip + limit < found.Count;
+        return new JsonObject
+        {
+            ["ok"] = true,
+            ["messages"] = page,
+            ["has_more"] = more,
+            ["response_metadata"] = new JsonObject { ["next_cursor"] = more ? (skip + limit).ToString(CultureInfo.InvariantCulture) : "" },
+        };
     }
 
     private async Task HandleResponseUrlAsync(HttpContext context)

@@ -24,7 +24,7 @@ public sealed class SlackApiClientTests : IAsyncLifetime
     [Fact]
     public async Task PostMessageAsync_ReturnsChannelAndTs_WhenSlackAccepts()
     {
-        var posted = await Client().PostMessageAsync("C0APPROVALS", Message("hello"), CancellationToken.None);
+        var posted = await Client().PostMessageAsync("C0APPROVALS", Message("hello"), Tag, CancellationToken.None);
 
         var message = Assert.Single(slack.Messages);
         Assert.Equal(new SlackMessageRef(message.Channel, message.Ts), posted);
@@ -35,7 +35,7 @@ public sealed class SlackApiClientTests : IAsyncLifetime
     public async Task UpdateMessageAsync_ReplacesMessage_WhenItExists()
     {
         var client = Client();
-        var posted = await client.PostMessageAsync("C0APPROVALS", Message("before"), CancellationToken.None);
+        var posted = await client.PostMessageAsync("C0APPROVALS", Message("before"), Tag, CancellationToken.None);
 
         await client.UpdateMessageAsync(posted, Message("after"), CancellationToken.None);
 
@@ -47,7 +47,7 @@ public sealed class SlackApiClientTests : IAsyncLifetime
     {
         slack.ErrorNext(1, "channel_not_found");
 
-        var error = await Assert.ThrowsAsync<SlackApiException>(() => Client().PostMessageAsync("C0NOPE", Message("x"), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<SlackApiException>(() => Client().PostMessageAsync("C0NOPE", Message("x"), Tag, CancellationToken.None));
 
         Assert.Equal("channel_not_found", error.Error);
         Assert.Equal("chat.postMessage", error.Method);
@@ -56,7 +56,7 @@ public sealed class SlackApiClientTests : IAsyncLifetime
     [Fact]
     public async Task PostMessageAsync_ThrowsInvalidAuth_WhenTokenIsWrong()
     {
-        var error = await Assert.ThrowsAsync<SlackApiException>(() => Client("xoxb-wrong").PostMessageAsync("C1", Message("x"), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<SlackApiException>(() => Client("xoxb-wrong").PostMessageAsync("C1", Message("x"), Tag, CancellationToken.None));
 
         Assert.Equal("invalid_auth", error.Error);
     }
@@ -66,7 +66,7 @@ public sealed class SlackApiClientTests : IAsyncLifetime
     {
         slack.RateLimitNext(1, TimeSpan.FromSeconds(7));
 
-        var error = await Assert.ThrowsAsync<SlackRateLimitedException>(() => Client().PostMessageAsync("C1", Message("x"), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<SlackRateLimitedException>(() => Client().PostMessageAsync("C1", Message("x"), Tag, CancellationToken.None));
 
         Assert.Equal(TimeSpan.FromSeconds(7), error.RetryAfter);
     }
@@ -82,6 +82,36 @@ public sealed class SlackApiClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FindTaggedMessageAsync_FindsThePromptOfThatApproval_AcrossHistoryPages()
+    {
+        var client = Client();
+        var started = DateTimeOffset.UtcNow.AddMinutes(-1);
+        var prompt = await client.PostMessageAsync("C0APPROVALS", Message("the prompt"), Tag, CancellationToken.None);
+        for (var i = 0; i < 450; i++)
+        {
+            await client.PostMessageAsync("C0APPROVALS", Message($"later {i}"), new SlackPromptTag($"apr_other{i}"), CancellationToken.None);
+        }
+
+        var found = await client.FindTaggedMessageAsync("C0APPROVALS", started, Tag, CancellationToken.None);
+        var notThere = await client.FindTaggedMessageAsync("C0APPROVALS", started, new SlackPromptTag("apr_never"), CancellationToken.None);
+
+        Assert.Equal(prompt, found);
+        Assert.Null(notThere);
+        // 451 messages, newest first, 200 a page: each lookup reads three pages to reach the oldest.
+        Assert.Equal(6, slack.Requests.Count(r => r.Method == "conversations.history" && (string?)r.Body["channel"] == "C0APPROVALS" && (string?)r.Body["include_all_metadata"] == "true"));
+    }
+
+    [Fact]
+    public async Task FindTaggedMessageAsync_ThrowsSlackApiException_WhenTheAppMayNotReadTheChannel()
+    {
+        slack.HistoryError = "missing_scope";
+
+        var error = await Assert.ThrowsAsync<SlackApiException>(() => Client().FindTaggedMessageAsync("C0APPROVALS", DateTimeOffset.UtcNow, Tag, CancellationToken.None));
+
+        Assert.Equal("missing_scope", error.Error);
+    }
+
+    [Fact]
     public async Task OpenSocketModeConnectionAsync_ReturnsWebSocketUrl_WhenAppTokenIsValid()
     {
         var url = await Client().OpenSocketModeConnectionAsync(CancellationToken.None);
@@ -89,6 +119,8 @@ public sealed class SlackApiClientTests : IAsyncLifetime
         Assert.Equal("ws", url.Scheme);
         Assert.Equal(FakeSlackServer.AppToken, slack.Requests.Single().BearerToken);
     }
+
+    private static readonly SlackPromptTag Tag = new("apr_1");
 
     private SlackApiClient Client(string botToken = FakeSlackServer.BotToken) =>
         new(http, Options.Create(new SlackOptions { BotToken = botToken, AppToken = FakeSlackServer.AppToken }), TimeProvider.System);

@@ -62,6 +62,42 @@ public sealed class SlackPromptJobsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PostPrompt_IsNotPostedTwice_WhenSlackPostedItButItsAnswerWasLost()
+    {
+        slack.LoseAnswerNext();
+        var pending = Publish(TestApprovals.Pending("apr_lost"));
+
+        // The retry finds the first post in the channel by its metadata, keeps it and brings it up to date.
+        await slack.WaitForRequestAsync("chat.update", r => r.Ok);
+        Publish(pending.Resolved(ApprovalStatus.Approved, null, TestApprovals.Vote("alice", "U024BE7LH", approve: true)));
+        await slack.WaitForRequestsAsync("chat.update", 2, r => r.Ok);
+
+        var message = Assert.Single(slack.Messages);
+        Assert.Contains("Approved by <@U024BE7LH>", message.AllText, StringComparison.Ordinal);
+        Assert.Empty(message.Buttons);
+        Assert.Equal(new SlackMessageRef(message.Channel, message.Ts), gateway.MessageStore.Get(pending.Id).Message);
+    }
+
+    [Fact]
+    public async Task PostPrompt_PostsAgain_WhenTheAnswerWasLostAndTheAppMayNotReadTheChannel()
+    {
+        slack.HistoryError = "missing_scope";
+        slack.LoseAnswerNext();
+        var pending = Publish(TestApprovals.Pending("apr_lost_noscope"));
+        await slack.WaitForRequestAsync("chat.postMessage", r => r.Ok);
+
+        Publish(pending.Resolved(ApprovalStatus.Rejected, "no", TestApprovals.Vote("bob", "U0BOB0001", approve: false, "no")));
+        await slack.WaitForRequestAsync("chat.update", r => r.Ok);
+
+        // A prompt shown twice is better than none; the one the gateway kept is the one it updates.
+        Assert.Equal(2, slack.Messages.Count);
+        var kept = gateway.MessageStore.Get(pending.Id).Message!;
+        var updated = Assert.Single(slack.Messages, m => m.Updates == 1);
+        Assert.Equal(new SlackMessageRef(updated.Channel, updated.Ts), kept);
+        Assert.Contains("Rejected by <@U0BOB0001>: no", updated.AllText, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task PostPrompt_WaitsForRetryAfter_WhenSlackRateLimits()
     {
         slack.RateLimitNext(1, TimeSpan.FromSeconds(1));
