@@ -51,9 +51,13 @@ public static class PolicyParser
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return new PolicyParseResult(path, null, null, [new PolicyError(1, 1, $"cannot read the policy file: {e.Message}")]);
+            return Unreadable(path, e.Message);
         }
 
         return Parse(text, path);
     }
+
+    /// <summary>The result for a policy file that could not be read, with the reason the file system gave.</summary>
+    public static PolicyParseResult Unreadable(string path, string reason) =>
+        new(path, null, null, [new PolicyError(1, 1, $"cannot read the policy file: {reason}")]);
 }

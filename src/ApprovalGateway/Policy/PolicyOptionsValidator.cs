@@ -17,6 +17,11 @@ internal sealed class PolicyOptionsValidator : IValidateOptions<PolicyOptions>
             failures.Add($"{PolicyOptions.Section}:ReloadDebounce must be between 00:00:00 and 00:00:01 so edits apply within a second.");
         }
 
+        if (options.PollInterval != TimeSpan.Zero && (options.PollInterval < TimeSpan.FromMilliseconds(100) || options.PollInterval > TimeSpan.FromMinutes(10)))
+        {
+            failures.Add($"{PolicyOptions.Section}:PollInterval must be between 00:00:00.100 and 00:10:00, or 00:00:00 to turn the poll off.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

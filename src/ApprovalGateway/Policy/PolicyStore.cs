@@ -12,16 +12,24 @@ namespace ApprovalGateway.Policy;
 /// then watches the file and reloads shortly after each change. A bad edit is logged and recorded in
 /// <see cref="LastError"/> while the last good policy stays; every reload attempt fires the reload token.
 /// </summary>
+/// <remarks>
+/// File events do not cover every way a file changes: a Kubernetes ConfigMap swaps a <c>..data</c> symlink beside
+/// the file, so no event ever names it, and some bind mounts and network file systems raise none at all. A poll
+/// reads the file every <see cref="PolicyOptions.PollInterval"/> and reloads when its text differs from the text last
+/// read, so those edits apply too, and an unchanged file is never reloaded (or its error logged) again.
+/// </remarks>
 internal sealed class PolicyStore : IDisposable
 {
     private readonly ILogger<PolicyStore> _logger;
     private readonly TimeProvider _time;
     private readonly FileSystemWatcher? _watcher;
     private readonly ITimer _debounce;
+    private readonly ITimer? _poll;
     private readonly TimeSpan _debounceDelay;
     private readonly Lock _reloadLock = new();
     private CancellationTokenSource _reloadSignal = new();
     private volatile CompiledPolicy _current;
+    private string? _lastText;
 
     public PolicyStore(IOptions<PolicyOptions> options, IHostEnvironment environment, ILogger<PolicyStore> logger, TimeProvider time)
     {
@@ -29,12 +37,13 @@ internal sealed class PolicyStore : IDisposable
         _time = time;
         _debounceDelay = options.Value.ReloadDebounce;
         SourcePath = System.IO.Path.GetFullPath(options.Value.Path, environment.ContentRootPath);
-        var result = PolicyParser.ParseFile(SourcePath);
+        var (text, result) = Read();
         if (!result.IsValid)
         {
             throw new PolicyLoadException($"Invalid policy, the gateway cannot start:{Environment.NewLine}{result.FormatErrors()}");
         }
 
+        _lastText = text;
         _current = result.Policy;
         LoadedAt = time.GetUtcNow();
         Log.PolicyLoaded(logger, SourcePath, result.Policy.RuleCount, result.Document.Default);
@@ -49,6 +58,10 @@ internal sealed class PolicyStore : IDisposable
         _watcher.Renamed += OnFileEvent;
         _watcher.Error += (_, e) => Log.WatcherFailed(_logger, SourcePath, e.GetException());
         _watcher.EnableRaisingEvents = true;
+        if (options.Value.PollInterval > TimeSpan.Zero)
+        {
+            _poll = time.CreateTimer(_ => ReloadIfChanged(), null, options.Value.PollInterval, options.Value.PollInterval);
+        }
     }
 
     public CompiledPolicy Current => _current;
@@ -70,7 +83,8 @@ internal sealed class PolicyStore : IDisposable
         CancellationTokenSource previous;
         lock (_reloadLock)
         {
-            var result = PolicyParser.ParseFile(SourcePath);
+            var (text, result) = Read();
+            _lastText = text;
             ok = result.IsValid;
             if (result.IsValid)
             {
@@ -97,8 +111,43 @@ internal sealed class PolicyStore : IDisposable
     public void Dispose()
     {
         _watcher?.Dispose();
+        _poll?.Dispose();
         _debounce.Dispose();
         _reloadSignal.Dispose();
+    }
+
+    private void ReloadIfChanged()
+    {
+        var (text, _) = ReadText();
+        bool changed;
+        lock (_reloadLock)
+        {
+            changed = !string.Equals(text, _lastText, StringComparison.Ordinal);
+        }
+
+        if (changed)
+        {
+            Reload();
+        }
+    }
+
+    /// <summary>The file's text (null when it cannot be read) and what it parses to.</summary>
+    private (string? Text, PolicyParseResult Result) Read()
+    {
+        var (text, error) = ReadText();
+        return (text, text is null ? PolicyParser.Unreadable(SourcePath, error!) : PolicyParser.Parse(text, SourcePath));
+    }
+
+    private (string? Text, string? Error) ReadText()
+    {
+        try
+        {
+            return (File.ReadAllText(SourcePath), null);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (null, e.Message);
+        }
     }
 
     private void OnFileEvent(object sender, FileSystemEventArgs e) => _debounce.Change(_debounceDelay, Timeout.InfiniteTimeSpan);

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using ApprovalGateway.Policy;
 using ApprovalGateway.Policy.Decisions;
@@ -6,6 +7,7 @@ using ApprovalGateway.Policy.Risk;
 using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ApprovalGateway.Tests.Policy;
 
@@ -57,6 +59,46 @@ public sealed class PolicyStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Poll_AppliesAKubernetesConfigMapUpdate_ThatNoFileEventNames()
+    {
+        // A ConfigMap volume: policy.json -> ..data/policy.json, ..data -> ..2026_11_26_01; an update writes a new
+        // timestamped folder and renames a new ..data symlink over the old one, so nothing named policy.json changes.
+        var volume = Directory.CreateDirectory(Path.Combine(_dir, "policies")).FullName;
+        WriteConfigMapVersion(volume, "..2026_11_26_01", """{ "default": "deny" }""");
+        File.CreateSymbolicLink(Path.Combine(volume, "..data"), "..2026_11_26_01");
+        File.CreateSymbolicLink(Path.Combine(volume, "policy.json"), Path.Combine("..data", "policy.json"));
+        var time = new FakeTimeProvider();
+        using var store = CreateStore(time);
+        var engine = new PolicyEngine(store, new RateLimiter(TimeProvider.System));
+        Assert.Equal(DecisionKind.Denied, (await engine.DecideAsync(Call("BinanceTicker"))).Kind);
+
+        WriteConfigMapVersion(volume, "..2026_11_26_02", """{ "default": "allow" }""");
+        File.CreateSymbolicLink(Path.Combine(volume, "..data_tmp"), "..2026_11_26_02");
+        Assert.Equal(0, Rename(Path.Combine(volume, "..data_tmp"), Path.Combine(volume, "..data")));
+        time.Advance(PollInterval);
+
+        Assert.Equal(DecisionKind.Allowed, (await engine.DecideAsync(Call("BinanceTicker"))).Kind);
+    }
+
+    [Fact]
+    public void Poll_LeavesAnUnchangedFileAlone_EvenWhenItIsBroken()
+    {
+        var time = new FakeTimeProvider();
+        using var store = CreateStore("""{ "default": "allow" }""", time);
+        File.WriteAllText(store.SourcePath, """{ "default": "sometimes" }""");
+        time.Advance(PollInterval);
+        Assert.NotNull(store.LastError);
+        var loadedAt = store.LoadedAt;
+        var reloaded = store.GetReloadToken();
+
+        time.Advance(PollInterval * 3);
+
+        // Read again but not reloaded: no reload token fires and the error is not logged anew every interval.
+        Assert.False(reloaded.HasChanged);
+        Assert.Equal(loadedAt, store.LoadedAt);
+    }
+
+    [Fact]
     public void Constructor_Throws_WithFileAndLine_WhenThePolicyIsInvalidAtStartup()
     {
         var error = Assert.Throws<PolicyLoadException>(() => CreateStore("{\n  \"default\": \"sometimes\"\n}"));
@@ -72,13 +114,30 @@ public sealed class PolicyStoreTests : IDisposable
         Assert.Equal(Path.Combine(_dir, "policies", "policy.json"), store.SourcePath);
     }
 
-    private PolicyStore CreateStore(string json)
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(5);
+
+    private PolicyStore CreateStore(string json, TimeProvider? time = null)
     {
         Directory.CreateDirectory(Path.Combine(_dir, "policies"));
         File.WriteAllText(Path.Combine(_dir, "policies", "policy.json"), json);
-        var options = Options.Create(new PolicyOptions { ReloadDebounce = TimeSpan.FromMilliseconds(50) });
+        return CreateStore(time ?? TimeProvider.System);
+    }
+
+    private PolicyStore CreateStore(TimeProvider time)
+    {
+        var options = Options.Create(new PolicyOptions { ReloadDebounce = TimeSpan.FromMilliseconds(50), PollInterval = PollInterval });
         var environment = new HostingEnvironment { ContentRootPath = _dir };
-        return new PolicyStore(options, environment, NullLogger<PolicyStore>.Instance, TimeProvider.System);
+        return new PolicyStore(options, environment, NullLogger<PolicyStore>.Instance, time);
+    }
+
+    /// <summary>rename(2), which replaces a symlink atomically as Kubernetes' atomic writer does; File.Move follows it.</summary>
+    [DllImport("libc", EntryPoint = "rename", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+    private static extern int Rename(string oldPath, string newPath);
+
+    private static void WriteConfigMapVersion(string volume, string version, string json)
+    {
+        Directory.CreateDirectory(Path.Combine(volume, version));
+        File.WriteAllText(Path.Combine(volume, version, "policy.json"), json);
     }
 
     private static async Task EditAndWaitForReload(PolicyStore store, string json)
