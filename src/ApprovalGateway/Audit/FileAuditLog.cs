@@ -22,6 +22,12 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
     /// <summary>How long a written record may wait for an fsync when no record that needs one follows it.</summary>
     public static readonly TimeSpan FlushDelay = TimeSpan.FromMilliseconds(10);
 
+    /// <summary>
+    /// How far a record's time may fall behind the one written before it: concurrent calls stamp their records a
+    /// little before they queue for the writer. A search with a start time reads this far past it, then stops.
+    /// </summary>
+    private static readonly TimeSpan OrderSlack = TimeSpan.FromMinutes(1);
+
     private readonly string path;
     private readonly FileStream stream;
     private readonly AuditRing ring;
@@ -113,16 +119,21 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
         await stream.DisposeAsync();
     }
 
+    /// <summary>
+    /// Reads from the newest record back and stops at <see cref="AuditQuery.Limit"/> matches or, with
+    /// <see cref="AuditQuery.Since"/>, once records are older than it by more than <see cref="OrderSlack"/>.
+    /// </summary>
     private IReadOnlyList<AuditRecord> Query(AuditQuery query, CancellationToken cancellationToken)
     {
-        var newest = new Queue<AuditRecord>();
-        foreach (var line in AuditLineReader.Read(path))
+        var found = new List<AuditRecord>();
+        using var reading = AuditLineReader.OpenForReading(path);
+        foreach (var text in AuditLineReader.ReadBackward(reading, AuditLineReader.EndOfCompleteLines(reading)))
         {
             cancellationToken.ThrowIfCancellationRequested();
             AuditRecord record;
             try
             {
-                record = AuditChain.ToRecord(AuditChain.Parse(line.Text));
+                record = AuditChain.ToRecord(AuditChain.Parse(text));
             }
             catch (JsonException)
             {
@@ -130,34 +141,27 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
                 continue;
             }
 
-            if (query.Matches(record))
+            if (query.Since is { } since && record.Time < since - OrderSlack)
             {
-                newest.Enqueue(record);
-                if (newest.Count > query.Limit)
+                break;
+            }
+
+            if (query.Matches(record) && found.Count < query.Limit)
+            {
+                found.Add(record);
+                if (found.Count == query.Limit)
                 {
-                    newest.Dequeue();
+                    break;
                 }
             }
         }
 
-        return [.. newest.Reverse()];
+        return found;
     }
 
     private void Open(int recentCapacity)
     {
-        var tail = new Queue<AuditLine>();
-        AuditLine? last = null;
-        foreach (var line in AuditLineReader.Read(stream))
-        {
-            last = line;
-            tail.Enqueue(line);
-            if (tail.Count > recentCapacity)
-            {
-                tail.Dequeue();
-            }
-        }
-
-        var end = last?.End ?? 0;
+        var end = AuditLineReader.EndOfCompleteLines(stream);
         if (stream.Length > end)
         {
             Log.PartialLineTruncated(logger, path, stream.Length - end, end);
@@ -165,17 +169,19 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
             stream.Flush(flushToDisk: true);
         }
 
+        // Newest first; the newest line is the chain's head even when no record is kept in memory.
+        var tail = AuditLineReader.ReadBackward(stream, end).Take(Math.Max(recentCapacity, 1)).ToList();
         stream.Position = end;
-        if (last is { } lastLine)
+        if (tail.Count > 0)
         {
-            ReadHead(lastLine);
+            ReadHead(tail[0]);
         }
 
-        foreach (var line in tail)
+        for (var i = Math.Min(recentCapacity, tail.Count) - 1; i >= 0; i--)
         {
             try
             {
-                ring.Add(AuditChain.ToRecord(AuditChain.Parse(line.Text)));
+                ring.Add(AuditChain.ToRecord(AuditChain.Parse(tail[i])));
             }
             catch (JsonException)
             {
@@ -183,21 +189,21 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
             }
         }
 
-        Log.AuditOpened(logger, path, last?.Number ?? 0, seq + 1);
+        Log.AuditOpened(logger, path, seq, seq + 1);
     }
 
-    private void ReadHead(AuditLine line)
+    private void ReadHead(string line)
     {
         try
         {
-            var entry = AuditChain.Parse(line.Text);
+            var entry = AuditChain.Parse(line);
             seq = entry[AuditChain.SeqProperty]!.GetValue<long>();
             head = entry[AuditChain.HashProperty]!.GetValue<string>();
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or NullReferenceException)
         {
             throw new InvalidDataException(
-                $"{path}:{line.Number}: the last audit record has no readable seq and hash, so the chain cannot continue; run verify-audit.", ex);
+                $"{path}: the last audit record has no readable seq and hash, so the chain cannot continue; run verify-audit.", ex);
         }
     }
 
