@@ -16,7 +16,8 @@ namespace ApprovalGateway.Policy;
 /// File events do not cover every way a file changes: a Kubernetes ConfigMap swaps a <c>..data</c> symlink beside
 /// the file, so no event ever names it, and some bind mounts and network file systems raise none at all. A poll
 /// reads the file every <see cref="PolicyOptions.PollInterval"/> and reloads when its text differs from the text last
-/// read, so those edits apply too, and an unchanged file is never reloaded (or its error logged) again.
+/// read, so those edits apply too. File events go through the same comparison, so an unchanged file (touched, or an
+/// event that arrives late) is never reloaded, or its error logged, again.
 /// </remarks>
 internal sealed class PolicyStore : IDisposable
 {
@@ -47,7 +48,7 @@ internal sealed class PolicyStore : IDisposable
         _current = result.Policy;
         LoadedAt = time.GetUtcNow();
         Log.PolicyLoaded(logger, SourcePath, result.Policy.RuleCount, result.Document.Default);
-        _debounce = time.CreateTimer(_ => Reload(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _debounce = time.CreateTimer(_ => ReloadIfChanged(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         var directory = System.IO.Path.GetDirectoryName(SourcePath)!;
         _watcher = new FileSystemWatcher(directory, System.IO.Path.GetFileName(SourcePath))
         {
