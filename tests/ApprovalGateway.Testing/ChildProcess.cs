@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace ApprovalGateway.Testing;
@@ -99,6 +100,18 @@ public sealed class ChildProcess : IAsyncDisposable
         throw new InvalidOperationException($"{what} {why}: {Output}");
     }
 
+    /// <summary>SIGTERM, as a service manager or an orchestrator stops a process; returns its exit code once it exited.</summary>
+    public async Task<int> StopAsync()
+    {
+        if (!Exited.IsCompleted && SendSignal(_process.Id, SigTerm) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed with errno {Marshal.GetLastPInvokeError()}.");
+        }
+
+        await _process.WaitForExitAsync();
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGKILL with its children: no shutdown code runs, as in a crash.</summary>
     public async Task KillAsync()
     {
@@ -122,6 +135,11 @@ public sealed class ChildProcess : IAsyncDisposable
         await KillAsync();
         _process.Dispose();
     }
+
+    private const int SigTerm = 15;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
 
     private void Keep(string line)
     {

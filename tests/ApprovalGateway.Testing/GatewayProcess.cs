@@ -104,6 +104,9 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGTERM, as a deploy stops an instance: the gateway's own shutdown runs. Returns its exit code.</summary>
+    public Task<int> StopAsync() => _process.StopAsync();
+
     /// <summary>SIGKILL, with its stdio upstreams: no shutdown code runs, as in a crash or an OOM kill.</summary>
     public Task KillAsync() => _process.KillAsync();
 

@@ -1,4 +1,5 @@
 using ApprovalGateway.Policy.Decisions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -7,7 +8,10 @@ namespace ApprovalGateway.Approvals;
 /// <summary>
 /// Holds one call: answers from a live grant at once, otherwise records the approval and waits for the signal
 /// that follows every stored change. The deadline is enforced twice through the same compare-and-set: a local
-/// TimeProvider timer here and the Hangfire expiry job for when this process is gone.
+/// TimeProvider timer here and the Hangfire expiry job for when this process is gone. When the host begins to stop,
+/// every held call is withdrawn at once with <see cref="ApprovalText.ShuttingDownReason"/>: the agent is told, the
+/// audit log records it and the prompts say so while the services that do that are still running, instead of the
+/// calls holding the shutdown up until the host gives up on them.
 /// </summary>
 internal sealed class ApprovalGate(
     ApprovalStore store,
@@ -16,6 +20,7 @@ internal sealed class ApprovalGate(
     IApprovalSignal signal,
     TimeProvider time,
     IOptions<ApprovalOptions> options,
+    IHostApplicationLifetime lifetime,
     ILogger<ApprovalGate> logger) : IApprovalGate
 {
     private static readonly TimeSpan FirstReadRetry = TimeSpan.FromMilliseconds(250);
@@ -45,6 +50,11 @@ internal sealed class ApprovalGate(
                 grant.GrantedBy,
                 $"Time-boxed grant until {grant.Until:u}",
                 ViaGrant: true);
+        }
+
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            return new ApprovalOutcome(DecisionKind.Withdrawn, "", [], ApprovalText.ShuttingDownReason);
         }
 
         // Counted only where a prompt would go out: a call a grant answers asks nobody.
@@ -82,6 +92,7 @@ internal sealed class ApprovalGate(
         var wake = new SemaphoreSlim(0);
         using var subscription = signal.Subscribe(id, () => wake.Release());
         using var cancellation = cancellationToken.Register(() => wake.Release());
+        using var stopping = lifetime.ApplicationStopping.Register(() => wake.Release());
         using var backstop = time.CreateTimer(_ => _ = ExpireAsync(id), null, Positive(created.Deadline - time.GetUtcNow()), Timeout.InfiniteTimeSpan);
         using var reporter = progress is null ? null : StartProgress(created, progress);
 
@@ -117,10 +128,11 @@ internal sealed class ApprovalGate(
                 return Outcome(current);
             }
 
-            if (cancellationToken.IsCancellationRequested)
+            if (cancellationToken.IsCancellationRequested || lifetime.ApplicationStopping.IsCancellationRequested)
             {
-                var withdrawn = await store.UpdateAsync(id, Withdraw, CancellationToken.None);
-                return Outcome(withdrawn ?? current with { Status = ApprovalStatus.Withdrawn, Reason = ApprovalText.WithdrawnReason });
+                var reason = cancellationToken.IsCancellationRequested ? ApprovalText.WithdrawnReason : ApprovalText.ShuttingDownReason;
+                var withdrawn = await store.UpdateAsync(id, a => Withdraw(a, reason), CancellationToken.None);
+                return Outcome(withdrawn ?? current with { Status = ApprovalStatus.Withdrawn, Reason = reason });
             }
 
             await wake.WaitAsync(CancellationToken.None);
@@ -134,9 +146,9 @@ internal sealed class ApprovalGate(
         return new ApprovalOutcome(DecisionKind.Withdrawn, "", [], ApprovalText.NotStoredReason);
     }
 
-        private ApprovalSnapshot Withdraw(ApprovalSnapshot approval) =>
+    private ApprovalSnapshot Withdraw(ApprovalSnapshot approval, string reason) =>
         approval.Status == ApprovalStatus.Pending
-            ? approval with { Status = ApprovalStatus.Withdrawn, Reason = ApprovalText.WithdrawnReason, ResolvedAt = time.GetUtcNow() }
+            ? approval with { Status = ApprovalStatus.Withdrawn, Reason = reason, ResolvedAt = time.GetUtcNow() }
             : approval;
 
     private async Task ExpireAsync(string approvalId)

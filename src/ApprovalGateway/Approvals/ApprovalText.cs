@@ -15,7 +15,7 @@ internal static class ApprovalText
             ? $"Rejected by {Approvers(approval, approve: false)}: {reason}"
             : $"Rejected by {Approvers(approval, approve: false)}",
         ApprovalStatus.Expired => "Expired",
-        ApprovalStatus.Withdrawn => "Withdrawn by the agent",
+        ApprovalStatus.Withdrawn => approval.Reason is { Length: > 0 } why ? $"Withdrawn: {why}" : "Withdrawn by the agent",
         _ => approval.Status.ToString(),
     };
 
@@ -31,6 +31,8 @@ internal static class ApprovalText
         $"No decision within {Duration(approval.Deadline - approval.RequestedAt)}";
 
     public const string WithdrawnReason = "The agent cancelled the call or its session ended";
+
+    public const string ShuttingDownReason = "Gateway shutting down: the instance holding the call stopped before a decision; the agent may call again";
 
     public const string NotStoredReason = "the approval could not be stored (approval storage unreachable), so the call was not run";
 

@@ -1,0 +1,48 @@
+using System.Text.Json.Nodes;
+using ApprovalGateway.Testing;
+using ApprovalGateway.Tests.Infrastructure;
+using ApprovalGateway.Tests.ScaleOut;
+using ApprovalGateway.Tests.Slack;
+using static ApprovalGateway.Tests.EndToEnd.ApprovalScenario;
+
+namespace ApprovalGateway.Tests.Hosting;
+
+/// <summary>Stopping the gateway (SIGTERM, as a deploy does) while calls wait for approval.</summary>
+public sealed class GracefulShutdownTests
+{
+    private const string HoldEcho = """
+        {
+          "version": "1",
+          "default": "allow",
+          "tools": { "echo": { "action": "require_approval", "approval": { "timeout": 600 } } }
+        }
+        """;
+
+    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task HeldCall_IsAnsweredWithdrawnAndRecorded_AndTheGatewayExitsCleanly_WhenItIsStopped()
+    {
+        await using var slack = await FakeSlackServer.StartAsync();
+        await using var gateway = await GatewayProcess.StartAsync(TestUpstreams.EverythingStdio(), HoldEcho, slack.GatewaySettings());
+        await using var agent = await gateway.ConnectAsync();
+        var call = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "deploy in progress" }).AsTask();
+        await slack.WaitForMessageAsync(m => m.AllText.Contains("echo", StringComparison.Ordinal));
+
+        // Before, the held call kept the host waiting until its 30 s shutdown timeout, the agent's stream was then cut
+        // without an answer, the withdrawal failed on disposed services (no audit record), and Hangfire's stop, left
+        // no time, crashed the process.
+        var exitCode = await gateway.StopAsync().WaitAsync(Guard);
+        var result = await call.WaitAsync(Guard);
+
+        Assert.Equal(0, exitCode);
+        Assert.True(result.IsError);
+        var refusal = Structured(result);
+        Assert.Equal("withdrawn", (string?)refusal["decision"]);
+        Assert.StartsWith("Gateway shutting down", (string?)refusal["reason"], StringComparison.Ordinal);
+        var withdrawn = File.ReadAllLines(gateway.AuditFile).Select(l => JsonNode.Parse(l)!).Last();
+        Assert.Equal("withdrawn", (string?)withdrawn["outcome"]);
+        Assert.Equal("echo", (string?)withdrawn["tool"]);
+        Assert.StartsWith("Gateway shutting down", (string?)withdrawn["reason"], StringComparison.Ordinal);
+    }
+}
