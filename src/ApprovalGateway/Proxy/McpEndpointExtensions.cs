@@ -3,7 +3,9 @@ using ApprovalGateway.Agents;
 using ApprovalGateway.Hosting;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
 using ModelContextProtocol.AspNetCore;
+using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
 namespace ApprovalGateway.Proxy;
@@ -63,7 +65,12 @@ internal static class McpEndpointExtensions
             var agent = sp.GetRequiredService<AgentDirectory>().StdioIdentity();
             return sp.GetRequiredService<GatewaySessionFactory>().Create(new SessionIdentity(agent.Name, agent.Owner, "stdio"));
         });
-        services.AddMcpServer().WithStdioServerTransport();
+        services.AddMcpServer();
+        services.AddSingleton<ITransport>(sp => new StdioServerTransport(
+            sp.GetRequiredService<IOptions<McpServerOptions>>().Value, sp.GetService<ILoggerFactory>()));
+        services.AddSingleton(sp => McpServer.Create(
+            sp.GetRequiredService<ITransport>(), sp.GetRequiredService<IOptions<McpServerOptions>>().Value, sp.GetService<ILoggerFactory>(), sp));
+        services.AddHostedService<StdioAgentSessionService>();
         services.AddOptions<McpServerOptions>().Configure<GatewaySession>((serverOptions, session) => session.Configure(serverOptions));
         return services;
     }

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Hosting;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+
+namespace ApprovalGateway.Proxy;
+
+/// <summary>
+/// Runs the <c>--stdio</c> agent session, and stops the gateway when it ends, as the SDK's single-session service
+/// does; unlike it, the end of the agent's input ends the session's calls too. The SDK lets requests in flight run on
+/// after end of input, so a call held for approval kept the process alive until its deadline after the client had
+/// closed stdin to shut it down (MCP's stdio shutdown); now it is withdrawn and recorded like the call of any agent
+/// whose session ends.
+/// </summary>
+internal sealed class StdioAgentSessionService(McpServer server, ITransport transport, IHostApplicationLifetime lifetime) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        using var endOfInput = transport.MessageReader.Completion.ContinueWith(
+            (_, state) => ((CancellationTokenSource)state!).Cancel(), ended, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        try
+        {
+            await server.RunAsync(ended.Token);
+        }
+        catch (OperationCanceledException) when (ended.IsCancellationRequested)
+        {
+            // The agent closed its input or the host is stopping: both end the session.
+        }
+        finally
+        {
+            lifetime.StopApplication();
+        }
+    }
+}
