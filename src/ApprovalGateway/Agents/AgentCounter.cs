@@ -9,6 +9,7 @@ internal sealed class AgentCounter
     private readonly Lock _lock = new();
     private readonly Dictionary<string, int> _perAgent = new(StringComparer.Ordinal);
     private int _total;
+    private TaskCompletionSource? _empty;
 
     public enum Result
     {
@@ -50,6 +51,23 @@ internal sealed class AgentCounter
             {
                 _perAgent.Remove(agent);
             }
+
+            if (_total == 0)
+            {
+                _empty?.TrySetResult();
+                _empty = null;
+            }
+        }
+    }
+
+    /// <summary>Completes once nothing is counted for any agent (at once when nothing is).</summary>
+    public Task WhenEmpty()
+    {
+        lock (_lock)
+        {
+            return _total == 0
+                ? Task.CompletedTask
+                : (_empty ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
     }
 }

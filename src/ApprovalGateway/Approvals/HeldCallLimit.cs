@@ -23,4 +23,7 @@ internal sealed class HeldCallLimit(IOptions<ApprovalOptions> options)
     public bool TryHold(string agent) => _held.TryTake(agent, Max, int.MaxValue, out _) == AgentCounter.Result.Taken;
 
     public void Release(string agent) => _held.Release(agent);
+
+    /// <summary>Completes once no call waits for a decision on this instance; every held call has its outcome by then.</summary>
+    public Task WhenNoneHeld() => _held.WhenEmpty();
 }

@@ -35,6 +35,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 4009, Level = LogLevel.Warning, Message = "Could not check whether an earlier attempt already posted the Slack prompt for approval {ApprovalId} to {Channel} (conversations.history: {Error}); posting it again, so it may show twice. Give the Slack app the channels:history scope (groups:history for a private channel) and configure channels by ID")]
     public static partial void EarlierPromptUnknown(ILogger logger, string approvalId, string channel, string error);
 
+    [LoggerMessage(EventId = 4017, Level = LogLevel.Warning, Message = "Could not update the Slack prompt of approval {ApprovalId}, withdrawn as the gateway stops; its buttons stay until another instance runs its update job")]
+    public static partial void ShutdownUpdateFailed(ILogger logger, Exception exception, string approvalId);
+
+    [LoggerMessage(EventId = 4018, Level = LogLevel.Warning, Message = "The gateway stopped before every Slack prompt of a call withdrawn at shutdown was updated")]
+    public static partial void ShutdownUpdatesUnfinished(ILogger logger);
+
     [LoggerMessage(EventId = 4010, Level = LogLevel.Warning, Message = "Rejected a request to /slack/interactions from {RemoteAddress}: signature check {Check}; nothing was decided")]
     public static partial void SignatureRejected(ILogger logger, SlackSignatureCheck check, string? remoteAddress);
 

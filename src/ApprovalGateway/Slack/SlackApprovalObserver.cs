@@ -1,6 +1,7 @@
 using ApprovalGateway.Approvals;
 using Hangfire;
 using Hangfire.States;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -15,6 +16,8 @@ internal sealed class SlackApprovalObserver(
     SlackMessageStore store,
     IOptions<SlackOptions> options,
     TimeProvider time,
+    SlackShutdownUpdates shutdownUpdates,
+    IHostApplicationLifetime lifetime,
     ILogger<SlackApprovalObserver> logger) : IApprovalObserver
 {
     private const string SlackChannelName = "slack";
@@ -45,6 +48,12 @@ internal sealed class SlackApprovalObserver(
                     j => j.UpdatePromptAsync(approval.Id, CancellationToken.None),
                     new EnqueuedState(),
                     JobContinuationOptions.OnAnyFinishedState);
+
+                // The job stays queued for an instance that outlives this one; this one's server takes no more jobs.
+                if (lifetime.ApplicationStopping.IsCancellationRequested)
+                {
+                    shutdownUpdates.Update(approval.Id);
+                }
             }
 
             if (approval.Status != ApprovalStatus.Pending)

@@ -48,6 +48,8 @@ internal static class SlackServiceCollectionExtensions
 
         services.AddHostedService<SlackStartupReporter>();
         services.AddHostedService<SlackSocketModeService>();
+        services.TryAddSingleton<SlackShutdownUpdates>();
+        services.AddHostedService(sp => sp.GetRequiredService<SlackShutdownUpdates>());
         return services;
     }
 }

@@ -21,7 +21,7 @@ public sealed class GracefulShutdownTests
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task HeldCall_IsAnsweredWithdrawnAndRecorded_AndTheGatewayExitsCleanly_WhenItIsStopped()
+    public async Task HeldCall_IsAnsweredWithdrawnRecordedAndShownSo_AndTheGatewayExitsCleanly_WhenItIsStopped()
     {
         await using var slack = await FakeSlackServer.StartAsync();
         await using var gateway = await GatewayProcess.StartAsync(TestUpstreams.EverythingStdio(), HoldEcho, slack.GatewaySettings());
@@ -44,5 +44,11 @@ public sealed class GracefulShutdownTests
         Assert.Equal("withdrawn", (string?)withdrawn["outcome"]);
         Assert.Equal("echo", (string?)withdrawn["tool"]);
         Assert.StartsWith("Gateway shutting down", (string?)withdrawn["reason"], StringComparison.Ordinal);
+
+        // The gateway had exited, so it brought the prompt up to date before it stopped (its job queue took no more
+        // jobs by then); approvers no longer see buttons for a call that is gone.
+        var prompt = Assert.Single(slack.Messages);
+        Assert.Contains("Withdrawn: Gateway shutting down", prompt.AllText, StringComparison.Ordinal);
+        Assert.Empty(prompt.Buttons);
     }
 }

@@ -67,6 +67,7 @@ internal sealed class SlackGatewayHost : IAsyncDisposable
         builder.Services.AddSingleton<JobStorage>(storage);
         builder.Services.AddSingleton<IBackgroundJobClient>(new BackgroundJobClient(storage));
         builder.Services.AddSingleton<IApprovalDecisions>(decisions);
+        builder.Services.AddSingleton<HeldCallLimit>();
         if (directory is not null)
         {
             builder.Services.AddSingleton(directory);
