@@ -11,6 +11,9 @@ internal static partial class Log
     [LoggerMessage(1002, LogLevel.Warning, "Upstream '{Upstream}' went down ({Details}); restarting in {DelaySeconds} s.")]
     public static partial void UpstreamLost(ILogger logger, string upstream, string details, double delaySeconds);
 
+    [LoggerMessage(1012, LogLevel.Information, "Upstream '{Upstream}' ended while the gateway stops ({Details}); not restarting it.")]
+    public static partial void UpstreamStoppedWithGateway(ILogger logger, string upstream, string details);
+
     [LoggerMessage(1003, LogLevel.Information, "Upstream '{Upstream}' stderr: {Line}")]
     public static partial void UpstreamStandardError(ILogger logger, string upstream, string line);
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using System.Diagnostics;
 using System.Text;
 using ModelContextProtocol.Client;
@@ -6,12 +7,18 @@ using ModelContextProtocol.Protocol;
 namespace ApprovalGateway.Upstreams;
 
 /// <summary>Opens one MCP client session to an upstream, over stdio or HTTP, as its options say.</summary>
-internal sealed class UpstreamConnector(ILoggerFactory loggerFactory)
+internal sealed class UpstreamConnector(ILoggerFactory loggerFactory, IHostApplicationLifetime lifetime)
 {
     /// <summary>The newest protocol version that every upstream we met speaks through <c>initialize</c>.</summary>
     public const string DefaultProtocolVersion = "2025-11-25";
 
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
+
+    /// <summary>
+    /// Fires when the gateway begins to stop. Upstreams may end first (Ctrl+C reaches stdio servers in the same
+    /// process group), and a link must then neither call that a failure nor start them again.
+    /// </summary>
+    public CancellationToken GatewayStopping => lifetime.ApplicationStopping;
 
     private static readonly string[] PassThroughVariables = ["PATH", "HOME", "LANG", "TMPDIR", "DOTNET_ROOT"];
 

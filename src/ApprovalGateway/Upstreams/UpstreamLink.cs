@@ -82,8 +82,14 @@ internal sealed class UpstreamLink(
 
             var details = await WaitForEndAsync(client, token);
             _client = null;
-            if (token.IsCancellationRequested)
+            if (token.IsCancellationRequested || connector.GatewayStopping.IsCancellationRequested)
             {
+                _downReason = $"Upstream '{Name}' stopped with the gateway.";
+                if (!token.IsCancellationRequested)
+                {
+                    Log.UpstreamStoppedWithGateway(logger, Name, details);
+                }
+
                 await client.DisposeAsync();
                 break;
             }
