@@ -106,6 +106,12 @@ internal sealed class ApprovalGate(
                 current = store.Get(id);
                 retry = FirstReadRetry;
             }
+            catch (Exception) when (lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                // Storage unreachable as the host stops: the call ends now, and the approval, still pending in the
+                // shared storage, is withdrawn by the surviving instances as their heartbeat check finds it orphaned.
+                return new ApprovalOutcome(DecisionKind.Withdrawn, id, [], ApprovalText.ShuttingDownReason);
+            }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 // Storage unreachable (a database restart): the approval is still stored, so the call keeps waiting

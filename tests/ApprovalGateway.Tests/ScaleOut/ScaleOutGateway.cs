@@ -79,6 +79,9 @@ internal sealed class ScaleOutGateway : IAsyncDisposable
     /// <summary>The live approvals page's hub connection, as alice; not started.</summary>
     public HubConnection Hub() => GatewayProcessClients.Hub(BaseAddress, AliceToken);
 
+    /// <summary>Stops the host as SIGTERM or Ctrl+C would; disposing afterwards is still needed.</summary>
+    public Task StopAsync() => _app.StopAsync();
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
