@@ -103,13 +103,22 @@ public sealed class ChildProcess : IAsyncDisposable
     /// <summary>SIGTERM, as a service manager or an orchestrator stops a process; returns its exit code once it exited.</summary>
     public async Task<int> StopAsync()
     {
-        if (!Exited.IsCompleted && SendSignal(_process.Id, SigTerm) != 0)
+        if (!Exited.IsCompleted)
         {
-            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed with errno {Marshal.GetLastPInvokeError()}.");
+            Terminate(_process.Id);
         }
 
         await _process.WaitForExitAsync();
         return _process.ExitCode;
+    }
+
+    /// <summary>Sends SIGTERM to the process <paramref name="pid"/>.</summary>
+    public static void Terminate(int pid)
+    {
+        if (SendSignal(pid, SigTerm) != 0)
+        {
+            throw new InvalidOperationException($"kill({pid}, SIGTERM) failed with errno {Marshal.GetLastPInvokeError()}.");
+        }
     }
 
     /// <summary>SIGKILL with its children: no shutdown code runs, as in a crash.</summary>

@@ -16,11 +16,15 @@ internal sealed class StdioAgentSessionService(McpServer server, ITransport tran
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        using var endOfInput = transport.MessageReader.Completion.ContinueWith(
-            (_, state) => ((CancellationTokenSource)state!).Cancel(), ended, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         try
         {
-            await server.RunAsync(ended.Token);
+            var run = server.RunAsync(ended.Token);
+            if (await Task.WhenAny(run, transport.MessageReader.Completion) != run)
+            {
+                await ended.CancelAsync();
+            }
+
+            await run;
         }
         catch (OperationCanceledException) when (ended.IsCancellationRequested)
         {

@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Approvals;
+using ApprovalGateway.Testing;
 using ApprovalGateway.Tests.Infrastructure;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
@@ -49,67 +51,122 @@ public sealed class StdioDownstreamTests
     [Fact]
     public async Task StdioGateway_WithdrawsTheHeldCallAndExits_WhenTheClientClosesItsInput()
     {
-        var data = Directory.CreateTempSubdirectory("gateway-stdio-").FullName;
-        var policy = Path.Combine(data, "policy.json");
-        await File.WriteAllTextAsync(policy, """
-            { "version": "1", "default": "allow", "tools": { "echo": { "action": "require_approval", "approval": { "timeout": 600 } } } }
-            """);
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList =
-            {
-                Path.Combine(AppContext.BaseDirectory, "approval-gateway.dll"), "--stdio", "--urls", "http://127.0.0.1:0",
-                "--contentRoot", RepoPaths.Root, "--Gateway:Upstreams:demo:Enabled=false",
-                "--Gateway:Upstreams:everything:Command=node", $"--Gateway:Upstreams:everything:Args:0={RepoPaths.ServerEverything}",
-                "--Gateway:Upstreams:everything:Args:1=stdio", $"--Gateway:Policy:Path={policy}", $"--Gateway:DataPath={data}",
-            },
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var gateway = Process.Start(start)!;
-        gateway.ErrorDataReceived += (_, _) => { };
-        gateway.BeginErrorReadLine();
-        try
-        {
-            await gateway.StandardInput.WriteLineAsync("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"launcher","version":"1"}}}""");
-            await ReadUntilAsync(gateway, line => line.Contains("\"id\":1", StringComparison.Ordinal));
-            await gateway.StandardInput.WriteLineAsync("""{"jsonrpc":"2.0","method":"notifications/initialized"}""");
-            await gateway.StandardInput.WriteLineAsync("""{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hi"},"_meta":{"progressToken":"p"}}}""");
-            await ReadUntilAsync(gateway, line => line.Contains("Waiting for approval", StringComparison.Ordinal));
+        using var gateway = await HoldingGateway.StartAsync();
 
-            // MCP's stdio shutdown: the client closes the server's input and waits for it to exit.
-            gateway.StandardInput.Close();
-            await gateway.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        // MCP's stdio shutdown: the client closes the server's input and waits for it to exit.
+        gateway.Process.StandardInput.Close();
+        await gateway.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
 
-            Assert.Equal(0, gateway.ExitCode);
-            var last = JsonNode.Parse(File.ReadLines(Path.Combine(data, "audit", "audit.jsonl")).Last())!;
-            Assert.Equal("withdrawn", (string?)last["outcome"]);
-            Assert.Equal("echo", (string?)last["tool"]);
-            Assert.Equal(ApprovalText.WithdrawnReason, (string?)last["reason"]);
-        }
-        finally
-        {
-            if (!gateway.HasExited)
-            {
-                gateway.Kill(entireProcessTree: true);
-            }
-
-            Directory.Delete(data, recursive: true);
-        }
+        Assert.Equal(0, gateway.Process.ExitCode);
+        var last = gateway.LastAuditRecord();
+        Assert.Equal("withdrawn", (string?)last["outcome"]);
+        Assert.Equal("echo", (string?)last["tool"]);
+        Assert.Equal(ApprovalText.WithdrawnReason, (string?)last["reason"]);
     }
 
-    private static async Task ReadUntilAsync(Process process, Func<string, bool> match)
+    [Fact]
+    public async Task StdioGateway_WithdrawsTheHeldCallAndStopsCleanly_OnSigterm()
     {
-        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (await process.StandardOutput.ReadLineAsync(guard.Token) is { } line)
+        using var gateway = await HoldingGateway.StartAsync();
+
+        // The client's last resort when closing the input is not enough, and what a service manager sends.
+        ChildProcess.Terminate(gateway.Process.Id);
+        await gateway.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(0, gateway.Process.ExitCode);
+        Assert.Equal(ApprovalText.ShuttingDownReason, (string?)gateway.LastAuditRecord()["reason"]);
+        Assert.DoesNotContain(gateway.LogLines, l => l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("crit:", StringComparison.Ordinal));
+    }
+
+    /// <summary>A <c>--stdio</c> gateway process driven over its pipes, with one call to <c>echo</c> held for approval.</summary>
+    private sealed class HoldingGateway : IDisposable
+    {
+        private readonly string _data;
+        private readonly ConcurrentQueue<string> _log = new();
+
+        private HoldingGateway(Process process, string data)
         {
-            if (match(line))
+            Process = process;
+            _data = data;
+        }
+
+        public Process Process { get; }
+
+        /// <summary>What the gateway wrote to stderr, where its log goes in this mode.</summary>
+        public IReadOnlyCollection<string> LogLines => _log;
+
+        public static async Task<HoldingGateway> StartAsync()
+        {
+            var data = Directory.CreateTempSubdirectory("gateway-stdio-").FullName;
+            var policy = Path.Combine(data, "policy.json");
+            await File.WriteAllTextAsync(policy, """
+                { "version": "1", "default": "allow", "tools": { "echo": { "action": "require_approval", "approval": { "timeout": 600 } } } }
+                """);
+            var start = new ProcessStartInfo("dotnet")
             {
-                return;
+                ArgumentList =
+                {
+                    Path.Combine(AppContext.BaseDirectory, "approval-gateway.dll"), "--stdio", "--urls", "http://127.0.0.1:0",
+                    "--contentRoot", RepoPaths.Root, "--Gateway:Upstreams:demo:Enabled=false",
+                    "--Gateway:Upstreams:everything:Command=node", $"--Gateway:Upstreams:everything:Args:0={RepoPaths.ServerEverything}",
+                    "--Gateway:Upstreams:everything:Args:1=stdio", $"--Gateway:Policy:Path={policy}", $"--Gateway:DataPath={data}",
+                },
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            var gateway = new HoldingGateway(Process.Start(start)!, data);
+            gateway.Process.ErrorDataReceived += (_, e) =>
+            {
+                if (e.Data is { } line)
+                {
+                    gateway._log.Enqueue(line);
+                }
+            };
+            gateway.Process.BeginErrorReadLine();
+            try
+            {
+                await gateway.SendAsync("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"launcher","version":"1"}}}""");
+                await gateway.ReadUntilAsync(line => line.Contains("\"id\":1", StringComparison.Ordinal));
+                await gateway.SendAsync("""{"jsonrpc":"2.0","method":"notifications/initialized"}""");
+                await gateway.SendAsync("""{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hi"},"_meta":{"progressToken":"p"}}}""");
+                await gateway.ReadUntilAsync(line => line.Contains("Waiting for approval", StringComparison.Ordinal));
+                return gateway;
+            }
+            catch
+            {
+                gateway.Dispose();
+                throw;
             }
         }
 
-        throw new InvalidOperationException("The gateway closed its output before the expected line.");
+        public JsonNode LastAuditRecord() => JsonNode.Parse(File.ReadLines(Path.Combine(_data, "audit", "audit.jsonl")).Last())!;
+
+        public void Dispose()
+        {
+            if (!Process.HasExited)
+            {
+                Process.Kill(entireProcessTree: true);
+            }
+
+            Process.Dispose();
+            Directory.Delete(_data, recursive: true);
+        }
+
+        private Task SendAsync(string line) => Process.StandardInput.WriteLineAsync(line);
+
+        private async Task ReadUntilAsync(Func<string, bool> match)
+        {
+            using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (await Process.StandardOutput.ReadLineAsync(guard.Token) is { } line)
+            {
+                if (match(line))
+                {
+                    return;
+                }
+            }
+
+            throw new InvalidOperationException("The gateway closed its output before the expected line.");
+        }
     }
 }
