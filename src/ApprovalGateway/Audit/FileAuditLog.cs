@@ -146,10 +146,10 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
                 break;
             }
 
-            if (query.Matches(record) && found.Count < query.Limit)
+            if (query.Matches(record))
             {
                 found.Add(record);
-                if (found.Count == query.Limit)
+                if (found.Count >= query.Limit)
                 {
                     break;
                 }

@@ -38,13 +38,14 @@ internal sealed class PolicyStore : IDisposable
         _time = time;
         _debounceDelay = options.Value.ReloadDebounce;
         SourcePath = System.IO.Path.GetFullPath(options.Value.Path, environment.ContentRootPath);
-        var (text, result) = Read();
+        var read = ReadText();
+        var result = Parse(read);
         if (!result.IsValid)
         {
             throw new PolicyLoadException($"Invalid policy, the gateway cannot start:{Environment.NewLine}{result.FormatErrors()}");
         }
 
-        _lastText = text;
+        _lastText = read.Text;
         _current = result.Policy;
         LoadedAt = time.GetUtcNow();
         Log.PolicyLoaded(logger, SourcePath, result.Policy.RuleCount, result.Document.Default);
@@ -78,14 +79,16 @@ internal sealed class PolicyStore : IDisposable
     public IChangeToken GetReloadToken() => new CancellationChangeToken(_reloadSignal.Token);
 
     /// <summary>Reads the file again now; false when it was rejected and the previous policy was kept.</summary>
-    public bool Reload()
+    public bool Reload() => Apply(ReadText());
+
+    private bool Apply((string? Text, string? Error) read)
     {
         bool ok;
         CancellationTokenSource previous;
         lock (_reloadLock)
         {
-            var (text, result) = Read();
-            _lastText = text;
+            var result = Parse(read);
+            _lastText = read.Text;
             ok = result.IsValid;
             if (result.IsValid)
             {
@@ -119,26 +122,23 @@ internal sealed class PolicyStore : IDisposable
 
     private void ReloadIfChanged()
     {
-        var (text, _) = ReadText();
+        var read = ReadText();
         bool changed;
         lock (_reloadLock)
         {
-            changed = !string.Equals(text, _lastText, StringComparison.Ordinal);
+            changed = !string.Equals(read.Text, _lastText, StringComparison.Ordinal);
         }
 
         if (changed)
         {
-            Reload();
+            Apply(read);
         }
     }
 
-    /// <summary>The file's text (null when it cannot be read) and what it parses to.</summary>
-    private (string? Text, PolicyParseResult Result) Read()
-    {
-        var (text, error) = ReadText();
-        return (text, text is null ? PolicyParser.Unreadable(SourcePath, error!) : PolicyParser.Parse(text, SourcePath));
-    }
+    private PolicyParseResult Parse((string? Text, string? Error) read) =>
+        read.Text is { } text ? PolicyParser.Parse(text, SourcePath) : PolicyParser.Unreadable(SourcePath, read.Error!);
 
+    /// <summary>The file's text, or null and the reason when it cannot be read.</summary>
     private (string? Text, string? Error) ReadText()
     {
         try
