@@ -5,9 +5,22 @@ if (GatewayCommands.TryRun(args, Console.Out, out var exitCode))
     return exitCode;
 }
 
-await using var app = GatewayApp.Build(args);
+WebApplication built;
+try
+{
+    built = GatewayApp.Build(args);
+}
+catch (Exception e) when (StartupFailure.IsConfigurationError(e))
+{
+    // An admin's mistake gets its message, not a stack trace, and an exit code a service manager can tell apart.
+    StartupFailure.Report(e, Console.Error);
+    return StartupFailure.ConfigurationExitCode;
+}
 
-// Taken now: RunAsync disposes the host, and its services with it, before an exception reaches the filter below.
+await using var app = built;
+
+// Taken now: RunAsync disposes the host, and its services with it, before an exception reaches the filters below.
+var started = app.Lifetime.ApplicationStarted;
 var stopping = app.Lifetime.ApplicationStopping;
 var logger = app.Logger;
 try
@@ -18,6 +31,12 @@ catch (OperationCanceledException) when (stopping.IsCancellationRequested)
 {
     // A service whose stop the timeout cut short (Hangfire's server) throws; say so instead of an unhandled exception.
     Log.ShutdownTimedOut(logger);
+    return 1;
+}
+catch (Exception e) when (!started.IsCancellationRequested)
+{
+    // The host has logged it with its stack (a port in use, say); end with one line saying why, not a crash dump.
+    StartupFailure.Report(e, Console.Error);
     return 1;
 }
 

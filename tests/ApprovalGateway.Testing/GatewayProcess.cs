@@ -75,6 +75,24 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             start.ArgumentList.Add(string.Create(CultureInfo.InvariantCulture, $"--{key}={value}"));
         }
 
+        return await LaunchAsync(start, data);
+    }
+
+    /// <summary>
+    /// Starts the gateway of a published folder as an operator would, from that folder with no settings but a
+    /// loopback port: its own appsettings.json, policy and demo upstream. The folder is deleted on dispose.
+    /// </summary>
+    public static Task<GatewayProcess> StartPublishedAsync(string folder) =>
+        LaunchAsync(
+            new ProcessStartInfo("dotnet")
+            {
+                ArgumentList = { Path.Combine(folder, "approval-gateway.dll"), "--urls", "http://127.0.0.1:0" },
+                WorkingDirectory = folder,
+            },
+            folder);
+
+    private static async Task<GatewayProcess> LaunchAsync(ProcessStartInfo start, string data)
+    {
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = ChildProcess.Start(start, line =>
         {

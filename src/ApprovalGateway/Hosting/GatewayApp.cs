@@ -1,3 +1,6 @@
+using ApprovalGateway.Policy;
+using Microsoft.Extensions.Options;
+
 namespace ApprovalGateway.Hosting;
 
 /// <summary>Builds the gateway exactly as <c>Program</c> runs it, so tests host the same thing in-process.</summary>
@@ -19,6 +22,11 @@ internal static class GatewayApp
         configure?.Invoke(builder);
         var app = builder.Build();
         app.MapApprovalGateway(stdio);
+
+        // Checked here rather than when the host starts, which logs a failure with its stack trace first: a wrong
+        // setting or policy is the admin's to fix from its message alone. The policy store loads the file it is made.
+        app.Services.GetService<IStartupValidator>()?.Validate();
+        app.Services.GetRequiredService<PolicyStore>();
         return app;
     }
 }

@@ -42,7 +42,7 @@ internal sealed class PolicyStore : IDisposable
         var result = Parse(read);
         if (!result.IsValid)
         {
-            throw new PolicyLoadException($"Invalid policy, the gateway cannot start:{Environment.NewLine}{result.FormatErrors()}");
+            throw new PolicyLoadException($"Invalid policy:{Environment.NewLine}{result.FormatErrors()}");
         }
 
         _lastText = read.Text;

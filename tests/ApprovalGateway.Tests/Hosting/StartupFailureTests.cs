@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using ApprovalGateway.Testing;
+
+namespace ApprovalGateway.Tests.Hosting;
+
+/// <summary>
+/// A gateway that cannot start says why in one line and exits with a code a service manager can act on: 78
+/// (EX_CONFIG) for a mistake in the settings or the policy, which a restart does not mend, 1 otherwise.
+/// </summary>
+public sealed class StartupFailureTests : IDisposable
+{
+    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(60);
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("gateway-startup-");
+
+    [Fact]
+    public async Task InvalidPolicy_EndsTheProcessWithItsFileAndLine_AndNoStackTrace()
+    {
+        var policy = Path.Combine(_dir.FullName, "policy.json");
+        await File.WriteAllTextAsync(policy, "{\n  \"version\": \"1\",\n  \"default\": \"alow\"\n}");
+
+        var (exitCode, output) = await RunGatewayAsync($"--Gateway:Policy:Path={policy}");
+
+        // Before, an unhandled exception: a stack trace twice over and exit code 134 (SIGABRT, a core dump).
+        Assert.Equal(78, exitCode);
+        Assert.Contains($"The gateway cannot start: Invalid policy:{Environment.NewLine}{policy}:3: \"default\": unknown action \"alow\"", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InvalidSettings_EndTheProcessWithTheSettingsMessage_AndNoStackTrace()
+    {
+        var (exitCode, output) = await RunGatewayAsync("--Gateway:Upstreams:demo:Enabled=false");
+
+        Assert.Equal(78, exitCode);
+        Assert.Contains("The gateway cannot start: Gateway:Upstreams: no enabled upstream is configured", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PortInUse_EndsTheProcessWithCodeOne_SayingWhichAddress()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var address = $"http://127.0.0.1:{((System.Net.IPEndPoint)taken.LocalEndpoint).Port}";
+
+        var (exitCode, output) = await RunGatewayAsync("--urls", address);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"The gateway cannot start: Failed to bind to address {address}: address already in use.", output, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    /// <summary>Runs the gateway from the repository root, as README does, with the shipped settings and <paramref name="args"/>.</summary>
+    private async Task<(int ExitCode, string Output)> RunGatewayAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList =
+            {
+                Path.Combine(AppContext.BaseDirectory, "approval-gateway.dll"),
+                "--contentRoot", RepositoryPaths.Root, "--urls", "http://127.0.0.1:0",
+                $"--Gateway:DataPath={_dir.FullName}", "--Gateway:Upstreams:demo:Args:0=" + Path.Combine(AppContext.BaseDirectory, "demo-exchange.dll"),
+            },
+            WorkingDirectory = _dir.FullName,
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        await using var process = ChildProcess.Start(start);
+        await process.Exited.WaitAsync(Guard);
+        return (await process.StopAsync(), process.Output);
+    }
+}
