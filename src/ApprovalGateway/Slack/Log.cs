@@ -73,4 +73,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4023, Level = LogLevel.Warning, Message = "Ignored a Socket Mode message that is not valid JSON")]
     public static partial void SocketModeMalformed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 4019, Level = LogLevel.Warning, Message = "Slack user {SlackUserId} ({Username}) clicked on approval {ApprovalId} but is linked to no configured approver (Approvers:{{name}}:SlackUserId); the click was not counted")]
+    public static partial void ClickFromUnlinkedUser(ILogger logger, string slackUserId, string? username, string approvalId);
 }

@@ -36,8 +36,13 @@ internal sealed class SlackInteractionHandler(
             return;
         }
 
-        var approver = directory?.FindBySlackUserId(click.SlackUserId)
-            ?? new ApproverIdentity(click.Username ?? click.SlackUserId, click.SlackUserId);
+        if (Approver(click) is not { } approver)
+        {
+            Log.ClickFromUnlinkedUser(logger, click.SlackUserId, click.Username, click.ApprovalId);
+            Tell(click, $"Your click was not counted: your Slack account ({click.SlackUserId}) is not linked to an approver of this gateway. An admin links it with Approvers:{{name}}:SlackUserId.");
+            return;
+        }
+
         var approve = click.ActionId != SlackActionIds.Reject;
         int? grantMinutes = click.ActionId == SlackActionIds.ApproveGrant
             && decisions.Get(click.ApprovalId)?.Request.Settings.GrantMinutes is > 0 and var minutes
@@ -71,6 +76,19 @@ internal sealed class SlackInteractionHandler(
             Tell(click, string.IsNullOrWhiteSpace(result.Message) ? DefaultMessage(result.Kind) : result.Message);
         }
     }
+
+    /// <summary>
+    /// Configured approvers are known in Slack by their user ID alone: a username or display name is the clicker's
+    /// to choose, so it never stands for an approver. With none configured, membership of the channel is the gate,
+    /// and the clicker is named after their user ID, which no configured name (a configuration key, so never
+    /// containing ':') can equal.
+    /// </summary>
+    private ApproverIdentity? Approver(SlackClick click) =>
+        directory is { HasApprovers: true }
+            ? directory.FindBySlackUserId(click.SlackUserId)
+            : new ApproverIdentity(
+                click.Username is { Length: > 0 } username ? $"slack:{click.SlackUserId} ({username})" : $"slack:{click.SlackUserId}",
+                click.SlackUserId);
 
     private static string DefaultMessage(DecisionResultKind kind) => kind switch
     {

@@ -35,12 +35,44 @@ public sealed class SlackInteractionsEndpointTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Click_FallsBackToSlackUsername_WhenUserIsNotInDirectory()
+    public async Task Click_IsNotCounted_AndTheClickerIsToldWhy_WhenTheSlackUserIsLinkedToNoApprover()
     {
-        using var response = await slack.ClickAsync(gateway.InteractionsUrl, SlackUser.Bob, "reject", "apr_1");
+        using var response = await slack.ClickAsync(gateway.InteractionsUrl, SlackUser.Bob, "approve", "apr_1");
+        var answer = await slack.WaitForRequestAsync(FakeSlackServer.ResponseUrlMethod);
 
-        var decision = Assert.Single(gateway.Decisions.Decisions);
-        Assert.Equal(new ApproverIdentity("bob", "U0BOB0001"), decision.Approver);
+        // Before, anyone in the channel decided under their Slack username.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(gateway.Decisions.Decisions);
+        Assert.Equal("ephemeral", (string?)answer.Body["response_type"]);
+        Assert.Equal(
+            "Your click was not counted: your Slack account (U0BOB0001) is not linked to an approver of this gateway. " +
+            "An admin links it with Approvers:{name}:SlackUserId.",
+            (string?)answer.Body["text"]);
+    }
+
+    [Fact]
+    public async Task Click_FromAUsernameEqualToAnApproversName_DoesNotPassAsThatApprover()
+    {
+        var impostor = new SlackUser("U0MALLORY", "alice.smith");
+
+        using var response = await slack.ClickAsync(gateway.InteractionsUrl, impostor, "approve", "apr_1");
+        await slack.WaitForRequestAsync(FakeSlackServer.ResponseUrlMethod);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(gateway.Decisions.Decisions);
+    }
+
+    [Fact]
+    public async Task Click_WithNoApproversConfigured_DecidesAsTheSlackUserId_NotAsTheUsernameTheClickerChose()
+    {
+        await using var open = await SlackGatewayHost.StartAsync(slack);
+        open.Decisions.Set(TestApprovals.Pending("apr_1"));
+
+        using var response = await slack.ClickAsync(open.InteractionsUrl, SlackUser.Bob, "reject", "apr_1");
+
+        // Membership of the channel is the gate then, but "bob" can never match a rule's approvers: "bob" by name.
+        var decision = Assert.Single(open.Decisions.Decisions);
+        Assert.Equal(new ApproverIdentity("slack:U0BOB0001 (bob)", "U0BOB0001"), decision.Approver);
         Assert.False(decision.Approve);
     }
 

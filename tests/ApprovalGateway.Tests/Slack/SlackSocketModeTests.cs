@@ -28,7 +28,7 @@ public sealed class SlackSocketModeTests : IAsyncLifetime
         await slack.WaitForAckAsync(envelopeId);
         var decision = await gateway.Decisions.FirstDecision;
 
-        Assert.Equal(new RecordedDecision("apr_socket", new ApproverIdentity("alice", "U024BE7LH"), false, null, null, "slack"), decision);
+        Assert.Equal(new RecordedDecision("apr_socket", new ApproverIdentity("slack:U024BE7LH (alice)", "U024BE7LH"), false, null, null, "slack"), decision);
     }
 
     [Fact]
