@@ -27,5 +27,12 @@ internal sealed class GatewayOptions
     /// <summary>Open sessions one agent may have at once, so one runaway client cannot crowd out the others.</summary>
     public int MaxSessionsPerAgent { get; set; } = 100;
 
+    /// <summary>
+    /// Origins (<c>https://host[:port]</c>) of web pages allowed to use the gateway from a browser besides its own
+    /// page: a browser-based MCP client on <see cref="McpPath"/>, or the public origin of a reverse proxy that
+    /// passes neither that Host nor X-Forwarded-Host on.
+    /// </summary>
+    public string[] AllowedOrigins { get; set; } = [];
+
     public IEnumerable<KeyValuePair<string, UpstreamOptions>> EnabledUpstreams => Upstreams.Where(u => u.Value.Enabled);
 }

@@ -55,6 +55,14 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             }
         }
 
+        foreach (var origin in options.AllowedOrigins)
+        {
+            if (BrowserOrigins.Normalize(origin) is null)
+            {
+                errors.Add($"Gateway:AllowedOrigins: '{origin}' is not an origin; write it as a browser sends it, e.g. https://inspector.example.com or http://localhost:6274.");
+            }
+        }
+
         if (!options.McpPath.StartsWith('/'))
         {
             errors.Add($"Gateway:McpPath must start with '/', not '{options.McpPath}'.");

@@ -61,6 +61,7 @@ internal static class GatewayServiceCollectionExtensions
     public static WebApplication MapApprovalGateway(this WebApplication app, bool stdio = false)
     {
         var mcpPath = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.McpPath;
+        app.UseMcpOriginCheck(mcpPath);
         app.UseMcpRequestLimits();
         app.UseGatewayAuth();
         app.UseAgentAuthentication(mcpPath);

@@ -39,4 +39,7 @@ internal static partial class Log
 
     [LoggerMessage(1111, LogLevel.Warning, "A new MCP session was refused: {Message}")]
     public static partial void SessionRefused(ILogger logger, string message);
+
+    [LoggerMessage(1190, LogLevel.Warning, "Refused an MCP request from a web page at {Origin} (client {RemoteIp}): its origin is not in Gateway:AllowedOrigins.")]
+    public static partial void OriginRefused(ILogger logger, string? origin, string? remoteIp);
 }

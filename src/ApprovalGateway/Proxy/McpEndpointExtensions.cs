@@ -168,7 +168,7 @@ internal static class McpEndpointExtensions
     }
 
     /// <summary>A refusal before the SDK reads the request, in the JSON-RPC shape agents' clients parse.</summary>
-    private static Task WriteJsonRpcErrorAsync(HttpContext context, int statusCode, int code, string message)
+    internal static Task WriteJsonRpcErrorAsync(HttpContext context, int statusCode, int code, string message)
     {
         context.Response.StatusCode = statusCode;
         return context.Response.WriteAsJsonAsync(new { jsonrpc = "2.0", id = (object?)null, error = new { code, message } });

@@ -1,3 +1,4 @@
+using ApprovalGateway.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
@@ -31,6 +32,7 @@ internal static class AuthExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddWebOptions();
         services.TryAddSingleton<SignInThrottle>();
+        services.TryAddSingleton<BrowserOrigins>();
         services.AddHttpContextAccessor();
 
         services.AddAuthentication(ApproverSchemes.Default)
