@@ -118,7 +118,15 @@ internal sealed class ApprovalDecisions(
             return $"Rule {request.Rule} does not let the agent's own client approve its calls; an approver must decide";
         }
 
-        if (approve && Same(request.AgentOwner, approver.Name) && (!settings.AllowSelfApproval || settings.Approvals > 1))
+        // An agent with no owner answers in its client as itself; it is no more one of a rule's people than an owner.
+        if (approve && channel == ElicitationChannel && settings.Approvals > 1)
+        {
+            return $"Rule {request.Rule} asks for {settings.Approvals} approvers; the agent's own client cannot be one of them";
+        }
+
+        // An owner may be configured by approver name or by Slack user ID; either names the same person.
+        if (approve && (Same(request.AgentOwner, approver.Name) || Same(request.AgentOwner, approver.SlackUserId))
+            && (!settings.AllowSelfApproval || settings.Approvals > 1))
         {
             return $"{approver.Name} owns agent {request.Agent} and cannot approve its calls under rule {request.Rule}";
         }

@@ -41,6 +41,12 @@ internal sealed class ApprovalGate(
             return NotStored(request, ex);
         }
 
+        if (grant?.Refusal(request, time.GetUtcNow()) is { } stale)
+        {
+            Log.GrantNotHonoured(logger, grant.ApprovalId, request.Agent, request.Tool, stale);
+            grant = null;
+        }
+
         if (grant is not null)
         {
             Log.ApprovedViaGrant(logger, request.Agent, request.Upstream, request.Tool, grant.ApprovalId, grant.Until);

@@ -4,10 +4,44 @@ namespace ApprovalGateway.Approvals;
 /// A time-boxed grant: calls by <see cref="Agent"/> to <see cref="Tool"/> on <see cref="Upstream"/> are approved
 /// without a prompt until <see cref="Until"/>, on the strength of approval <see cref="ApprovalId"/>.
 /// </summary>
+/// <param name="Rule">The rule that held the call it was given on; it covers calls that rule holds, no others.</param>
+/// <param name="GrantedAt">When it was given, so that a rule whose <c>grant_minutes</c> shrinks shortens it.</param>
 internal sealed record ApprovalGrant(
     string Agent,
     string Upstream,
     string Tool,
     DateTimeOffset Until,
     string ApprovalId,
-    IReadOnlyList<string> GrantedBy);
+    IReadOnlyList<string> GrantedBy,
+    string? Rule = null,
+    DateTimeOffset? GrantedAt = null)
+{
+    /// <summary>
+    /// Why this grant does not answer <paramref name="request"/> under the policy in force, or null when it does. A
+    /// grant stands for what its approvers agreed to under the rule of its day: a call another rule holds (a `when`
+    /// condition for larger orders, say), a rule that no longer offers grants, offers shorter ones, or asks for more
+    /// approvers than gave it, asks again. A grant stored before these fields existed names no rule and asks again.
+    /// </summary>
+    public string? Refusal(ApprovalRequest request, DateTimeOffset now)
+    {
+        var settings = request.Settings;
+        if (!string.Equals(Rule, request.Rule, StringComparison.Ordinal))
+        {
+            return $"it was given under rule {Rule ?? "(unknown)"} and this call is held by {request.Rule}";
+        }
+
+        if (settings.GrantMinutes <= 0)
+        {
+            return $"rule {request.Rule} no longer offers time-boxed grants";
+        }
+
+        if (GrantedAt is not { } at || now >= at.AddMinutes(settings.GrantMinutes))
+        {
+            return $"rule {request.Rule} now allows grants of at most {settings.GrantMinutes} minutes";
+        }
+
+        return GrantedBy.Count < Math.Max(1, settings.Approvals)
+            ? $"rule {request.Rule} now asks for {settings.Approvals} approvers and the grant had {GrantedBy.Count}"
+            : null;
+    }
+}

@@ -185,9 +185,10 @@ internal sealed class ApprovalStore(
 
         var minutes = Math.Min(allowed, approvals.Min(v => v.GrantMinutes!.Value));
         var request = approval.Request;
-        var until = (approval.ResolvedAt ?? time.GetUtcNow()).AddMinutes(minutes);
-        grants.Add(new ApprovalGrant(request.Agent, request.Upstream, request.Tool, until, approval.Id, [.. approvals.Select(v => v.Approver)]));
-        Log.GrantRecorded(logger, approval.Id, request.Agent, request.Upstream, request.Tool, until);
+        var at = approval.ResolvedAt ?? time.GetUtcNow();
+        grants.Add(new ApprovalGrant(
+            request.Agent, request.Upstream, request.Tool, at.AddMinutes(minutes), approval.Id, [.. approvals.Select(v => v.Approver)], request.Rule, at));
+        Log.GrantRecorded(logger, approval.Id, request.Agent, request.Upstream, request.Tool, at.AddMinutes(minutes));
     }
 
     private void Notify(ApprovalSnapshot approval)

@@ -48,4 +48,7 @@ internal static partial class Log
 
     [LoggerMessage(9402, LogLevel.Warning, "Could not read approval {ApprovalId} while its call waits; reading again in {Retry} or on the next signal")]
     public static partial void ApprovalReadFailed(ILogger logger, Exception exception, string approvalId, TimeSpan retry);
+
+    [LoggerMessage(3013, LogLevel.Information, "The time-boxed grant of approval {ApprovalId} does not cover this call of {Agent} to {Tool}, which asks again: {Why}")]
+    public static partial void GrantNotHonoured(ILogger logger, string approvalId, string agent, string tool, string why);
 }

@@ -14,6 +14,8 @@ internal sealed class PolicyEngine(PolicyStore store, IRateLimitStore limiter) :
     /// <summary>Decides a call. Hidden means: answer exactly as for an unknown tool.</summary>
     public ValueTask<PolicyDecision> DecideAsync(in ToolCallFacts facts) => store.Current.EvaluateAsync(facts, limiter);
 
+    public ValueTask<PolicyDecision> RecheckAsync(in ToolCallFacts facts) => store.Current.EvaluateAsync(facts, UncountedRateLimits.Instance);
+
     /// <summary>True when the tool must be left out of tools/list for this agent.</summary>
     public bool IsHidden(string tool, string? agent) => store.Current.IsHidden(tool, agent);
 
@@ -24,4 +26,11 @@ internal sealed class PolicyEngine(PolicyStore store, IRateLimitStore limiter) :
     public ToolRisk ApplyOverrides(string tool, ToolRisk risk) => store.Current.ClassifyOverride(tool, risk);
 
     public PolicyPreview Preview(string tool, string? agent, ToolRisk risk) => store.Current.Preview(tool, agent, risk);
+
+    private sealed class UncountedRateLimits : IRateLimitStore
+    {
+        public static readonly UncountedRateLimits Instance = new();
+
+        public ValueTask<RateLimitResult> AcquireAsync(string rule, string scope, int max, int windowSeconds) => ValueTask.FromResult(RateLimitResult.Granted);
+    }
 }

@@ -9,6 +9,12 @@ internal interface IToolCallPolicy
     /// <summary>Decides one call; awaited only when its rate limit is counted in another process (Redis).</summary>
     ValueTask<PolicyDecision> DecideAsync(in ToolCallFacts facts);
 
+    /// <summary>
+    /// Decides a call again under the policy in force now, counting no rate limit: for a held call about to be
+    /// released, whose limits were counted when it arrived.
+    /// </summary>
+    ValueTask<PolicyDecision> RecheckAsync(in ToolCallFacts facts);
+
     bool IsHidden(string tool, string? agent);
 
     /// <summary>The tool's risk with the policy's own classification overrides applied.</summary>

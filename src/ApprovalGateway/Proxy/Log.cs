@@ -42,4 +42,10 @@ internal static partial class Log
 
     [LoggerMessage(1190, LogLevel.Warning, "Refused an MCP request from a web page at {Origin} (client {RemoteIp}): its origin is not in Gateway:AllowedOrigins.")]
     public static partial void OriginRefused(ILogger logger, string? origin, string? remoteIp);
+
+    [LoggerMessage(1191, LogLevel.Warning, "Approval {ApprovalId} for {Tool} was given, but {Rule} of the policy in force at its release forbids the call; it was not sent.")]
+    public static partial void ReleaseRefusedByPolicy(ILogger logger, string approvalId, string tool, string rule);
+
+    [LoggerMessage(1192, LogLevel.Critical, "The outcome record of {Tool} ({Outcome}) could not be written after the upstream had the call; the agent got its answer, and the call's last record is its forwarding record.")]
+    public static partial void SentCallOutcomeNotRecorded(ILogger logger, string tool, DecisionKind outcome, Exception exception);
 }

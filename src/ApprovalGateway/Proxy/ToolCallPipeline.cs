@@ -7,6 +7,7 @@ using ApprovalGateway.Metrics;
 using ApprovalGateway.Policy.Arguments;
 using ApprovalGateway.Policy.Decisions;
 using ApprovalGateway.Policy.Evaluation;
+using ApprovalGateway.Policy.Risk;
 using ApprovalGateway.Upstreams;
 using ApprovalGateway.Web;
 using ModelContextProtocol;
@@ -43,9 +44,10 @@ internal sealed class ToolCallPipeline(
     {
         var started = time.GetTimestamp();
         var frozen = arguments?.DeepClone().AsObject() ?? [];
-        var trail = new Trail(session, tool, frozen, CanonicalJson.Sha256(frozen), started);
+        // Approvers, the audit and metrics see the risk the decision used: the policy's `classify` may raise it.
+        var trail = new Trail(session, tool, policy.ApplyOverrides(tool.Name, tool.Risk), frozen, CanonicalJson.Sha256(frozen), started);
 
-        var decision = await DecideAsync(session, tool, frozen);
+        var decision = await DecideAsync(session, trail, recheck: false);
         trail.PolicyDone(decision, time.GetElapsedTime(started));
         Log.PolicyDecided(logger, session.Agent, tool.Name, decision.Kind, decision.Rule);
 
@@ -68,6 +70,11 @@ internal sealed class ToolCallPipeline(
                 if (outcome.Kind != DecisionKind.Approved)
                 {
                     return await RefuseAfterHoldAsync(trail, tool, decision, outcome, cancellationToken);
+                }
+
+                if (await RefuseIfPolicyNowForbidsAsync(session, trail, outcome) is { } refused)
+                {
+                    return refused;
                 }
 
                 break;
@@ -100,13 +107,14 @@ internal sealed class ToolCallPipeline(
         }
     }
 
-    private async ValueTask<PolicyDecision> DecideAsync(SessionIdentity session, UpstreamTool tool, JsonObject arguments)
+    private async ValueTask<PolicyDecision> DecideAsync(SessionIdentity session, Trail trail, bool recheck)
     {
+        var tool = trail.Tool;
         try
         {
-            var element = JsonSerializer.SerializeToElement(arguments, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonObject)));
-            var risk = policy.ApplyOverrides(tool.Name, tool.Risk);
-            return await policy.DecideAsync(new ToolCallFacts(tool.Name, tool.UpstreamName, session.Agent, session.SessionId, element, risk));
+            var element = JsonSerializer.SerializeToElement(trail.Arguments, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonObject)));
+            var facts = new ToolCallFacts(tool.Name, tool.UpstreamName, session.Agent, session.SessionId, element, trail.Risk);
+            return recheck ? await policy.RecheckAsync(facts) : await policy.DecideAsync(facts);
         }
         catch (Exception ex)
         {
@@ -114,6 +122,29 @@ internal sealed class ToolCallPipeline(
             Log.PolicyFailed(logger, tool.Name, ex);
             return new PolicyDecision(DecisionKind.Denied, "error", "the policy could not evaluate this call");
         }
+    }
+
+    /// <summary>
+    /// An admin who denies or hides a tool while calls to it wait for approval means those calls too: an approval
+    /// given for a call the policy no longer lets through does not send it. A stricter approval rule does not
+    /// undo an approval already given.
+    /// </summary>
+    private async Task<JsonNode?> RefuseIfPolicyNowForbidsAsync(SessionIdentity session, Trail trail, ApprovalOutcome outcome)
+    {
+        var now = await DecideAsync(session, trail, recheck: true);
+        if (now.Kind is not (DecisionKind.Denied or DecisionKind.Hidden))
+        {
+            return null;
+        }
+
+        var forbids = now.Kind == DecisionKind.Hidden
+            ? "no longer offers this tool"
+            : $"now denies it: {now.Reason ?? $"denied by {now.Rule}"}";
+        var reason = $"approved by {string.Join(", ", outcome.DecidedBy)}, but the policy in force at its release {forbids}";
+        Log.ReleaseRefusedByPolicy(logger, outcome.ApprovalId, trail.Tool.Name, now.Rule);
+        await RecordAsync(trail, DecisionKind.Denied, reason);
+        return ToolCallResults.Refused(
+            DecisionKind.Denied, $"Policy denied: {reason}. The call was not sent.", reason, now.Rule, approvalId: outcome.ApprovalId, decidedBy: outcome.DecidedBy);
     }
 
     private async Task<ApprovalOutcome> HoldAsync(
@@ -134,7 +165,7 @@ internal sealed class ToolCallPipeline(
             tool.Name,
             trail.Arguments,
             trail.ArgumentsSha256,
-            tool.Risk,
+            trail.Risk,
             decision.Rule,
             settings,
             decision.Reason);
@@ -259,30 +290,30 @@ internal sealed class ToolCallPipeline(
             if (result is not JsonObject)
             {
                 var message = $"Upstream '{trail.Tool.UpstreamName}' answered the call with a result that is not a JSON object, so the gateway did not pass it on.";
-                await RecordAsync(trail, DecisionKind.UpstreamFailed, message);
+                await RecordSentAsync(trail, DecisionKind.UpstreamFailed, message);
                 return ToolCallResults.Refused(DecisionKind.UpstreamFailed, message, message, trail.Rule);
             }
 
             var isError = result?["isError"] is JsonValue v && v.TryGetValue<bool>(out var e) && e;
-            await RecordAsync(trail, DecisionKind.Forwarded, isError ? "the tool reported an error" : null);
+            await RecordSentAsync(trail, DecisionKind.Forwarded, isError ? "the tool reported an error" : trail.ReleasedBy);
             return result;
         }
         catch (UpstreamUnavailableException ex)
         {
             trail.UpstreamDone(time.GetElapsedTime(upstreamStarted));
-            await RecordAsync(trail, DecisionKind.UpstreamFailed, ex.Message);
+            await RecordSentAsync(trail, DecisionKind.UpstreamFailed, ex.Message);
             return ToolCallResults.Refused(DecisionKind.UpstreamFailed, ex.Message, ex.Message, trail.Rule);
         }
         catch (McpProtocolException ex)
         {
             trail.UpstreamDone(time.GetElapsedTime(upstreamStarted));
-            await RecordAsync(trail, DecisionKind.UpstreamFailed, ex.Message);
+            await RecordSentAsync(trail, DecisionKind.UpstreamFailed, ex.Message);
             throw;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             trail.UpstreamDone(time.GetElapsedTime(upstreamStarted));
-            await RecordAsync(trail, DecisionKind.Withdrawn, "the agent cancelled the call while the upstream ran it");
+            await RecordSentAsync(trail, DecisionKind.Withdrawn, "the agent cancelled the call while the upstream ran it");
             throw;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
@@ -290,9 +321,31 @@ internal sealed class ToolCallPipeline(
             // An upstream process that dies mid-call fails the pending request with a transport error, not a protocol one.
             trail.UpstreamDone(time.GetElapsedTime(upstreamStarted));
             var message = $"Upstream '{trail.Tool.UpstreamName}' failed during the call: {ex.Message}";
-            await RecordAsync(trail, DecisionKind.UpstreamFailed, message);
+            await RecordSentAsync(trail, DecisionKind.UpstreamFailed, message);
             return ToolCallResults.Refused(DecisionKind.UpstreamFailed, message, message, trail.Rule);
         }
+    }
+
+    /// <summary>
+    /// The outcome of a call the upstream has had: its <c>forwarding</c> record is written, and telling the agent
+    /// that the call did not complete when it may have (an order placed) would invite it to place it twice. So the
+    /// agent gets its answer whether or not this record could be written, and the failure is logged as critical.
+    /// </summary>
+    private async Task RecordSentAsync(Trail trail, DecisionKind outcome, string? reason)
+    {
+        var record = trail.ToRecord(time.GetUtcNow(), outcome, reason, time.GetElapsedTime(trail.Started));
+        try
+        {
+            await audit.AppendAsync(record, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            metrics.AuditFailed(record);
+            Log.SentCallOutcomeNotRecorded(logger, trail.Tool.Name, outcome, ex);
+            return;
+        }
+
+        metrics.CallEnded(record);
     }
 
     private async Task RecordAsync(Trail trail, DecisionKind outcome, string? reason, string consequence = "so it did not complete the call")
@@ -323,9 +376,10 @@ internal sealed class ToolCallPipeline(
             : $"{(int)span.TotalSeconds}s";
 
     /// <summary>What one call collected on its way, for its audit record.</summary>
-    private sealed class Trail(SessionIdentity session, UpstreamTool tool, JsonObject arguments, string sha256, long started)
+    private sealed class Trail(SessionIdentity session, UpstreamTool tool, ToolRisk risk, JsonObject arguments, string sha256, long started)
     {
         public UpstreamTool Tool { get; } = tool;
+        public ToolRisk Risk { get; } = risk;
         public JsonObject Arguments { get; } = arguments;
         public string ArgumentsSha256 { get; } = sha256;
         public long Started { get; } = started;
@@ -337,7 +391,14 @@ internal sealed class ToolCallPipeline(
 
         public void PolicyDone(PolicyDecision decision, TimeSpan elapsed) => (_decision, Rule, _policy) = (decision.Kind, decision.Rule, elapsed);
 
-        public void HoldDone(ApprovalOutcome outcome, TimeSpan elapsed) => (_approvalId, _decidedBy, _wait) = (outcome.ApprovalId, outcome.DecidedBy, elapsed);
+        /// <summary>Set when a time-boxed grant released the call, so its record tells it from a call approved itself.</summary>
+        public string? ReleasedBy { get; private set; }
+
+        public void HoldDone(ApprovalOutcome outcome, TimeSpan elapsed)
+        {
+            (_approvalId, _decidedBy, _wait) = (outcome.ApprovalId, outcome.DecidedBy, elapsed);
+            ReleasedBy = outcome.ViaGrant ? $"released by a time-boxed grant ({outcome.Reason}) given on approval {outcome.ApprovalId}" : null;
+        }
 
         public void UpstreamDone(TimeSpan elapsed) => _upstream = elapsed;
 
@@ -355,7 +416,7 @@ internal sealed class ToolCallPipeline(
             reason,
             _approvalId,
             _decidedBy,
-            Tool.Risk.Risk.ToString().ToLowerInvariant(),
+            Risk.Risk.ToString().ToLowerInvariant(),
             _policy.TotalMilliseconds,
             _wait.TotalMilliseconds,
             _upstream.TotalMilliseconds,

@@ -80,6 +80,22 @@ public sealed class ApprovalDecisionsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DecideAsync_RefusesTheOwner_WhenTheAgentsOwnerIsConfiguredAsTheirSlackUserId()
+    {
+        var request = ApprovalsHost.Request(ApprovalSettings.Default with { AllowSelfApproval = false }) with { AgentOwner = "UOLIVIA" };
+        var waiting = _host.Gate.RequestAsync(request, null, CancellationToken.None);
+        var id = (await _host.Observer.WaitForAsync(ApprovalStatus.Pending)).Id;
+
+        // Before, only the approver's name was compared, so olivia approved her own agent's call.
+        var refused = await Decide(id, new ApproverIdentity("olivia", "UOLIVIA"), approve: true);
+
+        Assert.Equal(DecisionResultKind.NotAllowed, refused.Kind);
+        Assert.Contains("owns agent trader", refused.Message, StringComparison.Ordinal);
+        await Decide(id, ApprovalsHost.Alice, approve: true);
+        Assert.Equal(["alice"], (await waiting).DecidedBy);
+    }
+
+    [Fact]
     public async Task DecideAsync_LetsTheOwnerApprove_WhenOneApprovalSufficesAndSelfApprovalIsAllowed()
     {
         var (waiting, id) = await HoldAsync();

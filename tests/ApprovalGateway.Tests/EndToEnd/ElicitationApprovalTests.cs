@@ -71,7 +71,7 @@ public sealed class ElicitationApprovalTests
     }
 
     [Fact]
-    public async Task TwoPersonRule_CountsTheClientAsOneApprover_AndStillNeedsASecond()
+    public async Task TwoPersonRule_DoesNotCountTheClientsApproval_SoTwoApproversMustDecide()
     {
         await using var test = await ElicitationTest.StartAsync(Policy(""", "approvals": 2"""), Answer("accept", "approve"));
 
@@ -80,13 +80,16 @@ public sealed class ElicitationApprovalTests
         await test.ClientDecisionSettled(pending.Id);
         var afterClient = test.Decisions.Get(pending.Id)!;
         await test.Decisions.DecideAsync(pending.Id, new ApproverIdentity("alice", null), true, null, null, "api", CancellationToken.None);
+        var afterAlice = test.Decisions.Get(pending.Id)!;
+        await test.Decisions.DecideAsync(pending.Id, new ApproverIdentity("bob", null), true, null, null, "api", CancellationToken.None);
         var result = await call.WaitAsync(Patience);
 
-        Assert.Equal(ApprovalStatus.Pending, afterClient.Status);
-        Assert.Equal("trader-bot", Assert.Single(afterClient.Votes).Approver);
+        // Before, the agent (no owner) answered its own prompt as "trader-bot" and was one of the two people.
+        Assert.Empty(afterClient.Votes);
+        Assert.Equal(ApprovalStatus.Pending, afterAlice.Status);
         Assert.NotEqual(true, result.IsError);
         var approved = await test.Observer.WaitForAsync(ApprovalStatus.Approved);
-        Assert.Equal(["trader-bot", "alice"], approved.Votes.Select(v => v.Approver));
+        Assert.Equal(["alice", "bob"], approved.Votes.Select(v => v.Approver));
     }
 
     [Theory]

@@ -1,0 +1,204 @@
+using System.Net;
+using ApprovalGateway.Approvals;
+using ApprovalGateway.Audit;
+using ApprovalGateway.Policy;
+using ApprovalGateway.Tests.Infrastructure;
+using static ApprovalGateway.Tests.EndToEnd.ApprovalPolicies;
+using static ApprovalGateway.Tests.EndToEnd.ApprovalScenario;
+
+namespace ApprovalGateway.Tests.EndToEnd;
+
+/// <summary>
+/// An admin's policy edit reaches calls already on their way: approvals and grants given under the old rule send
+/// nothing the policy in force no longer lets through.
+/// </summary>
+public sealed class PolicyChangeWhileHeldTests
+{
+    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(30);
+
+    [Theory]
+    [InlineData("""{ "action": "deny", "reason": "TWAP cancels are frozen" }""", "now denies it: TWAP cancels are frozen")]
+    [InlineData("""{ "action": "hide" }""", "no longer offers this tool")]
+    public async Task HeldCall_IsNotSent_WhenThePolicyDeniesOrHidesItsToolBeforeItIsApproved(string rule, string says)
+    {
+        await using var scenario = await StartAsync(Hold(CancelTwap, """{ "timeout": 120 }"""));
+        await using var agent = await scenario.ConnectAsync();
+        var call = agent.CallToolAsync(CancelTwap, CancelTwapArgs(123)).AsTask();
+        var held = await scenario.Approvals.WaitForPendingAsync(CancelTwap);
+
+        await ApplyPolicyAsync(scenario, rule.Contains("hide", StringComparison.Ordinal)
+            ? $$"""{ "version": "1", "default": "allow", "hide": ["{{CancelTwap}}"] }"""
+            : $$"""{ "version": "1", "default": "allow", "tools": { "{{CancelTwap}}": {{rule}} } }""");
+        using (var approve = await scenario.DecideAsync(Bob, held.Id, "approve"))
+        {
+            Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
+        }
+
+        var result = await call.WaitAsync(Guard);
+
+        // Before, the approval sent the call: an emergency deny did not stop calls already waiting.
+        Assert.True(result.IsError);
+        Assert.Equal("denied", (string?)Structured(result)["decision"]);
+        Assert.Equal($"Policy denied: approved by bob, but the policy in force at its release {says}. The call was not sent.", Text(result));
+        Assert.Contains(123L, AlgoIds(await OpenTwapOrdersAsync(agent)));
+        var record = Assert.Single(scenario.AuditOf(CancelTwap));
+        Assert.Equal("denied", record.Outcome);
+        Assert.Equal(["bob"], record.DecidedBy);
+    }
+
+    [Fact]
+    public async Task Grant_AsksAgain_WhenTheRuleNoLongerOffersGrants()
+    {
+        await using var scenario = await StartAsync(Hold(CancelTwap, """{ "timeout": 120, "grant_minutes": 15 }"""));
+        await using var agent = await scenario.ConnectAsync();
+        await ApproveWithGrantAsync(scenario, agent, 123);
+
+        await ApplyPolicyAsync(scenario, Hold(CancelTwap, """{ "timeout": 120, "approvals": 2 }"""));
+        var repeat = agent.CallToolAsync(CancelTwap, CancelTwapArgs(124)).AsTask();
+        var heldAgain = await scenario.Approvals.WaitForAsync(a => a.Request.Tool == CancelTwap && a.Status == ApprovalStatus.Pending && a.Votes.Count == 0 && a.Id != scenario.Approvals.Created[0], "a second approval");
+
+        // Before, the 15-minute grant passed the call at once although the rule now wants two people and no grants.
+        Assert.False(repeat.IsCompleted);
+        Assert.Equal(2, scenario.Approvals.Created.Count);
+        using (var reject = await scenario.DecideAsync(Alice, heldAgain.Id, "reject", "not under the new rule"))
+        {
+            Assert.Equal(HttpStatusCode.OK, reject.StatusCode);
+        }
+
+        Assert.True((await repeat.WaitAsync(Guard)).IsError);
+        Assert.Contains(124L, AlgoIds(await OpenTwapOrdersAsync(agent)));
+    }
+
+    [Fact]
+    public async Task Grant_CoversCallsItsRuleHolds_NotCallsAnotherRuleHolds()
+    {
+        const string Policy = $$"""
+            {
+              "version": "1",
+              "default": "allow",
+              "tools": {
+                "{{CancelTwap}}": {
+                  "action": "require_approval",
+                  "approval": { "timeout": 120, "grant_minutes": 15 },
+                  "when": [ { "if": "args.algoId > 123", "action": "require_approval", "reason": "a later order" } ]
+                }
+              }
+            }
+            """;
+        await using var scenario = await StartAsync(Policy);
+        await using var agent = await scenario.ConnectAsync();
+        await ApproveWithGrantAsync(scenario, agent, 123);
+
+        var other = agent.CallToolAsync(CancelTwap, CancelTwapArgs(124)).AsTask();
+        var held = await scenario.Approvals.WaitForAsync(
+            a => a.Request.Tool == CancelTwap && a.Status == ApprovalStatus.Pending && a.Id != scenario.Approvals.Created[0], "the call the condition holds");
+
+        Assert.Equal($"tools[\"{CancelTwap}\"].when[0]", held.Request.Rule);
+        Assert.False(other.IsCompleted);
+        using (var reject = await scenario.DecideAsync(Alice, held.Id, "reject"))
+        {
+            Assert.Equal(HttpStatusCode.OK, reject.StatusCode);
+        }
+
+        Assert.True((await other.WaitAsync(Guard)).IsError);
+    }
+
+    [Fact]
+    public async Task CallAGrantReleases_IsRecordedAsSuch()
+    {
+        await using var scenario = await StartAsync(Hold(CancelTwap, """{ "timeout": 120, "grant_minutes": 15 }"""));
+        await using var agent = await scenario.ConnectAsync();
+        var id = await ApproveWithGrantAsync(scenario, agent, 123);
+
+        Assert.NotEqual(true, (await agent.CallToolAsync(CancelTwap, CancelTwapArgs(124)).AsTask().WaitAsync(Guard)).IsError);
+
+        var records = scenario.AuditOf(CancelTwap);
+        Assert.Null(records[1].Reason);
+        Assert.StartsWith($"released by a time-boxed grant (Time-boxed grant until ", records[3].Reason, StringComparison.Ordinal);
+        Assert.EndsWith($"given on approval {id}", records[3].Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HeldCall_ShowsApproversAndTheAuditTheRiskThePolicyClassifiedItAs()
+    {
+        const string Policy = """
+            {
+              "version": "1",
+              "default": "allow",
+              "classify": { "BinanceTickerPrice": { "category": "financial", "risk": "critical", "reason": "prices move our desk" } }
+            }
+            """;
+        await using var scenario = await StartAsync(Policy);
+        await using var agent = await scenario.ConnectAsync();
+        var call = agent.CallToolAsync("BinanceTickerPrice", new Dictionary<string, object?> { ["symbol"] = "BTCUSDT" }).AsTask();
+        var held = await scenario.Approvals.WaitForPendingAsync("BinanceTickerPrice");
+        using (var reject = await scenario.DecideAsync(Alice, held.Id, "reject"))
+        {
+            Assert.Equal(HttpStatusCode.OK, reject.StatusCode);
+        }
+
+        await call.WaitAsync(Guard);
+
+        // Before, the card and the audit showed the classifier's "low, read-only" next to rule risk.critical.
+        Assert.Equal("risk.critical", held.Request.Rule);
+        Assert.Equal("critical", held.Request.Risk.Risk.ToString().ToLowerInvariant());
+        Assert.StartsWith("prices move our desk", held.Request.Risk.Reason, StringComparison.Ordinal);
+        Assert.Equal("critical", Assert.Single(scenario.AuditOf("BinanceTickerPrice")).RiskClass);
+    }
+
+    [Fact]
+    public async Task AgentGetsTheUpstreamsAnswer_WhenTheOutcomeRecordCannotBeWrittenAfterTheCallWasSent()
+    {
+        var audit = new OutcomeRefusingAuditLog();
+        await using var gateway = await GatewayHost.StartAsync(
+            TestUpstreams.DemoStdio(),
+            $$"""{ "version": "1", "default": "allow", "tools": { "{{CancelTwap}}": "allow" } }""",
+            b => b.Services.AddSingleton<IAuditLog>(sp => audit.Around(sp.GetRequiredService<FileAuditLog>())));
+        await using var agent = await gateway.ConnectAsync();
+
+        var cancel = await agent.CallToolAsync(CancelTwap, CancelTwapArgs(123)).AsTask().WaitAsync(Guard);
+
+        // Before, the agent heard "could not write its audit record, so it did not complete the call" about a
+        // cancel the exchange had made, and a retry would act twice.
+        Assert.NotEqual(true, cancel.IsError);
+        Assert.Equal(123, (long)Structured(cancel)["algoId"]!);
+        Assert.DoesNotContain(123L, AlgoIds(await OpenTwapOrdersAsync(agent)));
+        Assert.Equal("forwarding", gateway.Services.GetRequiredService<IAuditLog>().Recent(10).First(r => r.Tool == CancelTwap).Outcome);
+    }
+
+    private static async Task<string> ApproveWithGrantAsync(ApprovalScenario scenario, ModelContextProtocol.Client.McpClient agent, long algoId)
+    {
+        var call = agent.CallToolAsync(CancelTwap, CancelTwapArgs(algoId)).AsTask();
+        var held = await scenario.Approvals.WaitForPendingAsync(CancelTwap);
+        using (var approve = await scenario.DecideAsync(Bob, held.Id, "approve", grantMinutes: 15))
+        {
+            Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
+        }
+
+        Assert.NotEqual(true, (await call.WaitAsync(Guard)).IsError);
+        return held.Id;
+    }
+
+    /// <summary>Writes the file and reloads it now, as the watcher would shortly after.</summary>
+    private static async Task ApplyPolicyAsync(ApprovalScenario scenario, string policy)
+    {
+        await File.WriteAllTextAsync(scenario.Gateway.PolicyPath, policy);
+        Assert.True(scenario.Gateway.Services.GetRequiredService<PolicyStore>().Reload());
+    }
+
+    /// <summary>The real file sink, except that outcome records of calls the upstream had fail, as on a full disk.</summary>
+    private sealed class OutcomeRefusingAuditLog
+    {
+        public IAuditLog Around(IAuditLog inner) => new Refusing(inner);
+
+        private sealed class Refusing(IAuditLog inner) : IAuditLog
+        {
+            public ValueTask AppendAsync(AuditRecord record, CancellationToken cancellationToken) =>
+                record.Outcome == "forwarded"
+                    ? ValueTask.FromException(new IOException("No space left on device"))
+                    : inner.AppendAsync(record, cancellationToken);
+
+            public IReadOnlyList<AuditRecord> Recent(int limit) => inner.Recent(limit);
+        }
+    }
+}
