@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Policy.Arguments;
@@ -13,29 +11,30 @@ namespace ApprovalGateway.Slack;
 /// <summary>Renders an approval as Block Kit: a prompt with buttons while pending, the outcome without buttons after.</summary>
 internal sealed class ApprovalMessageBuilder(IOptions<SlackOptions> options)
 {
-    /// <summary>Slack's limit on a section's text.</summary>
-    public const int SectionTextLimit = 3000;
-
-    // Mrkdwn escaping is done here, so the JSON encoder need not turn <, > and non-ASCII into \u escapes.
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     public SlackMessage Build(ApprovalSnapshot approval)
     {
+        var arguments = SlackArguments.Of(SecretMasker.MaskCopy(approval.Request.FrozenArguments) ?? []);
+        var pending = approval.Status == ApprovalStatus.Pending;
         var blocks = new JsonArray
         {
             Section("approval_summary", Summary(approval)),
-            Section("approval_arguments", Arguments(approval)),
+            arguments.Json is { } json ? ArgumentsBlock(json) : Section("approval_arguments", TooLongForSlack(pending)),
         };
+
+        if (ArgumentsNotice(arguments) is { } notice)
+        {
+            blocks.Add(Section("approval_arguments_notice", notice));
+        }
 
         if (VoteLine(approval) is { } votes)
         {
             blocks.Add(Section("approval_votes", votes));
         }
 
-        if (approval.Status == ApprovalStatus.Pending)
+        if (pending)
         {
             blocks.Add(Context($"Approval `{Escape(approval.Id)}` · rule `{Escape(approval.Request.Rule)}` · expires {Clock(approval.Deadline)} UTC"));
-            blocks.Add(Actions(approval));
+            blocks.Add(Actions(approval, offerApprove: arguments.Fits));
         }
         else
         {
@@ -56,41 +55,63 @@ internal sealed class ApprovalMessageBuilder(IOptions<SlackOptions> options)
             + (request.HeldBecause is { Length: > 0 } because ? $"\nWhy it is held: {Escape(because)}" : "");
     }
 
-    private string Arguments(ApprovalSnapshot approval)
+    /// <summary>
+    /// Rich text rather than a mrkdwn code fence: Slack shows a preformatted element's text as it is, so no argument
+    /// can close the block and have the rest rendered as formatting, and &amp;, &lt; and &gt; need no escaping.
+    /// </summary>
+    private static JsonObject ArgumentsBlock(string json) => new()
     {
-        var masked = SecretMasker.MaskCopy(approval.Request.FrozenArguments) ?? [];
-        var pretty = Escape(masked.ToJsonString(Indented));
-        const string Fence = "```";
-        var full = $"*Arguments*\n{Fence}{pretty}{Fence}";
-        if (full.Length <= SectionTextLimit)
+        ["type"] = "rich_text",
+        ["block_id"] = "approval_arguments",
+        ["elements"] = new JsonArray
         {
-            return full;
+            new JsonObject
+            {
+                ["type"] = "rich_text_section",
+                ["elements"] = new JsonArray { new JsonObject { ["type"] = "text", ["text"] = "Arguments", ["style"] = new JsonObject { ["bold"] = true } } },
+            },
+            new JsonObject
+            {
+                ["type"] = "rich_text_preformatted",
+                ["elements"] = new JsonArray { new JsonObject { ["type"] = "text", ["text"] = json } },
+            },
+        },
+    };
+
+    private string TooLongForSlack(bool pending)
+    {
+        const string TooLong = "*Arguments*: too long for Slack.";
+        if (!pending)
+        {
+            return TooLong;
         }
 
-        var note = options.Value.PublicBaseUrl is { Length: > 0 } page
-            ? $"\n_Arguments truncated: <{page}|see them all on the approval page>._"
-            : "\n_Arguments truncated._";
-        var budget = SectionTextLimit - "*Arguments*\n".Length - (2 * Fence.Length) - "\n…".Length - note.Length;
-        return $"*Arguments*\n{Fence}{CutEscaped(pretty, budget)}\n…{Fence}{note}";
+        return $"{TooLong} Review them on {ThePage("the approval page", "the gateway's approval page")} and approve there;"
+            + " here the call can only be rejected.";
     }
 
-    /// <summary>Cuts mrkdwn-escaped text without splitting an entity such as <c>&amp;amp;</c> or a surrogate pair.</summary>
-    private static string CutEscaped(string escaped, int budget)
+    private string? ArgumentsNotice(SlackArguments arguments)
     {
-        var cut = Math.Min(budget, escaped.Length);
-        var entityStart = escaped.LastIndexOf('&', Math.Max(cut - 1, 0));
-        if (entityStart >= 0 && escaped.IndexOf(';', entityStart) >= cut)
+        var lines = new List<string>();
+        if (arguments.HiddenCharacters.Count > 0)
         {
-            cut = entityStart;
+            const int Named = 8;
+            var names = string.Join(", ", arguments.HiddenCharacters.Take(Named).Select(InvisibleCharacters.Name))
+                + (arguments.HiddenCharacters.Count > Named ? ", …" : "");
+            lines.Add($":warning: *The arguments contain invisible or direction-changing characters* ({names})"
+                + (arguments.Fits ? ", shown as `\\u` escapes where they occur." : "."));
         }
 
-        if (cut > 0 && char.IsHighSurrogate(escaped[cut - 1]))
+        if (arguments.Shortened)
         {
-            cut--;
+            lines.Add($"_Long values are cut, each followed by its full length: {ThePage("see them all on the approval page", "see them all on the gateway's approval page")}._");
         }
 
-        return escaped[..cut];
+        return lines.Count == 0 ? null : string.Join("\n", lines);
     }
+
+    private string ThePage(string linkText, string plainText) =>
+        options.Value.PublicBaseUrl is { Length: > 0 } page ? $"<{page}|{linkText}>" : plainText;
 
     private static string? VoteLine(ApprovalSnapshot approval)
     {
@@ -130,7 +151,8 @@ internal sealed class ApprovalMessageBuilder(IOptions<SlackOptions> options)
         }
     }
 
-    private static JsonObject Actions(ApprovalSnapshot approval)
+    /// <summary>Reject is always offered; Approve only when the prompt shows every argument key.</summary>
+    private static JsonObject Actions(ApprovalSnapshot approval, bool offerApprove)
     {
         var critical = approval.Request.Risk.Risk == RiskClass.Critical;
         var confirm = critical
@@ -143,14 +165,15 @@ internal sealed class ApprovalMessageBuilder(IOptions<SlackOptions> options)
             }
             : null;
 
-        var elements = new JsonArray
+        var elements = new JsonArray();
+        if (offerApprove)
         {
-            Button(SlackActionIds.Approve, "Approve", approval.Id, "primary", confirm?.DeepClone()),
-            Button(SlackActionIds.Reject, "Reject", approval.Id, "danger", confirm: null),
-        };
+            elements.Add(Button(SlackActionIds.Approve, "Approve", approval.Id, "primary", confirm?.DeepClone()));
+        }
 
+        elements.Add(Button(SlackActionIds.Reject, "Reject", approval.Id, "danger", confirm: null));
         var grantMinutes = approval.Request.Settings.GrantMinutes;
-        if (grantMinutes > 0)
+        if (offerApprove && grantMinutes > 0)
         {
             elements.Add(Button(SlackActionIds.ApproveGrant, $"Approve for {grantMinutes} min", approval.Id, style: null, confirm?.DeepClone()));
         }

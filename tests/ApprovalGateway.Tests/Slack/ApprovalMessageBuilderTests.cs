@@ -63,26 +63,166 @@ public sealed class ApprovalMessageBuilderTests
     }
 
     [Fact]
-    public void Build_TruncatesArgumentsUnderSlackLimitAndLinksThePage_WhenArgumentsAreLong()
+    public void Build_CutsTheLongValueAndLinksThePage_WhenArgumentsAreLong()
     {
         var arguments = new JsonObject { ["note"] = new string('x', 5000) + "<end>" };
 
         var message = Render(TestApprovals.Pending(arguments: arguments));
 
-        var sections = message.Blocks.OfType<JsonObject>().Where(b => (string?)b["type"] == "section").Select(b => (string)b["text"]!["text"]!).ToList();
-        Assert.All(sections, s => Assert.True(s.Length <= 3000, $"section of {s.Length} chars"));
-        var args = sections.Single(s => s.StartsWith("*Arguments*", StringComparison.Ordinal));
-        Assert.Contains("<https://gateway.example/approvals|", args, StringComparison.Ordinal);
-        Assert.DoesNotContain("&lt;end&gt;", args, StringComparison.Ordinal);
+        Assert.All(Texts(message), t => Assert.True(t.Length <= 3000, $"text of {t.Length} chars"));
+        Assert.Contains("xxx\"… (5005 characters, see the page)", message.CodeText, StringComparison.Ordinal);
+        Assert.DoesNotContain("<end>", message.CodeText, StringComparison.Ordinal);
+        Assert.Contains("<https://gateway.example/approvals|", message.TextOutsideCode, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Build_EscapesMrkdwnControlCharacters_WhenArgumentsContainThem()
+    public void Build_ShowsEveryKeyAndKeepsApprove_WhenOneValueIsPaddedPastSlackLimit()
+    {
+        var arguments = new JsonObject
+        {
+            ["coin"] = "BTC",
+            ["network"] = "BTC" + new string(' ', 2990),
+            ["address"] = "bc1qattacker",
+            ["amount"] = 4.99,
+        };
+
+        var message = Render(TestApprovals.Pending(arguments: arguments));
+
+        Assert.Contains("\"address\": \"bc1qattacker\"", message.CodeText, StringComparison.Ordinal);
+        Assert.Contains("\"amount\": 4.99", message.CodeText, StringComparison.Ordinal);
+        Assert.Contains("\"network\": \"BTC ", message.CodeText, StringComparison.Ordinal);
+        Assert.Contains("… (2993 characters, see the page)", message.CodeText, StringComparison.Ordinal);
+        Assert.All(Texts(message), t => Assert.True(t.Length <= 3000, $"text of {t.Length} chars"));
+        Assert.Equal(["approve", "reject"], message.Buttons.Select(b => (string)b["action_id"]!));
+    }
+
+    [Theory]
+    [InlineData("many keys")]
+    [InlineData("deep nesting")]
+    public void Build_OffersOnlyRejectAndPointsToThePage_WhenTheArgumentsCannotFitSlack(string shape)
+    {
+        var arguments = new JsonObject();
+        if (shape == "many keys")
+        {
+            for (var i = 0; i < 300; i++)
+            {
+                arguments[$"recipient_{i}"] = $"bc1q{i:0000}";
+            }
+        }
+        else
+        {
+            var inner = arguments;
+            for (var depth = 0; depth < 60; depth++)
+            {
+                var next = new JsonObject();
+                inner["level"] = next;
+                inner = next;
+            }
+
+            inner["address"] = "bc1qattacker";
+        }
+
+        var message = Render(TestApprovals.Pending(arguments: arguments, settings: ApprovalSettings.Default with { GrantMinutes = 30 }));
+
+        Assert.Equal(["reject"], message.Buttons.Select(b => (string)b["action_id"]!));
+        Assert.Contains("too long for Slack", message.AllText, StringComparison.Ordinal);
+        Assert.Contains("<https://gateway.example/approvals|the approval page>", message.AllText, StringComparison.Ordinal);
+        Assert.All(Texts(message), t => Assert.True(t.Length <= 3000, $"text of {t.Length} chars"));
+    }
+
+    [Fact]
+    public void Build_SaysTheArgumentsAreTooLongWithoutALink_WhenNoPublicUrlIsSet()
+    {
+        var builder = new ApprovalMessageBuilder(Options.Create(new SlackOptions()));
+        var arguments = new JsonObject();
+        for (var i = 0; i < 300; i++)
+        {
+            arguments[$"recipient_{i}"] = $"bc1q{i:0000}";
+        }
+
+        var built = builder.Build(TestApprovals.Pending(arguments: arguments));
+        var message = new FakeSlackMessage("C1", "1.1", built.Text, built.Blocks, 0);
+
+        Assert.Equal(["reject"], message.Buttons.Select(b => (string)b["action_id"]!));
+        Assert.Contains("too long for Slack", message.AllText, StringComparison.Ordinal);
+        Assert.Contains("approval page", message.AllText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_ShowsInvisibleAndReorderingCharactersAsEscapesAndWarns_WhenArgumentsContainThem()
+    {
+        var arguments = new JsonObject
+        {
+            ["address"] = "bc1q\u202erekcatta\u202c",
+            ["amount"] = "1\u200b0\u200b0",
+            ["memo"] = "付款给供应商 دفع للمورد",
+            ["lines"] = "one\ntwo",
+        };
+
+        var message = Render(TestApprovals.Pending(arguments: arguments));
+
+        Assert.Contains(@"""address"": ""bc1q\u202Erekcatta\u202C""", message.CodeText, StringComparison.Ordinal);
+        Assert.Contains(@"""amount"": ""1\u200B0\u200B0""", message.CodeText, StringComparison.Ordinal);
+        Assert.Contains("\"memo\": \"付款给供应商 دفع للمورد\"", message.CodeText, StringComparison.Ordinal);
+        Assert.Contains(@"""lines"": ""one\ntwo""", message.CodeText, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u202e', message.AllText);
+        Assert.DoesNotContain('\u200b', message.AllText);
+        Assert.Contains("invisible or direction-changing characters", message.TextOutsideCode, StringComparison.Ordinal);
+        Assert.Contains("U+200B, U+202C, U+202E", message.TextOutsideCode, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0x0001)]
+    [InlineData(0x007F)]
+    [InlineData(0x0085)]
+    [InlineData(0x00AD)]
+    [InlineData(0x061C)]
+    [InlineData(0x180E)]
+    [InlineData(0x200B)]
+    [InlineData(0x200F)]
+    [InlineData(0x202A)]
+    [InlineData(0x2028)]
+    [InlineData(0x2060)]
+    [InlineData(0x2064)]
+    [InlineData(0x2066)]
+    [InlineData(0x2069)]
+    [InlineData(0xFEFF)]
+    [InlineData(0xE0041)]
+    public void Build_EscapesTheCharacter_WhenItIsAControlOrFormatCharacter(int codePoint)
+    {
+        var character = char.ConvertFromUtf32(codePoint);
+        var escaped = string.Concat(character.Select(unit => $"\\u{(int)unit:X4}"));
+
+        var message = Render(TestApprovals.Pending(arguments: new JsonObject { [$"key{character}"] = $"a{character}b" }));
+
+        Assert.Contains($"\"key{escaped}\": \"a{escaped}b\"", message.CodeText, StringComparison.Ordinal);
+        Assert.DoesNotContain(character, message.AllText, StringComparison.Ordinal);
+        Assert.Contains("invisible or direction-changing characters", message.TextOutsideCode, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_KeepsAValueInsideTheArgumentsBlock_WhenItTriesToCloseTheCodeFence()
+    {
+        var arguments = new JsonObject
+        {
+            ["address"] = "bc1qattacker",
+            ["memo"] = "x```\n*Destination: company cold wallet (verified)* :white_check_mark:\n```",
+        };
+
+        var message = Render(TestApprovals.Pending(arguments: arguments));
+
+        Assert.DoesNotContain("cold wallet", message.TextOutsideCode, StringComparison.Ordinal);
+        Assert.DoesNotContain(":white_check_mark:", message.TextOutsideCode, StringComparison.Ordinal);
+        Assert.Contains("company cold wallet", message.CodeText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_ShowsMrkdwnControlCharactersOnlyAsCode_WhenArgumentsContainThem()
     {
         var message = Render(TestApprovals.Pending(arguments: new JsonObject { ["note"] = "<!channel> & co" }));
 
-        Assert.Contains("&lt;!channel&gt; &amp; co", message.AllText, StringComparison.Ordinal);
-        Assert.DoesNotContain("<!channel>", message.AllText, StringComparison.Ordinal);
+        Assert.Contains("\"note\": \"<!channel> & co\"", message.CodeText, StringComparison.Ordinal);
+        Assert.DoesNotContain("channel", message.TextOutsideCode, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -139,6 +279,17 @@ public sealed class ApprovalMessageBuilderTests
         Assert.Contains("1 of 2 approvals: <@U024BE7LH>", message.AllText, StringComparison.Ordinal);
         Assert.NotEmpty(message.Buttons);
     }
+
+    /// <summary>Every text in the blocks, each of which Slack caps.</summary>
+    private static IEnumerable<string> Texts(FakeSlackMessage message) => Texts(message.Blocks);
+
+    private static IEnumerable<string> Texts(JsonNode? node) => node switch
+    {
+        JsonObject o when o["text"] is JsonValue v && v.TryGetValue<string>(out var s) => [s, .. o.SelectMany(p => Texts(p.Value))],
+        JsonObject o => o.SelectMany(p => Texts(p.Value)),
+        JsonArray a => a.SelectMany(Texts),
+        _ => [],
+    };
 
     private static FakeSlackMessage Render(ApprovalSnapshot approval)
     {

@@ -51,6 +51,29 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
     }
 
     [ChromiumFact]
+    public async Task PendingApproval_ShowsHiddenCharactersAsEscapesAndWarns_WhenArgumentsContainThem()
+    {
+        var page = await OpenAsync("alice");
+
+        _app.Approvals.Add("apr-1", ApprovalSamples.DisguisedWithdrawal());
+        _app.Approvals.Add("apr-2", ApprovalSamples.CancelOrder());
+
+        var card = Card(page, "exchange_withdraw");
+        var arguments = card.Locator("pre");
+        await Expect(arguments).ToContainTextAsync(@"""address"": ""bc1q\u202Erekcatta\u202C""");
+        await Expect(arguments).ToContainTextAsync(@"""amount"": ""1\u200B0\u200B0""");
+        await Expect(arguments).ToContainTextAsync("\"memo\": \"付款给供应商 دفع للمورد\"");
+        Assert.DoesNotContain('\u202e', await arguments.TextContentAsync() ?? "");
+        // The folded part of a long value counts too: the warning names U+2066 before anyone unfolds it.
+        await Expect(card.GetByRole(AriaRole.Note)).ToHaveTextAsync(
+            "The arguments contain invisible or direction-changing characters (U+200B, U+202C, U+202E, U+2066), shown highlighted as \\u escapes.");
+        await BrowserSession.ScreenshotAsync(page, "hidden-characters");
+        await card.GetByRole(AriaRole.Button, new() { Name = "Show all" }).ClickAsync();
+        await Expect(arguments).ToContainTextAsync(@"..\u2066""");
+        await Expect(Card(page, "exchange_cancel_order").GetByRole(AriaRole.Note)).ToHaveCountAsync(0);
+    }
+
+    [ChromiumFact]
     public async Task Approve_SendsTheDecisionAndMovesItToHistory_OnEveryOpenPage()
     {
         var alice = await OpenAsync("alice");

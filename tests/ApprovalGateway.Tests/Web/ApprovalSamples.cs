@@ -42,6 +42,26 @@ internal static class ApprovalSamples
         Settings = ApprovalSettings.Default,
     };
 
+    /// <summary>
+    /// A withdrawal whose address is written backwards behind a right-to-left override (it reads "bc1qattacker"
+    /// unescaped) and whose amount hides zero-width spaces, as a security tester sent it.
+    /// </summary>
+    public static ApprovalRequest DisguisedWithdrawal() => PlaceOrder() with
+    {
+        Tool = "exchange_withdraw",
+        FrozenArguments = new JsonObject
+        {
+            ["coin"] = "BTC",
+            ["address"] = "bc1q\u202erekcatta\u202c",
+            ["amount"] = "1\u200b0\u200b0",
+            ["memo"] = "付款给供应商 دفع للمورد",
+            ["note"] = new string('.', 200) + "\u2066",
+        },
+        Risk = new ToolRisk(ToolCategory.Financial, RiskClass.Critical, "Sends funds off the exchange"),
+        Rule = "withdrawals-need-a-human",
+        Settings = ApprovalSettings.Default,
+    };
+
     public static IReadOnlyList<object> Tools { get; } =
     [
         new { name = "exchange_get_ticker", upstream = "exchange", category = "read_only", risk = "low", reason = "readOnlyHint", action = "allowed", rule = "reads-are-free" },

@@ -256,14 +256,78 @@
     return button;
   }
 
+  // Characters that change how a value looks without showing themselves: controls, format characters (zero widths,
+  // bidi overrides and isolates, the byte order mark, tag characters), line and paragraph separators, lone
+  // surrogates. Each is shown as a highlighted \u escape; the Slack prompt (Slack/InvisibleCharacters.cs) does the
+  // same. Tab, line feed and carriage return are controls too, but JSON writes them as visible escapes anyway.
+  const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+  const JSON_ESCAPES = new Map([["\"", "\\\""], ["\\", "\\\\"], ["\n", "\\n"], ["\r", "\\r"], ["\t", "\\t"]]);
+
+  const isHidden = (ch) => !JSON_ESCAPES.has(ch) && HIDDEN.test(ch);
+  const codePointName = (codePoint) => "U+" + codePoint.toString(16).toUpperCase().padStart(4, "0");
+
+  // JSON's own escape: a character beyond the BMP as its surrogate pair, as JSON.stringify would write it.
+  function unicodeEscape(ch) {
+    let text = "";
+    for (let i = 0; i < ch.length; i++) {
+      text += "\\u" + ch.charCodeAt(i).toString(16).toUpperCase().padStart(4, "0");
+    }
+    return text;
+  }
+
+  // A JSON string literal that shows exactly the value the upstream gets: hidden characters as escapes.
+  function jsonLiteral(className, value, ellipsis = "") {
+    const el = document.createElement("span");
+    el.className = className;
+    let plain = "\"";
+    for (const ch of value) {
+      if (JSON_ESCAPES.has(ch)) {
+        plain += JSON_ESCAPES.get(ch);
+      } else if (isHidden(ch)) {
+        el.append(plain);
+        plain = "";
+        const escape = span("j-hidden", unicodeEscape(ch));
+        escape.title = `Hidden character ${codePointName(ch.codePointAt(0))}`;
+        el.append(escape);
+      } else {
+        plain += ch;
+      }
+    }
+    el.append(plain + ellipsis + "\"");
+    return el;
+  }
+
+  // Scans the whole value, folded parts and keys included, and skips what the page masks.
+  function hiddenCharacters(value, key, found = new Set()) {
+    const scan = (text) => {
+      for (const ch of text) {
+        if (isHidden(ch)) found.add(ch.codePointAt(0));
+      }
+    };
+    if (key !== undefined && SECRET_KEY.test(key) && (value === null || typeof value !== "object")) return found;
+    if (typeof value === "string") {
+      scan(value);
+    } else if (Array.isArray(value)) {
+      value.forEach((item) => hiddenCharacters(item, undefined, found));
+    } else if (value !== null && typeof value === "object") {
+      for (const [k, v] of Object.entries(value)) {
+        scan(k);
+        hiddenCharacters(v, k, found);
+      }
+    }
+    return found;
+  }
+
   function renderString(parent, value) {
     if (value.length <= FOLD_STRING) {
-      parent.append(span("j-str", JSON.stringify(value)));
+      parent.append(jsonLiteral("j-str", value));
       return;
     }
-    const text = span("j-str", JSON.stringify(value.slice(0, FOLD_STRING_HEAD)).slice(0, -1) + "…\"");
-    parent.append(text, foldButton(`Show all ${value.length.toLocaleString()} characters`, () => {
-      text.textContent = JSON.stringify(value);
+    const last = value.charCodeAt(FOLD_STRING_HEAD - 1);
+    const cut = last >= 0xd800 && last <= 0xdbff ? FOLD_STRING_HEAD - 1 : FOLD_STRING_HEAD;
+    const head = jsonLiteral("j-str", value.slice(0, cut), "…");
+    parent.append(head, foldButton(`Show all ${value.length.toLocaleString()} characters`, () => {
+      head.replaceWith(jsonLiteral("j-str", value));
     }));
   }
 
@@ -317,12 +381,20 @@
       }
       parent.append("{\n");
       entries.forEach(([k, v], i) => {
-        parent.append(pad, span("j-key", JSON.stringify(k)), ": ");
+        parent.append(pad, jsonLiteral("j-key", k), ": ");
         renderValue(parent, v, depth + 1, k);
         parent.append(i < entries.length - 1 ? ",\n" : "\n");
       });
       parent.append(close + "}");
     }
+  }
+
+  function renderArgumentsWarning(warning, args) {
+    const found = [...hiddenCharacters(args)].sort((x, y) => x - y);
+    if (found.length === 0) return;
+    const names = found.slice(0, 8).map(codePointName).join(", ") + (found.length > 8 ? ", …" : "");
+    warning.textContent = `The arguments contain invisible or direction-changing characters (${names}), shown highlighted as \\u escapes.`;
+    warning.hidden = false;
   }
 
   function renderArguments(pre, args) {
@@ -383,6 +455,10 @@
     const pre = $(".json", card);
     pre.setAttribute("aria-labelledby", argsId);
     renderArguments(pre, a.arguments);
+    const warning = $(".args-warning", card);
+    warning.id = `args-warning-${a.id}`;
+    pre.setAttribute("aria-describedby", warning.id);
+    renderArgumentsWarning(warning, a.arguments);
 
     const form = $(".decide", card);
     const reasonInput = $(".reason", card);

@@ -1,0 +1,76 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace ApprovalGateway.Slack;
+
+/// <summary>
+/// Characters that change how a value looks without showing themselves: controls, format characters (zero widths,
+/// bidi overrides and isolates, the byte order mark, tag characters), line and paragraph separators, lone surrogates.
+/// An approver sees each as a <c>\u</c> escape. The live page (wwwroot/js/app.js) applies the same rule.
+/// </summary>
+internal static class InvisibleCharacters
+{
+    /// <summary>Tab, line feed and carriage return are controls too, but JSON writes them as visible escapes anyway.</summary>
+    public static bool IsHidden(Rune rune) =>
+        rune.Value is not ('\t' or '\n' or '\r')
+        && Rune.GetUnicodeCategory(rune) is UnicodeCategory.Control or UnicodeCategory.Format
+            or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator;
+
+    /// <summary>The hidden code points in every key and string of <paramref name="node"/>, in order of value.</summary>
+    public static IReadOnlyList<int> In(JsonNode? node)
+    {
+        var found = new SortedSet<int>();
+        Collect(node, found);
+        return [.. found];
+    }
+
+    /// <summary>"U+202E", the way Unicode names a code point.</summary>
+    public static string Name(int codePoint) => $"U+{codePoint:X4}";
+
+    private static void Collect(JsonNode? node, SortedSet<int> found)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, value) in obj)
+                {
+                    CollectText(key, found);
+                    Collect(value, found);
+                }
+
+                break;
+            case JsonArray array:
+                foreach (var item in array)
+                {
+                    Collect(item, found);
+                }
+
+                break;
+            case JsonValue value when value.TryGetValue<string>(out var text):
+                CollectText(text, found);
+                break;
+        }
+    }
+
+    private static void CollectText(string text, SortedSet<int> found)
+    {
+        for (var i = 0; i < text.Length;)
+        {
+            if (Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out var used) != OperationStatus.Done)
+            {
+                found.Add(text[i]);
+                i++;
+                continue;
+            }
+
+            if (IsHidden(rune))
+            {
+                found.Add(rune.Value);
+            }
+
+            i += used;
+        }
+    }
+}

@@ -1,0 +1,151 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace ApprovalGateway.Slack;
+
+/// <summary>
+/// Indented JSON for a person to check: every key and string is a JSON literal with hidden characters written as
+/// <c>\u</c> escapes, so the text shows exactly what the upstream gets, and no value can leave its quotes.
+/// Strings longer than a limit are cut and followed by their full length, so that one long value cannot push the
+/// others out of sight.
+/// </summary>
+internal static class VisibleJson
+{
+    /// <summary>Writes <paramref name="node"/>; false when the text would exceed <paramref name="budget"/> characters.</summary>
+    public static bool TryWrite(JsonNode node, int budget, int longestString, out string text, out bool shortened)
+    {
+        var writer = new Writer(budget, longestString);
+        var fits = writer.Write(node, depth: 0);
+        text = fits ? writer.Text.ToString() : "";
+        shortened = writer.Shortened;
+        return fits;
+    }
+
+    private sealed class Writer(int budget, int longestString)
+    {
+        public StringBuilder Text { get; } = new();
+
+        public bool Shortened { get; private set; }
+
+        public bool Write(JsonNode? node, int depth)
+        {
+            switch (node)
+            {
+                case JsonObject obj when obj.Count == 0:
+                    Text.Append("{}");
+                    break;
+                case JsonObject obj:
+                    Text.Append("{\n");
+                    var index = 0;
+                    foreach (var (key, value) in obj)
+                    {
+                        Indent(depth + 1);
+                        AppendLiteral(key);
+                        Text.Append(": ");
+                        if (!Write(value, depth + 1))
+                        {
+                            return false;
+                        }
+
+                        Text.Append(++index < obj.Count ? ",\n" : "\n");
+                    }
+
+                    Indent(depth);
+                    Text.Append('}');
+                    break;
+                case JsonArray array when array.Count == 0:
+                    Text.Append("[]");
+                    break;
+                case JsonArray array:
+                    Text.Append("[\n");
+                    for (var i = 0; i < array.Count; i++)
+                    {
+                        Indent(depth + 1);
+                        if (!Write(array[i], depth + 1))
+                        {
+                            return false;
+                        }
+
+                        Text.Append(i < array.Count - 1 ? ",\n" : "\n");
+                    }
+
+                    Indent(depth);
+                    Text.Append(']');
+                    break;
+                case JsonValue value when value.TryGetValue<string>(out var text):
+                    WriteString(text);
+                    break;
+                case null:
+                    Text.Append("null");
+                    break;
+                default:
+                    Text.Append(node.ToJsonString());
+                    break;
+            }
+
+            return Text.Length <= budget;
+        }
+
+        private void WriteString(string value)
+        {
+            if (value.Length <= longestString)
+            {
+                AppendLiteral(value);
+                return;
+            }
+
+            var cut = char.IsHighSurrogate(value[longestString - 1]) ? longestString - 1 : longestString;
+            AppendLiteral(value[..cut]);
+            Text.Append(CultureInfo.InvariantCulture, $"… ({value.Length} characters, see the page)");
+            Shortened = true;
+        }
+
+        private void Indent(int depth) => Text.Append(' ', depth * 2);
+
+        private void AppendLiteral(string value)
+        {
+            Text.Append('"');
+            for (var i = 0; i < value.Length;)
+            {
+                if (Rune.DecodeFromUtf16(value.AsSpan(i), out var rune, out var used) != OperationStatus.Done)
+                {
+                    AppendEscape(value[i]);
+                    i++;
+                    continue;
+                }
+
+                switch (rune.Value)
+                {
+                    case '"': Text.Append("\\\""); break;
+                    case '\\': Text.Append("\\\\"); break;
+                    case '\n': Text.Append("\\n"); break;
+                    case '\r': Text.Append("\\r"); break;
+                    case '\t': Text.Append("\\t"); break;
+                    default:
+                        if (InvisibleCharacters.IsHidden(rune))
+                        {
+                            // JSON's own escape: a character beyond the BMP as its surrogate pair, like JSON.stringify.
+                            foreach (var unit in value.AsSpan(i, used))
+                            {
+                                AppendEscape(unit);
+                            }
+                        }
+                        else
+                        {
+                            Text.Append(value, i, used);
+                        }
+
+                        break;
+                }
+
+                i += used;
+            }
+
+            Text.Append('"');
+        }
+
+        private void AppendEscape(char unit) => Text.Append(CultureInfo.InvariantCulture, $"\\u{(int)unit:X4}");
+    }
+}
