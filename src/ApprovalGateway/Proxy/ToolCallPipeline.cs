@@ -8,6 +8,7 @@ using ApprovalGateway.Policy.Arguments;
 using ApprovalGateway.Policy.Decisions;
 using ApprovalGateway.Policy.Evaluation;
 using ApprovalGateway.Policy.Risk;
+using ApprovalGateway.Slack;
 using ApprovalGateway.Upstreams;
 using ApprovalGateway.Web;
 using ModelContextProtocol;
@@ -243,8 +244,14 @@ internal sealed class ToolCallPipeline(
     internal static string ClientPromptText(UpstreamTool tool, ApprovalRequest request)
     {
         var masked = SecretMasker.MaskCopy(request.FrozenArguments) ?? [];
-        var args = string.Join(", ", masked.Select(p => $"{p.Key}={(p.Value is JsonValue v && v.TryGetValue<string>(out var text) ? text : p.Value?.ToJsonString() ?? "null")}"));
-        return $"Approve {tool.Name}({args})? Risk: {request.Risk.Risk.ToString().ToLowerInvariant()}, {request.Risk.Reason}. " +
+        // The agent wrote these arguments: a hidden character must not make them read as something else.
+        var args = InvisibleCharacters.Escape(string.Join(", ", masked.Select(p =>
+            $"{p.Key}={(p.Value is JsonValue v && v.TryGetValue<string>(out var text) ? text : p.Value?.ToJsonString() ?? "null")}")));
+        var hidden = InvisibleCharacters.In(masked);
+        var warning = hidden.Count == 0
+            ? ""
+            : $" Warning: the arguments contain invisible or direction-changing characters ({string.Join(", ", hidden.Select(InvisibleCharacters.Name))}), shown as \\u escapes.";
+        return $"Approve {tool.Name}({args})?{warning} Risk: {request.Risk.Risk.ToString().ToLowerInvariant()}, {request.Risk.Reason}. " +
             $"Rule: {request.Rule}. It expires in {FormatDuration(request.Settings.Timeout)} without a decision.";
     }
 

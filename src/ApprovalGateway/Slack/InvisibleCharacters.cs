@@ -26,6 +26,30 @@ internal static class InvisibleCharacters
         return [.. found];
     }
 
+    /// <summary><paramref name="text"/> with every hidden character written as its <c>\u</c> escape, for prompts in plain text.</summary>
+    public static string Escape(string text)
+    {
+        var escaped = new StringBuilder(text.Length);
+        for (var i = 0; i < text.Length;)
+        {
+            if (Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out var used) != OperationStatus.Done || IsHidden(rune))
+            {
+                foreach (var unit in text.AsSpan(i, Math.Max(used, 1)))
+                {
+                    escaped.Append(CultureInfo.InvariantCulture, $"\\u{(int)unit:X4}");
+                }
+            }
+            else
+            {
+                escaped.Append(text, i, used);
+            }
+
+            i += Math.Max(used, 1);
+        }
+
+        return escaped.ToString();
+    }
+
     /// <summary>"U+202E", the way Unicode names a code point.</summary>
     public static string Name(int codePoint) => $"U+{codePoint:X4}";
 

@@ -40,6 +40,21 @@ public sealed class ElicitationApprovalTests
     }
 
     [Fact]
+    public async Task ClientPrompt_ShowsHiddenCharactersAsEscapes_AndWarnsOfThem()
+    {
+        await using var test = await ElicitationTest.StartAsync(Policy(), Answer("accept", "reject", "no"));
+        var arguments = new Dictionary<string, object?> { ["algoId"] = 123, ["note"] = "bc1q\u202Erekcatta\u202C" };
+
+        await test.Client.CallToolAsync("BinanceSpotCancelOpenTWAPOrder", arguments).AsTask().WaitAsync(Patience);
+
+        // Before, the override made "bc1qrekcatta" read as "bc1qattacker" in the person's own client.
+        var prompt = Assert.Single(test.Prompts).Message;
+        Assert.Contains("note=bc1q\\u202Erekcatta\\u202C", prompt, StringComparison.Ordinal);
+        Assert.Contains("Warning: the arguments contain invisible or direction-changing characters (U+202C, U+202E)", prompt, StringComparison.Ordinal);
+        Assert.DoesNotContain("\u202E", prompt, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ClientRejects_RefusesTheCall_WithTheReasonGivenInTheClient()
     {
         await using var test = await ElicitationTest.StartAsync(Policy(), Answer("accept", "reject", "not now"));
