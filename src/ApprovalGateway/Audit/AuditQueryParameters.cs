@@ -1,4 +1,5 @@
 using System.Globalization;
+using ApprovalGateway.Policy.Decisions;
 
 namespace ApprovalGateway.Audit;
 
@@ -15,10 +16,33 @@ internal sealed record AuditQueryParameters(
     string? Until,
     string? Limit)
 {
+    /// <summary>
+    /// The words records use, in any case, and the policy's words for the same decisions: an admin who asks for
+    /// <c>decision=require_approval</c> means the calls a rule held, not "none".
+    /// </summary>
+    private static readonly Dictionary<string, string> Kinds = Enum.GetValues<DecisionKind>()
+        .Select(k => k.ToWireName())
+        .Select(name => KeyValuePair.Create(name, name))
+        .Concat([
+            KeyValuePair.Create("allow", "allowed"),
+            KeyValuePair.Create("deny", "denied"),
+            KeyValuePair.Create("hide", "hidden"),
+            KeyValuePair.Create("require_approval", "approval_required"),
+        ])
+        .ToDictionary(StringComparer.OrdinalIgnoreCase);
+
     public AuditQuery? ToQuery(int defaultLimit, int maxLimit, out string? error)
     {
         error = null;
-        if (!TryParseTime(Since, out var since))
+        if (!TryParseKind(Decision, out var decision))
+        {
+            error = UnknownKind("decision", Decision);
+        }
+        else if (!TryParseKind(Outcome, out var outcome))
+        {
+            error = UnknownKind("outcome", Outcome);
+        }
+        else if (!TryParseTime(Since, out var since))
         {
             error = $"since must be a time such as 2026-11-26T09:00:00Z, not '{Since}'.";
         }
@@ -36,11 +60,21 @@ internal sealed record AuditQueryParameters(
         }
         else
         {
-            return new AuditQuery(Empty(Agent), Empty(Tool), Empty(Decision), Empty(Outcome), since, until, limit);
+            return new AuditQuery(Empty(Agent), Empty(Tool), decision, outcome, since, until, limit);
         }
 
         return null;
     }
+
+    private static bool TryParseKind(string? text, out string? kind)
+    {
+        kind = null;
+        return string.IsNullOrEmpty(text) || Kinds.TryGetValue(text, out kind);
+    }
+
+    private static string UnknownKind(string name, string? value) =>
+        $"{name} must be one of {string.Join(", ", Enum.GetValues<DecisionKind>().Select(k => k.ToWireName()))} " +
+        $"(or the policy's allow, deny, hide, require_approval), not '{value}'.";
 
     /// <summary>Empty is no bound; a time without an offset is UTC, as the records are.</summary>
     private static bool TryParseTime(string? text, out DateTimeOffset? time)

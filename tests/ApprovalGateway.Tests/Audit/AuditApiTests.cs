@@ -82,6 +82,23 @@ public sealed class AuditApiTests : IDisposable
         Assert.Equal(HttpStatusCode.BadRequest, badLimit.StatusCode);
     }
 
+    [Fact]
+    public async Task GetAudit_ReadsThePolicysWordsAndAnyCase_AndRefusesAnUnknownDecisionSayingWhichWordsExist()
+    {
+        await using var app = await StartAsync();
+        await SeedAsync(app);
+
+        // Before, both answered an empty list, and an admin concluded no call had been denied.
+        var policyWords = await GetJsonAsync(app, "/api/audit?decision=deny&outcome=DENIED");
+        using var unknown = await SendAsync(app, "/api/audit?decision=maybe");
+        var problem = await unknown.Content.ReadFromJsonAsync<JsonObject>();
+
+        Assert.Equal(["session-2"], policyWords.Select(r => r!["session_id"]!.GetValue<string>()));
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.StartsWith("decision must be one of allowed, hidden, denied, rate_limited, approval_required,", problem?["detail"]?.GetValue<string>(), StringComparison.Ordinal);
+        Assert.EndsWith("(or the policy's allow, deny, hide, require_approval), not 'maybe'.", problem?["detail"]?.GetValue<string>(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("since=yesterday", "since must be a time such as 2026-11-26T09:00:00Z, not 'yesterday'.")]
     [InlineData("until=2026-13-45", "until must be a time such as 2026-11-26T18:00:00Z, not '2026-13-45'.")]
