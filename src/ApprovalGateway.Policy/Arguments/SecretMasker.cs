@@ -3,29 +3,14 @@ using System.Text.Json.Nodes;
 namespace ApprovalGateway.Policy.Arguments;
 
 /// <summary>
-/// Masks values whose key looks like a secret (apiKey, secret, password, token, signature...) so prompts,
-/// logs and audit records never show them. The upstream still gets the real value: this works on a copy.
+/// Masks the values of secret-named arguments (see <see cref="SecretKeyName"/>) so prompts, logs and audit records
+/// never show them. The upstream still gets the real value: this works on a copy.
 /// </summary>
 public static class SecretMasker
 {
     public const string Mask = "***";
 
-    private static readonly string[] SecretWords =
-        ["apikey", "api_key", "secret", "password", "passwd", "token", "signature", "privatekey", "private_key", "credential", "authorization"];
-
-    public static bool IsSecretKey(string key)
-    {
-        var normalized = key.Replace("-", "", StringComparison.Ordinal).ToLowerInvariant();
-        foreach (var word in SecretWords)
-        {
-            if (normalized.Contains(word, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public static bool IsSecretKey(string key) => SecretKeyName.IsSecret(key);
 
     /// <summary>A deep copy of <paramref name="arguments"/> with every secret-named value replaced by <see cref="Mask"/>.</summary>
     public static JsonObject? MaskCopy(JsonObject? arguments) => arguments is null ? null : (JsonObject)MaskNode(arguments)!;
@@ -43,9 +28,9 @@ public static class SecretMasker
         var copy = new JsonObject();
         foreach (var (key, value) in obj)
         {
-            copy[key] = IsSecretKey(key) && value is not null and not JsonObject and not JsonArray
-                ? JsonValue.Create(Mask)
-                : MaskNode(value);
+            // The whole value, whatever its kind: {"apiKey": ["sk-..."]} or {"password": {"value": "..."}} hold the
+            // secret one level down, under names that say nothing.
+            copy[key] = IsSecretKey(key) ? JsonValue.Create(Mask) : MaskNode(value);
         }
 
         return copy;

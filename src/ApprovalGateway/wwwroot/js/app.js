@@ -7,7 +7,7 @@
   const FOLD_STRING_HEAD = 100;
   const FOLD_ARRAY = 25;
   const HISTORY_LIMIT = 200;
-  const SECRET_KEY = /(api[-_]?key|secret|passw(or)?d|token|signature|private[-_]?key|credential|authorization)/i;
+  const SECRET_KEY = /(secret|passw(or)?d|passphrase|credential|authorization|signature|mnemonic|cookie|api[-_]?key|priv(ate)?[-_]?key)/i;
   const MASK = "***";
 
   const $ = (selector, root = document) => root.querySelector(selector);
