@@ -106,6 +106,36 @@ public sealed class PolicyParserTests
         Assert.Contains(expected, SingleError(json).Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{ "tools": { "X": { "approval": { "timeout": 5000000 } } } }""", "tools[\"X\"].approval.timeout: 5000000 is too large: at most 604800 seconds (7 days)")]
+    [InlineData("""{ "tools": { "X": { "approval": { "timeout": 99999999999 } } } }""", "tools[\"X\"].approval.timeout: 99999999999 is too large: at most 604800 seconds (7 days)")]
+    [InlineData("""{ "tools": { "X": { "approval": { "grant_minutes": 10081 } } } }""", "tools[\"X\"].approval.grant_minutes: 10081 is too large: at most 10080 minutes (7 days)")]
+    [InlineData("""{ "tools": { "X": { "approval": { "grant_minutes": 9999999999 } } } }""", "tools[\"X\"].approval.grant_minutes: 9999999999 is too large: at most 10080 minutes (7 days)")]
+    [InlineData("""{ "tools": { "X": { "rate_limit": { "max": 99999999999, "window": 60 } } } }""", "tools[\"X\"].rate_limit.max: 99999999999 is too large: at most 2147483647")]
+    public void Parse_RejectsNumbersBeyondTheirMaximum_SayingTooLargeAndTheMaximum(string json, string expected)
+    {
+        Assert.Equal(expected, SingleError(json).Message);
+    }
+
+    [Fact]
+    public void Parse_AcceptsTheLongestTimeoutAndGrant()
+    {
+        var result = PolicyParser.Parse("""{ "tools": { "X": { "approval": { "timeout": 604800, "grant_minutes": 10080 } } } }""", "p.json");
+
+        Assert.True(result.IsValid, result.FormatErrors());
+        Assert.Equal(TimeSpan.FromDays(7), result.Document.Tools["X"].Approval.Timeout);
+        Assert.Equal(10080, result.Document.Tools["X"].Approval.GrantMinutes);
+    }
+
+    [Theory]
+    [InlineData("""{ "tools": { "X": { "approval": { "timeout": 0 } } } }""", "tools[\"X\"].approval.timeout: expected a whole number of 1 or more, not 0")]
+    [InlineData("""{ "tools": { "X": { "approval": { "timeout": 1.5 } } } }""", "tools[\"X\"].approval.timeout: expected a whole number of 1 or more, not 1.5")]
+    [InlineData("""{ "tools": { "X": { "approval": { "grant_minutes": -1 } } } }""", "tools[\"X\"].approval.grant_minutes: expected a whole number of minutes, 0 or more")]
+    public void Parse_RejectsNumbersThatAreNotWholeOrTooSmall_AsBefore(string json, string expected)
+    {
+        Assert.Equal(expected, SingleError(json).Message);
+    }
+
     [Fact]
     public void Parse_AcceptsCommentsAndTrailingCommas()
     {

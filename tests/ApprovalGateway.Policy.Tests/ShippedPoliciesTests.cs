@@ -49,6 +49,16 @@ public sealed class ShippedPoliciesTests
         Assert.False(schema.RootElement.GetProperty("additionalProperties").GetBoolean());
     }
 
+    [Fact]
+    public void Schema_GivesEditorsTheParsersLimits_ForTimeoutAndGrantMinutes()
+    {
+        using var schema = JsonDocument.Parse(File.ReadAllText(RepositoryRoot.Combine("policies", "policy.schema.json")));
+        var approval = schema.RootElement.GetProperty("$defs").GetProperty("approval").GetProperty("properties");
+
+        Assert.Equal(ApprovalSettings.MaxTimeoutSeconds, approval.GetProperty("timeout").GetProperty("maximum").GetInt32());
+        Assert.Equal(ApprovalSettings.MaxGrantMinutes, approval.GetProperty("grant_minutes").GetProperty("maximum").GetInt32());
+    }
+
     [CatalogueFact]
     public void DefaultPolicy_AllowsReads_HoldsCriticalCalls_AndRateLimitsNewOrders()
     {

@@ -6,6 +6,15 @@ namespace ApprovalGateway.Policy.Evaluation;
 /// </summary>
 public sealed record ApprovalSettings
 {
+    /// <summary>
+    /// The longest <c>timeout</c> a policy may set, in seconds: 7 days. A call held longer has been forgotten by
+    /// whoever asked for it, and the host's timers end at about 49.7 days.
+    /// </summary>
+    public const int MaxTimeoutSeconds = 7 * 24 * 60 * 60;
+
+    /// <summary>The longest <c>grant_minutes</c> a policy may set: 7 days, as for a held call.</summary>
+    public const int MaxGrantMinutes = 7 * 24 * 60;
+
     public static ApprovalSettings Default { get; } = new();
 
     /// <summary>How long the call waits for a decision. Default 5 minutes.</summary>

@@ -328,7 +328,7 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
 
         CheckKeys(node, ApprovalKeys, where);
         var settings = ApprovalSettings.Default;
-        if (ReadPositiveInt(Find(node, "timeout"), $"{where}.timeout") is { } timeout)
+        if (ReadPositiveInt(Find(node, "timeout"), $"{where}.timeout", max: (ApprovalSettings.MaxTimeoutSeconds, "seconds (7 days)")) is { } timeout)
         {
             settings = settings with { Timeout = TimeSpan.FromSeconds(timeout) };
         }
@@ -368,9 +368,13 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
 
         if (Find(node, "grant_minutes") is { } grant)
         {
-            if (grant.Kind != JsonValueKind.Number || !grant.IsInteger || grant.Number < 0)
+            if (grant.Kind != JsonValueKind.Number || !IsWhole(grant.Number) || grant.Number < 0)
             {
                 Problem(grant, $"{where}.grant_minutes: expected a whole number of minutes, 0 or more");
+            }
+            else if (grant.Number > ApprovalSettings.MaxGrantMinutes)
+            {
+                Problem(grant, TooLarge($"{where}.grant_minutes", grant, ApprovalSettings.MaxGrantMinutes, "minutes (7 days)"));
             }
             else
             {
@@ -468,7 +472,8 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
     private string? ReadString(SourceNode? node, string where) =>
         node is not null && Expect(node, JsonValueKind.String, where) ? node.Text : null;
 
-    private int? ReadPositiveInt(SourceNode? node, string where, SourceNode? required = null)
+    /// <summary>A whole number from 1 to <paramref name="max"/> (an int's limit when not given).</summary>
+    private int? ReadPositiveInt(SourceNode? node, string where, SourceNode? required = null, (int Limit, string Unit)? max = null)
     {
         if (node is null)
         {
@@ -480,14 +485,29 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
             return null;
         }
 
-        if (node.Kind != JsonValueKind.Number || !node.IsInteger || node.Number < 1)
+        if (node.Kind != JsonValueKind.Number || !IsWhole(node.Number) || node.Number < 1)
         {
-            Problem(node, $"{where}: expected a whole number of 1 or more, not {(node.Kind == JsonValueKind.Number ? node.Number.ToString(System.Globalization.CultureInfo.InvariantCulture) : node.Describe())}");
+            Problem(node, $"{where}: expected a whole number of 1 or more, not {(node.Kind == JsonValueKind.Number ? Format(node.Number) : node.Describe())}");
+            return null;
+        }
+
+        var (limit, unit) = max ?? (int.MaxValue, "");
+        if (node.Number > limit)
+        {
+            Problem(node, TooLarge(where, node, limit, unit));
             return null;
         }
 
         return (int)node.Number;
     }
+
+    private static string TooLarge(string where, SourceNode node, int limit, string unit) =>
+        $"{where}: {Format(node.Number)} is too large: at most {limit}{(unit.Length > 0 ? " " : "")}{unit}";
+
+    // 1e400 reads as infinity: a whole number, only far too large.
+    private static bool IsWhole(double number) => double.IsPositiveInfinity(number) || (double.IsFinite(number) && Math.Floor(number) == number);
+
+    private static string Format(double number) => number.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private void CheckKeys(SourceNode node, string[] allowed, string where)
     {

@@ -11,10 +11,8 @@ internal sealed class SourceNode(JsonValueKind kind, int offset)
 
     public string? Text { get; init; }
 
+    /// <summary>The number as written; a number beyond a double's range reads as infinity.</summary>
     public double Number { get; init; }
-
-    /// <summary>The number as written was an integer that fits an int.</summary>
-    public bool IsInteger { get; init; }
 
     public List<SourceProperty> Properties { get; } = [];
 

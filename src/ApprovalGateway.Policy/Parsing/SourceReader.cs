@@ -66,8 +66,7 @@ internal static class SourceReader
             case JsonTokenType.String:
                 return new SourceNode(JsonValueKind.String, offset) { Text = reader.GetString() };
             case JsonTokenType.Number:
-                var isInt = reader.TryGetInt32(out var i);
-                return new SourceNode(JsonValueKind.Number, offset) { Number = isInt ? i : reader.GetDouble(), IsInteger = isInt };
+                return new SourceNode(JsonValueKind.Number, offset) { Number = reader.GetDouble() };
             case JsonTokenType.True:
                 return new SourceNode(JsonValueKind.True, offset);
             case JsonTokenType.False:
