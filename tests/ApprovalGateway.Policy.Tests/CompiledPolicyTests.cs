@@ -141,6 +141,17 @@ public sealed class CompiledPolicyTests
         Assert.False(approval.AllowSelfApproval);
     }
 
+    [Theory]
+    [InlineData("Bot1", "bot1")]
+    [InlineData("bot1", "BOT1")]
+    public void Evaluate_AppliesAnAgentSection_WhateverTheCaseOfTheAgentName(string section, string agent)
+    {
+        var policy = $$"""{ "default": "allow", "agents": { "{{section}}": { "tools": { "BinanceNewOrder": "deny" }, "hide": ["BinanceWallet*"] } } }""";
+
+        Assert.Equal(new PolicyDecision(DecisionKind.Denied, $"agents.{section}.tools[\"BinanceNewOrder\"]", $"denied by agents.{section}.tools[\"BinanceNewOrder\"]"), Decide(policy, "BinanceNewOrder", agent: agent));
+        Assert.True(Facts.Policy(policy).IsHidden("BinanceWalletWithdraw", agent));
+    }
+
     [Fact]
     public void Evaluate_AppliesAgentGrant_OnlyToThatAgent()
     {

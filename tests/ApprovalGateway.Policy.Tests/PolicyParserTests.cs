@@ -85,6 +85,14 @@ public sealed class PolicyParserTests
     }
 
     [Fact]
+    public void Parse_RejectsTwoAgentSectionsThatDifferOnlyInCase_NamingBoth()
+    {
+        var error = SingleError("{\n \"agents\": {\n  \"bot1\": { \"default\": \"deny\" },\n  \"Bot1\": { \"default\": \"allow\" }\n }\n}");
+
+        Assert.Equal(new PolicyError(4, 3, "agents.Bot1: the same agent as agents.bot1 (agent names ignore case); merge the two sections"), error);
+    }
+
+    [Fact]
     public void Parse_ReportsMoreApprovalsThanApprovers()
     {
         var error = SingleError("""{ "tools": { "W": { "approval": { "approvers": ["a"], "approvals": 2 } } } }""");

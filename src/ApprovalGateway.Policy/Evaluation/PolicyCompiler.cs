@@ -22,10 +22,11 @@ internal static class PolicyCompiler
             global = new RuleSet(BuildHide(string.Empty, document.Hide), global.Tools, riskRules, global.Default);
         }
 
+        // Agent names ignore case as Gateway:Agents does: agents.Bot1 governs the agent configured as bot1.
         var agents = document.Agents.ToDictionary(
             a => a.Key,
             a => BuildSet($"agents.{a.Key}.", a.Value.Hide, a.Value.Tools, a.Value.Risk, a.Value.Default),
-            StringComparer.Ordinal);
+            StringComparer.OrdinalIgnoreCase);
         var classify = document.Classify
             .Select(c => new ClassifyEntry(CreateGlob(c.Key), c.Value))
             .OrderByDescending(c => c.Glob.IsExact)

@@ -68,7 +68,9 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
 
     private Dictionary<string, AgentDocument> ReadAgents(SourceNode? node)
     {
-        var agents = new Dictionary<string, AgentDocument>(StringComparer.Ordinal);
+        // The gateway's agent names (Gateway:Agents) are configuration keys, which ignore case; a section must
+        // apply to its agent however either side spells it.
+        var agents = new Dictionary<string, AgentDocument>(StringComparer.OrdinalIgnoreCase);
         if (node is null || !Expect(node, JsonValueKind.Object, "\"agents\""))
         {
             return agents;
@@ -85,6 +87,12 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
 
             if (!Expect(value, JsonValueKind.Object, where))
             {
+                continue;
+            }
+
+            if (agents.Keys.FirstOrDefault(known => string.Equals(known, name, StringComparison.OrdinalIgnoreCase)) is { } same)
+            {
+                Problem(offset, $"{where}: the same agent as agents.{same} (agent names ignore case); merge the two sections");
                 continue;
             }
 

@@ -24,7 +24,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
 
         // The policy loads first: an invalid policy stops the gateway before any upstream is started.
-        services.AddGatewayPolicy(configuration);
+        services.AddGatewayPolicy(configuration, stdio);
         services.AddSingleton<IToolCallPolicy>(sp => sp.GetRequiredService<PolicyEngine>());
 
         services.AddSingleton<UpstreamConnector>();

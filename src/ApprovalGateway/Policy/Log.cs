@@ -12,4 +12,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Policy file watcher failed for {Path}")]
     public static partial void WatcherFailed(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Policy {Path}: {Warning}")]
+    public static partial void PolicyNamesSomethingUnknown(ILogger logger, string path, string warning);
 }

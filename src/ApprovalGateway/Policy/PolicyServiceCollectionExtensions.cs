@@ -1,4 +1,6 @@
+using ApprovalGateway.Agents;
 using ApprovalGateway.Policy.Evaluation;
+using ApprovalGateway.Web.Auth;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -10,13 +12,17 @@ internal static class PolicyServiceCollectionExtensions
     /// Registers the policy store (loaded at startup, hot-reloaded), the in-process rate limiter as the
     /// <see cref="IRateLimitStore"/> unless scale-out registered a shared one, and <see cref="PolicyEngine"/>.
     /// </summary>
-    public static IServiceCollection AddGatewayPolicy(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddGatewayPolicy(this IServiceCollection services, IConfiguration configuration, bool stdio = false)
     {
         services.AddOptions<PolicyOptions>().Bind(configuration.GetSection(PolicyOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new RateLimiter(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IRateLimitStore>(sp => sp.GetRequiredService<RateLimiter>());
+        services.TryAddSingleton(sp => new PolicyReferenceCheck(
+            sp.GetRequiredService<IOptions<AgentOptions>>().Value,
+            sp.GetRequiredService<IOptions<ApproverOptions>>().Value,
+            stdio));
         services.TryAddSingleton<PolicyStore>();
         services.TryAddSingleton<PolicyEngine>();
         services.AddHostedService<PolicyStartup>();

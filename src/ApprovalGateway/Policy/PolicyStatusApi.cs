@@ -5,13 +5,17 @@ namespace ApprovalGateway.Policy;
 
 internal static class PolicyStatusApi
 {
-    /// <summary><c>GET /api/policy</c>: which file is in force, when it loaded, and why the last reload failed, if it did.</summary>
+    /// <summary>
+    /// <c>GET /api/policy</c>: which file is in force, when it loaded, why the last reload failed, if it did, and what
+    /// the policy in force names that this gateway does not have.
+    /// </summary>
     public static IEndpointConventionBuilder MapPolicyStatusApi(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapGet("/api/policy", (PolicyStore store) => TypedResults.Ok(new PolicyStatus(store.SourcePath, store.LoadedAt, store.LastError)))
+        endpoints.MapGet("/api/policy", (PolicyStore store) => TypedResults.Ok(new PolicyStatus(store.SourcePath, store.LoadedAt, store.LastError, store.Warnings)))
             .RequireAuthorization(ApproverClaims.Policy);
 }
 
 internal sealed record PolicyStatus(
     [property: JsonPropertyName("path")] string Path,
     [property: JsonPropertyName("loaded_at")] DateTimeOffset LoadedAt,
-    [property: JsonPropertyName("last_error")] string? LastError);
+    [property: JsonPropertyName("last_error")] string? LastError,
+    [property: JsonPropertyName("warnings")] IReadOnlyList<string> Warnings);

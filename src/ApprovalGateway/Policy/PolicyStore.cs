@@ -23,6 +23,7 @@ internal sealed class PolicyStore : IDisposable
 {
     private readonly ILogger<PolicyStore> _logger;
     private readonly TimeProvider _time;
+    private readonly PolicyReferenceCheck? _references;
     private readonly FileSystemWatcher? _watcher;
     private readonly ITimer _debounce;
     private readonly ITimer? _poll;
@@ -32,10 +33,11 @@ internal sealed class PolicyStore : IDisposable
     private volatile CompiledPolicy _current;
     private string? _lastText;
 
-    public PolicyStore(IOptions<PolicyOptions> options, IHostEnvironment environment, ILogger<PolicyStore> logger, TimeProvider time)
+    public PolicyStore(IOptions<PolicyOptions> options, IHostEnvironment environment, ILogger<PolicyStore> logger, TimeProvider time, PolicyReferenceCheck? references = null)
     {
         _logger = logger;
         _time = time;
+        _references = references;
         _debounceDelay = options.Value.ReloadDebounce;
         SourcePath = System.IO.Path.GetFullPath(options.Value.Path, environment.ContentRootPath);
         var read = ReadText();
@@ -49,6 +51,7 @@ internal sealed class PolicyStore : IDisposable
         _current = result.Policy;
         LoadedAt = time.GetUtcNow();
         Log.PolicyLoaded(logger, SourcePath, result.Policy.RuleCount, result.Document.Default);
+        Warnings = CheckReferences(result.Document);
         _debounce = time.CreateTimer(_ => ReloadIfChanged(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         var directory = System.IO.Path.GetDirectoryName(SourcePath)!;
         _watcher = new FileSystemWatcher(directory, System.IO.Path.GetFileName(SourcePath))
@@ -75,6 +78,9 @@ internal sealed class PolicyStore : IDisposable
     /// <summary>The errors of the last rejected reload as <c>file:line: message</c> lines; null after a good load.</summary>
     public string? LastError { get; private set; }
 
+    /// <summary>What the policy in force names that this gateway does not have (see <see cref="PolicyReferenceCheck"/>).</summary>
+    public IReadOnlyList<string> Warnings { get; private set; } = [];
+
     /// <summary>Fires after every reload attempt, good or bad; take a new token after it fires.</summary>
     public IChangeToken GetReloadToken() => new CancellationChangeToken(_reloadSignal.Token);
 
@@ -96,6 +102,7 @@ internal sealed class PolicyStore : IDisposable
                 LoadedAt = _time.GetUtcNow();
                 LastError = null;
                 Log.PolicyLoaded(_logger, SourcePath, result.Policy.RuleCount, result.Document.Default);
+                Warnings = CheckReferences(result.Document);
             }
             else
             {
@@ -133,6 +140,17 @@ internal sealed class PolicyStore : IDisposable
         {
             Apply(read);
         }
+    }
+
+    private IReadOnlyList<string> CheckReferences(PolicyDocument document)
+    {
+        var warnings = _references?.Find(document) ?? [];
+        foreach (var warning in warnings)
+        {
+            Log.PolicyNamesSomethingUnknown(_logger, SourcePath, warning);
+        }
+
+        return warnings;
     }
 
     private PolicyParseResult Parse((string? Text, string? Error) read) =>

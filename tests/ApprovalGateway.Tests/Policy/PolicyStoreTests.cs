@@ -1,10 +1,13 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using ApprovalGateway.Agents;
 using ApprovalGateway.Policy;
 using ApprovalGateway.Policy.Decisions;
 using ApprovalGateway.Policy.Evaluation;
 using ApprovalGateway.Policy.Risk;
+using ApprovalGateway.Web.Auth;
 using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -99,6 +102,30 @@ public sealed class PolicyStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task LoadAndReload_WarnOfAgentsAndApproversTheGatewayDoesNotHave_UntilTheyAreFixed()
+    {
+        var log = new PolicyWarningLog();
+        var agents = new AgentOptions();
+        agents.Agents["bot1"] = new AgentSettings { ApiKey = "bot1-key-0123456789abcdef" };
+        var approvers = new ApproverOptions();
+        approvers.Approvers["bob"] = new ApproverSettings();
+        var references = new PolicyReferenceCheck(agents, approvers, stdio: false);
+        var ghost = "agents.ghost applies to no one: no agent of this gateway is named \"ghost\" (its agents: bot1)";
+        using var store = CreateStore("""{ "agents": { "ghost": { "default": "deny" } } }""", references: references, logger: log.For<PolicyStore>());
+
+        Assert.Equal([ghost], store.Warnings);
+        Assert.Equal([$"Policy {store.SourcePath}: {ghost}"], log.Lines);
+
+        await EditAndWaitForReload(store, """{ "agents": { "BOT1": { "default": "deny" } } }""");
+        Assert.Empty(store.Warnings);
+
+        await EditAndWaitForReload(store, """{ "tools": { "X": { "action": "require_approval", "approval": { "approvers": ["bobb", "bob"] } } } }""");
+        var bobb = "tools[\"X\"].approval.approvers: \"bobb\" is neither the name nor the SlackUserId of a configured approver, so it can never decide these calls";
+        Assert.Equal([bobb], store.Warnings);
+        Assert.Equal($"Policy {store.SourcePath}: {bobb}", log.Lines[^1]);
+    }
+
+    [Fact]
     public void Constructor_Throws_WithFileAndLine_WhenThePolicyIsInvalidAtStartup()
     {
         var error = Assert.Throws<PolicyLoadException>(() => CreateStore("{\n  \"default\": \"sometimes\"\n}"));
@@ -116,18 +143,18 @@ public sealed class PolicyStoreTests : IDisposable
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(5);
 
-    private PolicyStore CreateStore(string json, TimeProvider? time = null)
+    private PolicyStore CreateStore(string json, TimeProvider? time = null, PolicyReferenceCheck? references = null, ILogger<PolicyStore>? logger = null)
     {
         Directory.CreateDirectory(Path.Combine(_dir, "policies"));
         File.WriteAllText(Path.Combine(_dir, "policies", "policy.json"), json);
-        return CreateStore(time ?? TimeProvider.System);
+        return CreateStore(time ?? TimeProvider.System, references, logger);
     }
 
-    private PolicyStore CreateStore(TimeProvider time)
+    private PolicyStore CreateStore(TimeProvider time, PolicyReferenceCheck? references = null, ILogger<PolicyStore>? logger = null)
     {
         var options = Options.Create(new PolicyOptions { ReloadDebounce = TimeSpan.FromMilliseconds(50), PollInterval = PollInterval });
         var environment = new HostingEnvironment { ContentRootPath = _dir };
-        return new PolicyStore(options, environment, NullLogger<PolicyStore>.Instance, time);
+        return new PolicyStore(options, environment, logger ?? NullLogger<PolicyStore>.Instance, time, references);
     }
 
     /// <summary>rename(2), which replaces a symlink atomically as Kubernetes' atomic writer does; File.Move follows it.</summary>

@@ -1,0 +1,43 @@
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using ApprovalGateway.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
+
+namespace ApprovalGateway.Tests.Policy;
+
+/// <summary><c>GET /api/policy</c> on a running gateway, with the agents and approvers it is configured with.</summary>
+public sealed class PolicyStatusApiTests
+{
+    private const string ApproverToken = "alice-approver-token-0001";
+
+    [Fact]
+    public async Task Get_ListsAgentSectionsAndApproversTheGatewayDoesNotHave_AsTheStartupLogDoes()
+    {
+        var log = new PolicyWarningLog();
+        var settings = TestUpstreams.Merge(TestUpstreams.DemoStdio(), new Dictionary<string, string?>
+        {
+            ["Gateway:Agents:bot1:ApiKey"] = "bot1-agent-key-0123456789",
+            ["Approvers:alice:Token"] = ApproverToken,
+            ["Approvers:bob:SlackUserId"] = "UBOB",
+        });
+        const string policy = """
+            { "default": "allow",
+              "tools": { "BinanceWalletWithdraw": { "action": "require_approval", "approval": { "approvers": ["bobb"] } } },
+              "agents": { "Bot1": { "tools": { "BinanceNewOrder": "deny" } }, "ghost": { "default": "deny" } } }
+            """;
+        await using var gateway = await GatewayHost.StartAsync(settings, policy, builder => builder.Logging.AddProvider(log));
+        using var http = new HttpClient { BaseAddress = gateway.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApproverToken);
+
+        var status = JsonNode.Parse(await http.GetStringAsync(new Uri("/api/policy", UriKind.Relative)))!;
+
+        string[] expected =
+        [
+            "agents.ghost applies to no one: no agent of this gateway is named \"ghost\" (its agents: bot1)",
+            "tools[\"BinanceWalletWithdraw\"].approval.approvers: \"bobb\" is neither the name nor the SlackUserId of a configured approver, so it can never decide these calls",
+            "tools[\"BinanceWalletWithdraw\"].approval.approvers: none of the listed approvers is configured, so calls held by this rule can only time out",
+        ];
+        Assert.Equal(expected, status["warnings"]!.AsArray().Select(w => (string)w!));
+        Assert.Equal(expected.Select(w => $"Policy {gateway.PolicyPath}: {w}"), log.Lines);
+    }
+}
