@@ -10,11 +10,11 @@ try
 {
     built = GatewayApp.Build(args);
 }
-catch (Exception e) when (StartupFailure.IsConfigurationError(e))
+catch (Exception e) when (StartupFailure.IsExplained(e))
 {
     // An admin's mistake gets its message, not a stack trace, and an exit code a service manager can tell apart.
     StartupFailure.Report(e, Console.Error);
-    return StartupFailure.ConfigurationExitCode;
+    return StartupFailure.ExitCode(e);
 }
 
 await using var app = built;

@@ -25,8 +25,13 @@ internal static class AuditChain
         return (stored, JsonSerializer.SerializeToNode(stored, AuditJsonContext.Default.AuditRecord)!.AsObject());
     }
 
+    // The gateway never writes a key twice, so a line that has one was edited. Without this the parser would accept
+    // it and the first read of the object would throw ArgumentException instead of JsonException.
+    private static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false };
+
+    /// <summary>The line as a JSON object; <see cref="JsonException"/> for anything else, a duplicate key included.</summary>
     public static JsonObject Parse(string line) =>
-        JsonNode.Parse(line) as JsonObject ?? throw new JsonException("The audit line is not a JSON object.");
+        JsonNode.Parse(line, documentOptions: Strict) as JsonObject ?? throw new JsonException("The audit line is not a JSON object.");
 
     /// <summary>Adds the chain fields to <paramref name="entry"/> and returns the line (without newline) and its hash.</summary>
     public static (string Line, string Hash) Seal(JsonObject entry, long seq, string prev)

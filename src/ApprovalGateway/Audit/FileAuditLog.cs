@@ -200,9 +200,9 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
             seq = entry[AuditChain.SeqProperty]!.GetValue<long>();
             head = entry[AuditChain.HashProperty]!.GetValue<string>();
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or NullReferenceException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or NullReferenceException or ArgumentException)
         {
-            throw new InvalidDataException(
+            throw new AuditLogDamagedException(
                 $"{path}: the last audit record has no readable seq and hash, so the chain cannot continue; run verify-audit.", ex);
         }
     }

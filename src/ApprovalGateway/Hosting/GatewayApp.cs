@@ -1,3 +1,4 @@
+using ApprovalGateway.Audit;
 using ApprovalGateway.Policy;
 using Microsoft.Extensions.Options;
 
@@ -24,9 +25,28 @@ internal static class GatewayApp
         app.MapApprovalGateway(stdio);
 
         // Checked here rather than when the host starts, which logs a failure with its stack trace first: a wrong
-        // setting or policy is the admin's to fix from its message alone. The policy store loads the file it is made.
+        // setting or policy, or a damaged audit file, is the admin's to fix from its message alone. The policy store
+        // loads the file it is made, and the audit file is opened the same way.
         app.Services.GetService<IStartupValidator>()?.Validate();
         app.Services.GetRequiredService<PolicyStore>();
+        OpenAuditFile(app.Services);
         return app;
+    }
+
+    private static void OpenAuditFile(IServiceProvider services)
+    {
+        if (services.GetRequiredService<IOptions<AuditOptions>>().Value.UsesPostgreSql)
+        {
+            return;
+        }
+
+        try
+        {
+            services.GetRequiredService<FileAuditLog>();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A folder it may not write, a full disk: the host's start meets it again and reports it as ever.
+        }
     }
 }

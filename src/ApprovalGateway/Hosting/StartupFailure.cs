@@ -1,3 +1,4 @@
+using ApprovalGateway.Audit;
 using ApprovalGateway.Policy;
 using Microsoft.Extensions.Options;
 
@@ -15,6 +16,12 @@ internal static class StartupFailure
     /// <summary>Mistakes in appsettings or the policy file: their messages name the setting or the file and line.</summary>
     public static bool IsConfigurationError(Exception exception) =>
         exception is OptionsValidationException or PolicyLoadException;
+
+    /// <summary>Failures whose message is all an admin needs: configuration errors and a damaged audit file.</summary>
+    public static bool IsExplained(Exception exception) =>
+        IsConfigurationError(exception) || exception is AuditLogDamagedException;
+
+    public static int ExitCode(Exception exception) => IsConfigurationError(exception) ? ConfigurationExitCode : 1;
 
     public static void Report(Exception exception, TextWriter error)
     {

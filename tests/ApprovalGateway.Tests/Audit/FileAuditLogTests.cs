@@ -119,6 +119,50 @@ public sealed class FileAuditLogTests : IDisposable
     }
 
     [Fact]
+    public async Task VerifyAudit_NamesTheLine_WhenATamperedRecordHasAKeyTwice()
+    {
+        await WriteRecordsAsync(3);
+        var lines = File.ReadAllLines(AuditPath);
+        lines[1] = lines[1][..^1] + ",\"outcome\":\"denied\"}";
+        File.WriteAllLines(AuditPath, lines);
+
+        var (code, output) = Verify(AuditPath);
+
+        // Before, an unhandled ArgumentException (exit code 134) that named no line.
+        Assert.Equal(1, code);
+        Assert.Contains($"{AuditPath}:2: not a valid JSON record (", output, StringComparison.Ordinal);
+        Assert.Contains("the first 1 records are intact", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Open_RefusesToContinueTheChain_WithItsMessage_WhenTheLastRecordHasAKeyTwice()
+    {
+        await WriteRecordsAsync(2);
+        var lines = File.ReadAllLines(AuditPath);
+        lines[^1] = lines[^1][..^1] + ",\"seq\":7}";
+        File.WriteAllLines(AuditPath, lines);
+
+        var error = Assert.ThrowsAny<Exception>(() => Open(AuditPath));
+
+        Assert.Equal($"{AuditPath}: the last audit record has no readable seq and hash, so the chain cannot continue; run verify-audit.", error.Message);
+    }
+
+    [Fact]
+    public async Task Open_LeavesOutOfRecentAnEarlierRecordWithAKeyTwice_AndTheChainContinues()
+    {
+        await WriteRecordsAsync(3);
+        var lines = File.ReadAllLines(AuditPath);
+        lines[1] = lines[1][..^1] + ",\"outcome\":\"denied\"}";
+        File.WriteAllLines(AuditPath, lines);
+
+        await using var log = Open(AuditPath);
+        await log.AppendAsync(Record(4), CancellationToken.None);
+
+        Assert.Equal(["session-4", "session-3", "session-1"], log.Recent(10).Select(r => r.SessionId));
+        Assert.Equal(4, JsonNode.Parse(File.ReadAllLines(AuditPath)[^1])!["seq"]!.GetValue<long>());
+    }
+
+    [Fact]
     public async Task Open_TruncatesPartialLastLine_AndChainContinues()
     {
         await WriteRecordsAsync(2);

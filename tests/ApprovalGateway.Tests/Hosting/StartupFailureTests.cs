@@ -37,6 +37,21 @@ public sealed class StartupFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task DamagedLastAuditRecord_EndsTheProcessWithCodeOne_AndTheAuditMessage_AndNoStackTrace()
+    {
+        var audit = Directory.CreateDirectory(Path.Combine(_dir.FullName, "audit")).FullName;
+        var file = Path.Combine(audit, "audit.jsonl");
+        await File.WriteAllTextAsync(file, "{\"seq\":1,\"prev\":\"0\",\"hash\":\"a\",\"hash\":\"b\"}\n");
+
+        var (exitCode, output) = await RunGatewayAsync();
+
+        // Before, the host logged "Hosting failed to start" with an ArgumentException's stack trace.
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"The gateway cannot start: {file}: the last audit record has no readable seq and hash, so the chain cannot continue; run verify-audit.", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task PortInUse_EndsTheProcessWithCodeOne_SayingWhichAddress()
     {
         using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
