@@ -9,6 +9,7 @@ namespace ApprovalGateway.Policy.Arguments;
 /// Canonical JSON (object keys sorted by ordinal, no whitespace) and its SHA-256, so the same arguments always
 /// hash the same whatever key order the agent sent; the hash ties the approval, the audit and the forwarded call.
 /// </summary>
+/// <remarks>JSON from an agent must pass <see cref="UnreadableJson.Find"/> first: it throws on keys or text it cannot read.</remarks>
 public static class CanonicalJson
 {
     public static string Serialize(JsonNode? node)

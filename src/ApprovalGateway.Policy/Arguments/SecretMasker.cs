@@ -6,6 +6,7 @@ namespace ApprovalGateway.Policy.Arguments;
 /// Masks the values of secret-named arguments (see <see cref="SecretKeyName"/>) so prompts, logs and audit records
 /// never show them. The upstream still gets the real value: this works on a copy.
 /// </summary>
+/// <remarks>JSON from an agent must pass <see cref="UnreadableJson.Find"/> first: it throws on keys or text it cannot read.</remarks>
 public static class SecretMasker
 {
     public const string Mask = "***";

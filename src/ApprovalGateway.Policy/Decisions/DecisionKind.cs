@@ -40,4 +40,9 @@ public enum DecisionKind
     Unauthenticated,
     /// <summary>No upstream serves the tool the agent called: answered as unknown, as a hidden tool is.</summary>
     UnknownTool,
+    /// <summary>
+    /// The call's arguments are JSON the gateway cannot read (a key given twice, text that is not valid Unicode), so
+    /// nothing was decided or forwarded.
+    /// </summary>
+    InvalidArguments,
 }

@@ -19,6 +19,7 @@ public static class DecisionKindNames
         DecisionKind.UpstreamFailed => "upstream_failed",
         DecisionKind.Unauthenticated => "unauthenticated",
         DecisionKind.UnknownTool => "unknown_tool",
+        DecisionKind.InvalidArguments => "invalid_arguments",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Hosting;
+using ApprovalGateway.Policy.Arguments;
 using ApprovalGateway.Proxy.Tasks;
 using ApprovalGateway.Upstreams;
 using ModelContextProtocol;
@@ -215,11 +216,14 @@ internal sealed class GatewaySession(
     private async Task RelayAsync(McpServer server, JsonRpcRequest request, CancellationToken cancellationToken)
     {
         // MCP params and their _meta are always objects; every lookup below relies on it, and an upstream may not
-        // answer a request that breaks the schema at all.
+        // answer a request that breaks the schema at all. The arguments of tools/call are the pipeline's to check:
+        // a refused call is audited with its tool.
         var malformed = request.Params switch
         {
             null => null,
             not JsonObject => "params must be an object",
+            _ when UnreadableJson.Find(request.Params, request.Method == RequestMethods.ToolsCall ? "arguments" : null) is { } problem =>
+                $"params are not valid JSON for the gateway: {problem}",
             _ when request.Params["_meta"] is not (null or JsonObject) => "params._meta must be an object",
             _ => null,
         };
@@ -359,8 +363,7 @@ internal sealed class GatewaySession(
             await ListToolsAsync(cancellationToken);
             if (!TryResolveTool(name, out tool))
             {
-                await pipeline.RecordUnknownToolAsync(identity, name, request.Params?["arguments"] as JsonObject);
-                throw ToolCallPipeline.UnknownTool(name);
+                throw await pipeline.RefuseUnknownToolAsync(identity, name, request.Params?["arguments"] as JsonObject);
             }
         }
 

@@ -48,4 +48,7 @@ internal static partial class Log
 
     [LoggerMessage(1192, LogLevel.Critical, "The outcome record of {Tool} ({Outcome}) could not be written after the upstream had the call; the agent got its answer, and the call's last record is its forwarding record.")]
     public static partial void SentCallOutcomeNotRecorded(ILogger logger, string tool, DecisionKind outcome, Exception exception);
+
+    [LoggerMessage(1112, LogLevel.Information, "Agent '{Agent}' called {Tool} with arguments the gateway cannot read ({Problem}); the call was refused.")]
+    public static partial void ArgumentsUnreadable(ILogger logger, string agent, string tool, string problem);
 }

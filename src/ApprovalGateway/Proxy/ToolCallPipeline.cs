@@ -44,6 +44,11 @@ internal sealed class ToolCallPipeline(
         CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
+        if (UnreadableJson.Find(arguments) is { } problem)
+        {
+            throw await RefuseUnreadableArgumentsAsync(session, tool, tool.Name, problem, started);
+        }
+
         var frozen = arguments?.DeepClone().AsObject() ?? [];
         // Approvers, the audit and metrics see the risk the decision used: the policy's `classify` may raise it.
         var trail = new Trail(session, tool, policy.ApplyOverrides(tool.Name, tool.Risk), frozen, CanonicalJson.Sha256(frozen), started);
@@ -86,25 +91,64 @@ internal sealed class ToolCallPipeline(
 
     /// <summary>
     /// Records a call to a tool no upstream serves, so the audit log shows an agent trying names as well as calling
-    /// hidden tools. The agent is told the tool is unknown whether or not the record could be written.
+    /// hidden tools, and returns the error to answer it with. The agent is told the tool is unknown whether or not
+    /// the record could be written.
     /// </summary>
-    public async Task RecordUnknownToolAsync(SessionIdentity session, string name, JsonObject? arguments)
+    public async Task<McpProtocolException> RefuseUnknownToolAsync(SessionIdentity session, string name, JsonObject? arguments)
     {
+        var started = time.GetTimestamp();
+        if (UnreadableJson.Find(arguments) is { } problem)
+        {
+            // The same answer a known (or hidden) tool gets for these arguments, so it does not tell them apart.
+            return await RefuseUnreadableArgumentsAsync(session, null, name, problem, started);
+        }
+
         var outcome = DecisionKind.UnknownTool.ToWireName();
         var record = new AuditRecord(
             time.GetUtcNow(), session.Agent, session.SessionId, "", name, SecretMasker.MaskCopy(arguments),
             CanonicalJson.Sha256(arguments ?? []), outcome, "", outcome, "no upstream serves this tool", null, [], "", 0, 0, 0, 0);
-        // The agent chose the name: the metric leaves it out, so it cannot mint a series per guess.
-        var counted = record with { Tool = "" };
+        await RecordRefusalAsync(record, DecisionKind.UnknownTool, knownTool: false);
+        return UnknownTool(name);
+    }
+
+    /// <summary>
+    /// Records a call whose arguments the gateway cannot read, before anything decides on them, and returns the
+    /// error to answer it with: the agent is told what is wrong whether or not the record could be written.
+    /// </summary>
+    private async Task<McpProtocolException> RefuseUnreadableArgumentsAsync(
+        SessionIdentity session, UpstreamTool? tool, string name, string problem, long started)
+    {
+        var reason = $"arguments are not valid JSON for the gateway: {problem}";
+        Log.ArgumentsUnreadable(logger, session.Agent, name, problem);
+        var outcome = DecisionKind.InvalidArguments.ToWireName();
+        var record = new AuditRecord(
+            time.GetUtcNow(), session.Agent, session.SessionId, tool?.UpstreamName ?? "", name, null, "", outcome, "", outcome, reason, null, [],
+            tool?.Risk.Risk.ToString().ToLowerInvariant() ?? "", 0, 0, 0, time.GetElapsedTime(started).TotalMilliseconds);
+        await RecordRefusalAsync(record, DecisionKind.InvalidArguments, knownTool: tool is not null);
+        return new McpProtocolException($"Arguments of tools/call are not valid JSON for the gateway: {problem}.", McpErrorCode.InvalidParams);
+    }
+
+    /// <summary>Writes the record of a call refused before any decision; the refusal stands whether or not it could.</summary>
+    private async Task RecordRefusalAsync(AuditRecord record, DecisionKind outcome, bool knownTool)
+    {
+        // A name no upstream serves is the agent's choice: the metric leaves it out, so it cannot mint a series per guess.
+        var counted = knownTool ? record : record with { Tool = "" };
         try
         {
             await audit.AppendAsync(record, CancellationToken.None);
-            metrics.Refused(counted);
+            if (knownTool)
+            {
+                metrics.CallEnded(record);
+            }
+            else
+            {
+                metrics.Refused(counted);
+            }
         }
         catch (Exception ex)
         {
             metrics.AuditFailed(counted);
-            Log.AuditFailed(logger, name, DecisionKind.UnknownTool, ex);
+            Log.AuditFailed(logger, record.Tool, outcome, ex);
         }
     }
 

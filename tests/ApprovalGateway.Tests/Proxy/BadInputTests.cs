@@ -5,8 +5,10 @@ using System.Text.Json.Nodes;
 using ApprovalGateway.Audit;
 using ApprovalGateway.Testing;
 using ApprovalGateway.Tests.Infrastructure;
+using ApprovalGateway.Tests.Metrics;
 using ApprovalGateway.Upstreams;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -96,6 +98,9 @@ public sealed class BadInputTests
     [InlineData("""{"name":{"tool":"echo"}}""", "tools/call 'name' must be a string, not object.")]
     [InlineData("""["echo",{"message":"hi"}]""", "tools/call params must be an object.")]
     [InlineData("""{"name":"echo","arguments":{"message":"hi"},"_meta":"x"}""", "tools/call params._meta must be an object.")]
+    [InlineData("""{"name":"echo","name":"echo","arguments":{"message":"hi"}}""", "tools/call params are not valid JSON for the gateway: duplicate key \"name\".")]
+    [InlineData("""{"name":"ec\ud800ho"}""", "tools/call params are not valid JSON for the gateway: the value of name is not valid Unicode text (bytes that are not UTF-8, or an unpaired surrogate such as \\ud800).")]
+    [InlineData("""{"name":"echo","_meta":{"progressToken":"\udc00"}}""", "tools/call params are not valid JSON for the gateway: the value of _meta.progressToken is not valid Unicode text (bytes that are not UTF-8, or an unpaired surrogate such as \\ud800).")]
     public async Task WronglyTypedToolCallParams_GetInvalidParams_SayingWhich(string parameters, string message)
     {
         await using var gateway = await GatewayHost.StartAsync(TestUpstreams.EverythingStdio());
@@ -109,6 +114,62 @@ public sealed class BadInputTests
         Assert.Equal((int)McpErrorCode.InvalidParams, error["error"]?["code"]?.GetValue<int>());
         Assert.Equal(message, error["error"]?["message"]?.GetValue<string>());
         Assert.Contains("ok", echoed["result"]?["content"]?[0]?["text"]?.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("""{"quantity":0.001,"quantity":1}""", "duplicate key \"quantity\"")]
+    [InlineData("""{"order":{"legs":[{"side":"BUY","side":"SELL"}]}}""", "duplicate key \"side\" in order.legs[0]")]
+    [InlineData("""{"q<FF>":1}""", "a key is not valid Unicode text (bytes that are not UTF-8, or an unpaired surrogate such as \\ud800)")]
+    [InlineData("""{"\udc00":1}""", "a key is not valid Unicode text (bytes that are not UTF-8, or an unpaired surrogate such as \\ud800)")]
+    [InlineData("""{"message":"\ud800"}""", "the value of message is not valid Unicode text (bytes that are not UTF-8, or an unpaired surrogate such as \\ud800)")]
+    [InlineData("""{"order":{"note":"a<FF>b"}}""", "the value of order.note is not valid Unicode text (bytes that are not UTF-8, or an unpaired surrogate such as \\ud800)")]
+    public async Task ToolArgumentsTheGatewayCannotRead_GetInvalidParams_AreNotForwarded_AndAreAuditedOnce(string arguments, string problem)
+    {
+        var upstream = $"bad-args-{Guid.NewGuid():N}"[..16];
+        var errors = new ErrorLog();
+        await using var gateway = await GatewayHost.StartAsync(
+            TestUpstreams.EverythingStdio(upstream), configure: builder => builder.Logging.AddProvider(errors));
+        using var http = new HttpClient();
+        var session = await InitializeAsync(http, gateway.McpEndpoint);
+        // Raw bytes: no client library sends duplicate keys, bytes that are not UTF-8 or a lone surrogate escape.
+        var body = RawJson($$$"""{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{{{arguments}}}}}""");
+
+        var error = await SendAsync(http, gateway.McpEndpoint, session, body);
+        var echoed = await SendAsync(http, gateway.McpEndpoint, session, """{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"echo","arguments":{"message":"ok"}}}""");
+
+        Assert.Equal((int)McpErrorCode.InvalidParams, error["error"]?["code"]?.GetValue<int>());
+        Assert.Equal($"Arguments of tools/call are not valid JSON for the gateway: {problem}.", error["error"]?["message"]?.GetValue<string>());
+        var records = gateway.Services.GetRequiredService<IAuditLog>().Recent(10).Reverse().ToList();
+        Assert.Equal(["invalid_arguments", "forwarding", "forwarded"], records.Select(r => r.Outcome));
+        Assert.Equal((upstream, "echo", session, $"arguments are not valid JSON for the gateway: {problem}"), (records[0].Upstream, records[0].Tool, records[0].SessionId, records[0].Reason));
+        Assert.Null(records[0].Arguments);
+        Assert.Contains("ok", echoed["result"]?["content"]?[0]?["text"]?.GetValue<string>());
+        var scrape = await PrometheusScrape.GetAsync(gateway.BaseAddress);
+        Assert.Equal(1, scrape.Sum("approval_gateway_tool_calls_total", ("upstream", upstream), ("tool", "echo"), ("outcome", "invalid_arguments")));
+        Assert.Empty(errors.Lines);
+    }
+
+    [Fact]
+    public async Task UnreadableArgumentsOfAHiddenToolAndOfAToolNoUpstreamServes_GetTheSameAnswer_AndAreAudited()
+    {
+        await using var gateway = await GatewayHost.StartAsync(
+            TestUpstreams.EverythingStdio(), """{ "version": "1", "default": "allow", "hide": ["echo"] }""");
+        using var http = new HttpClient();
+        var session = await InitializeAsync(http, gateway.McpEndpoint);
+
+        // A hidden tool is decided only once its arguments are read: a tool nobody serves must be answered the same.
+        var hidden = await SendAsync(http, gateway.McpEndpoint, session, RawJson(
+            """{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"amount":1,"amount":2}}}"""));
+        var unknown = await SendAsync(http, gateway.McpEndpoint, session, RawJson(
+            """{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"withdraw_everything","arguments":{"amount":1,"amount":2}}}"""));
+
+        Assert.Equal(hidden["error"]?.ToJsonString(), unknown["error"]?.ToJsonString());
+        Assert.Equal((int)McpErrorCode.InvalidParams, unknown["error"]?["code"]?.GetValue<int>());
+        Assert.Equal("Arguments of tools/call are not valid JSON for the gateway: duplicate key \"amount\".", unknown["error"]?["message"]?.GetValue<string>());
+        var records = gateway.Services.GetRequiredService<IAuditLog>().Recent(10).Reverse().ToList();
+        Assert.Equal(
+            [("everything", "echo", "invalid_arguments"), ("", "withdraw_everything", "invalid_arguments")],
+            records.Select(r => (r.Upstream, r.Tool, r.Outcome)));
     }
 
     [Theory]
@@ -156,9 +217,13 @@ public sealed class BadInputTests
         Assert.Equal(["echo"], gateway.Services.GetRequiredService<IToolCatalog>().Tools.Select(t => t.Name));
     }
 
-    private static Task<HttpResponseMessage> PostAsync(HttpClient http, Uri endpoint, string body, string? session = null)
+    private static Task<HttpResponseMessage> PostAsync(HttpClient http, Uri endpoint, string body, string? session = null) =>
+        PostAsync(http, endpoint, Encoding.UTF8.GetBytes(body), session);
+
+    private static Task<HttpResponseMessage> PostAsync(HttpClient http, Uri endpoint, byte[] body, string? session = null)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        var content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
+        var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = content };
         if (session is not null)
         {
             request.Headers.Add("Mcp-Session-Id", session);
@@ -255,8 +320,15 @@ public sealed class BadInputTests
         return session;
     }
 
+    /// <summary>UTF-8 of <paramref name="json"/>, with each <c>&lt;FF&gt;</c> as the byte 0xFF, which UTF-8 never uses.</summary>
+    private static byte[] RawJson(string json) =>
+        [.. json.Split("<FF>").SelectMany((part, i) => i == 0 ? Encoding.UTF8.GetBytes(part) : [0xFF, .. Encoding.UTF8.GetBytes(part)])];
+
+    private static Task<JsonNode> SendAsync(HttpClient http, Uri endpoint, string session, string body) =>
+        SendAsync(http, endpoint, session, Encoding.UTF8.GetBytes(body));
+
     /// <summary>Sends one request in <paramref name="session"/> and returns its response, read from the SSE stream or the JSON body.</summary>
-    private static async Task<JsonNode> SendAsync(HttpClient http, Uri endpoint, string session, string body)
+    private static async Task<JsonNode> SendAsync(HttpClient http, Uri endpoint, string session, byte[] body)
     {
         using var response = await PostAsync(http, endpoint, body, session);
         var text = await response.Content.ReadAsStringAsync();

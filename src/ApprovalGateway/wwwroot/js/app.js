@@ -761,7 +761,7 @@
 
   const OUTCOME_TONE = {
     forwarded: "ok", approved: "ok", allowed: "ok",
-    rejected: "bad", denied: "bad", upstream_failed: "bad", unauthenticated: "bad",
+    rejected: "bad", denied: "bad", upstream_failed: "bad", unauthenticated: "bad", invalid_arguments: "bad",
     expired: "warn", rate_limited: "info", withdrawn: "", hidden: "", unknown_tool: "", forwarding: "info",
   };
 
