@@ -46,6 +46,23 @@ public sealed class ApproverSignInTests
         Assert.Equal("/", login.Headers.Location!.OriginalString);
     }
 
+    [Theory]
+    [InlineData("/foo\u3000/", "/foo%E3%80%80/")]
+    [InlineData("/caf\u00e9?q=\u00fc#top", "/caf%C3%A9?q=%C3%BC#top")]
+    [InlineData("/\uFF0F\uFF0Fevil.example/steal", "/%EF%BC%8F%EF%BC%8Fevil.example/steal")]
+    public async Task Login_ReturnsToAPathWithCharactersOutsideAscii_PercentEncodedOnThisSite(string returnUrl, string location)
+    {
+        await using var app = await StartAsync(WithApprover());
+
+        using var login = await LoginAsync(app, "alice", Password, returnUrl);
+        using var page = await app.Client.GetAsync($"/login?returnUrl={Uri.EscapeDataString(returnUrl)}");
+
+        // A Location header carries ASCII only: Kestrel answered 500 to the raw path after a correct password.
+        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+        Assert.Equal(location, login.Headers.Location!.OriginalString);
+        Assert.Contains($"name=\"returnUrl\" value=\"{location}\"", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Login_Returns400_WhenFormHasNoAntiforgeryToken()
     {
