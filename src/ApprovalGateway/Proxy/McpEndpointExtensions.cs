@@ -141,11 +141,12 @@ internal static class McpEndpointExtensions
 
     /// <summary>
     /// Caps MCP request bodies at <c>Gateway:MaxRequestBodyBytes</c>: a declared oversize body is refused with 413
-    /// and a JSON-RPC error before it is read, and a chunked one stops at the limit.
+    /// and a JSON-RPC error before it is read, and a chunked one with the same once reading it reaches the limit.
     /// </summary>
     public static IApplicationBuilder UseMcpRequestLimits(this IApplicationBuilder app)
     {
         var gateway = app.ApplicationServices.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        var tooLarge = $"Request body exceeds the gateway's limit of {gateway.MaxRequestBodyBytes} bytes.";
         return app.Use(async (context, next) =>
         {
             if (context.Request.Path.StartsWithSegments(gateway.McpPath))
@@ -157,13 +158,22 @@ internal static class McpEndpointExtensions
 
                 if (context.Request.ContentLength > gateway.MaxRequestBodyBytes)
                 {
-                    await WriteJsonRpcErrorAsync(
-                        context, StatusCodes.Status413PayloadTooLarge, -32600, $"Request body exceeds the gateway's limit of {gateway.MaxRequestBodyBytes} bytes.");
+                    await WriteJsonRpcErrorAsync(context, StatusCodes.Status413PayloadTooLarge, -32600, tooLarge);
                     return;
                 }
             }
 
-            await next(context);
+            try
+            {
+                await next(context);
+            }
+            catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge
+                && !context.Response.HasStarted && context.Request.Path.StartsWithSegments(gateway.McpPath))
+            {
+                // Kestrel throws from the SDK's read of a chunked body once it passes the limit; left alone, the agent
+                // would get a bare 413 and the log an unhandled exception.
+                await WriteJsonRpcErrorAsync(context, StatusCodes.Status413PayloadTooLarge, -32600, tooLarge);
+            }
         });
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Audit;
@@ -36,11 +37,15 @@ public sealed class BadInputTests
         await AssertStillServesAsync(gateway);
     }
 
-    [Fact]
-    public async Task OversizedBody_Gets413WithAJsonRpcError_BeforeAnythingIsRead()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task OversizedBody_Gets413WithAJsonRpcError_WhetherItsLengthIsDeclaredOrItIsChunked(bool chunked)
     {
+        var errors = new ErrorLog();
         await using var gateway = await GatewayHost.StartAsync(
-            TestUpstreams.Merge(TestUpstreams.EverythingStdio(), new Dictionary<string, string?> { ["Gateway:MaxRequestBodyBytes"] = "65536" }));
+            TestUpstreams.Merge(TestUpstreams.EverythingStdio(), new Dictionary<string, string?> { ["Gateway:MaxRequestBodyBytes"] = "65536" }),
+            configure: builder => builder.Logging.AddProvider(errors));
         using var http = new HttpClient();
         var huge = new JsonObject
         {
@@ -48,14 +53,22 @@ public sealed class BadInputTests
             ["id"] = 1,
             ["method"] = "initialize",
             ["params"] = new JsonObject { ["padding"] = new string('x', 200_000) },
-        }.ToJsonString();
+        };
+        // JsonContent cannot tell its length up front, so it goes out with Transfer-Encoding: chunked: the gateway
+        // finds the body too large only while reading it.
+        HttpContent content = chunked ? JsonContent.Create(huge) : new StringContent(huge.ToJsonString(), Encoding.UTF8, "application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, gateway.McpEndpoint) { Content = content };
+        request.Headers.Accept.ParseAdd("application/json, text/event-stream");
 
-        using var response = await PostAsync(http, gateway.McpEndpoint, huge);
+        using var response = await http.SendAsync(request);
         var error = JsonNode.Parse(await response.Content.ReadAsStringAsync());
 
+        Assert.Equal(chunked, request.Content.Headers.ContentLength is null);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        Assert.Contains("65536", error?["error"]?["message"]?.GetValue<string>());
+        Assert.Equal("Request body exceeds the gateway's limit of 65536 bytes.", error?["error"]?["message"]?.GetValue<string>());
+        Assert.Equal(-32600, error?["error"]?["code"]?.GetValue<int>());
         await AssertStillServesAsync(gateway);
+        Assert.Empty(errors.Lines);
     }
 
     [Fact]
