@@ -8,20 +8,20 @@ namespace ApprovalGateway.Hosting;
 internal static class StartupFailure
 {
     /// <summary>
-    /// EX_CONFIG of sysexits.h: restarting will not help until someone edits a file, so a service manager can be
-    /// told not to (systemd's <c>RestartPreventExitStatus=78</c>). Other failures to start (a port in use) exit 1.
+    /// EX_CONFIG of sysexits.h, for the failures <see cref="IsExplained"/> names: restarting will not help until
+    /// someone mends a file, so a service manager can be told not to (systemd's <c>RestartPreventExitStatus=78</c>).
+    /// Other failures to start (a port in use) exit 1.
     /// </summary>
-    public const int ConfigurationExitCode = 78;
+    public const int NeedsAnAdminExitCode = 78;
 
-    /// <summary>Mistakes in appsettings or the policy file: their messages name the setting or the file and line.</summary>
-    public static bool IsConfigurationError(Exception exception) =>
-        exception is OptionsValidationException or PolicyLoadException;
-
-    /// <summary>Failures whose message is all an admin needs: configuration errors and a damaged audit file.</summary>
+    /// <summary>
+    /// Failures whose message is all an admin needs: a setting or the policy file (the message names the setting, or
+    /// the file and line) and a damaged audit file (its path, and the command that finds the damage).
+    /// </summary>
     public static bool IsExplained(Exception exception) =>
-        IsConfigurationError(exception) || exception is AuditLogDamagedException;
+        exception is OptionsValidationException or PolicyLoadException or AuditLogDamagedException;
 
-    public static int ExitCode(Exception exception) => IsConfigurationError(exception) ? ConfigurationExitCode : 1;
+    public static int ExitCode(Exception exception) => IsExplained(exception) ? NeedsAnAdminExitCode : 1;
 
     public static void Report(Exception exception, TextWriter error)
     {

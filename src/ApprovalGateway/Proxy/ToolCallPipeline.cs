@@ -123,7 +123,7 @@ internal sealed class ToolCallPipeline(
         var outcome = DecisionKind.InvalidArguments.ToWireName();
         var record = new AuditRecord(
             time.GetUtcNow(), session.Agent, session.SessionId, tool?.UpstreamName ?? "", name, null, "", outcome, "", outcome, reason, null, [],
-            tool?.Risk.Risk.ToString().ToLowerInvariant() ?? "", 0, 0, 0, time.GetElapsedTime(started).TotalMilliseconds);
+            tool is null ? "" : policy.ApplyOverrides(tool.Name, tool.Risk).Risk.ToString().ToLowerInvariant(), 0, 0, 0, time.GetElapsedTime(started).TotalMilliseconds);
         await RecordRefusalAsync(record, DecisionKind.InvalidArguments, knownTool: tool is not null);
         return new McpProtocolException($"Arguments of tools/call are not valid JSON for the gateway: {problem}.", McpErrorCode.InvalidParams);
     }

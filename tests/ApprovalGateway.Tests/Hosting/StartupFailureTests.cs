@@ -5,7 +5,8 @@ namespace ApprovalGateway.Tests.Hosting;
 
 /// <summary>
 /// A gateway that cannot start says why in one line and exits with a code a service manager can act on: 78
-/// (EX_CONFIG) for a mistake in the settings or the policy, which a restart does not mend, 1 otherwise.
+/// (EX_CONFIG) for a mistake in the settings or the policy or a damaged audit file, which a restart does not mend,
+/// 1 otherwise.
 /// </summary>
 public sealed class StartupFailureTests : IDisposable
 {
@@ -37,7 +38,7 @@ public sealed class StartupFailureTests : IDisposable
     }
 
     [Fact]
-    public async Task DamagedLastAuditRecord_EndsTheProcessWithCodeOne_AndTheAuditMessage_AndNoStackTrace()
+    public async Task DamagedLastAuditRecord_EndsTheProcessWithCode78_AndTheAuditMessage_AndNoStackTrace()
     {
         var audit = Directory.CreateDirectory(Path.Combine(_dir.FullName, "audit")).FullName;
         var file = Path.Combine(audit, "audit.jsonl");
@@ -46,7 +47,7 @@ public sealed class StartupFailureTests : IDisposable
         var (exitCode, output) = await RunGatewayAsync();
 
         // Before, the host logged "Hosting failed to start" with an ArgumentException's stack trace.
-        Assert.Equal(1, exitCode);
+        Assert.Equal(78, exitCode);
         Assert.Contains($"The gateway cannot start: {file}: the last audit record has no readable seq and hash, so the chain cannot continue; run verify-audit.", output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
