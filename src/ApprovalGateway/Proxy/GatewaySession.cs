@@ -17,7 +17,8 @@ namespace ApprovalGateway.Proxy;
 /// <summary>
 /// One agent connection. It owns one client session per upstream, opened when the agent initializes (with the
 /// agent's own client info and capabilities, so sampling, elicitation and roots requests reach the agent that
-/// caused them), relays every request as raw JSON, and sends <c>tools/call</c> through the pipeline.
+/// caused them), relays every request as raw JSON, and sends <c>tools/call</c> through the pipeline. What the upstreams
+/// ask the agent goes to it as raw JSON too, and the agent's answers go back the same way.
 /// </summary>
 internal sealed class GatewaySession(
     SessionIdentity identity,
@@ -62,6 +63,7 @@ internal sealed class GatewaySession(
     private volatile bool _tasksEnabled;
     private RequestId? _initializeId;
     private readonly SessionTasks _sessionTasks = new(logger);
+    private readonly AgentRequestRelay _agentRequests = new();
 
     public SessionIdentity Identity => identity;
 
@@ -97,6 +99,10 @@ internal sealed class GatewaySession(
             case JsonRpcNotification { Method: NotificationMethods.InitializedNotification }:
                 _agentInitialized.TrySetResult();
                 break;
+            case JsonRpcError error:
+                // Before the SDK turns it into an exception that keeps only part of it.
+                _agentRequests.Observe(error);
+                break;
             case JsonRpcNotification { Method: NotificationMethods.RootsListChangedNotification }:
                 await BroadcastNotificationAsync(NotificationMethods.RootsListChangedNotification);
                 break;
@@ -123,7 +129,8 @@ internal sealed class GatewaySession(
         [
             .. options.EnabledUpstreams.Select(u => new UpstreamLink(
                 u.Key, u.Value, connector, () => CreateClientOptions(u.Key, clientInfo, init), time, logger,
-                status => board.Report(status with { Session = identity.SessionId }))),
+                status => board.Report(status with { Session = identity.SessionId }),
+                new UpstreamClientRole(AskAgentAsync))),
         ]);
         foreach (var link in _routes.Links)
         {
@@ -144,31 +151,19 @@ internal sealed class GatewaySession(
             Sampling = capabilities?.Sampling,
             Elicitation = capabilities?.Elicitation,
         };
-        if (capabilities?.Sampling is not null)
-        {
-            clientOptions.Handlers.SamplingHandler = (request, _, ct) => RequestTarget().SampleAsync(request!, ct);
-        }
-
-        if (capabilities?.Elicitation is not null)
-        {
-            clientOptions.Handlers.ElicitationHandler = (request, ct) => RequestTarget().ElicitAsync(request!, ct);
-        }
-
-        if (capabilities?.Roots is not null)
-        {
-            clientOptions.Handlers.RootsHandler = async (request, ct) =>
-            {
-                // Upstreams ask for roots as soon as they are initialized, which is before the agent has finished its
-                // own handshake; the agent can only answer once it has.
-                await _agentInitialized.Task.WaitAsync(ct);
-                return await RequestTarget().RequestRootsAsync(request ?? new ListRootsRequestParams(), ct);
-            };
-        }
-
         clientOptions.Handlers.NotificationHandlers =
             [.. RelayedNotifications.Select(method => new KeyValuePair<string, Func<JsonRpcNotification, CancellationToken, ValueTask>>(
                 method, (notification, ct) => RelayNotificationAsync(upstream, notification, ct)))];
         return clientOptions;
+    }
+
+    /// <summary>A request an upstream makes of its client (sampling, elicitation, roots, ...), put to the agent.</summary>
+    private async Task<JsonRpcMessageWithId> AskAgentAsync(JsonRpcRequest request, CancellationToken cancellationToken)
+    {
+        // Upstreams ask (for roots, say) as soon as they are initialized, which is before the agent has finished its
+        // own handshake; the agent can only answer once it has.
+        await _agentInitialized.Task.WaitAsync(cancellationToken);
+        return await _agentRequests.SendAsync(RequestTarget(), request, cancellationToken);
     }
 
     /// <summary>

@@ -34,4 +34,7 @@ internal static partial class Log
 
     [LoggerMessage(1009, LogLevel.Warning, "Upstream '{Upstream}' wrote a line to stdout that is not a JSON-RPC message ({Reason}); skipped: {Line}")]
     public static partial void StdioLineUnreadable(ILogger logger, string upstream, string reason, string line);
+
+    [LoggerMessage(1013, LogLevel.Warning, "The agent's answer to {Method} could not be sent to upstream '{Upstream}': {Reason}")]
+    public static partial void AnswerToUpstreamFailed(ILogger logger, string method, string upstream, string reason);
 }

@@ -24,12 +24,21 @@ internal sealed class UpstreamConnector(ILoggerFactory loggerFactory, IHostAppli
 
     private readonly ILogger _logger = loggerFactory.CreateLogger("ApprovalGateway.Upstreams");
 
+    /// <summary>
+    /// A new client session. With a <paramref name="clientRole"/>, the gateway answers the upstream's requests to its
+    /// client itself (see <see cref="UpstreamClientRole"/>), whatever handlers <paramref name="clientOptions"/> name.
+    /// </summary>
     public async Task<McpClient> ConnectAsync(
-        string name, UpstreamOptions options, McpClientOptions clientOptions, CancellationToken cancellationToken)
+        string name, UpstreamOptions options, McpClientOptions clientOptions, UpstreamClientRole? clientRole, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.ConnectTimeout);
         var transport = CreateTransport(name, options);
+        if (clientRole is not null)
+        {
+            transport = new ClientRoleTransport(transport, clientRole, _logger);
+        }
+
         try
         {
             return await McpClient.CreateAsync(transport, clientOptions, loggerFactory, timeout.Token);

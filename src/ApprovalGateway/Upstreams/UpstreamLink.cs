@@ -13,7 +13,8 @@ internal sealed class UpstreamLink(
     Func<McpClientOptions> clientOptions,
     TimeProvider time,
     ILogger logger,
-    Action<UpstreamStatus>? report = null) : IAsyncDisposable
+    Action<UpstreamStatus>? report = null,
+    UpstreamClientRole? clientRole = null) : IAsyncDisposable
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
@@ -51,7 +52,7 @@ internal sealed class UpstreamLink(
             McpClient client;
             try
             {
-                client = await connector.ConnectAsync(Name, Options, clientOptions(), token);
+                client = await connector.ConnectAsync(Name, Options, clientOptions(), clientRole, token);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {

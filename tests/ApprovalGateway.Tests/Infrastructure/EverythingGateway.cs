@@ -29,16 +29,16 @@ internal sealed class EverythingGateway : IAsyncDisposable
         return new EverythingGateway(await GatewayHost.StartAsync(settings, policy), http);
     }
 
-    public Task<McpClient> ConnectAsync(McpClientOptions? options = null) =>
-        Gateway.ConnectAsync(options ?? new McpClientOptions { ProtocolVersion = "2025-11-25" });
+    public Task<McpClient> ConnectAsync(McpClientOptions? options = null, Func<IClientTransport, IClientTransport>? wrap = null) =>
+        Gateway.ConnectAsync(options ?? new McpClientOptions { ProtocolVersion = "2025-11-25" }, wrap: wrap);
 
     /// <summary>A client straight to the same upstream, without the gateway.</summary>
-    public Task<McpClient> ConnectDirectAsync(McpClientOptions? options = null)
+    public Task<McpClient> ConnectDirectAsync(McpClientOptions? options = null, Func<IClientTransport, IClientTransport>? wrap = null)
     {
         IClientTransport transport = _http is null
             ? new StdioClientTransport(new StdioClientTransportOptions { Command = "node", Arguments = [RepoPaths.ServerEverything, "stdio"] })
             : new HttpClientTransport(new HttpClientTransportOptions { Endpoint = _http.Url, TransportMode = HttpTransportMode.StreamableHttp });
-        return McpClient.CreateAsync(transport, options ?? new McpClientOptions { ProtocolVersion = "2025-11-25" });
+        return McpClient.CreateAsync(wrap?.Invoke(transport) ?? transport, options ?? new McpClientOptions { ProtocolVersion = "2025-11-25" });
     }
 
     public async ValueTask DisposeAsync()

@@ -63,7 +63,11 @@ internal sealed class GatewayHost : IAsyncDisposable
         return new GatewayHost(app, data, new Uri(address));
     }
 
-    public Task<McpClient> ConnectAsync(McpClientOptions? options = null, string? bearer = null, CancellationToken cancellationToken = default)
+    public Task<McpClient> ConnectAsync(
+        McpClientOptions? options = null,
+        string? bearer = null,
+        Func<IClientTransport, IClientTransport>? wrap = null,
+        CancellationToken cancellationToken = default)
     {
         var headers = new Dictionary<string, string>();
         if (bearer is not null)
@@ -77,7 +81,8 @@ internal sealed class GatewayHost : IAsyncDisposable
             TransportMode = HttpTransportMode.StreamableHttp,
             AdditionalHeaders = headers,
         });
-        return McpClient.CreateAsync(transport, options ?? new McpClientOptions { ProtocolVersion = "2025-11-25" }, cancellationToken: cancellationToken);
+        return McpClient.CreateAsync(
+            wrap?.Invoke(transport) ?? transport, options ?? new McpClientOptions { ProtocolVersion = "2025-11-25" }, cancellationToken: cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,140 @@
+using System.Text.Json.Nodes;
+using ApprovalGateway.Tests.Infrastructure;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace ApprovalGateway.Tests.Proxy;
+
+/// <summary>
+/// What an upstream asks the agent (sampling, elicitation, roots) and what the agent answers cross the gateway as
+/// JSON: the agent sees the request the upstream sent, and the upstream gets the agent's answer or error as given,
+/// which server-everything shows by echoing it in its tool result.
+/// </summary>
+public sealed class ClientRequestTransparencyTests
+{
+    [Theory]
+    [InlineData(UpstreamTransport.Stdio)]
+    [InlineData(UpstreamTransport.StreamableHttp)]
+    public async Task Elicitation_TheUpstreamGetsTheHumansAnswerAsGiven_WithoutSchemaDefaults(UpstreamTransport transport)
+    {
+        await using var everything = await EverythingGateway.StartAsync(transport);
+        await using var agents = await AgentPair.ConnectAsync(everything, """{ "elicitation": {} }""", request =>
+            request.Method == RequestMethods.ElicitationCreate
+                ? RawAnsweringTransport.Result(request, """{ "action": "accept", "content": { "name": "n" } }""")
+                : null);
+
+        var viaGateway = await agents.AssertSameToolResultAsync("trigger-elicitation-request", new JsonObject());
+
+        Assert.Contains("\"name\": \"n\"", viaGateway);
+        Assert.DoesNotContain("42", viaGateway);
+        Assert.Equal(agents.DirectRequests(RequestMethods.ElicitationCreate), agents.GatewayRequests(RequestMethods.ElicitationCreate));
+    }
+
+    [Theory]
+    [InlineData(UpstreamTransport.Stdio)]
+    [InlineData(UpstreamTransport.StreamableHttp)]
+    public async Task Sampling_TheUpstreamGetsTheAgentsImageAndAudioAsGiven_WithAnnotationsAndUnknownFields(UpstreamTransport transport)
+    {
+        await using var everything = await EverythingGateway.StartAsync(transport);
+        await using var agents = await AgentPair.ConnectAsync(everything, """{ "sampling": {} }""", request =>
+            request.Method != RequestMethods.SamplingCreateMessage ? null
+            : request.Params!.ToJsonString().Contains("audio", StringComparison.Ordinal)
+                ? RawAnsweringTransport.Result(request, """
+                    { "role": "assistant", "model": "agent-model",
+                      "content": { "type": "audio", "data": "UklGRg==", "mimeType": "audio/wav" } }
+                    """)
+                : RawAnsweringTransport.Result(request, """
+                    { "role": "assistant", "model": "agent-model", "stopReason": "endTurn", "extraField": "x",
+                      "content": { "type": "image", "data": "aGVsbG8=", "mimeType": "image/png",
+                                   "annotations": { "audience": ["user"], "priority": 0.5 } } }
+                    """));
+
+        var audio = await agents.AssertSameToolResultAsync("trigger-sampling-request", new JsonObject { ["prompt"] = "audio", ["maxTokens"] = 5 });
+        var image = await agents.AssertSameToolResultAsync("trigger-sampling-request", new JsonObject { ["prompt"] = "image", ["maxTokens"] = 5 });
+
+        Assert.Contains("aGVsbG8=", image);
+        Assert.Contains("\"priority\": 0.5", image);
+        Assert.Contains("\"extraField\": \"x\"", image);
+        Assert.Contains("UklGRg==", audio);
+        Assert.Equal(agents.DirectRequests(RequestMethods.SamplingCreateMessage), agents.GatewayRequests(RequestMethods.SamplingCreateMessage));
+    }
+
+    [Theory]
+    [InlineData(UpstreamTransport.Stdio)]
+    [InlineData(UpstreamTransport.StreamableHttp)]
+    public async Task Sampling_TheUpstreamGetsTheAgentsRefusalAsGiven_WithoutAPrefix(UpstreamTransport transport)
+    {
+        await using var everything = await EverythingGateway.StartAsync(transport);
+        await using var agents = await AgentPair.ConnectAsync(everything, """{ "sampling": {} }""", request =>
+            request.Method == RequestMethods.SamplingCreateMessage
+                ? RawAnsweringTransport.Error(request, -32001, "user refused sampling", """{ "reason": "policy" }""")
+                : null);
+
+        var refused = await agents.AssertSameToolResultAsync("trigger-sampling-request", new JsonObject { ["prompt"] = "hi" });
+
+        Assert.Contains("user refused sampling", refused);
+        Assert.DoesNotContain("Request failed", refused);
+    }
+
+    [Theory]
+    [InlineData(UpstreamTransport.Stdio)]
+    [InlineData(UpstreamTransport.StreamableHttp)]
+    public async Task Roots_TheAgentGetsTheUpstreamsRequestAsSent_AndTheUpstreamItsAnswer(UpstreamTransport transport)
+    {
+        await using var everything = await EverythingGateway.StartAsync(transport);
+        await using var agents = await AgentPair.ConnectAsync(everything, """{ "roots": { "listChanged": true } }""", request =>
+            request.Method == RequestMethods.RootsList
+                ? RawAnsweringTransport.Result(request, """{ "roots": [ { "uri": "file:///srv/agent-root", "name": "agent root" } ] }""")
+                : null);
+
+        var roots = await agents.AssertSameToolResultAsync("get-roots-list", new JsonObject());
+
+        Assert.Contains("file:///srv/agent-root", roots);
+        Assert.Equal(agents.DirectRequests(RequestMethods.RootsList), agents.GatewayRequests(RequestMethods.RootsList));
+    }
+
+    /// <summary>The same agent twice, straight to server-everything and through the gateway, answering with the same JSON.</summary>
+    private sealed class AgentPair(McpClient direct, RawAnsweringTransport directWire, McpClient viaGateway, RawAnsweringTransport gatewayWire)
+        : IAsyncDisposable
+    {
+        public static async Task<AgentPair> ConnectAsync(
+            EverythingGateway everything, string capabilities, Func<JsonRpcRequest, JsonRpcMessage?> answer)
+        {
+            RawAnsweringTransport? directWire = null, gatewayWire = null;
+            var declared = JsonNode.Parse(capabilities)!.AsObject();
+            Task<JsonRpcMessage>? Answer(JsonRpcRequest request) => answer(request) is { } reply ? Task.FromResult(reply) : null;
+            var direct = await everything.ConnectDirectAsync(wrap: t => directWire = new RawAnsweringTransport(t, Answer, declared));
+            var viaGateway = await everything.ConnectAsync(wrap: t => gatewayWire = new RawAnsweringTransport(t, Answer, declared));
+            return new AgentPair(direct, directWire!, viaGateway, gatewayWire!);
+        }
+
+        /// <summary>Calls the tool both ways and checks that the results are the same JSON; gives the gateway's result's text.</summary>
+        public async Task<string> AssertSameToolResultAsync(string tool, JsonObject arguments)
+        {
+            var expected = await CallAsync(direct, tool, arguments);
+            var actual = await CallAsync(viaGateway, tool, arguments);
+            Assert.Equal(expected, actual);
+            return string.Join("\n", (JsonNode.Parse(actual!)!["content"] as JsonArray ?? []).Select(c => c?["text"]?.GetValue<string>()));
+        }
+
+        public string[] DirectRequests(string method) => Requests(directWire, method);
+
+        public string[] GatewayRequests(string method) => Requests(gatewayWire, method);
+
+        private static async Task<string?> CallAsync(McpClient client, string tool, JsonObject arguments) =>
+            (await client.SendRequestAsync(new JsonRpcRequest
+            {
+                Method = RequestMethods.ToolsCall,
+                Params = new JsonObject { ["name"] = tool, ["arguments"] = arguments.DeepClone() },
+            })).Result?.ToJsonString();
+
+        private static string[] Requests(RawAnsweringTransport wire, string method) =>
+            [.. wire.Received.Where(r => r.Method == method).Select(r => r.Params?.ToJsonString() ?? "(no params)")];
+
+        public async ValueTask DisposeAsync()
+        {
+            await direct.DisposeAsync();
+            await viaGateway.DisposeAsync();
+        }
+    }
+}
