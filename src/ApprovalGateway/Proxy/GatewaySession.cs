@@ -257,6 +257,10 @@ internal sealed class GatewaySession(
             // A cancelled request gets no response (MCP cancellation); the upstream was told by the SDK.
             return;
         }
+        catch (UpstreamProtocolException ex)
+        {
+            reply = new JsonRpcError { Id = request.Id, Error = ex.Error };
+        }
         catch (McpProtocolException ex)
         {
             reply = Error(request.Id, (int)ex.ErrorCode, UpstreamMessage(ex.Message));

@@ -119,10 +119,19 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
             Params = parameters,
         };
 
+        using var forwarding = link.ClientRole?.Forward(request.Id);
+
         // tasks/result waits, by design, for as long as the task runs; the task's own lifetime bounds it.
         if (method == TaskMethods.Result)
         {
-            return (await client.SendRequestAsync(request, cancellationToken)).Result;
+            try
+            {
+                return (await client.SendRequestAsync(request, cancellationToken)).Result;
+            }
+            catch (McpProtocolException ex) when (forwarding?.Error is { } error)
+            {
+                throw new UpstreamProtocolException(error, ex);
+            }
         }
 
         var cutoff = link.Options.IsStdio ? null : ResponseSizeLimitHandler.Watch();
@@ -144,6 +153,10 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
         {
             var response = await client.SendRequestAsync(request, waiting.Token);
             return response.Result;
+        }
+        catch (McpProtocolException ex) when (forwarding?.Error is { } error)
+        {
+            throw new UpstreamProtocolException(error, ex);
         }
         catch (OperationCanceledException) when (waiting.IsCancellationRequested)
         {

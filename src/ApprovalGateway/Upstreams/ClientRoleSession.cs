@@ -54,6 +54,9 @@ internal sealed class ClientRoleSession : ITransport
                 }
 
                 return false;
+            case JsonRpcError error:
+                _role.Received(error);
+                return false;
             default:
                 return false;
         }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ModelContextProtocol.Protocol;
 
 namespace ApprovalGateway.Upstreams;
@@ -6,11 +7,40 @@ namespace ApprovalGateway.Upstreams;
 /// The client's part of one agent session's upstream session, which the gateway plays with the agent's own JSON
 /// rather than through the SDK's typed client: its models fill schema defaults into elicitation answers, encode
 /// sampled images twice and drop fields they do not know. What the upstream asks its client (sampling, elicitation,
-/// roots, anything else) goes to <paramref name="answer"/>, which gives back the agent's result or error.
+/// roots, anything else) goes to <paramref name="answer"/>, which gives back the agent's result or error; and the
+/// upstream's errors are kept whole for the agent, <c>data</c> included, which the SDK's exceptions leave out.
 /// </summary>
 internal sealed class UpstreamClientRole(Func<JsonRpcRequest, CancellationToken, Task<JsonRpcMessageWithId>> answer)
 {
+    private readonly ConcurrentDictionary<RequestId, Forwarding> _forwarding = new();
+
     /// <summary>The answer to <paramref name="request"/>, a request from the upstream, with its id.</summary>
     public Task<JsonRpcMessageWithId> AnswerAsync(JsonRpcRequest request, CancellationToken cancellationToken) =>
         answer(request, cancellationToken);
+
+    /// <summary>Follows the gateway's request <paramref name="id"/> to the upstream until disposed.</summary>
+    public Forwarding Forward(RequestId id)
+    {
+        var forwarding = new Forwarding(this, id);
+        _forwarding[id] = forwarding;
+        return forwarding;
+    }
+
+    /// <summary>Keeps the error the upstream answered a followed request with; called before the SDK's client reads it.</summary>
+    public void Received(JsonRpcError error)
+    {
+        if (_forwarding.TryGetValue(error.Id, out var forwarding))
+        {
+            forwarding.Error = error.Error;
+        }
+    }
+
+    /// <summary>One of the gateway's requests to the upstream, while it waits for the answer.</summary>
+    public sealed class Forwarding(UpstreamClientRole role, RequestId id) : IDisposable
+    {
+        /// <summary>The upstream's error as it sent it, once it has answered with one.</summary>
+        public JsonRpcErrorDetail? Error { get; internal set; }
+
+        public void Dispose() => role._forwarding.TryRemove(id, out _);
+    }
 }

@@ -27,6 +27,9 @@ internal sealed class UpstreamLink(
 
     public UpstreamOptions Options { get; } = options;
 
+    /// <summary>The client's part the gateway plays on this link's sessions, if it plays it (agent sessions do).</summary>
+    public UpstreamClientRole? ClientRole => clientRole;
+
     /// <summary>Raised after every successful (re)connection, with the new client.</summary>
     public event Action<McpClient>? Connected;
 

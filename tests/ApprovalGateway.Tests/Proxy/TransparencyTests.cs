@@ -70,6 +70,39 @@ public sealed partial class TransparencyTests
         Assert.Equal(expected.Message, actual.Message);
     }
 
+    [Theory]
+    [InlineData(UpstreamTransport.Stdio)]
+    [InlineData(UpstreamTransport.StreamableHttp)]
+    public async Task Relay_PassesUpstreamErrorDataThrough_SoAUrlElicitationCanBeCarriedOut(UpstreamTransport transport)
+    {
+        await using var everything = await EverythingGateway.StartAsync(transport);
+        var options = new McpClientOptions
+        {
+            ProtocolVersion = "2025-11-25",
+            Capabilities = new ClientCapabilities { Elicitation = new ElicitationCapability { Url = new UrlElicitationCapability() } },
+        };
+        await using var viaGateway = await everything.ConnectAsync(options);
+        await using var direct = await everything.ConnectDirectAsync(options);
+        JsonRpcRequest Call() => new()
+        {
+            Method = RequestMethods.ToolsCall,
+            Params = new JsonObject
+            {
+                ["name"] = "trigger-url-elicitation",
+                ["arguments"] = new JsonObject { ["url"] = "https://example.com/consent", ["errorPath"] = true },
+            },
+        };
+
+        var expected = await Assert.ThrowsAsync<ModelContextProtocol.UrlElicitationRequiredException>(() => direct.SendRequestAsync(Call()));
+        var actual = await Assert.ThrowsAsync<ModelContextProtocol.UrlElicitationRequiredException>(() => viaGateway.SendRequestAsync(Call()));
+
+        Assert.Equal(expected.Message, actual.Message);
+        var elicitation = Assert.Single(actual.Elicitations);
+        Assert.Equal("url", elicitation.Mode);
+        Assert.Equal(Assert.Single(expected.Elicitations).Url, elicitation.Url);
+        Assert.False(string.IsNullOrEmpty(elicitation.ElicitationId));
+    }
+
     private static async Task<JsonNode?> AssertSameAsync(McpClient direct, McpClient viaGateway, string method, JsonNode? parameters)
     {
         var expected = await direct.SendRequestAsync(new JsonRpcRequest { Method = method, Params = parameters?.DeepClone() });

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using ApprovalGateway.Upstreams;
 using ModelContextProtocol;
 
 namespace ApprovalGateway.Proxy.Tasks;
@@ -133,7 +134,9 @@ internal sealed class GatewayTask(
 
         if (error is not null)
         {
-            throw new McpProtocolException(error.Message, error.ErrorCode);
+            throw error is UpstreamProtocolException upstream
+                ? new UpstreamProtocolException(upstream.Error)
+                : new McpProtocolException(error.Message, error.ErrorCode);
         }
 
         var answer = result?.DeepClone() as JsonObject ?? [];

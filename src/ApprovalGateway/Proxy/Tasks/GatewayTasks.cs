@@ -153,7 +153,7 @@ internal sealed class GatewayTasks(TaskStore store, PolicyEngine policy, TimePro
         }
         catch (McpProtocolException ex)
         {
-            var error = new McpProtocolException(GatewaySession.UpstreamMessage(ex.Message), ex.ErrorCode);
+            var error = ex as UpstreamProtocolException ?? new McpProtocolException(GatewaySession.UpstreamMessage(ex.Message), ex.ErrorCode);
             changed = task.TryFinish(GatewayTaskStatus.Failed, error.Message, null, error, time.GetUtcNow());
         }
         catch (OperationCanceledException)
