@@ -122,6 +122,7 @@ internal sealed class GatewaySession(
     private async Task ConnectCoreAsync(JsonNode? initializeParams)
     {
         var init = initializeParams?.Deserialize<InitializeRequestParams>(McpJsonUtilities.DefaultOptions);
+        var declared = (initializeParams?["capabilities"] as JsonObject)?.DeepClone().AsObject();
         var clientInfo = init?.ClientInfo ?? new Implementation { Name = "unknown-client", Version = "0" };
         _agentCanElicit = init?.Capabilities?.Elicitation is { } elicitation && (elicitation.Form is not null || elicitation.Url is null);
         Log.SessionOpened(logger, identity.SessionId, identity.Agent, $"{clientInfo.Name} {clientInfo.Version}");
@@ -130,7 +131,7 @@ internal sealed class GatewaySession(
             .. options.EnabledUpstreams.Select(u => new UpstreamLink(
                 u.Key, u.Value, connector, () => CreateClientOptions(u.Key, clientInfo, init), time, logger,
                 status => board.Report(status with { Session = identity.SessionId }),
-                new UpstreamClientRole(AskAgentAsync))),
+                new UpstreamClientRole(declared, AskAgentAsync))),
         ]);
         foreach (var link in _routes.Links)
         {
@@ -142,15 +143,8 @@ internal sealed class GatewaySession(
 
     private McpClientOptions CreateClientOptions(string upstream, Implementation clientInfo, InitializeRequestParams? init)
     {
+        // No capabilities here: the link's client role sends the agent's own upstream.
         var clientOptions = UpstreamConnector.CreateClientOptions(clientInfo, init?.ProtocolVersion);
-        var capabilities = init?.Capabilities;
-        clientOptions.Capabilities = new ClientCapabilities
-        {
-            Experimental = capabilities?.Experimental,
-            Roots = capabilities?.Roots,
-            Sampling = capabilities?.Sampling,
-            Elicitation = capabilities?.Elicitation,
-        };
         clientOptions.Handlers.NotificationHandlers =
             [.. RelayedNotifications.Select(method => new KeyValuePair<string, Func<JsonRpcNotification, CancellationToken, ValueTask>>(
                 method, (notification, ct) => RelayNotificationAsync(upstream, notification, ct)))];

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
@@ -30,8 +31,15 @@ internal sealed class ClientRoleSession : ITransport
 
     public ChannelReader<JsonRpcMessage> MessageReader { get; }
 
-    public Task SendMessageAsync(JsonRpcMessage message, CancellationToken cancellationToken = default) =>
-        _inner.SendMessageAsync(message, cancellationToken);
+    public Task SendMessageAsync(JsonRpcMessage message, CancellationToken cancellationToken = default)
+    {
+        if (message is JsonRpcRequest { Method: RequestMethods.Initialize, Params: JsonObject initialize })
+        {
+            initialize["capabilities"] = _role.Capabilities();
+        }
+
+        return _inner.SendMessageAsync(message, cancellationToken);
+    }
 
     /// <summary>Whether the gateway handles <paramref name="message"/> itself, so the SDK's client never sees it.</summary>
     private bool TakeOver(JsonRpcMessage message)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
 using ModelContextProtocol.Protocol;
 
 namespace ApprovalGateway.Upstreams;
@@ -10,9 +11,17 @@ namespace ApprovalGateway.Upstreams;
 /// roots, anything else) goes to <paramref name="answer"/>, which gives back the agent's result or error; and the
 /// upstream's errors are kept whole for the agent, <c>data</c> included, which the SDK's exceptions leave out.
 /// </summary>
-internal sealed class UpstreamClientRole(Func<JsonRpcRequest, CancellationToken, Task<JsonRpcMessageWithId>> answer)
+/// <param name="capabilities">
+/// What the agent declared in its <c>initialize</c>, sent upstream as it is: the SDK's typed capabilities have no
+/// <c>tasks</c>, and servers offer some tools only to clients that declare it.
+/// </param>
+internal sealed class UpstreamClientRole(
+    JsonObject? capabilities, Func<JsonRpcRequest, CancellationToken, Task<JsonRpcMessageWithId>> answer)
 {
     private readonly ConcurrentDictionary<RequestId, Forwarding> _forwarding = new();
+
+    /// <summary>A copy of the capabilities the agent declared, for one <c>initialize</c>.</summary>
+    public JsonObject Capabilities() => capabilities?.DeepClone().AsObject() ?? [];
 
     /// <summary>The answer to <paramref name="request"/>, a request from the upstream, with its id.</summary>
     public Task<JsonRpcMessageWithId> AnswerAsync(JsonRpcRequest request, CancellationToken cancellationToken) =>

@@ -93,6 +93,32 @@ public sealed class ClientRequestTransparencyTests
         Assert.Equal(agents.DirectRequests(RequestMethods.RootsList), agents.GatewayRequests(RequestMethods.RootsList));
     }
 
+    [Theory]
+    [InlineData(UpstreamTransport.Stdio)]
+    [InlineData(UpstreamTransport.StreamableHttp)]
+    public async Task TaskAugmentedSampling_IsOffered_AndTheUpstreamPollsTheAgentsTask(UpstreamTransport transport)
+    {
+        await using var everything = await EverythingGateway.StartAsync(transport);
+        const string capabilities = """{ "sampling": {}, "tasks": { "requests": { "sampling": { "createMessage": {} } } } }""";
+        await using var agents = await AgentPair.ConnectAsync(everything, capabilities, request => request.Method switch
+        {
+            RequestMethods.SamplingCreateMessage => RawAnsweringTransport.Result(
+                request, """{ "task": { "taskId": "agent-task-1", "status": "working", "ttl": 300000, "createdAt": "2026-01-01T00:00:00Z" } }"""),
+            "tasks/get" => RawAnsweringTransport.Result(
+                request, """{ "taskId": "agent-task-1", "status": "completed", "ttl": 300000, "createdAt": "2026-01-01T00:00:00Z" }"""),
+            "tasks/result" => RawAnsweringTransport.Result(
+                request, """{ "role": "assistant", "model": "agent-model", "content": { "type": "text", "text": "sampled as a task" } }"""),
+            _ => null,
+        });
+
+        var sampled = await agents.AssertSameToolResultAsync("trigger-sampling-request-async", new JsonObject { ["prompt"] = "hi" });
+
+        Assert.Contains("[COMPLETED]", sampled);
+        Assert.Contains("sampled as a task", sampled);
+        Assert.Equal(agents.DirectRequests(RequestMethods.SamplingCreateMessage), agents.GatewayRequests(RequestMethods.SamplingCreateMessage));
+        Assert.Equal(agents.DirectRequests("tasks/get"), agents.GatewayRequests("tasks/get"));
+    }
+
     /// <summary>The same agent twice, straight to server-everything and through the gateway, answering with the same JSON.</summary>
     private sealed class AgentPair(McpClient direct, RawAnsweringTransport directWire, McpClient viaGateway, RawAnsweringTransport gatewayWire)
         : IAsyncDisposable
