@@ -52,7 +52,7 @@ internal sealed class GatewaySession(
     private readonly CancellationTokenSource _closed = new();
     private IDisposable? _slot;
     private readonly ConcurrentDictionary<string, McpServer> _progressRoutes = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<RequestId, (long Order, McpServer Server)> _inFlight = new();
+    private readonly ConcurrentDictionary<RequestId, AgentRequest> _inFlight = new();
     private long _requestOrder;
     private readonly Lock _connectGate = new();
     private readonly TaskCompletionSource _agentInitialized = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -151,22 +151,28 @@ internal sealed class GatewaySession(
         return clientOptions;
     }
 
-    /// <summary>A request an upstream makes of its client (sampling, elicitation, roots, ...), put to the agent.</summary>
-    private async Task<JsonRpcMessageWithId> AskAgentAsync(JsonRpcRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// A request an upstream makes of its client (sampling, elicitation, roots, ...), put to the agent; with
+    /// <paramref name="origin"/>, the agent's request it belongs to (see <see cref="UpstreamClientRole.AnswerAsync"/>).
+    /// </summary>
+    private async Task<JsonRpcMessageWithId> AskAgentAsync(JsonRpcRequest request, object? origin, CancellationToken cancellationToken)
     {
         // Upstreams ask (for roots, say) as soon as they are initialized, which is before the agent has finished its
         // own handshake; the agent can only answer once it has.
         await _agentInitialized.Task.WaitAsync(cancellationToken);
-        return await _agentRequests.SendAsync(RequestTarget(), request, cancellationToken);
+        return await _agentRequests.SendAsync(RequestTarget(origin as AgentRequest), request, cancellationToken);
     }
 
     /// <summary>
-    /// Where a request from an upstream (sampling, elicitation, roots) goes: over the stream of the agent's newest
-    /// request in flight, which is the one that caused it; the session stream only when nothing is in flight.
+    /// Where a request from an upstream (sampling, elicitation, roots) goes: over the stream of the agent's request it
+    /// belongs to while that is in flight; else over the newest one's, which most likely caused it; the session stream
+    /// only when nothing is in flight.
     /// </summary>
-    private McpServer RequestTarget() =>
-        _inFlight.Values.DefaultIfEmpty().MaxBy(r => r.Order).Server ?? _sessionServer ?? throw new McpProtocolException(
-            "The agent's session is not ready for requests.", McpErrorCode.InternalError);
+    private McpServer RequestTarget(AgentRequest? related) =>
+        related is not null && _inFlight.TryGetValue(related.Id, out var current) && ReferenceEquals(current, related)
+            ? related.Server
+            : _inFlight.Values.MaxBy(r => r.Order)?.Server ?? _sessionServer ?? throw new McpProtocolException(
+                "The agent's session is not ready for requests.", McpErrorCode.InternalError);
 
     private async ValueTask RelayNotificationAsync(string upstream, JsonRpcNotification notification, CancellationToken cancellationToken)
     {
@@ -229,7 +235,9 @@ internal sealed class GatewaySession(
         var dropped = http?.HttpContext?.RequestAborted ?? CancellationToken.None;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token, dropped);
         var progressToken = UpstreamRoutes.ProgressToken(request.Params)?.ToJsonString();
-        _inFlight[request.Id] = (Interlocked.Increment(ref _requestOrder), server);
+        var inFlight = new AgentRequest(request.Id, Interlocked.Increment(ref _requestOrder), server);
+        _inFlight[request.Id] = inFlight;
+        UpstreamClientRole.Origin = inFlight;
         if (progressToken is not null)
         {
             _progressRoutes[progressToken] = server;
@@ -271,7 +279,7 @@ internal sealed class GatewaySession(
         }
         finally
         {
-            _inFlight.TryRemove(request.Id, out _);
+            _inFlight.TryRemove(new KeyValuePair<RequestId, AgentRequest>(request.Id, inFlight));
             if (progressToken is not null)
             {
                 _progressRoutes.TryRemove(progressToken, out _);
@@ -479,6 +487,9 @@ internal sealed class GatewaySession(
 
         await CloseLinksAsync();
     }
+
+    /// <summary>One of the agent's requests in flight, and the server bound to its stream.</summary>
+    private sealed record AgentRequest(RequestId Id, long Order, McpServer Server);
 
     private async Task CloseLinksAsync()
     {

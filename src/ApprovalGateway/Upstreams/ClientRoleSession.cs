@@ -17,13 +17,14 @@ internal sealed class ClientRoleSession : ITransport
     private readonly string _upstream;
     private readonly ITransport _inner;
     private readonly UpstreamClientRole _role;
+    private readonly ServerRequestOrigins? _origins;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<RequestId, CancellationTokenSource> _answering = new();
     private readonly CancellationTokenSource _closed = new();
 
-    public ClientRoleSession(string upstream, ITransport inner, UpstreamClientRole role, ILogger logger)
+    public ClientRoleSession(string upstream, ITransport inner, UpstreamClientRole role, ServerRequestOrigins? origins, ILogger logger)
     {
-        (_upstream, _inner, _role, _logger) = (upstream, inner, role, logger);
+        (_upstream, _inner, _role, _origins, _logger) = (upstream, inner, role, origins, logger);
         MessageReader = new PassingReader(inner.MessageReader, this);
     }
 
@@ -48,7 +49,7 @@ internal sealed class ClientRoleSession : ITransport
         {
             // The SDK's own ping answer is as good as the agent's, and needs no round trip.
             case JsonRpcRequest request when request.Method != RequestMethods.Ping:
-                _ = AnswerAsync(request);
+                _ = AnswerAsync(request, _origins?.Take(request.Id));
                 return true;
             case JsonRpcNotification { Method: NotificationMethods.CancelledNotification } cancelled
                 when CancelledRequest(cancelled) is { } id && _answering.TryGetValue(id, out var answering):
@@ -70,14 +71,16 @@ internal sealed class ClientRoleSession : ITransport
         }
     }
 
-    private async Task AnswerAsync(JsonRpcRequest request)
+    private async Task AnswerAsync(JsonRpcRequest request, object? origin)
     {
         using var answering = CancellationTokenSource.CreateLinkedTokenSource(_closed.Token);
         _answering[request.Id] = answering;
         JsonRpcMessageWithId answer;
         try
         {
-            answer = await _role.AnswerAsync(request, answering.Token);
+            // Off the SDK's reading loop, which goes on with the upstream's other messages while the agent answers.
+            await Task.Yield();
+            answer = await _role.AnswerAsync(request, origin, answering.Token);
         }
         catch (OperationCanceledException) when (answering.IsCancellationRequested)
         {

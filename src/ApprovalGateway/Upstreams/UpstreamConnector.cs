@@ -33,10 +33,11 @@ internal sealed class UpstreamConnector(ILoggerFactory loggerFactory, IHostAppli
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.ConnectTimeout);
-        var transport = CreateTransport(name, options);
+        var origins = clientRole is not null && !options.IsStdio ? new ServerRequestOrigins() : null;
+        var transport = CreateTransport(name, options, origins);
         if (clientRole is not null)
         {
-            transport = new ClientRoleTransport(transport, clientRole, _logger);
+            transport = new ClientRoleTransport(transport, clientRole, origins, _logger);
         }
 
         try
@@ -53,7 +54,7 @@ internal sealed class UpstreamConnector(ILoggerFactory loggerFactory, IHostAppli
         }
     }
 
-    private IClientTransport CreateTransport(string name, UpstreamOptions options)
+    private IClientTransport CreateTransport(string name, UpstreamOptions options, ServerRequestOrigins? origins)
     {
         if (options.IsStdio)
         {
@@ -74,7 +75,9 @@ internal sealed class UpstreamConnector(ILoggerFactory loggerFactory, IHostAppli
                 AdditionalHeaders = options.Headers,
                 ConnectionTimeout = options.ConnectTimeout,
             },
-            new HttpClient(new ResponseSizeLimitHandler(name, options.MaxResponseBytes)),
+            new HttpClient(origins is null
+                ? new ResponseSizeLimitHandler(name, options.MaxResponseBytes)
+                : new ServerRequestOriginHandler(origins, new ResponseSizeLimitHandler(name, options.MaxResponseBytes))),
             loggerFactory,
             ownsHttpClient: true);
     }

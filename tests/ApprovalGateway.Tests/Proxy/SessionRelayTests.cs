@@ -132,6 +132,75 @@ public sealed class SessionRelayTests
         Assert.Equal(resources[0].Uri, update?["uri"]?.GetValue<string>());
     }
 
+    [Fact]
+    public async Task ServerRequests_GoOutOnTheStreamOfTheCallThatCausedThem_WhileANewerCallRuns()
+    {
+        // A Streamable HTTP upstream sends them on the stream of the call they belong to, and the gateway follows it.
+        await using var everything = await EverythingGateway.StartAsync(UpstreamTransport.StreamableHttp);
+
+        var stream = await StreamOfTheUpstreamsPollAsync(everything.Gateway, "trigger-sampling-request-async", "trigger-long-running-operation");
+
+        Assert.Equal("A, the call that caused it", stream);
+    }
+
+    [Fact]
+    public async Task ServerRequestsFromAStdioUpstream_GoOutOnTheStreamOfTheCallWaitingOnIt_NotOfANewerCallElsewhere()
+    {
+        // Over stdio nothing says which call a request belongs to, but only calls waiting on that upstream can have caused it.
+        var settings = TestUpstreams.Merge(
+            TestUpstreams.EverythingStdio("first"),
+            TestUpstreams.EverythingStdio("second"),
+            new Dictionary<string, string?>
+            {
+                ["Gateway:Upstreams:first:ToolPrefix"] = "a_",
+                ["Gateway:Upstreams:second:ToolPrefix"] = "b_",
+            });
+        await using var gateway = await GatewayHost.StartAsync(settings);
+
+        var stream = await StreamOfTheUpstreamsPollAsync(gateway, "a_trigger-sampling-request-async", "b_trigger-long-running-operation");
+
+        Assert.Equal("A, the call that caused it", stream);
+    }
+
+    /// <summary>
+    /// Calls <paramref name="samplingTool"/> (A), which has the agent sample as a task and then polls the agent for it;
+    /// while A waits, calls <paramref name="longTool"/> (B), newer and still running when the poll comes. Says on whose
+    /// stream the poll went out, and lets A finish.
+    /// </summary>
+    private static async Task<string> StreamOfTheUpstreamsPollAsync(GatewayHost gateway, string samplingTool, string longTool)
+    {
+        await using var agent = await RawHttpAgent.ConnectAsync(
+            gateway.McpEndpoint, """{ "sampling": {}, "tasks": { "requests": { "sampling": { "createMessage": {} } } } }""");
+        static Func<JsonObject, bool> Asks(string method) => m => m["method"]?.GetValue<string>() == method && m["id"] is not null;
+
+        var a = agent.Call("tools/call", new JsonObject { ["name"] = samplingTool, ["arguments"] = new JsonObject { ["prompt"] = "hi" } });
+        var sampling = await a.NextAsync(Asks("sampling/createMessage")).WaitAsync(Patience);
+        var b = agent.Call("tools/call", new JsonObject
+        {
+            ["name"] = longTool,
+            ["arguments"] = new JsonObject { ["duration"] = 30, ["steps"] = 30 },
+            ["_meta"] = new JsonObject { ["progressToken"] = "b" },
+        });
+        await b.NextAsync(m => m["method"]?.GetValue<string>() == "notifications/progress").WaitAsync(Patience);
+        await agent.AnswerAsync(sampling, """{ "task": { "taskId": "t1", "status": "working", "ttl": 60000, "createdAt": "2026-01-01T00:00:00Z" } }""");
+
+        var pollOnA = a.NextAsync(Asks("tasks/get"));
+        var pollOnB = b.NextAsync(Asks("tasks/get"));
+        var first = await Task.WhenAny(pollOnA, pollOnB).WaitAsync(Patience);
+        if (first != pollOnA)
+        {
+            return "B, a newer call";
+        }
+
+        await agent.AnswerAsync(await pollOnA, """{ "taskId": "t1", "status": "completed", "ttl": 60000, "createdAt": "2026-01-01T00:00:00Z" }""");
+        var result = await a.NextAsync(Asks("tasks/result")).WaitAsync(Patience);
+        await agent.AnswerAsync(result, """{ "role": "assistant", "model": "m", "content": { "type": "text", "text": "sampled for A" } }""");
+        var answer = await a.NextAsync(m => m["result"] is not null).WaitAsync(Patience);
+        Assert.Contains("sampled for A", answer.ToJsonString());
+        await agent.CancelAsync(b);
+        return "A, the call that caused it";
+    }
+
     internal static string Text(CallToolResult result) =>
         string.Join("\n", result.Content.OfType<TextContentBlock>().Select(c => c.Text));
 
