@@ -58,7 +58,7 @@ internal sealed class GatewaySession(
     private readonly TaskCompletionSource _agentInitialized = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private UpstreamRoutes _routes = UpstreamRoutes.None;
     private bool _agentCanElicit;
-    private Task? _connecting;
+    private Task<bool>? _connecting;
     private volatile McpServer? _sessionServer;
     private volatile bool _tasksEnabled;
     private RequestId? _initializeId;
@@ -91,8 +91,8 @@ internal sealed class GatewaySession(
         {
             case JsonRpcRequest { Method: RequestMethods.Initialize } initialize:
                 _initializeId = initialize.Id;
-                await ConnectAsync(initialize.Params);
-                break;
+                await InitializeAsync(context, initialize, next, cancellationToken);
+                return;
             case JsonRpcRequest request when !LocalMethods.Contains(request.Method):
                 await RelayAsync(context.Server, request, cancellationToken);
                 return;
@@ -111,11 +111,79 @@ internal sealed class GatewaySession(
         await next(context, cancellationToken);
     };
 
-    private Task ConnectAsync(JsonNode? initializeParams)
+    /// <summary>
+    /// Lets the SDK answer the agent's <c>initialize</c> first, and opens the upstream sessions only once it has
+    /// accepted it: one it refuses must not leave upstream sessions (stdio processes) behind. Requests relayed from then
+    /// on wait for the sessions.
+    /// </summary>
+    private async Task InitializeAsync(MessageContext context, JsonRpcRequest initialize, McpMessageHandler next, CancellationToken cancellationToken)
     {
+        AnswerUnknownVersionsWithOurNewest(initialize.Params);
+        var accepted = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task<bool>? connecting = null;
         lock (_connectGate)
         {
-            return _connecting ??= ConnectCoreAsync(initializeParams);
+            // A second initialize on the session changes nothing upstream.
+            _connecting ??= connecting = ConnectOnceAcceptedAsync(accepted.Task, initialize.Params);
+        }
+
+        try
+        {
+            await next(context, cancellationToken);
+        }
+        catch (Exception) when (connecting is not null)
+        {
+            lock (_connectGate)
+            {
+                _connecting = null;
+            }
+
+            accepted.TrySetResult(false);
+            Refused();
+            throw;
+        }
+
+        // Not awaited: the agent has its answer, and a failure here would answer it twice; its requests wait instead.
+        accepted.TrySetResult(true);
+    }
+
+    /// <summary>
+    /// MCP has a server answer a protocol version it does not speak with one it does, its newest; the SDK refuses
+    /// versions newer than those it knows (-32022) instead, where upstreams answer. The gateway answers as they do.
+    /// </summary>
+    private static void AnswerUnknownVersionsWithOurNewest(JsonNode? initializeParams)
+    {
+        if (initializeParams is JsonObject parameters && parameters["protocolVersion"] is JsonValue version
+            && version.TryGetValue<string>(out var asked) && !UpstreamConnector.InitializeVersions.Contains(asked))
+        {
+            parameters["protocolVersion"] = UpstreamConnector.DefaultProtocolVersion;
+        }
+    }
+
+    private async Task<bool> ConnectOnceAcceptedAsync(Task<bool> accepted, JsonNode? initializeParams)
+    {
+        if (!await accepted)
+        {
+            return false;
+        }
+
+        await ConnectCoreAsync(initializeParams);
+        return true;
+    }
+
+    /// <summary>Waits for the upstream sessions that the agent's <c>initialize</c> opens.</summary>
+    private async Task WhenConnectedAsync(CancellationToken cancellationToken)
+    {
+        Task<bool>? connecting;
+        lock (_connectGate)
+        {
+            connecting = _connecting;
+        }
+
+        if (connecting is null || !await connecting.WaitAsync(cancellationToken))
+        {
+            throw new McpProtocolException(
+                "This session has not been initialized: send initialize, and other requests once it is answered.", McpErrorCode.InvalidRequest);
         }
     }
 
@@ -246,11 +314,7 @@ internal sealed class GatewaySession(
         JsonRpcMessage reply;
         try
         {
-            if (_connecting is { } connecting)
-            {
-                await connecting.WaitAsync(linked.Token);
-            }
-
+            await WhenConnectedAsync(linked.Token);
             var result = await DispatchAsync(server, request, linked.Token);
             reply = new JsonRpcResponse { Id = request.Id, Result = result ?? new JsonObject() };
         }
@@ -466,7 +530,10 @@ internal sealed class GatewaySession(
         new() { Id = id, Error = new JsonRpcErrorDetail { Code = code, Message = message } };
 
     /// <summary>The session's place under the session limits, given back once its upstream sessions are closed.</summary>
-    public void Hold(IDisposable? slot) => _slot = slot;
+    public void Hold(IDisposable? slot) => Interlocked.Exchange(ref _slot, slot)?.Dispose();
+
+    /// <summary>The agent's <c>initialize</c> was refused: nothing was opened upstream, so the session takes no place under the limits.</summary>
+    public void Refused() => Interlocked.Exchange(ref _slot, null)?.Dispose();
 
     public async ValueTask DisposeAsync()
     {
@@ -500,7 +567,7 @@ internal sealed class GatewaySession(
         }
 
         // Counted until its upstream sessions are gone, since they are what the limit protects.
-        _slot?.Dispose();
+        Interlocked.Exchange(ref _slot, null)?.Dispose();
         _closed.Dispose();
     }
 }

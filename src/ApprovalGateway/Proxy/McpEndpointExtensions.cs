@@ -121,16 +121,23 @@ internal static class McpEndpointExtensions
             }
 
             context.Items[SlotKey] = slot;
+            var failed = true;
             try
             {
                 await next(context);
+                failed = context.Response.StatusCode >= StatusCodes.Status400BadRequest;
             }
             finally
             {
                 // The request opened no session (it was not an initialize, or failed), so nothing holds the slot.
-                if (!context.Items.ContainsKey(SessionKey))
+                if (context.Items[SessionKey] is not GatewaySession session)
                 {
                     slot.Dispose();
+                }
+                else if (failed)
+                {
+                    // The SDK made the session but could not read the initialize (it answers 500): it opens nothing upstream.
+                    session.Refused();
                 }
             }
         });

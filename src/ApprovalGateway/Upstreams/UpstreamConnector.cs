@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Microsoft.Extensions.Hosting;
 using System.Diagnostics;
 using System.Text;
@@ -133,9 +134,12 @@ internal sealed class UpstreamConnector(ILoggerFactory loggerFactory, IHostAppli
     internal static string ExpandAppBase(string value) =>
         value.Replace("{app}", AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal);
 
+    /// <summary>The protocol versions the SDK speaks through <c>initialize</c>, on both of the gateway's sides.</summary>
+    public static readonly FrozenSet<string> InitializeVersions = FrozenSet.Create(StringComparer.Ordinal, "2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25");
+
     /// <summary>The downstream client's protocol version when the SDK speaks it over initialize, else our default.</summary>
     public static string ChooseProtocolVersion(string? requested) =>
-        requested is "2024-11-05" or "2025-03-26" or "2025-06-18" or "2025-11-25" ? requested : DefaultProtocolVersion;
+        requested is not null && InitializeVersions.Contains(requested) ? requested : DefaultProtocolVersion;
 
     public static McpClientOptions CreateClientOptions(Implementation clientInfo, string? protocolVersion) => new()
     {

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ApprovalGateway.Testing;
+using ApprovalGateway.Tests.Infrastructure;
+
+namespace ApprovalGateway.Tests.Proxy;
+
+/// <summary>The agent's <c>initialize</c>: negotiated as the upstream would, and, when refused, leaving nothing behind.</summary>
+public sealed class InitializeTests
+{
+    private const string Initialized = """{"jsonrpc":"2.0","method":"notifications/initialized"}""";
+
+    [Fact]
+    public async Task Initialize_WithAVersionNobodySpeaks_IsAnsweredWithTheNewestOne_AsTheUpstreamDoes_AndTheSessionWorks()
+    {
+        await using var upstream = await NodeMcpServer.EverythingAsync();
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Http(upstream.Url));
+        using var http = new HttpClient();
+        var initialize = Initialize("""{ "protocolVersion": "2099-01-01", "capabilities": {}, "clientInfo": { "name": "raw", "version": "1" } }""");
+
+        var (direct, _) = await PostAsync(http, upstream.Url, initialize);
+        var (viaGateway, session) = await PostAsync(http, gateway.McpEndpoint, initialize);
+        await PostAsync(http, gateway.McpEndpoint, Initialized, session);
+        var (tools, _) = await PostAsync(http, gateway.McpEndpoint, """{"jsonrpc":"2.0","id":2,"method":"tools/list"}""", session);
+
+        Assert.Equal("2025-11-25", direct?["result"]?["protocolVersion"]?.GetValue<string>());
+        Assert.Equal("2025-11-25", viaGateway?["result"]?["protocolVersion"]?.GetValue<string>());
+        Assert.NotEmpty(tools!["result"]!["tools"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task RefusedInitialize_OverStdio_OpensNothingUpstream_AndTheAgentCanInitializeAgain()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        using var gateway = StdioGateway.Start(marker);
+
+        var refused = await gateway.AskAsync(Initialize("""{ "protocolVersion": "2025-11-25", "capabilities": 42, "clientInfo": { "name": "raw", "version": "1" } }"""));
+        var upstreamProcesses = MarkedProcesses.Find(marker).Count;
+        var accepted = await gateway.AskAsync(Initialize("""{ "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": { "name": "raw", "version": "1" } }"""));
+        await gateway.TellAsync(Initialized);
+        var tools = await gateway.AskAsync("""{"jsonrpc":"2.0","id":1,"method":"tools/list"}""");
+
+        Assert.NotNull(refused["error"]);
+        Assert.Equal(1, upstreamProcesses);
+        Assert.Equal("2025-11-25", accepted["result"]?["protocolVersion"]?.GetValue<string>());
+        Assert.NotEmpty(tools["result"]!["tools"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task InitializeTheSdkCannotRead_TakesNoPlaceUnderTheSessionLimit()
+    {
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Merge(
+            TestUpstreams.EverythingStdio(), new Dictionary<string, string?> { ["Gateway:MaxSessionsPerAgent"] = "1" }));
+        using var http = new HttpClient();
+
+        var (unreadable, _) = await PostAsync(
+            http, gateway.McpEndpoint, Initialize("""{ "protocolVersion": "2025-11-25", "capabilities": 42, "clientInfo": { "name": "raw", "version": "1" } }"""));
+        await using var client = await gateway.ConnectAsync();
+
+        Assert.Null(unreadable?["result"]);
+        Assert.NotEmpty(await client.ListToolsAsync());
+    }
+
+    /// <summary>A <c>--stdio</c> gateway process in front of server-everything, driven line by line.</summary>
+    private sealed class StdioGateway : IDisposable
+    {
+        private readonly string _data;
+        private int _lastId = 100;
+
+        private StdioGateway(Process process, string data) => (Process, _data) = (process, data);
+
+        private Process Process { get; }
+
+        public static StdioGateway Start(string marker)
+        {
+            var data = Directory.CreateTempSubdirectory("gateway-stdio-").FullName;
+            var policy = Path.Combine(data, "policy.json");
+            File.WriteAllText(policy, GatewayHost.AllowAll);
+            var start = new ProcessStartInfo("dotnet")
+            {
+                ArgumentList =
+                {
+                    Path.Combine(AppContext.BaseDirectory, "approval-gateway.dll"), "--stdio", "--urls", "http://127.0.0.1:0",
+                    "--contentRoot", RepoPaths.Root, "--Gateway:Upstreams:demo:Enabled=false",
+                    "--Gateway:Upstreams:everything:Command=node", $"--Gateway:Upstreams:everything:Args:0={RepoPaths.ServerEverything}",
+                    "--Gateway:Upstreams:everything:Args:1=stdio", $"--Gateway:Upstreams:everything:Env:GATEWAY_TEST_MARKER={marker}",
+                    $"--Gateway:Policy:Path={policy}", $"--Gateway:DataPath={data}",
+                },
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            var process = Process.Start(start)!;
+            process.ErrorDataReceived += (_, _) => { };
+            process.BeginErrorReadLine();
+            return new StdioGateway(process, data);
+        }
+
+        /// <summary>Sends a request (under an id of its own) and gives the answer to it.</summary>
+        public async Task<JsonNode> AskAsync(string request)
+        {
+            var message = JsonNode.Parse(request)!;
+            var id = ++_lastId;
+            message["id"] = id;
+            await Process.StandardInput.WriteLineAsync(message.ToJsonString());
+            using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (await Process.StandardOutput.ReadLineAsync(guard.Token) is { } line)
+            {
+                if (JsonNode.Parse(line) is JsonObject answer && answer["id"]?.GetValueKind() == JsonValueKind.Number && answer["id"]!.GetValue<int>() == id)
+                {
+                    return answer;
+                }
+            }
+
+            throw new InvalidOperationException("The gateway closed its output before answering.");
+        }
+
+        public Task TellAsync(string notification) => Process.StandardInput.WriteLineAsync(notification);
+
+        public void Dispose()
+        {
+            if (!Process.HasExited)
+            {
+                Process.Kill(entireProcessTree: true);
+            }
+
+            Process.Dispose();
+            Directory.Delete(_data, recursive: true);
+        }
+    }
+
+    private static string Initialize(string parameters) => $$"""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{{parameters}}}""";
+
+    /// <summary>Posts one message; gives the JSON-RPC message that answers it (none for a notification) and the session id.</summary>
+    private static async Task<(JsonNode? Answer, string? Session)> PostAsync(HttpClient http, Uri endpoint, string body, string? session = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        if (session is not null)
+        {
+            request.Headers.Add("Mcp-Session-Id", session);
+        }
+
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        var data = text.Split('\n').Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => l[5..]).LastOrDefault() ?? text;
+        return (
+            string.IsNullOrWhiteSpace(data) ? null : JsonNode.Parse(data),
+            response.Headers.TryGetValues("Mcp-Session-Id", out var ids) ? ids.Single() : session);
+    }
+}
