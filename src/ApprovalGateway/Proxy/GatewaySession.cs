@@ -530,7 +530,7 @@ internal sealed class GatewaySession(
         new() { Id = id, Error = new JsonRpcErrorDetail { Code = code, Message = message } };
 
     /// <summary>The session's place under the session limits, given back once its upstream sessions are closed.</summary>
-    public void Hold(IDisposable? slot) => Interlocked.Exchange(ref _slot, slot)?.Dispose();
+    public void Hold(IDisposable? slot) => _slot = slot;
 
     /// <summary>The agent's <c>initialize</c> was refused: nothing was opened upstream, so the session takes no place under the limits.</summary>
     public void Refused() => Interlocked.Exchange(ref _slot, null)?.Dispose();

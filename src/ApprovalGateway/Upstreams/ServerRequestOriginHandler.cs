@@ -11,7 +11,7 @@ internal sealed class ServerRequestOriginHandler(ServerRequestOrigins origins, H
     {
         var response = await base.SendAsync(request, cancellationToken);
         if (request.Method != HttpMethod.Post || UpstreamClientRole.Origin is not { } origin
-            || response.Content.Headers.ContentType?.MediaType != "text/event-stream")
+            || !string.Equals(response.Content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
         {
             return response;
         }
