@@ -4,9 +4,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Hosting;
+using ApprovalGateway.Policy;
 using ApprovalGateway.Policy.Arguments;
 using ApprovalGateway.Proxy.Tasks;
 using ApprovalGateway.Upstreams;
+using Microsoft.Extensions.Primitives;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
@@ -31,7 +33,8 @@ internal sealed class GatewaySession(
     TimeProvider time,
     ILogger logger,
     IHttpContextAccessor? http = null,
-    GatewayTasks? tasks = null) : IAsyncDisposable
+    GatewayTasks? tasks = null,
+    PolicyStore? policyStore = null) : IAsyncDisposable
 {
     /// <summary>Methods the gateway's own MCP server answers; everything else goes upstream.</summary>
     private static readonly HashSet<string> LocalMethods =
@@ -65,6 +68,8 @@ internal sealed class GatewaySession(
     private readonly SessionTasks _sessionTasks = new(logger);
     private readonly AgentRequestRelay _agentRequests = new();
 
+    private IDisposable? _policyReloads;
+
     public SessionIdentity Identity => identity;
 
     /// <summary>Fills the per-session server options: identity and capabilities mirror the upstreams, the relay filter answers first.</summary>
@@ -82,7 +87,16 @@ internal sealed class GatewaySession(
     }
 
     /// <summary>The session-level server: notifications not tied to a request go out through it.</summary>
-    public void Attach(McpServer server) => _sessionServer = server;
+    public void Attach(McpServer server)
+    {
+        _sessionServer = server;
+
+        // Which tools the agent sees (hidden ones) and which may be held (task support) follow the policy.
+        if (policyStore is not null)
+        {
+            _policyReloads = ChangeToken.OnChange(policyStore.GetReloadToken, () => _ = ToolListChangedByPolicyAsync(policyStore));
+        }
+    }
 
     private McpMessageHandler Filter(McpMessageHandler next) => async (context, cancellationToken) =>
     {
@@ -262,6 +276,28 @@ internal sealed class GatewaySession(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             Log.RelayToAgentFailed(logger, notification.Method, upstream, ex.Message);
+        }
+    }
+
+    /// <summary>Tells the agent to list tools again after an edit of the policy was applied (a rejected one changes nothing).</summary>
+    private async Task ToolListChangedByPolicyAsync(PolicyStore store)
+    {
+        if (store.LastError is not null || _sessionServer is not { } server || _closed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        try
+        {
+            await server.SendMessageAsync(new JsonRpcNotification { Method = NotificationMethods.ToolListChangedNotification }, _closed.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The session closed meanwhile.
+        }
+        catch (Exception ex)
+        {
+            Log.RelayToAgentFailed(logger, NotificationMethods.ToolListChangedNotification, "(policy)", ex.Message);
         }
     }
 
@@ -543,6 +579,7 @@ internal sealed class GatewaySession(
         }
 
         await _closed.CancelAsync();
+        _policyReloads?.Dispose();
         Log.SessionClosed(logger, identity.SessionId, identity.Agent);
         var running = _sessionTasks.Running();
         if (running.Length > 0)

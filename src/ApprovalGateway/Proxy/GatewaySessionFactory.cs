@@ -1,3 +1,4 @@
+using ApprovalGateway.Policy;
 using ApprovalGateway.Hosting;
 using ApprovalGateway.Proxy.Tasks;
 using ApprovalGateway.Upstreams;
@@ -16,10 +17,11 @@ internal sealed class GatewaySessionFactory(
     TimeProvider time,
     IHttpContextAccessor http,
     GatewayTasks tasks,
+    PolicyStore policyStore,
     ILoggerFactory loggerFactory)
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("ApprovalGateway.Proxy");
 
     public GatewaySession Create(SessionIdentity identity) =>
-        new(identity, catalog, connector, pipeline, policy, options.Value, board, time, _logger, http, tasks);
+        new(identity, catalog, connector, pipeline, policy, options.Value, board, time, _logger, http, tasks, policyStore);
 }

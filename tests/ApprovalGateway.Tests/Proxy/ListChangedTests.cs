@@ -1,3 +1,4 @@
+using ApprovalGateway.Policy;
 using ApprovalGateway.Tests.Infrastructure;
 using ApprovalGateway.Upstreams;
 using ModelContextProtocol.Client;
@@ -42,6 +43,27 @@ public sealed class ListChangedTests
 
         Assert.Equal(["first", "late"], names);
         Assert.Contains("late: hi", SessionRelayTests.Text(late));
+    }
+
+    [Fact]
+    public async Task PolicyEdit_TellsTheAgentToListToolsAgain_AndTheNewlyHiddenToolIsGone()
+    {
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.DemoStdio());
+        await using var client = await gateway.ConnectAsync();
+        Assert.Contains("BinanceTickerPrice", (await client.ListToolsAsync()).Select(t => t.Name));
+        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var handler = client.RegisterNotificationHandler(NotificationMethods.ToolListChangedNotification, (_, _) =>
+        {
+            changed.TrySetResult();
+            return ValueTask.CompletedTask;
+        });
+
+        await File.WriteAllTextAsync(gateway.PolicyPath, """{ "version": "1", "default": "allow", "hide": ["BinanceTickerPrice"] }""");
+        Assert.True(gateway.Services.GetRequiredService<PolicyStore>().Reload());
+
+        // Before, nothing told a connected agent, which went on offering the model a tool it could no longer call.
+        await changed.Task.WaitAsync(Patience);
+        Assert.DoesNotContain("BinanceTickerPrice", (await client.ListToolsAsync()).Select(t => t.Name));
     }
 
     [Fact]
