@@ -382,24 +382,18 @@ internal sealed class ToolCallPipeline(
     /// that the call did not complete when it may have (an order placed) would invite it to place it twice. So the
     /// agent gets its answer whether or not this record could be written, and the failure is logged as critical.
     /// </summary>
-    private async Task RecordSentAsync(Trail trail, DecisionKind outcome, string? reason)
-    {
-        var record = trail.ToRecord(time.GetUtcNow(), outcome, reason, time.GetElapsedTime(trail.Started));
-        try
-        {
-            await audit.AppendAsync(record, CancellationToken.None);
-        }
-        catch (Exception ex)
-        {
-            metrics.AuditFailed(record);
-            Log.SentCallOutcomeNotRecorded(logger, trail.Tool.Name, outcome, ex);
-            return;
-        }
-
-        metrics.CallEnded(record);
-    }
+    private Task RecordSentAsync(Trail trail, DecisionKind outcome, string? reason) => TryRecordAsync(trail, outcome, reason, sent: true);
 
     private async Task RecordAsync(Trail trail, DecisionKind outcome, string? reason, string consequence = "so it did not complete the call")
+    {
+        if (!await TryRecordAsync(trail, outcome, reason, sent: false))
+        {
+            throw new McpProtocolException(
+                $"The gateway could not write its audit record, {consequence}.", McpErrorCode.InternalError);
+        }
+    }
+
+    private async Task<bool> TryRecordAsync(Trail trail, DecisionKind outcome, string? reason, bool sent)
     {
         var record = trail.ToRecord(time.GetUtcNow(), outcome, reason, time.GetElapsedTime(trail.Started));
         try
@@ -410,12 +404,20 @@ internal sealed class ToolCallPipeline(
         catch (Exception ex)
         {
             metrics.AuditFailed(record);
-            Log.AuditFailed(logger, trail.Tool.Name, outcome, ex);
-            throw new McpProtocolException(
-                $"The gateway could not write its audit record, {consequence}.", McpErrorCode.InternalError);
+            if (sent)
+            {
+                Log.SentCallOutcomeNotRecorded(logger, trail.Tool.Name, outcome, ex);
+            }
+            else
+            {
+                Log.AuditFailed(logger, trail.Tool.Name, outcome, ex);
+            }
+
+            return false;
         }
 
         metrics.CallEnded(record);
+        return true;
     }
 
     internal static McpProtocolException UnknownTool(string name) =>

@@ -79,33 +79,14 @@ internal sealed class ResponseSizeLimitHandler(string upstream, long maxBytes) :
     /// Reads through to the upstream's body and fails once it has given more than the cap, in all or, per event, since
     /// the last blank line.
     /// </summary>
-    private sealed class LimitedStream(Stream inner, string upstream, long maxBytes, bool perEvent) : Stream
+    private sealed class LimitedStream(Stream inner, string upstream, long maxBytes, bool perEvent) : ReadAlongStream(inner)
     {
         private long _read;
         private long _sinceEvent;
         private byte _previous;
         private bool _atLineStart = true;
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => _read; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Count(buffer.AsSpan(offset, inner.Read(buffer, offset, count)));
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            var read = await inner.ReadAsync(buffer, cancellationToken);
-            return Count(buffer.Span[..read]);
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+        protected override int Seen(ReadOnlySpan<byte> chunk) => Count(chunk);
 
         private int Count(ReadOnlySpan<byte> read)
         {
@@ -154,26 +135,6 @@ internal sealed class ResponseSizeLimitHandler(string upstream, long maxBytes) :
             }
 
             return false;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
         }
     }
 }

@@ -28,50 +28,18 @@ internal sealed class ServerRequestOriginHandler(ServerRequestOrigins origins, H
     }
 
     /// <summary>The answer's body, shown to the spotter on its way to the reader.</summary>
-    private sealed class SpottedStream(Stream inner, HttpContent owner, SseRequestSpotter spotter) : Stream
+    private sealed class SpottedStream(Stream inner, HttpContent owner, SseRequestSpotter spotter) : ReadAlongStream(inner)
     {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count)
+        protected override int Seen(ReadOnlySpan<byte> chunk)
         {
-            var read = inner.Read(buffer, offset, count);
-            spotter.Read(buffer.AsSpan(offset, read));
-            return read;
+            spotter.Read(chunk);
+            return chunk.Length;
         }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            var read = await inner.ReadAsync(buffer, cancellationToken);
-            spotter.Read(buffer.Span[..read]);
-            return read;
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
             if (disposing)
             {
-                inner.Dispose();
                 owner.Dispose();
             }
 
