@@ -92,6 +92,11 @@ internal sealed class SlackApiClient(HttpClient http, IOptions<SlackOptions> opt
     /// <summary>Tells only the clicker something, through the click's <c>response_url</c>, leaving the prompt as it is.</summary>
     public async Task PostEphemeralAsync(Uri responseUrl, string text, CancellationToken cancellationToken)
     {
+        if (!IsSlacks(responseUrl))
+        {
+            throw new SlackApiException("response_url", $"{responseUrl.GetLeftPart(UriPartial.Authority)} is not Slack's, so the gateway did not post there");
+        }
+
         var body = new JsonObject
         {
             ["response_type"] = "ephemeral",
@@ -102,6 +107,17 @@ internal sealed class SlackApiClient(HttpClient http, IOptions<SlackOptions> opt
         using var response = await http.SendAsync(request, cancellationToken);
         ThrowOnHttpFailure("response_url", response);
     }
+
+    /// <summary>
+    /// A response_url arrives in the signed payload and takes a post with no token, so the gateway posts only where
+    /// Slack lives (or where <c>Slack:ApiBaseUrl</c> points): a payload signed with a leaked secret cannot turn it
+    /// against hosts inside the network.
+    /// </summary>
+    private bool IsSlacks(Uri url) =>
+        (url.Scheme == Uri.UriSchemeHttps
+            && (url.Host.Equals("slack.com", StringComparison.OrdinalIgnoreCase) || url.Host.EndsWith(".slack.com", StringComparison.OrdinalIgnoreCase)))
+        || (http.BaseAddress is { } api
+            && Uri.Compare(url, api, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0);
 
     private async Task<JsonDocument> CallAsync(string method, string? token, JsonObject? body, CancellationToken cancellationToken)
     {

@@ -81,6 +81,29 @@ public sealed class SlackApiClientTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.InternalServerError, error.StatusCode);
     }
 
+    [Theory]
+    [InlineData("http://169.254.169.254/latest/meta-data")]
+    [InlineData("https://hooks.slack.com.evil.example/actions/T1/1/x")]
+    [InlineData("http://hooks.slack.com/actions/T1/1/x")]
+    public async Task PostEphemeralAsync_PostsNothing_WhereTheResponseUrlIsNotSlacks(string responseUrl)
+    {
+        var before = slack.Requests.Count;
+
+        var error = await Assert.ThrowsAsync<SlackApiException>(() => Client().PostEphemeralAsync(new Uri(responseUrl), "hi", CancellationToken.None));
+
+        Assert.Equal("response_url", error.Method);
+        Assert.EndsWith("is not Slack's, so the gateway did not post there", error.Error, StringComparison.Ordinal);
+        Assert.Equal(before, slack.Requests.Count);
+    }
+
+    [Fact]
+    public async Task PostEphemeralAsync_Posts_ToTheResponseUrlOfTheConfiguredSlack()
+    {
+        await Client().PostEphemeralAsync(slack.ResponseUrl, "hi", CancellationToken.None);
+
+        Assert.Equal("hi", (string?)(await slack.WaitForRequestAsync(FakeSlackServer.ResponseUrlMethod)).Body["text"]);
+    }
+
     [Fact]
     public async Task FindTaggedMessageAsync_FindsThePromptOfThatApproval_AcrossHistoryPages()
     {
