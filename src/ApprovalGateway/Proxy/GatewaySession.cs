@@ -215,9 +215,18 @@ internal sealed class GatewaySession(
                 status => board.Report(status with { Session = identity.SessionId }),
                 new UpstreamClientRole(declared, AskAgentAsync))),
         ]);
-        foreach (var link in _routes.Links)
+        var routes = _routes;
+        foreach (var link in routes.Links)
         {
-            link.Connected += client => client.AddKnownTools(catalog.ProtocolTools(link.Name));
+            var connections = 0;
+            link.Connected += client =>
+            {
+                client.AddKnownTools(catalog.ProtocolTools(link.Name));
+                if (Interlocked.Increment(ref connections) > 1)
+                {
+                    _ = routes.RestoreAsync(link, (method, reason) => Log.RestoreFailed(logger, link.Name, method, reason), _closed.Token);
+                }
+            };
         }
 
         await Task.WhenAll(_routes.Links.Select(l => l.StartAsync()));
@@ -397,8 +406,10 @@ internal sealed class GatewaySession(
             RequestMethods.ResourcesList => _routes.ListAsync(request, "resources", "uri", c => c.Resources is not null, cancellationToken),
             RequestMethods.ResourcesTemplatesList => _routes.ListAsync(request, "resourceTemplates", null, c => c.Resources is not null, cancellationToken),
             RequestMethods.PromptsList => _routes.ListAsync(request, "prompts", "name", c => c.Prompts is not null, cancellationToken),
-            RequestMethods.ResourcesRead or RequestMethods.ResourcesSubscribe or RequestMethods.ResourcesUnsubscribe =>
+            RequestMethods.ResourcesRead =>
                 UpstreamRoutes.ForwardAsync(_routes.Owner(request.Params?["uri"], c => c.Resources is not null), request, cancellationToken),
+            RequestMethods.ResourcesSubscribe or RequestMethods.ResourcesUnsubscribe =>
+                _routes.SubscriptionAsync(_routes.Owner(request.Params?["uri"], c => c.Resources is not null), request, cancellationToken),
             RequestMethods.PromptsGet => UpstreamRoutes.ForwardAsync(_routes.Owner(request.Params?["name"], c => c.Prompts is not null), request, cancellationToken),
             RequestMethods.CompletionComplete => UpstreamRoutes.ForwardAsync(
                 _routes.Owner(request.Params?["ref"] is JsonObject reference ? reference["name"] ?? reference["uri"] : null, c => c.Completions is not null), request, cancellationToken),

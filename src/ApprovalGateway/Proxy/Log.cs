@@ -51,4 +51,7 @@ internal static partial class Log
 
     [LoggerMessage(1112, LogLevel.Information, "Agent '{Agent}' called {Tool} with arguments the gateway cannot read ({Problem}); the call was refused.")]
     public static partial void ArgumentsUnreadable(ILogger logger, string agent, string tool, string problem);
+
+    [LoggerMessage(1193, LogLevel.Warning, "Upstream '{Upstream}' came back, but setting up {Method} again as the agent had it failed: {Reason}")]
+    public static partial void RestoreFailed(ILogger logger, string upstream, string method, string reason);
 }

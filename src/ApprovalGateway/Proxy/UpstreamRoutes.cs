@@ -20,6 +20,11 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
 
     private readonly ConcurrentDictionary<string, string> owners = new(StringComparer.Ordinal);
 
+    // What the agent set up on its upstream sessions, so that a restarted upstream (a new process, a new session)
+    // gets it again instead of silently dropping it: the log level asked for, and each subscribed resource's upstream.
+    private readonly ConcurrentDictionary<string, string> subscriptions = new(StringComparer.Ordinal);
+    private JsonNode? level;
+
     public static UpstreamRoutes None { get; } = new([]);
 
     public IReadOnlyList<UpstreamLink> Links => links;
@@ -95,12 +100,65 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
 
     public async Task<JsonNode?> SetLevelAsync(JsonRpcRequest request, CancellationToken cancellationToken)
     {
+        level = request.Params?.DeepClone();
         foreach (var link in links.Where(l => l.IsConnected && l.GetClient().ServerCapabilities.Logging is not null))
         {
             await SendAsync(link, request.Method, request.Params?.DeepClone(), cancellationToken);
         }
 
         return new JsonObject();
+    }
+
+    /// <summary><c>resources/subscribe</c> or <c>unsubscribe</c> at the resource's upstream, remembered for its restarts.</summary>
+    public async Task<JsonNode?> SubscriptionAsync(UpstreamLink link, JsonRpcRequest request, CancellationToken cancellationToken)
+    {
+        var result = await ForwardAsync(link, request, cancellationToken);
+        if (request.Params?["uri"].AsString() is { } uri)
+        {
+            if (request.Method == RequestMethods.ResourcesSubscribe)
+            {
+                subscriptions[uri] = link.Name;
+            }
+            else
+            {
+                subscriptions.TryRemove(uri, out _);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Sets up a reconnected <paramref name="link"/> as the agent had it: its log level and its subscriptions. Failures
+    /// are logged, not thrown: the session goes on, as the upstream's own answer would have let it.
+    /// </summary>
+    public async Task RestoreAsync(UpstreamLink link, Action<string, string> failed, CancellationToken cancellationToken)
+    {
+        var client = link.GetClient();
+        if (level is { } setLevel && client.ServerCapabilities.Logging is not null)
+        {
+            await RestoreOneAsync(RequestMethods.LoggingSetLevel, setLevel.DeepClone());
+        }
+
+        foreach (var (uri, upstream) in subscriptions)
+        {
+            if (upstream == link.Name)
+            {
+                await RestoreOneAsync(RequestMethods.ResourcesSubscribe, new JsonObject { ["uri"] = uri });
+            }
+        }
+
+        async Task RestoreOneAsync(string method, JsonNode parameters)
+        {
+            try
+            {
+                await SendAsync(link, method, parameters, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                failed(method, ex.Message);
+            }
+        }
     }
 
     public static Task<JsonNode?> ForwardAsync(UpstreamLink link, JsonRpcRequest request, CancellationToken cancellationToken) =>
