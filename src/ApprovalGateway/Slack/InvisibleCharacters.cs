@@ -30,24 +30,46 @@ internal static class InvisibleCharacters
     public static string Escape(string text)
     {
         var escaped = new StringBuilder(text.Length);
+        AppendEscaped(escaped, text, json: false);
+        return escaped.ToString();
+    }
+
+    /// <summary>
+    /// Appends <paramref name="text"/> with every hidden character (and lone surrogate) as its <c>\u</c> escape, a
+    /// character beyond the BMP as its surrogate pair like JSON.stringify; with <paramref name="json"/>, also the
+    /// escapes a JSON string needs, so the result goes between quotes as it is.
+    /// </summary>
+    public static void AppendEscaped(StringBuilder into, string text, bool json)
+    {
         for (var i = 0; i < text.Length;)
         {
-            if (Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out var used) != OperationStatus.Done || IsHidden(rune))
+            var whole = Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out var used) == OperationStatus.Done;
+            used = Math.Max(used, 1);
+            switch (json && whole ? rune.Value : -1)
             {
-                foreach (var unit in text.AsSpan(i, Math.Max(used, 1)))
-                {
-                    escaped.Append(CultureInfo.InvariantCulture, $"\\u{(int)unit:X4}");
-                }
-            }
-            else
-            {
-                escaped.Append(text, i, used);
+                case '"': into.Append("\\\""); break;
+                case '\\': into.Append("\\\\"); break;
+                case '\n': into.Append("\\n"); break;
+                case '\r': into.Append("\\r"); break;
+                case '\t': into.Append("\\t"); break;
+                default:
+                    if (!whole || IsHidden(rune))
+                    {
+                        foreach (var unit in text.AsSpan(i, used))
+                        {
+                            into.Append(CultureInfo.InvariantCulture, $"\\u{(int)unit:X4}");
+                        }
+                    }
+                    else
+                    {
+                        into.Append(text, i, used);
+                    }
+
+                    break;
             }
 
-            i += Math.Max(used, 1);
+            i += used;
         }
-
-        return escaped.ToString();
     }
 
     /// <summary>"U+202E", the way Unicode names a code point.</summary>

@@ -107,45 +107,8 @@ internal static class VisibleJson
         private void AppendLiteral(string value)
         {
             Text.Append('"');
-            for (var i = 0; i < value.Length;)
-            {
-                if (Rune.DecodeFromUtf16(value.AsSpan(i), out var rune, out var used) != OperationStatus.Done)
-                {
-                    AppendEscape(value[i]);
-                    i++;
-                    continue;
-                }
-
-                switch (rune.Value)
-                {
-                    case '"': Text.Append("\\\""); break;
-                    case '\\': Text.Append("\\\\"); break;
-                    case '\n': Text.Append("\\n"); break;
-                    case '\r': Text.Append("\\r"); break;
-                    case '\t': Text.Append("\\t"); break;
-                    default:
-                        if (InvisibleCharacters.IsHidden(rune))
-                        {
-                            // JSON's own escape: a character beyond the BMP as its surrogate pair, like JSON.stringify.
-                            foreach (var unit in value.AsSpan(i, used))
-                            {
-                                AppendEscape(unit);
-                            }
-                        }
-                        else
-                        {
-                            Text.Append(value, i, used);
-                        }
-
-                        break;
-                }
-
-                i += used;
-            }
-
+            InvisibleCharacters.AppendEscaped(Text, value, json: true);
             Text.Append('"');
         }
-
-        private void AppendEscape(char unit) => Text.Append(CultureInfo.InvariantCulture, $"\\u{(int)unit:X4}");
     }
 }
