@@ -12,7 +12,8 @@ internal static class GatewayApp
         var stdio = args.Contains("--stdio");
         // appsettings.json is read once: its watcher would watch the whole content root, where the audit file and
         // data live, and wake on every audit record. A setting given here wins over this default.
-        var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
+        // `--stdio` is a switch, not a setting: left in, the command line would read the argument after it as its value.
+        var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args.Where(a => a != "--stdio")]);
         if (stdio)
         {
             // stdout carries the MCP protocol; every log line goes to stderr.
@@ -40,13 +41,6 @@ internal static class GatewayApp
             return;
         }
 
-        try
-        {
-            services.GetRequiredService<FileAuditLog>();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // A folder it may not write, a full disk: the host's start meets it again and reports it as ever.
-        }
+        services.GetRequiredService<FileAuditLog>();
     }
 }

@@ -16,18 +16,46 @@ internal static class StartupFailure
 
     /// <summary>
     /// Failures whose message is all an admin needs: a setting or the policy file (the message names the setting, or
-    /// the file and line) and a damaged audit file (its path, and the command that finds the damage).
+    /// the file and line), a setting that does not parse, a damaged audit file (its path, and the command that finds
+    /// the damage), and a data folder the gateway cannot create or write (its path).
     /// </summary>
-    public static bool IsExplained(Exception exception) =>
-        exception is OptionsValidationException or PolicyLoadException or AuditLogDamagedException;
+    public static bool IsExplained(Exception exception) => exception switch
+    {
+        OptionsValidationException or PolicyLoadException or AuditLogDamagedException => true,
+        AggregateException all => all.Flatten().InnerExceptions.All(IsExplained),
+        InvalidOperationException when ThrownByTheConfigurationBinder(exception) => true,
+        InvalidDataException { InnerException: not null } when exception.Message.Contains("configuration", StringComparison.OrdinalIgnoreCase) => true,
+        IOException or UnauthorizedAccessException => true,
+        _ => false,
+    };
 
     public static int ExitCode(Exception exception) => IsExplained(exception) ? NeedsAnAdminExitCode : 1;
 
-    public static void Report(Exception exception, TextWriter error)
+    public static void Report(Exception exception, TextWriter error) =>
+        error.WriteLine($"The gateway cannot start: {string.Join(Environment.NewLine, Reasons(exception).Distinct(StringComparer.Ordinal))}");
+
+    private static IEnumerable<string> Reasons(Exception exception) => exception switch
     {
-        var reason = exception is OptionsValidationException invalid
-            ? string.Join(Environment.NewLine, invalid.Failures)
-            : exception.Message;
-        error.WriteLine($"The gateway cannot start: {reason}");
+        // Several validators may report the same setting (one checks it, another reads it): it is said once.
+        AggregateException all => all.Flatten().InnerExceptions.SelectMany(Reasons),
+        OptionsValidationException invalid => invalid.Failures,
+
+        // "Failed to convert configuration value 'abc' at 'Gateway:SessionIdleTimeout' to type 'System.TimeSpan'."
+        // appsettings.json that is not JSON: the line and position are in the innermost message.
+        InvalidOperationException or InvalidDataException => [string.Join(' ', Chain(exception).Select(e => e.Message))],
+        IOException or UnauthorizedAccessException =>
+            [$"{exception.Message} The gateway keeps its audit log and sign-in keys under Gateway:DataPath (or Gateway:Audit:Path): the user it runs as must be able to create and write them."],
+        _ => [exception.Message],
+    };
+
+    private static IEnumerable<Exception> Chain(Exception exception)
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            yield return e;
+        }
     }
+
+    private static bool ThrownByTheConfigurationBinder(Exception exception) =>
+        exception.TargetSite?.DeclaringType?.Assembly == typeof(ConfigurationBinder).Assembly;
 }

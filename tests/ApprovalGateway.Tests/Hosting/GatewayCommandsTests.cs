@@ -45,6 +45,21 @@ public sealed class GatewayCommandsTests
         Assert.False(gatewayArgs);
     }
 
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("-h")]
+    [InlineData("help")]
+    public void Help_PrintsUsage_InsteadOfStartingTheGateway(string flag)
+    {
+        var output = new StringWriter();
+
+        // Before, `--help` fell through to the gateway, which started on its default port with its upstreams.
+        Assert.True(GatewayCommands.TryRun([flag], output, out var exitCode));
+        Assert.Equal(0, exitCode);
+        Assert.Contains("approval-gateway [--stdio]", output.ToString());
+        Assert.Contains("approval-gateway validate <policy.json>", output.ToString());
+    }
+
     [Fact]
     public void VerifyAudit_PrintsUsage_WhenPostgresHasNoConnectionString()
     {

@@ -37,6 +37,62 @@ public sealed class StartupFailureTests : IDisposable
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--Gateway:SessionIdleTimeout=abc", "'abc'", "Gateway:SessionIdleTimeout")]
+    [InlineData("--Hangfire:Storage=Redis", "'Redis'", "Hangfire:Storage")]
+    public async Task SettingThatDoesNotParse_EndsTheProcessWithCode78_NamingIt_AndNoStackTrace(string setting, string value, string key)
+    {
+        var (exitCode, output) = await RunGatewayAsync(setting);
+
+        // Before, an unhandled exception: exit code 134 and a stack trace, which a service manager restarts forever.
+        Assert.Equal(78, exitCode);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("The gateway cannot start: ", StringComparison.Ordinal));
+        Assert.Contains(value, line, StringComparison.Ordinal);
+        Assert.Contains(key, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AppSettingsThatAreNotJson_EndTheProcessWithCode78_SayingWhere()
+    {
+        var root = Directory.CreateDirectory(Path.Combine(_dir.FullName, "root")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(root, "appsettings.json"), "{ \"Gateway\": {");
+
+        var (exitCode, output) = await RunGatewayAsync("--contentRoot", root);
+
+        Assert.Equal(78, exitCode);
+        Assert.Contains($"The gateway cannot start: Failed to load configuration from file '{Path.Combine(root, "appsettings.json")}'", output, StringComparison.Ordinal);
+        Assert.Contains("LineNumber: ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InvalidAgentSettings_EndTheProcessWithCode78_SayingItOnce_AndNoStackTrace()
+    {
+        var (exitCode, output) = await RunGatewayAsync("--Gateway:Agents:ci-bot:ApiKey=short");
+
+        Assert.Equal(78, exitCode);
+        Assert.Contains("The gateway cannot start: Gateway:Agents:ci-bot:ApiKey is 5 characters", output, StringComparison.Ordinal);
+        Assert.Single(output.Split('\n'), l => l.Contains("Gateway:Agents:ci-bot:ApiKey is 5 characters", StringComparison.Ordinal));
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DataPathTheGatewayCannotCreate_EndsTheProcessWithCode78_NamingThePath_AndNoStackTrace()
+    {
+        // A file where the data folder should be: the same for root as a folder the service user may not write.
+        var blocked = Path.Combine(_dir.FullName, "not-a-folder");
+        await File.WriteAllTextAsync(blocked, "");
+
+        var (exitCode, output) = await RunGatewayAsync($"--Gateway:DataPath={blocked}");
+
+        Assert.Equal(78, exitCode);
+        Assert.Contains("The gateway cannot start: ", output, StringComparison.Ordinal);
+        Assert.Contains(blocked, output, StringComparison.Ordinal);
+        Assert.Contains("Gateway:DataPath", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task DamagedLastAuditRecord_EndsTheProcessWithCode78_AndTheAuditMessage_AndNoStackTrace()
     {
