@@ -107,6 +107,13 @@ internal sealed class GatewaySession(
                 _initializeId = initialize.Id;
                 await InitializeAsync(context, initialize, next, cancellationToken);
                 return;
+            case JsonRpcRequest { Method: RequestMethods.ServerDiscover } discover:
+                // The 2026-07-28 revision has no initialize, and the gateway's sessions (upstream sessions, held calls)
+                // are made by it. Naming the versions that have it is what makes such clients initialize instead
+                // (over HTTP the SDK's transport says the same before this runs).
+                throw new UnsupportedProtocolVersionException(
+                    RequestedVersion(discover) ?? "", UpstreamConnector.InitializeVersions.Order(StringComparer.Ordinal),
+                    "The gateway speaks only protocol versions that begin with initialize; initialize with one of them.");
             case JsonRpcRequest request when !LocalMethods.Contains(request.Method):
                 await RelayAsync(context.Server, request, cancellationToken);
                 return;
@@ -124,6 +131,9 @@ internal sealed class GatewaySession(
 
         await next(context, cancellationToken);
     };
+
+    private static string? RequestedVersion(JsonRpcRequest request) =>
+        request.Params?["_meta"]?["io.modelcontextprotocol/protocolVersion"] is JsonValue version && version.TryGetValue<string>(out var text) ? text : null;
 
     /// <summary>
     /// Lets the SDK answer the agent's <c>initialize</c> first, and opens the upstream sessions only once it has

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Testing;
 using ApprovalGateway.Tests.Infrastructure;
+using ModelContextProtocol.Client;
 
 namespace ApprovalGateway.Tests.Proxy;
 
@@ -47,6 +48,43 @@ public sealed class InitializeTests
         Assert.Equal(1, upstreamProcesses);
         Assert.Equal("2025-11-25", accepted["result"]?["protocolVersion"]?.GetValue<string>());
         Assert.NotEmpty(tools["result"]!["tools"]!.AsArray());
+    }
+
+    /// <summary>
+    /// The 2026-07-28 revision drops <c>initialize</c>, and clients of it (the C# SDK's by default) probe with
+    /// <c>server/discover</c>, falling back to <c>initialize</c> when the server names only versions that have it. The
+    /// gateway's sessions need the handshake. Before, over stdio the SDK answered the probe itself, the client went on
+    /// without <c>initialize</c>, and every request was refused as coming from an uninitialized session.
+    /// </summary>
+    [Fact]
+    public async Task ServerDiscover_OverStdio_NamesTheVersionsTheGatewaySpeaks_SoClientsOfTheNewestRevisionInitialize()
+    {
+        using var gateway = StdioGateway.Start(Guid.NewGuid().ToString("N"));
+
+        var answer = await gateway.AskAsync("""
+            {"jsonrpc":"2.0","id":1,"method":"server/discover","params":{"_meta":{
+              "io.modelcontextprotocol/protocolVersion":"2026-07-28",
+              "io.modelcontextprotocol/clientInfo":{"name":"raw","version":"1"},
+              "io.modelcontextprotocol/clientCapabilities":{}}}}
+            """.ReplaceLineEndings(""));
+
+        Assert.Equal(-32022, answer["error"]?["code"]?.GetValue<int>());
+        var supported = answer["error"]?["data"]?["supported"]?.AsArray().Select(v => v!.GetValue<string>()).ToList();
+        Assert.NotNull(supported);
+        Assert.Contains("2025-11-25", supported);
+        Assert.DoesNotContain("2026-07-28", supported);
+    }
+
+    [Fact]
+    public async Task ClientOfTheNewestRevision_WithItsDefaultOptions_ConnectsAndCalls_OverHttp()
+    {
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.EverythingStdio());
+
+        await using var client = await gateway.ConnectAsync(new McpClientOptions());
+        var echo = await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "newest client" });
+
+        Assert.Equal("2025-11-25", client.NegotiatedProtocolVersion);
+        Assert.Contains("newest client", SessionRelayTests.Text(echo));
     }
 
     [Fact]

@@ -49,6 +49,40 @@ public sealed class StdioDownstreamTests
     }
 
     [Fact]
+    public async Task StdioGateway_ReadsTheSettingsOfItsContentRoot_AsTheReadmeLaunchesIt()
+    {
+        var data = Directory.CreateTempSubdirectory("gateway-stdio-").FullName;
+        var policy = Path.Combine(data, "policy.json");
+        await File.WriteAllTextAsync(policy, GatewayHost.AllowAll);
+
+        // README's order, `--stdio` first, from a client whose working folder is not the repository: the upstream
+        // comes from the repository's appsettings.json only. Before, `--stdio` took `--contentRoot` as its value. The
+        // client keeps the SDK's default options, which try the newest protocol revision first.
+        var transport = new StdioClientTransport(new StdioClientTransportOptions
+        {
+            Command = "dotnet",
+            Arguments =
+            [
+                Path.Combine(AppContext.BaseDirectory, "approval-gateway.dll"), "--stdio",
+                "--contentRoot", RepoPaths.Root, "--urls", "http://127.0.0.1:0",
+                "--Gateway:Upstreams:demo:Args:0=" + Path.Combine(AppContext.BaseDirectory, "demo-exchange.dll"),
+                $"--Gateway:Policy:Path={policy}",
+                $"--Gateway:DataPath={data}",
+            ],
+            WorkingDirectory = data,
+        });
+
+        await using (var client = await McpClient.CreateAsync(transport))
+        {
+            var tools = await client.ListToolsAsync();
+
+            Assert.Contains(tools, t => t.Name == "BinanceTickerPrice");
+        }
+
+        Directory.Delete(data, recursive: true);
+    }
+
+    [Fact]
     public async Task StdioGateway_WithdrawsTheHeldCallAndExits_WhenTheClientClosesItsInput()
     {
         using var gateway = await HoldingGateway.StartAsync();
