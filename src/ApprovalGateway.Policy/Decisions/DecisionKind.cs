@@ -45,4 +45,9 @@ public enum DecisionKind
     /// nothing was decided or forwarded.
     /// </summary>
     InvalidArguments,
+    /// <summary>
+    /// Not a call: an approver ended a time-boxed grant before its time, so the calls it released ask again. Its audit
+    /// record names the grant's agent, upstream, tool and approval, and the approver who ended it.
+    /// </summary>
+    GrantRevoked,
 }

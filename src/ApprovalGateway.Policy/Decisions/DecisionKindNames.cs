@@ -20,6 +20,7 @@ public static class DecisionKindNames
         DecisionKind.Unauthenticated => "unauthenticated",
         DecisionKind.UnknownTool => "unknown_tool",
         DecisionKind.InvalidArguments => "invalid_arguments",
+        DecisionKind.GrantRevoked => "grant_revoked",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 }

@@ -189,6 +189,7 @@ internal sealed class ApprovalStore(
         grants.Add(new ApprovalGrant(
             request.Agent, request.Upstream, request.Tool, at.AddMinutes(minutes), approval.Id, [.. approvals.Select(v => v.Approver)], request.Rule, at));
         Log.GrantRecorded(logger, approval.Id, request.Agent, request.Upstream, request.Tool, at.AddMinutes(minutes));
+        GrantObservers.Notify(services.GetServices<IGrantObserver>(), approval.Id, logger);
     }
 
     private void Notify(ApprovalSnapshot approval)

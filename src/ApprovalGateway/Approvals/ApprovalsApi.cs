@@ -87,6 +87,6 @@ internal static class ApprovalsApi
             Json.DecisionResponseBody,
             statusCode: status);
 
-    private static JsonHttpResult<ApiMessage> Message(int status, string message) =>
+    public static JsonHttpResult<ApiMessage> Message(int status, string message) =>
         TypedResults.Json(new ApiMessage(message), Json.ApiMessage, statusCode: status);
 }

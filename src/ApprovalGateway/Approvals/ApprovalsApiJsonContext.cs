@@ -10,4 +10,7 @@ namespace ApprovalGateway.Approvals;
 [JsonSerializable(typeof(DecisionRequestBody))]
 [JsonSerializable(typeof(DecisionResponseBody))]
 [JsonSerializable(typeof(ApiMessage))]
+[JsonSerializable(typeof(GrantView[]))]
+[JsonSerializable(typeof(RevokeRequestBody))]
+[JsonSerializable(typeof(RevokeResponseBody))]
 internal sealed partial class ApprovalsApiJsonContext : JsonSerializerContext;

@@ -18,6 +18,18 @@ internal static class ApprovalsEndpointRouteBuilderExtensions
         return endpoints;
     }
 
+    /// <summary>
+    /// <c>GET /api/grants</c> and <c>POST /api/grants/{approvalId}/revoke</c>, approvers only. Needs the audit log
+    /// (<see cref="GrantRevocation"/>) besides the approval services.
+    /// </summary>
+    public static IEndpointRouteBuilder MapGrantsApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/api/grants").RequireAuthorization(ApproverClaims.Policy);
+        group.MapGet("", GrantsApi.List);
+        group.MapPost("/{id}/revoke", GrantsApi.RevokeAsync);
+        return endpoints;
+    }
+
     /// <summary>The Hangfire dashboard at <c>/hangfire</c>, approvers only (endpoint policy and dashboard filter both).</summary>
     public static IEndpointConventionBuilder MapApprovalsDashboard(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapHangfireDashboard("/hangfire", new DashboardOptions

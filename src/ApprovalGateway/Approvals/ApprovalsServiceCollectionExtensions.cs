@@ -13,7 +13,8 @@ internal static class ApprovalsServiceCollectionExtensions
 {
     /// <summary>
     /// Hangfire (storage, client, server) and the approval services: <see cref="IApprovalGate"/>,
-    /// <see cref="IApprovalDecisions"/>, <see cref="IGrantStore"/>, <see cref="IApprovalSignal"/>.
+    /// <see cref="IApprovalDecisions"/>, <see cref="IGrantStore"/>, <see cref="GrantRevocation"/> (which needs the
+    /// audit log), <see cref="IApprovalSignal"/>.
     /// </summary>
     public static IServiceCollection AddGatewayApprovals(this IServiceCollection services, IConfiguration configuration)
     {
@@ -49,6 +50,7 @@ internal static class ApprovalsServiceCollectionExtensions
         services.AddSingleton<HeldCallLimit>();
         services.AddSingleton<IApprovalGate, ApprovalGate>();
         services.AddSingleton<IApprovalDecisions, ApprovalDecisions>();
+        services.AddSingleton<GrantRevocation>();
         services.AddTransient<ApprovalExpiryJob>();
         return services;
     }

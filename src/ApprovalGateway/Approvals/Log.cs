@@ -51,4 +51,10 @@ internal static partial class Log
 
     [LoggerMessage(3013, LogLevel.Information, "The time-boxed grant of approval {ApprovalId} does not cover this call of {Agent} to {Tool}, which asks again: {Why}")]
     public static partial void GrantNotHonoured(ILogger logger, string approvalId, string agent, string tool, string why);
+
+    [LoggerMessage(3014, LogLevel.Information, "{Approver} revoked the time-boxed grant of approval {ApprovalId} for {Agent} {Upstream}/{Tool}, which ran until {Until:O}")]
+    public static partial void GrantRevoked(ILogger logger, string approver, string approvalId, string agent, string upstream, string tool, DateTimeOffset until);
+
+    [LoggerMessage(3015, LogLevel.Error, "The time-boxed grant of approval {ApprovalId} is revoked, but the audit log could not record it")]
+    public static partial void GrantRevocationNotAudited(ILogger logger, Exception exception, string approvalId);
 }

@@ -6,12 +6,14 @@ namespace ApprovalGateway.Audit;
 /// <summary>
 /// One record per call through the gateway, whatever its outcome, and one more before a call is sent upstream; also
 /// one per request refused before its caller could be identified (<see cref="RefusalAudit"/>: outcome
-/// <c>unauthenticated</c>, no agent, tool or arguments, the reason and the caller's address in <see cref="Reason"/>).
+/// <c>unauthenticated</c>, no agent, tool or arguments, the reason and the caller's address in <see cref="Reason"/>);
+/// and one per time-boxed grant an approver ended early (<c>Approvals.GrantRevocation</c>: outcome
+/// <c>grant_revoked</c>, the grant's agent, upstream, tool, rule and approval, the approver in <see cref="DecidedBy"/>).
 /// </summary>
 /// <param name="Decision">The policy's decision (wire name of DecisionKind).</param>
 /// <param name="Outcome">
 /// The outcome (wire name: forwarded, denied, rate_limited, rejected, expired, withdrawn, upstream_failed, hidden,
-/// unknown_tool, invalid_arguments, unauthenticated), or
+/// unknown_tool, invalid_arguments, unauthenticated, grant_revoked), or
 /// forwarding for the record written just before the call is sent.
 /// </param>
 /// <param name="Arguments">The arguments with secrets masked.</param>

@@ -79,6 +79,7 @@ internal static class GatewayServiceCollectionExtensions
         app.MapUpstreamStatusApi();
         app.MapGatewayMetrics();
         app.MapApprovalsApi();
+        app.MapGrantsApi();
         app.MapApprovalsDashboard();
         app.MapAuditApi();
         app.MapSlackInteractions();

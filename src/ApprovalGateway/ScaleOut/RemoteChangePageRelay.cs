@@ -8,12 +8,15 @@ namespace ApprovalGateway.ScaleOut;
 /// <summary>
 /// Without Redis there is no SignalR backplane, so a page sees only what its own instance pushes. This relay pushes
 /// the approvals other instances create or change too: their signals (LISTEN/NOTIFY) name the approval, and the
-/// relay sends this instance's pages its stored state, as the instance that changed it sent its own.
+/// relay sends this instance's pages its stored state, as the instance that changed it sent its own. An approval that
+/// may carry a time-boxed grant (approved under a rule that offers them; its signal also comes when the grant is
+/// revoked) sends the pages the grants in force as well.
 /// </summary>
 internal sealed class RemoteChangePageRelay(
     CrossInstanceApprovalSignal signal,
     ApprovalStore store,
     HubApprovalObserver pages,
+    GrantsPagePush grantPages,
     ILogger<RemoteChangePageRelay> logger) : BackgroundService
 {
     // One reader in arrival order, and each push is the state stored when it is read, so the last push a page gets
@@ -32,6 +35,10 @@ internal sealed class RemoteChangePageRelay(
                     if (store.Get(approvalId) is { } approval)
                     {
                         pages.OnChanged(approval);
+                        if (approval.Status == ApprovalStatus.Approved && approval.Request.Settings.GrantMinutes > 0)
+                        {
+                            grantPages.OnGrantsChanged();
+                        }
                     }
                 }
                 catch (Exception ex)

@@ -3,14 +3,18 @@ using Microsoft.AspNetCore.SignalR;
 namespace ApprovalGateway.Web;
 
 /// <summary>
-/// The approvers' live console: the server pushes <see cref="ApprovalChangedMethod"/> to every open page.
-/// Pages decide through the REST API (with its anti-forgery check), never through the hub, so it has no client methods.
+/// The approvers' live console: the server pushes <see cref="ApprovalChangedMethod"/> and
+/// <see cref="GrantsChangedMethod"/> to every open page. Pages decide and revoke through the REST API (with its
+/// anti-forgery check), never through the hub, so it has no client methods.
 /// </summary>
 internal sealed class ApprovalsHub(ILogger<ApprovalsHub> logger) : Hub
 {
     public const string Path = "/hubs/approvals";
 
     public const string ApprovalChangedMethod = "approvalChanged";
+
+    /// <summary>Carries every grant in force (the <c>GET /api/grants</c> list), not a change to one.</summary>
+    public const string GrantsChangedMethod = "grantsChanged";
 
     public override Task OnConnectedAsync()
     {

@@ -13,4 +13,7 @@ internal static partial class Log
 
     [LoggerMessage(7003, LogLevel.Information, "The approval page is served from {Path}.")]
     public static partial void ServingPage(ILogger logger, string path);
+
+    [LoggerMessage(7004, LogLevel.Warning, "Pushing the grants in force to the open pages failed.")]
+    public static partial void GrantsPushFailed(ILogger logger, Exception exception);
 }

@@ -7,19 +7,21 @@ namespace ApprovalGateway.Web;
 
 internal static class WebServiceCollectionExtensions
 {
-    /// <summary>The live approval page: its files, the SignalR hub and the observer that feeds it.</summary>
+    /// <summary>The live approval page: its files, the SignalR hub and the observers that feed it (approvals, grants).</summary>
     public static IServiceCollection AddGatewayWeb(this IServiceCollection services)
     {
         services.AddWebOptions();
         services.TryAddSingleton<WebAssets>();
         services.AddSignalR().AddJsonProtocol(options =>
         {
-            // The REST API's own contract for ApprovalView, so a push and a fetched list are the same JSON.
+            // The REST API's own contract for ApprovalView and GrantView, so a push and a fetched list are the same JSON.
             options.PayloadSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             options.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, ApprovalsApiJsonContext.Default);
         });
         services.TryAddSingleton<HubApprovalObserver>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IApprovalObserver, HubApprovalObserver>(sp => sp.GetRequiredService<HubApprovalObserver>()));
+        services.TryAddSingleton<GrantsPagePush>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IGrantObserver, GrantsPagePush>(sp => sp.GetRequiredService<GrantsPagePush>()));
         return services;
     }
 

@@ -80,4 +80,69 @@ public sealed class ApprovalGrantTests : IAsyncLifetime
         Assert.Equal(DecisionResultKind.NotAllowed, noGrants.Kind);
         Assert.Equal("Rule risk.critical offers no time-boxed grants", noGrants.Message);
     }
+
+    [Fact]
+    public async Task List_ShowsTheGrantUntilItEnds_WhenAnApprovalGaveOne()
+    {
+        var pending = await GrantAsync(ApprovalsHost.Request(GrantingRule), minutes: 15);
+        var grants = _host.Services.GetRequiredService<IGrantStore>();
+        var approvedAt = _host.Decisions.Get(pending.Id)!.ResolvedAt!.Value;
+
+        var listed = Assert.Single(grants.List(_host.Time.GetUtcNow()));
+        _host.Time.Advance(TimeSpan.FromMinutes(15));
+        var afterItsEnd = grants.List(_host.Time.GetUtcNow());
+
+        Assert.Equal(("trader", "exchange", "place_order", pending.Id), (listed.Agent, listed.Upstream, listed.Tool, listed.ApprovalId));
+        Assert.Equal(["alice"], listed.GrantedBy);
+        Assert.Equal("risk.critical", listed.Rule);
+        Assert.Equal(approvedAt, listed.GrantedAt);
+        Assert.Equal(approvedAt.AddMinutes(15), listed.Until);
+        Assert.Empty(afterItsEnd);
+    }
+
+    [Fact]
+    public async Task Revoke_EndsTheGrant_SoTheNextCallPromptsAgain()
+    {
+        var pending = await GrantAsync(ApprovalsHost.Request(GrantingRule), minutes: 15);
+        var grants = _host.Services.GetRequiredService<IGrantStore>();
+
+        var revoked = grants.Revoke(pending.Id, _host.Time.GetUtcNow());
+        var again = grants.Revoke(pending.Id, _host.Time.GetUtcNow());
+        using var cancel = new CancellationTokenSource();
+        var next = _host.Gate.RequestAsync(ApprovalsHost.Request(GrantingRule), null, cancel.Token);
+        var prompt = await _host.Observer.WaitForAsync(a => a.Status == ApprovalStatus.Pending && a.Id != pending.Id);
+        await cancel.CancelAsync();
+
+        Assert.Equal(pending.Id, revoked?.ApprovalId);
+        Assert.Null(again);
+        Assert.Empty(grants.List(_host.Time.GetUtcNow()));
+        Assert.Equal(DecisionKind.Withdrawn, (await next).Kind);
+        Assert.Equal("place_order", prompt.Request.Tool);
+    }
+
+    [Fact]
+    public void Revoke_KeepsTheNewerGrant_WhenANewerApprovalReplacedTheOneNamed()
+    {
+        var grants = _host.Services.GetRequiredService<IGrantStore>();
+        var now = _host.Time.GetUtcNow();
+        grants.Add(new ApprovalGrant("trader", "exchange", "place_order", now.AddMinutes(5), "older", ["alice"], "risk.critical", now));
+        grants.Add(new ApprovalGrant("trader", "exchange", "place_order", now.AddMinutes(15), "newer", ["bob"], "risk.critical", now));
+        grants.Add(new ApprovalGrant("trader", "exchange", "cancel_order", now.AddMinutes(10), "other", ["alice"], "risk.critical", now));
+
+        var revokedOlder = grants.Revoke("older", now);
+
+        Assert.Null(revokedOlder);
+        Assert.Equal(["other", "newer"], grants.List(now).Select(g => g.ApprovalId));
+        Assert.Equal("newer", grants.Find("trader", "exchange", "place_order", now)?.ApprovalId);
+    }
+
+    /// <summary>Holds <paramref name="request"/>, approves it with a grant of <paramref name="minutes"/> and waits for the release.</summary>
+    private async Task<ApprovalSnapshot> GrantAsync(ApprovalRequest request, int minutes)
+    {
+        var call = _host.Gate.RequestAsync(request, null, CancellationToken.None);
+        var pending = await _host.Observer.WaitForAsync(ApprovalStatus.Pending);
+        await _host.Decisions.DecideAsync(pending.Id, ApprovalsHost.Alice, true, null, minutes, "web", CancellationToken.None);
+        Assert.Equal(DecisionKind.Approved, (await call).Kind);
+        return pending;
+    }
 }

@@ -62,7 +62,7 @@ internal sealed partial class WebGateway : IAsyncDisposable
     public string AuditPath => Path.Combine(Host.DataDirectory, "audit", "audit.jsonl");
 
     public static async Task<WebGateway> StartAsync(
-        IReadOnlyDictionary<string, string?>? extraSettings = null, Action<WebApplicationBuilder>? configure = null)
+        IReadOnlyDictionary<string, string?>? extraSettings = null, Action<WebApplicationBuilder>? configure = null, string policy = Policy)
     {
         var settings = TestUpstreams.Merge(
             TestUpstreams.DemoStdio(),
@@ -74,7 +74,7 @@ internal sealed partial class WebGateway : IAsyncDisposable
                 ["Gateway:Agents:bot:ApiKey"] = AgentKey,
             },
             extraSettings ?? new Dictionary<string, string?>());
-        var host = await GatewayHost.StartAsync(settings, Policy, builder =>
+        var host = await GatewayHost.StartAsync(settings, policy, builder =>
         {
             builder.Services.AddSingleton<IApprovalObserver, WebApprovalWatcher>();
             builder.Services.Replace(ServiceDescriptor.Singleton<IAuditLog>(sp => new AuditAppendWatcher(sp.GetRequiredService<FileAuditLog>())));

@@ -164,6 +164,48 @@ public sealed class ScaleOutTests(ScaleOutServices services)
     [ServicesTheory]
     [InlineData(false)]
     [InlineData(true)]
+    public async Task GrantRevokedOnB_EndsOnA_AndThePageOnAListsItNoMore(bool redis)
+    {
+        await using var pair = await ScaleOutPair.StartAsync(services, redis, HoldEcho);
+        await using var page = pair.A.Hub();
+        var listed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var emptied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        page.On<JsonElement>(ApprovalsHub.GrantsChangedMethod, grants =>
+        {
+            if (grants.GetArrayLength() > 0)
+            {
+                listed.TrySetResult();
+            }
+            else if (listed.Task.IsCompleted)
+            {
+                emptied.TrySetResult();
+            }
+        });
+        await page.StartAsync();
+        await using var agent = await pair.A.ConnectAsync();
+        var first = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "first" }).AsTask();
+        var pending = await pair.A.Approvals.WaitForAsync(ApprovalStatus.Pending);
+        using var onA = pair.A.Approver();
+        using var decision = await onA.DecideAsync(pending.Id, """{"decision":"approve","grant_minutes":15}""");
+        Assert.NotEqual(true, (await first.WaitAsync(TimeSpan.FromSeconds(30))).IsError);
+        await listed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        using var onB = pair.B.Approver(ScaleOutGateway.AliceToken);
+        using var revoke = await onB.PostAsync(new Uri($"/api/grants/{pending.Id}/revoke", UriKind.Relative), null);
+        await emptied.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var next = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "next" }).AsTask();
+        var heldAgain = await pair.A.Approvals.WaitForAsync(a => a.Status == ApprovalStatus.Pending && a.Id != pending.Id);
+
+        Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+        Assert.Equal("echo", heldAgain.Request.Tool);
+        Assert.False(next.IsCompleted, "the call after the revocation waits for a human");
+        using var grantsOnA = JsonDocument.Parse(await onA.GetStringAsync(new Uri("/api/grants", UriKind.Relative)));
+        Assert.Empty(grantsOnA.RootElement.EnumerateArray());
+    }
+
+    [ServicesTheory]
+    [InlineData(false)]
+    [InlineData(true)]
     public async Task LivePageOnB_SeesTheCallAndTheDecision_WhenTheCallIsHeldAndDecidedOnA(bool redis)
     {
         await using var pair = await ScaleOutPair.StartAsync(services, redis, HoldEcho);

@@ -171,6 +171,7 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
         await page.GetByRole(AriaRole.Tab, new() { Name = "Pending" }).FocusAsync();
         await page.Keyboard.PressAsync("ArrowRight");
         await page.Keyboard.PressAsync("ArrowRight");
+        await page.Keyboard.PressAsync("ArrowRight");
         await Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Tools" })).ToHaveAttributeAsync("aria-selected", "true");
         var withdraw = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "exchange_withdraw" });
         await Expect(withdraw).ToContainTextAsync("Denied");

@@ -12,6 +12,9 @@
 
   const $ = (selector, root = document) => root.querySelector(selector);
   const approvals = new Map();
+  const grants = new Map();
+  // Bumped by every pushed grant list, so a fetched list that was already on its way is not applied over it.
+  let grantsVersion = 0;
   let clockSkew = 0;
   let csrfToken = null;
   const loaded = { tools: false, audit: false };
@@ -592,6 +595,150 @@
       const a = approvals.get(card.dataset.id);
       if (a) updateCountdown(card, a);
     }
+    tickGrants();
+  }
+
+  // ---------- Grants ----------
+
+  // One shape for both doors: GET /api/grants and the hub's grantsChanged push send the same list of GrantView.
+  function normalizeGrant(raw) {
+    return {
+      id: String(raw.approval_id),
+      agent: raw.agent || "unknown agent",
+      upstream: raw.upstream || "",
+      tool: raw.tool || "",
+      grantedBy: raw.granted_by || [],
+      rule: raw.rule || "",
+      grantedAt: raw.granted_at ? Date.parse(raw.granted_at) : null,
+      endsAt: Date.parse(raw.ends_at),
+    };
+  }
+
+  // The list is the whole truth at the time it was read: it replaces what the page had.
+  function setGrants(list) {
+    grants.clear();
+    for (const raw of list || []) {
+      const g = normalizeGrant(raw);
+      grants.set(g.id, g);
+    }
+    renderGrants();
+  }
+
+  async function loadGrants() {
+    const version = grantsVersion;
+    try {
+      const list = await getJson("/api/grants");
+      if (version === grantsVersion) setGrants(list);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) return;
+      grants.clear();
+      renderGrants(`The grant list is not available: ${e.message}`);
+    }
+  }
+
+  function onGrantsPushed(list) {
+    grantsVersion++;
+    setGrants(list);
+  }
+
+  function renderGrants(unavailable) {
+    const live = [...grants.values()].filter((g) => g.endsAt > now()).sort((x, y) => x.endsAt - y.endsAt);
+    $("#grants-body").replaceChildren(...live.map(grantRow));
+    $("#grants-wrap").hidden = live.length === 0;
+    $("#grants-empty").hidden = live.length > 0;
+    const text = $("#grants-empty-text");
+    if (unavailable) {
+      text.textContent = unavailable;
+    } else if (live.length === 0) {
+      const strong = document.createElement("strong");
+      strong.textContent = "No grant in force.";
+      text.replaceChildren(strong, " Every call the policy holds asks a human.");
+    }
+    const count = $("#grants-count");
+    count.textContent = String(live.length);
+    count.setAttribute("aria-label", `${live.length} grant${live.length === 1 ? "" : "s"} in force`);
+    count.classList.toggle("has-items", live.length > 0);
+  }
+
+  function grantRow(g) {
+    const tr = document.createElement("tr");
+    tr.dataset.id = g.id;
+    const cell = (content, className) => {
+      const td = document.createElement("td");
+      if (className) td.className = className;
+      if (content instanceof Node) td.append(content); else td.textContent = content ?? "";
+      return td;
+    };
+    const ends = document.createElement("span");
+    ends.className = "grant-ends";
+    ends.append(timeElement(g.endsAt), " ", span("grant-left", ""));
+    const revoke = document.createElement("button");
+    revoke.type = "button";
+    revoke.className = "btn btn-reject btn-small";
+    revoke.textContent = "Revoke";
+    revoke.setAttribute("aria-label", `Revoke the grant for ${g.tool} to ${g.agent}`);
+    revoke.addEventListener("click", () => revokeGrant(g, revoke));
+    const tool = document.createDocumentFragment();
+    tool.append(g.tool, span("sub", `on ${g.upstream}`));
+    const granted = document.createDocumentFragment();
+    granted.append(g.grantedBy.join(", ") || "—");
+    if (g.grantedAt) {
+      const at = span("sub", "at ");
+      at.append(timeElement(g.grantedAt));
+      granted.append(at);
+    }
+    tr.append(
+      cell(tool, "mono"),
+      cell(g.agent),
+      cell(granted, "nowrap"),
+      cell(g.rule || "—", "why"),
+      cell(ends, "nowrap"),
+      cell(revoke, "actions"),
+    );
+    updateGrantCountdown(tr, g);
+    return tr;
+  }
+
+  function updateGrantCountdown(tr, g) {
+    $(".grant-left", tr).textContent = `(${formatRemaining(g.endsAt - now())})`;
+  }
+
+  async function revokeGrant(g, button) {
+    button.disabled = true;
+    try {
+      const result = await postJson(`/api/grants/${encodeURIComponent(g.id)}/revoke`, {});
+      const message = messageOf(result.body, "");
+      if (result.ok || result.status === 404) {
+        // Ended either way: by this click, or already (revoked elsewhere, replaced, or run out).
+        grants.delete(g.id);
+        renderGrants();
+        toast(result.ok ? `Grant for ${g.tool} to ${g.agent} revoked.` : message || "That grant had already ended.");
+        say(`Grant for ${g.tool} to ${g.agent} ${result.ok ? "revoked" : "had already ended"}.`);
+      } else {
+        toast(message || `The gateway refused to revoke the grant (${result.status}).`, "bad");
+        button.disabled = false;
+      }
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 401)) {
+        toast(`Could not revoke the grant: ${e.message}`, "bad");
+      }
+      button.disabled = false;
+    }
+  }
+
+  function tickGrants() {
+    if ([...grants.values()].some((g) => g.endsAt <= now())) {
+      // A grant that runs out gets no push: the page drops it itself at its end.
+      for (const [id, g] of grants) {
+        if (g.endsAt <= now()) grants.delete(id);
+      }
+      renderGrants();
+      return;
+    }
+    for (const tr of $("#grants-body").children) {
+      const g = grants.get(tr.dataset.id);
+      if (g) updateGrantCountdown(tr, g);
+    }
   }
 
   // ---------- History ----------
@@ -763,6 +910,7 @@
     forwarded: "ok", approved: "ok", allowed: "ok",
     rejected: "bad", denied: "bad", upstream_failed: "bad", unauthenticated: "bad", invalid_arguments: "bad",
     expired: "warn", rate_limited: "info", withdrawn: "", hidden: "", unknown_tool: "", forwarding: "info",
+    grant_revoked: "warn",
   };
 
   function auditRow(r) {
@@ -852,9 +1000,10 @@
       .configureLogging(signalR.LogLevel.Warning)
       .build();
     connection.on("approvalChanged", (raw) => upsert(raw, true));
+    connection.on("grantsChanged", onGrantsPushed);
     connection.onreconnecting(() => setLive("reconnecting", "Reconnecting…"));
     connection.onreconnected(async () => {
-      await loadApprovals().catch(() => {});
+      await Promise.all([loadApprovals().catch(() => {}), loadGrants()]);
       setLive("live", "Live");
     });
     connection.onclose(() => {
@@ -869,7 +1018,7 @@
       await connection.start();
       // Subscribe first, then list: a change made in between arrives as a push and is merged, not lost.
       // "Live" only once both are done, so it means the page is up to date.
-      await loadApprovals();
+      await Promise.all([loadApprovals(), loadGrants()]);
       setLive("live", "Live");
     } catch (e) {
       if (/401|unauthori[sz]ed/i.test(String(e && e.message))) {

@@ -1,0 +1,77 @@
+using System.Text.RegularExpressions;
+using ApprovalGateway.Approvals;
+using ApprovalGateway.Tests.Web;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace ApprovalGateway.Tests.EndToEnd;
+
+/// <summary>The live page's Grants tab on the real gateway: a grant given on one page appears on every page, and Revoke ends it.</summary>
+public sealed partial class WebGrantsPageEndToEndTests : IAsyncLifetime
+{
+    private WebGateway _gateway = null!;
+    private BrowserSession _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        _gateway = await WebGateway.StartAsync(policy: TimeBoxedGrantApiTests.GrantingPolicy);
+        _browser = await BrowserSession.LaunchAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        await _gateway.DisposeAsync();
+    }
+
+    [ChromiumFact]
+    public async Task Revoke_EndsTheGrantOnEveryOpenPage_AndTheNextCallIsHeldAgain()
+    {
+        var alice = await SignInAsync("alice");
+        var bob = await SignInAsync("bob");
+        await bob.GetByRole(AriaRole.Tab, new() { Name = "Grants" }).ClickAsync();
+        await Expect(bob.GetByText("No grant in force.")).ToBeVisibleAsync();
+        await using var agent = await _gateway.ConnectAgentAsync();
+
+        var first = agent.CallToolAsync(WebGateway.CancelTwap, WebGateway.CancelArguments(await WebGateway.PlaceTwapAsync(agent))).AsTask();
+        var card = alice.GetByRole(AriaRole.Article, new() { Name = WebGateway.CancelTwap, Exact = true });
+        await card.GetByLabel("Also allow for").SelectOptionAsync(new SelectOptionValue { Label = "15 minutes (longest)" });
+        await card.GetByRole(AriaRole.Button, new() { Name = $"Approve {WebGateway.CancelTwap} from bot" }).ClickAsync();
+        Assert.NotEqual(true, (await first.WaitAsync(TimeSpan.FromSeconds(60))).IsError);
+
+        var row = GrantRow(bob);
+        await Expect(row).ToContainTextAsync("bot");
+        await Expect(row).ToContainTextAsync("alice");
+        await Expect(row).ToContainTextAsync(Remaining());
+        await Expect(bob.GetByRole(AriaRole.Tab, new() { Name = "Grants" })).ToContainTextAsync("1");
+        await Expect(alice.GetByRole(AriaRole.Tab, new() { Name = "Grants" })).ToContainTextAsync("1");
+        await BrowserSession.ScreenshotAsync(bob, "e2e-grants");
+
+        await row.GetByRole(AriaRole.Button, new() { Name = $"Revoke the grant for {WebGateway.CancelTwap} to bot" }).ClickAsync();
+
+        await Expect(GrantRow(bob)).ToHaveCountAsync(0);
+        await Expect(bob.GetByText("No grant in force.")).ToBeVisibleAsync();
+        await Expect(alice.GetByRole(AriaRole.Tab, new() { Name = "Grants" })).ToContainTextAsync("0");
+        var record = await _gateway.Audit.WaitForOutcomeAsync("grant_revoked");
+        Assert.Equal(["bob"], record.DecidedBy);
+        _gateway.Approvals.Clear();
+        var next = agent.CallToolAsync(WebGateway.CancelTwap, WebGateway.CancelArguments(await WebGateway.PlaceTwapAsync(agent))).AsTask();
+        await _gateway.Approvals.WaitForAsync(WebGateway.CancelTwap, ApprovalStatus.Pending);
+        await Expect(alice.GetByRole(AriaRole.Article, new() { Name = WebGateway.CancelTwap, Exact = true })).ToBeVisibleAsync();
+        Assert.False(next.IsCompleted, "the call after the revocation waits for a human");
+    }
+
+    private async Task<IPage> SignInAsync(string name)
+    {
+        var context = await _browser.NewContextAsync(_gateway.Host.BaseAddress);
+        var page = await context.NewPageAsync();
+        await BrowserSession.SignInAsync(page, name, WebGateway.Password);
+        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Live" })).ToBeVisibleAsync();
+        return page;
+    }
+
+    private static ILocator GrantRow(IPage page) => page.GetByRole(AriaRole.Row).Filter(new() { HasText = WebGateway.CancelTwap });
+
+    [GeneratedRegex(@"\((14|15):\d\d left\)")]
+    private static partial Regex Remaining();
+}
