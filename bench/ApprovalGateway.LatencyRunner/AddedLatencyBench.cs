@@ -45,15 +45,21 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
 
         await using (var echo = await RunnerServerProcess.EchoAsync())
         await using (var gateway = await GatewayProcess.StartAsync(BenchGateway.HttpUpstream(echo.Url), BenchGateway.AllowAll))
+        await using (var unresumable = await GatewayProcess.StartAsync(
+            BenchGateway.HttpUpstream(echo.Url), BenchGateway.AllowAll, new Dictionary<string, string?> { ["Gateway:Resumption:Enabled"] = "false" }))
         await using (var relay = await RunnerServerProcess.RelayAsync(echo.Url))
         {
             report.Line("### Upstream: a minimal .NET MCP server over Streamable HTTP (the C# SDK, its own process)\n");
             report.Line("The same comparison against an upstream whose calls cost next to nothing, so that the gateway's own share of a call " +
-                "shows apart from server-everything's CPU time per call (about 1.5 ms, on cores the gateway and the client share).\n");
+                "shows apart from server-everything's CPU time per call (about 1.5 ms, on cores the gateway and the client share). " +
+                "`gateway, Resumption off` keeps no SSE events for agents to resume dropped streams with (`Gateway:Resumption:Enabled=false`): " +
+                "beside `gateway` in the same alternating rounds, it shows what keeping them costs a call.\n");
             var direct = new CallPath("direct (.NET echo)", () => Clients.HttpAsync(echo.Url));
             var through = new CallPath(
                 "gateway (.NET echo upstream)", () => Clients.HttpAsync(gateway.McpEndpoint), () => gateway.CpuTime, HasTargets: true);
-            await CompareAsync(direct, [BareRelay(relay), through], baseline => InsideGateway(gateway.AuditFile, baseline));
+            var throughUnresumable = new CallPath(
+                "gateway, Resumption off", () => Clients.HttpAsync(unresumable.McpEndpoint), () => unresumable.CpuTime);
+            await CompareAsync(direct, [BareRelay(relay), through, throughUnresumable], baseline => InsideGateway(gateway.AuditFile, baseline));
         }
 
         report.Line("### Upstream over stdio, for comparison with mcp-proxy\n");

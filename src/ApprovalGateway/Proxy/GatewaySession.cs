@@ -6,6 +6,7 @@ using ApprovalGateway.Approvals;
 using ApprovalGateway.Hosting;
 using ApprovalGateway.Policy;
 using ApprovalGateway.Policy.Arguments;
+using ApprovalGateway.Proxy.Resumption;
 using ApprovalGateway.Proxy.Tasks;
 using ApprovalGateway.Upstreams;
 using Microsoft.Extensions.Primitives;
@@ -34,7 +35,8 @@ internal sealed class GatewaySession(
     ILogger logger,
     IHttpContextAccessor? http = null,
     GatewayTasks? tasks = null,
-    PolicyStore? policyStore = null) : IAsyncDisposable
+    PolicyStore? policyStore = null,
+    ResumableStreamStore? streams = null) : IAsyncDisposable
 {
     /// <summary>Methods the gateway's own MCP server answers; everything else goes upstream.</summary>
     private static readonly HashSet<string> LocalMethods =
@@ -352,11 +354,13 @@ internal sealed class GatewaySession(
             return;
         }
 
-        // The SDK's own client cancels a Streamable HTTP call by dropping its POST, without notifications/cancelled.
-        // With no event store the answer could never reach the agent anyway, so a dropped POST cancels its request
-        // (a held call is then withdrawn instead of waiting for someone to approve it for nobody).
+        // The SDK's own client cancels a Streamable HTTP call by dropping its POST, without notifications/cancelled,
+        // and a request whose agent is gone must not be held (approved for nobody) or run. Where the POST's stream
+        // can be resumed, a dropped connection may be the network's doing: the request goes on for the resumption
+        // window, and stops only if the agent does not come back to it within that. Elsewhere it stops at once.
         var dropped = http?.HttpContext?.RequestAborted ?? CancellationToken.None;
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token, dropped);
+        using var presence = streams?.Watch(identity.SessionId, StreamId(request.Id), dropped);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token, presence?.Abandoned ?? dropped);
         var progressToken = UpstreamRoutes.ProgressToken(request.Params)?.ToJsonString();
         var inFlight = new AgentRequest(request.Id, Interlocked.Increment(ref _requestOrder), server);
         _inFlight[request.Id] = inFlight;
@@ -370,13 +374,21 @@ internal sealed class GatewaySession(
         try
         {
             await WhenConnectedAsync(linked.Token);
-            var result = await DispatchAsync(server, request, linked.Token);
+            var result = await DispatchAsync(server, request, presence, linked.Token);
             reply = new JsonRpcResponse { Id = request.Id, Result = result ?? new JsonObject() };
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)
         {
-            // A cancelled request gets no response (MCP cancellation); the upstream was told by the SDK.
-            return;
+            if (presence is not { Abandoned.IsCancellationRequested: true } || cancellationToken.IsCancellationRequested || _closed.IsCancellationRequested)
+            {
+                // A cancelled request gets no response (MCP cancellation); the upstream was told by the SDK.
+                return;
+            }
+
+            // Not the agent's cancellation but its absence: an agent that resumes after all learns what became of it.
+            reply = Error(request.Id, (int)McpErrorCode.InternalError,
+                $"The gateway stopped {request.Method}: the agent's connection dropped and it did not resume the stream within {presence.Window} " +
+                $"({ResumptionOptions.Section}:Window). A held or approved call was not sent; one already sent upstream was cancelled there.");
         }
         catch (UpstreamProtocolException ex)
         {
@@ -408,11 +420,18 @@ internal sealed class GatewaySession(
         await server.SendMessageAsync(reply, CancellationToken.None);
     }
 
-    private Task<JsonNode?> DispatchAsync(McpServer server, JsonRpcRequest request, CancellationToken cancellationToken) =>
+    /// <summary>The SSE stream the SDK opens for a request's answer is named after its id.</summary>
+    private static string StreamId(RequestId id) => id.Id switch
+    {
+        IFormattable number => number.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        var other => other?.ToString() ?? "",
+    };
+
+    private Task<JsonNode?> DispatchAsync(McpServer server, JsonRpcRequest request, AgentPresence? presence, CancellationToken cancellationToken) =>
         request.Method switch
         {
             RequestMethods.ToolsList => ListToolsAsync(cancellationToken),
-            RequestMethods.ToolsCall => CallToolAsync(server, request, cancellationToken),
+            RequestMethods.ToolsCall => CallToolAsync(server, request, presence, cancellationToken),
             RequestMethods.ResourcesList => _routes.ListAsync(request, "resources", "uri", c => c.Resources is not null, cancellationToken),
             RequestMethods.ResourcesTemplatesList => _routes.ListAsync(request, "resourceTemplates", null, c => c.Resources is not null, cancellationToken),
             RequestMethods.PromptsList => _routes.ListAsync(request, "prompts", "name", c => c.Prompts is not null, cancellationToken),
@@ -466,7 +485,7 @@ internal sealed class GatewaySession(
         return new JsonObject { ["tools"] = tools };
     }
 
-    private async Task<JsonNode?> CallToolAsync(McpServer server, JsonRpcRequest request, CancellationToken cancellationToken)
+    private async Task<JsonNode?> CallToolAsync(McpServer server, JsonRpcRequest request, AgentPresence? presence, CancellationToken cancellationToken)
     {
         var name = request.Params?["name"] switch
         {
@@ -504,7 +523,8 @@ internal sealed class GatewaySession(
             (frozen, ct) => ForwardToolCallAsync(request, tool, link, frozen, dropTask: false, ct),
             progress,
             _agentCanElicit ? new ElicitationApprovalPrompt(server) : null,
-            cancellationToken);
+            cancellationToken,
+            presence is null ? null : presence.WhenConnectedAsync);
     }
 
     /// <summary>
@@ -601,6 +621,7 @@ internal sealed class GatewaySession(
 
         await _closed.CancelAsync();
         _policyReloads?.Dispose();
+        streams?.ForgetSession(identity.SessionId);
         Log.SessionClosed(logger, identity.SessionId, identity.Agent);
         var running = _sessionTasks.Running();
         if (running.Length > 0)

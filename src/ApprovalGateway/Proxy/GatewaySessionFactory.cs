@@ -1,5 +1,6 @@
 using ApprovalGateway.Policy;
 using ApprovalGateway.Hosting;
+using ApprovalGateway.Proxy.Resumption;
 using ApprovalGateway.Proxy.Tasks;
 using ApprovalGateway.Upstreams;
 using Microsoft.Extensions.Options;
@@ -18,10 +19,11 @@ internal sealed class GatewaySessionFactory(
     IHttpContextAccessor http,
     GatewayTasks tasks,
     PolicyStore policyStore,
-    ILoggerFactory loggerFactory)
+    ILoggerFactory loggerFactory,
+    ResumableStreamStore? streams = null)
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("ApprovalGateway.Proxy");
 
     public GatewaySession Create(SessionIdentity identity) =>
-        new(identity, catalog, connector, pipeline, policy, options.Value, board, time, _logger, http, tasks, policyStore);
+        new(identity, catalog, connector, pipeline, policy, options.Value, board, time, _logger, http, tasks, policyStore, streams);
 }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using ApprovalGateway.Agents;
 using ApprovalGateway.Hosting;
+using ApprovalGateway.Proxy.Resumption;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
@@ -21,6 +22,7 @@ internal static class McpEndpointExtensions
     {
         services.AddHttpContextAccessor();
         services.AddSingleton<SessionSlots>();
+        services.AddGatewayResumption();
         services.AddMcpServer()
             .WithHttpTransport(transport =>
             {
@@ -52,8 +54,14 @@ internal static class McpEndpointExtensions
             });
         // Stateful sessions are what let held calls, notifications and server-to-client requests reach the right agent.
 #pragma warning disable MCP9006
-        services.AddOptions<HttpServerTransportOptions>().Configure<IOptions<GatewayOptions>>(
-            (transport, gateway) => transport.IdleTimeout = gateway.Value.SessionIdleTimeout);
+        services.AddOptions<HttpServerTransportOptions>().Configure<IOptions<GatewayOptions>, IOptions<ResumptionOptions>, ResumableStreamStore>(
+            (transport, gateway, resumption, store) =>
+            {
+                transport.IdleTimeout = gateway.Value.SessionIdleTimeout;
+                // Streams that drop (a GET with the agent's notifications, a POST with a held call's answer) can be
+                // resumed with Last-Event-ID instead of being lost for the rest of the session.
+                transport.EventStreamStore = resumption.Value.Enabled ? store : null;
+            });
 #pragma warning restore MCP9006
         return services;
     }

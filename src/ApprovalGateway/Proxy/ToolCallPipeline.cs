@@ -41,7 +41,8 @@ internal sealed class ToolCallPipeline(
         Forward forward,
         IProgress<ApprovalWaitStatus>? progress,
         IClientApprovalPrompt? clientPrompt,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<CancellationToken, Task>? agentConnected = null)
     {
         var started = time.GetTimestamp();
         if (UnreadableJson.Find(arguments) is { } problem)
@@ -83,6 +84,7 @@ internal sealed class ToolCallPipeline(
                     return refused;
                 }
 
+                await WaitForTheAgentAsync(trail, outcome, agentConnected, cancellationToken);
                 break;
         }
 
@@ -190,6 +192,31 @@ internal sealed class ToolCallPipeline(
         await RecordAsync(trail, DecisionKind.Denied, reason);
         return ToolCallResults.Refused(
             DecisionKind.Denied, $"Policy denied: {reason}. The call was not sent.", reason, now.Rule, approvalId: outcome.ApprovalId, decidedBy: outcome.DecidedBy);
+    }
+
+    /// <summary>
+    /// A call approved while its agent's connection was down is sent once the agent is back for its answer, never for
+    /// an agent that went away: some clients cancel a call by dropping its connection, and the approver cannot tell.
+    /// </summary>
+    private async Task WaitForTheAgentAsync(
+        Trail trail, ApprovalOutcome outcome, Func<CancellationToken, Task>? agentConnected, CancellationToken cancellationToken)
+    {
+        if (agentConnected is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await agentConnected(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await RecordAsync(trail, DecisionKind.Withdrawn,
+                $"approved by {string.Join(", ", outcome.DecidedBy)}, but the agent had gone (its connection dropped and it did not come back, " +
+                "or it ended its session) before the call could be sent, so it was not sent");
+            throw;
+        }
     }
 
     private async Task<ApprovalOutcome> HoldAsync(

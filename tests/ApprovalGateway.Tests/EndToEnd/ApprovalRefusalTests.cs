@@ -115,7 +115,10 @@ public sealed class ApprovalRefusalTests
     [Fact]
     public async Task CallTool_WithdrawsTheApproval_WhenTheAgentCancelsWhilePending()
     {
-        await using var scenario = await StartAsync(Hold(CancelTwap, """{ "timeout": 120 }"""));
+        // The SDK's client cancels by dropping its POST, which the gateway cannot tell from a network failure: the call
+        // is withdrawn once the agent has not resumed it within the resumption window.
+        await using var scenario = await StartAsync(
+            Hold(CancelTwap, """{ "timeout": 120 }"""), new Dictionary<string, string?> { ["Gateway:Resumption:Window"] = "00:00:01" });
         await using var agent = await scenario.ConnectAsync();
         using var cancel = new CancellationTokenSource();
 

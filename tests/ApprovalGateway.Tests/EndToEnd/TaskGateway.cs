@@ -122,7 +122,7 @@ internal sealed class TaskGateway : IAsyncDisposable
         var body = await response.Content.ReadAsStringAsync();
         var json = body.TrimStart().StartsWith('{')
             ? body
-            : body.Split('\n').First(l => l.StartsWith("data:", StringComparison.Ordinal))["data:".Length..];
+            : body.Split('\n').First(l => l.StartsWith("data:", StringComparison.Ordinal) && !string.IsNullOrWhiteSpace(l["data:".Length..]))["data:".Length..];
         return JsonNode.Parse(json)!["result"]!.AsObject();
     }
 

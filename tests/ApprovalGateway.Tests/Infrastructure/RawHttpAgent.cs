@@ -42,6 +42,34 @@ internal sealed class RawHttpAgent : IAsyncDisposable
         return new(id, _http, Post(new JsonObject { ["jsonrpc"] = "2.0", ["id"] = id, ["method"] = method, ["params"] = parameters }), _closed.Token);
     }
 
+    /// <summary>
+    /// Opens a GET stream: the session's stream for what the gateway sends unasked, or with <paramref name="lastEventId"/>
+    /// the resumption of a stream that dropped (a POST's answer or the session's), from the event after that one.
+    /// </summary>
+    public AnswerStream Listen(string? lastEventId = null)
+    {
+        var get = new HttpRequestMessage(HttpMethod.Get, _endpoint);
+        get.Headers.Accept.ParseAdd("text/event-stream");
+        get.Headers.Add("Mcp-Session-Id", _sessionId);
+        get.Headers.Add("MCP-Protocol-Version", "2025-11-25");
+        if (lastEventId is not null)
+        {
+            get.Headers.Add("Last-Event-ID", lastEventId);
+        }
+
+        return new(0, _http, get, _closed.Token);
+    }
+
+    /// <summary>Ends the session, as a client does with DELETE.</summary>
+    public async Task DeleteSessionAsync()
+    {
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, _endpoint);
+        delete.Headers.Add("Mcp-Session-Id", _sessionId);
+        delete.Headers.Add("MCP-Protocol-Version", "2025-11-25");
+        using var response = await _http.SendAsync(delete);
+        response.EnsureSuccessStatusCode();
+    }
+
     /// <summary>Cancels the request of <paramref name="call"/>, as MCP's <c>notifications/cancelled</c> does.</summary>
     public Task CancelAsync(AnswerStream call) => SendAsync(new JsonObject
     {
@@ -85,21 +113,41 @@ internal sealed class RawHttpAgent : IAsyncDisposable
         _closed.Dispose();
     }
 
-    /// <summary>The SSE answer to one POST, read as it comes.</summary>
+    /// <summary>The SSE answer to one POST (or a GET stream), read as it comes.</summary>
     public sealed class AnswerStream
     {
         private readonly Channel<JsonObject> _messages = Channel.CreateUnbounded<JsonObject>();
         private readonly TaskCompletionSource<string?> _sessionId = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<HttpStatusCode> _status = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<string> _firstEventId = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly CancellationTokenSource _dropped;
+        private volatile string? _lastEventId;
 
-        public AnswerStream(int id, HttpClient http, HttpRequestMessage post, CancellationToken closed)
+        public AnswerStream(int id, HttpClient http, HttpRequestMessage request, CancellationToken closed)
         {
             Id = id;
-            _ = ReadAsync(http, post, closed);
+            _dropped = CancellationTokenSource.CreateLinkedTokenSource(closed);
+            _ = ReadAsync(http, request, _dropped.Token);
         }
 
         public int Id { get; }
 
         public string? SessionId => _sessionId.Task.IsCompletedSuccessfully ? _sessionId.Task.Result : null;
+
+        /// <summary>The id of the last event read, which a resumption starts after.</summary>
+        public string? LastEventId => _lastEventId;
+
+        /// <summary>The HTTP status the gateway answered with.</summary>
+        public Task<HttpStatusCode> Status => _status.Task;
+
+        /// <summary>
+        /// The id of the first event with one: a resumable stream starts with a priming event (no data) that has
+        /// one, so the agent can resume even if the stream drops before anything else comes.
+        /// </summary>
+        public Task<string> FirstEventId => _firstEventId.Task;
+
+        /// <summary>Cuts this stream's connection, as a network failure does; the session and other streams go on.</summary>
+        public Task DropAsync() => _dropped.CancelAsync();
 
         /// <summary>The next message on this stream that <paramref name="match"/> accepts; those before it are passed over.</summary>
         public async Task<JsonObject> NextAsync(Func<JsonObject, bool> match)
@@ -114,26 +162,37 @@ internal sealed class RawHttpAgent : IAsyncDisposable
             }
         }
 
-        private async Task ReadAsync(HttpClient http, HttpRequestMessage post, CancellationToken closed)
+        private async Task ReadAsync(HttpClient http, HttpRequestMessage request, CancellationToken closed)
         {
             try
             {
-                using var response = await http.SendAsync(post, HttpCompletionOption.ResponseHeadersRead, closed);
+                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, closed);
+                _status.TrySetResult(response.StatusCode);
                 _sessionId.TrySetResult(response.Headers.TryGetValues("Mcp-Session-Id", out var ids) ? ids.First() : null);
                 await using var body = await response.Content.ReadAsStreamAsync(closed);
                 await foreach (var item in SseParser.Create(body).EnumerateAsync(closed))
                 {
-                    if (JsonNode.Parse(item.Data) is JsonObject message)
+                    if (item.EventId is { Length: > 0 } eventId)
+                    {
+                        _lastEventId = eventId;
+                        _firstEventId.TrySetResult(eventId);
+                    }
+
+                    // A priming event carries only an id.
+                    if (!string.IsNullOrWhiteSpace(item.Data) && JsonNode.Parse(item.Data) is JsonObject message)
                     {
                         await _messages.Writer.WriteAsync(message, closed);
                     }
                 }
 
                 _messages.Writer.TryComplete();
+                _firstEventId.TrySetException(new InvalidOperationException("The stream ended without an event id: it cannot be resumed."));
             }
             catch (Exception ex)
             {
+                _status.TrySetException(ex);
                 _sessionId.TrySetException(ex);
+                _firstEventId.TrySetException(ex);
                 _messages.Writer.TryComplete(ex);
             }
         }

@@ -37,7 +37,10 @@ public sealed class UpstreamCancellationTests
     public async Task AgentThatCancels_StopsTheToolAtTheUpstream()
     {
         await using var upstream = await HangingUpstream.StartAsync();
-        await using var gateway = await InFrontOfAsync(upstream);
+        // The SDK's client cancels by dropping its POST, which the gateway cannot tell from a network failure: it
+        // stops the call once the agent has not resumed it within the resumption window.
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Merge(
+            TestUpstreams.Http(upstream.Server.Url, "slow"), new Dictionary<string, string?> { ["Gateway:Resumption:Window"] = "00:00:01" }));
         await using var client = await gateway.ConnectAsync();
         using var cancel = new CancellationTokenSource();
 

@@ -1,0 +1,145 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using ApprovalGateway.Approvals;
+using ApprovalGateway.Policy;
+using ApprovalGateway.Tests.Infrastructure;
+using static ApprovalGateway.Tests.EndToEnd.ApprovalPolicies;
+using static ApprovalGateway.Tests.EndToEnd.ApprovalScenario;
+
+namespace ApprovalGateway.Tests.Proxy;
+
+/// <summary>
+/// Streamable HTTP streams that drop can be resumed with <c>Last-Event-ID</c>: the agent's notification stream, and
+/// the answer stream of a call held for approval, whose decision reaches the agent when it comes back.
+/// </summary>
+public sealed class ResumptionTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task GetStream_DroppedAndResumedWithLastEventId_StillGetsToolListChanged_AfterAPolicyEdit()
+    {
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.DemoStdio());
+        await using var agent = await RawHttpAgent.ConnectAsync(gateway.McpEndpoint, "{}");
+        var listening = agent.Listen();
+        var primed = await listening.FirstEventId.WaitAsync(Patience);
+
+        await listening.DropAsync();
+        // Sent while the agent is away: kept for it.
+        await EditPolicyAsync(gateway, """{ "version": "1", "default": "allow", "hide": ["BinanceTickerPrice"] }""");
+        var resumed = agent.Listen(primed);
+        var missed = await resumed.NextAsync(IsToolListChanged).WaitAsync(Patience);
+        await EditPolicyAsync(gateway, """{ "version": "1", "default": "allow" }""");
+        var later = await resumed.NextAsync(IsToolListChanged).WaitAsync(Patience);
+
+        // Before, the stream had no event ids to resume from, and a second GET was refused for the rest of the
+        // session (400 "does not support multiple GET requests"): the agent never heard of a policy edit again.
+        Assert.Equal(HttpStatusCode.OK, await resumed.Status);
+        Assert.NotNull(missed);
+        Assert.NotNull(later);
+    }
+
+    [Fact]
+    public async Task HeldCall_WhosePostDrops_IsStillHeld_AndItsResultReachesTheAgentWhenItResumes()
+    {
+        await using var scenario = await StartAsync(Hold(CancelTwap, """{ "timeout": 120 }"""));
+        await using var agent = await RawHttpAgent.ConnectAsync(scenario.Gateway.McpEndpoint, "{}");
+        var call = agent.Call("tools/call", new JsonObject { ["name"] = CancelTwap, ["arguments"] = new JsonObject { ["algoId"] = 123 } });
+        var primed = await call.FirstEventId.WaitAsync(Patience);
+        var held = await scenario.Approvals.WaitForPendingAsync(CancelTwap);
+
+        await call.DropAsync();
+        using (var approve = await scenario.DecideAsync(Bob, held.Id, "approve"))
+        {
+            Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
+        }
+
+        var resumed = agent.Listen(call.LastEventId ?? primed);
+        var answer = await resumed.NextAsync(m => (int?)m["id"] == call.Id).WaitAsync(Patience);
+
+        // Before, the dropped POST withdrew the call at once: the approver could no longer approve it, and the agent,
+        // with no event id to resume from, never learned what became of it.
+        Assert.Null(answer["error"]);
+        Assert.NotEqual(true, (bool?)answer["result"]?["isError"]);
+        Assert.Equal(ApprovalStatus.Approved, (await scenario.Approvals.WaitForStatusAsync(held.Id, ApprovalStatus.Approved)).Status);
+        var record = Assert.Single(scenario.AuditOf(CancelTwap), r => r.Outcome != "forwarding");
+        Assert.Equal("forwarded", record.Outcome);
+    }
+
+    [Fact]
+    public async Task HeldCall_WhoseAgentDoesNotResume_IsWithdrawnOnceTheWindowPasses()
+    {
+        await using var scenario = await StartAsync(
+            Hold(CancelTwap, """{ "timeout": 120 }"""), new Dictionary<string, string?> { ["Gateway:Resumption:Window"] = "00:00:01" });
+        await using var agent = await RawHttpAgent.ConnectAsync(scenario.Gateway.McpEndpoint, "{}");
+        var call = agent.Call("tools/call", new JsonObject { ["name"] = CancelTwap, ["arguments"] = new JsonObject { ["algoId"] = 123 } });
+        await call.FirstEventId.WaitAsync(Patience);
+        var held = await scenario.Approvals.WaitForPendingAsync(CancelTwap);
+
+        await call.DropAsync();
+        var withdrawn = await scenario.Approvals.WaitForStatusAsync(held.Id, ApprovalStatus.Withdrawn);
+
+        var record = await scenario.Audit.WaitForAsync(r => r.ApprovalId == held.Id, $"the record of approval {held.Id}");
+
+        Assert.Equal(ApprovalText.WithdrawnReason, withdrawn.Reason);
+        Assert.Equal("withdrawn", record.Outcome);
+    }
+
+    [Fact]
+    public async Task HeldCall_WhosePostDropped_IsWithdrawnAtOnce_WhenTheAgentDeletesItsSession()
+    {
+        await using var scenario = await StartAsync(Hold(CancelTwap, """{ "timeout": 120 }"""), new Dictionary<string, string?>
+        {
+            // Longer than the test waits: only the session's end can withdraw it.
+            ["Gateway:Resumption:Window"] = "00:10:00",
+        });
+        await using var agent = await RawHttpAgent.ConnectAsync(scenario.Gateway.McpEndpoint, "{}");
+        var call = agent.Call("tools/call", new JsonObject { ["name"] = CancelTwap, ["arguments"] = new JsonObject { ["algoId"] = 123 } });
+        await call.FirstEventId.WaitAsync(Patience);
+        var held = await scenario.Approvals.WaitForPendingAsync(CancelTwap);
+
+        await call.DropAsync();
+        await agent.DeleteSessionAsync();
+
+        var withdrawn = await scenario.Approvals.WaitForStatusAsync(held.Id, ApprovalStatus.Withdrawn);
+        Assert.Equal(ApprovalText.WithdrawnReason, withdrawn.Reason);
+    }
+
+    [Fact]
+    public async Task CallApprovedWhileItsAgentIsAway_IsNotSent_WhenTheAgentEndsItsSessionInsteadOfComingBack()
+    {
+        await using var scenario = await StartAsync(Hold(CancelTwap, """{ "timeout": 120 }"""), new Dictionary<string, string?>
+        {
+            ["Gateway:Resumption:Window"] = "00:10:00",
+        });
+        await using var agent = await RawHttpAgent.ConnectAsync(scenario.Gateway.McpEndpoint, "{}");
+        var call = agent.Call("tools/call", new JsonObject { ["name"] = CancelTwap, ["arguments"] = new JsonObject { ["algoId"] = 123 } });
+        await call.FirstEventId.WaitAsync(Patience);
+        var held = await scenario.Approvals.WaitForPendingAsync(CancelTwap);
+
+        await call.DropAsync();
+        using (var approve = await scenario.DecideAsync(Bob, held.Id, "approve"))
+        {
+            Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
+        }
+
+        await agent.DeleteSessionAsync();
+        var record = await scenario.Audit.WaitForAsync(r => r.ApprovalId == held.Id && r.Outcome != "forwarding", $"the outcome record of approval {held.Id}");
+
+        // The approver could not know the agent had dropped the call (the SDK's client cancels that way): the approval
+        // waited for the agent to come back for its answer, and sent nothing for an agent that went away.
+        Assert.Equal("withdrawn", record.Outcome);
+        Assert.Contains("approved by bob, but the agent had gone", record.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(scenario.AuditOf(CancelTwap), r => r.Outcome == "forwarding");
+        await using var client = await scenario.ConnectAsync();
+        Assert.Contains(123L, AlgoIds(await OpenTwapOrdersAsync(client)));
+    }
+
+    private static bool IsToolListChanged(JsonObject message) => (string?)message["method"] == "notifications/tools/list_changed";
+
+    private static async Task EditPolicyAsync(GatewayHost gateway, string policy)
+    {
+        await File.WriteAllTextAsync(gateway.PolicyPath, policy);
+        Assert.True(gateway.Services.GetRequiredService<PolicyStore>().Reload());
+    }
+}
