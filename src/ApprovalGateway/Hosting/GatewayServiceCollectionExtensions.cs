@@ -41,6 +41,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddGatewayApprovals(configuration);
         services.AddGatewaySlack(configuration);
         services.AddGatewayWeb();
+        services.AddHostedService<PolicyPagePush>();
         services.AddGatewayScaleOut(configuration);
 
         services.AddSingleton<ToolCallPipeline>();

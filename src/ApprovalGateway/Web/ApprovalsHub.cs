@@ -3,8 +3,8 @@ using Microsoft.AspNetCore.SignalR;
 namespace ApprovalGateway.Web;
 
 /// <summary>
-/// The approvers' live console: the server pushes <see cref="ApprovalChangedMethod"/> and
-/// <see cref="GrantsChangedMethod"/> to every open page. Pages decide and revoke through the REST API (with its
+/// The approvers' live console: the server pushes <see cref="ApprovalChangedMethod"/>,
+/// <see cref="GrantsChangedMethod"/> and <see cref="PolicyChangedMethod"/> to every open page. Pages decide and revoke through the REST API (with its
 /// anti-forgery check), never through the hub, so it has no client methods.
 /// </summary>
 internal sealed class ApprovalsHub(ILogger<ApprovalsHub> logger) : Hub
@@ -15,6 +15,9 @@ internal sealed class ApprovalsHub(ILogger<ApprovalsHub> logger) : Hub
 
     /// <summary>Carries every grant in force (the <c>GET /api/grants</c> list), not a change to one.</summary>
     public const string GrantsChangedMethod = "grantsChanged";
+
+    /// <summary>Carries nothing: the policy was reloaded, or a reload failed; pages read <c>/api/tools</c> and <c>/api/policy</c> again.</summary>
+    public const string PolicyChangedMethod = "policyChanged";
 
     public override Task OnConnectedAsync()
     {

@@ -16,4 +16,7 @@ internal static partial class Log
 
     [LoggerMessage(7004, LogLevel.Warning, "Pushing the grants in force to the open pages failed.")]
     public static partial void GrantsPushFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(7005, LogLevel.Warning, "Telling the open pages that the policy was reloaded failed.")]
+    public static partial void PolicyPushFailed(ILogger logger, Exception exception);
 }

@@ -1001,6 +1001,11 @@
       .build();
     connection.on("approvalChanged", (raw) => upsert(raw, true));
     connection.on("grantsChanged", onGrantsPushed);
+    // A policy reload (or a failed one) changes the Tools tab: read it again now if shown, else when next shown.
+    connection.on("policyChanged", () => {
+      if (!$("#view-tools").hidden) loadTools();
+      else loaded.tools = false;
+    });
     connection.onreconnecting(() => setLive("reconnecting", "Reconnecting…"));
     connection.onreconnected(async () => {
       await Promise.all([loadApprovals().catch(() => {}), loadGrants()]);
