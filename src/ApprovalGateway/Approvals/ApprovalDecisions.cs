@@ -131,7 +131,8 @@ internal sealed class ApprovalDecisions(
             return $"{approver.Name} owns agent {request.Agent} and cannot approve its calls under rule {request.Rule}";
         }
 
-        if (approval.Votes.Any(v => Same(v.Approver, approver.Name) || Same(v.SlackUserId, approver.SlackUserId)))
+        // One person counts once; but whoever approved may still stop the call while it waits for others.
+        if (approve && approval.Votes.Any(v => Same(v.Approver, approver.Name) || Same(v.SlackUserId, approver.SlackUserId)))
         {
             return $"{approver.Name} has already voted on this approval";
         }

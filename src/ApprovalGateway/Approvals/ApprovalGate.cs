@@ -24,6 +24,9 @@ internal sealed class ApprovalGate(
     ILogger<ApprovalGate> logger) : IApprovalGate
 {
     private static readonly TimeSpan FirstReadRetry = TimeSpan.FromMilliseconds(250);
+
+    private static readonly TimeSpan BackstopRetry = TimeSpan.FromSeconds(1);
+
     private static readonly TimeSpan MaxReadRetry = TimeSpan.FromSeconds(15);
 
     public async Task<ApprovalOutcome> RequestAsync(
@@ -99,7 +102,10 @@ internal sealed class ApprovalGate(
         using var subscription = signal.Subscribe(id, () => wake.Release());
         using var cancellation = cancellationToken.Register(() => wake.Release());
         using var stopping = lifetime.ApplicationStopping.Register(() => wake.Release());
-        using var backstop = time.CreateTimer(_ => _ = ExpireAsync(id), null, Positive(created.Deadline - time.GetUtcNow()), Timeout.InfiniteTimeSpan);
+        // The expiry job ends the approval at its deadline; this is for when it cannot (storage that lost it). A timer
+        // may fire a moment before the clock reads the deadline (its due time is whole milliseconds), when expiring
+        // is not yet due: so it tries again each second until the approval has ended.
+        using var backstop = time.CreateTimer(_ => _ = ExpireAsync(id), null, Positive(created.Deadline - time.GetUtcNow()), BackstopRetry);
         using var reporter = progress is null ? null : StartProgress(created, progress);
 
         var retry = FirstReadRetry;
@@ -187,7 +193,7 @@ internal sealed class ApprovalGate(
         try
         {
             var remaining = Positive(approval.Deadline - time.GetUtcNow());
-            progress.Report(new ApprovalWaitStatus(approval.Id, ApprovalText.Waiting(approval, options.Value.SlackChannel, remaining), remaining));
+            progress.Report(new ApprovalWaitStatus(approval.Id, ApprovalText.Waiting(approval, options.Value.SlackChannel, options.Value.SlackEnabled, remaining), remaining));
         }
         catch (Exception ex)
         {

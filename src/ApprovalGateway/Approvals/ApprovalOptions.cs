@@ -22,4 +22,7 @@ internal sealed class ApprovalOptions
 
     /// <summary>Shown in progress messages when a rule sets no Slack channel; usually the same as <c>Slack:Channel</c>.</summary>
     public string? SlackChannel { get; set; }
+
+    /// <summary>Whether prompts go to Slack (<c>Slack:BotToken</c> and a channel are set), so agents are not sent there for nothing.</summary>
+    public bool SlackEnabled { get; internal set; }
 }

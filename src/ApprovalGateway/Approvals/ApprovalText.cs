@@ -10,7 +10,7 @@ internal static class ApprovalText
     public static string Summary(ApprovalSnapshot approval) => approval.Status switch
     {
         ApprovalStatus.Pending => "Pending",
-        ApprovalStatus.Approved => $"Approved by {Approvers(approval, approve: true)}",
+        ApprovalStatus.Approved => $"Approved by {Approvers(approval, approve: true)}{ForGrant(approval)}",
         ApprovalStatus.Rejected => approval.Reason is { Length: > 0 } reason
             ? $"Rejected by {Approvers(approval, approve: false)}: {reason}"
             : $"Rejected by {Approvers(approval, approve: false)}",
@@ -18,6 +18,12 @@ internal static class ApprovalText
         ApprovalStatus.Withdrawn => approval.Reason is { Length: > 0 } why ? $"Withdrawn: {why}" : "Withdrawn by the agent",
         _ => approval.Status.ToString(),
     };
+
+    /// <summary>" (and for the next 15 min)" when the deciding approval also gave a time-boxed grant, as Slack says it.</summary>
+    private static string ForGrant(ApprovalSnapshot approval) =>
+        approval.Votes.Where(v => v.Approve).Select(v => v.GrantMinutes).LastOrDefault(m => m > 0) is { } minutes
+            ? $" (and for the next {minutes} min)"
+            : "";
 
     /// <summary>The answer to a click that came too late: "Already approved by alice", "Expired".</summary>
     public static string AlreadyResolved(ApprovalSnapshot approval) => approval.Status switch
@@ -36,11 +42,14 @@ internal static class ApprovalText
 
     public const string NotStoredReason = "the approval could not be stored (approval storage unreachable), so the call was not run";
 
-    /// <summary>"Waiting for approval in #trading (or on the approval page), expires in 4m 12s".</summary>
-    public static string Waiting(ApprovalSnapshot approval, string? defaultSlackChannel, TimeSpan remaining)
+    /// <summary>
+    /// "Waiting for approval in #trading (or on the approval page), expires in 4m 12s". Slack is named only where a
+    /// prompt goes there.
+    /// </summary>
+    public static string Waiting(ApprovalSnapshot approval, string? defaultSlackChannel, bool slackEnabled, TimeSpan remaining)
     {
         var channels = approval.Request.Settings.Channels;
-        var slack = channels.Contains("slack", StringComparer.OrdinalIgnoreCase);
+        var slack = slackEnabled && channels.Contains("slack", StringComparer.OrdinalIgnoreCase);
         var web = channels.Contains("web", StringComparer.OrdinalIgnoreCase);
         var slackChannel = approval.Request.Settings.SlackChannel ?? defaultSlackChannel;
         var slackPlace = slackChannel is { Length: > 0 } ? $"in #{slackChannel.TrimStart('#')}" : "in Slack";

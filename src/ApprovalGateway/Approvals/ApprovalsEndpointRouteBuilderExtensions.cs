@@ -30,7 +30,11 @@ internal static class ApprovalsEndpointRouteBuilderExtensions
         return endpoints;
     }
 
-    /// <summary>The Hangfire dashboard at <c>/hangfire</c>, approvers only (endpoint policy and dashboard filter both).</summary>
+    /// <summary>
+    /// The Hangfire dashboard at <c>/hangfire</c>, approvers only (endpoint policy and dashboard filter both), and
+    /// read-only: an approval's job is what expires its held call, so deleting or requeueing it from here would leave
+    /// the call pending past its deadline. Approvers decide on the page, in Slack or through the API.
+    /// </summary>
     public static IEndpointConventionBuilder MapApprovalsDashboard(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapHangfireDashboard("/hangfire", new DashboardOptions
         {
@@ -39,5 +43,6 @@ internal static class ApprovalsEndpointRouteBuilderExtensions
             DashboardTitle = "ApprovalGateway: approvals and jobs",
             AppPath = "/",
             DisplayStorageConnectionString = false,
+            IsReadOnlyFunc = _ => true,
         }).RequireAuthorization(ApproverClaims.Policy);
 }

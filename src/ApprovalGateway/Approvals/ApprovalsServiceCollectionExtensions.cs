@@ -22,7 +22,11 @@ internal static class ApprovalsServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<HangfireOptions>, HangfireOptionsValidator>();
         services.AddOptions<ApprovalOptions>()
             .BindConfiguration(ApprovalOptions.Section)
-            .PostConfigure(o => o.SlackChannel ??= configuration["Slack:Channel"])
+            .PostConfigure(o =>
+            {
+                o.SlackChannel ??= configuration["Slack:Channel"];
+                o.SlackEnabled = !string.IsNullOrWhiteSpace(configuration["Slack:BotToken"]) && !string.IsNullOrWhiteSpace(o.SlackChannel);
+            })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApprovalOptions>, ApprovalOptionsValidator>();
         services.AddGatewayMeter();

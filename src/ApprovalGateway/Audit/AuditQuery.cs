@@ -1,3 +1,5 @@
+using ApprovalGateway.Policy.Decisions;
+
 namespace ApprovalGateway.Audit;
 
 /// <summary>
@@ -15,11 +17,29 @@ internal sealed record AuditQuery(
 {
     public const int DefaultLimit = 100;
 
+    /// <summary>
+    /// No record has the outcome <c>approved</c>: an approved call's records are those of a held call that went on to
+    /// the upstream. An approver who filters for approved calls means those.
+    /// </summary>
+    public static readonly string ApprovedOutcome = DecisionKind.Approved.ToWireName();
+
+    public static readonly string HeldDecision = DecisionKind.ApprovalRequired.ToWireName();
+
+    public static readonly string[] SentOutcomes =
+        [DecisionKind.Forwarding.ToWireName(), DecisionKind.Forwarded.ToWireName(), DecisionKind.UpstreamFailed.ToWireName()];
+
     public bool Matches(AuditRecord record) =>
-        (Agent is null || string.Equals(record.Agent, Agent, StringComparison.Ordinal))
+        // Agent names are matched without regard to case everywhere else (sections, keys' owners).
+        (Agent is null || string.Equals(record.Agent, Agent, StringComparison.OrdinalIgnoreCase))
         && (Tool is null || string.Equals(record.Tool, Tool, StringComparison.Ordinal))
         && (Decision is null || string.Equals(record.Decision, Decision, StringComparison.Ordinal))
-        && (Outcome is null || string.Equals(record.Outcome, Outcome, StringComparison.Ordinal))
+        && OutcomeMatches(record)
         && (Since is null || record.Time >= Since)
         && (Until is null || record.Time < Until);
+
+    private bool OutcomeMatches(AuditRecord record) =>
+        Outcome is null
+        || (Outcome == ApprovedOutcome
+            ? record.Decision == HeldDecision && SentOutcomes.Contains(record.Outcome)
+            : string.Equals(record.Outcome, Outcome, StringComparison.Ordinal));
 }

@@ -152,10 +152,25 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IAsyncDisposa
     {
         var command = new NpgsqlCommand { Connection = connection };
         var sql = new StringBuilder($"SELECT line FROM {Table} WHERE true");
-        Filter("agent", "=", query.Agent);
+        if (query.Agent is not null)
+        {
+            sql.Append(" AND lower(agent) = lower(@agent)");
+            command.Parameters.AddWithValue("agent", query.Agent);
+        }
+
         Filter("tool", "=", query.Tool);
         Filter("decision", "=", query.Decision);
-        Filter("outcome", "=", query.Outcome);
+        if (query.Outcome == AuditQuery.ApprovedOutcome)
+        {
+            // As AuditQuery.Matches: a held call that went on to the upstream.
+            Filter("decision", "=", AuditQuery.HeldDecision);
+            Filter("outcome", "= ANY", AuditQuery.SentOutcomes);
+        }
+        else
+        {
+            Filter("outcome", "=", query.Outcome);
+        }
+
         Filter("time", ">=", query.Since?.UtcDateTime);
         Filter("time", "<", query.Until?.UtcDateTime);
         sql.Append(" ORDER BY seq DESC LIMIT @limit");
@@ -168,7 +183,7 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IAsyncDisposa
             if (value is not null)
             {
                 var name = $"p{command.Parameters.Count}";
-                sql.Append($" AND {column} {op} @{name}");
+                sql.Append(op.EndsWith("ANY", StringComparison.Ordinal) ? $" AND {column} {op}(@{name})" : $" AND {column} {op} @{name}");
                 command.Parameters.AddWithValue(name, value);
             }
         }

@@ -17,6 +17,10 @@ internal sealed class PolicyReferenceCheck
 {
     private readonly string[] _agents;
     private readonly Dictionary<string, string> _approverByNameOrSlackId = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _approvers = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Agents whose owner is a configured approver, with that approver's name: the owner may not approve them.</summary>
+    private readonly Dictionary<string, string> _ownerApprover = new(StringComparer.OrdinalIgnoreCase);
 
     public PolicyReferenceCheck(AgentOptions agents, ApproverOptions approvers, bool stdio)
     {
@@ -27,10 +31,19 @@ internal sealed class PolicyReferenceCheck
             : [AgentClaims.Anonymous];
         foreach (var (name, settings) in approvers.Approvers)
         {
+            _approvers.Add(name);
             _approverByNameOrSlackId[name] = name;
             if (!string.IsNullOrWhiteSpace(settings.SlackUserId))
             {
                 _approverByNameOrSlackId.TryAdd(settings.SlackUserId, name);
+            }
+        }
+
+        foreach (var (agent, settings) in agents.Agents)
+        {
+            if (settings.Owner is { } owner && _approverByNameOrSlackId.TryGetValue(owner, out var approver))
+            {
+                _ownerApprover[agent] = approver;
             }
         }
     }
@@ -47,16 +60,50 @@ internal sealed class PolicyReferenceCheck
         // With no approver configured, any Slack user may decide, so there is no list to hold the rules against.
         if (_approverByNameOrSlackId.Count > 0)
         {
-            foreach (var (rule, approval) in ApprovalBlocks(document).Where(r => r.Approval.Approvers.Count > 0))
+            foreach (var (rule, agent, ruleDocument) in ApprovalBlocks(document))
             {
-                CheckApprovers(rule, approval, warnings);
+                var approval = ruleDocument.Approval;
+                var eligible = approval.Approvers.Count > 0 ? CheckApprovers(rule, approval, warnings) : _approvers;
+                if (ruleDocument.Action != PolicyAction.RequireApproval || eligible.Count < approval.Approvals)
+                {
+                    if (ruleDocument.Action == PolicyAction.RequireApproval && approval.Approvers.Count == 0)
+                    {
+                        warnings.Add($"{rule}.approval: {approval.Approvals} approvals are needed but only {_approvers.Count} {(_approvers.Count == 1 ? "approver is" : "approvers are")} configured, so calls held by this rule can only time out");
+                    }
+
+                    continue;
+                }
+
+                CheckOwners(rule, agent, approval, eligible, warnings);
             }
         }
 
         return warnings;
     }
 
-    private void CheckApprovers(string rule, ApprovalSettings approval, List<string> warnings)
+    /// <summary>
+    /// An owner may not approve their agent's calls (unless the rule allows self-approval and needs one approval),
+    /// so a rule whose people are too few without the owner holds that agent's calls until they time out.
+    /// </summary>
+    private void CheckOwners(string rule, string? scopeAgent, ApprovalSettings approval, IReadOnlySet<string> eligible, List<string> warnings)
+    {
+        if (approval.AllowSelfApproval && approval.Approvals == 1)
+        {
+            return;
+        }
+
+        foreach (var (agent, owner) in _ownerApprover.Where(o => scopeAgent is null || string.Equals(o.Key, scopeAgent, StringComparison.OrdinalIgnoreCase)))
+        {
+            var left = eligible.Count(a => !string.Equals(a, owner, StringComparison.OrdinalIgnoreCase));
+            if (left < approval.Approvals)
+            {
+                warnings.Add($"{rule}.approval: calls of agent {agent} can only time out: its owner {owner} may not approve them, which leaves {left} of the {approval.Approvals} approvers needed");
+            }
+        }
+    }
+
+    /// <summary>Warns of the listed approvers that are not configured, and returns those that are.</summary>
+    private HashSet<string> CheckApprovers(string rule, ApprovalSettings approval, List<string> warnings)
     {
         var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var entry in approval.Approvers)
@@ -79,24 +126,26 @@ internal sealed class PolicyReferenceCheck
         {
             warnings.Add($"{rule}.approval: {approval.Approvals} approvals are needed but only {found.Count} of the listed approvers {(found.Count == 1 ? "is" : "are")} configured, so calls held by this rule can only time out");
         }
+
+        return found;
     }
 
-    /// <summary>Every rule with its name as decisions give it (tools["X"], agents.a.risk.high).</summary>
-    private static IEnumerable<(string Rule, ApprovalSettings Approval)> ApprovalBlocks(PolicyDocument document)
+    /// <summary>Every rule with its name as decisions give it (tools["X"], agents.a.risk.high), and the agent it is for.</summary>
+    private static IEnumerable<(string Rule, string? Agent, RuleDocument Document)> ApprovalBlocks(PolicyDocument document)
     {
         var scopes = document.Agents
-            .Select(a => ($"agents.{a.Key}.", a.Value.Tools, a.Value.Risk))
-            .Prepend((string.Empty, document.Tools, document.Risk));
-        foreach (var (prefix, tools, risk) in scopes)
+            .Select(a => ($"agents.{a.Key}.", (string?)a.Key, a.Value.Tools, a.Value.Risk))
+            .Prepend((string.Empty, null, document.Tools, document.Risk));
+        foreach (var (prefix, agent, tools, risk) in scopes)
         {
             foreach (var (pattern, rule) in tools)
             {
-                yield return ($"{prefix}tools[\"{pattern}\"]", rule.Approval);
+                yield return ($"{prefix}tools[\"{pattern}\"]", agent, rule);
             }
 
             foreach (var (riskClass, rule) in risk)
             {
-                yield return ($"{prefix}risk.{riskClass.ToWireName()}", rule.Approval);
+                yield return ($"{prefix}risk.{riskClass.ToWireName()}", agent, rule);
             }
         }
     }

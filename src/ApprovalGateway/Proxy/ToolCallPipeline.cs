@@ -359,7 +359,8 @@ internal sealed class ToolCallPipeline(
 
     private async Task<JsonNode?> ForwardAsync(Trail trail, Forward forward, CancellationToken cancellationToken)
     {
-        await RecordAsync(trail, DecisionKind.Forwarding, null, "so it did not send the call to the upstream");
+        // A call a grant released says so from its first record, not only once it has ended.
+        await RecordAsync(trail, DecisionKind.Forwarding, trail.ReleasedBy, "so it did not send the call to the upstream");
         var upstreamStarted = time.GetTimestamp();
         try
         {

@@ -142,6 +142,21 @@ public sealed class ApprovalDecisionsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DecideAsync_LetsAnApproverWhoApprovedRejectAfterAll_WhileMoreApprovalsAreNeeded()
+    {
+        var (waiting, id) = await HoldAsync(ApprovalSettings.Default with { Approvals = 2 });
+
+        await Decide(id, ApprovalsHost.Alice, approve: true);
+        // Before, "alice has already voted on this approval": only someone else could stop a call she approved by mistake.
+        var changedHerMind = await Decide(id, ApprovalsHost.Alice, approve: false);
+        var outcome = await waiting.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(DecisionResultKind.Resolved, changedHerMind.Kind);
+        Assert.Equal(DecisionKind.Rejected, outcome.Kind);
+        Assert.Equal("Rejected by alice: no", changedHerMind.Message);
+    }
+
+    [Fact]
     public async Task DecideAsync_AnswersExpired_WhenDecisionComesAfterDeadline()
     {
         var (waiting, id) = await HoldAsync();

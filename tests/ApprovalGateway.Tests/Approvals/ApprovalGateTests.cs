@@ -127,6 +127,21 @@ public sealed class ApprovalGateTests : IAsyncLifetime
         Assert.StartsWith("Waiting for approval in #approvals (or on the approval page)", reports.Items[0].Message);
     }
 
+    [Fact]
+    public async Task RequestAsync_SendsTheAgentToThePage_WhenSlackIsNotConfigured()
+    {
+        await using var withoutSlack = await ApprovalsHost.StartAsync(new Dictionary<string, string?> { ["Slack:BotToken"] = "" });
+        var reports = new SynchronousProgress();
+        using var cancel = new CancellationTokenSource();
+        var waiting = withoutSlack.Gate.RequestAsync(ApprovalsHost.Request(), reports, cancel.Token);
+        await withoutSlack.Observer.WaitForAsync(ApprovalStatus.Pending);
+        await cancel.CancelAsync();
+        await waiting;
+
+        // Before, "Waiting for approval in #approvals (or on the approval page)" where no Slack prompt went out.
+        Assert.StartsWith("Waiting for approval on the approval page, expires in", reports.Items[0].Message);
+    }
+
     private sealed class SynchronousProgress : IProgress<ApprovalWaitStatus>
     {
         private readonly List<ApprovalWaitStatus> _items = [];

@@ -43,6 +43,19 @@ public sealed class ApprovalGrantTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DecideAsync_SaysTheApprovalAlsoGrants_WhenItGivesMinutes()
+    {
+        var first = _host.Gate.RequestAsync(ApprovalsHost.Request(GrantingRule), null, CancellationToken.None);
+        var pending = await _host.Observer.WaitForAsync(ApprovalStatus.Pending);
+
+        // Before, "Approved by alice": the API and the page did not say the same calls would go unasked for 15 minutes.
+        var result = await _host.Decisions.DecideAsync(pending.Id, ApprovalsHost.Alice, true, null, 15, "web", CancellationToken.None);
+        await first;
+
+        Assert.Equal("Approved by alice (and for the next 15 min)", result.Message);
+    }
+
+    [Fact]
     public async Task RequestAsync_Prompts_WhenGrantCoversAnotherTool()
     {
         var first = _host.Gate.RequestAsync(ApprovalsHost.Request(GrantingRule), null, CancellationToken.None);

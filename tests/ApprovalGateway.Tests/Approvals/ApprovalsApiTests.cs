@@ -46,6 +46,23 @@ public sealed class ApprovalsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Dashboard_IsReadOnly_SoAnApproversClickCannotDeleteTheJobThatExpiresAHeldCall()
+    {
+        var (waiting, id) = await HoldAsync();
+        var jobs = _host.Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi();
+        using var form = new FormUrlEncodedContent([new KeyValuePair<string, string>("jobs[]", id)]);
+        using var delete = new HttpRequestMessage(HttpMethod.Post, new Uri("/hangfire/jobs/scheduled/delete", UriKind.Relative)) { Content = form };
+        delete.Headers.Add("X-Test-User", "alice");
+
+        // Before, 204 and the job was gone: the approval stayed pending past its deadline and the agent waited on.
+        using var response = await _host.Http.SendAsync(delete);
+
+        Assert.False(response.IsSuccessStatusCode, $"the dashboard deleted the approval's job ({(int)response.StatusCode})");
+        Assert.Equal("Scheduled", jobs.JobDetails(id)?.History.FirstOrDefault()?.StateName);
+        Assert.False(waiting.IsCompleted);
+    }
+
+    [Fact]
     public async Task GetPending_ListsApprovalWithMaskedSecretsInSnakeCase_WhenCallIsHeld()
     {
         var (waiting, id) = await HoldAsync();

@@ -42,7 +42,8 @@ internal sealed class ApprovalsHost : IAsyncDisposable
 
     public RecordingObserver Observer => Services.GetRequiredService<RecordingObserver>();
 
-    public static async Task<ApprovalsHost> StartAsync()
+    /// <param name="settings">Settings that replace or add to the host's (Slack on, with a channel).</param>
+    public static async Task<ApprovalsHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var builder = WebApplication.CreateSlimBuilder();
@@ -53,7 +54,9 @@ internal sealed class ApprovalsHost : IAsyncDisposable
             ["Hangfire:SchedulePollingInterval"] = "00:00:00.2",
             ["Hangfire:WorkerCount"] = "2",
             ["Slack:Channel"] = "approvals",
+            ["Slack:BotToken"] = "xoxb-approvals-host",
         });
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.Services.AddGatewayApprovals(builder.Configuration);
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddSingleton<RecordingObserver>();

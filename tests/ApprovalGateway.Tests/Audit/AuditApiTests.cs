@@ -99,6 +99,22 @@ public sealed class AuditApiTests : IDisposable
         Assert.EndsWith("(or the policy's allow, deny, hide, require_approval), not 'maybe'.", problem?["detail"]?.GetValue<string>(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task GetAudit_OutcomeApproved_FindsTheHeldCallsThatWentOn_AndAgentIgnoresCase()
+    {
+        await using var app = await StartAsync();
+        var audit = app.App.Services.GetRequiredService<IAuditLog>();
+        await audit.AppendAsync(Record(1, agent: "Bot1", decision: "approval_required", outcome: "forwarding"), CancellationToken.None);
+        await audit.AppendAsync(Record(2, agent: "Bot1", decision: "approval_required", outcome: "forwarded"), CancellationToken.None);
+        await audit.AppendAsync(Record(3, agent: "Bot1", decision: "approval_required", outcome: "rejected"), CancellationToken.None);
+        await audit.AppendAsync(Record(4, agent: "bot1", decision: "allowed", outcome: "forwarded"), CancellationToken.None);
+
+        // Before, the page's "Approved" filter and ?outcome=approved answered nothing: no record has that outcome.
+        var approved = await GetJsonAsync(app, "/api/audit?outcome=approved&agent=BOT1");
+
+        Assert.Equal(["session-2", "session-1"], approved.Select(r => r!["session_id"]!.GetValue<string>()));
+    }
+
     [Theory]
     [InlineData("since=yesterday", "since must be a time such as 2026-11-26T09:00:00Z, not 'yesterday'.")]
     [InlineData("until=2026-13-45", "until must be a time such as 2026-11-26T18:00:00Z, not '2026-13-45'.")]

@@ -40,6 +40,10 @@ public sealed class ApprovalTimeBoxedGrantTests
         Assert.All(records, r => Assert.Equal(id, r.ApprovalId));
         Assert.Equal(123, (long)ForwardedCallRecords.Pair(records[0], records[1]).Arguments!["algoId"]!);
         Assert.Equal(124, (long)ForwardedCallRecords.Pair(records[2], records[3]).Arguments!["algoId"]!);
+
+        // The grant's call says how it went out from its first record on, as its outcome record does.
+        Assert.StartsWith("released by a time-boxed grant", records[2].Reason, StringComparison.Ordinal);
+        Assert.Null(records[0].Reason);
     }
 
     /// <summary>Approvals:MaxPendingPerAgent bounds prompts; a call a grant answers asks nobody, so it still passes.</summary>

@@ -64,6 +64,30 @@ public sealed class PolicyReferenceCheckTests
     }
 
     [Fact]
+    public void Find_NamesRulesTheConfiguredApproversCannotSatisfy_CountingEveryApprover_AndLeavingOutAnAgentsOwner()
+    {
+        var agents = new AgentOptions();
+        agents.Agents["bot1"] = new AgentSettings { ApiKey = "bot1-key-0123456789abcdef", Owner = "UALICE" };
+        agents.Agents["bot2"] = new AgentSettings { ApiKey = "bot2-key-0123456789abcdef" };
+        var check = new PolicyReferenceCheck(agents, TwoApprovers(), stdio: false);
+
+        // Before, both rules loaded without a word, and their calls could only time out (alice, bob; bot1 is alice's).
+        var warnings = check.Find(Parse("""
+            { "tools": { "Delete": { "action": "require_approval", "approval": { "approvals": 3 } },
+                         "Order": { "action": "require_approval", "approval": { "approvals": 2, "approvers": ["alice", "bob"] } },
+                         "Read": { "action": "allow", "approval": { "approvals": 3 } },
+                         "Ping": { "action": "require_approval" } } }
+            """));
+
+        Assert.Equal(
+            [
+                "tools[\"Delete\"].approval: 3 approvals are needed but only 2 approvers are configured, so calls held by this rule can only time out",
+                "tools[\"Order\"].approval: calls of agent bot1 can only time out: its owner alice may not approve them, which leaves 1 of the 2 approvers needed",
+            ],
+            warnings);
+    }
+
+    [Fact]
     public void Find_LeavesRuleApproversAlone_WhenNoApproverIsConfigured()
     {
         var check = new PolicyReferenceCheck(new AgentOptions(), new ApproverOptions(), stdio: false);
@@ -79,10 +103,15 @@ public sealed class PolicyReferenceCheckTests
             agentOptions.Agents[agent] = new AgentSettings { ApiKey = $"{agent}-key-0123456789abcdef" };
         }
 
+        return new PolicyReferenceCheck(agentOptions, TwoApprovers(), stdio: stdioAgent is not null);
+    }
+
+    private static ApproverOptions TwoApprovers()
+    {
         var approvers = new ApproverOptions();
         approvers.Approvers["alice"] = new ApproverSettings { SlackUserId = "UALICE" };
         approvers.Approvers["bob"] = new ApproverSettings();
-        return new PolicyReferenceCheck(agentOptions, approvers, stdio: stdioAgent is not null);
+        return approvers;
     }
 
     private static PolicyDocument Parse(string json)
