@@ -27,8 +27,15 @@ public sealed class NodeMcpServer : IAsyncDisposable
 
     /// <summary>server-everything over Streamable HTTP on <c>/mcp</c>.</summary>
     /// <param name="legacySse">Serve the older HTTP+SSE transport on <c>/sse</c> instead.</param>
-    public static Task<NodeMcpServer> EverythingAsync(bool legacySse = false) =>
+    public static Task<NodeMcpServer> EverythingAsync(bool legacySse = false) => EverythingOnAsync(LoopbackPort.Free(), legacySse);
+
+    /// <summary>
+    /// As <see cref="EverythingAsync"/>, on a given port: a server started again where a killed one listened is, to
+    /// its clients, the same server restarted (with none of its sessions).
+    /// </summary>
+    public static Task<NodeMcpServer> EverythingOnAsync(int port, bool legacySse = false) =>
         StartAsync(
+            port,
             port => new ProcessStartInfo("node")
             {
                 ArgumentList = { RepositoryPaths.ServerEverything, legacySse ? "sse" : "streamableHttp" },
@@ -36,20 +43,42 @@ public sealed class NodeMcpServer : IAsyncDisposable
             },
             legacySse ? "/sse" : "/mcp");
 
+    /// <summary>
+    /// A Streamable HTTP server of a test's own on <c>/mcp</c>, made by <paramref name="script"/> with the official
+    /// TypeScript SDK (installed under tests/upstreams), listening on the port in the <c>PORT</c> variable: a free one,
+    /// or <paramref name="port"/>.
+    /// </summary>
+    public static Task<NodeMcpServer> ScriptAsync(string script, int? port = null) =>
+        StartAsync(
+            port ?? LoopbackPort.Free(),
+            port => new ProcessStartInfo("node")
+            {
+                ArgumentList = { "-e", script },
+                Environment = { ["PORT"] = port },
+                WorkingDirectory = Path.Combine(RepositoryPaths.Root, "tests", "upstreams"),
+            },
+            "/mcp");
+
     /// <summary>mcp-proxy (its <c>dist/bin/mcp-proxy.mjs</c> is <paramref name="entry"/>) in front of server-everything over stdio, serving Streamable HTTP on <c>/mcp</c>.</summary>
     public static Task<NodeMcpServer> McpProxyAsync(string entry) =>
         StartAsync(
+            LoopbackPort.Free(),
             port => new ProcessStartInfo("node")
             {
                 ArgumentList = { entry, "--port", port, "--host", "127.0.0.1", "--", "node", RepositoryPaths.ServerEverything, "stdio" },
             },
             "/mcp");
 
+    /// <summary>The loopback port it listens on.</summary>
+    public int Port => Url.Port;
+
+    /// <summary>SIGKILL, as in a crash: open connections are cut and the port refuses new ones.</summary>
+    public Task KillAsync() => _process.KillAsync();
+
     public ValueTask DisposeAsync() => _process.DisposeAsync();
 
-    private static async Task<NodeMcpServer> StartAsync(Func<string, ProcessStartInfo> startOnPort, string path)
+    private static async Task<NodeMcpServer> StartAsync(int port, Func<string, ProcessStartInfo> startOnPort, string path)
     {
-        var port = LoopbackPort.Free();
         var start = startOnPort(port.ToString(CultureInfo.InvariantCulture));
         var process = ChildProcess.Start(start);
 

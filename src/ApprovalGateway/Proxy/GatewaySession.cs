@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Approvals;
@@ -69,6 +71,9 @@ internal sealed class GatewaySession(
     private RequestId? _initializeId;
     private readonly SessionTasks _sessionTasks = new(logger);
     private readonly AgentRequestRelay _agentRequests = new();
+
+    // What the agent's last tools/list answered (a hash), so a reconnected upstream tells it to list again only if that changed.
+    private volatile string? _listedTools;
 
     private IDisposable? _policyReloads;
 
@@ -238,6 +243,8 @@ internal sealed class GatewaySession(
                 {
                     _ = routes.RestoreAsync(link, (method, reason) => Log.RestoreFailed(logger, link.Name, method, reason), _closed.Token);
                 }
+
+                _ = ToolListMayHaveChangedAsync();
             };
         }
 
@@ -303,7 +310,15 @@ internal sealed class GatewaySession(
     /// <summary>Tells the agent to list tools again after an edit of the policy was applied (a rejected one changes nothing).</summary>
     private async Task ToolListChangedByPolicyAsync(PolicyStore store)
     {
-        if (store.LastError is not null || _sessionServer is not { } server || _closed.IsCancellationRequested)
+        if (store.LastError is null)
+        {
+            await SendToolListChangedAsync("(policy)");
+        }
+    }
+
+    private async Task SendToolListChangedAsync(string cause)
+    {
+        if (_sessionServer is not { } server || _closed.IsCancellationRequested)
         {
             return;
         }
@@ -318,7 +333,7 @@ internal sealed class GatewaySession(
         }
         catch (Exception ex)
         {
-            Log.RelayToAgentFailed(logger, NotificationMethods.ToolListChangedNotification, "(policy)", ex.Message);
+            Log.RelayToAgentFailed(logger, NotificationMethods.ToolListChangedNotification, cause, ex.Message);
         }
     }
 
@@ -450,18 +465,52 @@ internal sealed class GatewaySession(
 
     private async Task<JsonNode?> ListToolsAsync(CancellationToken cancellationToken)
     {
+        var (tools, down) = await CollectToolsAsync(cancellationToken);
+        if (tools.Count == 0 && down is not null)
+        {
+            // Nothing to list but for an upstream that is down: why says more than an empty list.
+            throw down;
+        }
+
+        _listedTools = ToolListFingerprint(tools);
+        return new JsonObject { ["tools"] = tools };
+    }
+
+    /// <summary>
+    /// The tools this session offers: a connected upstream's as it lists them to this session, a down one's as the
+    /// catalogue last listed them (calls to those fail saying it is down, rather than as unknown tools).
+    /// </summary>
+    private async Task<(JsonArray Tools, UpstreamUnavailableException? Down)> CollectToolsAsync(CancellationToken cancellationToken)
+    {
         var tools = new JsonArray();
+        UpstreamUnavailableException? down = null;
         foreach (var link in _routes.Links)
         {
-            var client = link.GetClient();
-            if (client.ServerCapabilities.Tools is null)
+            IEnumerable<JsonObject> listed;
+            try
             {
-                continue;
+                var client = link.GetClient();
+                if (client.ServerCapabilities.Tools is null)
+                {
+                    continue;
+                }
+
+                var fresh = await ToolCatalog.ListAllToolsAsync(client, link.Name, logger, cancellationToken);
+                client.AddKnownTools(fresh.Select(ToolCatalog.ToProtocolTool).OfType<Tool>());
+                listed = fresh;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                if (ex is not UpstreamUnavailableException)
+                {
+                    Log.SessionToolListFailed(logger, link.Name, identity.SessionId, ex.Message);
+                }
+
+                down ??= ex as UpstreamUnavailableException ?? new UpstreamUnavailableException(link.Name, $"Upstream '{link.Name}' could not list its tools: {ex.Message}", ex);
+                listed = catalog.Tools.Where(t => t.UpstreamName == link.Name).Select(t => t.Definition);
             }
 
             var prefix = link.Options.ToolPrefix ?? "";
-            var listed = await ToolCatalog.ListAllToolsAsync(client, link.Name, logger, cancellationToken);
-            client.AddKnownTools(listed.Select(ToolCatalog.ToProtocolTool).OfType<Tool>());
             foreach (var tool in listed)
             {
                 var name = prefix + tool["name"].AsString();
@@ -474,7 +523,7 @@ internal sealed class GatewaySession(
                 copy["name"] = name;
                 if (_tasksEnabled && tasks is not null)
                 {
-                    tasks.OfferTasks(copy, catalog.TryGet(name, out var known) ? known : ToolCatalog.Describe(link.Name, prefix, tool.AsObject()), identity.Agent);
+                    tasks.OfferTasks(copy, catalog.TryGet(name, out var known) ? known : ToolCatalog.Describe(link.Name, prefix, tool), identity.Agent);
                 }
 
                 _routes.Own("tool", name, link);
@@ -482,8 +531,36 @@ internal sealed class GatewaySession(
             }
         }
 
-        return new JsonObject { ["tools"] = tools };
+        return (tools, down);
     }
+
+    /// <summary>
+    /// An upstream (re)connected: an agent that has listed tools is told to list them again if the list is now another
+    /// (an upstream that was down when it listed has come up with tools, or with other tools).
+    /// </summary>
+    private async Task ToolListMayHaveChangedAsync()
+    {
+        if (_listedTools is not { } listed || _closed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        try
+        {
+            var (tools, _) = await CollectToolsAsync(_closed.Token);
+            if (ToolListFingerprint(tools) != listed)
+            {
+                await SendToolListChangedAsync("(reconnected upstream)");
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+            // The session closed meanwhile.
+        }
+    }
+
+    private static string ToolListFingerprint(JsonArray tools) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(tools.ToJsonString())));
 
     private async Task<JsonNode?> CallToolAsync(McpServer server, JsonRpcRequest request, AgentPresence? presence, CancellationToken cancellationToken)
     {
@@ -501,7 +578,8 @@ internal sealed class GatewaySession(
         if (!TryResolveTool(name, out var tool))
         {
             // Upstreams may offer tools only to some clients (e.g. sampling-capable ones): learn this session's list once.
-            await ListToolsAsync(cancellationToken);
+            // A down upstream does not stop that: a name nobody serves is an unknown tool, audited as one.
+            await CollectToolsAsync(cancellationToken);
             if (!TryResolveTool(name, out tool))
             {
                 throw await pipeline.RefuseUnknownToolAsync(identity, name, request.Params?["arguments"] as JsonObject);

@@ -58,10 +58,36 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
             ?? throw new McpProtocolException("No upstream is configured.", McpErrorCode.InternalError);
     }
 
+    /// <summary>
+    /// A list request (resources, templates, prompts) answered from every connected upstream that offers it. A down
+    /// upstream is left out rather than failing the others' answer; only when none that offers it is up does the agent
+    /// get the reason.
+    /// </summary>
     public async Task<JsonNode?> ListAsync(
         JsonRpcRequest request, string key, string? ownerKey, Func<ServerCapabilities, bool> offers, CancellationToken cancellationToken)
     {
-        var offering = links.Where(l => !l.IsConnected || offers(l.GetClient().ServerCapabilities)).ToList();
+        var offering = new List<UpstreamLink>();
+        UpstreamUnavailableException? down = null;
+        foreach (var link in links)
+        {
+            try
+            {
+                if (offers(link.GetClient().ServerCapabilities))
+                {
+                    offering.Add(link);
+                }
+            }
+            catch (UpstreamUnavailableException ex)
+            {
+                down ??= ex;
+            }
+        }
+
+        if (offering.Count == 0 && down is not null)
+        {
+            throw down;
+        }
+
         if (offering.Count == 1 && ownerKey is null)
         {
             return await ForwardAsync(offering[0], request, cancellationToken);
@@ -70,7 +96,22 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
         // Several upstreams: every page of each, merged, remembering who owns what so reads route back.
         var merged = new JsonArray();
         JsonNode? single = null;
+        var failed = 0;
         foreach (var link in offering)
+        {
+            try
+            {
+                await ListOneAsync(link);
+            }
+            catch (UpstreamUnavailableException) when (offering.Count > 1 && ++failed < offering.Count)
+            {
+                // It went down while listing: the others still answer.
+            }
+        }
+
+        return offering.Count == 1 ? single : new JsonObject { [key] = merged };
+
+        async Task ListOneAsync(UpstreamLink link)
         {
             var parameters = offering.Count == 1 ? request.Params?.DeepClone() : null;
             do
@@ -94,8 +135,6 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
             }
             while (parameters is not null);
         }
-
-        return offering.Count == 1 ? single : new JsonObject { [key] = merged };
     }
 
     public async Task<JsonNode?> SetLevelAsync(JsonRpcRequest request, CancellationToken cancellationToken)

@@ -25,6 +25,8 @@ internal sealed class UpstreamConnector(ILoggerFactory loggerFactory, IHostAppli
 
     private readonly ILogger _logger = loggerFactory.CreateLogger("ApprovalGateway.Upstreams");
 
+    private readonly SdkConnectLogFilter _sdkLoggers = new(loggerFactory);
+
     /// <summary>
     /// A new client session. With a <paramref name="clientRole"/>, the gateway answers the upstream's requests to its
     /// client itself (see <see cref="UpstreamClientRole"/>), whatever handlers <paramref name="clientOptions"/> name.
@@ -43,7 +45,7 @@ internal sealed class UpstreamConnector(ILoggerFactory loggerFactory, IHostAppli
 
         try
         {
-            return await McpClient.CreateAsync(transport, clientOptions, loggerFactory, timeout.Token);
+            return await McpClient.CreateAsync(transport, clientOptions, _sdkLoggers, timeout.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -79,7 +81,7 @@ internal sealed class UpstreamConnector(ILoggerFactory loggerFactory, IHostAppli
             new HttpClient(origins is null
                 ? new ResponseSizeLimitHandler(name, options.MaxResponseBytes)
                 : new ServerRequestOriginHandler(origins, new ResponseSizeLimitHandler(name, options.MaxResponseBytes))),
-            loggerFactory,
+            _sdkLoggers,
             ownsHttpClient: true);
     }
 

@@ -1,0 +1,41 @@
+using System.Collections.Frozen;
+
+namespace ApprovalGateway.Upstreams;
+
+/// <summary>
+/// The host's loggers, for the SDK's client and transports, less the SDK's own report of a failed connection attempt:
+/// it comes at Error with the whole stack on every attempt, while the link says the same in one line (event 1001) and
+/// tries again. Everything else the SDK logs passes as the host's filters say.
+/// </summary>
+internal sealed class SdkConnectLogFilter(ILoggerFactory inner) : ILoggerFactory
+{
+    private static readonly FrozenSet<string> ConnectFailures = FrozenSet.Create(
+        StringComparer.Ordinal, "LogClientInitializationError", "LogClientInitializationTimeout", "LogTransportConnectFailed");
+
+    public ILogger CreateLogger(string categoryName) => new Filtered(inner.CreateLogger(categoryName));
+
+    public void AddProvider(ILoggerProvider provider) =>
+        throw new NotSupportedException("Add logging providers to the host, not to the upstreams' view of it.");
+
+    public void Dispose()
+    {
+        // The host's factory is the host's to dispose.
+    }
+
+    private sealed class Filtered(ILogger inner) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => inner.BeginScope(state);
+
+        public bool IsEnabled(LogLevel logLevel) => inner.IsEnabled(logLevel);
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (eventId.Name is { } name && ConnectFailures.Contains(name))
+            {
+                return;
+            }
+
+            inner.Log(logLevel, eventId, state, exception, formatter);
+        }
+    }
+}
