@@ -207,6 +207,35 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
     {
         StripProtocolMeta(parameters);
         var client = link.GetClient();
+        try
+        {
+            return await SendAsync(link, client, method, parameters, cancellationToken);
+        }
+        catch (UpstreamSessionLostException lost)
+        {
+            // It never reached the upstream (a refused connection, a session the upstream no longer knows), so sending it
+            // again cannot make it run twice: once more, on the session the link opens next, if that one opens.
+            if (await link.NextSessionAsync(client, cancellationToken) is not { } next)
+            {
+                throw NotDelivered(link, method, lost);
+            }
+
+            try
+            {
+                return await SendAsync(link, next, method, parameters, cancellationToken);
+            }
+            catch (UpstreamSessionLostException again)
+            {
+                throw NotDelivered(link, method, again);
+            }
+        }
+    }
+
+    private static UpstreamUnavailableException NotDelivered(UpstreamLink link, string method, UpstreamSessionLostException lost) =>
+        new(link.Name, $"{link.DownReason ?? $"Upstream '{link.Name}' lost its session ({lost.Message})."} {method} did not reach it.", lost);
+
+    private static async Task<JsonNode?> SendAsync(UpstreamLink link, McpClient client, string method, JsonNode? parameters, CancellationToken cancellationToken)
+    {
         // An id of our own, so a cancelled request can be named to the upstream: the SDK's client drops a cancelled
         // Streamable HTTP POST without telling the server, which would then run the call to its end.
         var request = new JsonRpcRequest
@@ -282,7 +311,48 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
                 $"{method}, so the gateway stopped reading it and opens a new session with it (Gateway:Upstreams:{link.Name}:MaxResponseBytes).",
                 ex);
         }
+        catch (Exception ex) when (ex is not (UpstreamSessionLostException or McpProtocolException) && !link.Options.IsStdio)
+        {
+            // The answer did not come: the SDK's client ends a Streamable HTTP answer cut off by a dead server as one that
+            // came without a reply, before anything has noticed the server is gone. Asking the session at once tells.
+            if ((SessionLost(ex, client) ?? await CheckSessionAsync(link, client)) is not { } lost)
+            {
+                throw;
+            }
+
+            // It may have reached the upstream, which may have acted on it: never sent again.
+            throw new UpstreamUnavailableException(
+                link.Name,
+                $"Upstream '{link.Name}' went down before answering {method} ({lost.Message}), so whether it acted on it is not known; " +
+                "the gateway opens a new session with it.",
+                ex);
+        }
     }
+
+    /// <summary>Whether the session still answers a ping, as long as connecting may take; if it is lost, why.</summary>
+    private static async Task<UpstreamSessionLostException?> CheckSessionAsync(UpstreamLink link, McpClient client)
+    {
+        try
+        {
+            using var limit = new CancellationTokenSource(link.Options.ConnectTimeout);
+            await client.PingAsync(cancellationToken: limit.Token);
+            return null;
+        }
+        catch (Exception ex)
+        {
+            return ex as UpstreamSessionLostException ?? SessionLost(ex, client);
+        }
+    }
+
+    /// <summary>
+    /// Why the HTTP session that <paramref name="ex"/> ended a request on was lost, if it was: the failed request says so
+    /// when the session's end reached it; when the link disposed the dead session first, the request was only cancelled,
+    /// and the session says.
+    /// </summary>
+    private static UpstreamSessionLostException? SessionLost(Exception ex, McpClient client) =>
+        ex is ClientTransportClosedException { Details.Exception: UpstreamSessionLostException failed } ? failed
+        : client.Completion is { IsCompletedSuccessfully: true, Result.Exception: UpstreamSessionLostException lost } ? lost
+        : null;
 
     /// <summary>
     /// Whether the session ended on an over-long message (stdio, or the older HTTP+SSE transport's event stream). The

@@ -64,7 +64,8 @@ internal sealed class UpstreamConnector(ILoggerFactory loggerFactory, IHostAppli
             return new StdioUpstreamTransport(name, CreateStartInfo(options), options.MaxResponseBytes, _logger);
         }
 
-        return new HttpClientTransport(
+        var watch = new HttpSessionWatch(new ResponseSizeLimitHandler(name, options.MaxResponseBytes));
+        var transport = new HttpClientTransport(
             new HttpClientTransportOptions
             {
                 Name = name,
@@ -78,11 +79,10 @@ internal sealed class UpstreamConnector(ILoggerFactory loggerFactory, IHostAppli
                 AdditionalHeaders = options.Headers,
                 ConnectionTimeout = options.ConnectTimeout,
             },
-            new HttpClient(origins is null
-                ? new ResponseSizeLimitHandler(name, options.MaxResponseBytes)
-                : new ServerRequestOriginHandler(origins, new ResponseSizeLimitHandler(name, options.MaxResponseBytes))),
+            new HttpClient(origins is null ? watch : new ServerRequestOriginHandler(origins, watch)),
             _sdkLoggers,
             ownsHttpClient: true);
+        return new WatchedHttpTransport(transport, watch);
     }
 
     private static ProcessStartInfo CreateStartInfo(UpstreamOptions options)

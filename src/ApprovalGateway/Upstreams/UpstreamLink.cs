@@ -21,6 +21,7 @@ internal sealed class UpstreamLink(
     private readonly CancellationTokenSource _disposed = new();
     private volatile McpClient? _client;
     private volatile string _downReason = $"Upstream '{name}' is still connecting.";
+    private TaskCompletionSource<McpClient?> _nextAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _supervisor;
 
     public string Name { get; } = name;
@@ -35,6 +36,9 @@ internal sealed class UpstreamLink(
 
     public bool IsConnected => _client is not null;
 
+    /// <summary>Why there is no live client (what <see cref="GetClient"/> would throw), or null while there is one.</summary>
+    public string? DownReason => _client is null ? _downReason : null;
+
     /// <summary>Starts supervising; completes once the first connection attempt has succeeded or failed.</summary>
     public Task StartAsync()
     {
@@ -45,6 +49,30 @@ internal sealed class UpstreamLink(
 
     /// <summary>The live client, or an <see cref="UpstreamUnavailableException"/> saying why there is none.</summary>
     public McpClient GetClient() => _client ?? throw new UpstreamUnavailableException(Name, _downReason);
+
+    /// <summary>
+    /// The session after <paramref name="stale"/>: the live one if that is newer, else the one the next connection
+    /// attempt opens, or null if that attempt fails (the link is then down, and <see cref="GetClient"/> says why).
+    /// </summary>
+    public async Task<McpClient?> NextSessionAsync(McpClient stale, CancellationToken cancellationToken)
+    {
+        // Taken before the client is looked at, so an attempt that ends in between is not missed.
+        var attempt = Volatile.Read(ref _nextAttempt);
+        if (_client is { } current && current != stale)
+        {
+            return current;
+        }
+
+        if (_disposed.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        return await attempt.Task.WaitAsync(cancellationToken);
+    }
+
+    private void Attempted(McpClient? client) =>
+        Interlocked.Exchange(ref _nextAttempt, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(client);
 
     private async Task SuperviseAsync(TaskCompletionSource firstAttempt)
     {
@@ -69,6 +97,7 @@ internal sealed class UpstreamLink(
                 Report(connected: false, _downReason);
                 Log.UpstreamConnectFailed(logger, Name, attempt, delay.TotalSeconds, ex.Message);
                 firstAttempt.TrySetResult();
+                Attempted(null);
                 if (!await DelayAsync(delay, token))
                 {
                     break;
@@ -83,6 +112,7 @@ internal sealed class UpstreamLink(
             firstAttempt.TrySetResult();
             Connected?.Invoke(client);
             Report(connected: true, "connected");
+            Attempted(client);
 
             var details = await WaitForEndAsync(client, token);
             _client = null;
@@ -111,6 +141,7 @@ internal sealed class UpstreamLink(
         }
 
         firstAttempt.TrySetResult();
+        Attempted(null);
     }
 
     private static async Task<string> WaitForEndAsync(McpClient client, CancellationToken token)
