@@ -8,7 +8,7 @@ if (GatewayCommands.TryRun(args, Console.Out, out var exitCode))
 WebApplication built;
 try
 {
-    built = GatewayApp.Build(args);
+    built = await GatewayApp.BuildAsync(args);
 }
 catch (Exception e) when (StartupFailure.IsExplained(e))
 {

@@ -11,11 +11,14 @@ namespace ApprovalGateway.Testing;
 /// </summary>
 public sealed class ChildProcess : IAsyncDisposable
 {
-    // Only the start matters for a failure message; a chatty server must not grow this without end.
+    // The start says what the process did, its last lines why it ended; a chatty server must not grow this without end.
     private const int KeptOutputChars = 8000;
+    private const int KeptLastLines = 20;
 
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly Queue<string> _lastLines = new();
+    private bool _cut;
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ChildProcess(Process process) => _process = process;
@@ -32,13 +35,14 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>What it wrote to standard output and error: the start, and when that ran long, its last lines too.</summary>
     public string Output
     {
         get
         {
             lock (_output)
             {
-                return _output.ToString().Trim();
+                return (_cut ? $"{_output}…{Environment.NewLine}{string.Join(Environment.NewLine, _lastLines)}" : _output.ToString()).Trim();
             }
         }
     }
@@ -157,6 +161,14 @@ public sealed class ChildProcess : IAsyncDisposable
             if (_output.Length < KeptOutputChars)
             {
                 _output.AppendLine(line);
+                return;
+            }
+
+            _cut = true;
+            _lastLines.Enqueue(line.Length > 1000 ? line[..1000] + "…" : line);
+            if (_lastLines.Count > KeptLastLines)
+            {
+                _lastLines.Dequeue();
             }
         }
     }

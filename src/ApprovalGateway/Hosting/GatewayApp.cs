@@ -1,5 +1,6 @@
 using ApprovalGateway.Audit;
 using ApprovalGateway.Policy;
+using ApprovalGateway.Upstreams;
 using Microsoft.Extensions.Options;
 
 namespace ApprovalGateway.Hosting;
@@ -32,6 +33,26 @@ internal static class GatewayApp
         app.Services.GetRequiredService<PolicyStore>();
         OpenAuditFile(app.Services);
         return app;
+    }
+
+    /// <summary>
+    /// <see cref="Build"/>, then the upstreams connected and their tools listed before the host starts: a tool name two
+    /// upstreams serve is then reported as the settings mistake it is (one line, exit code 78), where a failure while
+    /// the host starts is logged with its stack trace first.
+    /// </summary>
+    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var app = Build(args, configure);
+        try
+        {
+            await app.Services.GetRequiredService<ToolCatalog>().ConnectAsync();
+            return app;
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
     }
 
     private static void OpenAuditFile(IServiceProvider services)

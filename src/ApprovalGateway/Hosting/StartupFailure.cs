@@ -1,5 +1,6 @@
 using ApprovalGateway.Audit;
 using ApprovalGateway.Policy;
+using ApprovalGateway.Upstreams;
 using Microsoft.Extensions.Options;
 
 namespace ApprovalGateway.Hosting;
@@ -16,12 +17,13 @@ internal static class StartupFailure
 
     /// <summary>
     /// Failures whose message is all an admin needs: a setting or the policy file (the message names the setting, or
-    /// the file and line), a setting that does not parse, a damaged audit file (its path, and the command that finds
-    /// the damage), and a data folder the gateway cannot create or write (its path).
+    /// the file and line), a setting that does not parse, two upstreams serving one tool name (the names, and the
+    /// setting that tells them apart), a damaged audit file (its path, and the command that finds the damage), and a
+    /// data folder the gateway cannot create or write (its path).
     /// </summary>
     public static bool IsExplained(Exception exception) => exception switch
     {
-        OptionsValidationException or PolicyLoadException or AuditLogDamagedException => true,
+        OptionsValidationException or PolicyLoadException or ToolNameClashException or AuditLogDamagedException => true,
         AggregateException all => all.Flatten().InnerExceptions.All(IsExplained),
         InvalidOperationException when ThrownByTheConfigurationBinder(exception) => true,
         InvalidDataException { InnerException: not null } when exception.Message.Contains("configuration", StringComparison.OrdinalIgnoreCase) => true,

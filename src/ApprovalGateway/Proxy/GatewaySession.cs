@@ -478,11 +478,13 @@ internal sealed class GatewaySession(
 
     /// <summary>
     /// The tools this session offers: a connected upstream's as it lists them to this session, a down one's as the
-    /// catalogue last listed them (calls to those fail saying it is down, rather than as unknown tools).
+    /// catalogue last listed them (calls to those fail saying it is down, rather than as unknown tools). A name the
+    /// catalogue gives to another upstream (a clash) or that an earlier upstream listed is left out: one name, one tool.
     /// </summary>
     private async Task<(JsonArray Tools, UpstreamUnavailableException? Down)> CollectToolsAsync(CancellationToken cancellationToken)
     {
         var tools = new JsonArray();
+        var names = new HashSet<string>(StringComparer.Ordinal);
         UpstreamUnavailableException? down = null;
         foreach (var link in _routes.Links)
         {
@@ -514,7 +516,8 @@ internal sealed class GatewaySession(
             foreach (var tool in listed)
             {
                 var name = prefix + tool["name"].AsString();
-                if (policy.IsHidden(name, identity.Agent))
+                var known = catalog.TryGet(name, out var cataloged) ? cataloged : null;
+                if ((known is not null && known.UpstreamName != link.Name) || !names.Add(name) || policy.IsHidden(name, identity.Agent))
                 {
                     continue;
                 }
@@ -523,7 +526,7 @@ internal sealed class GatewaySession(
                 copy["name"] = name;
                 if (_tasksEnabled && tasks is not null)
                 {
-                    tasks.OfferTasks(copy, catalog.TryGet(name, out var known) ? known : ToolCatalog.Describe(link.Name, prefix, tool), identity.Agent);
+                    tasks.OfferTasks(copy, known ?? ToolCatalog.Describe(link.Name, prefix, tool), identity.Agent);
                 }
 
                 _routes.Own("tool", name, link);

@@ -26,8 +26,11 @@ internal sealed class ToolCatalog(
     private readonly Dictionary<string, UpstreamLink> _links = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<UpstreamTool>> _byUpstream = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+    private readonly Lock _connectGate = new();
+    private readonly HashSet<string> _changedWhileListing = new(StringComparer.Ordinal);
+    private Task? _connecting;
+    private Stage _stage;
     private volatile Snapshot _snapshot = Snapshot.Empty;
-    private volatile bool _started;
 
     public IReadOnlyList<UpstreamTool> Tools => _snapshot.Tools;
 
@@ -56,7 +59,23 @@ internal sealed class ToolCatalog(
         }
     }
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects to every upstream and lists its tools, once: the first call does it, later ones wait for it. Two upstreams
+    /// serving one tool name stop it with a <see cref="ToolNameClashException"/>. The gateway calls it before its host
+    /// starts (<c>GatewayApp.BuildAsync</c>), so that a clash is reported as the settings mistake it is; a host built
+    /// without it connects as it starts.
+    /// </summary>
+    public Task ConnectAsync()
+    {
+        lock (_connectGate)
+        {
+            return _connecting ??= ConnectCoreAsync();
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => ConnectAsync();
+
+    private async Task ConnectCoreAsync()
     {
         foreach (var (name, upstream) in options.Value.EnabledUpstreams)
         {
@@ -64,24 +83,58 @@ internal sealed class ToolCatalog(
                 new Implementation { Name = "approval-gateway", Version = GatewayVersion.Current }, null);
             var link = new UpstreamLink(name, upstream, connector, () => WithListChangedHandler(clientOptions, name), time, logger,
                 status => board.Report(status with { Session = "catalog" }));
-            // Reconnections after startup refresh the list; the first connection is listed below, where a name clash can stop startup.
-            link.Connected += client =>
-            {
-                if (_started)
-                {
-                    _ = RefreshAsync(name, client);
-                }
-            };
+            link.Connected += _ => Relist(name);
             _links[name] = link;
         }
 
         await Task.WhenAll(_links.Values.Select(l => l.StartAsync()));
-        foreach (var link in _links.Values.Where(l => l.IsConnected))
+        lock (_connectGate)
         {
-            await RefreshAsync(link.Name, link.GetClient(), throwOnCollision: true);
+            _stage = Stage.Listing;
         }
 
-        _started = true;
+        foreach (var link in _links.Values.Where(l => l.IsConnected))
+        {
+            await RefreshAsync(link.Name, link.GetClient(), atStartup: true);
+        }
+
+        string[] changed;
+        lock (_connectGate)
+        {
+            _stage = Stage.Started;
+            changed = [.. _changedWhileListing];
+        }
+
+        foreach (var name in changed)
+        {
+            Relist(name);
+        }
+    }
+
+    /// <summary>
+    /// Lists an upstream again after it (re)connected or said its tools changed. Until the startup listing begins, that
+    /// listing covers it; while it runs, the upstream is listed again right after it, so that only the startup listing's
+    /// own view decides whether a clash stops the gateway.
+    /// </summary>
+    private void Relist(string upstream)
+    {
+        lock (_connectGate)
+        {
+            if (_stage != Stage.Started)
+            {
+                if (_stage == Stage.Listing)
+                {
+                    _changedWhileListing.Add(upstream);
+                }
+
+                return;
+            }
+        }
+
+        if (_links.TryGetValue(upstream, out var link) && link.IsConnected)
+        {
+            _ = RefreshAsync(upstream, link.GetClient());
+        }
     }
 
     private McpClientOptions WithListChangedHandler(McpClientOptions clientOptions, string upstream)
@@ -90,11 +143,7 @@ internal sealed class ToolCatalog(
         [
             new(NotificationMethods.ToolListChangedNotification, (_, _) =>
             {
-                if (_links.TryGetValue(upstream, out var link) && link.IsConnected)
-                {
-                    _ = RefreshAsync(upstream, link.GetClient());
-                }
-
+                Relist(upstream);
                 return ValueTask.CompletedTask;
             }),
         ];
@@ -149,7 +198,12 @@ internal sealed class ToolCatalog(
         }
     }
 
-    private async Task RefreshAsync(string upstream, McpClient client, bool throwOnCollision = false)
+    /// <summary>
+    /// Lists <paramref name="upstream"/>'s tools again. Names another upstream already serves stay that upstream's: at
+    /// startup that stops the gateway; later (an upstream down at startup comes up) its clashing tools are left out of
+    /// every listing and the clash shows in the upstream's status, since agents must never see one name twice.
+    /// </summary>
+    private async Task RefreshAsync(string upstream, McpClient client, bool atStartup = false)
     {
         try
         {
@@ -160,27 +214,33 @@ internal sealed class ToolCatalog(
 
             var listed = await ListAllToolsAsync(client, upstream, logger, CancellationToken.None);
             var prefix = options.Value.Upstreams[upstream].ToolPrefix ?? "";
-            var tools = listed.Select(definition => Describe(upstream, prefix, definition)).ToList();
+            var tools = listed.Select(definition => Describe(upstream, prefix, definition)).DistinctBy(t => t.Name, StringComparer.Ordinal).ToList();
+            string? clash = null;
+            string? message = null;
             lock (_gate)
             {
-                _byUpstream[upstream] = tools;
-                var collisions = _byUpstream.Values.SelectMany(t => t).GroupBy(t => t.Name, StringComparer.Ordinal)
-                    .Where(g => g.Count() > 1)
-                    .Select(g => $"'{g.Key}' ({string.Join(", ", g.Select(t => t.UpstreamName).Order(StringComparer.Ordinal))})")
-                    .ToList();
-                if (collisions.Count > 0)
+                var others = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var tool in _byUpstream.Where(u => u.Key != upstream).SelectMany(u => u.Value))
                 {
-                    var message = $"Tool names are served by more than one upstream: {string.Join("; ", collisions)}. " +
-                        "Set Gateway:Upstreams:{name}:ToolPrefix so every tool name is unique.";
-                    if (throwOnCollision)
-                    {
-                        throw new InvalidOperationException(message);
-                    }
-
-                    Log.ToolNameCollision(logger, message);
-                    _byUpstream[upstream] = [.. tools.Where(t => !collisions.Any(c => c.StartsWith($"'{t.Name}'", StringComparison.Ordinal)))];
+                    others.TryAdd(tool.Name, tool.UpstreamName);
                 }
 
+                var clashing = tools.Where(t => others.ContainsKey(t.Name)).ToList();
+                if (clashing.Count > 0)
+                {
+                    var names = clashing.Select(t => $"'{t.Name}' ({string.Join(", ", new[] { others[t.Name], upstream }.Order(StringComparer.Ordinal))})");
+                    message = $"Tool names are served by more than one upstream: {string.Join("; ", names)}. " +
+                        "Set Gateway:Upstreams:{name}:ToolPrefix so every tool name is unique.";
+                    if (atStartup)
+                    {
+                        throw new ToolNameClashException(message);
+                    }
+
+                    tools = [.. tools.Where(t => !others.ContainsKey(t.Name))];
+                    clash = DescribeClash(upstream, clashing.Select(t => t.Name).ToList(), clashing.Select(t => others[t.Name]).Distinct().ToList());
+                }
+
+                _byUpstream[upstream] = tools;
                 var all = _byUpstream.Values.SelectMany(t => t).ToList();
                 // Converted once per listing, not once per agent session that seeds its clients with them.
                 var protocolTools = _byUpstream.ToFrozenDictionary(
@@ -190,13 +250,28 @@ internal sealed class ToolCatalog(
                 _snapshot = new Snapshot(all, all.ToFrozenDictionary(t => t.Name, StringComparer.Ordinal), protocolTools);
             }
 
+            // Logged when it appears or changes, not again on every listing while it lasts.
+            if (board.ReportClash(upstream, clash) && message is not null)
+            {
+                Log.ToolNameCollision(logger, message);
+            }
+
             Log.ToolsListed(logger, upstream, tools.Count);
             Changed?.Invoke();
         }
-        catch (Exception ex) when (!throwOnCollision || ex is not InvalidOperationException)
+        catch (Exception ex) when (ex is not ToolNameClashException)
         {
             Log.ToolListFailed(logger, upstream, ex.Message);
         }
+    }
+
+    private static string DescribeClash(string upstream, List<string> names, List<string> servedBy)
+    {
+        const int Shown = 5;
+        var shown = string.Join(", ", names.Take(Shown).Select(n => $"'{n}'")) + (names.Count > Shown ? $" and {names.Count - Shown} more" : "");
+        var owners = string.Join(", ", servedBy.Order(StringComparer.Ordinal).Select(o => $"'{o}'"));
+        return $"{names.Count} of its tools ({shown}) are left out, since {(servedBy.Count == 1 ? $"upstream {owners} serves" : $"upstreams {owners} serve")} " +
+            $"the same names: set Gateway:Upstreams:{upstream}:ToolPrefix";
     }
 
     internal static async Task<List<JsonObject>> ListAllToolsAsync(
@@ -264,6 +339,13 @@ internal sealed class ToolCatalog(
         {
             await link.DisposeAsync();
         }
+    }
+
+    private enum Stage
+    {
+        Connecting,
+        Listing,
+        Started,
     }
 
     private sealed record Snapshot(

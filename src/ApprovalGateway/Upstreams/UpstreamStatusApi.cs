@@ -8,19 +8,19 @@ internal static class UpstreamStatusApi
     private const string Catalog = "catalog";
 
     /// <summary>
-    /// <c>GET /healthz</c> for load balancers (anonymous: only ok or degraded, with 503 when an upstream is down) and
-    /// <c>GET /api/upstreams</c> for approvers (every upstream and why it is down).
+    /// <c>GET /healthz</c> for load balancers (anonymous: only ok or degraded, with 503 when an upstream is down or some
+    /// of its tools are left out for a name clash) and <c>GET /api/upstreams</c> for approvers (every upstream and why).
     /// </summary>
     public static IEndpointRouteBuilder MapUpstreamStatusApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/healthz", (UpstreamStatusBoard board) =>
         {
-            var healthy = board.Current.Where(s => s.Session == Catalog).All(s => s.Connected);
+            var healthy = board.Current.Where(s => s.Session == Catalog).All(s => s.Healthy);
             return TypedResults.Json(new Health(healthy ? "ok" : "degraded"), statusCode: healthy ? 200 : 503);
         }).AllowAnonymous();
         endpoints.MapGet("/api/upstreams", (UpstreamStatusBoard board) => TypedResults.Ok(
                 board.Current.Where(s => s.Session == Catalog).OrderBy(s => s.Upstream, StringComparer.Ordinal)
-                    .Select(s => new UpstreamState(s.Upstream, s.Connected, s.Detail, s.At)).ToList()))
+                    .Select(s => new UpstreamState(s.Upstream, s.Connected, s.Clash is null ? s.Detail : $"{s.Detail}, but {s.Clash}", s.At)).ToList()))
             .RequireAuthorization(ApproverClaims.Policy);
         return endpoints;
     }

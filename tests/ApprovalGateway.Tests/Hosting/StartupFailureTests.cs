@@ -109,6 +109,22 @@ public sealed class StartupFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task TwoUpstreamsServingOneToolName_EndTheProcessWithCode78_NamingThem_InOneLine()
+    {
+        string[] Everything(string name) =>
+            [$"--Gateway:Upstreams:{name}:Command=node", $"--Gateway:Upstreams:{name}:Args:0={RepositoryPaths.ServerEverything}", $"--Gateway:Upstreams:{name}:Args:1=stdio"];
+
+        var (exitCode, output) = await RunGatewayAsync(["--Gateway:Upstreams:demo:Enabled=false", .. Everything("first"), .. Everything("second")]);
+
+        // Before, exit code 1 (which a service manager restarts for ever) after the host's "Hosting failed to start" and a stack trace.
+        Assert.Equal(78, exitCode);
+        Assert.Contains("The gateway cannot start: Tool names are served by more than one upstream: ", output, StringComparison.Ordinal);
+        Assert.Contains("'echo' (first, second)", output, StringComparison.Ordinal);
+        Assert.Single(output.Split('\n'), line => line.Contains("ToolPrefix", StringComparison.Ordinal));
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task PortInUse_EndsTheProcessWithCodeOne_SayingWhichAddress()
     {
         using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

@@ -51,7 +51,7 @@ internal sealed class GatewayHost : IAsyncDisposable
             all[key] = value;
         }
 
-        var app = GatewayApp.Build(
+        var app = await GatewayApp.BuildAsync(
             ["--urls", "http://127.0.0.1:0", "--contentRoot", RepoPaths.Root, "--environment", "Testing"],
             builder =>
             {

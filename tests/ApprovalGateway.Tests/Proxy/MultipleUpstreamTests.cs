@@ -1,4 +1,5 @@
 using ApprovalGateway.Tests.Infrastructure;
+using ApprovalGateway.Upstreams;
 
 namespace ApprovalGateway.Tests.Proxy;
 
@@ -10,7 +11,7 @@ public sealed class MultipleUpstreamTests
     {
         var settings = TestUpstreams.Merge(TestUpstreams.EverythingStdio("first"), TestUpstreams.EverythingStdio("second"));
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => GatewayHost.StartAsync(settings));
+        var error = await Assert.ThrowsAsync<ToolNameClashException>(() => GatewayHost.StartAsync(settings));
 
         Assert.Contains("'echo' (first, second)", error.Message);
         Assert.Contains("ToolPrefix", error.Message);
