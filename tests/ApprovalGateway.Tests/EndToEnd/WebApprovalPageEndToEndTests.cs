@@ -80,6 +80,25 @@ public sealed class WebApprovalPageEndToEndTests : IAsyncLifetime
         await BrowserSession.ScreenshotAsync(alice, "e2e-audit");
     }
 
+    /// <summary>The Tools tab follows policy.json as the gateway does, without a reload of the page.</summary>
+    [ChromiumFact]
+    public async Task ToolsTab_ShowsAnEditedPolicy_AndAFailedReload_WhileOpen()
+    {
+        var page = await SignInAsync("alice");
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Tools" }).ClickAsync();
+        var deleteOrder = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "BinanceDeleteOrder" });
+        await Expect(deleteOrder).ToContainTextAsync("Denied");
+
+        // Before, the tab was read once per page load: an admin watching it saw the old actions and no failed reload.
+        await File.WriteAllTextAsync(_gateway.Host.PolicyPath, WebGateway.Policy.Replace(
+            """{ "action": "deny", "reason": "cancel single orders through the desk" }""", "\"require_approval\"", StringComparison.Ordinal));
+        await Expect(deleteOrder).ToContainTextAsync("Approval required");
+
+        await File.WriteAllTextAsync(_gateway.Host.PolicyPath, """{ "version": "1", "default": "alow" }""");
+        await Expect(page.GetByRole(AriaRole.Alert).Filter(new() { HasText = "The last reload failed" })).ToContainTextAsync("alow");
+        await Expect(deleteOrder).ToContainTextAsync("Approval required");
+    }
+
     private async Task<IPage> SignInAsync(string name, string? screenshot = null)
     {
         var context = await _browser.NewContextAsync(_gateway.Host.BaseAddress);
