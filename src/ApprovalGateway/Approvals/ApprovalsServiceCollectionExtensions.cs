@@ -1,5 +1,6 @@
 using ApprovalGateway.Metrics;
 using ApprovalGateway.ScaleOut;
+using ApprovalGateway.Slack;
 using Hangfire;
 using Hangfire.InMemory;
 using Microsoft.Extensions.Configuration;
@@ -24,8 +25,10 @@ internal static class ApprovalsServiceCollectionExtensions
             .BindConfiguration(ApprovalOptions.Section)
             .PostConfigure(o =>
             {
-                o.SlackChannel ??= configuration["Slack:Channel"];
-                o.SlackEnabled = !string.IsNullOrWhiteSpace(configuration["Slack:BotToken"]) && !string.IsNullOrWhiteSpace(o.SlackChannel);
+                // Read here, not injected: the approval services run without the Slack ones (in tests, say).
+                var slack = configuration.GetSection(SlackOptions.Section).Get<SlackOptions>() ?? new SlackOptions();
+                o.SlackChannel ??= slack.Channel;
+                o.SlackEnabled = slack.IsEnabled;
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApprovalOptions>, ApprovalOptionsValidator>();

@@ -164,7 +164,8 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IAsyncDisposa
         {
             // As AuditQuery.Matches: a held call that went on to the upstream.
             Filter("decision", "=", AuditQuery.HeldDecision);
-            Filter("outcome", "= ANY", AuditQuery.SentOutcomes);
+            sql.Append(" AND outcome = ANY(@sent)");
+            command.Parameters.AddWithValue("sent", AuditQuery.SentOutcomes);
         }
         else
         {
@@ -183,7 +184,7 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IAsyncDisposa
             if (value is not null)
             {
                 var name = $"p{command.Parameters.Count}";
-                sql.Append(op.EndsWith("ANY", StringComparison.Ordinal) ? $" AND {column} {op}(@{name})" : $" AND {column} {op} @{name}");
+                sql.Append($" AND {column} {op} @{name}");
                 command.Parameters.AddWithValue(name, value);
             }
         }

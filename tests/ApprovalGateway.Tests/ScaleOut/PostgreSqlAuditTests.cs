@@ -142,6 +142,20 @@ public sealed class PostgreSqlAuditTests(ScaleOutServices services)
     }
 
     [ServicesFact]
+    public async Task QueryAsync_OutcomeApproved_FindsHeldCallsThatWentOn_AndAgentIgnoresCase_AsTheFileDoes()
+    {
+        var database = await services.CreateDatabaseAsync();
+        await using var log = Open(database);
+        await log.AppendAsync(AuditSamples.Record(1, agent: "Bot1", decision: "approval_required", outcome: "forwarding"), CancellationToken.None);
+        await log.AppendAsync(AuditSamples.Record(2, agent: "Bot1", decision: "approval_required", outcome: "rejected"), CancellationToken.None);
+        await log.AppendAsync(AuditSamples.Record(3, agent: "bot1", decision: "allowed", outcome: "forwarded"), CancellationToken.None);
+
+        var approved = await log.QueryAsync(new AuditQuery(Agent: "BOT1", Outcome: "approved"), CancellationToken.None);
+
+        Assert.Equal(["session-1"], approved.Select(r => r.SessionId));
+    }
+
+    [ServicesFact]
     public async Task Calls_FormOneChainInTheDatabase_WhenTwoGatewaysUseThePostgreSqlSink()
     {
         var database = await services.CreateDatabaseAsync();
