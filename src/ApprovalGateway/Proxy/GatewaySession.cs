@@ -286,24 +286,28 @@ internal sealed class GatewaySession(
 
     private async ValueTask RelayNotificationAsync(string upstream, JsonRpcNotification notification, CancellationToken cancellationToken)
     {
-        var target = notification.Method == NotificationMethods.ProgressNotification
-            && (notification.Params as JsonObject)?["progressToken"] is { } token
-            && _progressRoutes.TryGetValue(token.ToJsonString(), out var bound)
-                ? bound
-                : _sessionServer;
-        if (target is null)
-        {
-            return;
-        }
-
+        var progressToken = notification.Method == NotificationMethods.ProgressNotification
+            ? (notification.Params as JsonObject)?["progressToken"]?.ToJsonString()
+            : null;
+        var target = progressToken is not null && _progressRoutes.TryGetValue(progressToken, out var bound) ? bound : _sessionServer;
         try
         {
-            await target.SendMessageAsync(
-                new JsonRpcNotification { Method = notification.Method, Params = notification.Params?.DeepClone() }, cancellationToken);
+            if (target is not null)
+            {
+                await target.SendMessageAsync(
+                    new JsonRpcNotification { Method = notification.Method, Params = notification.Params?.DeepClone() }, cancellationToken);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             Log.RelayToAgentFailed(logger, notification.Method, upstream, ex.Message);
+        }
+        finally
+        {
+            if (progressToken is not null)
+            {
+                _routes.Link(upstream)?.ClientRole?.ProgressRelayed(progressToken);
+            }
         }
     }
 

@@ -16,6 +16,9 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
 {
     private static readonly TimeSpan CancelNoticeTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long an answer waits for the progress before it to reach the agent; an agent that reads slowly only delays it this much.</summary>
+    private static readonly TimeSpan ProgressRelayLimit = TimeSpan.FromSeconds(5);
+
     private static long s_lastRequestId;
 
     private readonly ConcurrentDictionary<string, string> owners = new(StringComparer.Ordinal);
@@ -245,7 +248,8 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
             Params = parameters,
         };
 
-        using var forwarding = link.ClientRole?.Forward(request.Id);
+        var progressToken = ProgressToken(parameters)?.ToJsonString();
+        using var forwarding = link.ClientRole?.Forward(request.Id, progressToken);
 
         // tasks/result waits, by design, for as long as the task runs; the task's own lifetime bounds it.
         if (method == TaskMethods.Result)
@@ -264,7 +268,7 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
         var clock = new RequestClock(link.Options, TimeProvider.System);
         using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         waiting.CancelAfter(clock.Next());
-        await using var progressWatch = ProgressToken(parameters)?.ToJsonString() is { } token
+        await using var progressWatch = progressToken is { } token
             ? client.RegisterNotificationHandler(NotificationMethods.ProgressNotification, (notification, _) =>
             {
                 if ((notification.Params as JsonObject)?["progressToken"]?.ToJsonString() == token)
@@ -278,10 +282,16 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
         try
         {
             var response = await client.SendRequestAsync(request, waiting.Token);
+            if (forwarding is not null)
+            {
+                await forwarding.ProgressRelayedAsync(ProgressRelayLimit);
+            }
+
             return response.Result;
         }
         catch (McpProtocolException ex) when (forwarding?.Error is { } error)
         {
+            await forwarding.ProgressRelayedAsync(ProgressRelayLimit);
             throw new UpstreamProtocolException(error, ex);
         }
         catch (OperationCanceledException) when (waiting.IsCancellationRequested)

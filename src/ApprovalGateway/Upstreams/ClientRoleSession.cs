@@ -66,6 +66,10 @@ internal sealed class ClientRoleSession : ITransport
             case JsonRpcError error:
                 _role.Received(error);
                 return false;
+            case JsonRpcNotification { Method: NotificationMethods.ProgressNotification, Params: JsonObject progress }
+                when progress["progressToken"] is { } token:
+                _role.ProgressArrived(token.ToJsonString());
+                return false;
             default:
                 return false;
         }

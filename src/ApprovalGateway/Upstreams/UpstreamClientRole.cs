@@ -22,6 +22,7 @@ internal sealed class UpstreamClientRole(
     private static readonly AsyncLocal<object?> s_origin = new();
 
     private readonly ConcurrentDictionary<RequestId, Forwarding> _forwarding = new();
+    private readonly ConcurrentDictionary<string, Forwarding> _byProgressToken = new(StringComparer.Ordinal);
     private long _lastOrder;
 
     /// <summary>
@@ -45,12 +46,41 @@ internal sealed class UpstreamClientRole(
     public Task<JsonRpcMessageWithId> AnswerAsync(JsonRpcRequest request, object? origin, CancellationToken cancellationToken) =>
         answer(request, origin ?? NewestOrigin(), cancellationToken);
 
-    /// <summary>Follows the gateway's request <paramref name="id"/> to the upstream, made for <see cref="Origin"/>, until disposed.</summary>
-    public Forwarding Forward(RequestId id)
+    /// <summary>
+    /// Follows the gateway's request <paramref name="id"/> to the upstream, made for <see cref="Origin"/>, until disposed;
+    /// with <paramref name="progressToken"/> (as JSON), the progress the upstream reports on it too.
+    /// </summary>
+    public Forwarding Forward(RequestId id, string? progressToken = null)
     {
-        var forwarding = new Forwarding(this, id, Origin, Interlocked.Increment(ref _lastOrder));
+        var forwarding = new Forwarding(this, id, progressToken, Origin, Interlocked.Increment(ref _lastOrder));
         _forwarding[id] = forwarding;
+        if (progressToken is not null)
+        {
+            _byProgressToken[progressToken] = forwarding;
+        }
+
         return forwarding;
+    }
+
+    /// <summary>
+    /// A progress notification for <paramref name="progressToken"/> came from the upstream; called in the order its
+    /// messages come, so before the SDK's client reads the answer that follows it.
+    /// </summary>
+    public void ProgressArrived(string progressToken)
+    {
+        if (_byProgressToken.TryGetValue(progressToken, out var forwarding))
+        {
+            forwarding.ProgressArrived();
+        }
+    }
+
+    /// <summary>A progress notification for <paramref name="progressToken"/> was passed on to the agent (or could not be).</summary>
+    public void ProgressRelayed(string progressToken)
+    {
+        if (_byProgressToken.TryGetValue(progressToken, out var forwarding))
+        {
+            forwarding.ProgressRelayed();
+        }
     }
 
     /// <summary>Keeps the error the upstream answered a followed request with; called before the SDK's client reads it.</summary>
@@ -65,8 +95,12 @@ internal sealed class UpstreamClientRole(
     private object? NewestOrigin() => _forwarding.Values.Where(f => f.Origin is not null).MaxBy(f => f.Order)?.Origin;
 
     /// <summary>One of the gateway's requests to the upstream, while it waits for the answer.</summary>
-    public sealed class Forwarding(UpstreamClientRole role, RequestId id, object? origin, long order) : IDisposable
+    public sealed class Forwarding(UpstreamClientRole role, RequestId id, string? progressToken, object? origin, long order) : IDisposable
     {
+        private readonly Lock _gate = new();
+        private int _progressInFlight;
+        private TaskCompletionSource? _progressDrained;
+
         public object? Origin => origin;
 
         public long Order => order;
@@ -74,6 +108,64 @@ internal sealed class UpstreamClientRole(
         /// <summary>The upstream's error as it sent it, once it has answered with one.</summary>
         public JsonRpcErrorDetail? Error { get; internal set; }
 
-        public void Dispose() => role._forwarding.TryRemove(id, out _);
+        internal void ProgressArrived()
+        {
+            lock (_gate)
+            {
+                _progressInFlight++;
+            }
+        }
+
+        internal void ProgressRelayed()
+        {
+            TaskCompletionSource? drained = null;
+            lock (_gate)
+            {
+                if (_progressInFlight > 0 && --_progressInFlight == 0)
+                {
+                    (drained, _progressDrained) = (_progressDrained, null);
+                }
+            }
+
+            drained?.TrySetResult();
+        }
+
+        /// <summary>
+        /// Waits until the progress the upstream reported before its answer has been passed on to the agent. The SDK's
+        /// client handles each message on its own, so the answer can overtake the last progress notification, and the
+        /// agent's stream for the request ends with its answer: clients drop progress that comes after it. At most
+        /// <paramref name="limit"/>, since a notification the relay never got to must not hold the answer.
+        /// </summary>
+        public async Task ProgressRelayedAsync(TimeSpan limit)
+        {
+            Task drained;
+            lock (_gate)
+            {
+                if (_progressInFlight == 0)
+                {
+                    return;
+                }
+
+                drained = (_progressDrained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            }
+
+            try
+            {
+                await drained.WaitAsync(limit);
+            }
+            catch (TimeoutException)
+            {
+                // The answer goes on without it.
+            }
+        }
+
+        public void Dispose()
+        {
+            role._forwarding.TryRemove(id, out _);
+            if (progressToken is not null)
+            {
+                role._byProgressToken.TryRemove(new KeyValuePair<string, Forwarding>(progressToken, this));
+            }
+        }
     }
 }
