@@ -10,6 +10,9 @@ internal sealed class ApprovalProgress(McpServer server, JsonNode token, ILogger
 {
     private int _count;
 
+    /// <summary>How many reports went out: the upstream's own progress for the call, once it is sent, counts on from here.</summary>
+    public int Reported => Volatile.Read(ref _count);
+
     public void Report(ApprovalWaitStatus value)
     {
         var notification = new JsonRpcNotification

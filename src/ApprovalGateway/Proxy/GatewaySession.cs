@@ -58,7 +58,7 @@ internal sealed class GatewaySession(
 
     private readonly CancellationTokenSource _closed = new();
     private IDisposable? _slot;
-    private readonly ConcurrentDictionary<string, McpServer> _progressRoutes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ProgressRoute> _progressRoutes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<RequestId, AgentRequest> _inFlight = new();
     private long _requestOrder;
     private readonly Lock _connectGate = new();
@@ -289,13 +289,15 @@ internal sealed class GatewaySession(
         var progressToken = notification.Method == NotificationMethods.ProgressNotification
             ? (notification.Params as JsonObject)?["progressToken"]?.ToJsonString()
             : null;
-        var target = progressToken is not null && _progressRoutes.TryGetValue(progressToken, out var bound) ? bound : _sessionServer;
+        var route = progressToken is not null && _progressRoutes.TryGetValue(progressToken, out var bound) ? bound : null;
+        var target = route?.Server ?? _sessionServer;
         try
         {
             if (target is not null)
             {
-                await target.SendMessageAsync(
-                    new JsonRpcNotification { Method = notification.Method, Params = notification.Params?.DeepClone() }, cancellationToken);
+                var parameters = notification.Params?.DeepClone();
+                route?.CountOn(parameters);
+                await target.SendMessageAsync(new JsonRpcNotification { Method = notification.Method, Params = parameters }, cancellationToken);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -386,7 +388,7 @@ internal sealed class GatewaySession(
         UpstreamClientRole.Origin = inFlight;
         if (progressToken is not null)
         {
-            _progressRoutes[progressToken] = server;
+            _progressRoutes[progressToken] = new ProgressRoute(server);
         }
 
         JsonRpcMessage reply;
@@ -605,7 +607,15 @@ internal sealed class GatewaySession(
             identity,
             tool,
             request.Params?["arguments"] as JsonObject,
-            (frozen, ct) => ForwardToolCallAsync(request, tool, link, frozen, dropTask: false, ct),
+            (frozen, ct) =>
+            {
+                if (progress is { Reported: > 0 } && _progressRoutes.TryGetValue(progressToken!.ToJsonString(), out var route))
+                {
+                    route.Offset = progress.Reported;
+                }
+
+                return ForwardToolCallAsync(request, tool, link, frozen, dropTask: false, ct);
+            },
             progress,
             _agentCanElicit ? new ElicitationApprovalPrompt(server) : null,
             cancellationToken,
@@ -721,6 +731,36 @@ internal sealed class GatewaySession(
 
     /// <summary>One of the agent's requests in flight, and the server bound to its stream.</summary>
     private sealed record AgentRequest(RequestId Id, long Order, McpServer Server);
+
+    /// <summary>Where the upstream's progress for one of the agent's requests goes: that request's stream.</summary>
+    private sealed class ProgressRoute(McpServer server)
+    {
+        public McpServer Server => server;
+
+        /// <summary>How many reports the gateway itself sent on the token while the call waited for approval.</summary>
+        public int Offset { get; set; }
+
+        /// <summary>
+        /// MCP has progress only increase on a token, and the upstream starts its own count after the gateway's wait
+        /// reports: its figures (and total) go on from where those stopped, so a client's bar never runs backwards.
+        /// </summary>
+        public void CountOn(JsonNode? parameters)
+        {
+            if (Offset == 0 || parameters is not JsonObject progress)
+            {
+                return;
+            }
+
+            foreach (var key in (ReadOnlySpan<string>)["progress", "total"])
+            {
+                if (progress[key] is JsonValue value && value.TryGetValue<double>(out var figure))
+                {
+                    var moved = figure + Offset;
+                    progress[key] = moved == Math.Floor(moved) && Math.Abs(moved) < long.MaxValue ? JsonValue.Create((long)moved) : JsonValue.Create(moved);
+                }
+            }
+        }
+    }
 
     private async Task CloseLinksAsync()
     {

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using ApprovalGateway.Approvals;
 using ApprovalGateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
@@ -68,6 +70,47 @@ public sealed class SessionRelayTests
         }
 
         Assert.All(seen, progressed => Assert.Equal(Steps, progressed));
+    }
+
+    [Fact]
+    public async Task ProgressOfAHeldCall_KeepsRising_WhenTheUpstreamStartsReportingAfterTheApproval()
+    {
+        // The gateway reports the wait on the agent's token, then the upstream counts from 1 on the same token: MCP has
+        // progress only rise, and a client's bar would jump back.
+        await using var everything = await EverythingGateway.StartAsync(
+            UpstreamTransport.Stdio, EndToEnd.ApprovalPolicies.Hold("trigger-long-running-operation", """{ "timeout": 120 }"""));
+        await using var agent = await RawHttpAgent.ConnectAsync(everything.Gateway.McpEndpoint, "{}");
+        var call = agent.Call("tools/call", new JsonObject
+        {
+            ["name"] = "trigger-long-running-operation",
+            ["arguments"] = new JsonObject { ["duration"] = 0.2, ["steps"] = 2 },
+            ["_meta"] = new JsonObject { ["progressToken"] = "held" },
+        });
+        static bool IsProgress(JsonObject m) => m["method"]?.GetValue<string>() == "notifications/progress";
+        var waiting = await call.NextAsync(IsProgress).WaitAsync(Patience);
+        var pending = everything.Gateway.Services.GetRequiredService<ApprovalStore>().List(ApprovalStatus.Pending).Single();
+        var decided = await everything.Gateway.Services.GetRequiredService<IApprovalDecisions>()
+            .DecideAsync(pending.Id, new ApproverIdentity("alice", null), approve: true, null, null, "web", CancellationToken.None);
+        Assert.Equal(DecisionResultKind.Resolved, decided.Kind);
+
+        var reports = new List<JsonObject> { waiting };
+        var answer = await call.NextAsync(m =>
+        {
+            if (IsProgress(m))
+            {
+                reports.Add(m);
+            }
+
+            return m["result"] is not null || m["error"] is not null;
+        }).WaitAsync(Patience);
+
+        Assert.NotNull(answer["result"]);
+        var figures = reports.Select(r => r["params"]!["progress"]!.GetValue<double>()).ToList();
+        Assert.True(reports.Count >= 3, $"the wait report and the upstream's two; got {reports.Count}");
+        Assert.Equal(figures.Order(), figures);
+        Assert.Equal(figures.Count, figures.Distinct().Count());
+        var last = reports[^1]["params"]!;
+        Assert.Equal(last["total"]!.GetValue<double>(), last["progress"]!.GetValue<double>());
     }
 
     [Theory]
