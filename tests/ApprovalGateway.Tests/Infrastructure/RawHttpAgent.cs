@@ -35,6 +35,9 @@ internal sealed class RawHttpAgent : IAsyncDisposable
         return agent;
     }
 
+    /// <summary>The session the gateway gave the agent at <c>initialize</c>.</summary>
+    public string SessionId => _sessionId!;
+
     /// <summary>Posts a request; its answer stream is read from here on.</summary>
     public AnswerStream Call(string method, JsonObject parameters)
     {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Policy;
+using ApprovalGateway.Proxy.Resumption;
 using ApprovalGateway.Tests.Infrastructure;
 using static ApprovalGateway.Tests.EndToEnd.ApprovalPolicies;
 using static ApprovalGateway.Tests.EndToEnd.ApprovalScenario;
@@ -118,6 +119,9 @@ public sealed class ResumptionTests
         var held = await scenario.Approvals.WaitForPendingAsync(CancelTwap);
 
         await call.DropAsync();
+        // Approved once the gateway knows the agent is away: a decision that comes before it notices the drop sends the
+        // call to an agent that still looks connected, as it should.
+        await GoneAsync(scenario.Gateway, agent, call);
         using (var approve = await scenario.DecideAsync(Bob, held.Id, "approve"))
         {
             Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
@@ -133,6 +137,18 @@ public sealed class ResumptionTests
         Assert.DoesNotContain(scenario.AuditOf(CancelTwap), r => r.Outcome == "forwarding");
         await using var client = await scenario.ConnectAsync();
         Assert.Contains(123L, AlgoIds(await OpenTwapOrdersAsync(client)));
+    }
+
+    /// <summary>Waits until the gateway has noticed that <paramref name="call"/>'s connection dropped.</summary>
+    private static async Task GoneAsync(GatewayHost gateway, RawHttpAgent agent, RawHttpAgent.AnswerStream call)
+    {
+        var streams = gateway.Services.GetRequiredService<ResumableStreamStore>();
+        var deadline = DateTime.UtcNow + Patience;
+        while (streams.IsCarried(agent.SessionId, call.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the gateway did not notice the dropped connection");
+            await Task.Delay(10);
+        }
     }
 
     private static bool IsToolListChanged(JsonObject message) => (string?)message["method"] == "notifications/tools/list_changed";

@@ -156,6 +156,18 @@ internal sealed class ResumableStreamStore : ISseEventStreamStore, IDisposable
         }, abandoned.Token);
     }
 
+    /// <summary>
+    /// Whether a connection of the agent carries the stream now (its POST, or a reader resuming it). A dropped connection
+    /// counts once the server has noticed it, which takes a moment after the agent let go.
+    /// </summary>
+    internal bool IsCarried(string sessionId, string streamId)
+    {
+        lock (_gate)
+        {
+            return _byKey.TryGetValue((sessionId, streamId), out var stream) && stream.Connections > 0;
+        }
+    }
+
     /// <summary>The session ended (closed by the agent, expired): nothing of it can be resumed any more.</summary>
     public void ForgetSession(string sessionId)
     {
