@@ -29,6 +29,7 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
     private static readonly TimeSpan OrderSlack = TimeSpan.FromMinutes(1);
 
     private readonly string path;
+    private readonly FileStream writerLock;
     private readonly FileStream stream;
     private readonly AuditRing ring;
     private readonly ILogger logger;
@@ -54,7 +55,17 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
         this.logger = logger;
         ring = new AuditRing(recentCapacity);
         Directory.CreateDirectory(Path.GetDirectoryName(this.path)!);
-        stream = new FileStream(this.path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
+        writerLock = TakeWriterLock(this.path);
+        try
+        {
+            stream = new FileStream(this.path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
+        }
+        catch
+        {
+            writerLock.Dispose();
+            throw;
+        }
+
         try
         {
             Open(recentCapacity);
@@ -62,7 +73,29 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
         catch
         {
             stream.Dispose();
+            writerLock.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// One writer per file, held until disposed: a lock file beside it, opened exclusively (an advisory lock on Unix,
+    /// which readers such as verify-audit never take). Two gateways on one data folder (two MCP clients launching the
+    /// same --stdio command) would otherwise both append, each chaining from the record it last saw.
+    /// </summary>
+    private static FileStream TakeWriterLock(string path)
+    {
+        var lockPath = path + ".lock";
+        try
+        {
+            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
+        }
+        catch (IOException ex) when (File.Exists(lockPath))
+        {
+            throw new AuditLogInUseException(
+                $"{path} is in use by another gateway process (it holds {lockPath}); two writers would break the audit log's hash chain. " +
+                "Stop the other gateway, or give each its own Gateway:DataPath (with --stdio, each MCP client that launches the gateway needs its own).",
+                ex);
         }
     }
 
@@ -117,6 +150,7 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
         }
 
         await stream.DisposeAsync();
+        await writerLock.DisposeAsync();
     }
 
     /// <summary>

@@ -18,12 +18,13 @@ internal static class StartupFailure
     /// <summary>
     /// Failures whose message is all an admin needs: a setting or the policy file (the message names the setting, or
     /// the file and line), a setting that does not parse, two upstreams serving one tool name (the names, and the
-    /// setting that tells them apart), a damaged audit file (its path, and the command that finds the damage), and a
+    /// setting that tells them apart), a damaged audit file (its path, and the command that finds the damage), an audit
+    /// file another gateway writes (what to change), and a
     /// data folder the gateway cannot create or write (its path).
     /// </summary>
     public static bool IsExplained(Exception exception) => exception switch
     {
-        OptionsValidationException or PolicyLoadException or ToolNameClashException or AuditLogDamagedException => true,
+        OptionsValidationException or PolicyLoadException or ToolNameClashException or AuditLogDamagedException or AuditLogInUseException => true,
         AggregateException all => all.Flatten().InnerExceptions.All(IsExplained),
         InvalidOperationException when ThrownByTheConfigurationBinder(exception) => true,
         InvalidDataException { InnerException: not null } when exception.Message.Contains("configuration", StringComparison.OrdinalIgnoreCase) => true,

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ApprovalGateway.Testing;
+using ApprovalGateway.Tests.Audit;
 
 namespace ApprovalGateway.Tests.Hosting;
 
@@ -106,6 +107,29 @@ public sealed class StartupFailureTests : IDisposable
         Assert.Equal(78, exitCode);
         Assert.Contains($"The gateway cannot start: {file}: the last audit record has no readable seq and hash, so the chain cannot continue; run verify-audit.", output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AuditFileAnotherGatewayWrites_EndsTheProcessWithCode78_SayingToGiveEachItsOwnDataPath()
+    {
+        var file = Path.Combine(_dir.FullName, "audit", "audit.jsonl");
+        await using (var running = AuditSamples.Open(file))
+        {
+            await running.AppendAsync(AuditSamples.Record(1), CancellationToken.None);
+
+            var (exitCode, output) = await RunGatewayAsync();
+
+            // Before, the second gateway appended to the same file from its own seq 1: verify-audit then failed on both chains.
+            Assert.Equal(78, exitCode);
+            Assert.Contains($"The gateway cannot start: {file} is in use by another gateway process", output, StringComparison.Ordinal);
+            Assert.Contains("give each its own Gateway:DataPath", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        }
+
+        // Its lock goes with it: the next gateway on the folder continues the same chain.
+        await using var next = AuditSamples.Open(file);
+        await next.AppendAsync(AuditSamples.Record(2), CancellationToken.None);
+        Assert.Equal(2, next.Recent(10).Count);
     }
 
     [Fact]
