@@ -125,6 +125,21 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGSTOP: the process keeps its sockets and pipes open but does nothing, as a hung server does.</summary>
+    public void Pause() => Signal(_process.Id, SigStop);
+
+    /// <summary>SIGCONT, after <see cref="Pause"/>.</summary>
+    public void Resume() => Signal(_process.Id, SigCont);
+
+    /// <summary>Sends <paramref name="signal"/> to the process <paramref name="pid"/>.</summary>
+    public static void Signal(int pid, int signal)
+    {
+        if (SendSignal(pid, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({pid}, {signal}) failed with errno {Marshal.GetLastPInvokeError()}.");
+        }
+    }
+
     /// <summary>SIGKILL with its children: no shutdown code runs, as in a crash.</summary>
     public async Task KillAsync()
     {
@@ -150,6 +165,10 @@ public sealed class ChildProcess : IAsyncDisposable
     }
 
     private const int SigTerm = 15;
+
+    public const int SigCont = 18;
+
+    public const int SigStop = 19;
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int SendSignal(int pid, int signal);

@@ -75,6 +75,12 @@ public sealed class NodeMcpServer : IAsyncDisposable
     /// <summary>SIGKILL, as in a crash: open connections are cut and the port refuses new ones.</summary>
     public Task KillAsync() => _process.KillAsync();
 
+    /// <summary>SIGSTOP: connections are still accepted and kept, but nothing answers, as a hung server does.</summary>
+    public void Pause() => _process.Pause();
+
+    /// <summary>SIGCONT, after <see cref="Pause"/>.</summary>
+    public void Resume() => _process.Resume();
+
     public ValueTask DisposeAsync() => _process.DisposeAsync();
 
     private static async Task<NodeMcpServer> StartAsync(int port, Func<string, ProcessStartInfo> startOnPort, string path)

@@ -49,6 +49,16 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
                 errors.Add($"{key}:MaxResponseBytes must be at least 65536 (was {o.MaxResponseBytes}).");
             }
 
+            if (o.PingInterval < TimeSpan.Zero)
+            {
+                errors.Add($"{key}:PingInterval must not be negative (00:00:00 turns pings off), not {o.PingInterval}.");
+            }
+
+            if (o.PingTimeout <= TimeSpan.Zero)
+            {
+                errors.Add($"{key}:PingTimeout must be positive, not {o.PingTimeout}.");
+            }
+
             if (o.MaxRequestDuration < o.RequestTimeout)
             {
                 errors.Add($"{key}:MaxRequestDuration ({o.MaxRequestDuration}) must be at least RequestTimeout ({o.RequestTimeout}).");

@@ -82,7 +82,7 @@ internal sealed class ToolCatalog(
             var clientOptions = UpstreamConnector.CreateClientOptions(
                 new Implementation { Name = "approval-gateway", Version = GatewayVersion.Current }, null);
             var link = new UpstreamLink(name, upstream, connector, () => WithListChangedHandler(clientOptions, name), time, logger,
-                status => board.Report(status with { Session = "catalog" }));
+                status => board.Report(status with { Session = "catalog" }), probe: true);
             link.Connected += _ => Relist(name);
             _links[name] = link;
         }

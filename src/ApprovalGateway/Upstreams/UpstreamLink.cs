@@ -1,10 +1,14 @@
+using ModelContextProtocol;
 using ModelContextProtocol.Client;
 
 namespace ApprovalGateway.Upstreams;
 
 /// <summary>
 /// One supervised client session to one upstream. When the connection ends (a stdio process dies, an HTTP
-/// session is lost) calls fail fast with a clear reason while the link reconnects with exponential backoff.
+/// session is lost) calls fail fast with a clear reason while the link reconnects with exponential backoff. A link that
+/// <paramref name="probe"/>s (the gateway's own, one per upstream) also pings its upstream every
+/// <see cref="UpstreamOptions.PingInterval"/>, and treats a ping left unanswered as the end of the session: a server that
+/// died without cutting a connection, or hung, is otherwise noticed only when an agent's call waits on it.
 /// </summary>
 internal sealed class UpstreamLink(
     string name,
@@ -14,7 +18,8 @@ internal sealed class UpstreamLink(
     TimeProvider time,
     ILogger logger,
     Action<UpstreamStatus>? report = null,
-    UpstreamClientRole? clientRole = null) : IAsyncDisposable
+    UpstreamClientRole? clientRole = null,
+    bool probe = false) : IAsyncDisposable
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
@@ -114,7 +119,7 @@ internal sealed class UpstreamLink(
             Report(connected: true, "connected");
             Attempted(client);
 
-            var details = await WaitForEndAsync(client, token);
+            var details = await WaitForEndOrSilenceAsync(client, token);
             _client = null;
             if (token.IsCancellationRequested || connector.GatewayStopping.IsCancellationRequested)
             {
@@ -143,6 +148,66 @@ internal sealed class UpstreamLink(
         firstAttempt.TrySetResult();
         Attempted(null);
     }
+
+    /// <summary>Why the session ended: of itself, or (for a link that probes) by leaving a ping unanswered.</summary>
+    private async Task<string> WaitForEndOrSilenceAsync(McpClient client, CancellationToken token)
+    {
+        var ended = WaitForEndAsync(client, token);
+        if (!probe || Options.PingInterval <= TimeSpan.Zero)
+        {
+            return await ended;
+        }
+
+        // Probing stops with the gateway: upstreams may end first then, and that is no failure to report.
+        using var probing = CancellationTokenSource.CreateLinkedTokenSource(token, connector.GatewayStopping);
+        var silence = UntilUnansweredAsync(client, probing.Token);
+        var first = await Task.WhenAny((Task)ended, silence);
+        await probing.CancelAsync();
+        if (first == silence && await silence is { } unanswered && !ended.IsCompleted)
+        {
+            return unanswered;
+        }
+
+        // A refused connection fails the ping and ends an HTTP session alike; the session's own reason says more.
+        return await ended;
+    }
+
+    /// <summary>Pings one at a time until a ping fails or times out, and says why; null once probing stops.</summary>
+    private async Task<string?> UntilUnansweredAsync(McpClient client, CancellationToken token)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(Options.PingInterval, time, token);
+                using var deadline = new CancellationTokenSource(Options.PingTimeout, time);
+                using var either = CancellationTokenSource.CreateLinkedTokenSource(token, deadline.Token);
+                try
+                {
+                    await client.PingAsync(cancellationToken: either.Token);
+                }
+                catch (McpProtocolException)
+                {
+                    // An error answer is an answer: a server without ping is still there.
+                }
+                catch (OperationCanceledException) when (deadline.IsCancellationRequested && !token.IsCancellationRequested)
+                {
+                    return $"it did not answer a ping within {Seconds(Options.PingTimeout)}";
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    return $"a ping failed: {ex.Message}";
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private static string Seconds(TimeSpan span) =>
+        span.TotalSeconds >= 1 ? $"{span.TotalSeconds:0.#} s" : $"{span.TotalMilliseconds:0} ms";
 
     private static async Task<string> WaitForEndAsync(McpClient client, CancellationToken token)
     {

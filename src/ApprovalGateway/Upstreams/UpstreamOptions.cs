@@ -50,5 +50,14 @@ internal sealed class UpstreamOptions
     /// </summary>
     public long MaxResponseBytes { get; set; } = 32 * 1024 * 1024;
 
+    /// <summary>
+    /// How often the gateway's own connection sends the upstream an MCP <c>ping</c>, so that a server that died or hung
+    /// while nobody called it shows as down before an agent's call finds out. Zero turns it off.
+    /// </summary>
+    public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a ping may go unanswered before the upstream counts as down.</summary>
+    public TimeSpan PingTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     public bool IsStdio => !string.IsNullOrWhiteSpace(Command);
 }
