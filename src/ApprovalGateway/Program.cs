@@ -1,6 +1,6 @@
 using ApprovalGateway.Hosting;
 
-if (GatewayCommands.TryRun(args, Console.Out, out var exitCode))
+if (GatewayCommands.TryRun(args, Console.Out, Console.Error, out var exitCode))
 {
     return exitCode;
 }

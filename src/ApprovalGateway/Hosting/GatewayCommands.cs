@@ -5,21 +5,46 @@ namespace ApprovalGateway.Hosting;
 /// <summary>The offline commands of <c>approval-gateway</c>, run instead of the gateway itself.</summary>
 internal static class GatewayCommands
 {
-    public static bool TryRun(string[] args, TextWriter output, out int exitCode)
+    public static bool TryRun(string[] args, TextWriter output, out int exitCode) => TryRun(args, output, output, out exitCode);
+
+    /// <param name="error">Where a command line the gateway cannot use is explained, with the usage.</param>
+    public static bool TryRun(string[] args, TextWriter output, TextWriter error, out int exitCode)
     {
         exitCode = args switch
         {
             ["validate", var path, ..] => ValidateCommand.Run(path, output),
-            ["verify-audit", "--postgres"] => Usage(output),
+            ["verify-audit", "--postgres"] => Usage(error),
             ["verify-audit", "--postgres", var connectionString, ..] => VerifyAuditCommand.RunPostgreSql(connectionString, output),
             ["verify-audit", var path, ..] => VerifyAuditCommand.Run(path, output),
             ["hash-password", var password, ..] => HashPasswordCommand.Run(password, output),
-            ["validate" or "verify-audit" or "hash-password"] => Usage(output),
+            ["validate" or "verify-audit" or "hash-password"] => Usage(error),
             ["help", ..] => Usage(output, exitCode: 0),
             _ when args.Any(a => a is "--help" or "-h") => Usage(output, exitCode: 0),
+            _ when args.Contains("--version") => Version(output),
+            [var word, ..] when IsCommandWord(word) => UnknownCommand(word, error),
             _ => -1,
         };
         return exitCode >= 0;
+    }
+
+    /// <summary>
+    /// A first argument that is neither an option nor a <c>key=value</c> setting can only be meant as a command. The
+    /// configuration would ignore it, so a mistyped command (<c>verify-adit</c>) used to start the whole gateway on its
+    /// port, with its upstreams and data folder, instead of saying so.
+    /// </summary>
+    private static bool IsCommandWord(string argument) =>
+        argument.Length > 0 && argument[0] is not ('-' or '/') && !argument.Contains('=', StringComparison.Ordinal);
+
+    private static int UnknownCommand(string word, TextWriter error)
+    {
+        error.WriteLine($"approval-gateway: unknown command '{word}'.");
+        return Usage(error);
+    }
+
+    private static int Version(TextWriter output)
+    {
+        output.WriteLine($"approval-gateway {GatewayVersion.Current}");
+        return 0;
     }
 
     private static int Usage(TextWriter output, int exitCode = 2)
@@ -33,6 +58,7 @@ internal static class GatewayCommands
               approval-gateway verify-audit --postgres "<connection string>"
                                                           the same for the PostgreSQL audit sink
               approval-gateway hash-password <password>   print a PasswordHash for Approvers:{name}
+              approval-gateway --version                  print the gateway's version
             """);
         return exitCode;
     }

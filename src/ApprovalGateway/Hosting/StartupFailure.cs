@@ -1,6 +1,8 @@
+using System.Net.Sockets;
 using ApprovalGateway.Audit;
 using ApprovalGateway.Policy;
 using ApprovalGateway.Upstreams;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 
 namespace ApprovalGateway.Hosting;
@@ -46,6 +48,8 @@ internal static class StartupFailure
         // "Failed to convert configuration value 'abc' at 'Gateway:SessionIdleTimeout' to type 'System.TimeSpan'."
         // appsettings.json that is not JSON: the line and position are in the innermost message.
         InvalidOperationException or InvalidDataException => [string.Join(' ', Chain(exception).Select(e => e.Message))],
+        // A port in use or not ours to take: the address is in the message, and the data folder has nothing to do with it.
+        IOException when Chain(exception).Any(e => e is SocketException or AddressInUseException) => [exception.Message],
         IOException or UnauthorizedAccessException =>
             [$"{exception.Message} The gateway keeps its audit log and sign-in keys under Gateway:DataPath (or Gateway:Audit:Path): the user it runs as must be able to create and write them."],
         _ => [exception.Message],

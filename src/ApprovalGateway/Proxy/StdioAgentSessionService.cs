@@ -18,6 +18,9 @@ internal sealed class StdioAgentSessionService(McpServer server, ITransport tran
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         try
         {
+            // The agent is answered once the gateway is up, its page included. A gateway that cannot start (its port
+            // taken by another client's copy of it) must not tell the client it is ready and then vanish.
+            await StartedAsync(stoppingToken);
             var run = server.RunAsync(ended.Token);
             if (await Task.WhenAny(run, transport.MessageReader.Completion) != run)
             {
@@ -34,5 +37,12 @@ internal sealed class StdioAgentSessionService(McpServer server, ITransport tran
         {
             lifetime.StopApplication();
         }
+    }
+
+    private async Task StartedAsync(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        await started.Task.WaitAsync(stoppingToken);
     }
 }

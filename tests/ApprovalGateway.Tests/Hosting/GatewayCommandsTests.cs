@@ -69,4 +69,42 @@ public sealed class GatewayCommandsTests
         Assert.Equal(2, exitCode);
         Assert.Contains("verify-audit --postgres \"<connection string>\"", output.ToString());
     }
+
+    [Theory]
+    [InlineData("verify-adit", "data/audit/audit.jsonl")]
+    [InlineData("valdate", "policies/policy.json")]
+    [InlineData("version")]
+    public void MistypedCommand_SaysSoOnStandardError_AndExitsTwo_InsteadOfStartingTheGateway(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        // Before, the configuration ignored the word and the gateway started on its port with its upstreams.
+        var handled = GatewayCommands.TryRun(args, output, error, out var exitCode);
+
+        Assert.True(handled);
+        Assert.Equal(2, exitCode);
+        Assert.Equal("", output.ToString());
+        Assert.StartsWith($"approval-gateway: unknown command '{args[0]}'.", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("approval-gateway validate <policy.json>", error.ToString());
+    }
+
+    [Fact]
+    public void SettingsWithoutDashes_AreLeftToTheGateway()
+    {
+        var output = new StringWriter();
+
+        Assert.False(GatewayCommands.TryRun(["Urls=http://127.0.0.1:0", "--stdio"], output, out _));
+        Assert.False(GatewayCommands.TryRun(["/urls", "http://127.0.0.1:0"], output, out _));
+    }
+
+    [Fact]
+    public void Version_PrintsTheGatewaysVersion_InsteadOfStartingTheGateway()
+    {
+        var output = new StringWriter();
+
+        Assert.True(GatewayCommands.TryRun(["--version"], output, out var exitCode));
+        Assert.Equal(0, exitCode);
+        Assert.Equal($"approval-gateway {GatewayVersion.Current}{Environment.NewLine}", output.ToString());
+    }
 }

@@ -112,6 +112,42 @@ public sealed class StdioDownstreamTests
         Assert.DoesNotContain(gateway.LogLines, l => l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("crit:", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task StdioGateway_WhosePortIsTaken_AnswersNothing_AndExitsWithCodeOneSayingWhy()
+    {
+        // Two clients launching README's command with the same --urls: the second one's port is taken.
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var address = $"http://127.0.0.1:{((System.Net.IPEndPoint)taken.LocalEndpoint).Port}";
+        var data = Directory.CreateTempSubdirectory("gateway-stdio-").FullName;
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList =
+            {
+                Path.Combine(AppContext.BaseDirectory, "approval-gateway.dll"), "--stdio", "--contentRoot", RepoPaths.Root, "--urls", address,
+                "--Gateway:Upstreams:demo:Args:0=" + Path.Combine(AppContext.BaseDirectory, "demo-exchange.dll"), $"--Gateway:DataPath={data}",
+            },
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardInput.WriteLineAsync(
+            """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"launcher","version":"1"}}}""");
+        await process.StandardInput.FlushAsync();
+
+        // Before, the client was told the server was ready (initialize answered), and then the process was gone.
+        var stdout = await process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var log = await stderr;
+        Directory.Delete(data, recursive: true);
+
+        Assert.Equal("", stdout);
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains($"{Environment.NewLine}The gateway cannot start: Failed to bind to address {address}: address already in use.{Environment.NewLine}", log, StringComparison.Ordinal);
+    }
+
     /// <summary>A <c>--stdio</c> gateway process driven over its pipes, with one call to <c>echo</c> held for approval.</summary>
     private sealed class HoldingGateway : IDisposable
     {
