@@ -148,6 +148,38 @@ public sealed class StdioDownstreamTests
         Assert.Contains($"{Environment.NewLine}The gateway cannot start: Failed to bind to address {address}: address already in use.{Environment.NewLine}", log, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task StdioGateway_WhoseInputEndsBeforeItHasStarted_ExitsZero_WithoutReportingAFailure()
+    {
+        var data = Directory.CreateTempSubdirectory("gateway-stdio-").FullName;
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList =
+            {
+                Path.Combine(AppContext.BaseDirectory, "approval-gateway.dll"), "--stdio", "--contentRoot", RepoPaths.Root, "--urls", "http://127.0.0.1:0",
+                "--Gateway:Upstreams:demo:Args:0=" + Path.Combine(AppContext.BaseDirectory, "demo-exchange.dll"), $"--Gateway:DataPath={data}",
+            },
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+
+        // A client that gives up at once, or `gateway --stdio < /dev/null`. Before: "Hosting failed to start" with a
+        // stack trace, a warning that shutdown outlasted its timeout, and exit code 1.
+        process.StandardInput.Close();
+        var stdout = await process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var log = await stderr;
+        Directory.Delete(data, recursive: true);
+
+        Assert.Equal("", stdout);
+        Assert.Equal(0, process.ExitCode);
+        Assert.DoesNotContain("fail:", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("outlasted", log, StringComparison.Ordinal);
+    }
+
     /// <summary>A <c>--stdio</c> gateway process driven over its pipes, with one call to <c>echo</c> held for approval.</summary>
     private sealed class HoldingGateway : IDisposable
     {
