@@ -8,12 +8,19 @@ namespace ApprovalGateway.Agents;
 
 internal static class AgentExtensions
 {
-    public static IServiceCollection AddGatewayAgents(this IServiceCollection services, IConfiguration configuration)
+    /// <param name="stdio">The gateway serves its one agent on stdin/stdout, and no MCP endpoint over HTTP.</param>
+    public static IServiceCollection AddGatewayAgents(this IServiceCollection services, IConfiguration configuration, bool stdio = false)
     {
         services.AddOptions<AgentOptions>().Bind(configuration.GetSection(AgentOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
         services.AddSingleton<AgentDirectory>();
-        services.AddHostedService<AgentStartup>();
+        if (!stdio)
+        {
+            // Its warning is about callers of /mcp, which --stdio does not serve: it would send the operator looking for
+            // a hole that is not there.
+            services.AddHostedService<AgentStartup>();
+        }
+
         return services;
     }
 

@@ -36,7 +36,7 @@ internal static class GatewayServiceCollectionExtensions
 
         services.AddGatewayAudit(configuration);
         services.AddGatewayMetrics(configuration);
-        services.AddGatewayAgents(configuration);
+        services.AddGatewayAgents(configuration, stdio);
         services.AddGatewayAuth(configuration);
         services.AddGatewayApprovals(configuration);
         services.AddGatewaySlack(configuration);

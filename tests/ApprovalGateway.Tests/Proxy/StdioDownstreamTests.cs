@@ -178,6 +178,9 @@ public sealed class StdioDownstreamTests
         Assert.Equal(0, process.ExitCode);
         Assert.DoesNotContain("fail:", log, StringComparison.Ordinal);
         Assert.DoesNotContain("outlasted", log, StringComparison.Ordinal);
+
+        // /mcp is not served in this mode, so no warning that anyone may call it without a key.
+        Assert.DoesNotContain("every MCP caller is the agent 'anonymous'", log, StringComparison.Ordinal);
     }
 
     /// <summary>A <c>--stdio</c> gateway process driven over its pipes, with one call to <c>echo</c> held for approval.</summary>
