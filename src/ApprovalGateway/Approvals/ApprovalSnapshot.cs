@@ -1,6 +1,7 @@
 namespace ApprovalGateway.Approvals;
 
 /// <summary>An approval as stored, at one moment: what the channels render and the API returns.</summary>
+/// <param name="GrantRevoked">Set when an approver ended the time-boxed grant this approval gave.</param>
 internal sealed record ApprovalSnapshot(
     string Id,
     ApprovalStatus Status,
@@ -9,4 +10,5 @@ internal sealed record ApprovalSnapshot(
     DateTimeOffset Deadline,
     IReadOnlyList<ApproverVote> Votes,
     string? Reason,
-    DateTimeOffset? ResolvedAt);
+    DateTimeOffset? ResolvedAt,
+    GrantRevocationNote? GrantRevoked = null);

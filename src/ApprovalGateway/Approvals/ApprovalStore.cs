@@ -115,7 +115,7 @@ internal sealed class ApprovalStore(
                 return before;
             }
 
-            Write(connection, after);
+            Write(connection, before, after);
 
             // Observers run under the lock so every channel sees the changes of one approval in order.
             Notify(after);
@@ -138,14 +138,26 @@ internal sealed class ApprovalStore(
     public static ApprovalSnapshot Expired(ApprovalSnapshot approval, DateTimeOffset now) =>
         approval with { Status = ApprovalStatus.Expired, Reason = ApprovalText.ExpiredReason(approval), ResolvedAt = now };
 
-    private void Write(IStorageConnection connection, ApprovalSnapshot approval)
+    /// <summary>
+    /// Notes on approval <paramref name="approvalId"/> that its time-boxed grant was ended, so its prompts say so.
+    /// Null when the approval is no longer stored.
+    /// </summary>
+    public Task<ApprovalSnapshot?> NoteGrantRevokedAsync(string approvalId, GrantRevocationNote note) =>
+        UpdateAsync(
+            approvalId,
+            approval => approval.Status == ApprovalStatus.Approved && approval.GrantRevoked is null ? approval with { GrantRevoked = note } : approval,
+            CancellationToken.None);
+
+    private void Write(IStorageConnection connection, ApprovalSnapshot before, ApprovalSnapshot approval)
     {
-        var decision = new StoredDecision(approval.Status, approval.Votes, approval.Reason, approval.ResolvedAt);
+        var decision = new StoredDecision(approval.Status, approval.Votes, approval.Reason, approval.ResolvedAt, approval.GrantRevoked);
         connection.SetJobParameter(
             approval.Id,
             DecisionParameter,
             SerializationHelper.Serialize(JsonSerializer.Serialize(decision, ApprovalStorageJsonContext.Default.StoredDecision), SerializationOption.User));
-        if (approval.Status == ApprovalStatus.Pending)
+
+        // Resolving happens once: a later change to a resolved approval (its grant revoked) must not give the grant again.
+        if (approval.Status == ApprovalStatus.Pending || before.Status != ApprovalStatus.Pending)
         {
             return;
         }
@@ -223,5 +235,5 @@ internal sealed class ApprovalStore(
     }
 
     private static ApprovalSnapshot ToSnapshot(string id, StoredApproval approval, StoredDecision decision) =>
-        new(id, decision.Status, approval.Request, approval.RequestedAt, approval.Deadline, decision.Votes, decision.Reason, decision.ResolvedAt);
+        new(id, decision.Status, approval.Request, approval.RequestedAt, approval.Deadline, decision.Votes, decision.Reason, decision.ResolvedAt, decision.GrantRevoked);
 }

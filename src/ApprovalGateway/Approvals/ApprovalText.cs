@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace ApprovalGateway.Approvals;
 
 /// <summary>The sentences approvers and agents read, kept in one place so every channel says the same.</summary>
@@ -10,7 +12,8 @@ internal static class ApprovalText
     public static string Summary(ApprovalSnapshot approval) => approval.Status switch
     {
         ApprovalStatus.Pending => "Pending",
-        ApprovalStatus.Approved => $"Approved by {Approvers(approval, approve: true)}{ForGrant(approval)}",
+        ApprovalStatus.Approved => $"Approved by {Approvers(approval, approve: true)}{ForGrant(approval)}"
+            + (approval.GrantRevoked is { } revoked ? $"; {GrantRevoked(revoked, revoked.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))}" : ""),
         ApprovalStatus.Rejected => approval.Reason is { Length: > 0 } reason
             ? $"Rejected by {Approvers(approval, approve: false)}: {reason}"
             : $"Rejected by {Approvers(approval, approve: false)}",
@@ -24,6 +27,10 @@ internal static class ApprovalText
         approval.Votes.Where(v => v.Approve).Select(v => v.GrantMinutes).LastOrDefault(m => m > 0) is { } minutes
             ? $" (and for the next {minutes} min)"
             : "";
+
+    /// <summary>"the time-boxed grant was revoked by bob at 14:05:00 UTC: the desk closes early", with the time as the channel writes it.</summary>
+    public static string GrantRevoked(GrantRevocationNote note, string at) =>
+        $"the time-boxed grant was revoked by {note.By} at {at} UTC" + (note.Reason is { Length: > 0 } why ? $": {why}" : "");
 
     /// <summary>The answer to a click that came too late: "Already approved by alice", "Expired".</summary>
     public static string AlreadyResolved(ApprovalSnapshot approval) => approval.Status switch

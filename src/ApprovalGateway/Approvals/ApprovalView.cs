@@ -30,7 +30,8 @@ internal sealed record ApprovalView(
     string Summary,
     string? Reason,
     DateTimeOffset? ResolvedAt,
-    string? HeldBecause)
+    string? HeldBecause,
+    GrantRevocationNote? GrantRevoked)
 {
     public static ApprovalView From(ApprovalSnapshot approval)
     {
@@ -57,6 +58,7 @@ internal sealed record ApprovalView(
             ApprovalText.Summary(approval),
             approval.Reason,
             approval.ResolvedAt,
-            request.HeldBecause);
+            request.HeldBecause,
+            approval.GrantRevoked);
     }
 }

@@ -7,10 +7,12 @@ namespace ApprovalGateway.Approvals;
 /// <summary>
 /// Ends a time-boxed grant before its time on an approver's word: it goes from the storage every instance reads, so
 /// the next call it would have released asks again wherever it arrives; the audit log records who ended it; the pages
-/// here hear of it, and those of other instances through the signal of the approval that gave it.
+/// here hear of it, and those of other instances through the signal of the approval that gave it. The approval itself
+/// notes the revocation, so its Slack prompt and the page stop saying the grant is in force.
 /// </summary>
 internal sealed class GrantRevocation(
     IGrantStore grants,
+    ApprovalStore approvals,
     IAuditLog audit,
     IApprovalSignal signal,
     IEnumerable<IGrantObserver> observers,
@@ -30,7 +32,11 @@ internal sealed class GrantRevocation(
 
         Log.GrantRevoked(logger, approver, approvalId, grant.Agent, grant.Upstream, grant.Tool, grant.Until);
         GrantObservers.Notify(observers, approvalId, logger);
-        signal.Publish(approvalId);
+        if (!await NoteOnApprovalAsync(approvalId, new GrantRevocationNote(approver, now, string.IsNullOrWhiteSpace(reason) ? null : reason)))
+        {
+            // Noting it signals the approval; without that, other instances' pages still need to hear of the grant.
+            signal.Publish(approvalId);
+        }
 
         var why = $"time-boxed grant until {grant.Until:u} from {string.Join(", ", grant.GrantedBy)} revoked by {approver}"
             + (string.IsNullOrWhiteSpace(reason) ? "" : $": {reason}");
@@ -46,6 +52,23 @@ internal sealed class GrantRevocation(
         {
             Log.GrantRevocationNotAudited(logger, ex, approvalId);
             return new GrantRevocationResult(grant, now, Audited: false);
+        }
+    }
+
+    /// <summary>
+    /// Whether the approval now says its grant was revoked. The grant has ended either way: a prompt left saying
+    /// otherwise is logged, not a reason to fail the revocation.
+    /// </summary>
+    private async Task<bool> NoteOnApprovalAsync(string approvalId, GrantRevocationNote note)
+    {
+        try
+        {
+            return await approvals.NoteGrantRevokedAsync(approvalId, note) is not null;
+        }
+        catch (Exception ex)
+        {
+            Log.GrantRevocationNotNoted(logger, ex, approvalId);
+            return false;
         }
     }
 }

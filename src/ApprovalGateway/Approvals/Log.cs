@@ -57,4 +57,7 @@ internal static partial class Log
 
     [LoggerMessage(3015, LogLevel.Error, "The time-boxed grant of approval {ApprovalId} is revoked, but the audit log could not record it")]
     public static partial void GrantRevocationNotAudited(ILogger logger, Exception exception, string approvalId);
+
+    [LoggerMessage(3016, LogLevel.Warning, "The time-boxed grant of approval {ApprovalId} is revoked, but the approval could not be updated, so its Slack prompt and page entry may still show the grant")]
+    public static partial void GrantRevocationNotNoted(ILogger logger, Exception exception, string approvalId);
 }

@@ -8,4 +8,5 @@ internal sealed record StoredDecision(
     ApprovalStatus Status,
     IReadOnlyList<ApproverVote> Votes,
     string? Reason,
-    DateTimeOffset? ResolvedAt);
+    DateTimeOffset? ResolvedAt,
+    GrantRevocationNote? GrantRevoked = null);

@@ -136,14 +136,17 @@ internal sealed class ApprovalMessageBuilder(IOptions<SlackOptions> options)
                 var grant = approvers.Select(v => v.GrantMinutes).LastOrDefault(m => m > 0);
                 var by = approvers.Count == 0 ? "" : $" by {string.Join(" and ", approvers.Select(Who))}";
                 var forGrant = grant is { } minutes ? $" (and for the next {minutes} min)" : "";
-                return $":white_check_mark: Approved{by} at {at}{forGrant}";
+                var approved = $":white_check_mark: Approved{by} at {at} UTC{forGrant}";
+                return approval.GrantRevoked is { } revoked
+                    ? $"{approved}\n:no_entry_sign: {Escape(Capitalized(ApprovalText.GrantRevoked(revoked, Clock(revoked.At))))}"
+                    : approved;
             case ApprovalStatus.Rejected:
                 var rejecter = approval.Votes.LastOrDefault(v => !v.Approve);
                 var reason = approval.Reason ?? rejecter?.Reason;
                 var rejectedBy = rejecter is null ? "" : $" by {Who(rejecter)}";
-                return $":no_entry: Rejected{rejectedBy}" + (string.IsNullOrWhiteSpace(reason) ? $" at {at}" : $": {Escape(reason)}");
+                return $":no_entry: Rejected{rejectedBy}" + (string.IsNullOrWhiteSpace(reason) ? $" at {at} UTC" : $": {Escape(reason)}");
             case ApprovalStatus.Expired:
-                return $":hourglass: Expired at {at}: nobody decided in time, so the call was not forwarded";
+                return $":hourglass: Expired at {at} UTC: nobody decided in time, so the call was not forwarded";
             case ApprovalStatus.Withdrawn:
                 return ":leftwards_arrow_with_hook: Withdrawn: " + Escape(approval.Reason ?? "the agent cancelled the call");
             default:
@@ -219,6 +222,8 @@ internal sealed class ApprovalMessageBuilder(IOptions<SlackOptions> options)
 
     private static string Who(ApproverVote vote) =>
         vote.SlackUserId is { Length: > 0 } id ? $"<@{id}>" : Escape(vote.Approver);
+
+    private static string Capitalized(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 
     private static string RiskName(RiskClass risk) => risk.ToString().ToLowerInvariant();
 

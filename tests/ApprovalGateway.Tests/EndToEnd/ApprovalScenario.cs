@@ -111,6 +111,16 @@ internal sealed class ApprovalScenario : IAsyncDisposable
         return await api.SendAsync(request);
     }
 
+    public async Task<HttpResponseMessage> RevokeGrantAsync(ApprovalApprover approver, string approvalId, string? reason = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/grants/{approvalId}/revoke")
+        {
+            Content = JsonContent.Create(new JsonObject { ["reason"] = reason }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", approver.Token);
+        return await api.SendAsync(request);
+    }
+
     public async Task<JsonObject> GetApprovalAsync(ApprovalApprover approver, string approvalId) =>
         (await GetJsonAsync(approver, $"/api/approvals/{approvalId}")).AsObject();
 

@@ -46,6 +46,38 @@ public sealed class ApprovalTimeBoxedGrantTests
         Assert.Null(records[0].Reason);
     }
 
+    /// <summary>A prompt that still read "and for the next 15 min" after the grant ended would tell approvers it is in force.</summary>
+    [Fact]
+    public async Task SlackPrompt_SaysWhoRevokedTheGrant_WhenItsGrantIsRevoked()
+    {
+        await using var scenario = await StartAsync(Hold(CancelTwap, """{ "timeout": 120, "grant_minutes": 15 }"""));
+        await using var agent = await scenario.ConnectAsync();
+        var call = agent.CallToolAsync(CancelTwap, CancelTwapArgs(123)).AsTask();
+        var (_, id) = await scenario.WaitForPromptAsync(CancelTwap);
+        using (var click = await scenario.ClickAsync(Alice, SlackActionIds.ApproveGrant, id))
+        {
+            Assert.Equal(HttpStatusCode.OK, click.StatusCode);
+        }
+
+        Assert.NotEqual(true, (await call.WaitAsync(Guard)).IsError);
+        await scenario.WaitForPromptTextAsync(id, "(and for the next 15 min)");
+
+        using (var revoke = await scenario.RevokeGrantAsync(Bob, id, "the desk closes early"))
+        {
+            Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+        }
+
+        var updated = await scenario.WaitForPromptTextAsync(id, "grant was revoked by bob").WaitAsync(Guard);
+        var approval = await scenario.GetApprovalAsync(Alice, id);
+
+        Assert.Contains("the desk closes early", updated.AllText, StringComparison.Ordinal);
+        Assert.Empty(updated.Buttons);
+        Assert.Equal("approved", (string?)approval["status"]);
+        Assert.Equal("bob", (string?)approval["grant_revoked"]?["by"]);
+        Assert.Contains("grant was revoked by bob", (string?)approval["summary"], StringComparison.Ordinal);
+        Assert.Single(scenario.Slack.Requests, r => r.Method == "chat.postMessage");
+    }
+
     /// <summary>Approvals:MaxPendingPerAgent bounds prompts; a call a grant answers asks nobody, so it still passes.</summary>
     [Fact]
     public async Task CallUnderAGrant_Passes_EvenWhenTheAgentIsAtItsLimitOfHeldCalls()

@@ -54,6 +54,12 @@ public sealed partial class WebGrantsPageEndToEndTests : IAsyncLifetime
         await Expect(alice.GetByRole(AriaRole.Tab, new() { Name = "Grants" })).ToContainTextAsync("0");
         var record = await _gateway.Audit.WaitForOutcomeAsync("grant_revoked");
         Assert.Equal(["bob"], record.DecidedBy);
+
+        // Alice's page had the approval as "approved" already; the revocation reaches its history entry too.
+        await alice.GetByRole(AriaRole.Tab, new() { Name = "History" }).ClickAsync();
+        await Expect(alice.GetByRole(AriaRole.List, new() { Name = "Decided approvals" }).GetByRole(AriaRole.Listitem))
+            .ToContainTextAsync("time-boxed grant was revoked by bob");
+        await alice.GetByRole(AriaRole.Tab, new() { Name = "Pending" }).ClickAsync();
         _gateway.Approvals.Clear();
         var next = agent.CallToolAsync(WebGateway.CancelTwap, WebGateway.CancelArguments(await WebGateway.PlaceTwapAsync(agent))).AsTask();
         await _gateway.Approvals.WaitForAsync(WebGateway.CancelTwap, ApprovalStatus.Pending);

@@ -136,14 +136,17 @@
       votes,
       reason: raw.reason || null,
       resolvedAt: raw.resolved_at ? Date.parse(raw.resolved_at) : null,
+      grantRevoked: raw.grant_revoked
+        ? { by: raw.grant_revoked.by, at: Date.parse(raw.grant_revoked.at), reason: raw.grant_revoked.reason || null }
+        : null,
     };
   }
 
   // Pushes and fetched lists can arrive in any order: a resolution never goes back to pending,
-  // and a pending item only moves forward in votes.
+  // a pending item only moves forward in votes, and a resolved one changes only when its grant is revoked.
   function isNewer(next, previous) {
     if (!previous) return true;
-    if (previous.status !== "pending") return false;
+    if (previous.status !== "pending") return next.status === previous.status && !!next.grantRevoked && !previous.grantRevoked;
     if (next.status !== "pending") return true;
     return next.votes.length >= previous.votes.length;
   }
@@ -762,6 +765,13 @@
         const p = document.createElement("p");
         p.className = "h-reason";
         p.textContent = `“${reason}”`;
+        li.append(p);
+      }
+      if (a.grantRevoked) {
+        const p = document.createElement("p");
+        p.className = "h-reason";
+        p.append(`Its time-boxed grant was revoked by ${a.grantRevoked.by} at `, timeElement(a.grantRevoked.at),
+          a.grantRevoked.reason ? `: “${a.grantRevoked.reason}”` : "");
         li.append(p);
       }
       return li;
