@@ -149,6 +149,47 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
         await Expect(card).ToHaveCountAsync(0);
     }
 
+    /// <summary>A gateway restarted on the in-memory queue knows none of the calls an open page still shows.</summary>
+    [ChromiumFact]
+    public async Task PendingCall_LeavesThePage_WhenTheGatewayNoLongerKnowsItOnReconnect()
+    {
+        IWebSocketRoute? hub = null;
+        var page = await OpenAsync("alice", beforeLoad: p => p.RouteWebSocketAsync("**/hubs/approvals**", ws =>
+        {
+            hub = ws;
+            ws.ConnectToServer();
+        }));
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder());
+        var card = Card(page, "exchange_place_order");
+        await Expect(card).ToBeVisibleAsync();
+        _app.Approvals.ForgetQuietly("apr-1");
+
+        // The page's connection drops, as when the gateway stops; it reconnects on its own.
+        await hub!.CloseAsync();
+
+        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Live" })).ToBeVisibleAsync();
+        await Expect(card).ToHaveCountAsync(0);
+        await Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Pending" })).ToContainTextAsync("0");
+        await Expect(page.Locator("#announcer")).ToContainTextAsync("exchange_place_order from trader-bot is no longer waiting");
+    }
+
+    [ChromiumFact]
+    public async Task Approve_TellsTheApproverAndRemovesTheCall_WhenTheGatewayNoLongerKnowsIt()
+    {
+        var page = await OpenAsync("alice");
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder());
+        var card = Card(page, "exchange_place_order");
+        await Expect(card).ToBeVisibleAsync();
+        _app.Approvals.ForgetQuietly("apr-1");
+
+        await card.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
+
+        await Expect(page.Locator(".toast")).ToContainTextAsync("the gateway no longer knows this call");
+        await Expect(card).ToHaveCountAsync(0);
+        await page.GetByRole(AriaRole.Tab, new() { Name = "History" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "exchange_place_order" })).ToContainTextAsync("can no longer be decided");
+    }
+
     [ChromiumFact]
     public async Task Approve_ShowsTheRefusal_WhenTheApproverMayNotDecide()
     {
@@ -192,11 +233,16 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
         await BrowserSession.ScreenshotAsync(page, "audit");
     }
 
-    private async Task<IPage> OpenAsync(string approver, ViewportSize? viewport = null)
+    private async Task<IPage> OpenAsync(string approver, ViewportSize? viewport = null, Func<IPage, Task>? beforeLoad = null)
     {
         var context = await _browser.NewContextAsync(_app.Url, viewport);
         await context.AddCookiesAsync([new Cookie { Name = TestApproverAuthentication.CookieName, Value = approver, Url = _app.Url.ToString() }]);
         var page = await context.NewPageAsync();
+        if (beforeLoad is not null)
+        {
+            await beforeLoad(page);
+        }
+
         await page.GotoAsync("/");
         // "Live" once the hub is connected and the lists are loaded: whatever comes next arrives as a push.
         await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Live" })).ToBeVisibleAsync();

@@ -207,6 +207,7 @@
       case "rejected": return who ? `rejected by ${who}` : "rejected";
       case "expired": return "expired: nobody decided before the deadline";
       case "withdrawn": return "withdrawn by the agent";
+      case "gone": return "gone: the gateway no longer knows it";
       default: return a.status;
     }
   }
@@ -562,6 +563,9 @@
       } else if (result.status === 409) {
         toast(message || "Someone else decided this one first.", "bad");
         await refreshOne(id);
+      } else if (result.status === 404) {
+        toast(`${a.tool}: the gateway no longer knows this call (it restarted, or the record ended); nothing was decided.`, "bad");
+        forget(id);
       } else {
         error.textContent = message || `The gateway refused the decision (${result.status}).`;
       }
@@ -578,9 +582,25 @@
   async function refreshOne(id) {
     try {
       upsert(await getJson(`/api/approvals/${encodeURIComponent(id)}`), true);
-    } catch {
+    } catch (e) {
       // The push from the hub carries the same news; the list reload on reconnect covers the rest.
+      if (e instanceof ApiError && e.status === 404) forget(id);
     }
+  }
+
+  // The gateway no longer knows a call this page shows as waiting: it restarted (the embedded queue lives as long
+  // as the process, and the withdrawal pushed at shutdown may not have arrived) or the record ended. Nobody can
+  // decide it any more, so it leaves the pending list instead of offering buttons that can only fail.
+  const GONE_REASON = "The gateway no longer knows this call (it restarted, or the record ended), so it can no longer be decided; the agent was not answered by it";
+
+  function forget(id) {
+    const a = approvals.get(id);
+    if (!a || a.status !== "pending") return;
+    approvals.set(id, { ...a, status: "gone", reason: GONE_REASON, resolvedAt: now() });
+    removePending(id);
+    say(`${a.tool} from ${a.agent} is no longer waiting: the gateway no longer knows it.`);
+    renderHistory();
+    renderCounts();
   }
 
   function updateCountdown(card, a) {
