@@ -1,5 +1,6 @@
 using ApprovalGateway.Policy.Decisions;
 using ApprovalGateway.Policy.Evaluation;
+using ApprovalGateway.Policy.Model;
 using ApprovalGateway.Policy.Risk;
 using Microsoft.Extensions.Time.Testing;
 
@@ -328,7 +329,8 @@ public sealed class CompiledPolicyTests
         var preview = policy.Preview("O", null, new ToolRisk(ToolCategory.Write, RiskClass.Medium, "x"));
         policy.Evaluate(Facts.Call("O"), _limiter);
 
-        Assert.Equal(new PolicyPreview(DecisionKind.Allowed, "tools[\"O\"]", true, new(1, 60)), preview);
+        Assert.Equal((DecisionKind.Allowed, "tools[\"O\"]", true, new RateLimitDocument(1, 60)), (preview.Kind, preview.Rule, preview.HasConditions, preview.RateLimit));
+        Assert.Equal([new PolicyPreviewCondition("true", DecisionKind.Denied)], preview.Conditions);
         Assert.Equal(0, _limiter.Count);
     }
 }

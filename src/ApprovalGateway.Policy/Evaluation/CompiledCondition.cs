@@ -4,9 +4,12 @@ using ApprovalGateway.Policy.Model;
 namespace ApprovalGateway.Policy.Evaluation;
 
 /// <summary>A <c>when</c> entry with its expression tree and the decision it gives, built once per load.</summary>
-internal sealed class CompiledCondition(Expr expression, PolicyAction action, PolicyDecision decision)
+internal sealed class CompiledCondition(Expr expression, string text, PolicyAction action, PolicyDecision decision)
 {
     public PolicyAction Action { get; } = action;
+
+    /// <summary>The expression as the policy wrote it, for people reading what a rule may do.</summary>
+    public string Text { get; } = text;
 
     public PolicyDecision Decision { get; } = decision;
 

@@ -118,7 +118,10 @@ public sealed class CompiledPolicy
         }
 
         var rule = plan.Rule!;
-        return new PolicyPreview(rule.Decision.Kind, rule.Name, rule.Conditions.Length > 0, rule.RateLimit);
+        return new PolicyPreview(rule.Decision.Kind, rule.Name, rule.Conditions.Length > 0, rule.RateLimit)
+        {
+            Conditions = [.. rule.Conditions.Select(c => new PolicyPreviewCondition(c.Text, c.Decision.Kind))],
+        };
     }
 
     /// <summary>

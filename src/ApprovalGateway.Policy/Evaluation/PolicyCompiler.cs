@@ -76,7 +76,7 @@ internal static class PolicyCompiler
 
             var conditionName = $"{name}.when[{i}]";
             var reason = c.Reason ?? rule.Reason ?? $"{conditionName} matched: {c.Expression}";
-            return new CompiledCondition(expr!, c.Action, MakeDecision(conditionName, c.Action, reason, rule.Approval));
+            return new CompiledCondition(expr!, c.Expression, c.Action, MakeDecision(conditionName, c.Action, reason, rule.Approval));
         }).ToArray();
         var ownReason = rule.Reason ?? (rule.Action == PolicyAction.Deny ? $"denied by {name}" : null);
         return new CompiledRule(name, glob, rule.Action, MakeDecision(name, rule.Action, ownReason, rule.Approval), conditions, rule.RateLimit);

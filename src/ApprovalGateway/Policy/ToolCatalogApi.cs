@@ -31,7 +31,8 @@ internal static class ToolCatalogApi
                 preview.Kind.ToWireName(),
                 preview.Rule,
                 preview.HasConditions,
-                preview.RateLimit is { } limit ? $"{limit.Max} per {limit.WindowSeconds} s per {limit.Per.ToString().ToLowerInvariant()}" : null);
+                preview.RateLimit is { } limit ? $"{limit.Max} per {limit.WindowSeconds} s per {limit.Per.ToString().ToLowerInvariant()}" : null,
+                [.. preview.Conditions.Select(c => $"{c.Kind.ToWireName()} when {c.Expression}")]);
         }).ToList();
         return TypedResults.Ok(entries);
     }

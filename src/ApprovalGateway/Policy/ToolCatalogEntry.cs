@@ -1,6 +1,8 @@
 namespace ApprovalGateway.Policy;
 
 /// <summary>One row of <c>GET /api/tools</c>: a tool, its classification and what the current policy does with it.</summary>
+/// <param name="Action">What the rule gives the tool when none of its <paramref name="Conditions"/> holds.</param>
+/// <param name="Conditions">"approval_required when args.quantity * args.price > 1000", in the order they are tried.</param>
 internal sealed record ToolCatalogEntry(
     string Name,
     string Upstream,
@@ -10,4 +12,5 @@ internal sealed record ToolCatalogEntry(
     string Action,
     string Rule,
     bool Conditional,
-    string? RateLimit);
+    string? RateLimit,
+    IReadOnlyList<string>? Conditions = null);

@@ -94,9 +94,18 @@ public sealed class WebApprovalPageEndToEndTests : IAsyncLifetime
             """{ "action": "deny", "reason": "cancel single orders through the desk" }""", "\"require_approval\"", StringComparison.Ordinal));
         await Expect(deleteOrder).ToContainTextAsync("Approval required");
 
+        // A rule's own action holds only while none of its conditions does: the row says what they make of a call.
+        await File.WriteAllTextAsync(_gateway.Host.PolicyPath, WebGateway.Policy.Replace(
+            """{ "action": "deny", "reason": "cancel single orders through the desk" }""",
+            """{ "action": "allow", "when": [ { "if": "args.orderId > 1000", "action": "require_approval" } ] }""",
+            StringComparison.Ordinal));
+        await Expect(deleteOrder).ToContainTextAsync("Allowed unless");
+        await Expect(deleteOrder.GetByRole(AriaRole.List, new() { Name = "Unless" })).ToHaveTextAsync("Approval required when args.orderId > 1000");
+        await BrowserSession.ScreenshotAsync(page, "e2e-tools-conditional");
+
         await File.WriteAllTextAsync(_gateway.Host.PolicyPath, """{ "version": "1", "default": "alow" }""");
         await Expect(page.GetByRole(AriaRole.Alert).Filter(new() { HasText = "The last reload failed" })).ToContainTextAsync("alow");
-        await Expect(deleteOrder).ToContainTextAsync("Approval required");
+        await Expect(deleteOrder).ToContainTextAsync("Allowed unless");
     }
 
     private async Task<IPage> SignInAsync(string name, string? screenshot = null)

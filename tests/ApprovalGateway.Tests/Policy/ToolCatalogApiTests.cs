@@ -34,9 +34,32 @@ public sealed class ToolCatalogApiTests : IDisposable
         var anyone = ToolCatalogApi.List(catalog, engine, null).Value!;
         var alice = ToolCatalogApi.List(catalog, engine, "alice").Value!;
 
-        Assert.Equal(new ToolCatalogEntry("BinanceTicker", "exchange", "read-only", "medium", "we watch it (policy classify[\"BinanceTicker\"])", "approval_required", "risk.medium", false, null), anyone[0]);
+        Assert.Equal(new ToolCatalogEntry("BinanceTicker", "exchange", "read-only", "medium", "we watch it (policy classify[\"BinanceTicker\"])", "approval_required", "risk.medium", false, null), anyone[0] with { Conditions = null });
+        Assert.Empty(anyone[0].Conditions!);
         Assert.Equal(("hidden", "hide[\"Hidden\"]"), (anyone[1].Action, anyone[1].Rule));
         Assert.Equal(("allowed", "5 per 60 s per agent"), (alice[0].Action, alice[0].RateLimit));
+    }
+
+    /// <summary>A rule that allows unless its condition holds must not read as plainly "allowed".</summary>
+    [Fact]
+    public void List_SaysWhatEachConditionMakesOfTheCall_WhenTheRuleHasConditions()
+    {
+        File.WriteAllText(Path.Combine(_dir, "policy.json"), """
+        { "default": "deny",
+          "tools": { "BinanceNewOrder": { "action": "allow", "when": [
+            { "if": "args.quantity * args.price > 1000", "action": "require_approval" },
+            { "if": "args.symbol == 'SHIB'", "action": "deny" } ] } } }
+        """);
+        using var store = new PolicyStore(Options.Create(new PolicyOptions { Path = "policy.json" }), new HostingEnvironment { ContentRootPath = _dir }, NullLogger<PolicyStore>.Instance, TimeProvider.System);
+        var engine = new PolicyEngine(store, new RateLimiter(TimeProvider.System));
+        var catalog = new FakeCatalog([
+            new UpstreamTool("BinanceNewOrder", "exchange", "BinanceNewOrder", [], new ToolRisk(ToolCategory.Destructive, RiskClass.Critical, "x")),
+        ]);
+
+        var entry = Assert.Single(ToolCatalogApi.List(catalog, engine, null).Value!);
+
+        Assert.Equal("allowed", entry.Action);
+        Assert.Equal(["approval_required when args.quantity * args.price > 1000", "denied when args.symbol == 'SHIB'"], entry.Conditions);
     }
 
     private sealed class FakeCatalog(IReadOnlyList<UpstreamTool> tools) : IToolCatalog

@@ -863,12 +863,28 @@
       const actionCell = document.createElement("td");
       actionCell.className = "nowrap";
       actionCell.append(badge(words(action), ACTION_TONE[action]));
+      // The rule's own action is only what happens when none of its conditions holds: say what they may make of it.
+      const conditions = (t.conditions || []).map((c) => {
+        const [kind, ...rest] = String(c).split(" when ");
+        return `${words(kind)} when ${rest.join(" when ")}`;
+      });
+      if (conditions.length) {
+        const list = document.createElement("ul");
+        list.className = "conditions";
+        list.setAttribute("aria-label", "Unless");
+        for (const text of conditions) {
+          const li = document.createElement("li");
+          li.textContent = text;
+          list.append(li);
+        }
+        actionCell.append(" unless", list);
+      }
       const why = document.createElement("td");
       why.className = "why";
       const limit = t.rate_limit || t.rateLimit;
       why.textContent = [t.reason, t.rule ? `rule ${t.rule}` : "", limit || ""].filter(Boolean).join(" · ");
       tr.append(name, upstream, riskCell, actionCell, why);
-      tr.dataset.search = lower([t.name, t.upstream, risk, action, t.category, t.rule].join(" "));
+      tr.dataset.search = lower([t.name, t.upstream, risk, action, t.category, t.rule, ...conditions].join(" "));
       return tr;
     });
     filterTools();
