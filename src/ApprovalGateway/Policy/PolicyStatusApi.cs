@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using ApprovalGateway.Upstreams;
 using ApprovalGateway.Web;
 
 namespace ApprovalGateway.Policy;
@@ -7,10 +8,14 @@ internal static class PolicyStatusApi
 {
     /// <summary>
     /// <c>GET /api/policy</c>: which file is in force, when it loaded, why the last reload failed, if it did, and what
-    /// the policy in force names that this gateway does not have.
+    /// the policy in force names that this gateway does not have, tools among them.
     /// </summary>
     public static IEndpointConventionBuilder MapPolicyStatusApi(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapGet("/api/policy", (PolicyStore store) => TypedResults.Ok(new PolicyStatus(store.SourcePath, store.LoadedAt, store.LastError, store.Warnings)))
+        endpoints.MapGet("/api/policy", (PolicyStore store, IToolCatalog catalog) =>
+            {
+                var unserved = UnservedToolRules.Find(store.Document, [.. catalog.Tools.Select(t => t.Name)]);
+                return TypedResults.Ok(new PolicyStatus(store.SourcePath, store.LoadedAt, store.LastError, [.. store.Warnings, .. unserved]));
+            })
             .RequireAuthorization(ApproverClaims.Policy);
 }
 

@@ -49,6 +49,7 @@ internal sealed class PolicyStore : IDisposable
 
         _lastText = read.Text;
         _current = result.Policy;
+        Document = result.Document;
         LoadedAt = time.GetUtcNow();
         Log.PolicyLoaded(logger, SourcePath, result.Policy.RuleCount, result.Document.Default);
         Warnings = CheckReferences(result.Document);
@@ -70,6 +71,9 @@ internal sealed class PolicyStore : IDisposable
     }
 
     public CompiledPolicy Current => _current;
+
+    /// <summary>The policy in force as the file says it, for checks against what the upstreams serve.</summary>
+    public PolicyDocument Document { get; private set; } = null!;
 
     public string SourcePath { get; }
 
@@ -99,6 +103,7 @@ internal sealed class PolicyStore : IDisposable
             if (result.IsValid)
             {
                 _current = result.Policy;
+                Document = result.Document;
                 LoadedAt = _time.GetUtcNow();
                 LastError = null;
                 Log.PolicyLoaded(_logger, SourcePath, result.Policy.RuleCount, result.Document.Default);

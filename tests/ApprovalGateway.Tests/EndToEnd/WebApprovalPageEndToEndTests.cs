@@ -103,6 +103,18 @@ public sealed class WebApprovalPageEndToEndTests : IAsyncLifetime
         await Expect(deleteOrder.GetByRole(AriaRole.List, new() { Name = "Unless" })).ToHaveTextAsync("Approval required when args.orderId > 1000");
         await BrowserSession.ScreenshotAsync(page, "e2e-tools-conditional");
 
+        // A misspelt rule applies to no call; under "default": "allow" its deny lets the call through, so it is flagged.
+        await File.WriteAllTextAsync(_gateway.Host.PolicyPath, WebGateway.Policy.Replace(
+            "\"BinanceDeleteOrder\": {", "\"BinanceDeleteOrdr\": {", StringComparison.Ordinal));
+        await Expect(page.GetByRole(AriaRole.List, new() { Name = "Policy warnings" })).ToContainTextAsync(
+            "tools[\"BinanceDeleteOrdr\"] matches no tool the upstreams serve now (did you mean BinanceDeleteOrder?)");
+        await Expect(deleteOrder).ToContainTextAsync("rule risk.critical");
+        await File.WriteAllTextAsync(_gateway.Host.PolicyPath, WebGateway.Policy.Replace(
+            """{ "action": "deny", "reason": "cancel single orders through the desk" }""",
+            """{ "action": "allow", "when": [ { "if": "args.orderId > 1000", "action": "require_approval" } ] }""",
+            StringComparison.Ordinal));
+        await Expect(page.GetByRole(AriaRole.List, new() { Name = "Policy warnings" })).Not.ToContainTextAsync("BinanceDeleteOrdr");
+
         await File.WriteAllTextAsync(_gateway.Host.PolicyPath, """{ "version": "1", "default": "alow" }""");
         await Expect(page.GetByRole(AriaRole.Alert).Filter(new() { HasText = "The last reload failed" })).ToContainTextAsync("alow");
         await Expect(deleteOrder).ToContainTextAsync("Allowed unless");

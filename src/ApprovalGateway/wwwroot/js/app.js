@@ -910,6 +910,15 @@
       const alert = $("#policy-error");
       alert.hidden = !error;
       alert.textContent = error ? `The last reload failed, so the policy above stays in force: ${error}` : "";
+      // Names the gateway checks (agents, approvers, tools): logged and in /api/policy, and here where admins look.
+      const warnings = Array.isArray(policy.warnings) ? policy.warnings : [];
+      const box = $("#policy-warnings");
+      $("ul", box).replaceChildren(...warnings.map((w) => {
+        const li = document.createElement("li");
+        li.textContent = w;
+        return li;
+      }));
+      box.hidden = warnings.length === 0;
       panel.hidden = false;
     } catch {
       panel.hidden = true;
