@@ -1,3 +1,4 @@
+using ApprovalGateway.Approvals;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -132,6 +133,23 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
         await Expect(Card(page, "exchange_place_order")).ToHaveCountAsync(0);
         await Expect(page.Locator("#announcer")).ToContainTextAsync("exchange_place_order approved by carol.");
         await Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Pending" })).ToContainTextAsync("0");
+    }
+
+    /// <summary>The gateway withdraws calls itself (shutting down, an instance lost): the page must not blame the agent.</summary>
+    [ChromiumFact]
+    public async Task Withdrawal_ByTheGateway_IsNotAttributedToTheAgent()
+    {
+        var page = await OpenAsync("alice");
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder());
+        await Expect(Card(page, "exchange_place_order")).ToBeVisibleAsync();
+
+        _app.Approvals.Withdraw("apr-1", ApprovalText.ShuttingDownReason);
+
+        await Expect(page.Locator("#announcer")).ToContainTextAsync("exchange_place_order withdrawn before a decision.");
+        await page.GetByRole(AriaRole.Tab, new() { Name = "History" }).ClickAsync();
+        var entry = page.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "exchange_place_order" });
+        await Expect(entry).ToContainTextAsync("Gateway shutting down");
+        await Expect(entry).Not.ToContainTextAsync("by the agent");
     }
 
     [ChromiumFact]

@@ -33,6 +33,19 @@ internal sealed class TestApprovals(IEnumerable<IApprovalObserver> observers, Ti
         }
     }
 
+    /// <summary>Withdraws a pending approval for <paramref name="reason"/>, as the gateway does when it shuts down.</summary>
+    public void Withdraw(string id, string reason)
+    {
+        ApprovalSnapshot withdrawn;
+        lock (_gate)
+        {
+            withdrawn = _approvals[id] with { Status = ApprovalStatus.Withdrawn, Reason = reason, ResolvedAt = time.GetUtcNow() };
+            _approvals[id] = withdrawn;
+        }
+
+        Notify(withdrawn);
+    }
+
     /// <summary>Forgets an approval without telling anyone, as a gateway restarted on the in-memory queue has.</summary>
     public void ForgetQuietly(string id) => _approvals.TryRemove(id, out _);
 

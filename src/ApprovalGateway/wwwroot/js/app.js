@@ -206,7 +206,8 @@
       case "approved": return who ? `approved by ${who}` : "approved";
       case "rejected": return who ? `rejected by ${who}` : "rejected";
       case "expired": return "expired: nobody decided before the deadline";
-      case "withdrawn": return "withdrawn by the agent";
+      // Not always the agent's doing: a gateway shutting down or an instance lost withdraws calls too, and says so.
+      case "withdrawn": return a.reason ? "withdrawn before a decision" : "withdrawn by the agent";
       case "gone": return "gone: the gateway no longer knows it";
       default: return a.status;
     }
