@@ -135,6 +135,16 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
         await Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Pending" })).ToContainTextAsync("0");
     }
 
+    /// <summary>Slack and the audit CSV say UTC; the page's local times say their zone, so approvers can compare them.</summary>
+    [ChromiumFact]
+    public async Task Times_SayTheirTimeZone()
+    {
+        var page = await OpenAsync("alice");
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder());
+
+        await Expect(Card(page, "exchange_place_order").Locator("time")).ToHaveTextAsync(new Regex(@"^\d\d:\d\d:\d\d UTC$"));
+    }
+
     /// <summary>The gateway withdraws calls itself (shutting down, an instance lost): the page must not blame the agent.</summary>
     [ChromiumFact]
     public async Task Withdrawal_ByTheGateway_IsNotAttributedToTheAgent()
