@@ -234,6 +234,28 @@ public sealed class CompiledPolicyTests
         Assert.Equal(DecisionKind.ApprovalRequired, Decide(policy, "O", args: """{ "quantity": 5 }""").Kind);
     }
 
+    /// <summary>
+    /// A market order has no price: held, rightly, but "order notional above 1000" would tell the approver and the
+    /// agent something untrue about it.
+    /// </summary>
+    [Fact]
+    public void Evaluate_SaysTheConditionCouldNotBeComputed_WhenItHoldsTheCallForLackOfAnArgument()
+    {
+        const string policy = """
+        { "tools": { "O": { "when": [
+            { "if": "args.quantity * args.price > 1000", "action": "require_approval", "reason": "order notional above 1000" } ] } } }
+        """;
+
+        var market = Decide(policy, "O", args: """{ "quantity": 5 }""");
+        var large = Decide(policy, "O", args: """{ "quantity": 5, "price": 1000 }""");
+
+        Assert.Equal((DecisionKind.ApprovalRequired, "tools[\"O\"].when[0]"), (market.Kind, market.Rule));
+        Assert.Equal(
+            "tools[\"O\"].when[0] could not be computed for these arguments (\"args.quantity * args.price > 1000\": a missing or non-numeric argument, say), so it counts as holding: order notional above 1000",
+            market.Reason);
+        Assert.Equal("order notional above 1000", large.Reason);
+    }
+
     [Fact]
     public void Evaluate_TriesConditionsInOrder()
     {

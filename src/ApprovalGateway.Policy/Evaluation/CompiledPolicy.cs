@@ -82,9 +82,9 @@ public sealed class CompiledPolicy
         var action = rule.Action;
         foreach (var condition in rule.Conditions)
         {
-            if (condition.Matches(facts))
+            if (condition.Decide(facts) is { } given)
             {
-                decision = condition.Decision;
+                decision = given;
                 action = condition.Action;
                 break;
             }

@@ -76,7 +76,17 @@ internal static class PolicyCompiler
 
             var conditionName = $"{name}.when[{i}]";
             var reason = c.Reason ?? rule.Reason ?? $"{conditionName} matched: {c.Expression}";
-            return new CompiledCondition(expr!, c.Expression, c.Action, MakeDecision(conditionName, c.Action, reason, rule.Approval));
+
+            // Said when the condition could not be evaluated and counts as holding (fail closed): "order notional
+            // above 1000" for a market order that has no price would mislead the approver and the agent.
+            var unevaluated = $"{conditionName} could not be computed for these arguments (\"{c.Expression}\": a missing or non-numeric argument, say), so it counts as holding"
+                + ((c.Reason ?? rule.Reason) is { } stated ? $": {stated}" : "");
+            return new CompiledCondition(
+                expr!,
+                c.Expression,
+                c.Action,
+                MakeDecision(conditionName, c.Action, reason, rule.Approval),
+                MakeDecision(conditionName, c.Action, unevaluated, rule.Approval));
         }).ToArray();
         var ownReason = rule.Reason ?? (rule.Action == PolicyAction.Deny ? $"denied by {name}" : null);
         return new CompiledRule(name, glob, rule.Action, MakeDecision(name, rule.Action, ownReason, rule.Approval), conditions, rule.RateLimit);
