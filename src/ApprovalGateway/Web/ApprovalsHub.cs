@@ -7,7 +7,7 @@ namespace ApprovalGateway.Web;
 /// <see cref="GrantsChangedMethod"/> and <see cref="PolicyChangedMethod"/> to every open page. Pages decide and revoke through the REST API (with its
 /// anti-forgery check), never through the hub, so it has no client methods.
 /// </summary>
-internal sealed class ApprovalsHub(ILogger<ApprovalsHub> logger) : Hub
+internal sealed class ApprovalsHub(PageConnections connections, ILogger<ApprovalsHub> logger) : Hub
 {
     public const string Path = "/hubs/approvals";
 
@@ -22,12 +22,14 @@ internal sealed class ApprovalsHub(ILogger<ApprovalsHub> logger) : Hub
     public override Task OnConnectedAsync()
     {
         Log.PageConnected(logger, Context.User?.Identity?.Name ?? "?", Context.ConnectionId);
+        connections.Opened(Context);
         return base.OnConnectedAsync();
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         Log.PageDisconnected(logger, Context.User?.Identity?.Name ?? "?", Context.ConnectionId);
+        connections.Closed(Context);
         return base.OnDisconnectedAsync(exception);
     }
 }

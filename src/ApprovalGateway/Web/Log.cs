@@ -19,4 +19,7 @@ internal static partial class Log
 
     [LoggerMessage(7005, LogLevel.Warning, "Telling the open pages that the policy was reloaded failed.")]
     public static partial void PolicyPushFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(7006, LogLevel.Information, "Approver '{Approver}' signed out: their live page connection {ConnectionId} is closed, and reconnects only with a sign-in.")]
+    public static partial void PageClosedOnSignOut(ILogger logger, string approver, string connectionId);
 }

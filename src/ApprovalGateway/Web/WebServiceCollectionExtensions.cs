@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ApprovalGateway.Approvals;
+using ApprovalGateway.Web.Auth;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -18,6 +19,8 @@ internal static class WebServiceCollectionExtensions
             options.PayloadSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             options.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, ApprovalsApiJsonContext.Default);
         });
+        services.TryAddSingleton<PageConnections>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISignOutListener, PageConnections>(sp => sp.GetRequiredService<PageConnections>()));
         services.TryAddSingleton<HubApprovalObserver>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IApprovalObserver, HubApprovalObserver>(sp => sp.GetRequiredService<HubApprovalObserver>()));
         services.TryAddSingleton<GrantsPagePush>();

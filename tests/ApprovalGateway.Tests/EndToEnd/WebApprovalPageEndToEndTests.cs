@@ -120,6 +120,25 @@ public sealed class WebApprovalPageEndToEndTests : IAsyncLifetime
         await Expect(deleteOrder).ToContainTextAsync("Allowed unless");
     }
 
+    /// <summary>A tab left open must not go on receiving every held call after its approver signed out in another.</summary>
+    [ChromiumFact]
+    public async Task SignOut_InOneTab_EndsTheLivePageInTheOthers_ButNotAnotherApproversPage()
+    {
+        var first = await SignInAsync("alice");
+        var second = await first.Context.NewPageAsync();
+        await second.GotoAsync("/");
+        await Expect(second.GetByRole(AriaRole.Status).Filter(new() { HasText = "Live" })).ToBeVisibleAsync();
+        var bob = await SignInAsync("bob");
+
+        await first.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+
+        await second.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/login");
+        await using var agent = await _gateway.ConnectAgentAsync();
+        var held = agent.CallToolAsync(WebGateway.CancelTwap, WebGateway.CancelArguments(await WebGateway.PlaceTwapAsync(agent))).AsTask();
+        await Expect(Card(bob, WebGateway.CancelTwap)).ToBeVisibleAsync();
+        Assert.False(held.IsCompleted);
+    }
+
     private async Task<IPage> SignInAsync(string name, string? screenshot = null)
     {
         var context = await _browser.NewContextAsync(_gateway.Host.BaseAddress);

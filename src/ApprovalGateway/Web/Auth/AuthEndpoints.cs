@@ -79,7 +79,8 @@ internal static class AuthEndpoints
         return TypedResults.Redirect(LocalUrl.OrRoot(returnUrl));
     }
 
-    private static async Task<IResult> LogoutAsync(HttpContext context, IAntiforgery antiforgery, ILoggerFactory loggers)
+    private static async Task<IResult> LogoutAsync(
+        HttpContext context, IAntiforgery antiforgery, IEnumerable<ISignOutListener> listeners, ILoggerFactory loggers)
     {
         if (!await antiforgery.IsRequestValidAsync(context))
         {
@@ -93,6 +94,13 @@ internal static class AuthEndpoints
         var name = (await context.AuthenticateAsync(ApproverSchemes.Cookie)).Principal?.Identity?.Name;
         await context.SignOutAsync(ApproverSchemes.Cookie);
         Log.SignedOut(logger, name);
+        if (name is not null)
+        {
+            foreach (var listener in listeners)
+            {
+                listener.SignedOut(name);
+            }
+        }
         return TypedResults.Redirect("/login");
     }
 
