@@ -29,6 +29,13 @@ internal sealed class SimulatedExchange(TimeProvider time, ILogger<SimulatedExch
         new("SOL", "SOL", 0.01m, IsDefault: true),
     ];
 
+    // Addresses an agent may look up before asking to withdraw; the address book itself is not editable here.
+    private static readonly SavedAddress[] AddressBook =
+    [
+        new("USDT", "TRX", "TNPeeaaFB7K9cmo4uQpcU32zGK8G1NYqeL", "Treasury (TRON)"),
+        new("ETH", "ETH", "0x8f3Cf7ad23Cd3CaDbD9735AFf958023239c6A063", "Cold wallet"),
+    ];
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, (decimal Free, decimal Locked)> _balances = new(StringComparer.Ordinal);
     private readonly Dictionary<long, SpotOrder> _orders = [];
@@ -258,6 +265,8 @@ internal sealed class SimulatedExchange(TimeProvider time, ILogger<SimulatedExch
             return withdrawal;
         }
     }
+
+    public IReadOnlyList<SavedAddress> WithdrawAddresses() => AddressBook;
 
     public IReadOnlyList<Withdrawal> WithdrawHistory(string? coin, string? withdrawOrderId, int? limit)
     {

@@ -13,4 +13,5 @@ namespace ApprovalGateway.DemoExchange.Tools;
 [JsonSerializable(typeof(PriceList))]
 [JsonSerializable(typeof(Withdrawal))]
 [JsonSerializable(typeof(WithdrawalList))]
+[JsonSerializable(typeof(AddressList))]
 internal sealed partial class DemoJsonContext : JsonSerializerContext;

@@ -24,4 +24,8 @@ internal sealed class WalletTools(SimulatedExchange exchange)
         [Description("Only the withdrawal with this client id")] string? withdrawOrderId = null,
         [Description("Most records to return, 1000 when omitted")] int? limit = null) =>
         new(exchange.WithdrawHistory(coin, withdrawOrderId, limit));
+
+    [McpServerTool(Name = "BinanceWalletFetchWithdrawAddressList", Title = "List saved withdrawal addresses", ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]
+    [Description("List the withdrawal addresses saved on the account.")]
+    public AddressList FetchWithdrawAddressList() => new(exchange.WithdrawAddresses());
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ApprovalGateway.Tests.Infrastructure;
 using ModelContextProtocol.Protocol;
 
 namespace ApprovalGateway.Tests.DemoExchange;
@@ -68,6 +69,30 @@ public sealed class DemoExchangeToolsTests : IDisposable
         var listed = Assert.Single(history.GetProperty("withdrawals").EnumerateArray());
         Assert.Equal(withdrawal.GetProperty("id").GetString(), listed.GetProperty("id").GetString());
         Assert.Equal("TDemoAddress", listed.GetProperty("address").GetString());
+    }
+
+    [Fact]
+    public async Task ShippedPolicy_NamesOnlyToolsTheDemoServes_SoAFirstRunShowsNoPolicyWarning()
+    {
+        await using var session = await DemoExchangeSession.StartAsync(DemoExchangeSession.Stdio, _timeout.Token);
+        var served = (await session.Client.ListToolsAsync(cancellationToken: _timeout.Token)).Select(t => t.Name).ToList();
+        var shipped = ApprovalGateway.Policy.Parsing.PolicyParser.Parse(
+            await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "policies", "policy.json"), _timeout.Token), "policy.json");
+
+        Assert.True(shipped.IsValid, shipped.FormatErrors());
+        Assert.Empty(ApprovalGateway.Policy.UnservedToolRules.Find(shipped.Document!, served));
+    }
+
+    [Fact]
+    public async Task FetchWithdrawAddressList_ListsTheSavedAddresses()
+    {
+        await using var session = await DemoExchangeSession.StartAsync(DemoExchangeSession.Stdio, _timeout.Token);
+
+        var book = await session.CallSuccessfullyAsync("BinanceWalletFetchWithdrawAddressList", new(), _timeout.Token);
+
+        var addresses = book.GetProperty("addresses").EnumerateArray().ToList();
+        Assert.Equal(2, addresses.Count);
+        Assert.Contains(addresses, a => a.GetProperty("coin").GetString() == "USDT" && a.GetProperty("network").GetString() == "TRX");
     }
 
     [Fact]
