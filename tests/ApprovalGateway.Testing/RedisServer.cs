@@ -29,6 +29,9 @@ public sealed class RedisServer : IAsyncDisposable
         return new RedisServer(await LaunchAsync(port), port);
     }
 
+    /// <summary>Starts the server on a port chosen before, such as one a gateway already tries to reach.</summary>
+    public static async Task<RedisServer> StartAsync(int port) => new(await LaunchAsync(port), port);
+
     /// <summary>Kills the server outright and starts an empty one on the same port.</summary>
     public async Task RestartAsync()
     {

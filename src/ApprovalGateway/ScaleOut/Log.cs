@@ -20,11 +20,14 @@ internal static partial class Log
     [LoggerMessage(8005, LogLevel.Warning, "Heartbeat or orphaned-approval sweep failed; retrying on the next beat")]
     public static partial void ReapFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(8006, LogLevel.Warning, "Redis rate-limit counters unreachable; a call under rule {Rule} was refused as rate limited")]
-    public static partial void RateLimitStoreUnavailable(ILogger logger, Exception? exception, string rule);
+    [LoggerMessage(8006, LogLevel.Warning, "Shared rate-limit counters ({Store}) unreachable; a call under rule {Rule} was refused as rate limited")]
+    public static partial void RateLimitStoreUnavailable(ILogger logger, Exception? exception, string store, string rule);
 
     [LoggerMessage(8007, LogLevel.Warning, "Could not show this instance's pages the change to approval {ApprovalId} made on another instance; they see it on its next change or a reload")]
     public static partial void PageRelayFailed(ILogger logger, Exception exception, string approvalId);
+
+    [LoggerMessage(8008, LogLevel.Warning, "Could not subscribe to Redis for approval wake-ups from other instances; retrying in {Delay}")]
+    public static partial void RedisSubscribeFailed(ILogger logger, Exception exception, TimeSpan delay);
 
     [LoggerMessage(9401, LogLevel.Information, "Shared Hangfire storage reachable again; other instances get one instance timeout from now to beat before their held calls are withdrawn")]
     public static partial void StorageBack(ILogger logger);

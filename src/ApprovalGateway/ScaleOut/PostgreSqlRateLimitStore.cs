@@ -70,7 +70,7 @@ internal sealed class PostgreSqlRateLimitStore(
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
-            Log.RateLimitStoreUnavailable(logger, e, rule);
+            Log.RateLimitStoreUnavailable(logger, e, "PostgreSQL", rule);
             return new RateLimitResult(false, RedisRateLimitStore.UnavailableRetrySeconds, UnavailableReason);
         }
 

@@ -58,7 +58,7 @@ internal sealed class RedisRateLimitStore(RedisConnection connection, ILogger<Re
 
     private RateLimitResult Unavailable(string rule, Exception? exception)
     {
-        Log.RateLimitStoreUnavailable(logger, exception, rule);
+        Log.RateLimitStoreUnavailable(logger, exception, "Redis", rule);
         return new RateLimitResult(false, UnavailableRetrySeconds, UnavailableReason);
     }
 }

@@ -2,10 +2,17 @@ using StackExchange.Redis;
 
 namespace ApprovalGateway.ScaleOut;
 
-/// <summary>Redis pub/sub; the multiplexer resubscribes by itself after a reconnection.</summary>
-internal sealed class RedisSignalTransport(RedisConnection connection) : IApprovalSignalTransport
+/// <summary>
+/// Redis pub/sub; the multiplexer resubscribes by itself after a reconnection. Until the first subscription gets
+/// through (Redis down when the gateway starts), it is tried again with a backoff.
+/// </summary>
+internal sealed class RedisSignalTransport(RedisConnection connection, TimeProvider time, ILogger<RedisSignalTransport> logger)
+    : IApprovalSignalTransport
 {
     public static readonly RedisChannel Channel = RedisChannel.Literal("approval-gateway:approvals");
+
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
 
     public async Task PublishAsync(string message, CancellationToken cancellationToken)
     {
@@ -21,7 +28,8 @@ internal sealed class RedisSignalTransport(RedisConnection connection) : IApprov
         redis.ConnectionRestored += Restored;
         try
         {
-            await subscriber.SubscribeAsync(Channel, (_, value) => onMessage(value.ToString()));
+            // A listener that gave up here would stop the host: one Redis blip at start-up would end the instance.
+            await SubscribeAsync(subscriber, onMessage, cancellationToken);
             onConnected();
             await Task.Delay(Timeout.Infinite, cancellationToken);
         }
@@ -32,7 +40,34 @@ internal sealed class RedisSignalTransport(RedisConnection connection) : IApprov
         finally
         {
             redis.ConnectionRestored -= Restored;
-            await subscriber.UnsubscribeAsync(Channel);
+            try
+            {
+                await subscriber.UnsubscribeAsync(Channel);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                // Stopping while Redis is unreachable: there is no subscription to end.
+            }
+        }
+    }
+
+    private async Task SubscribeAsync(ISubscriber subscriber, Action<string> onMessage, CancellationToken cancellationToken)
+    {
+        var delay = FirstRetryDelay;
+        while (true)
+        {
+            try
+            {
+                await subscriber.SubscribeAsync(Channel, (_, value) => onMessage(value.ToString()));
+                return;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                Log.RedisSubscribeFailed(logger, ex, delay);
+            }
+
+            await Task.Delay(delay, time, cancellationToken);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
         }
     }
 }

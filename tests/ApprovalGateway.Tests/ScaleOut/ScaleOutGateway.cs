@@ -34,10 +34,14 @@ internal sealed class ScaleOutGateway : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>Cancelled once the host begins to stop, as it does when one of its background services fails.</summary>
+    public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
+
     /// <summary>Every approval change this instance made itself.</summary>
     public RecordingObserver Approvals { get; }
 
-    public static async Task<ScaleOutGateway> StartAsync(IReadOnlyDictionary<string, string?> settings, string policy)
+    public static async Task<ScaleOutGateway> StartAsync(
+        IReadOnlyDictionary<string, string?> settings, string policy, Action<WebApplicationBuilder>? configure = null)
     {
         var data = Directory.CreateTempSubdirectory("gateway-scaleout-").FullName;
         var policyPath = Path.Combine(data, "policy.json");
@@ -59,7 +63,11 @@ internal sealed class ScaleOutGateway : IAsyncDisposable
             .. all.Select(s => string.Create(CultureInfo.InvariantCulture, $"--{s.Key}={s.Value}")),
         ];
         var approvals = new RecordingObserver();
-        var app = GatewayApp.Build(args, builder => builder.Services.AddSingleton<IApprovalObserver>(approvals));
+        var app = GatewayApp.Build(args, builder =>
+        {
+            builder.Services.AddSingleton<IApprovalObserver>(approvals);
+            configure?.Invoke(builder);
+        });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new ScaleOutGateway(app, data, new Uri(address), approvals);

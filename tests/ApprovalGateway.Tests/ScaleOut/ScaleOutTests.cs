@@ -1,12 +1,16 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Slack;
+using ApprovalGateway.Testing;
 using ApprovalGateway.Tests.Auth;
+using ApprovalGateway.Tests.Infrastructure;
 using ApprovalGateway.Tests.Slack;
 using ApprovalGateway.Web;
 using ApprovalGateway.Web.Auth;
+using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.SignalR.Client;
 using ModelContextProtocol.Protocol;
 
@@ -123,6 +127,39 @@ public sealed class ScaleOutTests(ScaleOutServices services)
         Assert.Equal(HttpStatusCode.OK, decision.StatusCode);
         var result = await call.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.NotEqual(true, result.IsError);
+    }
+
+    [ServicesFact]
+    public async Task CallHeldOnA_IsReleasedByB_WhenRedisWasDownAsAStarted()
+    {
+        var redisPort = LoopbackPort.Free();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Hangfire:Storage"] = "PostgreSql",
+            ["Hangfire:ConnectionString"] = await services.CreateDatabaseAsync(),
+            ["Redis:ConnectionString"] = string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{redisPort}"),
+            ["Approvers:alice:Token"] = ScaleOutGateway.AliceToken,
+        };
+        var subscribeFailed = new EventLog(8008);
+        await using var a = await ScaleOutGateway.StartAsync(settings, HoldEcho, builder => builder.Logging.AddProvider(subscribeFailed));
+
+        // Redis is not there yet: the instance must keep trying, not stop (it used to, with exit code 0).
+        var stopped = Task.Delay(Timeout.Infinite, a.Stopping);
+        var first = await Task.WhenAny(subscribeFailed.Logged, stopped).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Same(subscribeFailed.Logged, first);
+
+        await using var redis = await RedisServer.StartAsync(redisPort);
+        await using var b = await GatewayProcess.StartAsync(TestUpstreams.EverythingStdio(), HoldEcho, settings);
+        await using var agent = await a.ConnectAsync();
+        var call = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
+        var pending = await a.Approvals.WaitForAsync(ApprovalStatus.Pending);
+        using var onB = b.Approver(ScaleOutGateway.AliceToken);
+        using var decision = await onB.DecideAsync(pending.Id);
+
+        Assert.Equal(HttpStatusCode.OK, decision.StatusCode);
+        var result = await call.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.NotEqual(true, result.IsError);
+        Assert.False(a.Stopping.IsCancellationRequested);
     }
 
     [ServicesFact]
