@@ -29,6 +29,9 @@ internal static partial class Log
     [LoggerMessage(8008, LogLevel.Warning, "Could not subscribe to Redis for approval wake-ups from other instances; retrying in {Delay}")]
     public static partial void RedisSubscribeFailed(ILogger logger, Exception exception, TimeSpan delay);
 
+    [LoggerMessage(8009, LogLevel.Error, "Approval {ApprovalId} was withdrawn for its stopped instance, but its audit record could not be written")]
+    public static partial void OrphanNotAudited(ILogger logger, Exception exception, string approvalId);
+
     [LoggerMessage(9401, LogLevel.Information, "Shared Hangfire storage reachable again; other instances get one instance timeout from now to beat before their held calls are withdrawn")]
     public static partial void StorageBack(ILogger logger);
 }

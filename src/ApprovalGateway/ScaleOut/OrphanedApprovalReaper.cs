@@ -1,4 +1,8 @@
 using ApprovalGateway.Approvals;
+using ApprovalGateway.Audit;
+using ApprovalGateway.Metrics;
+using ApprovalGateway.Policy.Arguments;
+using ApprovalGateway.Policy.Decisions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -8,16 +12,24 @@ namespace ApprovalGateway.ScaleOut;
 /// <summary>
 /// Every instance beats and, on each beat, withdraws the pending approvals held by instances whose heartbeat is
 /// older than <see cref="ScaleOutOptions.InstanceTimeout"/>: their agents are gone with them, so an approver must
-/// not approve a call that can no longer run. Entries of approvals that are no longer pending are swept.
+/// not approve a call that can no longer run. A call approved after its instance died (within the timeout, before
+/// the survivors noticed) was never released either, so it is withdrawn too, saying it was not sent. Each call
+/// withdrawn here gets the audit record its instance could not write. Entries of approvals that are no longer
+/// pending are swept.
 /// </summary>
 internal sealed class OrphanedApprovalReaper(
     HeldApprovals held,
     ApprovalStore store,
+    IAuditLog audit,
+    GatewayMetrics metrics,
     TimeProvider time,
     IOptions<ScaleOutOptions> options,
     ILogger<OrphanedApprovalReaper> logger) : BackgroundService
 {
     public const string InstanceStoppedReason = "Instance stopped: the gateway instance holding the call went away before a decision";
+
+    public const string InstanceStoppedAfterApprovalReason =
+        "Instance stopped: the gateway instance holding the call went away before it could send it, so the approved call was not sent";
 
     private readonly Lock _gate = new();
     private bool _cutOff;
@@ -98,13 +110,22 @@ internal sealed class OrphanedApprovalReaper(
         foreach (var (entry, instance, approvalId, lastBeat) in held.ReadAll())
         {
             var alive = instance == held.Instance || (lastBeat is { } beat && now - Since(beat) < options.Value.InstanceTimeout);
-            var approval = alive ? store.Get(approvalId) : await store.UpdateAsync(approvalId, Withdraw, cancellationToken);
-            if (!alive && approval is { Status: ApprovalStatus.Withdrawn, Reason: InstanceStoppedReason })
+            ApprovalSnapshot? before = null;
+            var approval = alive
+                ? store.Get(approvalId)
+                : await store.UpdateAsync(approvalId, a => Withdraw(before = a), cancellationToken);
+
+            // Only the survivor whose compare-and-set withdrew it records it: the others saw it withdrawn already.
+            if (!alive && before is not null && approval is not null && !ReferenceEquals(before, approval))
             {
+                await RecordAsync(before, approval);
                 Log.OrphanWithdrawn(logger, approvalId, instance, lastBeat);
             }
 
-            if (approval is null || approval.Status != ApprovalStatus.Pending)
+            // Another live instance's approved call is its to release (its entry goes as it sends the call); swept here,
+            // the call would be lost from view should that instance die before sending it.
+            var releasing = approval is { Status: ApprovalStatus.Approved } && instance != held.Instance;
+            if (approval is null || (approval.Status != ApprovalStatus.Pending && !releasing))
             {
                 held.Remove(entry);
             }
@@ -123,8 +144,53 @@ internal sealed class OrphanedApprovalReaper(
         }
     }
 
-    private ApprovalSnapshot Withdraw(ApprovalSnapshot approval) =>
-        approval.Status == ApprovalStatus.Pending
-            ? approval with { Status = ApprovalStatus.Withdrawn, Reason = InstanceStoppedReason, ResolvedAt = time.GetUtcNow() }
-            : approval;
+    /// <summary>
+    /// An approved call whose hold is still recorded was never released: its instance removes the entry before it
+    /// sends the call, so the approval on record is withdrawn rather than left saying "approved" for a call never sent.
+    /// </summary>
+    private ApprovalSnapshot Withdraw(ApprovalSnapshot approval) => approval.Status switch
+    {
+        ApprovalStatus.Pending => approval with { Status = ApprovalStatus.Withdrawn, Reason = InstanceStoppedReason, ResolvedAt = time.GetUtcNow() },
+        ApprovalStatus.Approved => approval with { Status = ApprovalStatus.Withdrawn, Reason = InstanceStoppedAfterApprovalReason },
+        _ => approval,
+    };
+
+    /// <summary>The record the stopped instance would have written for the call had it lived to answer it.</summary>
+    private async Task RecordAsync(ApprovalSnapshot before, ApprovalSnapshot withdrawn)
+    {
+        var request = withdrawn.Request;
+        var reason = before.Status == ApprovalStatus.Approved
+            ? $"approved by {ApprovalText.Approvers(before, approve: true)}, but the gateway instance holding the call went away before it could send it, so it was not sent"
+            : InstanceStoppedReason;
+        var now = time.GetUtcNow();
+        var record = new AuditRecord(
+            now,
+            request.Agent,
+            request.SessionId,
+            request.Upstream,
+            request.Tool,
+            SecretMasker.MaskCopy(request.FrozenArguments),
+            request.ArgumentsSha256,
+            DecisionKind.ApprovalRequired.ToWireName(),
+            request.Rule,
+            DecisionKind.Withdrawn.ToWireName(),
+            reason,
+            withdrawn.Id,
+            [.. before.Votes.Where(v => v.Approve).Select(v => v.Approver)],
+            request.Risk.Risk.ToString().ToLowerInvariant(),
+            0,
+            (now - withdrawn.RequestedAt).TotalMilliseconds,
+            0,
+            (now - withdrawn.RequestedAt).TotalMilliseconds);
+        try
+        {
+            await audit.AppendAsync(record, CancellationToken.None);
+            metrics.CallEnded(record);
+        }
+        catch (Exception ex)
+        {
+            metrics.AuditFailed(record);
+            Log.OrphanNotAudited(logger, ex, withdrawn.Id);
+        }
+    }
 }

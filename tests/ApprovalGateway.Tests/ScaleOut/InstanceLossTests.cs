@@ -11,6 +11,7 @@ using ApprovalGateway.Web;
 using Hangfire;
 using Hangfire.States;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Protocol;
 
 namespace ApprovalGateway.Tests.ScaleOut;
@@ -33,7 +34,8 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         await using var slack = await FakeSlackServer.StartAsync();
         var settings = await SharedSettingsAsync(slack);
 
-        await using var survivor = await ScaleOutGateway.StartAsync(settings, HoldEcho);
+        var reaped = new EventLog(8004);
+        await using var survivor = await ScaleOutGateway.StartAsync(settings, HoldEcho, builder => builder.Logging.AddProvider(reaped));
         await using var page = survivor.Hub();
         var pending = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var withdrawnOnPage = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -65,6 +67,13 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         using var stored = JsonDocument.Parse(await api.GetStringAsync(new Uri($"/api/approvals/{id}", UriKind.Relative)));
         Assert.Equal("withdrawn", stored.RootElement.GetProperty("status").GetString());
 
+        // The dead instance never wrote the call's record; the survivor that withdrew it does, then logs event 8004.
+        await reaped.Logged.WaitAsync(TimeSpan.FromSeconds(30));
+        using var records = JsonDocument.Parse(await api.GetStringAsync(new Uri("/api/audit", UriKind.Relative)));
+        var record = Assert.Single(records.RootElement.EnumerateArray(), r => r.GetProperty("approval_id").GetString() == id);
+        Assert.Equal("withdrawn", record.GetProperty("outcome").GetString());
+        Assert.Equal(OrphanedApprovalReaper.InstanceStoppedReason, record.GetProperty("reason").GetString());
+
         // The survivor's live page is told too, with the reason, so nobody goes on deciding a call that is gone.
         var shown = await withdrawnOnPage.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(id, shown.GetProperty("id").GetString());
@@ -74,6 +83,49 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         var prompt = await slack.WaitForMessageAsync(m =>
             m.AllText.Contains(id, StringComparison.Ordinal) && m.AllText.Contains("Withdrawn: Instance stopped", StringComparison.Ordinal));
         Assert.Empty(prompt.Buttons);
+    }
+
+    [ServicesFact]
+    public async Task CallApprovedAfterItsInstanceWasKilled_IsWithdrawnAndAudited_AsNotSent()
+    {
+        var settings = await SharedSettingsAsync();
+        var audit = await services.CreateDatabaseAsync();
+        settings["Gateway:Audit:Sink"] = "PostgreSql";
+        settings["Gateway:Audit:ConnectionString"] = audit;
+
+        var reaped = new EventLog(8004);
+        await using var survivor = await ScaleOutGateway.StartAsync(settings, HoldEcho, builder => builder.Logging.AddProvider(reaped));
+        await using var page = survivor.Hub();
+        var pending = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        page.On<JsonElement>(ApprovalsHub.ApprovalChangedMethod, message =>
+        {
+            if (message.GetProperty("status").GetString() == "pending")
+            {
+                pending.TrySetResult(message.GetProperty("id").GetString()!);
+            }
+        });
+        await page.StartAsync();
+        await using var doomed = await GatewayProcess.StartAsync(TestUpstreams.EverythingStdio(), HoldEcho, settings);
+        await using var agent = await doomed.ConnectAsync();
+        _ = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
+        var id = await pending.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // An approver decides before the survivors notice the instance is gone: the call can no longer be sent.
+        await doomed.KillAsync();
+        using var api = survivor.Approver();
+        using var decision = await api.DecideAsync(id);
+        Assert.Equal(HttpStatusCode.OK, decision.StatusCode);
+
+        var withdrawn = await survivor.Approvals.WaitForAsync(ApprovalStatus.Withdrawn, id).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains("the approved call was not sent", withdrawn.Reason, StringComparison.Ordinal);
+        await reaped.Logged.WaitAsync(TimeSpan.FromSeconds(30));
+        using var records = JsonDocument.Parse(await api.GetStringAsync(new Uri("/api/audit", UriKind.Relative)));
+        var record = Assert.Single(records.RootElement.EnumerateArray(), r => r.GetProperty("approval_id").GetString() == id);
+        Assert.Equal("withdrawn", record.GetProperty("outcome").GetString());
+        Assert.StartsWith("approved by alice, but ", record.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["alice"], record.GetProperty("decided_by").EnumerateArray().Select(e => e.GetString()));
+        var verification = PostgreSqlAuditLog.Verify(audit);
+        Assert.True(verification.Holds, verification.Problem);
     }
 
     [ServicesFact]
