@@ -1,5 +1,6 @@
 using ApprovalGateway.Audit;
 using ApprovalGateway.Policy;
+using ApprovalGateway.ScaleOut;
 using ApprovalGateway.Upstreams;
 using Microsoft.Extensions.Options;
 
@@ -36,7 +37,7 @@ internal static class GatewayApp
     }
 
     /// <summary>
-    /// <see cref="Build"/>, then the upstreams connected and their tools listed before the host starts: a tool name two
+    /// <see cref="Build"/>, then the shared PostgreSQL databases opened once and the upstreams connected and their tools listed before the host starts: a tool name two
     /// upstreams serve is then reported as the settings mistake it is (one line, exit code 78), where a failure while
     /// the host starts is logged with its stack trace first.
     /// </summary>
@@ -45,6 +46,7 @@ internal static class GatewayApp
         var app = Build(args, configure);
         try
         {
+            await SharedStorageCheck.EnsureReachableAsync(app.Services, CancellationToken.None);
             await app.Services.GetRequiredService<ToolCatalog>().ConnectAsync();
             return app;
         }

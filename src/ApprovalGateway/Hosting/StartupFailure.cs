@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using ApprovalGateway.Audit;
 using ApprovalGateway.Policy;
+using ApprovalGateway.ScaleOut;
 using ApprovalGateway.Upstreams;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
@@ -21,12 +22,13 @@ internal static class StartupFailure
     /// Failures whose message is all an admin needs: a setting or the policy file (the message names the setting, or
     /// the file and line), a setting that does not parse, two upstreams serving one tool name (the names, and the
     /// setting that tells them apart), a damaged audit file (its path, and the command that finds the damage), an audit
-    /// file another gateway writes (what to change), and a
-    /// data folder the gateway cannot create or write (its path).
+    /// file another gateway writes (what to change), a data folder the gateway cannot create or write (its path), and a
+    /// shared PostgreSQL database it cannot open (the setting and server; exit code 1 unless the server refused the settings).
     /// </summary>
     public static bool IsExplained(Exception exception) => exception switch
     {
-        OptionsValidationException or PolicyLoadException or ToolNameClashException or AuditLogDamagedException or AuditLogInUseException => true,
+        OptionsValidationException or PolicyLoadException or ToolNameClashException or AuditLogDamagedException or AuditLogInUseException
+            or SharedStorageUnreachableException => true,
         AggregateException all => all.Flatten().InnerExceptions.All(IsExplained),
         InvalidOperationException when ThrownByTheConfigurationBinder(exception) => true,
         InvalidDataException { InnerException: not null } when exception.Message.Contains("configuration", StringComparison.OrdinalIgnoreCase) => true,
@@ -34,7 +36,13 @@ internal static class StartupFailure
         _ => false,
     };
 
-    public static int ExitCode(Exception exception) => IsExplained(exception) ? NeedsAnAdminExitCode : 1;
+    public static int ExitCode(Exception exception) => exception switch
+    {
+        // A database that is down or out of reach may be back by the next start; one that refused the settings is not.
+        SharedStorageUnreachableException { NeedsAnAdmin: false } => 1,
+        AggregateException all when all.Flatten().InnerExceptions.Any(e => e is SharedStorageUnreachableException { NeedsAnAdmin: false }) => 1,
+        _ => IsExplained(exception) ? NeedsAnAdminExitCode : 1,
+    };
 
     public static void Report(Exception exception, TextWriter error) =>
         error.WriteLine($"The gateway cannot start: {string.Join(Environment.NewLine, Reasons(exception).Distinct(StringComparer.Ordinal))}");

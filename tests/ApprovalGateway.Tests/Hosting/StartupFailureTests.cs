@@ -54,6 +54,23 @@ public sealed class StartupFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task SharedPostgreSqlUnreachable_EndsTheProcessWithCode1_NamingTheSettingButNotThePassword()
+    {
+        var port = LoopbackPort.Free();
+
+        var (exitCode, output) = await RunGatewayAsync(
+            "--Hangfire:Storage=PostgreSql",
+            $"--Hangfire:ConnectionString=Host=127.0.0.1;Port={port};Database=gateway;Username=gateway;Password=pg-s3cret-pw");
+
+        // Before, the gateway served on: every held call and approvals page waited a minute or two for an error.
+        Assert.Equal(1, exitCode);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("The gateway cannot start: ", StringComparison.Ordinal));
+        Assert.Contains($"Hangfire:ConnectionString (host 127.0.0.1, port {port}, database gateway, user gateway)", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("pg-s3cret-pw", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AppSettingsThatAreNotJson_EndTheProcessWithCode78_SayingWhere()
     {
         var root = Directory.CreateDirectory(Path.Combine(_dir.FullName, "root")).FullName;
