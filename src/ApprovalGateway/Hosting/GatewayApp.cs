@@ -25,6 +25,9 @@ internal static class GatewayApp
         builder.Services.AddApprovalGateway(builder.Configuration, stdio);
         configure?.Invoke(builder);
         var app = builder.Build();
+
+        // First: a shared database that cannot be opened is one line, not half a minute of Hangfire retrying its setup.
+        SharedStorageCheck.EnsureReachable(app.Services);
         app.MapApprovalGateway(stdio);
 
         // Checked here rather than when the host starts, which logs a failure with its stack trace first: a wrong
@@ -37,7 +40,7 @@ internal static class GatewayApp
     }
 
     /// <summary>
-    /// <see cref="Build"/>, then the shared PostgreSQL databases opened once and the upstreams connected and their tools listed before the host starts: a tool name two
+    /// <see cref="Build"/>, then the upstreams connected and their tools listed before the host starts: a tool name two
     /// upstreams serve is then reported as the settings mistake it is (one line, exit code 78), where a failure while
     /// the host starts is logged with its stack trace first.
     /// </summary>
@@ -46,7 +49,6 @@ internal static class GatewayApp
         var app = Build(args, configure);
         try
         {
-            await SharedStorageCheck.EnsureReachableAsync(app.Services, CancellationToken.None);
             await app.Services.GetRequiredService<ToolCatalog>().ConnectAsync();
             return app;
         }

@@ -15,28 +15,29 @@ internal static class SharedStorageCheck
     // SQLSTATE classes 28 (invalid authorization) and 3D (invalid catalog name): the settings are wrong.
     private static readonly string[] SettingsRefused = ["28000", "28P01", "3D000"];
 
-    public static async Task EnsureReachableAsync(IServiceProvider services, CancellationToken cancellationToken)
+    /// <summary>Before anything resolves Hangfire's storage, whose constructor alone retries for half a minute.</summary>
+    public static void EnsureReachable(IServiceProvider services)
     {
         var hangfire = services.GetRequiredService<IOptions<HangfireOptions>>().Value;
         var audit = services.GetRequiredService<IOptions<AuditOptions>>().Value;
         if (hangfire.Storage == HangfireStorageKind.PostgreSql)
         {
-            await OpenAsync($"{HangfireOptions.Section}:{nameof(HangfireOptions.ConnectionString)}", hangfire.ConnectionString!, cancellationToken);
+            Open($"{HangfireOptions.Section}:{nameof(HangfireOptions.ConnectionString)}", hangfire.ConnectionString!);
         }
 
         if (audit.UsesPostgreSql && audit.ConnectionString != hangfire.ConnectionString)
         {
-            await OpenAsync($"{AuditOptions.Section}:{nameof(AuditOptions.ConnectionString)}", audit.ConnectionString!, cancellationToken);
+            Open($"{AuditOptions.Section}:{nameof(AuditOptions.ConnectionString)}", audit.ConnectionString!);
         }
     }
 
-    private static async Task OpenAsync(string setting, string connectionString, CancellationToken cancellationToken)
+    private static void Open(string setting, string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false };
         try
         {
-            await using var connection = new NpgsqlConnection(builder.ConnectionString);
-            await connection.OpenAsync(cancellationToken);
+            using var connection = new NpgsqlConnection(builder.ConnectionString);
+            connection.Open();
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
         {
@@ -45,7 +46,7 @@ internal static class SharedStorageCheck
             throw new SharedStorageUnreachableException(
                 $"{setting} ({where}): {ex.Message}. " + (refused
                     ? "The server refused these settings."
-                    : "Every instance needs its shared PostgreSQL database when it starts; it is restarted (Restart=on-failure) to try again."),
+                    : "Every instance needs its shared PostgreSQL database when it starts; a service manager that restarts it on failure tries again."),
                 refused,
                 ex);
         }
