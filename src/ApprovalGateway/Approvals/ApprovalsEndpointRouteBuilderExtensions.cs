@@ -11,7 +11,7 @@ internal static class ApprovalsEndpointRouteBuilderExtensions
     /// <summary><c>GET /api/approvals</c>, <c>GET /api/approvals/{id}</c>, <c>POST /api/approvals/{id}/decision</c>, approvers only.</summary>
     public static IEndpointRouteBuilder MapApprovalsApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/api/approvals").RequireAuthorization(ApproverClaims.Policy);
+        var group = endpoints.MapGroup("/api/approvals").RequireAuthorization(ApproverClaims.Policy).AddEndpointFilter<StorageUnreachableFilter>();
         group.MapGet("", ApprovalsApi.List);
         group.MapGet("/{id}", ApprovalsApi.Get);
         group.MapPost("/{id}/decision", ApprovalsApi.DecideAsync);
@@ -24,7 +24,7 @@ internal static class ApprovalsEndpointRouteBuilderExtensions
     /// </summary>
     public static IEndpointRouteBuilder MapGrantsApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/api/grants").RequireAuthorization(ApproverClaims.Policy);
+        var group = endpoints.MapGroup("/api/grants").RequireAuthorization(ApproverClaims.Policy).AddEndpointFilter<StorageUnreachableFilter>();
         group.MapGet("", GrantsApi.List);
         group.MapPost("/{id}/revoke", GrantsApi.RevokeAsync);
         return endpoints;

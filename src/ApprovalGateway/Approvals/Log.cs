@@ -60,4 +60,7 @@ internal static partial class Log
 
     [LoggerMessage(3016, LogLevel.Warning, "The time-boxed grant of approval {ApprovalId} is revoked, but the approval could not be updated, so its Slack prompt and page entry may still show the grant")]
     public static partial void GrantRevocationNotNoted(ILogger logger, Exception exception, string approvalId);
+
+    [LoggerMessage(3017, LogLevel.Warning, "{Method} {Path} answered 503: approval storage unreachable ({Problem})")]
+    public static partial void StorageUnreachable(ILogger logger, string method, string path, string problem);
 }

@@ -105,6 +105,34 @@ public sealed class PostgreSqlRestartTests(ScaleOutServices services)
     }
 
     [ServicesFact]
+    public async Task ApprovalsAndGrantsApi_Answer503SayingWhy_WhilePostgreSqlIsDown()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Hangfire:Storage"] = "PostgreSql",
+            ["Hangfire:ConnectionString"] = await services.CreateDatabaseAsync(),
+        };
+        await using var a = await ScaleOutGateway.StartAsync(settings, Policy);
+        using var api = a.Approver();
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync(new Uri("/api/approvals?status=pending", UriKind.Relative))).StatusCode);
+        (HttpStatusCode Status, string Body) approvals = default, grants = default;
+
+        await services.RestartPostgreSqlAsync(async () =>
+        {
+            using var listed = await api.GetAsync(new Uri("/api/approvals?status=pending", UriKind.Relative));
+            approvals = (listed.StatusCode, await listed.Content.ReadAsStringAsync());
+            using var granted = await api.GetAsync(new Uri("/api/grants", UriKind.Relative));
+            grants = (granted.StatusCode, await granted.Content.ReadAsStringAsync());
+        });
+
+        // Before, a bare 500 with no body: the approver could not tell a gateway bug from a database restart.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, approvals.Status);
+        Assert.Contains("Approval storage unreachable", approvals.Body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, grants.Status);
+        Assert.Contains("Approval storage unreachable", grants.Body, StringComparison.Ordinal);
+    }
+
+    [ServicesFact]
     public async Task AllowedCallWhilePostgreSqlIsDown_IsNotForwarded_WhenItsAuditRecordCannotBeWritten()
     {
         await using var ledger = await Ledger.StartAsync();
