@@ -120,18 +120,7 @@ public sealed class StdioDownstreamTests
         taken.Start();
         var address = $"http://127.0.0.1:{((System.Net.IPEndPoint)taken.LocalEndpoint).Port}";
         var data = Directory.CreateTempSubdirectory("gateway-stdio-").FullName;
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList =
-            {
-                Path.Combine(AppContext.BaseDirectory, "approval-gateway.dll"), "--stdio", "--contentRoot", RepoPaths.Root, "--urls", address,
-                "--Gateway:Upstreams:demo:Args:0=" + Path.Combine(AppContext.BaseDirectory, "demo-exchange.dll"), $"--Gateway:DataPath={data}",
-            },
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
+        using var process = Process.Start(DemoStdioGateway(address, data))!;
         var stderr = process.StandardError.ReadToEndAsync();
         await process.StandardInput.WriteLineAsync(
             """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"launcher","version":"1"}}}""");
@@ -152,18 +141,7 @@ public sealed class StdioDownstreamTests
     public async Task StdioGateway_WhoseInputEndsBeforeItHasStarted_ExitsZero_WithoutReportingAFailure()
     {
         var data = Directory.CreateTempSubdirectory("gateway-stdio-").FullName;
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList =
-            {
-                Path.Combine(AppContext.BaseDirectory, "approval-gateway.dll"), "--stdio", "--contentRoot", RepoPaths.Root, "--urls", "http://127.0.0.1:0",
-                "--Gateway:Upstreams:demo:Args:0=" + Path.Combine(AppContext.BaseDirectory, "demo-exchange.dll"), $"--Gateway:DataPath={data}",
-            },
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
+        using var process = Process.Start(DemoStdioGateway("http://127.0.0.1:0", data))!;
         var stderr = process.StandardError.ReadToEndAsync();
 
         // A client that gives up at once, or `gateway --stdio < /dev/null`. Before: "Hosting failed to start" with a
@@ -182,6 +160,19 @@ public sealed class StdioDownstreamTests
         // /mcp is not served in this mode, so no warning that anyone may call it without a key.
         Assert.DoesNotContain("every MCP caller is the agent 'anonymous'", log, StringComparison.Ordinal);
     }
+
+    /// <summary>The gateway as an MCP client launches it over stdio, in front of the demo exchange, its pipes redirected.</summary>
+    private static ProcessStartInfo DemoStdioGateway(string urls, string data) => new("dotnet")
+    {
+        ArgumentList =
+        {
+            Path.Combine(AppContext.BaseDirectory, "approval-gateway.dll"), "--stdio", "--contentRoot", RepoPaths.Root, "--urls", urls,
+            "--Gateway:Upstreams:demo:Args:0=" + Path.Combine(AppContext.BaseDirectory, "demo-exchange.dll"), $"--Gateway:DataPath={data}",
+        },
+        RedirectStandardInput = true,
+        RedirectStandardOutput = true,
+        RedirectStandardError = true,
+    };
 
     /// <summary>A <c>--stdio</c> gateway process driven over its pipes, with one call to <c>echo</c> held for approval.</summary>
     private sealed class HoldingGateway : IDisposable
