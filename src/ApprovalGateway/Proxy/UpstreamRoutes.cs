@@ -282,7 +282,7 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
         try
         {
             var response = await client.SendRequestAsync(request, waiting.Token);
-            if (forwarding is not null)
+            if (progressToken is not null && forwarding is not null)
             {
                 await forwarding.ProgressRelayedAsync(ProgressRelayLimit);
             }

@@ -45,9 +45,8 @@ public sealed class ResumptionTests
     {
         await using var scenario = await StartAsync(Hold(CancelTwap, """{ "timeout": 120 }"""));
         await using var agent = await RawHttpAgent.ConnectAsync(scenario.Gateway.McpEndpoint, "{}");
-        var call = agent.Call("tools/call", new JsonObject { ["name"] = CancelTwap, ["arguments"] = new JsonObject { ["algoId"] = 123 } });
-        var primed = await call.FirstEventId.WaitAsync(Patience);
-        var held = await scenario.Approvals.WaitForPendingAsync(CancelTwap);
+        var (call, held) = await CancelTwapHeldAsync(scenario, agent);
+        var primed = await call.FirstEventId;
 
         await call.DropAsync();
         using (var approve = await scenario.DecideAsync(Bob, held.Id, "approve"))
@@ -73,9 +72,7 @@ public sealed class ResumptionTests
         await using var scenario = await StartAsync(
             Hold(CancelTwap, """{ "timeout": 120 }"""), new Dictionary<string, string?> { ["Gateway:Resumption:Window"] = "00:00:01" });
         await using var agent = await RawHttpAgent.ConnectAsync(scenario.Gateway.McpEndpoint, "{}");
-        var call = agent.Call("tools/call", new JsonObject { ["name"] = CancelTwap, ["arguments"] = new JsonObject { ["algoId"] = 123 } });
-        await call.FirstEventId.WaitAsync(Patience);
-        var held = await scenario.Approvals.WaitForPendingAsync(CancelTwap);
+        var (call, held) = await CancelTwapHeldAsync(scenario, agent);
 
         await call.DropAsync();
         var withdrawn = await scenario.Approvals.WaitForStatusAsync(held.Id, ApprovalStatus.Withdrawn);
@@ -95,9 +92,7 @@ public sealed class ResumptionTests
             ["Gateway:Resumption:Window"] = "00:10:00",
         });
         await using var agent = await RawHttpAgent.ConnectAsync(scenario.Gateway.McpEndpoint, "{}");
-        var call = agent.Call("tools/call", new JsonObject { ["name"] = CancelTwap, ["arguments"] = new JsonObject { ["algoId"] = 123 } });
-        await call.FirstEventId.WaitAsync(Patience);
-        var held = await scenario.Approvals.WaitForPendingAsync(CancelTwap);
+        var (call, held) = await CancelTwapHeldAsync(scenario, agent);
 
         await call.DropAsync();
         await agent.DeleteSessionAsync();
@@ -114,9 +109,7 @@ public sealed class ResumptionTests
             ["Gateway:Resumption:Window"] = "00:10:00",
         });
         await using var agent = await RawHttpAgent.ConnectAsync(scenario.Gateway.McpEndpoint, "{}");
-        var call = agent.Call("tools/call", new JsonObject { ["name"] = CancelTwap, ["arguments"] = new JsonObject { ["algoId"] = 123 } });
-        await call.FirstEventId.WaitAsync(Patience);
-        var held = await scenario.Approvals.WaitForPendingAsync(CancelTwap);
+        var (call, held) = await CancelTwapHeldAsync(scenario, agent);
 
         await call.DropAsync();
         // Approved once the gateway knows the agent is away: a decision that comes before it notices the drop sends the
@@ -137,6 +130,14 @@ public sealed class ResumptionTests
         Assert.DoesNotContain(scenario.AuditOf(CancelTwap), r => r.Outcome == "forwarding");
         await using var client = await scenario.ConnectAsync();
         Assert.Contains(123L, AlgoIds(await OpenTwapOrdersAsync(client)));
+    }
+
+    /// <summary>Calls <c>BinanceSpotCancelOpenTWAPOrder</c>, which the scenario's policy holds: its resumable stream and its approval.</summary>
+    private static async Task<(RawHttpAgent.AnswerStream Call, ApprovalSnapshot Held)> CancelTwapHeldAsync(EndToEnd.ApprovalScenario scenario, RawHttpAgent agent)
+    {
+        var call = agent.Call("tools/call", new JsonObject { ["name"] = CancelTwap, ["arguments"] = new JsonObject { ["algoId"] = 123 } });
+        await call.FirstEventId.WaitAsync(Patience);
+        return (call, await scenario.Approvals.WaitForPendingAsync(CancelTwap));
     }
 
     /// <summary>Waits until the gateway has noticed that <paramref name="call"/>'s connection dropped.</summary>
