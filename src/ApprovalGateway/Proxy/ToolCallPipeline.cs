@@ -66,12 +66,12 @@ internal sealed class ToolCallPipeline(
             case DecisionKind.Denied:
                 var reason = decision.Reason ?? $"denied by {decision.Rule}";
                 await RecordAsync(trail, DecisionKind.Denied, reason);
-                return ToolCallResults.Refused(DecisionKind.Denied, $"Policy denied: {reason}", reason, decision.Rule);
+                return ToolCallResults.Refused(tool, DecisionKind.Denied, $"Policy denied: {reason}", reason, decision.Rule);
             case DecisionKind.RateLimited:
                 var limit = decision.Reason ?? "rate limit exceeded";
                 await RecordAsync(trail, DecisionKind.RateLimited, limit);
                 return ToolCallResults.Refused(
-                    DecisionKind.RateLimited, $"Rate limit: {limit}, retry in {decision.RetryAfterSeconds ?? 1} s", limit, decision.Rule, decision.RetryAfterSeconds);
+                    tool, DecisionKind.RateLimited, $"Rate limit: {limit}, retry in {decision.RetryAfterSeconds ?? 1} s", limit, decision.Rule, decision.RetryAfterSeconds);
             case DecisionKind.ApprovalRequired:
                 var outcome = await HoldAsync(session, tool, trail, decision, progress, clientPrompt, cancellationToken);
                 if (outcome.Kind != DecisionKind.Approved)
@@ -191,7 +191,7 @@ internal sealed class ToolCallPipeline(
         Log.ReleaseRefusedByPolicy(logger, outcome.ApprovalId, trail.Tool.Name, now.Rule);
         await RecordAsync(trail, DecisionKind.Denied, reason);
         return ToolCallResults.Refused(
-            DecisionKind.Denied, $"Policy denied: {reason}. The call was not sent.", reason, now.Rule, approvalId: outcome.ApprovalId, decidedBy: outcome.DecidedBy);
+            trail.Tool, DecisionKind.Denied, $"Policy denied: {reason}. The call was not sent.", reason, now.Rule, approvalId: outcome.ApprovalId, decidedBy: outcome.DecidedBy);
     }
 
     /// <summary>
@@ -354,7 +354,7 @@ internal sealed class ToolCallPipeline(
         };
         await RecordAsync(trail, outcome.Kind, reason);
         cancellationToken.ThrowIfCancellationRequested();
-        return ToolCallResults.Refused(outcome.Kind, text, reason, decision.Rule, approvalId: outcome.ApprovalId, decidedBy: outcome.DecidedBy);
+        return ToolCallResults.Refused(tool, outcome.Kind, text, reason, decision.Rule, approvalId: outcome.ApprovalId, decidedBy: outcome.DecidedBy);
     }
 
     private async Task<JsonNode?> ForwardAsync(Trail trail, Forward forward, CancellationToken cancellationToken)
@@ -370,7 +370,7 @@ internal sealed class ToolCallPipeline(
             {
                 var message = $"Upstream '{trail.Tool.UpstreamName}' answered the call with a result that is not a JSON object, so the gateway did not pass it on.";
                 await RecordSentAsync(trail, DecisionKind.UpstreamFailed, message);
-                return ToolCallResults.Refused(DecisionKind.UpstreamFailed, message, message, trail.Rule);
+                return ToolCallResults.Refused(trail.Tool, DecisionKind.UpstreamFailed, message, message, trail.Rule);
             }
 
             var isError = result?["isError"] is JsonValue v && v.TryGetValue<bool>(out var e) && e;
@@ -381,7 +381,7 @@ internal sealed class ToolCallPipeline(
         {
             trail.UpstreamDone(time.GetElapsedTime(upstreamStarted));
             await RecordSentAsync(trail, DecisionKind.UpstreamFailed, ex.Message);
-            return ToolCallResults.Refused(DecisionKind.UpstreamFailed, ex.Message, ex.Message, trail.Rule);
+            return ToolCallResults.Refused(trail.Tool, DecisionKind.UpstreamFailed, ex.Message, ex.Message, trail.Rule);
         }
         catch (McpProtocolException ex)
         {
@@ -401,7 +401,7 @@ internal sealed class ToolCallPipeline(
             trail.UpstreamDone(time.GetElapsedTime(upstreamStarted));
             var message = $"Upstream '{trail.Tool.UpstreamName}' failed during the call: {ex.Message}";
             await RecordSentAsync(trail, DecisionKind.UpstreamFailed, message);
-            return ToolCallResults.Refused(DecisionKind.UpstreamFailed, message, message, trail.Rule);
+            return ToolCallResults.Refused(trail.Tool, DecisionKind.UpstreamFailed, message, message, trail.Rule);
         }
     }
 

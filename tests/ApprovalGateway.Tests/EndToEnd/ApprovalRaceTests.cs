@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Slack;
+using ApprovalGateway.Tests.Infrastructure;
 using ApprovalGateway.Tests.Slack;
 using static ApprovalGateway.Tests.EndToEnd.ApprovalPolicies;
 using static ApprovalGateway.Tests.EndToEnd.ApprovalScenario;
@@ -76,7 +77,7 @@ public sealed class ApprovalRaceTests
         Assert.Equal(!winner.Approve, result.IsError == true);
         if (!winner.Approve)
         {
-            Assert.Equal("rejected", (string?)Structured(result)["decision"]);
+            Assert.Equal("rejected", (string?)Refusals.Of(result)["decision"]);
         }
 
         var history = await agent.CallToolAsync(WithdrawHistory, new Dictionary<string, object?> { ["withdrawOrderId"] = "race-1" });

@@ -1,6 +1,7 @@
 using System.Net;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Slack;
+using ApprovalGateway.Tests.Infrastructure;
 using static ApprovalGateway.Tests.EndToEnd.ApprovalPolicies;
 using static ApprovalGateway.Tests.EndToEnd.ApprovalScenario;
 
@@ -24,7 +25,7 @@ public sealed class ApprovalRefusalTests
 
         var result = await call.WaitAsync(Guard);
         Assert.True(result.IsError);
-        var refusal = Structured(result);
+        var refusal = Refusals.Of(result);
         Assert.Equal("rejected", (string?)refusal["decision"]);
         Assert.Equal("the TWAP is part of the hedge", (string?)refusal["reason"]);
         Assert.Equal(approval.Id, (string?)refusal["approvalId"]);
@@ -54,8 +55,8 @@ public sealed class ApprovalRefusalTests
             "agent 'anonymous' already has 2 calls waiting for approval, the most Approvals:MaxPendingPerAgent allows; this one was " +
             "refused without asking anyone";
         Assert.True(third.IsError);
-        Assert.Equal("rate_limited", (string?)Structured(third)["decision"]);
-        Assert.Equal(Reason, (string?)Structured(third)["reason"]);
+        Assert.Equal("rate_limited", (string?)Refusals.Of(third)["decision"]);
+        Assert.Equal(Reason, (string?)Refusals.Of(third)["reason"]);
         Assert.Equal(2, scenario.Approvals.Created.Count);
         Assert.Equal(Reason, Assert.Single(scenario.AuditOf(CancelTwap), r => r.Outcome == "rate_limited").Reason);
 
@@ -82,7 +83,7 @@ public sealed class ApprovalRefusalTests
 
         var result = await call.WaitAsync(Guard);
         Assert.True(result.IsError);
-        var refusal = Structured(result);
+        var refusal = Refusals.Of(result);
         Assert.Equal("rejected", (string?)refusal["decision"]);
         Assert.Equal("rejected by alice", (string?)refusal["reason"]);
         Assert.Contains(123L, AlgoIds(await OpenTwapOrdersAsync(agent)));
@@ -100,7 +101,7 @@ public sealed class ApprovalRefusalTests
         var result = await agent.CallToolAsync(CancelTwap, CancelTwapArgs(123)).AsTask().WaitAsync(Guard);
 
         Assert.True(result.IsError);
-        var refusal = Structured(result);
+        var refusal = Refusals.Of(result);
         Assert.Equal("expired", (string?)refusal["decision"]);
         Assert.Contains("timed out", Text(result), StringComparison.Ordinal);
         Assert.DoesNotContain("Rejected", Text(result), StringComparison.Ordinal);

@@ -1,5 +1,6 @@
 using System.Net;
 using ApprovalGateway.Slack;
+using ApprovalGateway.Tests.Infrastructure;
 using static ApprovalGateway.Tests.EndToEnd.ApprovalPolicies;
 using static ApprovalGateway.Tests.EndToEnd.ApprovalScenario;
 
@@ -110,7 +111,7 @@ public sealed class ApprovalTimeBoxedGrantTests
 
         Assert.NotEqual(true, underGrant.IsError);
         Assert.Equal(124, (long)Structured(underGrant)["algoId"]!);
-        Assert.Equal("rate_limited", (string?)Structured(pastTheLimit)["decision"]);
+        Assert.Equal("rate_limited", (string?)Refusals.Of(pastTheLimit)["decision"]);
         Assert.False(withdrawal.IsCompleted);
     }
 }

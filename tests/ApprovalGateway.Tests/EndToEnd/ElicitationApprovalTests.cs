@@ -62,8 +62,8 @@ public sealed class ElicitationApprovalTests
         var result = await test.Client.CallToolAsync("BinanceSpotCancelOpenTWAPOrder", CancelTwap).AsTask().WaitAsync(Patience);
 
         Assert.True(result.IsError);
-        Assert.Equal("rejected", result.StructuredContent?.GetProperty("decision").GetString());
-        Assert.Equal("not now", result.StructuredContent?.GetProperty("reason").GetString());
+        Assert.Equal("rejected", (string?)Refusals.Of(result)["decision"]);
+        Assert.Equal("not now", (string?)Refusals.Of(result)["reason"]);
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public sealed class ElicitationApprovalTests
         }
 
         var result = await call.WaitAsync(Patience);
-        Assert.Equal("rejected", result.StructuredContent?.GetProperty("decision").GetString());
+        Assert.Equal("rejected", (string?)Refusals.Of(result)["decision"]);
     }
 
     [Fact]

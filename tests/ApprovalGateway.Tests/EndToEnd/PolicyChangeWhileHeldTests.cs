@@ -38,7 +38,7 @@ public sealed class PolicyChangeWhileHeldTests
 
         // Before, the approval sent the call: an emergency deny did not stop calls already waiting.
         Assert.True(result.IsError);
-        Assert.Equal("denied", (string?)Structured(result)["decision"]);
+        Assert.Equal("denied", (string?)Refusals.Of(result)["decision"]);
         Assert.Equal($"Policy denied: approved by bob, but the policy in force at its release {says}. The call was not sent.", Text(result));
         Assert.Contains(123L, AlgoIds(await OpenTwapOrdersAsync(agent)));
         var record = Assert.Single(scenario.AuditOf(CancelTwap));

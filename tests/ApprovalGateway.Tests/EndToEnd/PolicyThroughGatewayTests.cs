@@ -35,7 +35,7 @@ public sealed class PolicyThroughGatewayTests
         Assert.Equal(missing.Message.Replace("BinanceNoSuchTool", "X", StringComparison.Ordinal), hidden.Message.Replace("BinanceSpotCancelOpenTWAPOrder", "X", StringComparison.Ordinal));
         Assert.True(denied.IsError);
         Assert.StartsWith("Policy denied: ", Text(denied));
-        Assert.Equal("denied", denied.StructuredContent?.GetProperty("decision").GetString());
+        Assert.Equal("denied", (string?)Refusals.Of(denied)["decision"]);
         var outcomes = gateway.Services.GetRequiredService<IAuditLog>().Recent(10).Select(r => (r.Tool, r.Outcome)).ToList();
         Assert.Contains(("BinanceSpotCancelOpenTWAPOrder", "hidden"), outcomes);
         Assert.Contains(("BinanceGetAccount", "denied"), outcomes);
@@ -71,8 +71,8 @@ public sealed class PolicyThroughGatewayTests
 
         Assert.True(third.IsError);
         Assert.StartsWith("Rate limit: 2 calls per 60 s exceeded, retry in ", Text(third));
-        Assert.Equal("rate_limited", third.StructuredContent?.GetProperty("decision").GetString());
-        Assert.InRange(third.StructuredContent!.Value.GetProperty("retryAfterSeconds").GetInt32(), 1, 60);
+        Assert.Equal("rate_limited", (string?)Refusals.Of(third)["decision"]);
+        Assert.InRange((int)Refusals.Of(third)["retryAfterSeconds"]!, 1, 60);
         var records = gateway.Services.GetRequiredService<IAuditLog>().Recent(10).Where(r => r.Tool == "BinanceTickerPrice").ToList();
         Assert.Equal(2, records.Count(r => r.Outcome == "forwarding"));
         Assert.Equal(2, records.Count(r => r.Outcome == "forwarded"));

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ApprovalGateway.Approvals;
+using ApprovalGateway.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
@@ -98,8 +99,8 @@ public sealed class TaskApprovalTests
         var result = await ResultAsync(agent, taskId);
 
         Assert.True((bool?)result["isError"]);
-        Assert.Equal("rejected", (string?)result["structuredContent"]!["decision"]);
-        Assert.Equal("the TWAP is part of the hedge", (string?)result["structuredContent"]!["reason"]);
+        Assert.Equal("rejected", (string?)Refusals.Of(result)["decision"]);
+        Assert.Equal("the TWAP is part of the hedge", (string?)Refusals.Of(result)["reason"]);
         var task = await GetAsync(agent, taskId);
         Assert.Equal("failed", (string?)task["status"]);
         Assert.Contains("Rejected by alice: the TWAP is part of the hedge", (string?)task["statusMessage"], StringComparison.Ordinal);
@@ -116,7 +117,7 @@ public sealed class TaskApprovalTests
         var result = await ResultAsync(agent, taskId);
 
         Assert.True((bool?)result["isError"]);
-        Assert.Equal("expired", (string?)result["structuredContent"]!["decision"]);
+        Assert.Equal("expired", (string?)Refusals.Of(result)["decision"]);
         var task = await GetAsync(agent, taskId);
         Assert.Equal("failed", (string?)task["status"]);
         Assert.Contains("timed out", (string?)task["statusMessage"], StringComparison.Ordinal);
@@ -137,7 +138,7 @@ public sealed class TaskApprovalTests
         await gateway.Approvals.WaitForAsync(ApprovalStatus.Withdrawn, pending.Id);
         Assert.Equal("cancelled", (string?)(await GetAsync(agent, taskId))["status"]);
         var result = await ResultAsync(agent, taskId);
-        Assert.Equal("withdrawn", (string?)result["structuredContent"]!["decision"]);
+        Assert.Equal("withdrawn", (string?)Refusals.Of(result)["decision"]);
         var again = await Assert.ThrowsAsync<McpProtocolException>(() => CancelAsync(agent, taskId));
         Assert.Equal(McpErrorCode.InvalidParams, again.ErrorCode);
         Assert.Contains(123L, AlgoIds(await ApprovalScenario.OpenTwapOrdersAsync(agent)));

@@ -37,7 +37,7 @@ public sealed class GracefulShutdownTests
 
         Assert.Equal(0, exitCode);
         Assert.True(result.IsError);
-        var refusal = Structured(result);
+        var refusal = Refusals.Of(result);
         Assert.Equal("withdrawn", (string?)refusal["decision"]);
         Assert.StartsWith("Gateway shutting down", (string?)refusal["reason"], StringComparison.Ordinal);
         var withdrawn = File.ReadAllLines(gateway.AuditFile).Select(l => JsonNode.Parse(l)!).Last();

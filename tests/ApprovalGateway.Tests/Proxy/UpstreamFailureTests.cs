@@ -35,7 +35,7 @@ public sealed class UpstreamFailureTests
         Assert.Contains("exited", reason.Detail);
         Assert.True(whileDown.IsError);
         Assert.Contains("Upstream 'everything' is down", SessionRelayTests.Text(whileDown));
-        Assert.Equal("upstream_failed", whileDown.StructuredContent?.GetProperty("decision").GetString());
+        Assert.Equal("upstream_failed", (string?)Refusals.Of(whileDown)["decision"]);
         Assert.Contains("after", afterRestart);
     }
 

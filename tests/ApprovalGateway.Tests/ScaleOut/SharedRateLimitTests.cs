@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.ScaleOut;
+using ApprovalGateway.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.Client;
@@ -43,7 +44,7 @@ public sealed class SharedRateLimitTests(ScaleOutServices services)
         var fourth = await onB.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" });
         Assert.Equal("rate_limited", Decision(fourth));
         Assert.StartsWith("Rate limit: 3 calls per 60 s exceeded, retry in ", Text(fourth), StringComparison.Ordinal);
-        Assert.InRange(fourth.StructuredContent!.Value.GetProperty("retryAfterSeconds").GetInt32(), 1, 60);
+        Assert.InRange((int)Refusals.Of(fourth)["retryAfterSeconds"]!, 1, 60);
         Assert.Equal("rate_limited", await EchoAsync(onA));
     }
 
@@ -161,7 +162,7 @@ public sealed class SharedRateLimitTests(ScaleOutServices services)
         Decision(await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }));
 
     private static string? Decision(CallToolResult result) =>
-        result.IsError == true ? result.StructuredContent?.GetProperty("decision").GetString() : "forwarded";
+        result.IsError == true ? (string?)Refusals.Of(result)["decision"] : "forwarded";
 
     private static string Text(CallToolResult result) => Assert.IsType<TextContentBlock>(result.Content[0]).Text;
 

@@ -58,7 +58,7 @@ public sealed class HttpUpstreamRestartTests
         await catalogUp.WaitAsync(Patience);
 
         Assert.True(inFlight.IsError);
-        Assert.Equal("upstream_failed", inFlight.StructuredContent?.GetProperty("decision").GetString());
+        Assert.Equal("upstream_failed", (string?)Refusals.Of(inFlight)["decision"]);
         var failure = SessionRelayTests.Text(inFlight);
         Assert.True(failure.StartsWith("Upstream 'everything' went down before answering tools/call (", StringComparison.Ordinal), failure);
         Assert.Contains("whether it acted on it is not known", failure, StringComparison.Ordinal);

@@ -202,6 +202,7 @@ internal sealed class GatewayTasks(TaskStore store, PolicyEngine policy, TimePro
             .FirstOrDefault(s => s is not null);
 
     private static JsonObject Withdrawn(GatewayTask task) => ToolCallResults.Refused(
+        tool: null,
         DecisionKind.Withdrawn,
         "The call was withdrawn before a decision: the agent cancelled its task.",
         "the agent cancelled its task",

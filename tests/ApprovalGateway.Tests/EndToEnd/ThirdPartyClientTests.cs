@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using ApprovalGateway.Approvals;
+using ApprovalGateway.Testing;
+using ApprovalGateway.Tests.Infrastructure;
+using ModelContextProtocol;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+using static ApprovalGateway.Tests.EndToEnd.ApprovalPolicies;
+using static ApprovalGateway.Tests.EndToEnd.ApprovalScenario;
+
+namespace ApprovalGateway.Tests.EndToEnd;
+
+/// <summary>
+/// The gateway under the MCP clients operators actually point at it, rather than the C# SDK the other tests use:
+/// the official TypeScript SDK client (what Claude Code, VS Code and most hosts are built on) over Streamable HTTP,
+/// and <c>mcp-remote</c>, the stdio bridge Claude Desktop launches to reach a remote server, carrying an agent key.
+/// Both are the npm packages pinned in tests/upstreams.
+/// </summary>
+public sealed class ThirdPartyClientTests
+{
+    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(60);
+
+    private const string AgentKey = "claude-desktop-agent-key-0001";
+
+    /// <summary>
+    /// A TypeScript SDK agent: lists tools, makes an allowed call, then two held calls (the test approves the first
+    /// and rejects the second), each line it prints on stdout after <c>EVENT </c> being one JSON step.
+    /// </summary>
+    private const string TypeScriptAgent = """
+        const { Client } = require('@modelcontextprotocol/sdk/client/index.js');
+        const { StreamableHTTPClientTransport } = require('@modelcontextprotocol/sdk/client/streamableHttp.js');
+        const emit = (o) => process.stdout.write('EVENT ' + JSON.stringify(o) + '\n');
+        (async () => {
+          const client = new Client({ name: 'ts-agent', version: '1.0.0' });
+          const transport = new StreamableHTTPClientTransport(new URL(process.env.GATEWAY_MCP_URL));
+          await client.connect(transport);
+          emit({ step: 'tools', names: (await client.listTools()).tools.map(t => t.name) });
+          emit({ step: 'price', result: await client.callTool({ name: 'BinanceTickerPrice', arguments: { symbol: 'BTCUSDT' } }) });
+          for (const [step, algoId] of [['approved', 123], ['rejected', 124]]) {
+            const progress = [];
+            const result = await client.callTool(
+              { name: 'BinanceSpotCancelOpenTWAPOrder', arguments: { algoId } },
+              undefined,
+              { onprogress: p => progress.push(p), timeout: 120000 });
+            emit({ step, result, progress });
+          }
+          await transport.terminateSession();
+          await client.close();
+          emit({ step: 'closed' });
+        })().catch(e => { process.stderr.write('ts-agent failed: ' + (e && e.stack || e) + '\n'); process.exit(1); });
+        """;
+
+    [Fact]
+    public async Task TypeScriptSdkClient_ListsCalls_AndSeesItsHeldCallsApprovedAndRejected_WithRisingProgress()
+    {
+        await using var scenario = await StartAsync(Hold(CancelTwap, """{ "timeout": 120 }"""));
+        var events = new TypeScriptAgentEvents();
+        var start = new ProcessStartInfo("node")
+        {
+            ArgumentList = { "-e", TypeScriptAgent },
+            WorkingDirectory = Path.Combine(RepoPaths.Root, "tests", "upstreams"),
+            Environment = { ["GATEWAY_MCP_URL"] = scenario.Gateway.McpEndpoint.ToString() },
+        };
+        await using var agent = ChildProcess.Start(start, events.OnLine);
+
+        var first = await scenario.Approvals.WaitForPendingAsync(CancelTwap).WaitAsync(Guard);
+        using (var approve = await scenario.DecideAsync(Alice, first.Id, "approve"))
+        {
+            approve.EnsureSuccessStatusCode();
+        }
+
+        var second = await scenario.Approvals.WaitForAsync(
+            a => a.Status == ApprovalStatus.Pending && a.Id != first.Id, "the second held call").WaitAsync(Guard);
+        using (var reject = await scenario.DecideAsync(Bob, second.Id, "reject", reason: "keep 124 running"))
+        {
+            reject.EnsureSuccessStatusCode();
+        }
+
+        await Task.WhenAny(agent.Exited, events.Closed).WaitAsync(Guard);
+        Assert.True(events.Closed.IsCompleted, "the TypeScript agent stopped before it closed its session: " + agent.Output);
+
+        var names = events.Step("tools")["names"]!.AsArray().Select(n => (string?)n).ToList();
+        Assert.Contains("BinanceTickerPrice", names);
+        Assert.Contains(CancelTwap, names);
+        Assert.Equal("BTCUSDT", (string?)events.Step("price")["result"]!["structuredContent"]!["prices"]![0]!["symbol"]);
+
+        var approved = events.Step("approved");
+        Assert.NotEqual(true, (bool?)approved["result"]!["isError"]);
+        Assert.Equal(123, (long?)approved["result"]!["structuredContent"]!["algoId"]);
+        var progress = approved["progress"]!.AsArray().Select(p => (double)p!["progress"]!).ToList();
+        Assert.NotEmpty(progress);
+        Assert.Equal(progress.Order(), progress);
+        Assert.Equal(progress.Count, progress.Distinct().Count());
+        Assert.Contains("approval", (string?)approved["progress"]![0]!["message"], StringComparison.OrdinalIgnoreCase);
+
+        var rejected = events.Step("rejected")["result"]!;
+        Assert.True((bool?)rejected["isError"]);
+        Assert.Contains("Rejected by bob: keep 124 running", (string?)rejected["content"]![0]!["text"], StringComparison.Ordinal);
+        Assert.Equal(("rejected", second.Id), ((string?)Refusals.Of(rejected)["decision"], (string?)Refusals.Of(rejected)["approvalId"]));
+
+        var records = scenario.AuditOf(CancelTwap);
+        Assert.Contains(records, r => r.Outcome == "forwarded" && r.ApprovalId == first.Id && r.DecidedBy.Contains("alice"));
+        Assert.Contains(records, r => r.Outcome == "rejected" && r.ApprovalId == second.Id);
+    }
+
+    [Fact]
+    public async Task McpRemote_ClaudeDesktopsBridge_CarriesTheAgentKey_AnAllowedCall_AndAnApprovedOne()
+    {
+        await using var scenario = await StartAsync(
+            Hold(CancelTwap, """{ "timeout": 120 }"""),
+            new Dictionary<string, string?> { ["Gateway:Agents:claude-desktop:ApiKey"] = AgentKey });
+        var config = Directory.CreateTempSubdirectory("mcp-remote-");
+        try
+        {
+            var bridge = new StdioClientTransport(new StdioClientTransportOptions
+            {
+                Name = "mcp-remote",
+                Command = "node",
+                Arguments =
+                [
+                    Path.Combine(RepoPaths.Root, "tests", "upstreams", "node_modules", "mcp-remote", "dist", "proxy.js"),
+                    scenario.Gateway.McpEndpoint.ToString(),
+                    "--transport", "http-only",
+                    "--header", $"Authorization: Bearer {AgentKey}",
+                ],
+                EnvironmentVariables = new Dictionary<string, string?> { ["MCP_REMOTE_CONFIG_DIR"] = config.FullName },
+            });
+            var waiting = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            await using var desktop = await McpClient.CreateAsync(bridge, new McpClientOptions { ProtocolVersion = "2025-06-18" });
+
+            var price = await desktop.CallToolAsync("BinanceTickerPrice", new Dictionary<string, object?> { ["symbol"] = "ETHUSDT" });
+            var call = desktop.CallToolAsync(
+                CancelTwap,
+                CancelTwapArgs(123),
+                new Progress<ProgressNotificationValue>(p => waiting.TrySetResult(p.Message ?? ""))).AsTask();
+            var held = await scenario.Approvals.WaitForPendingAsync(CancelTwap).WaitAsync(Guard);
+            var notice = await waiting.Task.WaitAsync(Guard);
+            using (var approve = await scenario.DecideAsync(Alice, held.Id, "approve"))
+            {
+                approve.EnsureSuccessStatusCode();
+            }
+
+            var result = await call.WaitAsync(Guard);
+
+            Assert.Equal("ETHUSDT", (string?)Structured(price)["prices"]![0]!["symbol"]);
+            Assert.Contains("approval", notice, StringComparison.OrdinalIgnoreCase);
+            Assert.Equal("claude-desktop", held.Request.Agent);
+            Assert.NotEqual(true, result.IsError);
+            Assert.Equal(123, (long)Structured(result)["algoId"]!);
+            var record = Assert.Single(scenario.AuditOf(CancelTwap), r => r.Outcome == "forwarded");
+            Assert.Equal(("claude-desktop", held.Id), (record.Agent, record.ApprovalId));
+        }
+        finally
+        {
+            config.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>The steps the TypeScript agent printed, by name; <see cref="Closed"/> once it printed its last.</summary>
+    private sealed class TypeScriptAgentEvents
+    {
+        private const string Prefix = "EVENT ";
+
+        private readonly Lock gate = new();
+        private readonly Dictionary<string, JsonObject> steps = [];
+        private readonly TaskCompletionSource closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Closed => closed.Task;
+
+        public void OnLine(string line)
+        {
+            if (!line.StartsWith(Prefix, StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            var step = JsonNode.Parse(line[Prefix.Length..])!.AsObject();
+            var name = (string)step["step"]!;
+            lock (gate)
+            {
+                steps[name] = step;
+            }
+
+            if (name == "closed")
+            {
+                closed.TrySetResult();
+            }
+        }
+
+        public JsonObject Step(string name)
+        {
+            lock (gate)
+            {
+                return steps.TryGetValue(name, out var step) ? step : throw new InvalidOperationException($"The agent printed no '{name}' step.");
+            }
+        }
+    }
+}
