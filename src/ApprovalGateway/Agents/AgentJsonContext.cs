@@ -4,4 +4,5 @@ namespace ApprovalGateway.Agents;
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(AgentAuthError))]
+[JsonSerializable(typeof(OAuthRegistrationError))]
 internal sealed partial class AgentJsonContext : JsonSerializerContext;

@@ -72,6 +72,7 @@ internal static class GatewayServiceCollectionExtensions
         {
             app.UseMcpSessionLimits(mcpPath);
             app.MapGatewayMcp();
+            app.MapNoOAuthRegistration();
         }
 
         app.MapGatewayAuth();

@@ -119,7 +119,7 @@ public sealed class ThirdPartyClientTests
                 Command = "node",
                 Arguments =
                 [
-                    Path.Combine(RepoPaths.Root, "tests", "upstreams", "node_modules", "mcp-remote", "dist", "proxy.js"),
+                    McpRemoteScript,
                     scenario.Gateway.McpEndpoint.ToString(),
                     "--transport", "http-only",
                     "--header", $"Authorization: Bearer {AgentKey}",
@@ -156,6 +156,56 @@ public sealed class ThirdPartyClientTests
             config.Delete(recursive: true);
         }
     }
+
+    /// <summary>
+    /// Without the key mcp-remote takes the gateway's 401 for an OAuth server, and dies on the client registration it
+    /// falls back to: what it reports must tell the operator to send the agent key, not only "HTTP 404".
+    /// </summary>
+    [Fact]
+    public async Task McpRemote_WithoutTheAgentKey_StopsSayingToSendIt_AndNothingReachesTheUpstream()
+    {
+        await using var scenario = await StartAsync(
+            Hold(CancelTwap, """{ "timeout": 120 }"""),
+            new Dictionary<string, string?> { ["Gateway:Agents:claude-desktop:ApiKey"] = AgentKey });
+        var config = Directory.CreateTempSubdirectory("mcp-remote-");
+        try
+        {
+            var start = new ProcessStartInfo("node")
+            {
+                ArgumentList = { McpRemoteScript, scenario.Gateway.McpEndpoint.ToString(), "--transport", "http-only" },
+                Environment = { ["MCP_REMOTE_CONFIG_DIR"] = config.FullName },
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            using var bridge = Process.Start(start)!;
+            var stdout = bridge.StandardOutput.ReadToEndAsync();
+            var stderr = bridge.StandardError.ReadToEndAsync();
+            await bridge.StandardInput.WriteLineAsync(
+                """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"desktop","version":"1"}}}""");
+            await bridge.StandardInput.FlushAsync();
+            try
+            {
+                await bridge.WaitForExitAsync().WaitAsync(Guard);
+            }
+            finally
+            {
+                bridge.Kill(entireProcessTree: true);
+            }
+
+            Assert.NotEqual(0, bridge.ExitCode);
+            Assert.Contains("it takes no OAuth sign-in", await stderr, StringComparison.Ordinal);
+            Assert.Contains("Authorization: Bearer AGENT_KEY", await stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("\"result\"", await stdout, StringComparison.Ordinal);
+            Assert.Empty(scenario.Approvals.Created);
+        }
+        finally
+        {
+            config.Delete(recursive: true);
+        }
+    }
+
+    private static string McpRemoteScript => Path.Combine(RepoPaths.Root, "tests", "upstreams", "node_modules", "mcp-remote", "dist", "proxy.js");
 
     /// <summary>The steps the TypeScript agent printed, by name; <see cref="Closed"/> once it printed its last.</summary>
     private sealed class TypeScriptAgentEvents
