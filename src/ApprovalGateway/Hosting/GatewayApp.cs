@@ -18,8 +18,10 @@ internal static class GatewayApp
         var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args.Where(a => a != "--stdio")]);
         if (stdio)
         {
-            // stdout carries the MCP protocol; every log line goes to stderr.
+            // stdout carries the MCP protocol; every log line goes to stderr, and so does anything any library writes
+            // to Console.Out. The transport writes to stdout's own stream, which this does not redirect.
             builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            Console.SetOut(Console.Error);
         }
 
         builder.Services.AddApprovalGateway(builder.Configuration, stdio);

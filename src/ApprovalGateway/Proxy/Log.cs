@@ -57,4 +57,10 @@ internal static partial class Log
 
     [LoggerMessage(1120, LogLevel.Warning, "Upstream '{Upstream}' could not list its tools for session {SessionId}; its tools are listed as last known: {Reason}")]
     public static partial void SessionToolListFailed(ILogger logger, string upstream, string sessionId, string reason);
+
+    [LoggerMessage(1113, LogLevel.Warning, "The stdio client sent a line that is not a JSON-RPC message ({Length} bytes); it was answered with error {Code}: {Message}")]
+    public static partial void StdioLineUnreadable(ILogger logger, int code, int length, string message);
+
+    [LoggerMessage(1114, LogLevel.Warning, "The stdio client sent a line of more than {MaxBytes} bytes (Gateway:MaxRequestBodyBytes); it was skipped and answered with error -32600.")]
+    public static partial void StdioLineTooLong(ILogger logger, long maxBytes);
 }

@@ -74,8 +74,11 @@ internal static class McpEndpointExtensions
             return sp.GetRequiredService<GatewaySessionFactory>().Create(new SessionIdentity(agent.Name, agent.Owner, "stdio"));
         });
         services.AddMcpServer();
-        services.AddSingleton<ITransport>(sp => new StdioServerTransport(
-            sp.GetRequiredService<IOptions<McpServerOptions>>().Value, sp.GetService<ILoggerFactory>()));
+        services.AddSingleton<ITransport>(sp => new StdioAgentTransport(
+            Console.OpenStandardInput(),
+            Console.OpenStandardOutput(),
+            sp.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxRequestBodyBytes,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("ApprovalGateway.Proxy")));
         services.AddSingleton(sp => McpServer.Create(
             sp.GetRequiredService<ITransport>(), sp.GetRequiredService<IOptions<McpServerOptions>>().Value, sp.GetService<ILoggerFactory>(), sp));
         services.AddHostedService<StdioAgentSessionService>();

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Approvals;
@@ -85,7 +84,7 @@ public sealed class StdioDownstreamTests
     [Fact]
     public async Task StdioGateway_WithdrawsTheHeldCallAndExits_WhenTheClientClosesItsInput()
     {
-        using var gateway = await HoldingGateway.StartAsync();
+        using var gateway = await HoldingGatewayAsync();
 
         // MCP's stdio shutdown: the client closes the server's input and waits for it to exit.
         gateway.Process.StandardInput.Close();
@@ -101,7 +100,7 @@ public sealed class StdioDownstreamTests
     [Fact]
     public async Task StdioGateway_WithdrawsTheHeldCallAndStopsCleanly_OnSigterm()
     {
-        using var gateway = await HoldingGateway.StartAsync();
+        using var gateway = await HoldingGatewayAsync();
 
         // The client's last resort when closing the input is not enough, and what a service manager sends.
         ChildProcess.Terminate(gateway.Process.Id);
@@ -175,94 +174,18 @@ public sealed class StdioDownstreamTests
     };
 
     /// <summary>A <c>--stdio</c> gateway process driven over its pipes, with one call to <c>echo</c> held for approval.</summary>
-    private sealed class HoldingGateway : IDisposable
+    private static async Task<StdioGatewayProcess> HoldingGatewayAsync()
     {
-        private readonly string _data;
-        private readonly ConcurrentQueue<string> _log = new();
-
-        private HoldingGateway(Process process, string data)
+        var gateway = await StdioGatewayProcess.StartAsync(StdioGatewayProcess.EchoNeedsApproval);
+        try
         {
-            Process = process;
-            _data = data;
+            await gateway.CallEchoUntilHeldAsync();
+            return gateway;
         }
-
-        public Process Process { get; }
-
-        /// <summary>What the gateway wrote to stderr, where its log goes in this mode.</summary>
-        public IReadOnlyCollection<string> LogLines => _log;
-
-        public static async Task<HoldingGateway> StartAsync()
+        catch
         {
-            var data = Directory.CreateTempSubdirectory("gateway-stdio-").FullName;
-            var policy = Path.Combine(data, "policy.json");
-            await File.WriteAllTextAsync(policy, """
-                { "version": "1", "default": "allow", "tools": { "echo": { "action": "require_approval", "approval": { "timeout": 600 } } } }
-                """);
-            var start = new ProcessStartInfo("dotnet")
-            {
-                ArgumentList =
-                {
-                    Path.Combine(AppContext.BaseDirectory, "approval-gateway.dll"), "--stdio", "--urls", "http://127.0.0.1:0",
-                    "--contentRoot", RepoPaths.Root, "--Gateway:Upstreams:demo:Enabled=false",
-                    "--Gateway:Upstreams:everything:Command=node", $"--Gateway:Upstreams:everything:Args:0={RepoPaths.ServerEverything}",
-                    "--Gateway:Upstreams:everything:Args:1=stdio", $"--Gateway:Policy:Path={policy}", $"--Gateway:DataPath={data}",
-                },
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            var gateway = new HoldingGateway(Process.Start(start)!, data);
-            gateway.Process.ErrorDataReceived += (_, e) =>
-            {
-                if (e.Data is { } line)
-                {
-                    gateway._log.Enqueue(line);
-                }
-            };
-            gateway.Process.BeginErrorReadLine();
-            try
-            {
-                await gateway.SendAsync("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"launcher","version":"1"}}}""");
-                await gateway.ReadUntilAsync(line => line.Contains("\"id\":1", StringComparison.Ordinal));
-                await gateway.SendAsync("""{"jsonrpc":"2.0","method":"notifications/initialized"}""");
-                await gateway.SendAsync("""{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hi"},"_meta":{"progressToken":"p"}}}""");
-                await gateway.ReadUntilAsync(line => line.Contains("Waiting for approval", StringComparison.Ordinal));
-                return gateway;
-            }
-            catch
-            {
-                gateway.Dispose();
-                throw;
-            }
-        }
-
-        public JsonNode LastAuditRecord() => JsonNode.Parse(File.ReadLines(Path.Combine(_data, "audit", "audit.jsonl")).Last())!;
-
-        public void Dispose()
-        {
-            if (!Process.HasExited)
-            {
-                Process.Kill(entireProcessTree: true);
-            }
-
-            Process.Dispose();
-            Directory.Delete(_data, recursive: true);
-        }
-
-        private Task SendAsync(string line) => Process.StandardInput.WriteLineAsync(line);
-
-        private async Task ReadUntilAsync(Func<string, bool> match)
-        {
-            using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            while (await Process.StandardOutput.ReadLineAsync(guard.Token) is { } line)
-            {
-                if (match(line))
-                {
-                    return;
-                }
-            }
-
-            throw new InvalidOperationException("The gateway closed its output before the expected line.");
+            gateway.Dispose();
+            throw;
         }
     }
 }

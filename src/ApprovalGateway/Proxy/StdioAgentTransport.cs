@@ -1,0 +1,217 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using ApprovalGateway.Upstreams;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+
+namespace ApprovalGateway.Proxy;
+
+/// <summary>
+/// The agent's side of <c>--stdio</c>: JSON-RPC messages one per line on stdin and stdout. The gateway has this
+/// instead of the SDK's stdio transport, which reads every line whole (a client that never sends a newline fills the
+/// gateway's memory) and drops a line it cannot read without a word (the client's request then waits for ever). Here
+/// a line is read up to <c>Gateway:MaxRequestBodyBytes</c>, and a line that is not a JSON-RPC message is answered
+/// with the JSON-RPC error for it (<see cref="UnreadableLine"/>); the session goes on with the next line.
+/// </summary>
+internal sealed class StdioAgentTransport : TransportBase
+{
+    private static readonly JsonTypeInfo<JsonRpcMessage> MessageType =
+        (JsonTypeInfo<JsonRpcMessage>)McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonRpcMessage));
+
+    private readonly Stream _input;
+    private readonly Stream _output;
+    private readonly long _maxMessageBytes;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _reading;
+    private int _disposed;
+
+    public StdioAgentTransport(Stream input, Stream output, long maxMessageBytes, ILogger logger)
+        : base("stdio", loggerFactory: null)
+    {
+        (_input, _output, _maxMessageBytes, _logger) = (new CancellableInput(input), output, maxMessageBytes, logger);
+        SetConnected();
+        _reading = Task.Run(ReadMessagesAsync);
+    }
+
+    public override async Task SendMessageAsync(JsonRpcMessage message, CancellationToken cancellationToken = default)
+    {
+        if (!IsConnected)
+        {
+            // As the SDK's stdio transport: once the client has closed its input, nobody reads the answers.
+            return;
+        }
+
+        var line = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(line))
+        {
+            JsonSerializer.Serialize(writer, message, MessageType);
+        }
+
+        line.Write("\n"u8);
+        await _sendLock.WaitAsync(cancellationToken);
+        try
+        {
+            // Not cancellable once begun: half a message would garble every later one.
+            await _output.WriteAsync(line.WrittenMemory, CancellationToken.None);
+            await _output.FlushAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            throw new IOException("The gateway could not write to its stdout: " + ex.Message, ex);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync();
+        await _reading;
+        _input.Dispose();
+        await _output.DisposeAsync();
+        SetDisconnected();
+    }
+
+    private async Task ReadMessagesAsync()
+    {
+        Exception? error = null;
+        try
+        {
+            await using var lines = new BoundedLineReader(_input, _maxMessageBytes);
+            while (true)
+            {
+                var (kind, line) = await lines.ReadLineAsync(_stopping.Token);
+                if (kind == BoundedLineReader.Kind.End)
+                {
+                    break;
+                }
+
+                if (kind == BoundedLineReader.Kind.Overlong)
+                {
+                    Log.StdioLineTooLong(_logger, _maxMessageBytes);
+                    await AnswerAsync(UnreadableLine.TooLong(line, _maxMessageBytes));
+                    continue;
+                }
+
+                var message = Read(line, out var answer);
+                if (message is not null)
+                {
+                    await WriteMessageAsync(message, _stopping.Token);
+                }
+                else if (answer is not null)
+                {
+                    await AnswerAsync(answer);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            error = ex;
+        }
+        finally
+        {
+            SetDisconnected(error);
+        }
+    }
+
+    /// <summary>The line's message; else the answer it gets, or neither for a blank line.</summary>
+    private JsonRpcMessage? Read(in ReadOnlySequence<byte> line, out JsonRpcError? answer)
+    {
+        answer = null;
+        var json = (line.IsSingleSegment ? line.FirstSpan : line.ToArray()).Trim(" \t\r"u8);
+        if (json.StartsWith("\uFEFF"u8))
+        {
+            // A client that writes with a byte order mark (.NET's UTF-8 encoding by default) sends it before its first line.
+            json = json[3..].TrimStart(" \t"u8);
+        }
+
+        if (json.IsEmpty)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(json, MessageType) ?? throw new JsonException("The line is JSON null.");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            answer = UnreadableLine.Answer(json, ex);
+            Log.StdioLineUnreadable(_logger, answer.Error.Code, json.Length, answer.Error.Message);
+            return null;
+        }
+    }
+
+    private async Task AnswerAsync(JsonRpcError answer)
+    {
+        try
+        {
+            await SendMessageAsync(answer, _stopping.Token);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException)
+        {
+            // The client has gone or the session is ending: nobody is left to tell.
+        }
+    }
+
+    /// <summary>
+    /// Console streams ignore cancellation; this one gives up waiting for stdin when the session ends, so disposing the
+    /// transport does not wait for a line the client will never send.
+    /// </summary>
+    private sealed class CancellableInput(Stream input) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = input.ReadAsync(buffer, cancellationToken);
+            return read.IsCompletedSuccessfully ? read : new ValueTask<int>(read.AsTask().WaitAsync(cancellationToken));
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                input.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}
