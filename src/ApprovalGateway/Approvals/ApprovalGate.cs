@@ -20,6 +20,7 @@ internal sealed class ApprovalGate(
     IApprovalSignal signal,
     TimeProvider time,
     IOptions<ApprovalOptions> options,
+    ApprovalPageAddress page,
     IHostApplicationLifetime lifetime,
     ILogger<ApprovalGate> logger) : IApprovalGate
 {
@@ -193,7 +194,7 @@ internal sealed class ApprovalGate(
         try
         {
             var remaining = Positive(approval.Deadline - time.GetUtcNow());
-            progress.Report(new ApprovalWaitStatus(approval.Id, ApprovalText.Waiting(approval, options.Value.SlackChannel, options.Value.SlackEnabled, remaining), remaining));
+            progress.Report(new ApprovalWaitStatus(approval.Id, ApprovalText.Waiting(approval, options.Value.SlackChannel, options.Value.SlackEnabled, page.Url, remaining), remaining));
         }
         catch (Exception ex)
         {

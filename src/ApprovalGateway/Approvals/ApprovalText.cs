@@ -51,20 +51,21 @@ internal static class ApprovalText
 
     /// <summary>
     /// "Waiting for approval in #trading (or on the approval page), expires in 4m 12s". Slack is named only where a
-    /// prompt goes there.
+    /// prompt goes there; the page's address when it is known ("on the approval page at http://localhost:5181/").
     /// </summary>
-    public static string Waiting(ApprovalSnapshot approval, string? defaultSlackChannel, bool slackEnabled, TimeSpan remaining)
+    public static string Waiting(ApprovalSnapshot approval, string? defaultSlackChannel, bool slackEnabled, string? pageUrl, TimeSpan remaining)
     {
         var channels = approval.Request.Settings.Channels;
         var slack = slackEnabled && channels.Contains("slack", StringComparer.OrdinalIgnoreCase);
         var web = channels.Contains("web", StringComparer.OrdinalIgnoreCase);
         var slackChannel = approval.Request.Settings.SlackChannel ?? defaultSlackChannel;
         var slackPlace = slackChannel is { Length: > 0 } ? $"in #{slackChannel.TrimStart('#')}" : "in Slack";
+        var page = pageUrl is { Length: > 0 } ? $"on the approval page at {pageUrl}" : "on the approval page";
         var where = (slack, web) switch
         {
-            (true, true) => $"{slackPlace} (or on the approval page)",
+            (true, true) => $"{slackPlace} (or {page})",
             (true, false) => slackPlace,
-            _ => "on the approval page",
+            _ => page,
         };
         return $"Waiting for approval {where}, expires in {Duration(remaining)}";
     }

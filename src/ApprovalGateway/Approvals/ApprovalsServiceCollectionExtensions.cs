@@ -55,6 +55,8 @@ internal static class ApprovalsServiceCollectionExtensions
         services.TryAddSingleton<IGrantStore, HangfireGrantStore>();
         services.AddSingleton<ApprovalStore>();
         services.AddSingleton<HeldCallLimit>();
+        services.TryAddSingleton(_ => new ApprovalPageAddress(
+            configuration.GetSection(SlackOptions.Section).Get<SlackOptions>()?.PublicBaseUrl));
         services.AddSingleton<IApprovalGate, ApprovalGate>();
         services.AddSingleton<IApprovalDecisions, ApprovalDecisions>();
         services.AddSingleton<GrantRevocation>();

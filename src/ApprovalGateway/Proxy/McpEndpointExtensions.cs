@@ -1,8 +1,12 @@
 using System.Security.Claims;
 using ApprovalGateway.Agents;
+using ApprovalGateway.Approvals;
 using ApprovalGateway.Hosting;
 using ApprovalGateway.Proxy.Resumption;
+using ApprovalGateway.Slack;
+using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.AspNetCore;
@@ -82,6 +86,10 @@ internal static class McpEndpointExtensions
         services.AddSingleton(sp => McpServer.Create(
             sp.GetRequiredService<ITransport>(), sp.GetRequiredService<IOptions<McpServerOptions>>().Value, sp.GetService<ILoggerFactory>(), sp));
         services.AddHostedService<StdioAgentSessionService>();
+
+        // The client that launched the gateway cannot know which port its page is on: held calls' messages say.
+        services.Replace(ServiceDescriptor.Singleton(sp => new ApprovalPageAddress(
+            sp.GetRequiredService<IOptions<SlackOptions>>().Value.PublicBaseUrl, sp.GetRequiredService<IServer>())));
         services.AddOptions<McpServerOptions>().Configure<GatewaySession>((serverOptions, session) => session.Configure(serverOptions));
         return services;
     }

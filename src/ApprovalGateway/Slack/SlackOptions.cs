@@ -19,7 +19,7 @@ internal sealed class SlackOptions
     /// <summary>App-level token (<c>xapp-…</c>); when set, clicks arrive over Socket Mode instead of HTTP.</summary>
     public string? AppToken { get; set; }
 
-    /// <summary>The gateway's web page, linked from prompts whose arguments Slack cannot show in full.</summary>
+    /// <summary>The gateway's web page, linked from prompts whose arguments Slack cannot show in full and named in held calls' progress.</summary>
     public string? PublicBaseUrl { get; set; }
 
     public bool IsEnabled => !string.IsNullOrWhiteSpace(BotToken) && !string.IsNullOrWhiteSpace(Channel);

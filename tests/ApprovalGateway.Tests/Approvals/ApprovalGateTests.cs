@@ -142,6 +142,20 @@ public sealed class ApprovalGateTests : IAsyncLifetime
         Assert.StartsWith("Waiting for approval on the approval page, expires in", reports.Items[0].Message);
     }
 
+    [Fact]
+    public async Task RequestAsync_NamesThePagesPublicAddress_WhenSlackPublicBaseUrlIsSet()
+    {
+        await using var withPage = await ApprovalsHost.StartAsync(new Dictionary<string, string?> { ["Slack:PublicBaseUrl"] = "https://approvals.example/" });
+        var reports = new SynchronousProgress();
+        using var cancel = new CancellationTokenSource();
+        var waiting = withPage.Gate.RequestAsync(ApprovalsHost.Request(), reports, cancel.Token);
+        await withPage.Observer.WaitForAsync(ApprovalStatus.Pending);
+        await cancel.CancelAsync();
+        await waiting;
+
+        Assert.Equal("Waiting for approval in #approvals (or on the approval page at https://approvals.example/), expires in 5m 0s", reports.Items[0].Message);
+    }
+
     private sealed class SynchronousProgress : IProgress<ApprovalWaitStatus>
     {
         private readonly List<ApprovalWaitStatus> _items = [];

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Testing;
 using ApprovalGateway.Tests.Infrastructure;
@@ -109,6 +110,21 @@ public sealed class StdioDownstreamTests
         Assert.Equal(0, gateway.Process.ExitCode);
         Assert.Equal(ApprovalText.ShuttingDownReason, (string?)gateway.LastAuditRecord()["reason"]);
         Assert.DoesNotContain(gateway.LogLines, l => l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("crit:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task StdioGateway_HeldCallsProgress_NamesTheAddressItsApprovalPageIsServedOn()
+    {
+        using var gateway = await StdioGatewayProcess.StartAsync(StdioGatewayProcess.EchoNeedsApproval);
+
+        // The client launched the gateway with a port of 0: nothing but the message can tell its user where the page is.
+        var waiting = await gateway.CallEchoUntilHeldAsync();
+        var page = Regex.Match(waiting, "^Waiting for approval on the approval page at (http://127\\.0\\.0\\.1:[1-9][0-9]*/), expires in ");
+        using var http = new HttpClient();
+        var html = await http.GetStringAsync(new Uri(page.Groups[1].Value));
+
+        Assert.True(page.Success, waiting);
+        Assert.Contains("<title>Approvals · Approval Gateway</title>", html, StringComparison.Ordinal);
     }
 
     [Fact]
