@@ -5,8 +5,9 @@ namespace ApprovalGateway.Approvals;
 /// <summary>The sentences approvers and agents read, kept in one place so every channel says the same.</summary>
 internal static class ApprovalText
 {
-    public static string Approvers(ApprovalSnapshot approval, bool approve) =>
-        string.Join(" and ", approval.Votes.Where(v => v.Approve == approve).Select(v => v.Approver));
+    /// <summary>"alice and bob": who approved (or rejected), each named as <paramref name="name"/> says (their approver name by default).</summary>
+    public static string Approvers(ApprovalSnapshot approval, bool approve, Func<ApproverVote, string>? name = null) =>
+        string.Join(" and ", approval.Votes.Where(v => v.Approve == approve).Select(name ?? (v => v.Approver)));
 
     /// <summary>What happened to a resolved approval: "Approved by alice", "Rejected by bob: too large", "Expired".</summary>
     public static string Summary(ApprovalSnapshot approval) => approval.Status switch
@@ -22,8 +23,8 @@ internal static class ApprovalText
         _ => approval.Status.ToString(),
     };
 
-    /// <summary>" (and for the next 15 min)" when the deciding approval also gave a time-boxed grant, as Slack says it.</summary>
-    private static string ForGrant(ApprovalSnapshot approval) =>
+    /// <summary>" (and for the next 15 min)" when the deciding approval also gave a time-boxed grant; the API and Slack both say it so.</summary>
+    public static string ForGrant(ApprovalSnapshot approval) =>
         approval.Votes.Where(v => v.Approve).Select(v => v.GrantMinutes).LastOrDefault(m => m > 0) is { } minutes
             ? $" (and for the next {minutes} min)"
             : "";

@@ -132,11 +132,8 @@ internal sealed class ApprovalMessageBuilder(IOptions<SlackOptions> options)
         switch (approval.Status)
         {
             case ApprovalStatus.Approved:
-                var approvers = approval.Votes.Where(v => v.Approve).ToList();
-                var grant = approvers.Select(v => v.GrantMinutes).LastOrDefault(m => m > 0);
-                var by = approvers.Count == 0 ? "" : $" by {string.Join(" and ", approvers.Select(Who))}";
-                var forGrant = grant is { } minutes ? $" (and for the next {minutes} min)" : "";
-                var approved = $":white_check_mark: Approved{by} at {at} UTC{forGrant}";
+                var by = ApprovalText.Approvers(approval, approve: true, Who) is { Length: > 0 } approvers ? $" by {approvers}" : "";
+                var approved = $":white_check_mark: Approved{by} at {at} UTC{ApprovalText.ForGrant(approval)}";
                 return approval.GrantRevoked is { } revoked
                     ? $"{approved}\n:no_entry_sign: {Escape(Capitalized(ApprovalText.GrantRevoked(revoked, Clock(revoked.At))))}"
                     : approved;

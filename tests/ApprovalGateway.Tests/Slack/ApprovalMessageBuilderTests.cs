@@ -238,6 +238,21 @@ public sealed class ApprovalMessageBuilderTests
     }
 
     [Fact]
+    public void Build_NamesEveryApproverAndTheGrantWindow_WhenApprovedWithAGrant()
+    {
+        var approved = TestApprovals.Pending().Resolved(
+            ApprovalStatus.Approved,
+            null,
+            TestApprovals.Vote("alice", "U024BE7LH", approve: true, grantMinutes: 15),
+            TestApprovals.Vote("carol <ops>", slackUserId: null, approve: true, grantMinutes: 15));
+
+        var message = Render(approved);
+
+        Assert.Contains("Approved by <@U024BE7LH> and carol &lt;ops&gt; at 14:02:11 UTC (and for the next 15 min)", message.AllText, StringComparison.Ordinal);
+        Assert.Equal("Approved by alice and carol <ops> (and for the next 15 min)", ApprovalText.Summary(approved));
+    }
+
+    [Fact]
     public void Build_ShowsRejecterAndReason_WhenRejected()
     {
         var rejected = TestApprovals.Pending().Resolved(ApprovalStatus.Rejected, "too large", TestApprovals.Vote("bob", "U0BOB0001", approve: false, "too large"));
