@@ -23,9 +23,12 @@ internal static class ApprovalText
         _ => approval.Status.ToString(),
     };
 
-    /// <summary>" (and for the next 15 min)" when the deciding approval also gave a time-boxed grant; the API and Slack both say it so.</summary>
+    /// <summary>
+    /// " (and for the next 15 min)" when the deciding approval also gave a time-boxed grant; the API and Slack both say
+    /// it so. Nothing once the grant was revoked: the window is over, and the revocation is said instead.
+    /// </summary>
     public static string ForGrant(ApprovalSnapshot approval) =>
-        approval.Votes.Where(v => v.Approve).Select(v => v.GrantMinutes).LastOrDefault(m => m > 0) is { } minutes
+        approval.GrantRevoked is null && approval.Votes.Where(v => v.Approve).Select(v => v.GrantMinutes).LastOrDefault(m => m > 0) is { } minutes
             ? $" (and for the next {minutes} min)"
             : "";
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using ApprovalGateway.Slack;
 using ApprovalGateway.Tests.Infrastructure;
@@ -49,7 +50,7 @@ public sealed class ApprovalTimeBoxedGrantTests
 
     /// <summary>A prompt that still read "and for the next 15 min" after the grant ended would tell approvers it is in force.</summary>
     [Fact]
-    public async Task SlackPrompt_SaysWhoRevokedTheGrant_WhenItsGrantIsRevoked()
+    public async Task SlackPrompt_SaysWhoRevokedTheGrantAndWhen_AndNoLongerPromisesItsWindow_WhenItsGrantIsRevoked()
     {
         await using var scenario = await StartAsync(Hold(CancelTwap, """{ "timeout": 120, "grant_minutes": 15 }"""));
         await using var agent = await scenario.ConnectAsync();
@@ -68,14 +69,25 @@ public sealed class ApprovalTimeBoxedGrantTests
             Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
         }
 
+        var update = await scenario.Slack.WaitForRequestAsync(
+            "chat.update", r => r.Body.ToJsonString().Contains("grant was revoked by bob", StringComparison.Ordinal)).WaitAsync(Guard);
         var updated = await scenario.WaitForPromptTextAsync(id, "grant was revoked by bob").WaitAsync(Guard);
         var approval = await scenario.GetApprovalAsync(Alice, id);
+        var revokedAt = DateTimeOffset.Parse((string)approval["grant_revoked"]!["at"]!, CultureInfo.InvariantCulture);
 
-        Assert.Contains("the desk closes early", updated.AllText, StringComparison.Ordinal);
+        Assert.Contains(
+            $"The time-boxed grant was revoked by bob at {revokedAt.UtcDateTime:HH:mm:ss} UTC: the desk closes early",
+            updated.AllText,
+            StringComparison.Ordinal);
         Assert.Empty(updated.Buttons);
+
+        // Before, the update still read "Approved by … (and for the next 15 min)" above the revocation.
+        Assert.DoesNotContain("for the next 15 min", update.Body.ToJsonString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("for the next 15 min", updated.AllText, StringComparison.Ordinal);
         Assert.Equal("approved", (string?)approval["status"]);
         Assert.Equal("bob", (string?)approval["grant_revoked"]?["by"]);
         Assert.Contains("grant was revoked by bob", (string?)approval["summary"], StringComparison.Ordinal);
+        Assert.DoesNotContain("for the next 15 min", (string?)approval["summary"], StringComparison.Ordinal);
         Assert.Single(scenario.Slack.Requests, r => r.Method == "chat.postMessage");
     }
 

@@ -253,6 +253,22 @@ public sealed class ApprovalMessageBuilderTests
     }
 
     [Fact]
+    public void Build_SaysWhoRevokedTheGrantAndWhen_InsteadOfItsWindow_WhenItsGrantWasRevoked()
+    {
+        var revoked = TestApprovals.Pending().Resolved(ApprovalStatus.Approved, null, TestApprovals.Vote("alice", "U024BE7LH", approve: true, grantMinutes: 15))
+            with { GrantRevoked = new GrantRevocationNote("bob", new DateTimeOffset(2025, 3, 14, 14, 5, 0, TimeSpan.Zero), "the desk closes early") };
+
+        var message = Render(revoked);
+
+        Assert.Contains(
+            "Approved by <@U024BE7LH> at 14:02:11 UTC\n:no_entry_sign: The time-boxed grant was revoked by bob at 14:05:00 UTC: the desk closes early",
+            message.AllText,
+            StringComparison.Ordinal);
+        Assert.DoesNotContain("for the next", message.AllText, StringComparison.Ordinal);
+        Assert.Empty(message.Buttons);
+    }
+
+    [Fact]
     public void Build_ShowsRejecterAndReason_WhenRejected()
     {
         var rejected = TestApprovals.Pending().Resolved(ApprovalStatus.Rejected, "too large", TestApprovals.Vote("bob", "U0BOB0001", approve: false, "too large"));
