@@ -17,6 +17,20 @@ internal sealed record ApprovalGrant(
     DateTimeOffset? GrantedAt = null)
 {
     /// <summary>
+    /// The minutes of the grant <paramref name="approval"/> gives, or null when it gives none. Every approver must have
+    /// asked for a grant (one person cannot waive a two-person rule for later calls), and the shortest asked for, within
+    /// the rule's <c>grant_minutes</c>, is given. The store records this grant and every channel names it.
+    /// </summary>
+    public static int? MinutesGiven(ApprovalSnapshot approval)
+    {
+        var approvals = approval.Votes.Where(v => v.Approve).ToList();
+        var allowed = approval.Request.Settings.GrantMinutes;
+        return approval.Status != ApprovalStatus.Approved || allowed <= 0 || approvals.Count == 0 || approvals.Any(v => v.GrantMinutes is not > 0)
+            ? null
+            : Math.Min(allowed, approvals.Min(v => v.GrantMinutes!.Value));
+    }
+
+    /// <summary>
     /// Why this grant does not answer <paramref name="request"/> under the policy in force, or null when it does. A
     /// grant stands for what its approvers agreed to under the rule of its day: a call another rule holds (a `when`
     /// condition for larger orders, say), a rule that no longer offers grants, offers shorter ones, or asks for more

@@ -186,20 +186,16 @@ internal sealed class ApprovalStore(
 
     private void RecordGrant(ApprovalSnapshot approval)
     {
-        var approvals = approval.Votes.Where(v => v.Approve).ToList();
-        var allowed = approval.Request.Settings.GrantMinutes;
-
-        // Every approver must have asked for a grant: one person cannot waive a two-person rule for later calls.
-        if (approval.Status != ApprovalStatus.Approved || allowed <= 0 || approvals.Count == 0 || approvals.Any(v => v.GrantMinutes is not > 0))
+        if (ApprovalGrant.MinutesGiven(approval) is not { } minutes)
         {
             return;
         }
 
-        var minutes = Math.Min(allowed, approvals.Min(v => v.GrantMinutes!.Value));
         var request = approval.Request;
         var at = approval.ResolvedAt ?? time.GetUtcNow();
         grants.Add(new ApprovalGrant(
-            request.Agent, request.Upstream, request.Tool, at.AddMinutes(minutes), approval.Id, [.. approvals.Select(v => v.Approver)], request.Rule, at));
+            request.Agent, request.Upstream, request.Tool, at.AddMinutes(minutes), approval.Id,
+            [.. approval.Votes.Where(v => v.Approve).Select(v => v.Approver)], request.Rule, at));
         Log.GrantRecorded(logger, approval.Id, request.Agent, request.Upstream, request.Tool, at.AddMinutes(minutes));
         GrantObservers.Notify(services.GetServices<IGrantObserver>(), approval.Id, logger);
     }

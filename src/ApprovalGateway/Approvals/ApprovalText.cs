@@ -24,13 +24,12 @@ internal static class ApprovalText
     };
 
     /// <summary>
-    /// " (and for the next 15 min)" when the deciding approval also gave a time-boxed grant; the API and Slack both say
-    /// it so. Nothing once the grant was revoked: the window is over, and the revocation is said instead.
+    /// " (and for the next 15 min)" when the approval also gave a time-boxed grant (<see cref="ApprovalGrant.MinutesGiven"/>);
+    /// the API and Slack both say it so. Nothing once the grant was revoked: the window is over, and the revocation is
+    /// said instead.
     /// </summary>
     public static string ForGrant(ApprovalSnapshot approval) =>
-        approval.GrantRevoked is null && approval.Votes.Where(v => v.Approve).Select(v => v.GrantMinutes).LastOrDefault(m => m > 0) is { } minutes
-            ? $" (and for the next {minutes} min)"
-            : "";
+        approval.GrantRevoked is null && ApprovalGrant.MinutesGiven(approval) is { } minutes ? $" (and for the next {minutes} min)" : "";
 
     /// <summary>"the time-boxed grant was revoked by bob at 14:05:00 UTC: the desk closes early", with the time as the channel writes it.</summary>
     public static string GrantRevoked(GrantRevocationNote note, string at) =>

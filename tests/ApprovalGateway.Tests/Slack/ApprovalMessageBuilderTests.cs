@@ -240,7 +240,7 @@ public sealed class ApprovalMessageBuilderTests
     [Fact]
     public void Build_NamesEveryApproverAndTheGrantWindow_WhenApprovedWithAGrant()
     {
-        var approved = TestApprovals.Pending().Resolved(
+        var approved = TestApprovals.Pending(settings: ApprovalSettings.Default with { Approvals = 2, GrantMinutes = 15 }).Resolved(
             ApprovalStatus.Approved,
             null,
             TestApprovals.Vote("alice", "U024BE7LH", approve: true, grantMinutes: 15),
@@ -252,10 +252,31 @@ public sealed class ApprovalMessageBuilderTests
         Assert.Equal("Approved by alice and carol <ops> (and for the next 15 min)", ApprovalText.Summary(approved));
     }
 
+    /// <summary>The window named is the grant the gateway records: the shortest every approver asked for, or none.</summary>
+    [Theory]
+    [InlineData(10, 30, " (and for the next 10 min)")]
+    [InlineData(30, 10, " (and for the next 10 min)")]
+    [InlineData(15, null, "")]
+    public void Build_NamesTheGrantTheTwoApproversGave_AsItIsRecorded(int aliceMinutes, int? bobMinutes, string window)
+    {
+        var approved = TestApprovals.Pending(settings: ApprovalSettings.Default with { Approvals = 2, GrantMinutes = 30 }).Resolved(
+            ApprovalStatus.Approved,
+            null,
+            TestApprovals.Vote("alice", "U024BE7LH", approve: true, grantMinutes: aliceMinutes),
+            TestApprovals.Vote("bob", "U0BOB0001", approve: true, grantMinutes: bobMinutes));
+
+        var message = Render(approved);
+
+        // Before, the last approver's choice: "for the next 30 min" for a 10-minute grant, and a window where bob gave none.
+        Assert.Contains($"Approved by <@U024BE7LH> and <@U0BOB0001> at 14:02:11 UTC{window}\n", message.AllText + "\n", StringComparison.Ordinal);
+        Assert.Equal($"Approved by alice and bob{window}", ApprovalText.Summary(approved));
+    }
+
     [Fact]
     public void Build_SaysWhoRevokedTheGrantAndWhen_InsteadOfItsWindow_WhenItsGrantWasRevoked()
     {
-        var revoked = TestApprovals.Pending().Resolved(ApprovalStatus.Approved, null, TestApprovals.Vote("alice", "U024BE7LH", approve: true, grantMinutes: 15))
+        var revoked = TestApprovals.Pending(settings: ApprovalSettings.Default with { GrantMinutes = 15 })
+            .Resolved(ApprovalStatus.Approved, null, TestApprovals.Vote("alice", "U024BE7LH", approve: true, grantMinutes: 15))
             with { GrantRevoked = new GrantRevocationNote("bob", new DateTimeOffset(2025, 3, 14, 14, 5, 0, TimeSpan.Zero), "the desk closes early") };
 
         var message = Render(revoked);
