@@ -31,7 +31,7 @@ internal sealed class StdioAgentTransport : TransportBase
     public StdioAgentTransport(Stream input, Stream output, long maxMessageBytes, ILogger logger)
         : base("stdio", loggerFactory: null)
     {
-        (_input, _output, _maxMessageBytes, _logger) = (new CancellableInput(input), output, maxMessageBytes, logger);
+        (_input, _output, _maxMessageBytes, _logger) = (new CancellableInputStream(input), output, maxMessageBytes, logger);
         SetConnected();
         _reading = Task.Run(ReadMessagesAsync);
     }
@@ -164,54 +164,6 @@ internal sealed class StdioAgentTransport : TransportBase
         catch (Exception ex) when (ex is IOException or OperationCanceledException)
         {
             // The client has gone or the session is ending: nobody is left to tell.
-        }
-    }
-
-    /// <summary>
-    /// Console streams ignore cancellation; this one gives up waiting for stdin when the session ends, so disposing the
-    /// transport does not wait for a line the client will never send.
-    /// </summary>
-    private sealed class CancellableInput(Stream input) : Stream
-    {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            var read = input.ReadAsync(buffer, cancellationToken);
-            return read.IsCompletedSuccessfully ? read : new ValueTask<int>(read.AsTask().WaitAsync(cancellationToken));
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                input.Dispose();
-            }
-
-            base.Dispose(disposing);
         }
     }
 }
