@@ -18,15 +18,23 @@ internal static class AuditCsv
     // What spreadsheet programs take as the start of a formula, or skip before looking for one.
     private const string FormulaStarts = "=+-@\t\r";
 
-    public static async Task WriteAsync(TextWriter writer, IEnumerable<AuditRecord> records, CancellationToken cancellationToken)
+    public static Task WriteAsync(TextWriter writer, IEnumerable<AuditRecord> records, CancellationToken cancellationToken) =>
+        WriteAsync(writer, records.ToAsyncEnumerable(), cancellationToken);
+
+    /// <summary>Writes each row as its record arrives, so the export never holds more than the writer's buffer.</summary>
+    public static async Task WriteAsync(TextWriter writer, IAsyncEnumerable<AuditRecord> records, CancellationToken cancellationToken)
     {
+        await using var rows = records.GetAsyncEnumerator(cancellationToken);
+
+        // Read before the header is written: a source that fails at once (its database down) then fails the request
+        // with an error status, not with a download cut short after its first line.
+        var more = await rows.MoveNextAsync();
         await writer.WriteAsync(Header + "\r\n");
         var row = new StringBuilder();
-        foreach (var record in records)
+        for (; more; more = await rows.MoveNextAsync())
         {
-            cancellationToken.ThrowIfCancellationRequested();
             row.Clear();
-            AppendRow(row, record);
+            AppendRow(row, rows.Current);
             await writer.WriteAsync(row.Append("\r\n"), cancellationToken);
         }
     }

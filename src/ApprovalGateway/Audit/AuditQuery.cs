@@ -17,6 +17,9 @@ internal sealed record AuditQuery(
 {
     public const int DefaultLimit = 100;
 
+    /// <summary>As many as match.</summary>
+    public const int NoLimit = int.MaxValue;
+
     /// <summary>
     /// No record has the outcome <c>approved</c>: an approved call's records are those of a held call that went on to
     /// the upstream. An approver who filters for approved calls means those.

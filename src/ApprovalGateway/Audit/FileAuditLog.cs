@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -27,6 +28,9 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
     /// little before they queue for the writer. A search with a start time reads this far past it, then stops.
     /// </summary>
     private static readonly TimeSpan OrderSlack = TimeSpan.FromMinutes(1);
+
+    /// <summary>How many matching records <see cref="StreamAsync"/> reads at a time.</summary>
+    private const int StreamBatch = 256;
 
     private readonly string path;
     private readonly FileStream writerLock;
@@ -126,7 +130,32 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
     public IReadOnlyList<AuditRecord> Recent(int limit) => ring.Newest(limit);
 
     public ValueTask<IReadOnlyList<AuditRecord>> QueryAsync(AuditQuery query, CancellationToken cancellationToken) =>
-        new(Task.Run(() => Query(query, cancellationToken), cancellationToken));
+        new(Task.Run<IReadOnlyList<AuditRecord>>(() => [.. Query(query, cancellationToken)], cancellationToken));
+
+    public async IAsyncEnumerable<AuditRecord> StreamAsync(AuditQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // Read off the caller's thread a batch at a time, as QueryAsync reads: the reads are synchronous file reads.
+        using var matching = Query(query, cancellationToken).GetEnumerator();
+        var batch = new List<AuditRecord>(StreamBatch);
+        do
+        {
+            batch.Clear();
+            await Task.Run(
+                () =>
+                {
+                    while (batch.Count < StreamBatch && matching.MoveNext())
+                    {
+                        batch.Add(matching.Current);
+                    }
+                },
+                cancellationToken);
+            foreach (var record in batch)
+            {
+                yield return record;
+            }
+        }
+        while (batch.Count == StreamBatch);
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -157,9 +186,9 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
     /// Reads from the newest record back and stops at <see cref="AuditQuery.Limit"/> matches or, with
     /// <see cref="AuditQuery.Since"/>, once records are older than it by more than <see cref="OrderSlack"/>.
     /// </summary>
-    private IReadOnlyList<AuditRecord> Query(AuditQuery query, CancellationToken cancellationToken)
+    private IEnumerable<AuditRecord> Query(AuditQuery query, CancellationToken cancellationToken)
     {
-        var found = new List<AuditRecord>();
+        var found = 0;
         using var reading = AuditLineReader.OpenForReading(path);
         foreach (var text in AuditLineReader.ReadBackward(reading, AuditLineReader.EndOfCompleteLines(reading)))
         {
@@ -182,15 +211,13 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
 
             if (query.Matches(record))
             {
-                found.Add(record);
-                if (found.Count >= query.Limit)
+                yield return record;
+                if (++found >= query.Limit)
                 {
                     break;
                 }
             }
         }
-
-        return found;
     }
 
     private void Open(int recentCapacity)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -87,7 +88,10 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IAsyncDisposa
         var records = new List<AuditRecord>();
         while (reader.Read())
         {
-            AddReadable(records, reader.GetString(0));
+            if (Readable(reader.GetString(0)) is { } record)
+            {
+                records.Add(record);
+            }
         }
 
         return records;
@@ -95,16 +99,28 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IAsyncDisposa
 
     public async ValueTask<IReadOnlyList<AuditRecord>> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = QueryCommand(connection, query);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var records = new List<AuditRecord>();
-        while (await reader.ReadAsync(cancellationToken))
+        await foreach (var record in StreamAsync(query, cancellationToken))
         {
-            AddReadable(records, reader.GetString(0));
+            records.Add(record);
         }
 
         return records;
+    }
+
+    public async IAsyncEnumerable<AuditRecord> StreamAsync(AuditQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // Npgsql hands rows over as they arrive, so the rows are never all in memory at once.
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = QueryCommand(connection, query);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (Readable(reader.GetString(0)) is { } record)
+            {
+                yield return record;
+            }
+        }
     }
 
     /// <summary>Walks the table's chain by seq; a problem names the row as <c>seq N</c>.</summary>
@@ -190,15 +206,16 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IAsyncDisposa
         }
     }
 
-    private static void AddReadable(List<AuditRecord> records, string line)
+    private static AuditRecord? Readable(string line)
     {
         try
         {
-            records.Add(AuditChain.ToRecord(AuditChain.Parse(line)));
+            return AuditChain.ToRecord(AuditChain.Parse(line));
         }
         catch (JsonException)
         {
             // A damaged row is verify-audit's business; the search shows what can still be read.
+            return null;
         }
     }
 

@@ -49,6 +49,23 @@ public sealed class AuditApiTests : IDisposable
     }
 
     [Fact]
+    public async Task GetAuditCsv_ExportsEveryRecord_WhenThereAreMoreThanTenThousand()
+    {
+        const int count = 10_050;
+        await File.WriteAllTextAsync(dir.File("audit.jsonl"), string.Concat(Chain(count).Select(r => r.Line + "\n")));
+        await using var app = await StartAsync();
+
+        // Before, the export stopped at 10,000 records and said nothing: an admin exporting a week got part of it.
+        var lines = await AuditApiApp.ExportCsvAsync(app);
+        var window = await AuditApiApp.ExportCsvAsync(app, $"?since={Uri.EscapeDataString($"{Start.AddMinutes(1):O}")}&until={Uri.EscapeDataString($"{Start.AddMinutes(count):O}")}");
+
+        Assert.Equal(count + 1, lines.Length);
+        Assert.Contains($",session-{count},", lines[1], StringComparison.Ordinal);
+        Assert.Contains(",session-1,", lines[^1], StringComparison.Ordinal);
+        Assert.Equal(count, window.Length);
+    }
+
+    [Fact]
     public async Task GetAuditCsv_ExportsFormulaTextAsInertCells_WhenAnAgentChoseIt()
     {
         await using var app = await StartAsync();
@@ -132,23 +149,8 @@ public sealed class AuditApiTests : IDisposable
         Assert.Equal(message, problem?["detail"]?.GetValue<string>());
     }
 
-    private Task<LoopbackApp> StartAsync()
-    {
-        var settings = AuthTestApp.WithApprover();
-        settings["Gateway:Audit:Path"] = dir.File("audit.jsonl");
-        return LoopbackApp.StartAsync(
-            settings,
-            (services, configuration) =>
-            {
-                services.AddGatewayAudit(configuration);
-                services.AddGatewayAuth(configuration);
-            },
-            app =>
-            {
-                app.UseGatewayAuth();
-                app.MapAuditApi();
-            });
-    }
+    private Task<LoopbackApp> StartAsync() =>
+        AuditApiApp.StartAsync(new Dictionary<string, string?> { ["Gateway:Audit:Path"] = dir.File("audit.jsonl") });
 
     private static async Task SeedAsync(LoopbackApp app)
     {

@@ -35,6 +35,22 @@ internal static class AuditSamples
             12.25,
             13);
 
+    /// <summary>
+    /// <see cref="Record"/> 1 to <paramref name="count"/> sealed into one chain as the sinks store them, for a test that
+    /// needs more records than appending one by one would write in good time.
+    /// </summary>
+    public static IEnumerable<SealedRecord> Chain(int count)
+    {
+        var prev = AuditChain.Genesis;
+        for (var n = 1; n <= count; n++)
+        {
+            var (record, entry) = AuditChain.ToEntry(Record(n));
+            var (line, hash) = AuditChain.Seal(entry, n, prev);
+            yield return new SealedRecord(n, line, hash, prev, record);
+            prev = hash;
+        }
+    }
+
     public static FileAuditLog Open(string path, int recentCapacity = 1000, bool waitForDisk = true) =>
         new(path, recentCapacity, NullLogger<FileAuditLog>.Instance, waitForDisk);
 }

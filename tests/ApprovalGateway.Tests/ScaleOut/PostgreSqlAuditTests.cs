@@ -186,6 +186,52 @@ public sealed class PostgreSqlAuditTests(ScaleOutServices services)
         Assert.Equal(6, verification.Records);
     }
 
+    [ServicesFact]
+    public async Task ExportCsv_HasEveryRecordOfTheTable_WhenThereAreMoreThanTenThousand()
+    {
+        const int count = 10_050;
+        var database = await services.CreateDatabaseAsync();
+        await using (Open(database))
+        {
+            // Opening creates the table; the rows then go in with one statement, as a batch of appends would.
+        }
+
+        var chain = AuditSamples.Chain(count).ToList();
+        await using (var connection = new NpgsqlConnection(database))
+        {
+            await connection.OpenAsync();
+            await using var insert = new NpgsqlCommand(
+                """
+                INSERT INTO audit_log (seq, line, hash, prev, time, agent, tool, decision, outcome)
+                SELECT * FROM unnest(@seq, @line, @hash, @prev, @time, @agent, @tool, @decision, @outcome)
+                """,
+                connection);
+            insert.Parameters.AddWithValue("seq", chain.Select(r => r.Seq).ToArray());
+            insert.Parameters.AddWithValue("line", chain.Select(r => r.Line).ToArray());
+            insert.Parameters.AddWithValue("hash", chain.Select(r => r.Hash).ToArray());
+            insert.Parameters.AddWithValue("prev", chain.Select(r => r.Prev).ToArray());
+            insert.Parameters.AddWithValue("time", chain.Select(r => r.Record.Time.UtcDateTime).ToArray());
+            insert.Parameters.AddWithValue("agent", chain.Select(r => r.Record.Agent).ToArray());
+            insert.Parameters.AddWithValue("tool", chain.Select(r => r.Record.Tool).ToArray());
+            insert.Parameters.AddWithValue("decision", chain.Select(r => r.Record.Decision).ToArray());
+            insert.Parameters.AddWithValue("outcome", chain.Select(r => r.Record.Outcome).ToArray());
+            Assert.Equal(count, await insert.ExecuteNonQueryAsync());
+        }
+
+        await using var app = await AuditApiApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["Gateway:Audit:Sink"] = "PostgreSql",
+            ["Gateway:Audit:ConnectionString"] = database,
+        });
+
+        // Before, the export stopped at 10,000 rows and said nothing.
+        var lines = await AuditApiApp.ExportCsvAsync(app);
+
+        Assert.Equal(count + 1, lines.Length);
+        Assert.Contains($",session-{count},", lines[1], StringComparison.Ordinal);
+        Assert.Contains(",session-1,", lines[^1], StringComparison.Ordinal);
+    }
+
     private static PostgreSqlAuditLog Open(string connectionString) =>
         new(connectionString, NullLogger<PostgreSqlAuditLog>.Instance);
 

@@ -1,0 +1,41 @@
+using ApprovalGateway.Audit;
+using ApprovalGateway.Tests.Auth;
+using ApprovalGateway.Web.Auth;
+
+namespace ApprovalGateway.Tests.Audit;
+
+/// <summary>The audit API behind the gateway's approver sign-in, over the sink <paramref name="audit"/> settings name.</summary>
+internal static class AuditApiApp
+{
+    public static Task<LoopbackApp> StartAsync(IReadOnlyDictionary<string, string?> audit)
+    {
+        var settings = AuthTestApp.WithApprover();
+        foreach (var (key, value) in audit)
+        {
+            settings[key] = value;
+        }
+
+        return LoopbackApp.StartAsync(
+            settings,
+            (services, configuration) =>
+            {
+                services.AddGatewayAudit(configuration);
+                services.AddGatewayAuth(configuration);
+            },
+            app =>
+            {
+                app.UseGatewayAuth();
+                app.MapAuditApi();
+            });
+    }
+
+    /// <summary>The CSV export's lines (header first) as the approver alice reads them.</summary>
+    public static async Task<string[]> ExportCsvAsync(LoopbackApp app, string query = "")
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/audit.csv" + query);
+        request.Headers.Authorization = new("Bearer", AuthTestApp.AliceToken);
+        using var response = await app.Client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+    }
+}
