@@ -18,7 +18,10 @@ internal static class WebEndpointRouteBuilderExtensions
                 .AllowAnonymous().ExcludeFromDescription();
         }
 
-        endpoints.MapHub<ApprovalsHub>(ApprovalsHub.Path).RequireAuthorization(ApproverClaims.Policy);
+        // A connection is authorised once, when it opens: without this a page left open outlived its sign-in and went
+        // on receiving every held call and its arguments.
+        endpoints.MapHub<ApprovalsHub>(ApprovalsHub.Path, options => options.CloseOnAuthenticationExpiration = true)
+            .RequireAuthorization(ApproverClaims.Policy);
         return endpoints;
     }
 }

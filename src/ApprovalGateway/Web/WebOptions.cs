@@ -24,6 +24,12 @@ internal sealed class WebOptions
     /// <summary>How far back failures count, and how long a lock-out lasts.</summary>
     public TimeSpan FailedSignInWindow { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// How long a sign-in lasts. It slides: a page in use renews it once half is gone. When it ends, the live page's
+    /// connection closes and the page asks for a new sign-in, instead of receiving held calls for as long as it stays open.
+    /// </summary>
+    public TimeSpan SignInLifetime { get; set; } = TimeSpan.FromHours(12);
+
     public string ResolvedAssetsPath => Path.GetFullPath(
         string.IsNullOrWhiteSpace(AssetsPath) ? Path.Combine(AppContext.BaseDirectory, "wwwroot") : AssetsPath);
 }

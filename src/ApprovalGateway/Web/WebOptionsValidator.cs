@@ -30,6 +30,11 @@ internal sealed class WebOptionsValidator : IValidateOptions<WebOptions>
             errors.Add($"{WebOptions.Section}:{nameof(WebOptions.FailedSignInWindow)} is {options.FailedSignInWindow}; give a positive time span such as 00:15:00.");
         }
 
+        if (options.SignInLifetime <= TimeSpan.Zero)
+        {
+            errors.Add($"{WebOptions.Section}:{nameof(WebOptions.SignInLifetime)} is {options.SignInLifetime}; give a positive time span such as 12:00:00.");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -143,6 +143,14 @@ public sealed class WebEndpointsTests
         Assert.Contains("Web:FailedSignInWindow is 00:00:00", result.FailureMessage, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Options_FailNamingTheSignInLifetime_WhenItIsNotPositive()
+    {
+        var result = new WebOptionsValidator().Validate(null, new WebOptions { SignInLifetime = TimeSpan.FromHours(-1) });
+
+        Assert.Equal("Web:SignInLifetime is -01:00:00; give a positive time span such as 12:00:00.", Assert.Single(result.Failures!));
+    }
+
     private static HubConnection Connect(WebTestApp app, string? approver) =>
         new HubConnectionBuilder()
             .WithUrl(new Uri(app.Url, ApprovalsHub.Path.TrimStart('/')), HttpTransportType.WebSockets, options =>

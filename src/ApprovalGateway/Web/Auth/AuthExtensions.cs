@@ -19,7 +19,8 @@ internal static class AuthExtensions
     /// <summary>
     /// Approver sign-in: a cookie for people, bearer tokens for scripts, loopback-only <c>local</c> when nobody is
     /// configured; the <see cref="ApproverClaims.Policy"/> policy; anti-forgery with the <c>X-CSRF-TOKEN</c> header; the
-    /// failed sign-in throttle (<c>Web:MaxFailedSignInsPerName</c>, <c>:MaxFailedSignInsPerAddress</c>, <c>:FailedSignInWindow</c>).
+    /// failed sign-in throttle (<c>Web:MaxFailedSignInsPerName</c>, <c>:MaxFailedSignInsPerAddress</c>, <c>:FailedSignInWindow</c>);
+    /// the sign-in's lifetime (<c>Web:SignInLifetime</c>).
     /// </summary>
     public static IServiceCollection AddGatewayAuth(this IServiceCollection services, IConfiguration configuration)
     {
@@ -41,7 +42,11 @@ internal static class AuthExtensions
             .AddScheme<AuthenticationSchemeOptions, ApproverTokenHandler>(ApproverSchemes.Token, configureOptions: null)
             .AddScheme<AuthenticationSchemeOptions, LoopbackHandler>(ApproverSchemes.Loopback, configureOptions: null);
         services.AddOptions<CookieAuthenticationOptions>(ApproverSchemes.Cookie)
-            .Configure<TimeProvider>((options, time) => options.TimeProvider = time);
+            .Configure<TimeProvider, IOptions<WebOptions>>((options, time, web) =>
+            {
+                options.TimeProvider = time;
+                options.ExpireTimeSpan = web.Value.SignInLifetime;
+            });
 
         services.AddAuthorizationBuilder().AddPolicy(ApproverClaims.Policy, policy => policy
             .AddAuthenticationSchemes(ApproverSchemes.Default)
@@ -91,7 +96,6 @@ internal static class AuthExtensions
         options.LoginPath = "/login";
         options.LogoutPath = "/logout";
         options.ReturnUrlParameter = "returnUrl";
-        options.ExpireTimeSpan = TimeSpan.FromHours(12);
         options.SlidingExpiration = true;
         options.Events.OnRedirectToLogin = context =>
         {

@@ -1050,10 +1050,23 @@
     renderCounts();
   }
 
+  // The hub answers 401 once the sign-in has ended (it expired, or the approver signed out elsewhere).
+  const unauthorized = (e) => /401|unauthori[sz]ed/i.test(String(e && e.message));
+
   async function connect() {
+    // Set when a reconnect was refused for want of a sign-in: retrying would only say "Reconnecting…" forever.
+    let signedOut = false;
     const connection = new signalR.HubConnectionBuilder()
       .withUrl("/hubs/approvals")
-      .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => Math.min(10000, 500 * 2 ** ctx.previousRetryCount) })
+      .withAutomaticReconnect({
+        nextRetryDelayInMilliseconds: (ctx) => {
+          if (unauthorized(ctx.retryReason)) {
+            signedOut = true;
+            return null;
+          }
+          return Math.min(10000, 500 * 2 ** ctx.previousRetryCount);
+        },
+      })
       .configureLogging(signalR.LogLevel.Warning)
       .build();
     connection.on("approvalChanged", (raw) => upsert(raw, true));
@@ -1069,6 +1082,11 @@
       setLive("live", "Live");
     });
     connection.onclose(() => {
+      if (signedOut) {
+        setLive("offline", "Signed out");
+        signIn();
+        return;
+      }
       setLive("offline", "Offline");
       setTimeout(() => start(connection), 5000);
     });
@@ -1083,7 +1101,7 @@
       await Promise.all([loadApprovals(), loadGrants()]);
       setLive("live", "Live");
     } catch (e) {
-      if (/401|unauthori[sz]ed/i.test(String(e && e.message))) {
+      if (unauthorized(e)) {
         signIn();
         return;
       }
