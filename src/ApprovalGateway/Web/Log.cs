@@ -22,4 +22,7 @@ internal static partial class Log
 
     [LoggerMessage(7006, LogLevel.Information, "Approver '{Approver}' signed out: their live page connection {ConnectionId} is closed, and reconnects only with a sign-in.")]
     public static partial void PageClosedOnSignOut(ILogger logger, string approver, string connectionId);
+
+    [LoggerMessage(7007, LogLevel.Warning, "Stopping: the live pages were not told of every withdrawn held call within {MaxWait}; their connections close now, and they show the calls as they were until reloaded.")]
+    public static partial void ShutdownPushUnfinished(ILogger logger, TimeSpan maxWait, Exception? exception);
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ApprovalGateway.Web.Auth;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.SignalR;
 
 namespace ApprovalGateway.Web;
@@ -14,9 +15,37 @@ internal sealed class PageConnections(ILogger<PageConnections> logger) : ISignOu
 {
     private readonly ConcurrentDictionary<string, HubCallerContext> _open = new(StringComparer.Ordinal);
 
+    /// <summary>The ids of this instance's open connections.</summary>
+    public IReadOnlyList<string> Ids => [.. _open.Keys];
+
     public void Opened(HubCallerContext context) => _open[context.ConnectionId] = context;
 
     public void Closed(HubCallerContext context) => _open.TryRemove(context.ConnectionId, out _);
+
+    /// <summary>
+    /// Closes every open connection cleanly, its close message after everything already sent to it, and completes once
+    /// each is closed. Aborting instead, as SignalR does when the host stops, lets the browser drop what it had
+    /// received but not yet read.
+    /// </summary>
+    public Task CloseAllAsync()
+    {
+        var closed = new List<Task>();
+        foreach (var context in _open.Values)
+        {
+            // The transport's own end, once the browser has everything; the hub's when there is no transport to wait for.
+            closed.Add(Ended(context.Features.Get<IConnectionLifetimeFeature>()?.ConnectionClosed ?? context.ConnectionAborted));
+            context.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
+        }
+
+        return Task.WhenAll(closed);
+    }
+
+    private static Task Ended(CancellationToken token)
+    {
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        token.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), ended);
+        return ended.Task;
+    }
 
     public void SignedOut(string approver)
     {

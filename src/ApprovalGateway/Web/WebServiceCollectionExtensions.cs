@@ -23,6 +23,7 @@ internal static class WebServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISignOutListener, PageConnections>(sp => sp.GetRequiredService<PageConnections>()));
         services.TryAddSingleton<HubApprovalObserver>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IApprovalObserver, HubApprovalObserver>(sp => sp.GetRequiredService<HubApprovalObserver>()));
+        services.AddHostedService<ShutdownPagePush>();
         services.TryAddSingleton<GrantsPagePush>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IGrantObserver, GrantsPagePush>(sp => sp.GetRequiredService<GrantsPagePush>()));
         return services;

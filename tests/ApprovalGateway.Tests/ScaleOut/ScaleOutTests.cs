@@ -276,6 +276,55 @@ public sealed class ScaleOutTests(ScaleOutServices services)
         Assert.True((await call.WaitAsync(TimeSpan.FromSeconds(30))).IsError);
     }
 
+    [ServicesFact]
+    public async Task LivePages_OnBothInstances_SeeTheCallsHeldOnBWithdrawn_WhenBIsStopped()
+    {
+        await using var pair = await ScaleOutPair.StartAsync(services, redis: true, HoldEcho);
+        await using var pageOnA = pair.A.Hub();
+        await using var pageOnB = pair.B.Hub(ScaleOutGateway.AliceToken);
+        var onA = await WatchAsync(pageOnA);
+        var onB = await WatchAsync(pageOnB);
+        await using var agent = await pair.B.ConnectAsync();
+        var call = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "deploy in progress" }).AsTask();
+        var id = await onB.Pending.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(0, await pair.B.StopAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+        await onB.Closed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // B's own page gets its pushes straight from B, not round Redis: they were still on their way back when B
+        // closed its connections, and the page went on offering Approve for a call that was gone.
+        Assert.True(onB.Withdrawn.Task.IsCompleted, "the page on B was told before its connection closed");
+        Assert.Equal(id, await onB.Withdrawn.Task);
+        Assert.Equal(id, await onA.Withdrawn.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True((await call.WaitAsync(TimeSpan.FromSeconds(30))).IsError);
+    }
+
+    /// <summary>A started hub connection and what it was told of held calls: the first one pending, then withdrawn.</summary>
+    private static async Task<PageWatch> WatchAsync(HubConnection connection)
+    {
+        var watch = new PageWatch();
+        connection.On<JsonElement>(ApprovalsHub.ApprovalChangedMethod, message =>
+        {
+            var id = message.GetProperty("id").GetString()!;
+            switch (message.GetProperty("status").GetString())
+            {
+                case "pending":
+                    watch.Pending.TrySetResult(id);
+                    break;
+                case "withdrawn":
+                    watch.Withdrawn.TrySetResult(id);
+                    break;
+            }
+        });
+        connection.Closed += _ =>
+        {
+            watch.Closed.TrySetResult();
+            return Task.CompletedTask;
+        };
+        await connection.StartAsync();
+        return watch;
+    }
+
     /// <summary>The ids the REST API at <paramref name="gateway"/> lists to alice, all of them or those with <paramref name="status"/>.</summary>
     private static async Task<string[]> ApprovalIdsAsync(Uri gateway, string? status = null)
     {
