@@ -7,12 +7,16 @@ namespace ApprovalGateway.ScaleOut;
 /// Wakes waiters in this process at once and, through the transport, waiters on every other instance. A lost
 /// message only delays a waiter until the next signal, because waiters re-read the stored approval on each one;
 /// after a reconnection every local waiter is woken to re-read, covering messages missed while disconnected.
+/// The same channel carries sign-outs (<see cref="CrossInstanceSignOut"/>), as <c>signed-out/{approver}</c> where an
+/// approval id would be: no approval id starts so.
 /// </summary>
 internal sealed class CrossInstanceApprovalSignal(
     IApprovalSignalTransport transport,
     ILogger<CrossInstanceApprovalSignal> logger) : BackgroundService, IApprovalSignal
 {
     private const char Separator = '/';
+
+    private const string SignedOutPrefix = "signed-out/";
 
     private readonly InProcessApprovalSignal _local = new();
     private readonly string _instance = Guid.NewGuid().ToString("N");
@@ -27,6 +31,12 @@ internal sealed class CrossInstanceApprovalSignal(
 
     /// <summary>Raised with the approval's id when another instance created or changed it.</summary>
     public event Action<string>? ChangedElsewhere;
+
+    /// <summary>Raised with the approver's name when they signed out on another instance.</summary>
+    public event Action<string>? SignedOutElsewhere;
+
+    /// <summary>Tells the other instances that <paramref name="approver"/> signed out here.</summary>
+    public void PublishSignedOut(string approver) => _ = PublishSignedOutAsync(approver);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         transport.ListenAsync(Receive, _local.PublishAll, stoppingToken);
@@ -43,6 +53,18 @@ internal sealed class CrossInstanceApprovalSignal(
         }
     }
 
+    private async Task PublishSignedOutAsync(string approver)
+    {
+        try
+        {
+            await transport.PublishAsync($"{_instance}{Separator}{SignedOutPrefix}{approver}", CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            Log.SignOutPublishFailed(logger, ex, approver);
+        }
+    }
+
     private void Receive(string message)
     {
         var split = message.IndexOf(Separator, StringComparison.Ordinal);
@@ -52,6 +74,12 @@ internal sealed class CrossInstanceApprovalSignal(
         }
 
         var approvalId = message[(split + 1)..];
+        if (approvalId.StartsWith(SignedOutPrefix, StringComparison.Ordinal))
+        {
+            SignedOutElsewhere?.Invoke(approvalId[SignedOutPrefix.Length..]);
+            return;
+        }
+
         _local.Publish(approvalId);
         ChangedElsewhere?.Invoke(approvalId);
     }

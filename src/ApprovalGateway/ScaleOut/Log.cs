@@ -32,6 +32,9 @@ internal static partial class Log
     [LoggerMessage(8009, LogLevel.Error, "Approval {ApprovalId} was withdrawn for its stopped instance, but its audit record could not be written")]
     public static partial void OrphanNotAudited(ILogger logger, Exception exception, string approvalId);
 
+    [LoggerMessage(8030, LogLevel.Warning, "Could not tell other gateway instances that approver '{Approver}' signed out; their live pages of that approver stay open until they next reconnect")]
+    public static partial void SignOutPublishFailed(ILogger logger, Exception exception, string approver);
+
     [LoggerMessage(9401, LogLevel.Information, "Shared Hangfire storage reachable again; other instances get one instance timeout from now to beat before their held calls are withdrawn")]
     public static partial void StorageBack(ILogger logger);
 }

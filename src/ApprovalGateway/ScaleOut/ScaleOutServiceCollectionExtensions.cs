@@ -1,5 +1,6 @@
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Policy.Evaluation;
+using ApprovalGateway.Web.Auth;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,8 @@ internal static class ScaleOutServiceCollectionExtensions
     /// Several gateway instances over shared state. With <c>Redis:ConnectionString</c>, approval wake-ups go over Redis
     /// pub/sub, SignalR over the Redis backplane and rate-limit counters into Redis; with <c>Hangfire:Storage</c> =
     /// PostgreSql and no Redis, wake-ups go over LISTEN/NOTIFY, pages hear of other instances' approvals from those
-    /// signals, and rate-limit counters go into PostgreSQL. On PostgreSQL, survivors also withdraw the held calls of an
+    /// signals, and rate-limit counters go into PostgreSQL. Either way sign-outs go over the same channel, so an
+    /// approver's pages close on every instance. On PostgreSQL, survivors also withdraw the held calls of an
     /// instance that stops beating (<c>ScaleOut:HeartbeatInterval</c>, <c>ScaleOut:InstanceTimeout</c>), and the data
     /// protection key ring moves into the shared database. With neither (the default) nothing changes. Read when
     /// services are registered, since the SignalR backplane cannot be chosen later.
@@ -49,6 +51,9 @@ internal static class ScaleOutServiceCollectionExtensions
 
         services.AddSingleton<CrossInstanceApprovalSignal>();
         services.AddHostedService(sp => sp.GetRequiredService<CrossInstanceApprovalSignal>());
+        services.AddSingleton<CrossInstanceSignOut>();
+        services.AddSingleton<ISignOutListener>(sp => sp.GetRequiredService<CrossInstanceSignOut>());
+        services.AddHostedService(sp => sp.GetRequiredService<CrossInstanceSignOut>());
         if (!postgres)
         {
             services.Replace(ServiceDescriptor.Singleton<IApprovalSignal>(sp => sp.GetRequiredService<CrossInstanceApprovalSignal>()));

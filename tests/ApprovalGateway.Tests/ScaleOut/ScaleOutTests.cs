@@ -11,6 +11,7 @@ using ApprovalGateway.Tests.Slack;
 using ApprovalGateway.Web;
 using ApprovalGateway.Web.Auth;
 using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
 using ModelContextProtocol.Protocol;
 
@@ -79,24 +80,12 @@ public sealed class ScaleOutTests(ScaleOutServices services)
     [ServicesFact]
     public async Task ApproverSignedInOnA_DecidesOnB_WithTheCookieAndTokenAGave()
     {
-        const string password = "correct horse battery";
-        var settings = new Dictionary<string, string?> { ["Approvers:alice:PasswordHash"] = PasswordHasher.Hash(password, PasswordHasher.MinimumIterations) };
-        await using var pair = await ScaleOutPair.StartAsync(services, redis: false, HoldEcho, settings);
+        await using var pair = await ScaleOutPair.StartAsync(services, redis: false, HoldEcho, AlicePassword());
         await using var agent = await pair.A.ConnectAsync();
         var call = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
         var pending = await pair.A.Approvals.WaitForAsync(ApprovalStatus.Pending);
-
-        // One browser behind a load balancer: its cookies go to both instances (cookies do not tell ports apart).
-        using var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false };
-        using var browser = new HttpClient(handler);
-        var form = await browser.GetStringAsync(new Uri(pair.A.BaseAddress, "/login"));
-        using var login = await browser.PostAsync(new Uri(pair.A.BaseAddress, "/login"), new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["__RequestVerificationToken"] = AuthTestApp.FormToken(form),
-            ["name"] = "alice",
-            ["password"] = password,
-        }));
-        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+        var cookies = new CookieContainer();
+        using var browser = await SignInAsync(pair.A.BaseAddress, cookies);
         using var token = JsonDocument.Parse(await browser.GetStringAsync(new Uri(pair.A.BaseAddress, "/api/antiforgery")));
 
         // The page loaded from A; its Approve click lands on B.
@@ -109,6 +98,39 @@ public sealed class ScaleOutTests(ScaleOutServices services)
 
         Assert.Equal(HttpStatusCode.OK, decided.StatusCode);
         Assert.NotEqual(true, (await call.WaitAsync(TimeSpan.FromSeconds(30))).IsError);
+    }
+
+    [ServicesTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task SignOutOnA_ClosesTheApproversLivePageOnB(bool redis)
+    {
+        await using var pair = await ScaleOutPair.StartAsync(services, redis, HoldEcho, AlicePassword());
+        var cookies = new CookieContainer();
+        using var browser = await SignInAsync(pair.A.BaseAddress, cookies);
+
+        // The browser's page went to B through the load balancer; its sign-out goes to A.
+        await using var page = new HubConnectionBuilder()
+            .WithUrl(new Uri(pair.B.BaseAddress, ApprovalsHub.Path.TrimStart('/')), HttpTransportType.WebSockets, o => o.Cookies = cookies)
+            .Build();
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        page.Closed += _ =>
+        {
+            closed.TrySetResult();
+            return Task.CompletedTask;
+        };
+        await page.StartAsync();
+        using var token = JsonDocument.Parse(await browser.GetStringAsync(new Uri(pair.A.BaseAddress, "/api/antiforgery")));
+        using var signOut = new HttpRequestMessage(HttpMethod.Post, new Uri(pair.A.BaseAddress, "/logout"));
+        signOut.Headers.Add(ApiAntiforgeryMiddleware.HeaderName, token.RootElement.GetProperty("token").GetString());
+        using var signedOut = await browser.SendAsync(signOut);
+
+        // Before, only A closed alice's connections: the page on B went on receiving every held call and its arguments.
+        Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(HubConnectionState.Disconnected, page.State);
+        var again = await Assert.ThrowsAsync<HttpRequestException>(() => page.StartAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, again.StatusCode);
     }
 
     [ServicesFact]
@@ -323,6 +345,29 @@ public sealed class ScaleOutTests(ScaleOutServices services)
         };
         await connection.StartAsync();
         return watch;
+    }
+
+    private const string Password = "correct horse battery";
+
+    private static Dictionary<string, string?> AlicePassword() =>
+        new() { ["Approvers:alice:PasswordHash"] = PasswordHasher.Hash(Password, PasswordHasher.MinimumIterations) };
+
+    /// <summary>
+    /// A browser signed in as alice through the sign-in form at <paramref name="gateway"/>. Behind a load balancer its
+    /// <paramref name="cookies"/> go to both instances (cookies do not tell ports apart).
+    /// </summary>
+    private static async Task<HttpClient> SignInAsync(Uri gateway, CookieContainer cookies)
+    {
+        var browser = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false });
+        var form = await browser.GetStringAsync(new Uri(gateway, "/login"));
+        using var login = await browser.PostAsync(new Uri(gateway, "/login"), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = AuthTestApp.FormToken(form),
+            ["name"] = "alice",
+            ["password"] = Password,
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+        return browser;
     }
 
     /// <summary>The ids the REST API at <paramref name="gateway"/> lists to alice, all of them or those with <paramref name="status"/>.</summary>
