@@ -2,6 +2,7 @@ namespace ApprovalGateway.Approvals;
 
 /// <summary>An approval as stored, at one moment: what the channels render and the API returns.</summary>
 /// <param name="GrantRevoked">Set when an approver ended the time-boxed grant this approval gave.</param>
+/// <param name="OutcomeRecorded">Set once the audit log holds the outcome of the call (see <see cref="ApprovalStore.RecordOutcomeAsync"/>).</param>
 internal sealed record ApprovalSnapshot(
     string Id,
     ApprovalStatus Status,
@@ -11,4 +12,5 @@ internal sealed record ApprovalSnapshot(
     IReadOnlyList<ApproverVote> Votes,
     string? Reason,
     DateTimeOffset? ResolvedAt,
-    GrantRevocationNote? GrantRevoked = null);
+    GrantRevocationNote? GrantRevoked = null,
+    bool OutcomeRecorded = false);

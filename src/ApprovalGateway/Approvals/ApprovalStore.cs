@@ -92,10 +92,59 @@ internal sealed class ApprovalStore(
     /// The compare-and-set: <paramref name="change"/> sees the stored approval under its lock and returns it
     /// unchanged (nothing happens) or changed (stored, observed, signalled). Null when the approval is unknown.
     /// </summary>
-    public async Task<ApprovalSnapshot?> UpdateAsync(
+    public Task<ApprovalSnapshot?> UpdateAsync(
         string approvalId,
         Func<ApprovalSnapshot, ApprovalSnapshot> change,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) =>
+        LockedAsync(approvalId, connection =>
+        {
+            var before = Read(connection, approvalId);
+            return Task.FromResult(before is null ? null : Change(connection, before, change(before)));
+        }, cancellationToken);
+
+    /// <summary>
+    /// Writes the one audit record of how an approval ended, whichever instance writes it. Under the approval's lock:
+    /// nothing when its outcome is already recorded; otherwise <paramref name="change"/> may end it (stored as by
+    /// <see cref="UpdateAsync"/>), then <paramref name="record"/> writes the record of an ended approval and, if it
+    /// succeeds, the approval is marked recorded. Recording first and marking after means a crash in between leaves a
+    /// second record later rather than none. Returns the approval as it stands (null when unknown) and whether
+    /// <paramref name="record"/> wrote it here.
+    /// </summary>
+    public Task<(ApprovalSnapshot? Approval, bool Written)> RecordOutcomeAsync(
+        string approvalId,
+        Func<ApprovalSnapshot, ApprovalSnapshot> change,
+        Func<ApprovalSnapshot, ApprovalSnapshot, Task<bool>> record,
+        CancellationToken cancellationToken) =>
+        LockedAsync<(ApprovalSnapshot?, bool)>(approvalId, async connection =>
+        {
+            var before = Read(connection, approvalId);
+            if (before is null || before.OutcomeRecorded)
+            {
+                return (before, false);
+            }
+
+            var after = Change(connection, before, change(before));
+            if (after.Status == ApprovalStatus.Pending || !await record(before, after))
+            {
+                return (after, false);
+            }
+
+            var recorded = after with { OutcomeRecorded = true };
+            try
+            {
+                // Only the mark: the prompts and pages have nothing new to show.
+                WriteDecision(connection, recorded);
+            }
+            catch (Exception ex)
+            {
+                Log.OutcomeNotMarked(logger, ex, approvalId);
+                return (after, true);
+            }
+
+            return (recorded, true);
+        }, cancellationToken);
+
+    private async Task<T> LockedAsync<T>(string approvalId, Func<IStorageConnection, Task<T>> work, CancellationToken cancellationToken)
     {
         var gate = _gates[(uint)StringComparer.Ordinal.GetHashCode(approvalId) % (uint)_gates.Length];
         await gate.WaitAsync(cancellationToken);
@@ -103,29 +152,28 @@ internal sealed class ApprovalStore(
         {
             using var connection = storage.GetConnection();
             using var storageLock = connection.AcquireDistributedLock($"approvals:lock:{approvalId}", options.Value.LockTimeout);
-            var before = Read(connection, approvalId);
-            if (before is null)
-            {
-                return null;
-            }
-
-            var after = change(before);
-            if (ReferenceEquals(after, before))
-            {
-                return before;
-            }
-
-            Write(connection, before, after);
-
-            // Observers run under the lock so every channel sees the changes of one approval in order.
-            Notify(after);
-            signal.Publish(approvalId);
-            return after;
+            return await work(connection);
         }
         finally
         {
             gate.Release();
         }
+    }
+
+    /// <summary>The compare-and-set's write: nothing when <paramref name="after"/> is <paramref name="before"/>.</summary>
+    private ApprovalSnapshot Change(IStorageConnection connection, ApprovalSnapshot before, ApprovalSnapshot after)
+    {
+        if (ReferenceEquals(after, before))
+        {
+            return before;
+        }
+
+        Write(connection, before, after);
+
+        // Observers run under the lock so every channel sees the changes of one approval in order.
+        Notify(after);
+        signal.Publish(after.Id);
+        return after;
     }
 
     public Task<ApprovalSnapshot?> ExpireAsync(string approvalId, CancellationToken cancellationToken) =>
@@ -148,13 +196,18 @@ internal sealed class ApprovalStore(
             approval => approval.Status == ApprovalStatus.Approved && approval.GrantRevoked is null ? approval with { GrantRevoked = note } : approval,
             CancellationToken.None);
 
-    private void Write(IStorageConnection connection, ApprovalSnapshot before, ApprovalSnapshot approval)
+    private static void WriteDecision(IStorageConnection connection, ApprovalSnapshot approval)
     {
-        var decision = new StoredDecision(approval.Status, approval.Votes, approval.Reason, approval.ResolvedAt, approval.GrantRevoked);
+        var decision = new StoredDecision(approval.Status, approval.Votes, approval.Reason, approval.ResolvedAt, approval.GrantRevoked, approval.OutcomeRecorded);
         connection.SetJobParameter(
             approval.Id,
             DecisionParameter,
             SerializationHelper.Serialize(JsonSerializer.Serialize(decision, ApprovalStorageJsonContext.Default.StoredDecision), SerializationOption.User));
+    }
+
+    private void Write(IStorageConnection connection, ApprovalSnapshot before, ApprovalSnapshot approval)
+    {
+        WriteDecision(connection, approval);
 
         // Resolving happens once: a later change to a resolved approval (its grant revoked) must not give the grant again.
         if (approval.Status == ApprovalStatus.Pending || before.Status != ApprovalStatus.Pending)
@@ -231,5 +284,6 @@ internal sealed class ApprovalStore(
     }
 
     private static ApprovalSnapshot ToSnapshot(string id, StoredApproval approval, StoredDecision decision) =>
-        new(id, decision.Status, approval.Request, approval.RequestedAt, approval.Deadline, decision.Votes, decision.Reason, decision.ResolvedAt, decision.GrantRevoked);
+        new(id, decision.Status, approval.Request, approval.RequestedAt, approval.Deadline, decision.Votes, decision.Reason, decision.ResolvedAt, decision.GrantRevoked,
+            decision.OutcomeRecorded);
 }

@@ -59,6 +59,7 @@ internal static class ApprovalsServiceCollectionExtensions
             configuration.GetSection(SlackOptions.Section).Get<SlackOptions>()?.PublicBaseUrl));
         services.AddSingleton<IApprovalGate, ApprovalGate>();
         services.AddSingleton<IApprovalDecisions, ApprovalDecisions>();
+        services.TryAddSingleton<IApprovalOutcomeAudit, DirectApprovalOutcomeAudit>();
         services.AddSingleton<GrantRevocation>();
         services.AddTransient<ApprovalExpiryJob>();
         return services;

@@ -63,4 +63,7 @@ internal static partial class Log
 
     [LoggerMessage(3017, LogLevel.Warning, "{Method} {Path} answered 503: approval storage unreachable ({Problem})")]
     public static partial void StorageUnreachable(ILogger logger, string method, string path, string problem);
+
+    [LoggerMessage(3030, LogLevel.Warning, "The outcome of approval {ApprovalId} is in the audit log, but could not be marked recorded; should its instance die before the approval is cleaned up, another may record it a second time")]
+    public static partial void OutcomeNotMarked(ILogger logger, Exception exception, string approvalId);
 }

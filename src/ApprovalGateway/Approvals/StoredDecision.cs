@@ -4,9 +4,11 @@ namespace ApprovalGateway.Approvals;
 /// The part of an approval that changes, kept whole in the <c>decision</c> job parameter so a reader never
 /// sees a status without its votes.
 /// </summary>
+/// <param name="OutcomeRecorded">Set once the ended approval's outcome is in the audit log, so no other instance writes it again.</param>
 internal sealed record StoredDecision(
     ApprovalStatus Status,
     IReadOnlyList<ApproverVote> Votes,
     string? Reason,
     DateTimeOffset? ResolvedAt,
-    GrantRevocationNote? GrantRevoked = null);
+    GrantRevocationNote? GrantRevoked = null,
+    bool OutcomeRecorded = false);

@@ -27,6 +27,7 @@ internal sealed class ToolCallPipeline(
     IApprovalDecisions decisions,
     IApproverDirectory approvers,
     IAuditLog audit,
+    IApprovalOutcomeAudit outcomes,
     GatewayMetrics metrics,
     TimeProvider time,
     ILogger<ToolCallPipeline> logger)
@@ -361,6 +362,14 @@ internal sealed class ToolCallPipeline(
     {
         // A call a grant released says so from its first record, not only once it has ended.
         await RecordAsync(trail, DecisionKind.Forwarding, trail.ReleasedBy, "so it did not send the call to the upstream");
+        if (trail.RecordedElsewhere)
+        {
+            // The other instances took this one for stopped and withdrew the approved call, saying it was not sent.
+            var withdrawn = "the other gateway instances took the instance holding the call for stopped and withdrew it before it was sent";
+            return ToolCallResults.Refused(
+                trail.Tool, DecisionKind.Withdrawn, $"The call was withdrawn before it was sent: {withdrawn}.", withdrawn, trail.Rule, approvalId: trail.ApprovalId);
+        }
+
         var upstreamStarted = time.GetTimestamp();
         try
         {
@@ -426,8 +435,21 @@ internal sealed class ToolCallPipeline(
         var record = trail.ToRecord(time.GetUtcNow(), outcome, reason, time.GetElapsedTime(trail.Started));
         try
         {
-            // The agent's answer waits for the record; a cancelled agent must not cancel its own audit trail.
-            await audit.AppendAsync(record, CancellationToken.None);
+            // The first record after a hold is its approval's outcome: another instance may have written it already.
+            if (trail.TakeHeldApproval() is { } approvalId)
+            {
+                if (!await outcomes.AppendOnceAsync(approvalId, record))
+                {
+                    Log.OutcomeRecordedElsewhere(logger, approvalId, trail.Tool.Name, outcome);
+                    trail.RecordedElsewhere = true;
+                    return true;
+                }
+            }
+            else
+            {
+                // The agent's answer waits for the record; a cancelled agent must not cancel its own audit trail.
+                await audit.AppendAsync(record, CancellationToken.None);
+            }
         }
         catch (Exception ex)
         {
@@ -468,6 +490,7 @@ internal sealed class ToolCallPipeline(
         private DecisionKind _decision;
         private TimeSpan _policy, _wait, _upstream;
         private string? _approvalId;
+        private string? _heldApprovalId;
         private IReadOnlyList<string> _decidedBy = [];
 
         public void PolicyDone(PolicyDecision decision, TimeSpan elapsed) => (_decision, Rule, _policy) = (decision.Kind, decision.Rule, elapsed);
@@ -475,9 +498,25 @@ internal sealed class ToolCallPipeline(
         /// <summary>Set when a time-boxed grant released the call, so its record tells it from a call approved itself.</summary>
         public string? ReleasedBy { get; private set; }
 
+        public string? ApprovalId => _approvalId;
+
+        /// <summary>True when another instance had already recorded the outcome of this call's approval.</summary>
+        public bool RecordedElsewhere { get; set; }
+
+        /// <summary>The approval this call was held on, once: only the first record after the hold is its outcome.</summary>
+        public string? TakeHeldApproval()
+        {
+            var id = _heldApprovalId;
+            _heldApprovalId = null;
+            return id;
+        }
+
         public void HoldDone(ApprovalOutcome outcome, TimeSpan elapsed)
         {
             (_approvalId, _decidedBy, _wait) = (outcome.ApprovalId, outcome.DecidedBy, elapsed);
+
+            // A grant's approval ended long ago, and a hold that never began has none.
+            _heldApprovalId = outcome.ViaGrant || outcome.ApprovalId.Length == 0 ? null : outcome.ApprovalId;
             ReleasedBy = outcome.ViaGrant ? $"released by a time-boxed grant ({outcome.Reason}) given on approval {outcome.ApprovalId}" : null;
         }
 

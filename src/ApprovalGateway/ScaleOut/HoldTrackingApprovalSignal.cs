@@ -3,8 +3,10 @@ using ApprovalGateway.Approvals;
 namespace ApprovalGateway.ScaleOut;
 
 /// <summary>
-/// A call is held exactly while the gate subscribes to its approval's signal, so the subscription is where
-/// this instance records the hold and, once the wait ends, removes it.
+/// A call is held from when the gate subscribes to its approval's signal, so the subscription is where this instance
+/// records the hold. The hold outlives the wait: it is removed once the call's outcome is in the audit log
+/// (<see cref="SharedApprovalOutcomeAudit"/>, or the sweep of <see cref="OrphanedApprovalReaper"/>), so an instance
+/// that dies between a decision and its record leaves the survivors a hold to find and record.
 /// </summary>
 internal sealed class HoldTrackingApprovalSignal(IApprovalSignal inner, HeldApprovals held) : IApprovalSignal
 {
@@ -13,20 +15,6 @@ internal sealed class HoldTrackingApprovalSignal(IApprovalSignal inner, HeldAppr
     public IDisposable Subscribe(string approvalId, Action onSignal)
     {
         held.Hold(approvalId);
-        return new Hold(inner.Subscribe(approvalId, onSignal), held, approvalId);
-    }
-
-    private sealed class Hold(IDisposable subscription, HeldApprovals held, string approvalId) : IDisposable
-    {
-        private int _disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                subscription.Dispose();
-                held.Release(approvalId);
-            }
-        }
+        return inner.Subscribe(approvalId, onSignal);
     }
 }

@@ -1,3 +1,5 @@
+using ApprovalGateway.Approvals;
+
 namespace ApprovalGateway.ScaleOut;
 
 internal static partial class Log
@@ -34,6 +36,12 @@ internal static partial class Log
 
     [LoggerMessage(8030, LogLevel.Warning, "Could not tell other gateway instances that approver '{Approver}' signed out; their live pages of that approver stay open until they next reconnect")]
     public static partial void SignOutPublishFailed(ILogger logger, Exception exception, string approver);
+
+    [LoggerMessage(8020, LogLevel.Warning, "Could not check whether the outcome of approval {ApprovalId} was already recorded; recording it anyway")]
+    public static partial void OutcomeMarkUnreadable(ILogger logger, Exception exception, string approvalId);
+
+    [LoggerMessage(8021, LogLevel.Warning, "Approval {ApprovalId} ended {Status} after gateway instance {Instance} holding its call stopped (last heartbeat {LastBeat:O}); its outcome is recorded here")]
+    public static partial void OrphanOutcomeRecorded(ILogger logger, string approvalId, ApprovalStatus status, string instance, DateTimeOffset? lastBeat);
 
     [LoggerMessage(9401, LogLevel.Information, "Shared Hangfire storage reachable again; other instances get one instance timeout from now to beat before their held calls are withdrawn")]
     public static partial void StorageBack(ILogger logger);

@@ -3,6 +3,7 @@ using ApprovalGateway.Audit;
 using ApprovalGateway.Metrics;
 using ApprovalGateway.Policy.Arguments;
 using ApprovalGateway.Policy.Decisions;
+using ApprovalGateway.Proxy;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -13,9 +14,10 @@ namespace ApprovalGateway.ScaleOut;
 /// Every instance beats and, on each beat, withdraws the pending approvals held by instances whose heartbeat is
 /// older than <see cref="ScaleOutOptions.InstanceTimeout"/>: their agents are gone with them, so an approver must
 /// not approve a call that can no longer run. A call approved after its instance died (within the timeout, before
-/// the survivors noticed) was never released either, so it is withdrawn too, saying it was not sent. Each call
-/// withdrawn here gets the audit record its instance could not write. Entries of approvals that are no longer
-/// pending are swept.
+/// the survivors noticed) was never released either, so it is withdrawn too, saying it was not sent. A call rejected,
+/// expired or withdrawn whose instance died before writing its record gets that record here. Exactly one survivor
+/// writes each missing record (<see cref="ApprovalStore.RecordOutcomeAsync"/>), and a hold is swept once its
+/// approval's outcome is recorded.
 /// </summary>
 internal sealed class OrphanedApprovalReaper(
     HeldApprovals held,
@@ -110,22 +112,18 @@ internal sealed class OrphanedApprovalReaper(
         foreach (var (entry, instance, approvalId, lastBeat) in held.ReadAll())
         {
             var alive = instance == held.Instance || (lastBeat is { } beat && now - Since(beat) < options.Value.InstanceTimeout);
-            ApprovalSnapshot? before = null;
-            var approval = alive
-                ? store.Get(approvalId)
-                : await store.UpdateAsync(approvalId, a => Withdraw(before = a), cancellationToken);
+            var approval = store.Get(approvalId);
 
-            // Only the survivor whose compare-and-set withdrew it records it: the others saw it withdrawn already.
-            if (!alive && before is not null && approval is not null && !ReferenceEquals(before, approval))
+            // A live instance records its own calls. For a dead one's, the survivor whose compare-and-set writes the
+            // record marks the approval recorded under its lock: the others then find it recorded and write nothing.
+            if (!alive && approval is { OutcomeRecorded: false })
             {
-                await RecordAsync(before, approval);
-                Log.OrphanWithdrawn(logger, approvalId, instance, lastBeat);
+                (approval, _) = await store.RecordOutcomeAsync(
+                    approvalId, Withdraw, (before, after) => RecordAsync(before, after, instance, lastBeat), cancellationToken);
             }
 
-            // Another live instance's approved call is its to release (its entry goes as it sends the call); swept here,
-            // the call would be lost from view should that instance die before sending it.
-            var releasing = approval is { Status: ApprovalStatus.Approved } && instance != held.Instance;
-            if (approval is null || (approval.Status != ApprovalStatus.Pending && !releasing))
+            // A hold stays until its outcome is recorded, so the survivors can record it should its instance die first.
+            if (approval is null or { OutcomeRecorded: true })
             {
                 held.Remove(entry);
             }
@@ -145,8 +143,8 @@ internal sealed class OrphanedApprovalReaper(
     }
 
     /// <summary>
-    /// An approved call whose hold is still recorded was never released: its instance removes the entry before it
-    /// sends the call, so the approval on record is withdrawn rather than left saying "approved" for a call never sent.
+    /// An approved call whose outcome is not recorded was never sent: its instance writes the call's first record
+    /// before it sends it, so the approval on record is withdrawn rather than left saying "approved" for a call never sent.
     /// </summary>
     private ApprovalSnapshot Withdraw(ApprovalSnapshot approval) => approval.Status switch
     {
@@ -155,13 +153,23 @@ internal sealed class OrphanedApprovalReaper(
         _ => approval,
     };
 
-    /// <summary>The record the stopped instance would have written for the call had it lived to answer it.</summary>
-    private async Task RecordAsync(ApprovalSnapshot before, ApprovalSnapshot withdrawn)
+    /// <summary>
+    /// The record the stopped instance would have written for the call had it lived to answer it: how its approval
+    /// ended, or that it was withdrawn because nobody was left to send it. False when it could not be written.
+    /// </summary>
+    private async Task<bool> RecordAsync(ApprovalSnapshot before, ApprovalSnapshot ended, string instance, DateTimeOffset? lastBeat)
     {
-        var request = withdrawn.Request;
-        var reason = before.Status == ApprovalStatus.Approved
-            ? $"approved by {ApprovalText.Approvers(before, approve: true)}, but the gateway instance holding the call went away before it could send it, so it was not sent"
-            : InstanceStoppedReason;
+        var request = ended.Request;
+        var (outcome, reason, decidedBy) = ended.Status switch
+        {
+            ApprovalStatus.Rejected => (DecisionKind.Rejected, ended.Reason ?? $"rejected by {ApprovalText.Approvers(ended, approve: false)}", Voters(ended, approve: false)),
+            ApprovalStatus.Expired => (DecisionKind.Expired, $"approval timed out after {ToolCallPipeline.FormatDuration(request.Settings.Timeout)}", []),
+            _ when before.Status == ApprovalStatus.Approved => (
+                DecisionKind.Withdrawn,
+                $"approved by {ApprovalText.Approvers(before, approve: true)}, but the gateway instance holding the call went away before it could send it, so it was not sent",
+                Voters(before, approve: true)),
+            _ => (DecisionKind.Withdrawn, ended.Reason ?? InstanceStoppedReason, (IReadOnlyList<string>)[]),
+        };
         var now = time.GetUtcNow();
         var record = new AuditRecord(
             now,
@@ -173,15 +181,15 @@ internal sealed class OrphanedApprovalReaper(
             request.ArgumentsSha256,
             DecisionKind.ApprovalRequired.ToWireName(),
             request.Rule,
-            DecisionKind.Withdrawn.ToWireName(),
+            outcome.ToWireName(),
             reason,
-            withdrawn.Id,
-            [.. before.Votes.Where(v => v.Approve).Select(v => v.Approver)],
+            ended.Id,
+            decidedBy,
             request.Risk.Risk.ToString().ToLowerInvariant(),
             0,
-            (now - withdrawn.RequestedAt).TotalMilliseconds,
+            (now - ended.RequestedAt).TotalMilliseconds,
             0,
-            (now - withdrawn.RequestedAt).TotalMilliseconds);
+            (now - ended.RequestedAt).TotalMilliseconds);
         try
         {
             await audit.AppendAsync(record, CancellationToken.None);
@@ -189,8 +197,24 @@ internal sealed class OrphanedApprovalReaper(
         }
         catch (Exception ex)
         {
+            // Not marked recorded: the next sweep tries again.
             metrics.AuditFailed(record);
-            Log.OrphanNotAudited(logger, ex, withdrawn.Id);
+            Log.OrphanNotAudited(logger, ex, ended.Id);
+            return false;
         }
+
+        if (ended.Status == ApprovalStatus.Withdrawn && before.Status != ApprovalStatus.Withdrawn)
+        {
+            Log.OrphanWithdrawn(logger, ended.Id, instance, lastBeat);
+        }
+        else
+        {
+            Log.OrphanOutcomeRecorded(logger, ended.Id, ended.Status, instance, lastBeat);
+        }
+
+        return true;
     }
+
+    private static IReadOnlyList<string> Voters(ApprovalSnapshot approval, bool approve) =>
+        [.. approval.Votes.Where(v => v.Approve == approve).Select(v => v.Approver)];
 }

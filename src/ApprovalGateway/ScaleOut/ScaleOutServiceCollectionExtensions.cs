@@ -16,8 +16,9 @@ internal static class ScaleOutServiceCollectionExtensions
     /// PostgreSql and no Redis, wake-ups go over LISTEN/NOTIFY, pages hear of other instances' approvals from those
     /// signals, and rate-limit counters go into PostgreSQL. Either way sign-outs go over the same channel, so an
     /// approver's pages close on every instance. On PostgreSQL, survivors also withdraw the held calls of an
-    /// instance that stops beating (<c>ScaleOut:HeartbeatInterval</c>, <c>ScaleOut:InstanceTimeout</c>), and the data
-    /// protection key ring moves into the shared database. With neither (the default) nothing changes. Read when
+    /// instance that stops beating (<c>ScaleOut:HeartbeatInterval</c>, <c>ScaleOut:InstanceTimeout</c>) and write the
+    /// outcome records it could not, each exactly once, and the data protection key ring moves into the shared
+    /// database. With neither (the default) nothing changes. Read when
     /// services are registered, since the SignalR backplane cannot be chosen later.
     /// </summary>
     public static IServiceCollection AddGatewayScaleOut(this IServiceCollection services, IConfiguration configuration)
@@ -68,6 +69,7 @@ internal static class ScaleOutServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<ScaleOutOptions>, ScaleOutOptionsValidator>();
         services.AddSingleton<HeldApprovals>();
         services.AddHostedService<OrphanedApprovalReaper>();
+        services.Replace(ServiceDescriptor.Singleton<IApprovalOutcomeAudit, SharedApprovalOutcomeAudit>());
         services.Replace(ServiceDescriptor.Singleton<IApprovalSignal>(sp =>
             new HoldTrackingApprovalSignal(sp.GetRequiredService<CrossInstanceApprovalSignal>(), sp.GetRequiredService<HeldApprovals>())));
         return services;

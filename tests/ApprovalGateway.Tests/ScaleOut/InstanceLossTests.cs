@@ -12,6 +12,7 @@ using Hangfire;
 using Hangfire.States;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using ModelContextProtocol.Protocol;
 
 namespace ApprovalGateway.Tests.ScaleOut;
@@ -156,6 +157,105 @@ public sealed class InstanceLossTests(ScaleOutServices services)
             guard: TimeSpan.FromSeconds(60));
         Assert.Empty(prompt.Buttons);
         Assert.Single(slack.Messages);
+    }
+
+    [ServicesFact]
+    public async Task CallRejectedAfterItsInstanceWasKilled_IsAuditedOnce_ByOneOfTwoSurvivors()
+    {
+        var (settings, audit) = await SharedAuditSettingsAsync();
+        var recordedOnA = new EventLog(8021);
+        var recordedOnB = new EventLog(8021);
+        string id;
+        await using (var a = await ScaleOutGateway.StartAsync(settings, HoldEcho, builder => builder.Logging.AddProvider(recordedOnA)))
+        await using (var b = await ScaleOutGateway.StartAsync(settings, HoldEcho, builder => builder.Logging.AddProvider(recordedOnB)))
+        {
+            await using var page = a.Hub();
+            var pending = PendingOn(page);
+            await page.StartAsync();
+            await using var doomed = await GatewayProcess.StartAsync(TestUpstreams.EverythingStdio(), HoldEcho, settings);
+            await using var agent = await doomed.ConnectAsync();
+            _ = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
+            id = await pending.WaitAsync(TimeSpan.FromSeconds(30));
+
+            // Rejected before the survivors notice the instance is gone: the rejection stands, and only its record is missing.
+            await doomed.KillAsync();
+            using var api = a.Approver();
+            using var decision = await api.DecideAsync(id, """{"decision":"reject","reason":"not today"}""");
+            Assert.Equal(HttpStatusCode.OK, decision.StatusCode);
+            await Task.WhenAny(recordedOnA.Logged, recordedOnB.Logged).WaitAsync(TimeSpan.FromSeconds(60));
+        }
+
+        // Both survivors have stopped, so every sweep they began has ended: a second record would be here by now.
+        var record = Assert.Single(await AuditRecordsAsync(audit), r => r.ApprovalId == id);
+        Assert.Equal("rejected", record.Outcome);
+        Assert.Equal("not today", record.Reason);
+        Assert.Equal(["alice"], record.DecidedBy);
+        var verification = PostgreSqlAuditLog.Verify(audit);
+        Assert.True(verification.Holds, verification.Problem);
+    }
+
+    [ServicesFact]
+    public async Task CallExpiringAfterItsInstanceWasKilled_IsAuditedAsExpired()
+    {
+        const string expiresSoon = """
+            {
+              "version": "1",
+              "default": "allow",
+              "tools": { "echo": { "action": "require_approval", "approval": { "timeout": 5 } } }
+            }
+            """;
+        var (settings, audit) = await SharedAuditSettingsAsync();
+
+        // The approval must expire before the survivor takes the instance for dead, or it would be withdrawn instead.
+        settings["ScaleOut:InstanceTimeout"] = "00:00:15";
+        var recorded = new EventLog(8021);
+        await using var survivor = await ScaleOutGateway.StartAsync(settings, expiresSoon, builder => builder.Logging.AddProvider(recorded));
+        await using var page = survivor.Hub();
+        var pending = PendingOn(page);
+        await page.StartAsync();
+        await using var doomed = await GatewayProcess.StartAsync(TestUpstreams.EverythingStdio(), expiresSoon, settings);
+        await using var agent = await doomed.ConnectAsync();
+        _ = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
+        var id = await pending.WaitAsync(TimeSpan.FromSeconds(30));
+
+        await doomed.KillAsync();
+        await survivor.Approvals.WaitForAsync(ApprovalStatus.Expired, id);
+        await recorded.Logged.WaitAsync(TimeSpan.FromSeconds(60));
+
+        var record = Assert.Single(await AuditRecordsAsync(audit), r => r.ApprovalId == id);
+        Assert.Equal("expired", record.Outcome);
+        Assert.Equal("approval timed out after 5s", record.Reason);
+        Assert.Empty(record.DecidedBy);
+    }
+
+    /// <summary>Completes with the id of the first approval the page is told is pending.</summary>
+    private static Task<string> PendingOn(HubConnection page)
+    {
+        var pending = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        page.On<JsonElement>(ApprovalsHub.ApprovalChangedMethod, message =>
+        {
+            if (message.GetProperty("status").GetString() == "pending")
+            {
+                pending.TrySetResult(message.GetProperty("id").GetString()!);
+            }
+        });
+        return pending.Task;
+    }
+
+    /// <summary>Every record in the shared audit database, read straight from it, so after the instances have stopped too.</summary>
+    private static async Task<IReadOnlyList<AuditRecord>> AuditRecordsAsync(string audit)
+    {
+        await using var log = new PostgreSqlAuditLog(audit, NullLogger<PostgreSqlAuditLog>.Instance);
+        return log.Recent(1000);
+    }
+
+    private async Task<(Dictionary<string, string?> Settings, string Audit)> SharedAuditSettingsAsync()
+    {
+        var settings = await SharedSettingsAsync();
+        var audit = await services.CreateDatabaseAsync();
+        settings["Gateway:Audit:Sink"] = "PostgreSql";
+        settings["Gateway:Audit:ConnectionString"] = audit;
+        return (settings, audit);
     }
 
     /// <summary>
