@@ -29,6 +29,9 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     /// <summary>The audit file of the default file sink, under this instance's own data folder.</summary>
     public string AuditFile => Path.Combine(_data, "audit", "audit.jsonl");
 
+    /// <summary>What the gateway has written to its console so far (warnings and errors, and its start-up lines).</summary>
+    public string Output => _process.Output;
+
     /// <summary>User plus system CPU time the gateway process has used so far (not its stdio upstreams').</summary>
     public TimeSpan CpuTime => _process.CpuTime;
 
