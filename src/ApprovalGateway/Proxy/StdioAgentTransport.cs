@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using ApprovalGateway.Upstreams;
-using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 
 namespace ApprovalGateway.Proxy;
@@ -16,9 +14,6 @@ namespace ApprovalGateway.Proxy;
 /// </summary>
 internal sealed class StdioAgentTransport : TransportBase
 {
-    private static readonly JsonTypeInfo<JsonRpcMessage> MessageType =
-        (JsonTypeInfo<JsonRpcMessage>)McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonRpcMessage));
-
     private readonly Stream _input;
     private readonly Stream _output;
     private readonly long _maxMessageBytes;
@@ -44,18 +39,12 @@ internal sealed class StdioAgentTransport : TransportBase
             return;
         }
 
-        var line = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(line))
-        {
-            JsonSerializer.Serialize(writer, message, MessageType);
-        }
-
-        line.Write("\n"u8);
+        var line = JsonRpcLine.Encode(message);
         await _sendLock.WaitAsync(cancellationToken);
         try
         {
             // Not cancellable once begun: half a message would garble every later one.
-            await _output.WriteAsync(line.WrittenMemory, CancellationToken.None);
+            await _output.WriteAsync(line, CancellationToken.None);
             await _output.FlushAsync(CancellationToken.None);
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException)
@@ -145,7 +134,7 @@ internal sealed class StdioAgentTransport : TransportBase
 
         try
         {
-            return JsonSerializer.Deserialize(json, MessageType) ?? throw new JsonException("The line is JSON null.");
+            return JsonSerializer.Deserialize(json, JsonRpcLine.MessageType) ?? throw new JsonException("The line is JSON null.");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -2,8 +2,6 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
-using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
@@ -21,9 +19,6 @@ internal sealed class StdioUpstreamSession : TransportBase
 
     /// <summary>How long a server may take to exit once its stdin is closed, and to die once killed.</summary>
     private static readonly TimeSpan ExitGrace = TimeSpan.FromSeconds(5);
-
-    private static readonly JsonTypeInfo<JsonRpcMessage> MessageType =
-        (JsonTypeInfo<JsonRpcMessage>)McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonRpcMessage));
 
     private readonly string _upstream;
     private readonly Process _process;
@@ -51,18 +46,12 @@ internal sealed class StdioUpstreamSession : TransportBase
 
     public override async Task SendMessageAsync(JsonRpcMessage message, CancellationToken cancellationToken = default)
     {
-        var line = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(line))
-        {
-            JsonSerializer.Serialize(writer, message, MessageType);
-        }
-
-        line.Write("\n"u8);
+        var line = JsonRpcLine.Encode(message);
         await _sendLock.WaitAsync(cancellationToken);
         try
         {
             // Not cancellable once begun: half a message would garble every later one.
-            await _stdin.WriteAsync(line.WrittenMemory, CancellationToken.None);
+            await _stdin.WriteAsync(line, CancellationToken.None);
             await _stdin.FlushAsync(CancellationToken.None);
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException)
@@ -134,7 +123,7 @@ internal sealed class StdioUpstreamSession : TransportBase
 
         try
         {
-            return JsonSerializer.Deserialize(json, MessageType);
+            return JsonSerializer.Deserialize(json, JsonRpcLine.MessageType);
         }
         catch (JsonException ex)
         {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -36,13 +35,13 @@ public sealed class InitializeTests
     public async Task RefusedInitialize_OverStdio_OpensNothingUpstream_AndTheAgentCanInitializeAgain()
     {
         var marker = Guid.NewGuid().ToString("N");
-        using var gateway = StdioGateway.Start(marker);
+        using var gateway = StdioGatewayProcess.Launch(GatewayHost.AllowAll, $"--Gateway:Upstreams:everything:Env:GATEWAY_TEST_MARKER={marker}");
 
-        var refused = await gateway.AskAsync(Initialize("""{ "protocolVersion": "2025-11-25", "capabilities": 42, "clientInfo": { "name": "raw", "version": "1" } }"""));
+        var refused = await AskAsync(gateway, 101, Initialize("""{ "protocolVersion": "2025-11-25", "capabilities": 42, "clientInfo": { "name": "raw", "version": "1" } }"""));
         var upstreamProcesses = MarkedProcesses.Find(marker).Count;
-        var accepted = await gateway.AskAsync(Initialize("""{ "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": { "name": "raw", "version": "1" } }"""));
-        await gateway.TellAsync(Initialized);
-        var tools = await gateway.AskAsync("""{"jsonrpc":"2.0","id":1,"method":"tools/list"}""");
+        var accepted = await AskAsync(gateway, 102, Initialize("""{ "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": { "name": "raw", "version": "1" } }"""));
+        await gateway.SendAsync(Initialized);
+        var tools = await AskAsync(gateway, 103, """{"jsonrpc":"2.0","id":1,"method":"tools/list"}""");
 
         Assert.NotNull(refused["error"]);
         Assert.Equal(1, upstreamProcesses);
@@ -59,9 +58,9 @@ public sealed class InitializeTests
     [Fact]
     public async Task ServerDiscover_OverStdio_NamesTheVersionsTheGatewaySpeaks_SoClientsOfTheNewestRevisionInitialize()
     {
-        using var gateway = StdioGateway.Start(Guid.NewGuid().ToString("N"));
+        using var gateway = StdioGatewayProcess.Launch(GatewayHost.AllowAll);
 
-        var answer = await gateway.AskAsync("""
+        var answer = await AskAsync(gateway, 101, """
             {"jsonrpc":"2.0","id":1,"method":"server/discover","params":{"_meta":{
               "io.modelcontextprotocol/protocolVersion":"2026-07-28",
               "io.modelcontextprotocol/clientInfo":{"name":"raw","version":"1"},
@@ -102,72 +101,13 @@ public sealed class InitializeTests
         Assert.NotEmpty(await client.ListToolsAsync());
     }
 
-    /// <summary>A <c>--stdio</c> gateway process in front of server-everything, driven line by line.</summary>
-    private sealed class StdioGateway : IDisposable
+    /// <summary>Sends <paramref name="request"/> under the id <paramref name="id"/> and gives the answer to it.</summary>
+    private static async Task<JsonNode> AskAsync(StdioGatewayProcess gateway, int id, string request)
     {
-        private readonly string _data;
-        private int _lastId = 100;
-
-        private StdioGateway(Process process, string data) => (Process, _data) = (process, data);
-
-        private Process Process { get; }
-
-        public static StdioGateway Start(string marker)
-        {
-            var data = Directory.CreateTempSubdirectory("gateway-stdio-").FullName;
-            var policy = Path.Combine(data, "policy.json");
-            File.WriteAllText(policy, GatewayHost.AllowAll);
-            var start = new ProcessStartInfo("dotnet")
-            {
-                ArgumentList =
-                {
-                    Path.Combine(AppContext.BaseDirectory, "approval-gateway.dll"), "--stdio", "--urls", "http://127.0.0.1:0",
-                    "--contentRoot", RepoPaths.Root, "--Gateway:Upstreams:demo:Enabled=false",
-                    "--Gateway:Upstreams:everything:Command=node", $"--Gateway:Upstreams:everything:Args:0={RepoPaths.ServerEverything}",
-                    "--Gateway:Upstreams:everything:Args:1=stdio", $"--Gateway:Upstreams:everything:Env:GATEWAY_TEST_MARKER={marker}",
-                    $"--Gateway:Policy:Path={policy}", $"--Gateway:DataPath={data}",
-                },
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            var process = Process.Start(start)!;
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginErrorReadLine();
-            return new StdioGateway(process, data);
-        }
-
-        /// <summary>Sends a request (under an id of its own) and gives the answer to it.</summary>
-        public async Task<JsonNode> AskAsync(string request)
-        {
-            var message = JsonNode.Parse(request)!;
-            var id = ++_lastId;
-            message["id"] = id;
-            await Process.StandardInput.WriteLineAsync(message.ToJsonString());
-            using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            while (await Process.StandardOutput.ReadLineAsync(guard.Token) is { } line)
-            {
-                if (JsonNode.Parse(line) is JsonObject answer && answer["id"]?.GetValueKind() == JsonValueKind.Number && answer["id"]!.GetValue<int>() == id)
-                {
-                    return answer;
-                }
-            }
-
-            throw new InvalidOperationException("The gateway closed its output before answering.");
-        }
-
-        public Task TellAsync(string notification) => Process.StandardInput.WriteLineAsync(notification);
-
-        public void Dispose()
-        {
-            if (!Process.HasExited)
-            {
-                Process.Kill(entireProcessTree: true);
-            }
-
-            Process.Dispose();
-            Directory.Delete(_data, recursive: true);
-        }
+        var message = JsonNode.Parse(request)!;
+        message["id"] = id;
+        await gateway.SendAsync(message.ToJsonString());
+        return await gateway.ReadAnswerAsync(id);
     }
 
     private static string Initialize(string parameters) => $$"""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{{parameters}}}""";

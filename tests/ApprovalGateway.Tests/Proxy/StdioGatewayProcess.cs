@@ -40,9 +40,27 @@ internal sealed class StdioGatewayProcess : IDisposable
     /// <summary>Starts the gateway with <paramref name="policy"/> and sends <c>initialize</c> (id 1) and <c>initialized</c>.</summary>
     public static async Task<StdioGatewayProcess> StartAsync(string policy, params string[] settings)
     {
+        var gateway = Launch(policy, settings);
+        try
+        {
+            await gateway.SendAsync("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"launcher","version":"1"}}}""");
+            await gateway.ReadUntilAsync(line => line.Contains("\"id\":1", StringComparison.Ordinal));
+            await gateway.SendAsync("""{"jsonrpc":"2.0","method":"notifications/initialized"}""");
+            return gateway;
+        }
+        catch
+        {
+            gateway.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Starts the gateway with <paramref name="policy"/> and sends nothing: the test does the handshake its own way.</summary>
+    public static StdioGatewayProcess Launch(string policy, params string[] settings)
+    {
         var data = Directory.CreateTempSubdirectory("gateway-stdio-").FullName;
         var policyPath = Path.Combine(data, "policy.json");
-        await File.WriteAllTextAsync(policyPath, policy);
+        File.WriteAllText(policyPath, policy);
         var start = new ProcessStartInfo("dotnet")
         {
             ArgumentList =
@@ -70,18 +88,7 @@ internal sealed class StdioGatewayProcess : IDisposable
             }
         };
         gateway.Process.BeginErrorReadLine();
-        try
-        {
-            await gateway.SendAsync("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"launcher","version":"1"}}}""");
-            await gateway.ReadUntilAsync(line => line.Contains("\"id\":1", StringComparison.Ordinal));
-            await gateway.SendAsync("""{"jsonrpc":"2.0","method":"notifications/initialized"}""");
-            return gateway;
-        }
-        catch
-        {
-            gateway.Dispose();
-            throw;
-        }
+        return gateway;
     }
 
     public async Task SendAsync(string line)
