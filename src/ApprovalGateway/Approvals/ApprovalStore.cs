@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Hangfire;
 using Hangfire.Common;
+using Hangfire.PostgreSql;
 using Hangfire.States;
 using Hangfire.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,6 +28,9 @@ internal sealed class ApprovalStore(
     IOptions<ApprovalOptions> options,
     ILogger<ApprovalStore> logger)
 {
+    /// <summary>One try at an approval's lock (see <see cref="AcquireLockAsync"/>).</summary>
+    private static readonly TimeSpan LockAttempt = TimeSpan.FromMilliseconds(20);
+
     private const string ApprovalParameter = "approval";
     private const string DecisionParameter = "decision";
     private const string PendingSet = "approvals:pending";
@@ -92,15 +97,27 @@ internal sealed class ApprovalStore(
     /// The compare-and-set: <paramref name="change"/> sees the stored approval under its lock and returns it
     /// unchanged (nothing happens) or changed (stored, observed, signalled). Null when the approval is unknown.
     /// </summary>
-    public Task<ApprovalSnapshot?> UpdateAsync(
+    public async Task<ApprovalSnapshot?> UpdateAsync(
         string approvalId,
         Func<ApprovalSnapshot, ApprovalSnapshot> change,
-        CancellationToken cancellationToken) =>
-        LockedAsync(approvalId, connection =>
+        CancellationToken cancellationToken)
+    {
+        var changed = false;
+        var approval = await LockedAsync(approvalId, connection =>
         {
             var before = Read(connection, approvalId);
-            return Task.FromResult(before is null ? null : Change(connection, before, change(before)));
+            if (before is null)
+            {
+                return Task.FromResult<ApprovalSnapshot?>(null);
+            }
+
+            var after = Change(connection, before, change(before));
+            changed = !ReferenceEquals(after, before);
+            return Task.FromResult<ApprovalSnapshot?>(after);
         }, cancellationToken);
+        SignalIfChanged(changed, approvalId);
+        return approval;
+    }
 
     /// <summary>
     /// Writes the one audit record of how an approval ended, whichever instance writes it. Under the approval's lock:
@@ -110,12 +127,14 @@ internal sealed class ApprovalStore(
     /// second record later rather than none. Returns the approval as it stands (null when unknown) and whether
     /// <paramref name="record"/> wrote it here.
     /// </summary>
-    public Task<(ApprovalSnapshot? Approval, bool Written)> RecordOutcomeAsync(
+    public async Task<(ApprovalSnapshot? Approval, bool Written)> RecordOutcomeAsync(
         string approvalId,
         Func<ApprovalSnapshot, ApprovalSnapshot> change,
         Func<ApprovalSnapshot, ApprovalSnapshot, Task<bool>> record,
-        CancellationToken cancellationToken) =>
-        LockedAsync<(ApprovalSnapshot?, bool)>(approvalId, async connection =>
+        CancellationToken cancellationToken)
+    {
+        var changed = false;
+        var outcome = await LockedAsync<(ApprovalSnapshot?, bool)>(approvalId, async connection =>
         {
             var before = Read(connection, approvalId);
             if (before is null || before.OutcomeRecorded)
@@ -124,6 +143,7 @@ internal sealed class ApprovalStore(
             }
 
             var after = Change(connection, before, change(before));
+            changed = !ReferenceEquals(after, before);
             if (after.Status == ApprovalStatus.Pending || !await record(before, after))
             {
                 return (after, false);
@@ -143,6 +163,9 @@ internal sealed class ApprovalStore(
 
             return (recorded, true);
         }, cancellationToken);
+        SignalIfChanged(changed, approvalId);
+        return outcome;
+    }
 
     private async Task<T> LockedAsync<T>(string approvalId, Func<IStorageConnection, Task<T>> work, CancellationToken cancellationToken)
     {
@@ -151,12 +174,36 @@ internal sealed class ApprovalStore(
         try
         {
             using var connection = storage.GetConnection();
-            using var storageLock = connection.AcquireDistributedLock($"approvals:lock:{approvalId}", options.Value.LockTimeout);
+            using var storageLock = await AcquireLockAsync(connection, approvalId, cancellationToken);
             return await work(connection);
         }
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The approval's storage lock, tried in short attempts until <see cref="ApprovalOptions.LockTimeout"/>.
+    /// Hangfire.PostgreSql polls a taken lock at intervals that grow with the timeout asked for: with the whole
+    /// timeout in one attempt, a call woken by a decision whose lock was still held waited about a second for its
+    /// outcome record, where the holder let go within milliseconds.
+    /// </summary>
+    private async Task<IDisposable> AcquireLockAsync(IStorageConnection connection, string approvalId, CancellationToken cancellationToken)
+    {
+        var resource = $"approvals:lock:{approvalId}";
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            try
+            {
+                return connection.AcquireDistributedLock(resource, LockAttempt);
+            }
+            catch (Exception ex) when ((ex is DistributedLockTimeoutException or PostgreSqlDistributedLockException)
+                && Stopwatch.GetElapsedTime(started) < options.Value.LockTimeout)
+            {
+                await Task.Delay(LockAttempt, cancellationToken);
+            }
         }
     }
 
@@ -172,8 +219,19 @@ internal sealed class ApprovalStore(
 
         // Observers run under the lock so every channel sees the changes of one approval in order.
         Notify(after);
-        signal.Publish(after.Id);
         return after;
+    }
+
+    /// <summary>
+    /// Wakes the calls waiting on the approval, once its lock is released: a call woken while the lock is still held
+    /// takes it at once to record its outcome, and waits out the storage's lock retry (up to a second on PostgreSQL).
+    /// </summary>
+    private void SignalIfChanged(bool changed, string approvalId)
+    {
+        if (changed)
+        {
+            signal.Publish(approvalId);
+        }
     }
 
     public Task<ApprovalSnapshot?> ExpireAsync(string approvalId, CancellationToken cancellationToken) =>
