@@ -1,11 +1,8 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Testing;
 using ApprovalGateway.Tests.Infrastructure;
 using ApprovalGateway.Tests.ScaleOut;
 using ApprovalGateway.Tests.Slack;
-using ApprovalGateway.Web;
-using Microsoft.AspNetCore.SignalR.Client;
 using static ApprovalGateway.Tests.EndToEnd.ApprovalScenario;
 
 namespace ApprovalGateway.Tests.Hosting;
@@ -62,39 +59,20 @@ public sealed class GracefulShutdownTests
         await using var gateway = await GatewayProcess.StartAsync(
             TestUpstreams.EverythingStdio(), HoldEcho, new Dictionary<string, string?> { ["Approvers:alice:Token"] = token });
         await using var page = gateway.Hub(token);
-        var pending = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var withdrawn = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        page.On<JsonElement>(ApprovalsHub.ApprovalChangedMethod, message =>
-        {
-            switch (message.GetProperty("status").GetString())
-            {
-                case "pending":
-                    pending.TrySetResult(message.GetProperty("id").GetString()!);
-                    break;
-                case "withdrawn":
-                    withdrawn.TrySetResult(message.Clone());
-                    break;
-            }
-        });
-        page.Closed += _ =>
-        {
-            closed.TrySetResult();
-            return Task.CompletedTask;
-        };
+        var watch = PageWatch.On(page);
         await page.StartAsync();
         await using var agent = await gateway.ConnectAsync();
         var call = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "deploy in progress" }).AsTask();
-        var id = await pending.Task.WaitAsync(Guard);
+        var id = await watch.Pending.WaitAsync(Guard);
 
         var exitCode = await gateway.StopAsync().WaitAsync(Guard);
-        await closed.Task.WaitAsync(Guard);
+        await watch.Closed.WaitAsync(Guard);
 
         // Before, the hub closed every connection as the host began to stop, before the withdrawals it had just set
         // off were stored: the page kept showing a pending call with Approve buttons for a call that was gone.
         Assert.Equal(0, exitCode);
-        Assert.True(withdrawn.Task.IsCompleted, "the page was told the held call was withdrawn before its connection closed");
-        var shown = await withdrawn.Task;
+        Assert.True(watch.Withdrawn.IsCompleted, "the page was told the held call was withdrawn before its connection closed");
+        var shown = await watch.Withdrawn;
         Assert.Equal(id, shown.GetProperty("id").GetString());
         Assert.StartsWith("Gateway shutting down", shown.GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.True((await call.WaitAsync(Guard)).IsError);

@@ -7,10 +7,8 @@ using ApprovalGateway.Slack;
 using ApprovalGateway.Testing;
 using ApprovalGateway.Tests.Infrastructure;
 using ApprovalGateway.Tests.Slack;
-using ApprovalGateway.Web;
 using Hangfire;
 using Hangfire.States;
-using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ModelContextProtocol.Protocol;
@@ -38,25 +36,12 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         var reaped = new EventLog(8004);
         await using var survivor = await ScaleOutGateway.StartAsync(settings, HoldEcho, builder => builder.Logging.AddProvider(reaped));
         await using var page = survivor.Hub();
-        var pending = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var withdrawnOnPage = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
-        page.On<JsonElement>(ApprovalsHub.ApprovalChangedMethod, message =>
-        {
-            switch (message.GetProperty("status").GetString())
-            {
-                case "pending":
-                    pending.TrySetResult(message.GetProperty("id").GetString()!);
-                    break;
-                case "withdrawn":
-                    withdrawnOnPage.TrySetResult(message.Clone());
-                    break;
-            }
-        });
+        var watch = PageWatch.On(page);
         await page.StartAsync();
         await using var doomed = await GatewayProcess.StartAsync(TestUpstreams.EverythingStdio(), HoldEcho, settings);
         await using var agent = await doomed.ConnectAsync();
         _ = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
-        var id = await pending.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var id = await watch.Pending.WaitAsync(TimeSpan.FromSeconds(30));
         await slack.WaitForMessageAsync(m => m.AllText.Contains(id, StringComparison.Ordinal) && m.Buttons.Any());
         await PostJobFinishedAsync(survivor, id);
 
@@ -76,7 +61,7 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         Assert.Equal(OrphanedApprovalReaper.InstanceStoppedReason, record.GetProperty("reason").GetString());
 
         // The survivor's live page is told too, with the reason, so nobody goes on deciding a call that is gone.
-        var shown = await withdrawnOnPage.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var shown = await watch.Withdrawn.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(id, shown.GetProperty("id").GetString());
         Assert.Equal(OrphanedApprovalReaper.InstanceStoppedReason, shown.GetProperty("reason").GetString());
 
@@ -97,19 +82,12 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         var reaped = new EventLog(8004);
         await using var survivor = await ScaleOutGateway.StartAsync(settings, HoldEcho, builder => builder.Logging.AddProvider(reaped));
         await using var page = survivor.Hub();
-        var pending = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        page.On<JsonElement>(ApprovalsHub.ApprovalChangedMethod, message =>
-        {
-            if (message.GetProperty("status").GetString() == "pending")
-            {
-                pending.TrySetResult(message.GetProperty("id").GetString()!);
-            }
-        });
+        var pending = PageWatch.On(page).Pending;
         await page.StartAsync();
         await using var doomed = await GatewayProcess.StartAsync(TestUpstreams.EverythingStdio(), HoldEcho, settings);
         await using var agent = await doomed.ConnectAsync();
         _ = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
-        var id = await pending.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var id = await pending.WaitAsync(TimeSpan.FromSeconds(30));
 
         // An approver decides before the survivors notice the instance is gone: the call can no longer be sent.
         await doomed.KillAsync();
@@ -170,7 +148,7 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         await using (var b = await ScaleOutGateway.StartAsync(settings, HoldEcho, builder => builder.Logging.AddProvider(recordedOnB)))
         {
             await using var page = a.Hub();
-            var pending = PendingOn(page);
+            var pending = PageWatch.On(page).Pending;
             await page.StartAsync();
             await using var doomed = await GatewayProcess.StartAsync(TestUpstreams.EverythingStdio(), HoldEcho, settings);
             await using var agent = await doomed.ConnectAsync();
@@ -211,7 +189,7 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         var recorded = new EventLog(8021);
         await using var survivor = await ScaleOutGateway.StartAsync(settings, expiresSoon, builder => builder.Logging.AddProvider(recorded));
         await using var page = survivor.Hub();
-        var pending = PendingOn(page);
+        var pending = PageWatch.On(page).Pending;
         await page.StartAsync();
         await using var doomed = await GatewayProcess.StartAsync(TestUpstreams.EverythingStdio(), expiresSoon, settings);
         await using var agent = await doomed.ConnectAsync();
@@ -226,20 +204,6 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         Assert.Equal("expired", record.Outcome);
         Assert.Equal("approval timed out after 5s", record.Reason);
         Assert.Empty(record.DecidedBy);
-    }
-
-    /// <summary>Completes with the id of the first approval the page is told is pending.</summary>
-    private static Task<string> PendingOn(HubConnection page)
-    {
-        var pending = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        page.On<JsonElement>(ApprovalsHub.ApprovalChangedMethod, message =>
-        {
-            if (message.GetProperty("status").GetString() == "pending")
-            {
-                pending.TrySetResult(message.GetProperty("id").GetString()!);
-            }
-        });
-        return pending.Task;
     }
 
     /// <summary>Every record in the shared audit database, read straight from it, so after the instances have stopped too.</summary>

@@ -308,41 +308,23 @@ public sealed class ScaleOutTests(ScaleOutServices services)
         var onB = await WatchAsync(pageOnB);
         await using var agent = await pair.B.ConnectAsync();
         var call = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "deploy in progress" }).AsTask();
-        var id = await onB.Pending.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var id = await onB.Pending.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(0, await pair.B.StopAsync().WaitAsync(TimeSpan.FromSeconds(60)));
-        await onB.Closed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await onB.Closed.WaitAsync(TimeSpan.FromSeconds(30));
 
         // B's own page gets its pushes straight from B, not round Redis: they were still on their way back when B
         // closed its connections, and the page went on offering Approve for a call that was gone.
-        Assert.True(onB.Withdrawn.Task.IsCompleted, "the page on B was told before its connection closed");
-        Assert.Equal(id, await onB.Withdrawn.Task);
-        Assert.Equal(id, await onA.Withdrawn.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(onB.Withdrawn.IsCompleted, "the page on B was told before its connection closed");
+        Assert.Equal(id, (await onB.Withdrawn).GetProperty("id").GetString());
+        Assert.Equal(id, (await onA.Withdrawn.WaitAsync(TimeSpan.FromSeconds(30))).GetProperty("id").GetString());
         Assert.True((await call.WaitAsync(TimeSpan.FromSeconds(30))).IsError);
     }
 
     /// <summary>A started hub connection and what it was told of held calls: the first one pending, then withdrawn.</summary>
     private static async Task<PageWatch> WatchAsync(HubConnection connection)
     {
-        var watch = new PageWatch();
-        connection.On<JsonElement>(ApprovalsHub.ApprovalChangedMethod, message =>
-        {
-            var id = message.GetProperty("id").GetString()!;
-            switch (message.GetProperty("status").GetString())
-            {
-                case "pending":
-                    watch.Pending.TrySetResult(id);
-                    break;
-                case "withdrawn":
-                    watch.Withdrawn.TrySetResult(id);
-                    break;
-            }
-        });
-        connection.Closed += _ =>
-        {
-            watch.Closed.TrySetResult();
-            return Task.CompletedTask;
-        };
+        var watch = PageWatch.On(connection);
         await connection.StartAsync();
         return watch;
     }
