@@ -32,10 +32,15 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>Starts the server on a port chosen before, such as one a gateway already tries to reach.</summary>
     public static async Task<RedisServer> StartAsync(int port) => new(await LaunchAsync(port), port);
 
-    /// <summary>Kills the server outright and starts an empty one on the same port.</summary>
-    public async Task RestartAsync()
+    /// <summary>Kills the server outright and starts an empty one on the same port, after <paramref name="whileDown"/>.</summary>
+    public async Task RestartAsync(Func<Task>? whileDown = null)
     {
         await _process.DisposeAsync();
+        if (whileDown is not null)
+        {
+            await whileDown();
+        }
+
         _process = await LaunchAsync(Port);
     }
 

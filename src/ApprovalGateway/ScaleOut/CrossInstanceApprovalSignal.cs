@@ -12,14 +12,22 @@ namespace ApprovalGateway.ScaleOut;
 /// </summary>
 internal sealed class CrossInstanceApprovalSignal(
     IApprovalSignalTransport transport,
+    TimeProvider time,
     ILogger<CrossInstanceApprovalSignal> logger) : BackgroundService, IApprovalSignal
 {
+    /// <summary>
+    /// How long start-up waits for the channel before the instance takes requests without it. Pages that connect
+    /// before it is up are reloaded once it is (<see cref="Connected"/>); waiting spares them that in the usual case.
+    /// </summary>
+    private static readonly TimeSpan StartWait = TimeSpan.FromSeconds(10);
+
     private const char Separator = '/';
 
     private const string SignedOutPrefix = "signed-out/";
 
     private readonly InProcessApprovalSignal _local = new();
     private readonly string _instance = Guid.NewGuid().ToString("N");
+    private readonly TaskCompletionSource _connectedOnce = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public void Publish(string approvalId)
     {
@@ -35,11 +43,37 @@ internal sealed class CrossInstanceApprovalSignal(
     /// <summary>Raised with the approver's name when they signed out on another instance.</summary>
     public event Action<string>? SignedOutElsewhere;
 
+    /// <summary>
+    /// Raised each time the channel is established or re-established. Whatever other instances sent while this one
+    /// was not listening is lost: sign-outs, and (over Redis) the backplane's pushes to pages.
+    /// </summary>
+    public event Action? Connected;
+
     /// <summary>Tells the other instances that <paramref name="approver"/> signed out here.</summary>
     public void PublishSignedOut(string approver) => _ = PublishSignedOutAsync(approver);
 
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await base.StartAsync(cancellationToken);
+        try
+        {
+            await _connectedOnce.Task.WaitAsync(StartWait, time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            Log.ChannelNotYetConnected(logger, StartWait);
+        }
+    }
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        transport.ListenAsync(Receive, _local.PublishAll, stoppingToken);
+        transport.ListenAsync(Receive, OnConnected, stoppingToken);
+
+    private void OnConnected()
+    {
+        _local.PublishAll();
+        Connected?.Invoke();
+        _connectedOnce.TrySetResult();
+    }
 
     private async Task PublishRemoteAsync(string approvalId)
     {

@@ -37,6 +37,12 @@ internal static partial class Log
     [LoggerMessage(8030, LogLevel.Warning, "Could not tell other gateway instances that approver '{Approver}' signed out; their live pages of that approver stay open until they next reconnect")]
     public static partial void SignOutPublishFailed(ILogger logger, Exception exception, string approver);
 
+    [LoggerMessage(8031, LogLevel.Warning, "The channel to other gateway instances is not up after {Wait}; starting without it, and live pages connected meanwhile reload once it is")]
+    public static partial void ChannelNotYetConnected(ILogger logger, TimeSpan wait);
+
+    [LoggerMessage(8032, LogLevel.Information, "The channel to other gateway instances is up again; {Count} live page(s) reconnect to read what they may have missed")]
+    public static partial void PagesReloadAfterReconnection(ILogger logger, int count);
+
     [LoggerMessage(8020, LogLevel.Warning, "Could not check whether the outcome of approval {ApprovalId} was already recorded; recording it anyway")]
     public static partial void OutcomeMarkUnreadable(ILogger logger, Exception exception, string approvalId);
 

@@ -47,6 +47,22 @@ internal sealed class PageConnections(ILogger<PageConnections> logger) : ISignOu
         return ended.Task;
     }
 
+    /// <summary>
+    /// Ends every open connection, as a dropped network would: each page reconnects at once (or is sent to the sign-in
+    /// form) and reads the approvals and grants again. Returns how many were ended.
+    /// </summary>
+    public int ReloadAll()
+    {
+        var count = 0;
+        foreach (var context in _open.Values)
+        {
+            context.Abort();
+            count++;
+        }
+
+        return count;
+    }
+
     public void SignedOut(string approver)
     {
         foreach (var context in _open.Values.Where(c => string.Equals(c.User?.Identity?.Name, approver, StringComparison.OrdinalIgnoreCase)))

@@ -1,5 +1,6 @@
 using ApprovalGateway.Testing;
 using ApprovalGateway.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
 
 namespace ApprovalGateway.Tests.ScaleOut;
 
@@ -20,7 +21,13 @@ internal sealed class ScaleOutPair : IAsyncDisposable
 
     public GatewayProcess B { get; }
 
-    public static async Task<ScaleOutPair> StartAsync(ScaleOutServices services, bool redis, string policy, IReadOnlyDictionary<string, string?>? extra = null)
+    /// <param name="configureA">Changes to A's host, such as a logger provider a test waits on.</param>
+    public static async Task<ScaleOutPair> StartAsync(
+        ScaleOutServices services,
+        bool redis,
+        string policy,
+        IReadOnlyDictionary<string, string?>? extra = null,
+        Action<WebApplicationBuilder>? configureA = null)
     {
         var settings = new Dictionary<string, string?>(extra ?? new Dictionary<string, string?>())
         {
@@ -33,7 +40,7 @@ internal sealed class ScaleOutPair : IAsyncDisposable
             settings["Redis:ConnectionString"] = services.RedisConnectionString;
         }
 
-        var a = await ScaleOutGateway.StartAsync(settings, policy);
+        var a = await ScaleOutGateway.StartAsync(settings, policy, configureA);
         try
         {
             return new ScaleOutPair(a, await GatewayProcess.StartAsync(TestUpstreams.EverythingStdio(), policy, settings));

@@ -33,7 +33,7 @@ public sealed class ScaleOutServices : IAsyncLifetime
     public Task<string> CreateDatabaseAsync() => PostgreSql.CreateDatabaseAsync();
 
     /// <summary>Kills Redis outright and starts an empty one on the same port, as after a crash of the Redis host.</summary>
-    public Task RestartRedisAsync() => Redis.RestartAsync();
+    public Task RestartRedisAsync(Func<Task>? whileDown = null) => Redis.RestartAsync(whileDown);
 
     /// <inheritdoc cref="PostgreSqlCluster.RestartAsync"/>
     public Task RestartPostgreSqlAsync(Func<Task>? whileDown = null) => PostgreSql.RestartAsync(whileDown);

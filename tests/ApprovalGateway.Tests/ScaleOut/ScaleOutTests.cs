@@ -8,12 +8,15 @@ using ApprovalGateway.Testing;
 using ApprovalGateway.Tests.Auth;
 using ApprovalGateway.Tests.Infrastructure;
 using ApprovalGateway.Tests.Slack;
+using ApprovalGateway.Tests.Web;
 using ApprovalGateway.Web;
 using ApprovalGateway.Web.Auth;
 using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Playwright;
 using ModelContextProtocol.Protocol;
+using static Microsoft.Playwright.Assertions;
 
 namespace ApprovalGateway.Tests.ScaleOut;
 
@@ -110,27 +113,70 @@ public sealed class ScaleOutTests(ScaleOutServices services)
         using var browser = await SignInAsync(pair.A.BaseAddress, cookies);
 
         // The browser's page went to B through the load balancer; its sign-out goes to A.
-        await using var page = new HubConnectionBuilder()
-            .WithUrl(new Uri(pair.B.BaseAddress, ApprovalsHub.Path.TrimStart('/')), HttpTransportType.WebSockets, o => o.Cookies = cookies)
-            .Build();
-        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        page.Closed += _ =>
-        {
-            closed.TrySetResult();
-            return Task.CompletedTask;
-        };
+        await using var page = PageOn(pair.B.BaseAddress, cookies);
+        var watch = PageWatch.On(page);
         await page.StartAsync();
-        using var token = JsonDocument.Parse(await browser.GetStringAsync(new Uri(pair.A.BaseAddress, "/api/antiforgery")));
-        using var signOut = new HttpRequestMessage(HttpMethod.Post, new Uri(pair.A.BaseAddress, "/logout"));
-        signOut.Headers.Add(ApiAntiforgeryMiddleware.HeaderName, token.RootElement.GetProperty("token").GetString());
-        using var signedOut = await browser.SendAsync(signOut);
+        var signedOut = await SignOutAsync(browser, pair.A.BaseAddress);
 
         // Before, only A closed alice's connections: the page on B went on receiving every held call and its arguments.
-        Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
-        await closed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(HttpStatusCode.Redirect, signedOut);
+        await watch.Closed.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(HubConnectionState.Disconnected, page.State);
         var again = await Assert.ThrowsAsync<HttpRequestException>(() => page.StartAsync());
         Assert.Equal(HttpStatusCode.Unauthorized, again.StatusCode);
+    }
+
+    [ServicesFact]
+    public async Task SignOutOnAWhileRedisIsDown_ClosesTheApproversLivePageOnB_OnceRedisIsBack()
+    {
+        var publishFailed = new EventLog(8030);
+        await using var pair = await ScaleOutPair.StartAsync(
+            services, redis: true, HoldEcho, AlicePassword(), builder => builder.Logging.AddProvider(publishFailed));
+        var cookies = new CookieContainer();
+        using var browser = await SignInAsync(pair.A.BaseAddress, cookies);
+        await using var page = PageOn(pair.B.BaseAddress, cookies);
+        var watch = PageWatch.On(page);
+        await page.StartAsync();
+
+        await services.RestartRedisAsync(whileDown: async () =>
+        {
+            Assert.Equal(HttpStatusCode.Redirect, await SignOutAsync(browser, pair.A.BaseAddress));
+            await publishFailed.Logged.WaitAsync(TimeSpan.FromSeconds(60));
+        });
+
+        // Before, the sign-out that never reached B was simply lost: the page on B stayed open, receiving every held
+        // call and its arguments. Now B makes its pages reconnect once its channel is back, and this one may not.
+        await watch.Closed.WaitAsync(TimeSpan.FromSeconds(60));
+        var again = await Assert.ThrowsAsync<HttpRequestException>(() => page.StartAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, again.StatusCode);
+    }
+
+    [ServicesFact(Chromium = true)]
+    public async Task CallHeldOnAWhileRedisIsDown_ShowsOnTheLivePageOnB_OnceRedisIsBack()
+    {
+        var pushFailed = new EventLog(7000);
+        await using var pair = await ScaleOutPair.StartAsync(
+            services, redis: true, HoldEcho, AlicePassword(), builder => builder.Logging.AddProvider(pushFailed));
+        await using var chromium = await BrowserSession.LaunchAsync();
+        var context = await chromium.NewContextAsync(pair.B.BaseAddress);
+        var page = await context.NewPageAsync();
+        await BrowserSession.SignInAsync(page, "alice", Password);
+        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Live" })).ToBeVisibleAsync();
+        await using var agent = await pair.A.ConnectAsync();
+        Task<CallToolResult>? call = null;
+
+        await services.RestartRedisAsync(whileDown: async () =>
+        {
+            call = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "held while redis was down" }).AsTask();
+            await pair.A.Approvals.WaitForAsync(ApprovalStatus.Pending);
+            await pushFailed.Logged.WaitAsync(TimeSpan.FromSeconds(60));
+        });
+
+        // Before, the push A sent through the backplane while Redis was down was lost, and the approver watching B
+        // never saw the call: it waited out its timeout unless they reloaded the page by hand.
+        await Expect(page.GetByRole(AriaRole.Article).Filter(new() { HasText = "held while redis was down" }))
+            .ToBeVisibleAsync(new() { Timeout = 60_000 });
+        Assert.False(call!.IsCompleted);
     }
 
     [ServicesFact]
@@ -351,6 +397,22 @@ public sealed class ScaleOutTests(ScaleOutServices services)
         Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
         return browser;
     }
+
+    /// <summary>Signs the browser out at <paramref name="gateway"/>, as the page's sign-out button does; the answer's status.</summary>
+    private static async Task<HttpStatusCode> SignOutAsync(HttpClient browser, Uri gateway)
+    {
+        using var token = JsonDocument.Parse(await browser.GetStringAsync(new Uri(gateway, "/api/antiforgery")));
+        using var signOut = new HttpRequestMessage(HttpMethod.Post, new Uri(gateway, "/logout"));
+        signOut.Headers.Add(ApiAntiforgeryMiddleware.HeaderName, token.RootElement.GetProperty("token").GetString());
+        using var signedOut = await browser.SendAsync(signOut);
+        return signedOut.StatusCode;
+    }
+
+    /// <summary>The live page's hub connection at <paramref name="gateway"/>, with the browser's <paramref name="cookies"/>; not started.</summary>
+    private static HubConnection PageOn(Uri gateway, CookieContainer cookies) =>
+        new HubConnectionBuilder()
+            .WithUrl(new Uri(gateway, ApprovalsHub.Path.TrimStart('/')), HttpTransportType.WebSockets, o => o.Cookies = cookies)
+            .Build();
 
     /// <summary>The ids the REST API at <paramref name="gateway"/> lists to alice, all of them or those with <paramref name="status"/>.</summary>
     private static async Task<string[]> ApprovalIdsAsync(Uri gateway, string? status = null)
