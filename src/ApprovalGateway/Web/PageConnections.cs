@@ -13,12 +13,37 @@ namespace ApprovalGateway.Web;
 /// </summary>
 internal sealed class PageConnections(ILogger<PageConnections> logger) : ISignOutListener
 {
+    private const string AuthorisedAtKey = "approval-gateway/page-authorised-at";
+
     private readonly ConcurrentDictionary<string, HubCallerContext> _open = new(StringComparer.Ordinal);
+
+    // Each sign-out's place in the order of sign-outs, by approver: the last one of each.
+    private readonly ConcurrentDictionary<string, long> _signedOutAt = new(StringComparer.OrdinalIgnoreCase);
+    private long _signOuts;
 
     /// <summary>The ids of this instance's open connections.</summary>
     public IReadOnlyList<string> Ids => [.. _open.Keys];
 
-    public void Opened(HubCallerContext context) => _open[context.ConnectionId] = context;
+    /// <summary>
+    /// Notes, on the request that opens a connection, which sign-outs came before it was authorised. A connection
+    /// is not registered until its handshake is done (over the Redis backplane, after a round trip to Redis), and a
+    /// sign-out in between found nothing to close: the page stayed open after its approver signed out.
+    /// </summary>
+    public void Authorised(HttpContext context) => context.Items[AuthorisedAtKey] = Volatile.Read(ref _signOuts);
+
+    public void Opened(HubCallerContext context)
+    {
+        // Registered first, checked after: a sign-out either finds it open or left its mark for this check.
+        _open[context.ConnectionId] = context;
+        if (context.User?.Identity?.Name is { } approver
+            && context.GetHttpContext()?.Items[AuthorisedAtKey] is long authorisedAt
+            && _signedOutAt.TryGetValue(approver, out var signedOutAt)
+            && signedOutAt > authorisedAt)
+        {
+            Log.PageClosedOnSignOut(logger, approver, context.ConnectionId);
+            context.Abort();
+        }
+    }
 
     public void Closed(HubCallerContext context) => _open.TryRemove(context.ConnectionId, out _);
 
@@ -65,6 +90,8 @@ internal sealed class PageConnections(ILogger<PageConnections> logger) : ISignOu
 
     public void SignedOut(string approver)
     {
+        var order = Interlocked.Increment(ref _signOuts);
+        _signedOutAt.AddOrUpdate(approver, order, (_, earlier) => Math.Max(earlier, order));
         foreach (var context in _open.Values.Where(c => string.Equals(c.User?.Identity?.Name, approver, StringComparison.OrdinalIgnoreCase)))
         {
             Log.PageClosedOnSignOut(logger, approver, context.ConnectionId);

@@ -21,7 +21,16 @@ internal static class WebEndpointRouteBuilderExtensions
         // A connection is authorised once, when it opens: without this a page left open outlived its sign-in and went
         // on receiving every held call and its arguments.
         endpoints.MapHub<ApprovalsHub>(ApprovalsHub.Path, options => options.CloseOnAuthenticationExpiration = true)
-            .RequireAuthorization(ApproverClaims.Policy);
+            .RequireAuthorization(ApproverClaims.Policy)
+            .Add(hub =>
+            {
+                var next = hub.RequestDelegate!;
+                hub.RequestDelegate = context =>
+                {
+                    context.RequestServices.GetRequiredService<PageConnections>().Authorised(context);
+                    return next(context);
+                };
+            });
         return endpoints;
     }
 }

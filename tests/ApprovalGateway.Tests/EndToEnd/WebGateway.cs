@@ -113,9 +113,10 @@ internal sealed partial class WebGateway : IAsyncDisposable
     }
 
     /// <summary>Signs in through the <c>/login</c> form like a browser would; returns the client and its anti-forgery token.</summary>
-    public async Task<(HttpClient Client, string CsrfToken)> SignInAsync(string name)
+    /// <param name="cookies">The browser's cookie jar, for a test that opens the live page with the same sign-in.</param>
+    public async Task<(HttpClient Client, string CsrfToken)> SignInAsync(string name, CookieContainer? cookies = null)
     {
-        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() })
+        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies ?? new CookieContainer() })
         {
             BaseAddress = Host.BaseAddress,
         };
