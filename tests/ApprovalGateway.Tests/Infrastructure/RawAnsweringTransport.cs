@@ -16,7 +16,12 @@ namespace ApprovalGateway.Tests.Infrastructure;
 internal sealed class RawAnsweringTransport(
     IClientTransport inner, Func<JsonRpcRequest, Task<JsonRpcMessage>?> answer, JsonObject? capabilities = null) : IClientTransport
 {
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<JsonRpcRequest>> _first = new(StringComparer.Ordinal);
+
     public ConcurrentQueue<JsonRpcRequest> Received { get; } = new();
+
+    /// <summary>Completes with the first request of <paramref name="method"/> this transport answered.</summary>
+    public Task<JsonRpcRequest> FirstReceived(string method) => First(method).Task;
 
     private Func<JsonRpcRequest, Task<JsonRpcMessage>?> Answer => answer;
 
@@ -26,6 +31,9 @@ internal sealed class RawAnsweringTransport(
 
     public async Task<ITransport> ConnectAsync(CancellationToken cancellationToken = default) =>
         new Session(await inner.ConnectAsync(cancellationToken), this);
+
+    private TaskCompletionSource<JsonRpcRequest> First(string method) =>
+        _first.GetOrAdd(method, _ => new TaskCompletionSource<JsonRpcRequest>(TaskCreationOptions.RunContinuationsAsynchronously));
 
     public static JsonRpcResponse Result(JsonRpcRequest request, string json) =>
         new() { Id = request.Id, Result = JsonNode.Parse(json) };
@@ -76,6 +84,7 @@ internal sealed class RawAnsweringTransport(
                     if (message is JsonRpcRequest request && _owner.Answer(request) is { } answering)
                     {
                         _owner.Received.Enqueue(request);
+                        _owner.First(request.Method).TrySetResult(request);
                         _ = ReplyAsync(answering);
                     }
                     else

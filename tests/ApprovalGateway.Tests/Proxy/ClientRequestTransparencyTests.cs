@@ -87,6 +87,9 @@ public sealed class ClientRequestTransparencyTests
                 ? RawAnsweringTransport.Result(request, """{ "roots": [ { "uri": "file:///srv/agent-root", "name": "agent root" } ] }""")
                 : null);
 
+        // server-everything asks for the roots 350 ms after initialization, and a tool call made before that asks as
+        // well: the two could cross, and the count compared below depended on the timing.
+        await agents.BothReceived(RequestMethods.RootsList).WaitAsync(TimeSpan.FromSeconds(30));
         var roots = await agents.AssertSameToolResultAsync("get-roots-list", new JsonObject());
 
         Assert.Contains("file:///srv/agent-root", roots);
@@ -142,6 +145,9 @@ public sealed class ClientRequestTransparencyTests
             Assert.Equal(expected, actual);
             return string.Join("\n", (JsonNode.Parse(actual!)!["content"] as JsonArray ?? []).Select(c => c?["text"]?.GetValue<string>()));
         }
+
+        /// <summary>Completes once the server sent each connection a request of <paramref name="method"/>.</summary>
+        public Task BothReceived(string method) => Task.WhenAll(directWire.FirstReceived(method), gatewayWire.FirstReceived(method));
 
         public string[] DirectRequests(string method) => Requests(directWire, method);
 
