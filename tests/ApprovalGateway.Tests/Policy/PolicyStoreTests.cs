@@ -167,11 +167,18 @@ public sealed class PolicyStoreTests : IDisposable
         File.WriteAllText(Path.Combine(volume, version, "policy.json"), json);
     }
 
+    /// <summary>
+    /// Replaces the file whole (written beside it, then moved over it) and waits for the reload. Written in place,
+    /// the watcher could fire between the truncation and the write: that reload read an empty or partial file, failed
+    /// and fired the token, and the test checked the policy before the whole file was read.
+    /// </summary>
     private static async Task EditAndWaitForReload(PolicyStore store, string json)
     {
         var reloaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var registration = store.GetReloadToken().RegisterChangeCallback(_ => reloaded.TrySetResult(), null);
-        await File.WriteAllTextAsync(store.SourcePath, json);
+        var written = store.SourcePath + ".edit";
+        await File.WriteAllTextAsync(written, json);
+        File.Move(written, store.SourcePath, overwrite: true);
         await reloaded.Task.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
