@@ -10,6 +10,12 @@ namespace ApprovalGateway.ScaleOut;
 /// The same channel carries sign-outs (<see cref="CrossInstanceSignOut"/>), as <c>signed-out/{approver}</c> where an
 /// approval id would be: no approval id starts so.
 /// </summary>
+/// <remarks>
+/// An instance cut off from the channel while the others are not (its own network path to Redis) cannot tell them
+/// about decisions and sign-outs made on it: a call held elsewhere and approved here waited for its deadline. So once
+/// its channel is back, an instance that failed to publish sends one <c>missed</c> message, and every other instance
+/// wakes its waiters and reloads its pages as it does on its own reconnection.
+/// </remarks>
 internal sealed class CrossInstanceApprovalSignal(
     IApprovalSignalTransport transport,
     TimeProvider time,
@@ -17,7 +23,7 @@ internal sealed class CrossInstanceApprovalSignal(
 {
     /// <summary>
     /// How long start-up waits for the channel before the instance takes requests without it. Pages that connect
-    /// before it is up are reloaded once it is (<see cref="Connected"/>); waiting spares them that in the usual case.
+    /// before it is up are reloaded once it is (<see cref="MayHaveMissed"/>); waiting spares them that in the usual case.
     /// </summary>
     private static readonly TimeSpan StartWait = TimeSpan.FromSeconds(10);
 
@@ -25,9 +31,12 @@ internal sealed class CrossInstanceApprovalSignal(
 
     private const string SignedOutPrefix = "signed-out/";
 
+    private const string Missed = "missed";
+
     private readonly InProcessApprovalSignal _local = new();
     private readonly string _instance = Guid.NewGuid().ToString("N");
     private readonly TaskCompletionSource _connectedOnce = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _publishFailed;
 
     public void Publish(string approvalId)
     {
@@ -44,10 +53,11 @@ internal sealed class CrossInstanceApprovalSignal(
     public event Action<string>? SignedOutElsewhere;
 
     /// <summary>
-    /// Raised each time the channel is established or re-established. Whatever other instances sent while this one
-    /// was not listening is lost: sign-outs, and (over Redis) the backplane's pushes to pages.
+    /// Raised each time this instance may have missed messages: its channel is established or re-established
+    /// (whatever other instances sent while it was not listening is lost: sign-outs, and over Redis the backplane's
+    /// pushes to pages), or another instance's channel is back after it could not publish on it.
     /// </summary>
-    public event Action? Connected;
+    public event Action? MayHaveMissed;
 
     /// <summary>Tells the other instances that <paramref name="approver"/> signed out here.</summary>
     public void PublishSignedOut(string approver) => _ = PublishSignedOutAsync(approver);
@@ -70,9 +80,18 @@ internal sealed class CrossInstanceApprovalSignal(
 
     private void OnConnected()
     {
-        _local.PublishAll();
-        Connected?.Invoke();
+        Resynchronise();
         _connectedOnce.TrySetResult();
+        if (Interlocked.Exchange(ref _publishFailed, 0) == 1)
+        {
+            _ = PublishMissedAsync();
+        }
+    }
+
+    private void Resynchronise()
+    {
+        _local.PublishAll();
+        MayHaveMissed?.Invoke();
     }
 
     private async Task PublishRemoteAsync(string approvalId)
@@ -83,6 +102,7 @@ internal sealed class CrossInstanceApprovalSignal(
         }
         catch (Exception ex)
         {
+            Volatile.Write(ref _publishFailed, 1);
             Log.SignalPublishFailed(logger, ex, approvalId);
         }
     }
@@ -95,7 +115,23 @@ internal sealed class CrossInstanceApprovalSignal(
         }
         catch (Exception ex)
         {
+            Volatile.Write(ref _publishFailed, 1);
             Log.SignOutPublishFailed(logger, ex, approver);
+        }
+    }
+
+    private async Task PublishMissedAsync()
+    {
+        try
+        {
+            await transport.PublishAsync($"{_instance}{Separator}{Missed}", CancellationToken.None);
+            Log.MissedPublished(logger);
+        }
+        catch (Exception ex)
+        {
+            // The next reconnection tries again.
+            Volatile.Write(ref _publishFailed, 1);
+            Log.MissedPublishFailed(logger, ex);
         }
     }
 
@@ -108,6 +144,12 @@ internal sealed class CrossInstanceApprovalSignal(
         }
 
         var approvalId = message[(split + 1)..];
+        if (approvalId == Missed)
+        {
+            Resynchronise();
+            return;
+        }
+
         if (approvalId.StartsWith(SignedOutPrefix, StringComparison.Ordinal))
         {
             SignedOutElsewhere?.Invoke(approvalId[SignedOutPrefix.Length..]);

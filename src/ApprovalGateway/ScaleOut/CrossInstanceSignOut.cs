@@ -24,14 +24,14 @@ internal sealed class CrossInstanceSignOut(
     public Task StartAsync(CancellationToken cancellationToken)
     {
         signal.SignedOutElsewhere += pages.SignedOut;
-        signal.Connected += ReloadPages;
+        signal.MayHaveMissed += ReloadPages;
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
         signal.SignedOutElsewhere -= pages.SignedOut;
-        signal.Connected -= ReloadPages;
+        signal.MayHaveMissed -= ReloadPages;
         return Task.CompletedTask;
     }
 

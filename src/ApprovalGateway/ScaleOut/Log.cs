@@ -4,7 +4,7 @@ namespace ApprovalGateway.ScaleOut;
 
 internal static partial class Log
 {
-    [LoggerMessage(8000, LogLevel.Warning, "Could not tell other gateway instances about approval {ApprovalId}; their waiters see it on the next signal or at the deadline")]
+    [LoggerMessage(8000, LogLevel.Warning, "Could not tell other gateway instances about approval {ApprovalId}; they are told to read again once this instance's channel to them is back (event 8033)")]
     public static partial void SignalPublishFailed(ILogger logger, Exception exception, string approvalId);
 
     [LoggerMessage(8001, LogLevel.Warning, "The PostgreSQL approval listener failed; reconnecting in {Delay}")]
@@ -34,14 +34,20 @@ internal static partial class Log
     [LoggerMessage(8009, LogLevel.Error, "Approval {ApprovalId} was withdrawn for its stopped instance, but its audit record could not be written")]
     public static partial void OrphanNotAudited(ILogger logger, Exception exception, string approvalId);
 
-    [LoggerMessage(8030, LogLevel.Warning, "Could not tell other gateway instances that approver '{Approver}' signed out; their live pages of that approver stay open until they next reconnect")]
+    [LoggerMessage(8030, LogLevel.Warning, "Could not tell other gateway instances that approver '{Approver}' signed out; they are told to reload their live pages once this instance's channel to them is back (event 8033)")]
     public static partial void SignOutPublishFailed(ILogger logger, Exception exception, string approver);
 
     [LoggerMessage(8031, LogLevel.Warning, "The channel to other gateway instances is not up after {Wait}; starting without it, and live pages connected meanwhile reload once it is")]
     public static partial void ChannelNotYetConnected(ILogger logger, TimeSpan wait);
 
-    [LoggerMessage(8032, LogLevel.Information, "The channel to other gateway instances is up again; {Count} live page(s) reconnect to read what they may have missed")]
+    [LoggerMessage(8032, LogLevel.Information, "This instance may have missed messages from other gateway instances (its channel to them is up again, or another instance's is after publishing failed there); {Count} live page(s) reconnect to read what they missed")]
     public static partial void PagesReloadAfterReconnection(ILogger logger, int count);
+
+    [LoggerMessage(8033, LogLevel.Information, "The channel to other gateway instances is back after messages to them failed; told them to read approvals and reload live pages again")]
+    public static partial void MissedPublished(ILogger logger);
+
+    [LoggerMessage(8034, LogLevel.Warning, "Could not tell other gateway instances that messages to them failed; trying again on the next reconnection")]
+    public static partial void MissedPublishFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(8020, LogLevel.Warning, "Could not check whether the outcome of approval {ApprovalId} was already recorded; recording it anyway")]
     public static partial void OutcomeMarkUnreadable(ILogger logger, Exception exception, string approvalId);

@@ -151,6 +151,33 @@ public sealed class ScaleOutTests(ScaleOutServices services)
         Assert.Equal(HttpStatusCode.Unauthorized, again.StatusCode);
     }
 
+    [ServicesFact]
+    public async Task SignOutOnAWhileOnlyACannotReachRedis_ClosesTheApproversLivePageOnB_OnceAIsBack()
+    {
+        await using var relay = TcpRelay.Start(services.RedisConnectionString);
+        var publishFailed = new EventLog(8030);
+        await using var pair = await ScaleOutPair.StartAsync(services, redis: true, HoldEcho, AlicePassword(), builder =>
+        {
+            builder.Configuration["Redis:ConnectionString"] = relay.Address;
+            builder.Logging.AddProvider(publishFailed);
+        });
+        var cookies = new CookieContainer();
+        using var browser = await SignInAsync(pair.A.BaseAddress, cookies);
+        await using var page = PageOn(pair.B.BaseAddress, cookies);
+        var watch = PageWatch.On(page);
+        await page.StartAsync();
+
+        relay.Cut();
+        Assert.Equal(HttpStatusCode.Redirect, await SignOutAsync(browser, pair.A.BaseAddress));
+        await publishFailed.Logged.WaitAsync(TimeSpan.FromSeconds(60));
+        relay.Restore();
+
+        // Before, B's own channel never went down, so it had no reason to reload its pages and this one stayed open.
+        await watch.Closed.WaitAsync(TimeSpan.FromSeconds(60));
+        var again = await Assert.ThrowsAsync<HttpRequestException>(() => page.StartAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, again.StatusCode);
+    }
+
     [ServicesFact(Chromium = true)]
     public async Task CallHeldOnAWhileRedisIsDown_ShowsOnTheLivePageOnB_OnceRedisIsBack()
     {
@@ -177,6 +204,37 @@ public sealed class ScaleOutTests(ScaleOutServices services)
         await Expect(page.GetByRole(AriaRole.Article).Filter(new() { HasText = "held while redis was down" }))
             .ToBeVisibleAsync(new() { Timeout = 60_000 });
         Assert.False(call!.IsCompleted);
+    }
+
+    [ServicesFact]
+    public async Task CallHeldOnB_ApprovedOnAWhileOnlyACannotReachRedis_IsReleasedOnceAIsBack()
+    {
+        // Only A's path to Redis goes through the relay, so A alone can be cut off from it, as by a network fault.
+        await using var relay = TcpRelay.Start(services.RedisConnectionString);
+        var publishFailed = new EventLog(8000);
+        await using var pair = await ScaleOutPair.StartAsync(services, redis: true, HoldEcho, configureA: builder =>
+        {
+            builder.Configuration["Redis:ConnectionString"] = relay.Address;
+            builder.Logging.AddProvider(publishFailed);
+        });
+        await using var pageOnB = pair.B.Hub(ScaleOutGateway.AliceToken);
+        var onB = await WatchAsync(pageOnB);
+        await using var agent = await pair.B.ConnectAsync();
+        var call = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "approved on A" }).AsTask();
+        var id = await onB.Pending.WaitAsync(TimeSpan.FromSeconds(30));
+
+        relay.Cut();
+        using var onA = pair.A.Approver();
+        using var decision = await onA.DecideAsync(id);
+        Assert.Equal(HttpStatusCode.OK, decision.StatusCode);
+        await publishFailed.Logged.WaitAsync(TimeSpan.FromSeconds(60));
+        relay.Restore();
+
+        // Before, B never heard of the decision: Redis was up for B, so nothing made it read the approval again, and
+        // the approved call waited out its 10-minute timeout. Now A tells the others to read again once it is back.
+        var result = await call.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.NotEqual(true, result.IsError);
+        Assert.Contains("approved on A", Assert.IsType<TextContentBlock>(result.Content[0]).Text);
     }
 
     [ServicesFact]
