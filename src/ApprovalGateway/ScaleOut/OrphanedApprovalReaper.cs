@@ -21,6 +21,7 @@ namespace ApprovalGateway.ScaleOut;
 /// </summary>
 internal sealed class OrphanedApprovalReaper(
     HeldApprovals held,
+    SharedStorageHealth health,
     ApprovalStore store,
     IAuditLog audit,
     GatewayMetrics metrics,
@@ -58,6 +59,7 @@ internal sealed class OrphanedApprovalReaper(
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                health.Unreachable(ex);
                 Log.ReapFailed(logger, ex);
                 lock (_gate)
                 {
@@ -93,6 +95,8 @@ internal sealed class OrphanedApprovalReaper(
             _cutOff = false;
             _backSince = time.GetUtcNow();
         }
+
+        health.Reachable();
 
         Log.StorageBack(logger);
     }

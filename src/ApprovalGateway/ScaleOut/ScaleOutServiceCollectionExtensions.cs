@@ -1,4 +1,5 @@
 using ApprovalGateway.Approvals;
+using ApprovalGateway.Hosting;
 using ApprovalGateway.Policy.Evaluation;
 using ApprovalGateway.Web.Auth;
 using Microsoft.AspNetCore.DataProtection.Repositories;
@@ -33,6 +34,7 @@ internal static class ScaleOutServiceCollectionExtensions
         if (!string.IsNullOrWhiteSpace(redis))
         {
             services.TryAddSingleton<RedisConnection>();
+            services.AddSingleton<IHealthSignal>(sp => sp.GetRequiredService<RedisConnection>());
             services.AddSingleton<IApprovalSignalTransport, RedisSignalTransport>();
             services.Replace(ServiceDescriptor.Singleton<IRateLimitStore, RedisRateLimitStore>());
             services.AddSignalR().AddStackExchangeRedis(redis, o => o.Configuration.ChannelPrefix = RedisChannel.Literal("approval-gateway"));
@@ -68,6 +70,8 @@ internal static class ScaleOutServiceCollectionExtensions
         services.AddOptions<ScaleOutOptions>().BindConfiguration(ScaleOutOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ScaleOutOptions>, ScaleOutOptionsValidator>();
         services.AddSingleton<HeldApprovals>();
+        services.AddSingleton<SharedStorageHealth>();
+        services.AddSingleton<IHealthSignal>(sp => sp.GetRequiredService<SharedStorageHealth>());
         services.AddHostedService<OrphanedApprovalReaper>();
         services.Replace(ServiceDescriptor.Singleton<IApprovalOutcomeAudit, SharedApprovalOutcomeAudit>());
         services.Replace(ServiceDescriptor.Singleton<IApprovalSignal>(sp =>

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using ApprovalGateway.Hosting;
 using ApprovalGateway.Web;
 
 namespace ApprovalGateway.Upstreams;
@@ -13,11 +14,16 @@ internal static class UpstreamStatusApi
     /// </summary>
     public static IEndpointRouteBuilder MapUpstreamStatusApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/healthz", (UpstreamStatusBoard board) =>
+        endpoints.MapGet("/healthz", (UpstreamStatusBoard board, IEnumerable<IHealthSignal> signals) =>
         {
-            var healthy = board.Current.Where(s => s.Session == Catalog).All(s => s.Healthy);
+            var healthy = Problems(board, signals).Count == 0;
             return TypedResults.Json(new Health(healthy ? "ok" : "degraded"), statusCode: healthy ? 200 : 503);
         }).AllowAnonymous();
+        endpoints.MapGet("/api/health", (UpstreamStatusBoard board, IEnumerable<IHealthSignal> signals) =>
+        {
+            var problems = Problems(board, signals);
+            return TypedResults.Json(new Health(problems.Count == 0 ? "ok" : "degraded", problems), statusCode: problems.Count == 0 ? 200 : 503);
+        }).RequireAuthorization(ApproverClaims.Policy);
         endpoints.MapGet("/api/upstreams", (UpstreamStatusBoard board) => TypedResults.Ok(
                 board.Current.Where(s => s.Session == Catalog).OrderBy(s => s.Upstream, StringComparer.Ordinal)
                     .Select(s => new UpstreamState(s.Upstream, s.Connected, s.Clash is null ? s.Detail : $"{s.Detail}, but {s.Clash}", s.At)).ToList()))
@@ -25,7 +31,17 @@ internal static class UpstreamStatusApi
         return endpoints;
     }
 
-    private sealed record Health([property: JsonPropertyName("status")] string Status);
+    /// <summary>Why <c>/healthz</c> would answer degraded: each upstream not serving all it offers, and each shared service in trouble.</summary>
+    private static List<string> Problems(UpstreamStatusBoard board, IEnumerable<IHealthSignal> signals) =>
+    [
+        .. board.Current.Where(s => s.Session == Catalog && !s.Healthy).OrderBy(s => s.Upstream, StringComparer.Ordinal)
+            .Select(s => $"Upstream '{s.Upstream}': {(s.Clash is null ? s.Detail : $"{s.Detail}, but {s.Clash}")}"),
+        .. signals.Select(s => s.Problem).OfType<string>(),
+    ];
+
+    private sealed record Health(
+        [property: JsonPropertyName("status")] string Status,
+        [property: JsonPropertyName("problems"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Problems = null);
 
     private sealed record UpstreamState(
         [property: JsonPropertyName("name")] string Name,

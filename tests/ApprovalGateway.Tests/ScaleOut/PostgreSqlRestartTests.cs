@@ -4,6 +4,7 @@ using ApprovalGateway.Approvals;
 using ApprovalGateway.Audit;
 using ApprovalGateway.Testing;
 using ApprovalGateway.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
@@ -130,6 +131,46 @@ public sealed class PostgreSqlRestartTests(ScaleOutServices services)
         Assert.Contains("Approval storage unreachable", approvals.Body, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, grants.Status);
         Assert.Contains("Approval storage unreachable", grants.Body, StringComparison.Ordinal);
+    }
+
+    [ServicesFact]
+    public async Task Healthz_AnswersDegraded_WhilePostgreSqlIsDown_AndOkOnceItIsBack()
+    {
+        var beatFailed = new EventLog(8005);
+        var back = new EventLog(9401);
+        var settings = new Dictionary<string, string?>
+        {
+            ["Hangfire:Storage"] = "PostgreSql",
+            ["Hangfire:ConnectionString"] = await services.CreateDatabaseAsync(),
+            ["ScaleOut:HeartbeatInterval"] = (InstanceTimeout / 5).ToString(),
+            ["ScaleOut:InstanceTimeout"] = InstanceTimeout.ToString(),
+            ["Logging:LogLevel:ApprovalGateway.ScaleOut.OrphanedApprovalReaper"] = "Information",
+        };
+        await using var a = await ScaleOutGateway.StartAsync(settings, Policy, builder =>
+        {
+            builder.Logging.AddProvider(beatFailed);
+            builder.Logging.AddProvider(back);
+        });
+        using var loadBalancer = new HttpClient { BaseAddress = a.BaseAddress };
+        using var api = a.Approver();
+        Assert.Equal(HttpStatusCode.OK, (await loadBalancer.GetAsync(new Uri("/healthz", UriKind.Relative))).StatusCode);
+        (HttpStatusCode Status, string Body) during = default, detail = default;
+
+        await services.RestartPostgreSqlAsync(async () =>
+        {
+            await beatFailed.Logged.WaitAsync(TimeSpan.FromSeconds(60));
+            using var health = await loadBalancer.GetAsync(new Uri("/healthz", UriKind.Relative));
+            during = (health.StatusCode, await health.Content.ReadAsStringAsync());
+            using var problems = await api.GetAsync(new Uri("/api/health", UriKind.Relative));
+            detail = (problems.StatusCode, await problems.Content.ReadAsStringAsync());
+        });
+        await back.Logged.WaitAsync(TimeSpan.FromSeconds(60));
+
+        // Before, /healthz said ok throughout, and a load balancer went on sending agents whose held calls all failed.
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, """{"status":"degraded"}"""), during);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, detail.Status);
+        Assert.Contains("Shared storage (Hangfire:ConnectionString, PostgreSQL) unreachable since", detail.Body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await loadBalancer.GetAsync(new Uri("/healthz", UriKind.Relative))).StatusCode);
     }
 
     [ServicesFact]

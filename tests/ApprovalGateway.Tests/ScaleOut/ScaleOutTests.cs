@@ -238,6 +238,41 @@ public sealed class ScaleOutTests(ScaleOutServices services)
     }
 
     [ServicesFact]
+    public async Task Healthz_AnswersDegraded_WhileTheInstanceCannotReachRedis_AndOkOnceItCan()
+    {
+        await using var relay = TcpRelay.Start(services.RedisConnectionString);
+        await using var a = await ScaleOutGateway.StartAsync(new Dictionary<string, string?> { ["Redis:ConnectionString"] = relay.Address }, HoldEcho);
+        using var loadBalancer = new HttpClient { BaseAddress = a.BaseAddress };
+        using var api = a.Approver();
+        Assert.Equal(HttpStatusCode.OK, await HealthAsync(loadBalancer));
+
+        // Polled, as a load balancer does: the multiplexer notices the cut on its own, and says nothing when it has.
+        relay.Cut();
+        await WaitForHealthAsync(loadBalancer, HttpStatusCode.ServiceUnavailable);
+        using var detail = await api.GetAsync(new Uri("/api/health", UriKind.Relative));
+        relay.Restore();
+
+        // Before, /healthz said ok while every call under a rate limit was refused for want of the shared counters.
+        Assert.Contains("Redis (Redis:ConnectionString) unreachable", await detail.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await WaitForHealthAsync(loadBalancer, HttpStatusCode.OK);
+    }
+
+    private static async Task<HttpStatusCode> HealthAsync(HttpClient client)
+    {
+        using var health = await client.GetAsync(new Uri("/healthz", UriKind.Relative));
+        return health.StatusCode;
+    }
+
+    private static async Task WaitForHealthAsync(HttpClient client, HttpStatusCode expected)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (await HealthAsync(client) != expected)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), deadline.Token);
+        }
+    }
+
+    [ServicesFact]
     public async Task CallHeldOnA_IsReleased_WhenApprovedOnBAfterRedisRestarted()
     {
         await using var pair = await ScaleOutPair.StartAsync(services, redis: true, HoldEcho);
