@@ -6,7 +6,8 @@ namespace ApprovalGateway.ScaleOut;
 /// <summary>
 /// Wakes waiters in this process at once and, through the transport, waiters on every other instance. A lost
 /// message only delays a waiter until the next signal, because waiters re-read the stored approval on each one;
-/// after a reconnection every local waiter is woken to re-read, covering messages missed while disconnected.
+/// while the channel is down they are woken every <see cref="ReadIntervalWhileDown"/>, and after a reconnection
+/// once more, covering messages missed meanwhile.
 /// The same channel carries sign-outs (<see cref="CrossInstanceSignOut"/>), as <c>signed-out/{approver}</c> where an
 /// approval id would be: no approval id starts so.
 /// </summary>
@@ -27,6 +28,13 @@ internal sealed class CrossInstanceApprovalSignal(
     /// </summary>
     private static readonly TimeSpan StartWait = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How often, while the channel is down, every waiter here reads its approval again: a decision made on another
+    /// instance meanwhile cannot reach it as a message, and the call would wait for the channel however long it took,
+    /// its own deadline past. Reads cost the shared storage one query per held call.
+    /// </summary>
+    public static readonly TimeSpan ReadIntervalWhileDown = TimeSpan.FromSeconds(2);
+
     private const char Separator = '/';
 
     private const string SignedOutPrefix = "signed-out/";
@@ -36,7 +44,9 @@ internal sealed class CrossInstanceApprovalSignal(
     private readonly InProcessApprovalSignal _local = new();
     private readonly string _instance = Guid.NewGuid().ToString("N");
     private readonly TaskCompletionSource _connectedOnce = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _gate = new();
     private int _publishFailed;
+    private ITimer? _readWhileDown;
 
     public void Publish(string approvalId)
     {
@@ -75,16 +85,41 @@ internal sealed class CrossInstanceApprovalSignal(
         }
     }
 
+    public override void Dispose()
+    {
+        lock (_gate)
+        {
+            _readWhileDown?.Dispose();
+            _readWhileDown = null;
+        }
+
+        base.Dispose();
+    }
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        transport.ListenAsync(Receive, OnConnected, stoppingToken);
+        transport.ListenAsync(Receive, OnConnected, OnDisconnected, stoppingToken);
 
     private void OnConnected()
     {
+        lock (_gate)
+        {
+            _readWhileDown?.Dispose();
+            _readWhileDown = null;
+        }
+
         Resynchronise();
         _connectedOnce.TrySetResult();
         if (Interlocked.Exchange(ref _publishFailed, 0) == 1)
         {
             _ = PublishMissedAsync();
+        }
+    }
+
+    private void OnDisconnected()
+    {
+        lock (_gate)
+        {
+            _readWhileDown ??= time.CreateTimer(_ => _local.PublishAll(), null, ReadIntervalWhileDown, ReadIntervalWhileDown);
         }
     }
 

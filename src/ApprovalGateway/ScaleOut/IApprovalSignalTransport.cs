@@ -7,7 +7,8 @@ internal interface IApprovalSignalTransport
 
     /// <summary>
     /// Delivers messages to <paramref name="onMessage"/> until cancelled, reconnecting after failures.
-    /// <paramref name="onConnected"/> runs after every (re)connection, since messages sent while disconnected are lost.
+    /// <paramref name="onConnected"/> runs after every (re)connection, since messages sent while disconnected are lost;
+    /// <paramref name="onDisconnected"/> when the connection is lost.
     /// </summary>
-    Task ListenAsync(Action<string> onMessage, Action onConnected, CancellationToken cancellationToken);
+    Task ListenAsync(Action<string> onMessage, Action onConnected, Action onDisconnected, CancellationToken cancellationToken);
 }

@@ -27,7 +27,7 @@ internal sealed class PostgreSqlSignalTransport(
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task ListenAsync(Action<string> onMessage, Action onConnected, CancellationToken cancellationToken)
+    public async Task ListenAsync(Action<string> onMessage, Action onConnected, Action onDisconnected, CancellationToken cancellationToken)
     {
         var builder = new NpgsqlConnectionStringBuilder(options.Value.ConnectionString)
         {
@@ -62,6 +62,7 @@ internal sealed class PostgreSqlSignalTransport(
             catch (Exception ex)
             {
                 Log.ListenerFailed(logger, ex, delay);
+                onDisconnected();
 
                 // The listener is told at once when the server shuts down; the idle pooled connections of Hangfire
                 // and of the publisher broke with it but would fail only on their next use, after the restart.

@@ -20,12 +20,14 @@ internal sealed class RedisSignalTransport(RedisConnection connection, TimeProvi
         await redis.GetSubscriber().PublishAsync(Channel, message);
     }
 
-    public async Task ListenAsync(Action<string> onMessage, Action onConnected, CancellationToken cancellationToken)
+    public async Task ListenAsync(Action<string> onMessage, Action onConnected, Action onDisconnected, CancellationToken cancellationToken)
     {
         var redis = await connection.GetAsync().WaitAsync(cancellationToken);
         var subscriber = redis.GetSubscriber();
         void Restored(object? sender, ConnectionFailedEventArgs e) => onConnected();
+        void Failed(object? sender, ConnectionFailedEventArgs e) => onDisconnected();
         redis.ConnectionRestored += Restored;
+        redis.ConnectionFailed += Failed;
         try
         {
             // A listener that gave up here would stop the host: one Redis blip at start-up would end the instance.
@@ -40,6 +42,7 @@ internal sealed class RedisSignalTransport(RedisConnection connection, TimeProvi
         finally
         {
             redis.ConnectionRestored -= Restored;
+            redis.ConnectionFailed -= Failed;
             try
             {
                 await subscriber.UnsubscribeAsync(Channel);

@@ -273,6 +273,30 @@ public sealed class ScaleOutTests(ScaleOutServices services)
     }
 
     [ServicesFact]
+    public async Task CallHeldOnA_IsReleased_WhenApprovedOnBWhileRedisIsDown()
+    {
+        await using var pair = await ScaleOutPair.StartAsync(services, redis: true, HoldEcho);
+        await using var agent = await pair.A.ConnectAsync();
+        var call = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "approved while redis was down" }).AsTask();
+        var pending = await pair.A.Approvals.WaitForAsync(ApprovalStatus.Pending);
+        CallToolResult? result = null;
+
+        await services.RestartRedisAsync(whileDown: async () =>
+        {
+            using var onB = pair.B.Approver(ScaleOutGateway.AliceToken);
+            using var decision = await onB.DecideAsync(pending.Id);
+            Assert.Equal(HttpStatusCode.OK, decision.StatusCode);
+
+            // Before, the call waited for Redis however long it took, its 10-minute deadline included: nothing but a
+            // message could make A read the approval again. Now A's waiters read it every 2 s while the channel is down.
+            result = await call.WaitAsync(TimeSpan.FromSeconds(60));
+        });
+
+        Assert.NotEqual(true, result!.IsError);
+        Assert.Contains("approved while redis was down", Assert.IsType<TextContentBlock>(result.Content[0]).Text);
+    }
+
+    [ServicesFact]
     public async Task CallHeldOnA_IsReleased_WhenApprovedOnBAfterRedisRestarted()
     {
         await using var pair = await ScaleOutPair.StartAsync(services, redis: true, HoldEcho);
