@@ -24,7 +24,8 @@ internal static class ScaleOutServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddGatewayScaleOut(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section);
+        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RedisOptions>, RedisOptionsValidator>();
         var redis = configuration[$"{RedisOptions.Section}:{nameof(RedisOptions.ConnectionString)}"];
         var postgres = string.Equals(
             configuration[$"{HangfireOptions.Section}:{nameof(HangfireOptions.Storage)}"],

@@ -41,6 +41,7 @@ public sealed class StartupFailureTests : IDisposable
     [Theory]
     [InlineData("--Gateway:SessionIdleTimeout=abc", "'abc'", "Gateway:SessionIdleTimeout")]
     [InlineData("--Hangfire:Storage=Redis", "'Redis'", "Hangfire:Storage")]
+    [InlineData("--Redis:ConnectionString=redis:xyz", "names no server", "Redis:ConnectionString")]
     public async Task SettingThatDoesNotParse_EndsTheProcessWithCode78_NamingIt_AndNoStackTrace(string setting, string value, string key)
     {
         var (exitCode, output) = await RunGatewayAsync(setting);
