@@ -134,6 +134,37 @@ public sealed class PostgreSqlRestartTests(ScaleOutServices services)
     }
 
     [ServicesFact]
+    public async Task AuditApi_Answers503SayingWhy_WhileItsPostgreSqlIsDown()
+    {
+        var database = await services.CreateDatabaseAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Hangfire:Storage"] = "PostgreSql",
+            ["Hangfire:ConnectionString"] = database,
+            ["Gateway:Audit:Sink"] = "PostgreSql",
+            ["Gateway:Audit:ConnectionString"] = database,
+        };
+        await using var a = await ScaleOutGateway.StartAsync(settings, Policy);
+        using var api = a.Approver();
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync(new Uri("/api/audit", UriKind.Relative))).StatusCode);
+        (HttpStatusCode Status, string Body) search = default, export = default;
+
+        await services.RestartPostgreSqlAsync(async () =>
+        {
+            using var searched = await api.GetAsync(new Uri("/api/audit", UriKind.Relative));
+            search = (searched.StatusCode, await searched.Content.ReadAsStringAsync());
+            using var exported = await api.GetAsync(new Uri("/api/audit.csv", UriKind.Relative));
+            export = (exported.StatusCode, await exported.Content.ReadAsStringAsync());
+        });
+
+        // Before, the search got a bare 500 and the export a 200 whose body was cut off after its headers.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, search.Status);
+        Assert.Contains("Audit storage unreachable", search.Body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, export.Status);
+        Assert.Contains("Audit storage unreachable", export.Body, StringComparison.Ordinal);
+    }
+
+    [ServicesFact]
     public async Task Healthz_AnswersDegraded_WhilePostgreSqlIsDown_AndOkOnceItIsBack()
     {
         var beatFailed = new EventLog(8005);
