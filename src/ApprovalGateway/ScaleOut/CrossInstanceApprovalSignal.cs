@@ -87,12 +87,7 @@ internal sealed class CrossInstanceApprovalSignal(
 
     public override void Dispose()
     {
-        lock (_gate)
-        {
-            _readWhileDown?.Dispose();
-            _readWhileDown = null;
-        }
-
+        StopReadingWhileDown();
         base.Dispose();
     }
 
@@ -101,12 +96,7 @@ internal sealed class CrossInstanceApprovalSignal(
 
     private void OnConnected()
     {
-        lock (_gate)
-        {
-            _readWhileDown?.Dispose();
-            _readWhileDown = null;
-        }
-
+        StopReadingWhileDown();
         Resynchronise();
         _connectedOnce.TrySetResult();
         if (Interlocked.Exchange(ref _publishFailed, 0) == 1)
@@ -120,6 +110,15 @@ internal sealed class CrossInstanceApprovalSignal(
         lock (_gate)
         {
             _readWhileDown ??= time.CreateTimer(_ => _local.PublishAll(), null, ReadIntervalWhileDown, ReadIntervalWhileDown);
+        }
+    }
+
+    private void StopReadingWhileDown()
+    {
+        lock (_gate)
+        {
+            _readWhileDown?.Dispose();
+            _readWhileDown = null;
         }
     }
 

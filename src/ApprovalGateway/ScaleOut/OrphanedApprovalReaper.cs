@@ -1,5 +1,6 @@
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Audit;
+using ApprovalGateway.Hosting;
 using ApprovalGateway.Metrics;
 using ApprovalGateway.Policy.Arguments;
 using ApprovalGateway.Policy.Decisions;
@@ -21,13 +22,12 @@ namespace ApprovalGateway.ScaleOut;
 /// </summary>
 internal sealed class OrphanedApprovalReaper(
     HeldApprovals held,
-    SharedStorageHealth health,
     ApprovalStore store,
     IAuditLog audit,
     GatewayMetrics metrics,
     TimeProvider time,
     IOptions<ScaleOutOptions> options,
-    ILogger<OrphanedApprovalReaper> logger) : BackgroundService
+    ILogger<OrphanedApprovalReaper> logger) : BackgroundService, IHealthSignal
 {
     public const string InstanceStoppedReason = "Instance stopped: the gateway instance holding the call went away before a decision";
 
@@ -35,8 +35,21 @@ internal sealed class OrphanedApprovalReaper(
         "Instance stopped: the gateway instance holding the call went away before it could send it, so the approved call was not sent";
 
     private readonly Lock _gate = new();
-    private bool _cutOff;
+    /// <summary>Why storage is out of reach, from the first beat or sweep that failed until a beat gets through; null while it is not.</summary>
+    private string? _cutOff;
     private DateTimeOffset? _backSince;
+
+    /// <summary>The shared storage as this instance's heartbeat last found it, for <c>/healthz</c>.</summary>
+    public string? Problem
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _cutOff;
+            }
+        }
+    }
 
     /// <summary>
     /// The beat has a loop of its own: a sweep slowed by a busy database or many held calls must never delay it, or
@@ -59,12 +72,12 @@ internal sealed class OrphanedApprovalReaper(
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                health.Unreachable(ex);
-                Log.ReapFailed(logger, ex);
                 lock (_gate)
                 {
-                    _cutOff = true;
+                    _cutOff ??= $"Shared storage (Hangfire:ConnectionString, PostgreSQL) unreachable since {time.GetUtcNow():yyyy-MM-dd HH:mm:ss}Z: {ex.Message}. Calls that need approval, a shared rate limit or a PostgreSQL audit record are refused until it is back.";
                 }
+
+                Log.ReapFailed(logger, ex);
 
                 // A database restart breaks every idle pooled connection, and Npgsql finds out only on use: without
                 // this, approvers' requests and held calls would each trip over one of them after the restart.
@@ -87,16 +100,14 @@ internal sealed class OrphanedApprovalReaper(
     {
         lock (_gate)
         {
-            if (!_cutOff)
+            if (_cutOff is null)
             {
                 return;
             }
 
-            _cutOff = false;
+            _cutOff = null;
             _backSince = time.GetUtcNow();
         }
-
-        health.Reachable();
 
         Log.StorageBack(logger);
     }
@@ -106,7 +117,7 @@ internal sealed class OrphanedApprovalReaper(
         lock (_gate)
         {
             // Until a beat gets through again, the others' silence may be this instance's own outage.
-            if (_cutOff)
+            if (_cutOff is not null)
             {
                 return;
             }

@@ -71,9 +71,9 @@ internal static class ScaleOutServiceCollectionExtensions
         services.AddOptions<ScaleOutOptions>().BindConfiguration(ScaleOutOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ScaleOutOptions>, ScaleOutOptionsValidator>();
         services.AddSingleton<HeldApprovals>();
-        services.AddSingleton<SharedStorageHealth>();
-        services.AddSingleton<IHealthSignal>(sp => sp.GetRequiredService<SharedStorageHealth>());
-        services.AddHostedService<OrphanedApprovalReaper>();
+        services.AddSingleton<OrphanedApprovalReaper>();
+        services.AddHostedService(sp => sp.GetRequiredService<OrphanedApprovalReaper>());
+        services.AddSingleton<IHealthSignal>(sp => sp.GetRequiredService<OrphanedApprovalReaper>());
         services.Replace(ServiceDescriptor.Singleton<IApprovalOutcomeAudit, SharedApprovalOutcomeAudit>());
         services.Replace(ServiceDescriptor.Singleton<IApprovalSignal>(sp =>
             new HoldTrackingApprovalSignal(sp.GetRequiredService<CrossInstanceApprovalSignal>(), sp.GetRequiredService<HeldApprovals>())));
