@@ -2,6 +2,8 @@ using ApprovalGateway.Audit;
 using ApprovalGateway.Policy;
 using ApprovalGateway.ScaleOut;
 using ApprovalGateway.Upstreams;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Options;
 
 namespace ApprovalGateway.Hosting;
@@ -30,6 +32,13 @@ internal static class GatewayApp
 
         // First: a shared database that cannot be opened is one line, not half a minute of Hangfire retrying its setup.
         SharedStorageCheck.EnsureReachable(app.Services);
+        if (app.Services.GetRequiredService<IXmlRepository>() is PostgreSqlKeyRepository sharedKeys)
+        {
+            // Before anything seals a cookie or a token.
+            sharedKeys.EnsureKeyInForce(
+                app.Services.GetRequiredService<IKeyManager>(), app.Services.GetRequiredService<IOptions<KeyManagementOptions>>().Value);
+        }
+
         app.MapApprovalGateway(stdio);
 
         // Checked here rather than when the host starts, which logs a failure with its stack trace first: a wrong

@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using ApprovalGateway.Approvals;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -26,6 +27,33 @@ internal sealed class PostgreSqlKeyRepository(IOptions<HangfireOptions> options)
             xml text NOT NULL,
             created timestamptz NOT NULL DEFAULT now());
         """);
+
+    // The ASCII of "AGKEY1"; not the table's key, which the reads under this lock may take to create the table.
+    private const long FirstKeyLock = 71774461319473;
+
+    /// <summary>
+    /// Before the gateway serves, makes sure the ring holds a key in force. Left to ASP.NET Core, instances started
+    /// together on an empty database (or one whose keys have all expired) each made a key of their own on first use;
+    /// two minutes later, when ASP.NET Core stops re-reading the ring for keys it does not know, each refused the
+    /// sign-ins sealed by the others for a day. Under a lock, the first instance makes the key and the others find it.
+    /// </summary>
+    public void EnsureKeyInForce(IKeyManager keys, KeyManagementOptions options)
+    {
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction();
+        using (var wait = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({FirstKeyLock})", connection, transaction))
+        {
+            wait.ExecuteNonQuery();
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        if (!keys.GetAllKeys().Any(k => !k.IsRevoked && k.ActivationDate <= now && k.ExpirationDate > now))
+        {
+            keys.CreateNewKey(now, now + options.NewKeyLifetime);
+        }
+
+        transaction.Commit();
+    }
 
     public IReadOnlyCollection<XElement> GetAllElements()
     {

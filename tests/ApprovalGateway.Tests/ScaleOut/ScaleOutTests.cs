@@ -83,12 +83,12 @@ public sealed class ScaleOutTests(ScaleOutServices services)
     [ServicesFact]
     public async Task ApproverSignedInOnA_DecidesOnB_WithTheCookieAndTokenAGave()
     {
-        await using var pair = await ScaleOutPair.StartAsync(services, redis: false, HoldEcho, AlicePassword());
+        await using var pair = await ScaleOutPair.StartAsync(services, redis: false, HoldEcho, ApproverBrowser.AlicePassword());
         await using var agent = await pair.A.ConnectAsync();
         var call = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
         var pending = await pair.A.Approvals.WaitForAsync(ApprovalStatus.Pending);
         var cookies = new CookieContainer();
-        using var browser = await SignInAsync(pair.A.BaseAddress, cookies);
+        using var browser = await ApproverBrowser.SignInAsync(pair.A.BaseAddress, cookies);
         using var token = JsonDocument.Parse(await browser.GetStringAsync(new Uri(pair.A.BaseAddress, "/api/antiforgery")));
 
         // The page loaded from A; its Approve click lands on B.
@@ -108,9 +108,9 @@ public sealed class ScaleOutTests(ScaleOutServices services)
     [InlineData(true)]
     public async Task SignOutOnA_ClosesTheApproversLivePageOnB(bool redis)
     {
-        await using var pair = await ScaleOutPair.StartAsync(services, redis, HoldEcho, AlicePassword());
+        await using var pair = await ScaleOutPair.StartAsync(services, redis, HoldEcho, ApproverBrowser.AlicePassword());
         var cookies = new CookieContainer();
-        using var browser = await SignInAsync(pair.A.BaseAddress, cookies);
+        using var browser = await ApproverBrowser.SignInAsync(pair.A.BaseAddress, cookies);
 
         // The browser's page went to B through the load balancer; its sign-out goes to A.
         await using var page = PageOn(pair.B.BaseAddress, cookies);
@@ -131,9 +131,9 @@ public sealed class ScaleOutTests(ScaleOutServices services)
     {
         var publishFailed = new EventLog(8030);
         await using var pair = await ScaleOutPair.StartAsync(
-            services, redis: true, HoldEcho, AlicePassword(), builder => builder.Logging.AddProvider(publishFailed));
+            services, redis: true, HoldEcho, ApproverBrowser.AlicePassword(), builder => builder.Logging.AddProvider(publishFailed));
         var cookies = new CookieContainer();
-        using var browser = await SignInAsync(pair.A.BaseAddress, cookies);
+        using var browser = await ApproverBrowser.SignInAsync(pair.A.BaseAddress, cookies);
         await using var page = PageOn(pair.B.BaseAddress, cookies);
         var watch = PageWatch.On(page);
         await page.StartAsync();
@@ -156,13 +156,13 @@ public sealed class ScaleOutTests(ScaleOutServices services)
     {
         await using var relay = TcpRelay.Start(services.RedisConnectionString);
         var publishFailed = new EventLog(8030);
-        await using var pair = await ScaleOutPair.StartAsync(services, redis: true, HoldEcho, AlicePassword(), builder =>
+        await using var pair = await ScaleOutPair.StartAsync(services, redis: true, HoldEcho, ApproverBrowser.AlicePassword(), builder =>
         {
             builder.Configuration["Redis:ConnectionString"] = relay.Address;
             builder.Logging.AddProvider(publishFailed);
         });
         var cookies = new CookieContainer();
-        using var browser = await SignInAsync(pair.A.BaseAddress, cookies);
+        using var browser = await ApproverBrowser.SignInAsync(pair.A.BaseAddress, cookies);
         await using var page = PageOn(pair.B.BaseAddress, cookies);
         var watch = PageWatch.On(page);
         await page.StartAsync();
@@ -183,11 +183,11 @@ public sealed class ScaleOutTests(ScaleOutServices services)
     {
         var pushFailed = new EventLog(7000);
         await using var pair = await ScaleOutPair.StartAsync(
-            services, redis: true, HoldEcho, AlicePassword(), builder => builder.Logging.AddProvider(pushFailed));
+            services, redis: true, HoldEcho, ApproverBrowser.AlicePassword(), builder => builder.Logging.AddProvider(pushFailed));
         await using var chromium = await BrowserSession.LaunchAsync();
         var context = await chromium.NewContextAsync(pair.B.BaseAddress);
         var page = await context.NewPageAsync();
-        await BrowserSession.SignInAsync(page, "alice", Password);
+        await BrowserSession.SignInAsync(page, "alice", ApproverBrowser.Password);
         await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Live" })).ToBeVisibleAsync();
         await using var agent = await pair.A.ConnectAsync();
         Task<CallToolResult>? call = null;
@@ -490,29 +490,6 @@ public sealed class ScaleOutTests(ScaleOutServices services)
         var watch = PageWatch.On(connection);
         await connection.StartAsync();
         return watch;
-    }
-
-    private const string Password = "correct horse battery";
-
-    private static Dictionary<string, string?> AlicePassword() =>
-        new() { ["Approvers:alice:PasswordHash"] = PasswordHasher.Hash(Password, PasswordHasher.MinimumIterations) };
-
-    /// <summary>
-    /// A browser signed in as alice through the sign-in form at <paramref name="gateway"/>. Behind a load balancer its
-    /// <paramref name="cookies"/> go to both instances (cookies do not tell ports apart).
-    /// </summary>
-    private static async Task<HttpClient> SignInAsync(Uri gateway, CookieContainer cookies)
-    {
-        var browser = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false });
-        var form = await browser.GetStringAsync(new Uri(gateway, "/login"));
-        using var login = await browser.PostAsync(new Uri(gateway, "/login"), new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["__RequestVerificationToken"] = AuthTestApp.FormToken(form),
-            ["name"] = "alice",
-            ["password"] = Password,
-        }));
-        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
-        return browser;
     }
 
     /// <summary>Signs the browser out at <paramref name="gateway"/>, as the page's sign-out button does; the answer's status.</summary>
