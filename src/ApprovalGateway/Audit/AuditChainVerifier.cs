@@ -6,28 +6,32 @@ namespace ApprovalGateway.Audit;
 /// <summary>Walks an audit chain, from a file or from the PostgreSQL table, and names the first record where it breaks.</summary>
 internal static class AuditChainVerifier
 {
-    public static AuditVerification Verify(string path)
+    /// <summary>
+    /// One chain over <paramref name="paths"/>, oldest first: after log rotation the gateway carries its chain on in a
+    /// new file, whose first record links to the last of the file before it.
+    /// </summary>
+    public static AuditVerification Verify(IReadOnlyList<string> paths)
     {
-        using var stream = AuditLineReader.OpenForReading(path);
-        var lastNumber = 0;
-        var lastEnd = 0L;
+        var partial = new List<string>();
         var result = Verify(Lines());
-        if (!result.Holds)
-        {
-            return result;
-        }
-
-        var partial = stream.Length > lastEnd
-            ? $"{path}:{lastNumber + 1}: partial last line ignored (an interrupted write; the gateway truncates it at startup)"
-            : null;
-        return result with { PartialLine = partial };
+        return result.Holds && partial.Count > 0 ? result with { PartialLine = string.Join(Environment.NewLine, partial) } : result;
 
         IEnumerable<(string Location, string Text)> Lines()
         {
-            foreach (var line in AuditLineReader.Read(stream))
+            foreach (var path in paths)
             {
-                (lastNumber, lastEnd) = (line.Number, line.End);
-                yield return ($"{path}:{line.Number}", line.Text);
+                using var stream = AuditLineReader.OpenForReading(path);
+                var (lastNumber, lastEnd) = (0, 0L);
+                foreach (var line in AuditLineReader.Read(stream))
+                {
+                    (lastNumber, lastEnd) = (line.Number, line.End);
+                    yield return ($"{path}:{line.Number}", line.Text);
+                }
+
+                if (stream.Length > lastEnd)
+                {
+                    partial.Add($"{path}:{lastNumber + 1}: partial last line ignored (an interrupted write; the gateway truncates it at startup)");
+                }
             }
         }
     }
@@ -79,6 +83,12 @@ internal static class AuditChainVerifier
         }
 
         var seq = Read<long>(entry, AuditChain.SeqProperty);
+        if (expectedSeq == 1 && seq > 1)
+        {
+            return $"seq is {seq} where 1 was expected: the file starts mid-chain, as the gateway's new file does after log rotation " +
+                "(verify it together with the files rotated before it, oldest first), or records before this one were deleted";
+        }
+
         if (seq != expectedSeq)
         {
             return $"seq is {seq?.ToString() ?? "missing"} where {expectedSeq} was expected: a record before this one was deleted, or records were reordered";

@@ -34,7 +34,7 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
 
     private readonly string path;
     private readonly FileStream writerLock;
-    private readonly FileStream stream;
+    private FileStream stream;
     private readonly AuditRing ring;
     private readonly ILogger logger;
     private readonly bool waitForDisk;
@@ -49,6 +49,7 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
     // Touched only by the current writer; the gate orders one writer's changes before the next one's.
     private long seq;
     private string head = AuditChain.Genesis;
+    private string? openedAs;
     private Exception? broken;
     private int unflushed;
 
@@ -250,6 +251,7 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
             }
         }
 
+        openedAs = WhereOpen(stream);
         Log.AuditOpened(logger, path, seq, seq + 1);
     }
 
@@ -308,6 +310,17 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
 
     private void WriteBatch(List<PendingAppend> batch)
     {
+        try
+        {
+            FollowRotation();
+        }
+        catch (Exception ex)
+        {
+            Log.WriteFailed(logger, ex, path, batch.Count);
+            batch.ForEach(p => p.Done.TrySetException(ex));
+            return;
+        }
+
         var (startSeq, startHead, startLength) = (seq, head, stream.Position);
         buffer.ResetWrittenCount();
         try
@@ -348,6 +361,88 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
         if (unflushed > 0)
         {
             ScheduleFlush();
+        }
+    }
+
+    /// <summary>
+    /// Log rotation moves the file away, or copies and truncates it, while the gateway writes. Before each batch the
+    /// file at the path is checked against the one being written (by length, since only this writer changes it); when
+    /// they differ, the path is opened afresh and the chain carried on there: searches and verify-audit on the path see
+    /// every new record, and its first record links to the last of the file rotated away.
+    /// </summary>
+    /// <exception cref="IOException">The path now holds records that do not end where this chain does.</exception>
+    private void FollowRotation()
+    {
+        var onPath = new FileInfo(path);
+        if (onPath.Exists && onPath.Length == stream.Position && WhereOpen(stream) == openedAs)
+        {
+            return;
+        }
+
+        var next = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
+        try
+        {
+            var end = AuditLineReader.EndOfCompleteLines(next);
+            if (end > 0 && ReadBackHead(next, end) is var (lastSeq, lastHash) && (lastSeq != seq || lastHash != head))
+            {
+                throw new IOException(
+                    $"{path} was replaced by a file whose records do not continue this gateway's audit chain (its last is seq {lastSeq?.ToString() ?? "unreadable"}, " +
+                    $"this gateway's seq {seq}); records are refused rather than start a second chain in it. Move that file away, " +
+                    "or restart the gateway to carry on that file's chain.");
+            }
+
+            next.SetLength(end);
+            next.Position = end;
+        }
+        catch
+        {
+            next.Dispose();
+            throw;
+        }
+
+        // What the rotated file was last given reaches its disk before it is let go.
+        if (unflushed > 0)
+        {
+            FlushAfterAnswers();
+        }
+
+        stream.Dispose();
+        stream = next;
+        openedAs = WhereOpen(stream);
+        Log.AuditFileRotated(logger, path, seq + 1);
+    }
+
+    /// <summary>
+    /// On Linux, the path the open file has now: a file of the same length put in its place is told apart only by this.
+    /// Null elsewhere, and where /proc cannot be read, which leaves the length alone to notice a rotation.
+    /// </summary>
+    private static string? WhereOpen(FileStream file)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        try
+        {
+            return File.ResolveLinkTarget($"/proc/self/fd/{file.SafeFileHandle.DangerousGetHandle()}", returnFinalTarget: false)?.FullName;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static (long? Seq, string? Hash) ReadBackHead(FileStream file, long end)
+    {
+        try
+        {
+            var entry = AuditChain.Parse(AuditLineReader.ReadBackward(file, end).First());
+            return (entry[AuditChain.SeqProperty]?.GetValue<long>(), entry[AuditChain.HashProperty]?.GetValue<string>());
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            return (null, null);
         }
     }
 

@@ -25,6 +25,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 5006, Level = LogLevel.Critical, Message = "Flushing {Count} audit records already answered in {Path} to disk failed; audit appends are refused until restart")]
     public static partial void FlushFailed(ILogger logger, Exception exception, string path, int count);
 
+    [LoggerMessage(EventId = 5008, Level = LogLevel.Information, Message = "Audit log {Path} was rotated away; records from seq {NextSeq} on go to a new file there, chained to the last one in the old")]
+    public static partial void AuditFileRotated(ILogger logger, string path, long nextSeq);
+
     [LoggerMessage(EventId = 9400, Level = LogLevel.Warning, Message = "Writing {Count} audit records to PostgreSQL lost its connection; retrying once on a new one")]
     public static partial void PostgreSqlWriteRetried(ILogger logger, Exception exception, int count);
 

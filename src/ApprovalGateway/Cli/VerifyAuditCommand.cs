@@ -4,31 +4,32 @@ using Npgsql;
 namespace ApprovalGateway.Cli;
 
 /// <summary>
-/// <c>approval-gateway verify-audit FILE</c> or <c>verify-audit --postgres CONNECTION_STRING</c>: 0 when the hash chain
+/// <c>approval-gateway verify-audit FILE...</c> (files rotated one after the other, oldest first) or <c>verify-audit --postgres CONNECTION_STRING</c>: 0 when the hash chain
 /// holds, 1 naming the first broken record.
 /// </summary>
 internal static class VerifyAuditCommand
 {
-    public static int Run(string path, TextWriter output)
+    /// <param name="paths">One file, or a rotated file and those after it, oldest first.</param>
+    public static int Run(IReadOnlyList<string> paths, TextWriter output)
     {
-        if (!File.Exists(path))
+        if (paths.FirstOrDefault(p => !File.Exists(p)) is { } missing)
         {
-            output.WriteLine($"{path}: no such audit file");
+            output.WriteLine($"{missing}: no such audit file");
             return 1;
         }
 
         AuditVerification result;
         try
         {
-            result = AuditChainVerifier.Verify(path);
+            result = AuditChainVerifier.Verify(paths);
         }
         catch (IOException ex)
         {
-            output.WriteLine($"{path}: cannot be read ({ex.Message})");
+            output.WriteLine($"cannot be read ({ex.Message})");
             return 1;
         }
 
-        return Report(path, result, output);
+        return Report(string.Join(" + ", paths), result, output);
     }
 
     public static int RunPostgreSql(string connectionString, TextWriter output)

@@ -15,7 +15,7 @@ internal static class GatewayCommands
             ["validate", var path, ..] => ValidateCommand.Run(path, output),
             ["verify-audit", "--postgres"] => Usage(error),
             ["verify-audit", "--postgres", var connectionString, ..] => VerifyAuditCommand.RunPostgreSql(connectionString, output),
-            ["verify-audit", var path, ..] => VerifyAuditCommand.Run(path, output),
+            ["verify-audit", .. var paths] when paths.Length > 0 => VerifyAuditCommand.Run(paths, output),
             ["hash-password", var password, ..] => HashPasswordCommand.Run(password, output),
             ["validate" or "verify-audit" or "hash-password"] => Usage(error),
             ["help", ..] => Usage(output, exitCode: 0),
@@ -55,6 +55,8 @@ internal static class GatewayCommands
                                                           run the gateway (--stdio: serve one MCP client on stdin/stdout)
               approval-gateway validate <policy.json>     check a policy file offline
               approval-gateway verify-audit <audit.jsonl> check the audit log's hash chain
+              approval-gateway verify-audit <rotated> ... <audit.jsonl>
+                                                          the same over files rotated one after another, oldest first
               approval-gateway verify-audit --postgres "<connection string>"
                                                           the same for the PostgreSQL audit sink
               approval-gateway hash-password <password>   print a PasswordHash for Approvers:{name}

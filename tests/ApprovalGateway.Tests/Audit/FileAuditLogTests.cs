@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Audit;
@@ -267,6 +268,87 @@ public sealed class FileAuditLogTests : IDisposable
     }
 
     [Fact]
+    public async Task AppendAsync_CarriesTheChainIntoANewFile_WhenTheFileIsRotatedAway()
+    {
+        var rotated = dir.File("audit/audit.jsonl.1");
+        await using (var log = Open(AuditPath))
+        {
+            await log.AppendAsync(Record(1), CancellationToken.None);
+            await log.AppendAsync(Record(2), CancellationToken.None);
+            File.Move(AuditPath, rotated);
+
+            await log.AppendAsync(Record(3), CancellationToken.None);
+
+            // Before, record 3 went on into the rotated file, out of sight of searches and verify-audit on the path.
+            var found = await log.QueryAsync(new AuditQuery { Limit = 10 }, CancellationToken.None);
+            Assert.Equal(["session-3"], found.Select(r => r.SessionId));
+        }
+
+        Assert.Equal(2, File.ReadAllLines(rotated).Length);
+        var (alone, aloneOutput) = Verify(AuditPath);
+        Assert.Equal(1, alone);
+        Assert.Contains($"{AuditPath}:1: seq is 3 where 1 was expected: the file starts mid-chain", aloneOutput, StringComparison.Ordinal);
+        var (together, output) = Verify(rotated, AuditPath);
+        Assert.Equal(0, together);
+        Assert.Contains("3 records, chain intact", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AppendAsync_CarriesTheChainOnFromTheTop_WhenTheFileIsCopiedAndTruncated()
+    {
+        var copy = dir.File("audit/audit.jsonl.1");
+        await using (var log = Open(AuditPath))
+        {
+            await log.AppendAsync(Record(1), CancellationToken.None);
+            await log.AppendAsync(Record(2), CancellationToken.None);
+
+            // logrotate's copytruncate, which takes no notice of the writer's lock.
+            File.Copy(AuditPath, copy);
+            using (var truncate = Process.Start("truncate", ["-s", "0", AuditPath]))
+            {
+                await truncate.WaitForExitAsync();
+            }
+
+            await log.AppendAsync(Record(3), CancellationToken.None);
+        }
+
+        // Before, record 3 was written at its old offset, after a run of zero bytes.
+        var line = Assert.Single(File.ReadAllLines(AuditPath));
+        Assert.Equal("session-3", JsonNode.Parse(line)!["session_id"]!.GetValue<string>());
+        var (code, output) = Verify(copy, AuditPath);
+        Assert.Equal(0, code);
+        Assert.Contains("3 records, chain intact", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AppendAsync_RefusesRecords_WhileTheFileIsReplacedByAnotherChain_AndCarriesOnOnceItIsMovedAway()
+    {
+        var other = dir.File("other/audit.jsonl");
+        await using (var otherLog = Open(other))
+        {
+            await otherLog.AppendAsync(Record(7), CancellationToken.None);
+        }
+
+        await using (var log = Open(AuditPath))
+        {
+            await log.AppendAsync(Record(1), CancellationToken.None);
+            File.Move(AuditPath, dir.File("audit/audit.jsonl.1"));
+            File.Copy(other, AuditPath);
+
+            var refused = await Assert.ThrowsAsync<IOException>(() => log.AppendAsync(Record(2), CancellationToken.None).AsTask());
+            Assert.Contains("do not continue this gateway's audit chain", refused.Message, StringComparison.Ordinal);
+            Assert.Equal(File.ReadAllText(other), File.ReadAllText(AuditPath));
+
+            File.Move(AuditPath, dir.File("audit/audit.jsonl.other"));
+            await log.AppendAsync(Record(3), CancellationToken.None);
+        }
+
+        var (code, output) = Verify(dir.File("audit/audit.jsonl.1"), AuditPath);
+        Assert.Equal(0, code);
+        Assert.Contains("2 records, chain intact", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void VerifyAudit_Fails_WhenFileIsMissing()
     {
         var (code, output) = Verify(dir.File("missing.jsonl"));
@@ -284,10 +366,10 @@ public sealed class FileAuditLogTests : IDisposable
         }
     }
 
-    private static (int Code, string Output) Verify(string path)
+    private static (int Code, string Output) Verify(params string[] paths)
     {
         using var output = new StringWriter();
-        var code = VerifyAuditCommand.Run(path, output);
+        var code = VerifyAuditCommand.Run(paths, output);
         return (code, output.ToString());
     }
 }
