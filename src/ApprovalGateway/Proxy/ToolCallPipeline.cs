@@ -66,13 +66,14 @@ internal sealed class ToolCallPipeline(
                 throw UnknownTool(tool.Name);
             case DecisionKind.Denied:
                 var reason = decision.Reason ?? $"denied by {decision.Rule}";
-                await RecordAsync(trail, DecisionKind.Denied, reason);
-                return ToolCallResults.Refused(tool, DecisionKind.Denied, $"Policy denied: {reason}", reason, decision.Rule);
+                var denied = $"Policy denied: {reason}";
+                await RecordAsync(trail, DecisionKind.Denied, reason, told: denied);
+                return ToolCallResults.Refused(tool, DecisionKind.Denied, denied, reason, decision.Rule);
             case DecisionKind.RateLimited:
                 var limit = decision.Reason ?? "rate limit exceeded";
-                await RecordAsync(trail, DecisionKind.RateLimited, limit);
-                return ToolCallResults.Refused(
-                    tool, DecisionKind.RateLimited, $"Rate limit: {limit}, retry in {decision.RetryAfterSeconds ?? 1} s", limit, decision.Rule, decision.RetryAfterSeconds);
+                var limited = $"Rate limit: {limit}, retry in {decision.RetryAfterSeconds ?? 1} s";
+                await RecordAsync(trail, DecisionKind.RateLimited, limit, told: limited);
+                return ToolCallResults.Refused(tool, DecisionKind.RateLimited, limited, limit, decision.Rule, decision.RetryAfterSeconds);
             case DecisionKind.ApprovalRequired:
                 var outcome = await HoldAsync(session, tool, trail, decision, progress, clientPrompt, cancellationToken);
                 if (outcome.Kind != DecisionKind.Approved)
@@ -190,9 +191,10 @@ internal sealed class ToolCallPipeline(
             : $"now denies it: {now.Reason ?? $"denied by {now.Rule}"}";
         var reason = $"approved by {string.Join(", ", outcome.DecidedBy)}, but the policy in force at its release {forbids}";
         Log.ReleaseRefusedByPolicy(logger, outcome.ApprovalId, trail.Tool.Name, now.Rule);
-        await RecordAsync(trail, DecisionKind.Denied, reason);
+        var text = $"Policy denied: {reason}. The call was not sent.";
+        await RecordAsync(trail, DecisionKind.Denied, reason, told: text);
         return ToolCallResults.Refused(
-            trail.Tool, DecisionKind.Denied, $"Policy denied: {reason}. The call was not sent.", reason, now.Rule, approvalId: outcome.ApprovalId, decidedBy: outcome.DecidedBy);
+            trail.Tool, DecisionKind.Denied, text, reason, now.Rule, approvalId: outcome.ApprovalId, decidedBy: outcome.DecidedBy);
     }
 
     /// <summary>
@@ -353,7 +355,7 @@ internal sealed class ToolCallPipeline(
                 $"approval timed out after {FormatDuration(timeout)}"),
             _ => ($"The call was withdrawn before a decision: {outcome.Reason ?? "the agent cancelled it"}.", outcome.Reason ?? "withdrawn"),
         };
-        await RecordAsync(trail, outcome.Kind, reason);
+        await RecordAsync(trail, outcome.Kind, reason, told: text);
         cancellationToken.ThrowIfCancellationRequested();
         return ToolCallResults.Refused(tool, outcome.Kind, text, reason, decision.Rule, approvalId: outcome.ApprovalId, decidedBy: outcome.DecidedBy);
     }
@@ -421,12 +423,18 @@ internal sealed class ToolCallPipeline(
     /// </summary>
     private Task RecordSentAsync(Trail trail, DecisionKind outcome, string? reason) => TryRecordAsync(trail, outcome, reason, sent: true);
 
-    private async Task RecordAsync(Trail trail, DecisionKind outcome, string? reason, string consequence = "so it did not complete the call")
+    /// <param name="told">
+    /// What the agent is told of a refusal: if its record cannot be written it still learns why it was refused (a
+    /// shutdown, a denial, a rejection) as well as that the record failed, not only the latter.
+    /// </param>
+    private async Task RecordAsync(
+        Trail trail, DecisionKind outcome, string? reason, string consequence = "so it did not complete the call", string? told = null)
     {
         if (!await TryRecordAsync(trail, outcome, reason, sent: false))
         {
             throw new McpProtocolException(
-                $"The gateway could not write its audit record, {consequence}.", McpErrorCode.InternalError);
+                $"The gateway could not write its audit record, {consequence}." + (told is null ? "" : $" {told.TrimEnd('.')}."),
+                McpErrorCode.InternalError);
         }
     }
 
