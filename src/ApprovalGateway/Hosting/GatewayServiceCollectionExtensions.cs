@@ -33,6 +33,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<IToolCatalog>(sp => sp.GetRequiredService<ToolCatalog>());
         // The catalog must know the upstreams before the MCP server advertises anything.
         services.AddHostedService(sp => sp.GetRequiredService<ToolCatalog>());
+        services.AddHostedService<UnservedToolRuleLog>();
 
         services.AddGatewayAudit(configuration);
         services.AddGatewayMetrics(configuration);

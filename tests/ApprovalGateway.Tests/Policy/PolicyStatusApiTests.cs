@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Tests.Infrastructure;
+using ApprovalGateway.Policy;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace ApprovalGateway.Tests.Policy;
@@ -39,5 +41,26 @@ public sealed class PolicyStatusApiTests
         ];
         Assert.Equal(expected, status["warnings"]!.AsArray().Select(w => (string)w!));
         Assert.Equal(expected.Select(w => $"Policy {gateway.PolicyPath}: {w}"), log.Lines);
+    }
+
+    [Fact]
+    public async Task AMisspeltToolRule_IsLoggedWhenTheGatewayStarts_AndWhenAReloadBringsOne()
+    {
+        var log = new PolicyWarningLog();
+        await using var gateway = await GatewayHost.StartAsync(
+            TestUpstreams.DemoStdio(),
+            """{ "default": "allow", "tools": { "BinanceWalletWithdrawl": "deny" } }""",
+            builder => builder.Logging.AddProvider(log));
+        var misspelt = $"Policy {gateway.PolicyPath}: tools[\"BinanceWalletWithdrawl\"] matches no tool the upstreams serve now (did you mean BinanceWalletWithdraw?), so it applies to no call";
+
+        // Before, only /api/policy and the Tools tab said so: the log, where an admin who edits the file looks, did not.
+        Assert.Equal([misspelt], log.Lines);
+
+        await File.WriteAllTextAsync(gateway.PolicyPath, """{ "default": "allow", "tools": { "BinanceWalletWithdrawl": "deny", "BinanceNewOrdr": "deny" } }""");
+        Assert.True(gateway.Services.GetRequiredService<PolicyStore>().Reload());
+
+        Assert.Equal(
+            [misspelt, $"Policy {gateway.PolicyPath}: tools[\"BinanceNewOrdr\"] matches no tool the upstreams serve now (did you mean BinanceNewOrder?), so it applies to no call"],
+            log.Lines);
     }
 }
