@@ -28,8 +28,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 5008, Level = LogLevel.Information, Message = "Audit log {Path} was rotated away; records from seq {NextSeq} on go to a new file there, chained to the last one in the old")]
     public static partial void AuditFileRotated(ILogger logger, string path, long nextSeq);
 
-    [LoggerMessage(EventId = 9400, Level = LogLevel.Warning, Message = "Writing {Count} audit records to PostgreSQL lost its connection; retrying once on a new one")]
-    public static partial void PostgreSqlWriteRetried(ILogger logger, Exception exception, int count);
+    [LoggerMessage(EventId = 9400, Level = LogLevel.Warning, Message = "Writing {Count} audit records to PostgreSQL lost its connection ({Reason}); retrying once on a new one")]
+    public static partial void PostgreSqlWriteRetried(ILogger logger, int count, string reason);
 
     [LoggerMessage(EventId = 5007, Level = LogLevel.Error, Message = "The audit record of a refused request could not be written: {Reason}")]
     public static partial void RefusalNotRecorded(ILogger logger, string reason, Exception exception);

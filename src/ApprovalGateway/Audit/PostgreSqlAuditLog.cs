@@ -263,7 +263,7 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IAsyncDisposa
     /// </summary>
     private async Task<Exception?> RetryOnFreshConnectionAsync(List<PendingAppend> batch, NpgsqlException first)
     {
-        Log.PostgreSqlWriteRetried(logger, first, batch.Count);
+        Log.PostgreSqlWriteRetried(logger, batch.Count, first.Message);
         dataSource.Clear();
         try
         {

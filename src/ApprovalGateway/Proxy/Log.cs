@@ -13,8 +13,9 @@ internal static partial class Log
     [LoggerMessage(1102, LogLevel.Information, "Approval {ApprovalId} for {Tool} ended: {Outcome}.")]
     public static partial void HoldEnded(ILogger logger, string approvalId, string tool, DecisionKind outcome);
 
-    [LoggerMessage(1103, LogLevel.Critical, "The audit record of {Tool} ({Outcome}) could not be written.")]
-    public static partial void AuditFailed(ILogger logger, string tool, DecisionKind outcome, Exception exception);
+    // Without the exception: the sink has logged it with its stack (events 5002, 5005), once per batch, not per call.
+    [LoggerMessage(1103, LogLevel.Critical, "The audit record of {Tool} ({Outcome}) could not be written: {Reason}")]
+    public static partial void AuditFailed(ILogger logger, string tool, DecisionKind outcome, string reason);
 
     [LoggerMessage(1104, LogLevel.Information, "Session {SessionId} of agent '{Agent}' opened ({Client}).")]
     public static partial void SessionOpened(ILogger logger, string sessionId, string agent, string client);
@@ -46,8 +47,8 @@ internal static partial class Log
     [LoggerMessage(1191, LogLevel.Warning, "Approval {ApprovalId} for {Tool} was given, but {Rule} of the policy in force at its release forbids the call; it was not sent.")]
     public static partial void ReleaseRefusedByPolicy(ILogger logger, string approvalId, string tool, string rule);
 
-    [LoggerMessage(1192, LogLevel.Critical, "The outcome record of {Tool} ({Outcome}) could not be written after the upstream had the call; the agent got its answer, and the call's last record is its forwarding record.")]
-    public static partial void SentCallOutcomeNotRecorded(ILogger logger, string tool, DecisionKind outcome, Exception exception);
+    [LoggerMessage(1192, LogLevel.Critical, "The outcome record of {Tool} ({Outcome}) could not be written after the upstream had the call ({Reason}); the agent got its answer, and the call's last record is its forwarding record.")]
+    public static partial void SentCallOutcomeNotRecorded(ILogger logger, string tool, DecisionKind outcome, string reason);
 
     [LoggerMessage(1112, LogLevel.Information, "Agent '{Agent}' called {Tool} with arguments the gateway cannot read ({Problem}); the call was refused.")]
     public static partial void ArgumentsUnreadable(ILogger logger, string agent, string tool, string problem);

@@ -152,7 +152,7 @@ internal sealed class ToolCallPipeline(
         catch (Exception ex)
         {
             metrics.AuditFailed(counted);
-            Log.AuditFailed(logger, record.Tool, outcome, ex);
+            Log.AuditFailed(logger, record.Tool, outcome, ex.Message);
         }
     }
 
@@ -464,11 +464,11 @@ internal sealed class ToolCallPipeline(
             metrics.AuditFailed(record);
             if (sent)
             {
-                Log.SentCallOutcomeNotRecorded(logger, trail.Tool.Name, outcome, ex);
+                Log.SentCallOutcomeNotRecorded(logger, trail.Tool.Name, outcome, ex.Message);
             }
             else
             {
-                Log.AuditFailed(logger, trail.Tool.Name, outcome, ex);
+                Log.AuditFailed(logger, trail.Tool.Name, outcome, ex.Message);
             }
 
             return false;

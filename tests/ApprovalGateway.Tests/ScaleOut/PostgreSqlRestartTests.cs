@@ -182,7 +182,9 @@ public sealed class PostgreSqlRestartTests(ScaleOutServices services)
     {
         await using var ledger = await Ledger.StartAsync();
         var database = await services.CreateDatabaseAsync();
-        await using var a = await ScaleOutGateway.StartAsync(Settings(database, redis: false, ledger), Policy);
+        var exceptions = new ExceptionLog();
+        await using var a = await ScaleOutGateway.StartAsync(
+            Settings(database, redis: false, ledger), Policy, builder => builder.Logging.AddProvider(exceptions));
         await using var agent = await a.ConnectAsync();
         string? refusal = null;
 
@@ -190,6 +192,11 @@ public sealed class PostgreSqlRestartTests(ScaleOutServices services)
 
         Assert.Contains("audit", refusal, StringComparison.OrdinalIgnoreCase);
         Assert.Empty(ledger.Transfers);
+
+        // One stack trace for the refusal, the sink's: before, the retry and the pipeline logged the same one again.
+        Assert.Equal(
+            ["ApprovalGateway.Audit.PostgreSqlAuditLog[5005]"],
+            exceptions.Entries.Where(e => e.StartsWith("ApprovalGateway.Audit", StringComparison.Ordinal) || e.StartsWith("ApprovalGateway.Proxy", StringComparison.Ordinal)));
     }
 
     [ServicesTheory]
