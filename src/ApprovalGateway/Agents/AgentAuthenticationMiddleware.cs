@@ -57,6 +57,6 @@ internal sealed class AgentAuthenticationMiddleware(
         await refusals.RecordAsync($"{context.Request.Method} {mcpPath} refused: {reason}", context.Connection.RemoteIpAddress);
         context.Response.StatusCode = StatusCodes.Status401Unauthorized;
         context.Response.Headers[HeaderNames.WWWAuthenticate] = invalidToken ? "Bearer error=\"invalid_token\"" : "Bearer";
-        await context.Response.WriteAsJsonAsync(new AgentAuthError(reason), AgentJsonContext.Default.AgentAuthError, contentType: null, context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(AgentAuthError.Unauthorized(reason), AgentJsonContext.Default.AgentAuthError, contentType: null, context.RequestAborted);
     }
 }

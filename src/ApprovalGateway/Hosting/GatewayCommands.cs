@@ -13,11 +13,11 @@ internal static class GatewayCommands
         exitCode = args switch
         {
             ["validate", var path, ..] => ValidateCommand.Run(path, output),
-            ["verify-audit", "--postgres"] => Usage(error),
+            ["verify-audit", "--postgres"] => MissingArgument("verify-audit --postgres", error),
             ["verify-audit", "--postgres", var connectionString, ..] => VerifyAuditCommand.RunPostgreSql(connectionString, output),
             ["verify-audit", .. var paths] when paths.Length > 0 => VerifyAuditCommand.Run(paths, output),
             ["hash-password", var password, ..] => HashPasswordCommand.Run(password, output),
-            ["validate" or "verify-audit" or "hash-password"] => Usage(error),
+            [var word and ("validate" or "verify-audit" or "hash-password")] => MissingArgument(word, error),
             ["help", ..] => Usage(output, exitCode: 0),
             _ when args.Any(a => a is "--help" or "-h") => Usage(output, exitCode: 0),
             _ when args.Contains("--version") => Version(output),
@@ -38,6 +38,12 @@ internal static class GatewayCommands
     private static int UnknownCommand(string word, TextWriter error)
     {
         error.WriteLine($"approval-gateway: unknown command '{word}'.");
+        return Usage(error);
+    }
+
+    private static int MissingArgument(string command, TextWriter error)
+    {
+        error.WriteLine($"approval-gateway {command}: missing its argument.");
         return Usage(error);
     }
 

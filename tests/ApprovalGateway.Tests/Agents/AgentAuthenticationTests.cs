@@ -33,7 +33,7 @@ public sealed class AgentAuthenticationTests
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
         var body = await response.Content.ReadFromJsonAsync<JsonObject>();
-        Assert.Contains("Missing API key", body!["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("Missing API key", body!["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.False(reached);
     }
 
@@ -47,8 +47,10 @@ public sealed class AgentAuthenticationTests
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("error=\"invalid_token\"", response.Headers.WwwAuthenticate.Single().Parameter);
-        var body = await response.Content.ReadFromJsonAsync<JsonObject>();
-        Assert.Equal("Invalid API key.", body!["error"]!.GetValue<string>());
+        var body = await response.Content.ReadAsStringAsync();
+
+        // A JSON-RPC error, as MCP clients read one; before, {"error":"Invalid API key."}.
+        Assert.Equal("""{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":"Invalid API key."}}""", body);
         Assert.False(reached);
     }
 

@@ -31,16 +31,22 @@ public sealed class GatewayCommandsTests
         Assert.Contains($"{path}:3:", output.ToString());
     }
 
-    [Fact]
-    public void Commands_PrintUsage_WhenTheirArgumentIsMissing_AndLeaveOtherArgumentsToTheGateway()
+    [Theory]
+    [InlineData("validate")]
+    [InlineData("verify-audit")]
+    [InlineData("hash-password")]
+    public void Commands_SayTheirArgumentIsMissing_AndPrintUsage_AndLeaveOtherArgumentsToTheGateway(string command)
     {
         var output = new StringWriter();
 
-        var usage = GatewayCommands.TryRun(["verify-audit"], output, out var usageExit);
+        var usage = GatewayCommands.TryRun([command], output, out var usageExit);
         var gatewayArgs = GatewayCommands.TryRun(["--urls", "http://127.0.0.1:0"], output, out _);
 
         Assert.True(usage);
         Assert.Equal(2, usageExit);
+
+        // Before, the usage alone: nothing said what was wrong with the command line.
+        Assert.StartsWith($"approval-gateway {command}: missing its argument.", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("approval-gateway verify-audit <audit.jsonl>", output.ToString());
         Assert.False(gatewayArgs);
     }
@@ -67,6 +73,7 @@ public sealed class GatewayCommandsTests
 
         Assert.True(GatewayCommands.TryRun(["verify-audit", "--postgres"], output, out var exitCode));
         Assert.Equal(2, exitCode);
+        Assert.StartsWith("approval-gateway verify-audit --postgres: missing its argument.", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("verify-audit --postgres \"<connection string>\"", output.ToString());
     }
 
