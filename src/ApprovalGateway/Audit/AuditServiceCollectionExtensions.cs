@@ -23,7 +23,8 @@ internal static class AuditServiceCollectionExtensions
             var path = options.Path is { } configured
                 ? Path.GetFullPath(configured, contentRoot)
                 : GatewayDataPath.Resolve(configuration, contentRoot, Path.Combine("audit", "audit.jsonl"));
-            return new FileAuditLog(path, options.RecentCapacity, sp.GetRequiredService<ILogger<FileAuditLog>>(), options.WaitsForDisk);
+            return new FileAuditLog(
+                path, options.RecentCapacity, sp.GetRequiredService<ILogger<FileAuditLog>>(), options.WaitsForDisk, sp.GetRequiredService<TimeProvider>());
         });
         services.AddSingleton(sp => new PostgreSqlAuditLog(
             sp.GetRequiredService<IOptions<AuditOptions>>().Value.ConnectionString!,

@@ -51,6 +51,6 @@ internal static class AuditSamples
         }
     }
 
-    public static FileAuditLog Open(string path, int recentCapacity = 1000, bool waitForDisk = true) =>
-        new(path, recentCapacity, NullLogger<FileAuditLog>.Instance, waitForDisk);
+    public static FileAuditLog Open(string path, int recentCapacity = 1000, bool waitForDisk = true, TimeProvider? time = null) =>
+        new(path, recentCapacity, NullLogger<FileAuditLog>.Instance, waitForDisk, time);
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Audit;
 using ApprovalGateway.Cli;
+using Microsoft.Extensions.Time.Testing;
 using static ApprovalGateway.Tests.Audit.AuditSamples;
 
 namespace ApprovalGateway.Tests.Audit;
@@ -329,11 +330,15 @@ public sealed class FileAuditLogTests : IDisposable
             await otherLog.AppendAsync(Record(7), CancellationToken.None);
         }
 
-        await using (var log = Open(AuditPath))
+        var time = new FakeTimeProvider();
+        await using (var log = Open(AuditPath, time: time))
         {
             await log.AppendAsync(Record(1), CancellationToken.None);
             File.Move(AuditPath, dir.File("audit/audit.jsonl.1"));
             File.Copy(other, AuditPath);
+
+            // The other file has the same length: only the open file's own path, read at most once a second, tells them apart.
+            time.Advance(TimeSpan.FromSeconds(1));
 
             var refused = await Assert.ThrowsAsync<IOException>(() => log.AppendAsync(Record(2), CancellationToken.None).AsTask());
             Assert.Contains("do not continue this gateway's audit chain", refused.Message, StringComparison.Ordinal);
