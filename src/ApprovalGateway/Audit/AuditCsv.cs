@@ -13,7 +13,7 @@ internal static class AuditCsv
 {
     public const string Header =
         "time,agent,session_id,upstream,tool,decision,rule,outcome,reason,approval_id,decided_by,risk_class," +
-        "arguments_sha256,arguments,policy_ms,wait_ms,upstream_ms,total_ms";
+        "arguments_sha256,arguments,policy_ms,wait_ms,upstream_ms,total_ms,instance";
 
     // What spreadsheet programs take as the start of a formula, or skip before looking for one.
     private const string FormulaStarts = "=+-@\t\r";
@@ -64,6 +64,10 @@ internal static class AuditCsv
         {
             row.Append(',').Append(number.ToString("0.###", CultureInfo.InvariantCulture));
         }
+
+        // Last, so the columns before it stay where scripts written for earlier exports look for them.
+        row.Append(',');
+        AppendText(row, r.Instance);
     }
 
     private static void AppendText(StringBuilder row, string? value)

@@ -42,6 +42,15 @@ internal sealed class AuditOptions
 
     public bool WaitsForDisk => !string.Equals(Durability, OsDurability, StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// How this instance names itself in the records of the <c>PostgreSql</c> sink, so a record in the shared table
+    /// leads to the instance, and the log, that wrote it. Empty means <c>{machine name}/{process id}</c> (in a
+    /// container, its host name).
+    /// </summary>
+    public string? Instance { get; set; }
+
+    public string InstanceName => string.IsNullOrWhiteSpace(Instance) ? $"{Environment.MachineName}/{Environment.ProcessId}" : Instance;
+
     /// <summary>How many of the newest records <see cref="IAuditLog.Recent"/> keeps in memory.</summary>
     public int RecentCapacity { get; set; } = 1000;
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using ApprovalGateway.Policy.Decisions;
 
 namespace ApprovalGateway.Audit;
@@ -42,4 +43,11 @@ internal sealed record AuditRecord(
     /// other record tells what already happened: written before the agent's answer, on disk with the next commit.
     /// </summary>
     public bool LetsCallGo => Outcome == DecisionKind.Forwarding.ToWireName();
+
+    /// <summary>
+    /// The instance that wrote the record, in the PostgreSQL table every instance shares
+    /// (<c>Gateway:Audit:Instance</c>); absent from a file, which is one instance's own.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Instance { get; init; }
 }

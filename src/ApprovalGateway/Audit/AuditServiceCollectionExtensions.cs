@@ -26,9 +26,11 @@ internal static class AuditServiceCollectionExtensions
             return new FileAuditLog(
                 path, options.RecentCapacity, sp.GetRequiredService<ILogger<FileAuditLog>>(), options.WaitsForDisk, sp.GetRequiredService<TimeProvider>());
         });
-        services.AddSingleton(sp => new PostgreSqlAuditLog(
-            sp.GetRequiredService<IOptions<AuditOptions>>().Value.ConnectionString!,
-            sp.GetRequiredService<ILogger<PostgreSqlAuditLog>>()));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<AuditOptions>>().Value;
+            return new PostgreSqlAuditLog(options.ConnectionString!, options.InstanceName, sp.GetRequiredService<ILogger<PostgreSqlAuditLog>>());
+        });
         services.AddSingleton<IAuditLog>(Sink);
         services.AddSingleton<IAuditQuery>(sp => (IAuditQuery)Sink(sp));
         services.AddGatewayMeter();

@@ -48,10 +48,13 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IAsyncDisposa
     private readonly Channel<PendingAppend> queue =
         Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task writer;
+    private readonly string instance;
 
-    public PostgreSqlAuditLog(string connectionString, ILogger<PostgreSqlAuditLog> logger)
+    /// <param name="instance">What each record this instance writes names it (<see cref="AuditOptions.InstanceName"/>).</param>
+    public PostgreSqlAuditLog(string connectionString, string instance, ILogger<PostgreSqlAuditLog> logger)
     {
         this.logger = logger;
+        this.instance = instance;
         dataSource = NpgsqlDataSource.Create(connectionString);
         try
         {
@@ -68,7 +71,7 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IAsyncDisposa
 
     public async ValueTask AppendAsync(AuditRecord record, CancellationToken cancellationToken)
     {
-        var (stored, entry) = AuditChain.ToEntry(record);
+        var (stored, entry) = AuditChain.ToEntry(record with { Instance = instance });
         var pending = new PendingAppend(entry, stored, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!queue.Writer.TryWrite(pending))
         {

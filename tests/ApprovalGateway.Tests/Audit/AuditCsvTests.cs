@@ -19,7 +19,7 @@ public sealed class AuditCsvTests
         var row = text[(AuditCsv.Header.Length + 2)..];
         Assert.Equal(
             "2026-11-25T09:01:00.0000000+00:00,trader,session-1,exchange,place_order,allowed,rule-1,forwarded," +
-            "\"said \"\"no\"\", twice\nreally\",,alice;bob,trade,sha-1,,0.5,0,12.25,13\r\n",
+            "\"said \"\"no\"\", twice\nreally\",,alice;bob,trade,sha-1,,0.5,0,12.25,13,\r\n",
             row);
     }
 
@@ -55,12 +55,12 @@ public sealed class AuditCsvTests
     [InlineData("\r=1+1", "\"'\r=1+1\"")]
     public async Task WriteAsync_PrefixesQuoteInsideQuotedCell_WhenTextStartsLikeAFormula(string text, string cell)
     {
-        var record = Record(4, tool: text, reason: text) with { Agent = text, Arguments = null };
+        var record = Record(4, tool: text, reason: text) with { Agent = text, Arguments = null, Instance = text };
 
         var row = await RowAsync(record);
 
         Assert.Equal(
-            $"2026-11-25T09:04:00.0000000+00:00,{cell},session-4,exchange,{cell},allowed,rule-1,forwarded,{cell},,,trade,sha-4,,0.5,0,12.25,13\r\n",
+            $"2026-11-25T09:04:00.0000000+00:00,{cell},session-4,exchange,{cell},allowed,rule-1,forwarded,{cell},,,trade,sha-4,,0.5,0,12.25,13,{cell}\r\n",
             row);
     }
 
@@ -78,7 +78,7 @@ public sealed class AuditCsvTests
 
         Assert.Equal(
             "2026-11-25T09:05:00.0000000+00:00,trader,session-5,exchange,place_order,allowed,rule-1,forwarded," +
-            "\"limit 3-per-minute, a=b\",,,trade,sha-5,,-1,-0.25,12.25,13\r\n",
+            "\"limit 3-per-minute, a=b\",,,trade,sha-5,,-1,-0.25,12.25,13,\r\n",
             row);
     }
 

@@ -209,7 +209,7 @@ public sealed class InstanceLossTests(ScaleOutServices services)
     /// <summary>Every record in the shared audit database, read straight from it, so after the instances have stopped too.</summary>
     private static async Task<IReadOnlyList<AuditRecord>> AuditRecordsAsync(string audit)
     {
-        await using var log = new PostgreSqlAuditLog(audit, NullLogger<PostgreSqlAuditLog>.Instance);
+        await using var log = new PostgreSqlAuditLog(audit, "test", NullLogger<PostgreSqlAuditLog>.Instance);
         return log.Recent(1000);
     }
 

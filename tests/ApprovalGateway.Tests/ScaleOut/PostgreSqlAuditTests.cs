@@ -42,10 +42,10 @@ public sealed class PostgreSqlAuditTests(ScaleOutServices services)
         var path = Path.Combine(temp.Path, "audit.jsonl");
         await using (var file = AuditSamples.Open(path))
         {
-            await file.AppendAsync(AuditSamples.Record(1), CancellationToken.None);
+            await file.AppendAsync(AuditSamples.Record(1) with { Instance = "gw-a" }, CancellationToken.None);
         }
 
-        await using (var table = Open(database))
+        await using (var table = Open(database, "gw-a"))
         {
             await table.AppendAsync(AuditSamples.Record(1), CancellationToken.None);
         }
@@ -166,8 +166,8 @@ public sealed class PostgreSqlAuditTests(ScaleOutServices services)
                 ["Gateway:Audit:Sink"] = "PostgreSql",
                 ["Gateway:Audit:ConnectionString"] = database,
             });
-        await using var first = await GatewayHost.StartAsync(settings);
-        await using var second = await GatewayHost.StartAsync(settings);
+        await using var first = await GatewayHost.StartAsync(TestUpstreams.Merge(settings, new Dictionary<string, string?> { ["Gateway:Audit:Instance"] = "gw-1" }));
+        await using var second = await GatewayHost.StartAsync(TestUpstreams.Merge(settings, new Dictionary<string, string?> { ["Gateway:Audit:Instance"] = "gw-2" }));
 
         foreach (var (gateway, message) in new[] { (first, "one"), (second, "two"), (first, "three") })
         {
@@ -179,6 +179,9 @@ public sealed class PostgreSqlAuditTests(ScaleOutServices services)
         Assert.Equal(
             ["three:forwarded", "three:forwarding", "two:forwarded", "two:forwarding", "one:forwarded", "one:forwarding"],
             seen.Select(r => $"{r.Arguments?["message"]?.GetValue<string>()}:{r.Outcome}"));
+
+        // Each record names the instance that wrote it; before, nothing in the shared table told them apart.
+        Assert.Equal(["gw-1", "gw-1", "gw-2", "gw-2", "gw-1", "gw-1"], seen.Select(r => r.Instance));
         Assert.Equal(6, first.Services.GetRequiredService<IAuditLog>().Recent(10).Count);
         Assert.False(File.Exists(Path.Combine(first.DataDirectory, "audit", "audit.jsonl")));
         var verification = PostgreSqlAuditLog.Verify(database);
@@ -232,8 +235,8 @@ public sealed class PostgreSqlAuditTests(ScaleOutServices services)
         Assert.Contains(",session-1,", lines[^1], StringComparison.Ordinal);
     }
 
-    private static PostgreSqlAuditLog Open(string connectionString) =>
-        new(connectionString, NullLogger<PostgreSqlAuditLog>.Instance);
+    private static PostgreSqlAuditLog Open(string connectionString, string instance = "test") =>
+        new(connectionString, instance, NullLogger<PostgreSqlAuditLog>.Instance);
 
     private static async Task ExecuteAsync(string connectionString, string sql)
     {

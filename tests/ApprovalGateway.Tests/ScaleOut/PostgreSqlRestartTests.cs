@@ -286,7 +286,7 @@ public sealed class PostgreSqlRestartTests(ScaleOutServices services)
 
     private static async Task<IReadOnlyList<AuditRecord>> AuditAsync(string database)
     {
-        await using var log = new PostgreSqlAuditLog(database, NullLogger<PostgreSqlAuditLog>.Instance);
+        await using var log = new PostgreSqlAuditLog(database, "test", NullLogger<PostgreSqlAuditLog>.Instance);
         return [.. (await log.QueryAsync(new AuditQuery(), CancellationToken.None)).Reverse()];
     }
 
