@@ -14,6 +14,14 @@ internal static class AuditChainVerifier
     {
         var partial = new List<string>();
         var result = Verify(Lines());
+        if (!result.Holds && paths.Skip(1).Any(p => result.Problem!.StartsWith($"{p}:1: ", StringComparison.Ordinal)))
+        {
+            return result with
+            {
+                Problem = result.Problem + " (this file does not go on from the one before it: a file between them is missing, or the files are out of order)",
+            };
+        }
+
         return result.Holds && partial.Count > 0 ? result with { PartialLine = string.Join(Environment.NewLine, partial) } : result;
 
         IEnumerable<(string Location, string Text)> Lines()

@@ -1,9 +1,11 @@
 using System.Buffers;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
 
 namespace ApprovalGateway.Audit;
 
@@ -32,8 +34,15 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
     /// <summary>How many matching records <see cref="StreamAsync"/> reads at a time.</summary>
     private const int StreamBatch = 256;
 
+    /// <summary>The chain's head as the lock file keeps it: seq (20 digits), a space, the hash (64 hex digits), a newline.</summary>
+    private const int HeadRecordLength = 20 + 1 + 64 + 1;
+
+    private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdef");
+
     private readonly string path;
     private readonly FileStream writerLock;
+    private readonly SafeFileHandle writerLockHandle;
+    private readonly byte[] headRecord = new byte[HeadRecordLength];
     private FileStream stream;
     private readonly AuditRing ring;
     private readonly ILogger logger;
@@ -64,6 +73,7 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
         ring = new AuditRing(recentCapacity);
         Directory.CreateDirectory(Path.GetDirectoryName(this.path)!);
         writerLock = TakeWriterLock(this.path);
+        writerLockHandle = writerLock.SafeFileHandle;
         try
         {
             stream = new FileStream(this.path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
@@ -193,7 +203,18 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
     private IEnumerable<AuditRecord> Query(AuditQuery query, CancellationToken cancellationToken)
     {
         var found = 0;
-        using var reading = AuditLineReader.OpenForReading(path);
+        FileStream reading;
+        try
+        {
+            reading = AuditLineReader.OpenForReading(path);
+        }
+        catch (FileNotFoundException)
+        {
+            // Rotated away, and no record written since to create the next file: nothing to show yet.
+            yield break;
+        }
+
+        using var _ = reading;
         foreach (var text in AuditLineReader.ReadBackward(reading, AuditLineReader.EndOfCompleteLines(reading)))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -241,6 +262,12 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
         {
             ReadHead(tail[0]);
         }
+        else if (ReadLockedHead() is var (lockedSeq, lockedHead))
+        {
+            // Rotated away while the gateway was stopped (logrotate restarting it): the chain goes on in the new file.
+            (seq, head) = (lockedSeq, lockedHead);
+            Log.AuditChainContinued(logger, path, seq + 1);
+        }
 
         for (var i = Math.Min(recentCapacity, tail.Count) - 1; i >= 0; i--)
         {
@@ -256,6 +283,33 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
 
         openedAs = WhereOpen(stream);
         Log.AuditOpened(logger, path, seq, seq + 1);
+    }
+
+    /// <summary>
+    /// The head the lock file kept when the last gateway on this file wrote its last record; null if it kept none
+    /// (a new file, or one an earlier version wrote). Remove the lock file, with the gateway stopped, to start a new chain.
+    /// </summary>
+    private (long Seq, string Head)? ReadLockedHead()
+    {
+        var read = RandomAccess.Read(writerLockHandle, headRecord, 0);
+        var text = Encoding.ASCII.GetString(headRecord, 0, read);
+        return read == HeadRecordLength
+            && text[^1] == '\n'
+            && long.TryParse(text.AsSpan(0, 20), NumberStyles.None, CultureInfo.InvariantCulture, out var lockedSeq)
+            && !text.AsSpan(21, 64).ContainsAnyExcept(HexDigits)
+            && lockedSeq > 0
+                ? (lockedSeq, text.Substring(21, 64))
+                : null;
+    }
+
+    /// <summary>
+    /// Keeps the chain's head in the lock file after every batch (one small write, no fsync): a gateway restarted after
+    /// its file was rotated away finds the file empty and goes on from here, as it does without a restart.
+    /// </summary>
+    private void KeepHead()
+    {
+        Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{seq:D20} {head}\n"), headRecord);
+        RandomAccess.Write(writerLockHandle, headRecord, 0);
     }
 
     private void ReadHead(string line)
@@ -355,6 +409,16 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
             return;
         }
 
+        try
+        {
+            KeepHead();
+        }
+        catch (IOException ex)
+        {
+            // The records are written; only a restart after a rotation would lose the link to them.
+            Log.HeadNotKept(logger, ex, path);
+        }
+
         foreach (var pending in batch)
         {
             ring.Add(pending.Record);
@@ -392,6 +456,12 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
             {
                 return;
             }
+        }
+
+        if (onPath.Exists && onPath.Length < stream.Position && WhereOpen(stream) is { } where && where == openedAs)
+        {
+            // The same file cut short: records written between the copy and the cut are in neither file.
+            Log.AuditFileTruncated(logger, path, stream.Position - onPath.Length);
         }
 
         var next = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);

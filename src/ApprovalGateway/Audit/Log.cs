@@ -25,8 +25,17 @@ internal static partial class Log
     [LoggerMessage(EventId = 5006, Level = LogLevel.Critical, Message = "Flushing {Count} audit records already answered in {Path} to disk failed; audit appends are refused until restart")]
     public static partial void FlushFailed(ILogger logger, Exception exception, string path, int count);
 
-    [LoggerMessage(EventId = 5008, Level = LogLevel.Information, Message = "Audit log {Path} was rotated away; records from seq {NextSeq} on go to a new file there, chained to the last one in the old")]
+    [LoggerMessage(EventId = 5008, Level = LogLevel.Information, Message = "Audit log {Path} was rotated; records from seq {NextSeq} on go to the file now there, chained to the last record of the one before it")]
     public static partial void AuditFileRotated(ILogger logger, string path, long nextSeq);
+
+    [LoggerMessage(EventId = 5009, Level = LogLevel.Information, Message = "Audit log {Path} is empty and its lock file kept the head of the chain rotated away; records from seq {NextSeq} on continue it")]
+    public static partial void AuditChainContinued(ILogger logger, string path, long nextSeq);
+
+    [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "Audit log {Path} was cut short by {Bytes} bytes under the gateway (logrotate's copytruncate?): records written between the copy and the cut are in neither file. Rotate by moving the file instead")]
+    public static partial void AuditFileTruncated(ILogger logger, string path, long bytes);
+
+    [LoggerMessage(EventId = 5011, Level = LogLevel.Warning, Message = "Could not keep the audit chain's head in the lock file of {Path}; a restart after the file is rotated would start a new chain")]
+    public static partial void HeadNotKept(ILogger logger, Exception exception, string path);
 
     [LoggerMessage(EventId = 9400, Level = LogLevel.Warning, Message = "Writing {Count} audit records to PostgreSQL lost its connection ({Reason}); retrying once on a new one")]
     public static partial void PostgreSqlWriteRetried(ILogger logger, int count, string reason);

@@ -12,14 +12,16 @@ internal static class GatewayCommands
     {
         exitCode = args switch
         {
+            // First, so `hash-password --help` prints the usage rather than a hash of "--help".
+            _ when args.Any(a => a is "--help" or "-h") => Usage(output, exitCode: 0),
             ["validate", var path, ..] => ValidateCommand.Run(path, output),
             ["verify-audit", "--postgres"] => MissingArgument("verify-audit --postgres", error),
             ["verify-audit", "--postgres", var connectionString, ..] => VerifyAuditCommand.RunPostgreSql(connectionString, output),
             ["verify-audit", .. var paths] when paths.Length > 0 => VerifyAuditCommand.Run(paths, output),
-            ["hash-password", var password, ..] => HashPasswordCommand.Run(password, output),
+            ["hash-password", var password] => HashPasswordCommand.Run(password, output),
+            ["hash-password", _, _, ..] => OneArgument("hash-password", "the password, quoted if it has spaces", error),
             [var word and ("validate" or "verify-audit" or "hash-password")] => MissingArgument(word, error),
             ["help", ..] => Usage(output, exitCode: 0),
-            _ when args.Any(a => a is "--help" or "-h") => Usage(output, exitCode: 0),
             _ when args.Contains("--version") => Version(output),
             [var word, ..] when IsCommandWord(word) => UnknownCommand(word, error),
             _ => -1,
@@ -38,6 +40,13 @@ internal static class GatewayCommands
     private static int UnknownCommand(string word, TextWriter error)
     {
         error.WriteLine($"approval-gateway: unknown command '{word}'.");
+        return Usage(error);
+    }
+
+    /// <summary>Before, the words after the first were dropped: an unquoted password with a space was hashed cut short.</summary>
+    private static int OneArgument(string command, string what, TextWriter error)
+    {
+        error.WriteLine($"approval-gateway {command}: takes one argument, {what}.");
         return Usage(error);
     }
 

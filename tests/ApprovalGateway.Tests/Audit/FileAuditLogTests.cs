@@ -354,6 +354,73 @@ public sealed class FileAuditLogTests : IDisposable
     }
 
     [Fact]
+    public async Task Open_CarriesTheChainOn_WhenTheFileWasRotatedAwayWhileTheGatewayWasStopped()
+    {
+        var rotated = dir.File("audit/audit.jsonl.1");
+        await WriteRecordsAsync(2);
+
+        // logrotate's move-and-create, then a restart of the gateway.
+        File.Move(AuditPath, rotated);
+        await using (var log = Open(AuditPath))
+        {
+            await log.AppendAsync(Record(3), CancellationToken.None);
+        }
+
+        // Before, the restarted gateway began a new chain at seq 1, and the rotated file's link to it was lost.
+        Assert.Equal(3, JsonNode.Parse(Assert.Single(File.ReadAllLines(AuditPath)))!["seq"]!.GetValue<long>());
+        var (code, output) = Verify(rotated, AuditPath);
+        Assert.Equal(0, code);
+        Assert.Contains("3 records, chain intact", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Open_StartsANewChain_WhenTheLockFileWasRemovedWithTheFile()
+    {
+        await WriteRecordsAsync(2);
+        File.Move(AuditPath, dir.File("audit/archived.jsonl"));
+        File.Delete(AuditPath + ".lock");
+
+        await WriteRecordsAsync(1);
+
+        var (code, output) = Verify(AuditPath);
+        Assert.Equal(0, code);
+        Assert.Contains("1 records, chain intact", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task QueryAsync_FindsNothing_WhenTheFileWasRotatedAwayAndNoRecordWrittenSince()
+    {
+        await using var log = Open(AuditPath);
+        await log.AppendAsync(Record(1), CancellationToken.None);
+        File.Move(AuditPath, dir.File("audit/audit.jsonl.1"));
+
+        // Before, FileNotFoundException: the page's search and the CSV export answered 500.
+        Assert.Empty(await log.QueryAsync(new AuditQuery { Limit = 10 }, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task VerifyAudit_SaysAFileIsMissingOrOutOfOrder_WhenTheNextFileDoesNotGoOnFromTheOneBefore()
+    {
+        var first = dir.File("audit/audit.jsonl.2");
+        var second = dir.File("audit/audit.jsonl.1");
+        await using (var log = Open(AuditPath))
+        {
+            await log.AppendAsync(Record(1), CancellationToken.None);
+            File.Move(AuditPath, first);
+            await log.AppendAsync(Record(2), CancellationToken.None);
+            File.Move(AuditPath, second);
+            await log.AppendAsync(Record(3), CancellationToken.None);
+        }
+
+        var (code, output) = Verify(first, AuditPath);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"{AuditPath}:1: seq is 3 where 2 was expected", output, StringComparison.Ordinal);
+        Assert.Contains("a file between them is missing, or the files are out of order", output, StringComparison.Ordinal);
+        Assert.Equal(0, Verify(first, second, AuditPath).Code);
+    }
+
+    [Fact]
     public void VerifyAudit_Fails_WhenFileIsMissing()
     {
         var (code, output) = Verify(dir.File("missing.jsonl"));

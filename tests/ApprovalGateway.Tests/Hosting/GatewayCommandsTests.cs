@@ -51,6 +51,32 @@ public sealed class GatewayCommandsTests
         Assert.False(gatewayArgs);
     }
 
+    [Fact]
+    public void HashPassword_RefusesAPasswordSplitIntoSeveralArguments_InsteadOfHashingItsFirstWord()
+    {
+        var output = new StringWriter();
+
+        Assert.True(GatewayCommands.TryRun(["hash-password", "correct", "horse"], output, out var exitCode));
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith("approval-gateway hash-password: takes one argument, the password, quoted if it has spaces.", output.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("pbkdf2", output.ToString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [InlineData("hash-password")]
+    [InlineData("validate")]
+    [InlineData("verify-audit")]
+    public void HelpAfterACommand_PrintsUsage_RatherThanTakingItAsTheArgument(string command)
+    {
+        var output = new StringWriter();
+
+        Assert.True(GatewayCommands.TryRun([command, "--help"], output, out var exitCode));
+
+        Assert.Equal(0, exitCode);
+        Assert.StartsWith("usage:", output.ToString().TrimStart(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--help")]
     [InlineData("-h")]
