@@ -53,8 +53,11 @@ internal sealed class AgentAuthenticationMiddleware(
 
     private async Task RefuseAsync(HttpContext context, RefusalAudit refusals, string reason, bool invalidToken)
     {
-        Log.AgentRefused(logger, context.Connection.RemoteIpAddress?.ToString(), reason);
-        await refusals.RecordAsync($"{context.Request.Method} {mcpPath} refused: {reason}", context.Connection.RemoteIpAddress);
+        if (await refusals.RecordAsync($"{context.Request.Method} {mcpPath} refused: {reason}", context.Connection.RemoteIpAddress))
+        {
+            Log.AgentRefused(logger, context.Connection.RemoteIpAddress?.ToString(), reason);
+        }
+
         context.Response.StatusCode = StatusCodes.Status401Unauthorized;
         context.Response.Headers[HeaderNames.WWWAuthenticate] = invalidToken ? "Bearer error=\"invalid_token\"" : "Bearer";
         await context.Response.WriteAsJsonAsync(AgentAuthError.Unauthorized(reason), AgentJsonContext.Default.AgentAuthError, contentType: null, context.RequestAborted);

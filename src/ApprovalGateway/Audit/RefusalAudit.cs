@@ -27,7 +27,11 @@ internal sealed class RefusalAudit(IAuditLog audit, GatewayMetrics metrics, Time
     private int _unrecorded;
 
     /// <summary>Records that <paramref name="what"/> was refused; <paramref name="from"/> is the caller's address.</summary>
-    public async Task RecordAsync(string what, IPAddress? from)
+    /// <returns>
+    /// Whether it had a record of its own, not only a count past the cap: callers log a refusal only then, so a flood
+    /// of bad keys floods neither the audit nor the log.
+    /// </returns>
+    public async Task<bool> RecordAsync(string what, IPAddress? from)
     {
         var now = time.GetUtcNow();
         int carried;
@@ -58,7 +62,7 @@ internal sealed class RefusalAudit(IAuditLog audit, GatewayMetrics metrics, Time
         metrics.Refused(record);
         if (carried < 0)
         {
-            return;
+            return false;
         }
 
         try
@@ -70,5 +74,7 @@ internal sealed class RefusalAudit(IAuditLog audit, GatewayMetrics metrics, Time
             // The request is refused whether or not its record could be written.
             Log.RefusalNotRecorded(logger, reason, ex);
         }
+
+        return true;
     }
 }
