@@ -5,13 +5,18 @@ namespace ApprovalGateway.Tests.Infrastructure;
 
 /// <summary>
 /// Collects what a host logs at Error and above (the console's <c>fail:</c> and <c>crit:</c> lines), so a test can
-/// show that bad input was handled rather than ending in an unhandled exception.
+/// show that bad input was handled rather than ending in an unhandled exception; and, at any level, which entries
+/// carried an exception, whose stack trace the console prints.
 /// </summary>
 internal sealed class ErrorLog : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _lines = new();
+    private readonly ConcurrentQueue<string> _withException = new();
 
     public IReadOnlyCollection<string> Lines => _lines;
+
+    /// <summary><c>category[event]</c> of each entry logged with an exception, whatever its level.</summary>
+    public IReadOnlyCollection<string> WithException => _withException;
 
     public ILogger CreateLogger(string categoryName) => new Listener(this, categoryName);
 
@@ -23,13 +28,18 @@ internal sealed class ErrorLog : ILoggerProvider
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+        public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (IsEnabled(logLevel))
+            if (logLevel >= LogLevel.Error)
             {
                 log._lines.Enqueue($"{logLevel} {category}[{eventId.Id}]: {formatter(state, exception)} {exception?.Message}");
+            }
+
+            if (exception is not null)
+            {
+                log._withException.Enqueue($"{category}[{eventId.Id}]");
             }
         }
     }

@@ -182,7 +182,7 @@ public sealed class PostgreSqlRestartTests(ScaleOutServices services)
     {
         await using var ledger = await Ledger.StartAsync();
         var database = await services.CreateDatabaseAsync();
-        var exceptions = new ExceptionLog();
+        var exceptions = new ErrorLog();
         await using var a = await ScaleOutGateway.StartAsync(
             Settings(database, redis: false, ledger), Policy, builder => builder.Logging.AddProvider(exceptions));
         await using var agent = await a.ConnectAsync();
@@ -196,7 +196,7 @@ public sealed class PostgreSqlRestartTests(ScaleOutServices services)
         // One stack trace for the refusal, the sink's: before, the retry and the pipeline logged the same one again.
         Assert.Equal(
             ["ApprovalGateway.Audit.PostgreSqlAuditLog[5005]"],
-            exceptions.Entries.Where(e => e.StartsWith("ApprovalGateway.Audit", StringComparison.Ordinal) || e.StartsWith("ApprovalGateway.Proxy", StringComparison.Ordinal)));
+            exceptions.WithException.Where(e => e.StartsWith("ApprovalGateway.Audit", StringComparison.Ordinal) || e.StartsWith("ApprovalGateway.Proxy", StringComparison.Ordinal)));
     }
 
     [ServicesTheory]
