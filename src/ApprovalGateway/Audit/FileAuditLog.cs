@@ -316,11 +316,9 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
     {
         try
         {
-            var entry = AuditChain.Parse(line);
-            seq = entry[AuditChain.SeqProperty]!.GetValue<long>();
-            head = entry[AuditChain.HashProperty]!.GetValue<string>();
+            (seq, head) = ParseHead(line);
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or NullReferenceException or ArgumentException)
+        catch (Exception ex) when (IsDamaged(ex))
         {
             throw new AuditLogDamagedException(
                 $"{path}: the last audit record has no readable seq and hash, so the chain cannot continue; run verify-audit.", ex);
@@ -522,14 +520,23 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
     {
         try
         {
-            var entry = AuditChain.Parse(AuditLineReader.ReadBackward(file, end).First());
-            return (entry[AuditChain.SeqProperty]?.GetValue<long>(), entry[AuditChain.HashProperty]?.GetValue<string>());
+            return ParseHead(AuditLineReader.ReadBackward(file, end).First());
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or ArgumentException)
+        catch (Exception ex) when (IsDamaged(ex))
         {
             return (null, null);
         }
     }
+
+    /// <summary>The seq and hash of a record line; a damaged line throws what <see cref="IsDamaged"/> recognises.</summary>
+    private static (long Seq, string Hash) ParseHead(string line)
+    {
+        var entry = AuditChain.Parse(line);
+        return (entry[AuditChain.SeqProperty]!.GetValue<long>(), entry[AuditChain.HashProperty]!.GetValue<string>());
+    }
+
+    private static bool IsDamaged(Exception ex) =>
+        ex is JsonException or InvalidOperationException or FormatException or NullReferenceException or ArgumentException;
 
     private void ScheduleFlush()
     {
