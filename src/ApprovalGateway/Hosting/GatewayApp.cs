@@ -32,6 +32,10 @@ internal static class GatewayApp
 
         // First: a shared database that cannot be opened is one line, not half a minute of Hangfire retrying its setup.
         SharedStorageCheck.EnsureReachable(app.Services);
+
+        // Settings before mapping: mapping the hub makes the SignalR Redis backplane, which starts connecting at once,
+        // and a connection string that does not parse then logged its stack trace before the one-line message.
+        app.Services.GetService<IStartupValidator>()?.Validate();
         if (app.Services.GetRequiredService<IXmlRepository>() is PostgreSqlKeyRepository sharedKeys)
         {
             // Before anything seals a cookie or a token.
@@ -42,9 +46,8 @@ internal static class GatewayApp
         app.MapApprovalGateway(stdio);
 
         // Checked here rather than when the host starts, which logs a failure with its stack trace first: a wrong
-        // setting or policy, or a damaged audit file, is the admin's to fix from its message alone. The policy store
+        // policy, like a wrong setting above, or a damaged audit file, is the admin's to fix from its message alone. The policy store
         // loads the file it is made, and the audit file is opened the same way.
-        app.Services.GetService<IStartupValidator>()?.Validate();
         app.Services.GetRequiredService<PolicyStore>();
         OpenAuditFile(app.Services);
         return app;
