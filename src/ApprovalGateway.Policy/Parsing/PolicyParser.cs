@@ -44,20 +44,30 @@ public static class PolicyParser
 
     public static PolicyParseResult ParseFile(string path)
     {
-        string text;
+        var (text, error) = ReadFile(path);
+        return text is null ? Unreadable(path, error!) : Parse(text, path);
+    }
+
+    /// <summary>The file's text, or null and why it cannot be read, in words an admin can act on.</summary>
+    public static (string? Text, string? Error) ReadFile(string path)
+    {
         try
         {
-            text = File.ReadAllText(path);
+            return (File.ReadAllText(path), null);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return Unreadable(path, e.Message);
+            // .NET reports a folder as "access denied", which sends an admin to check permissions.
+            return (null, e switch
+            {
+                UnauthorizedAccessException when Directory.Exists(path) => "it is a folder, not a file",
+                FileNotFoundException or DirectoryNotFoundException => "no such file",
+                _ => e.Message,
+            });
         }
-
-        return Parse(text, path);
     }
 
-    /// <summary>The result for a policy file that could not be read, with the reason the file system gave.</summary>
+    /// <summary>The result for a policy file that could not be read, with the reason; its error has no line.</summary>
     public static PolicyParseResult Unreadable(string path, string reason) =>
-        new(path, null, null, [new PolicyError(1, 1, $"cannot read the policy file: {reason}")]);
+        new(path, null, null, [new PolicyError(0, 0, $"cannot read the policy file: {reason}")]);
 }

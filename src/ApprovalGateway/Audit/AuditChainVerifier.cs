@@ -10,10 +10,11 @@ internal static class AuditChainVerifier
     /// One chain over <paramref name="paths"/>, oldest first: after log rotation the gateway carries its chain on in a
     /// new file, whose first record links to the last of the file before it.
     /// </summary>
-    public static AuditVerification Verify(IReadOnlyList<string> paths)
+    /// <param name="after">Where the chain before the first file ended; <see cref="AuditAnchor.Genesis"/> when the first file starts the chain.</param>
+    public static AuditVerification Verify(IReadOnlyList<string> paths, AuditAnchor after)
     {
         var partial = new List<string>();
-        var result = Verify(Lines());
+        var result = Verify(Lines(), after);
         if (!result.Holds && paths.Skip(1).Any(p => result.Problem!.StartsWith($"{p}:1: ", StringComparison.Ordinal)))
         {
             return result with
@@ -45,27 +46,26 @@ internal static class AuditChainVerifier
     }
 
     /// <summary>Checks records in chain order; <c>Location</c> names a record in the problem message (<c>file:line</c>, <c>seq N</c>).</summary>
-    public static AuditVerification Verify(IEnumerable<(string Location, string Text)> records)
+    public static AuditVerification Verify(IEnumerable<(string Location, string Text)> records, AuditAnchor after)
     {
-        var expectedSeq = 1L;
-        var previousHash = AuditChain.Genesis;
+        var head = after;
         foreach (var (location, text) in records)
         {
-            var problem = Check(text, expectedSeq, previousHash);
+            var problem = Check(text, head, after);
             if (problem is not null)
             {
-                return new AuditVerification(expectedSeq - 1, $"{location}: {problem}", null, previousHash);
+                return new AuditVerification(head.Seq - after.Seq, $"{location}: {problem}", null, head);
             }
 
-            previousHash = AuditChain.Parse(text)[AuditChain.HashProperty]!.GetValue<string>();
-            expectedSeq++;
+            head = new AuditAnchor(head.Seq + 1, AuditChain.Parse(text)[AuditChain.HashProperty]!.GetValue<string>());
         }
 
-        return new AuditVerification(expectedSeq - 1, null, null, previousHash);
+        return new AuditVerification(head.Seq - after.Seq, null, null, head);
     }
 
-    private static string? Check(string text, long expectedSeq, string previousHash)
+    private static string? Check(string text, AuditAnchor previous, AuditAnchor after)
     {
+        var expectedSeq = previous.Seq + 1;
         JsonObject entry;
         string? claimed;
         string actual;
@@ -91,10 +91,17 @@ internal static class AuditChainVerifier
         }
 
         var seq = Read<long>(entry, AuditChain.SeqProperty);
-        if (expectedSeq == 1 && seq > 1)
+        if (previous == AuditAnchor.Genesis && seq > 1)
         {
             return $"seq is {seq} where 1 was expected: the file starts mid-chain, as the gateway's new file does after log rotation " +
-                "(verify it together with the files rotated before it, oldest first), or records before this one were deleted";
+                "(verify it together with the files rotated before it, oldest first, or with --after SEQ:HASH, the head verify-audit " +
+                "printed for them), or records before this one were deleted";
+        }
+
+        if (previous == after && after != AuditAnchor.Genesis && seq != expectedSeq)
+        {
+            return $"seq is {seq?.ToString() ?? "missing"} where {expectedSeq} was expected: the file does not go on from {after} " +
+                "(records between them are missing, or the anchor is of another chain)";
         }
 
         if (seq != expectedSeq)
@@ -103,8 +110,13 @@ internal static class AuditChainVerifier
         }
 
         var prev = entry[AuditChain.PrevProperty] is JsonValue value && value.TryGetValue<string>(out var text2) ? text2 : null;
-        return string.Equals(prev, previousHash, StringComparison.Ordinal)
-            ? null
+        if (string.Equals(prev, previous.Hash, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        return previous == after && after != AuditAnchor.Genesis
+            ? $"prev does not match the hash of {after}: the anchor is of another chain, or the record before this one was replaced"
             : "prev does not match the hash of the record before it: a record was deleted, replaced or reordered";
     }
 

@@ -127,13 +127,15 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IAsyncDisposa
     }
 
     /// <summary>Walks the table's chain by seq; a problem names the row as <c>seq N</c>.</summary>
-    public static AuditVerification Verify(string connectionString)
+    /// <param name="after">Where the rows verified go on from; <see cref="AuditAnchor.Genesis"/> for the whole table.</param>
+    public static AuditVerification Verify(string connectionString, AuditAnchor after)
     {
         using var connection = new NpgsqlConnection(connectionString);
         connection.Open();
-        using var command = new NpgsqlCommand($"SELECT seq, line FROM {Table} ORDER BY seq", connection);
+        using var command = new NpgsqlCommand($"SELECT seq, line FROM {Table} WHERE seq > $1 ORDER BY seq", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = after.Seq });
         using var reader = command.ExecuteReader();
-        return AuditChainVerifier.Verify(Rows());
+        return AuditChainVerifier.Verify(Rows(), after);
 
         IEnumerable<(string Location, string Text)> Rows()
         {

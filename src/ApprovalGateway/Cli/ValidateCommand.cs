@@ -3,20 +3,26 @@ using ApprovalGateway.Policy.Parsing;
 
 namespace ApprovalGateway.Cli;
 
-/// <summary><c>approval-gateway validate &lt;file&gt;</c>: checks a policy offline; exit 0 when valid, 1 with one <c>file:line: message</c> per error.</summary>
+/// <summary>
+/// <c>approval-gateway validate &lt;file&gt;</c>: checks a policy offline; exit 0 when valid, 1 with one
+/// <c>file:line: message</c> per error, 66 when the file cannot be read.
+/// </summary>
 internal static class ValidateCommand
 {
     public static int Run(string path, TextWriter output)
     {
-        var result = PolicyParser.ParseFile(path);
+        var (text, unreadable) = PolicyParser.ReadFile(path);
+        if (text is null)
+        {
+            output.WriteLine(PolicyParser.Unreadable(path, unreadable!).FormatErrors());
+            return CommandExitCodes.Unreadable;
+        }
+
+        var result = PolicyParser.Parse(text, path);
         if (!result.IsValid)
         {
-            foreach (var error in result.Errors)
-            {
-                output.WriteLine(error.Format(path));
-            }
-
-            return 1;
+            output.WriteLine(result.FormatErrors());
+            return CommandExitCodes.Failed;
         }
 
         output.WriteLine($"{path}: valid ({result.Policy.RuleCount} rules, default {result.Document.Default.ToWireName()})");

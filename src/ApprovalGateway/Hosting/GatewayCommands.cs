@@ -1,3 +1,4 @@
+using ApprovalGateway.Audit;
 using ApprovalGateway.Cli;
 
 namespace ApprovalGateway.Hosting;
@@ -14,10 +15,9 @@ internal static class GatewayCommands
         {
             // First, so `hash-password --help` prints the usage rather than a hash of "--help".
             _ when args.Any(a => a is "--help" or "-h") => Usage(output, exitCode: 0),
-            ["validate", var path, ..] => ValidateCommand.Run(path, output),
-            ["verify-audit", "--postgres"] => MissingArgument("verify-audit --postgres", error),
-            ["verify-audit", "--postgres", var connectionString, ..] => VerifyAuditCommand.RunPostgreSql(connectionString, output),
-            ["verify-audit", .. var paths] when paths.Length > 0 => VerifyAuditCommand.Run(paths, output),
+            ["validate", var path] => ValidateCommand.Run(path, output),
+            ["validate", _, _, ..] => OneArgument("validate", "the policy file", error),
+            ["verify-audit", .. var rest] when rest.Length > 0 => VerifyAudit(rest, output, error),
             ["hash-password", var password] => HashPasswordCommand.Run(password, output),
             ["hash-password", _, _, ..] => OneArgument("hash-password", "the password, quoted if it has spaces", error),
             [var word and ("validate" or "verify-audit" or "hash-password")] => MissingArgument(word, error),
@@ -27,6 +27,32 @@ internal static class GatewayCommands
             _ => -1,
         };
         return exitCode >= 0;
+    }
+
+    private static int VerifyAudit(string[] args, TextWriter output, TextWriter error)
+    {
+        var after = AuditAnchor.Genesis;
+        if (args is ["--after", var anchor, .. var rest])
+        {
+            if (!AuditAnchor.TryParse(anchor, out after))
+            {
+                error.WriteLine($"approval-gateway verify-audit --after: '{anchor}' is not SEQ:HASH, a record's seq and its 64-character hash as verify-audit prints the head.");
+                return Usage(error);
+            }
+
+            args = rest;
+        }
+
+        return args switch
+        {
+            [] => MissingArgument("verify-audit", error),
+            ["--after"] => MissingArgument("verify-audit --after", error),
+            ["--postgres"] => MissingArgument("verify-audit --postgres", error),
+            ["--postgres", var connectionString] => VerifyAuditCommand.RunPostgreSql(connectionString, after, output),
+            ["--postgres", _, _, ..] => OneArgument("verify-audit --postgres", "the connection string, quoted", error),
+            _ when args.FirstOrDefault(a => a.StartsWith("--", StringComparison.Ordinal)) is { } option => UnknownOption("verify-audit", option, error),
+            _ => VerifyAuditCommand.Run(args, after, output),
+        };
     }
 
     /// <summary>
@@ -40,6 +66,12 @@ internal static class GatewayCommands
     private static int UnknownCommand(string word, TextWriter error)
     {
         error.WriteLine($"approval-gateway: unknown command '{word}'.");
+        return Usage(error);
+    }
+
+    private static int UnknownOption(string command, string option, TextWriter error)
+    {
+        error.WriteLine($"approval-gateway {command}: unknown option '{option}'.");
         return Usage(error);
     }
 
@@ -62,7 +94,7 @@ internal static class GatewayCommands
         return 0;
     }
 
-    private static int Usage(TextWriter output, int exitCode = 2)
+    private static int Usage(TextWriter output, int exitCode = CommandExitCodes.Usage)
     {
         output.WriteLine("""
             usage:
@@ -74,6 +106,10 @@ internal static class GatewayCommands
                                                           the same over files rotated one after another, oldest first
               approval-gateway verify-audit --postgres "<connection string>"
                                                           the same for the PostgreSQL audit sink
+              approval-gateway verify-audit --after <seq>:<hash> <file> ... | --postgres "<connection string>"
+                                                          the same from a head verify-audit printed before,
+                                                          once the files (or rows) up to it are deleted
+                                                          (exit 0 intact, 1 broken, 66 unreadable)
               approval-gateway hash-password <password>   print a PasswordHash for Approvers:{name}
               approval-gateway --version                  print the gateway's version
             """);

@@ -161,18 +161,7 @@ internal sealed class PolicyStore : IDisposable
     private PolicyParseResult Parse((string? Text, string? Error) read) =>
         read.Text is { } text ? PolicyParser.Parse(text, SourcePath) : PolicyParser.Unreadable(SourcePath, read.Error!);
 
-    /// <summary>The file's text, or null and the reason when it cannot be read.</summary>
-    private (string? Text, string? Error) ReadText()
-    {
-        try
-        {
-            return (File.ReadAllText(SourcePath), null);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return (null, e.Message);
-        }
-    }
+    private (string? Text, string? Error) ReadText() => PolicyParser.ReadFile(SourcePath);
 
     private void OnFileEvent(object sender, FileSystemEventArgs e) => _debounce.Change(_debounceDelay, Timeout.InfiniteTimeSpan);
 }

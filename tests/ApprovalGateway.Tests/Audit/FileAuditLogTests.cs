@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Audit;
 using ApprovalGateway.Cli;
+using ApprovalGateway.Hosting;
 using Microsoft.Extensions.Time.Testing;
 using static ApprovalGateway.Tests.Audit.AuditSamples;
 
@@ -421,12 +422,56 @@ public sealed class FileAuditLogTests : IDisposable
     }
 
     [Fact]
-    public void VerifyAudit_Fails_WhenFileIsMissing()
+    public async Task VerifyAudit_VerifiesTheFilesLeftAfterTheOldestIsDeleted_FromTheHeadItPrintedForIt()
     {
-        var (code, output) = Verify(dir.File("missing.jsonl"));
+        var oldest = dir.File("audit/audit.jsonl.2");
+        var rotated = dir.File("audit/audit.jsonl.1");
+        await using (var log = Open(AuditPath))
+        {
+            await log.AppendAsync(Record(1), CancellationToken.None);
+            await log.AppendAsync(Record(2), CancellationToken.None);
+            File.Move(AuditPath, oldest);
+            await log.AppendAsync(Record(3), CancellationToken.None);
+            File.Move(AuditPath, rotated);
+            await log.AppendAsync(Record(4), CancellationToken.None);
+        }
 
-        Assert.Equal(1, code);
-        Assert.Contains("no such audit file", output, StringComparison.Ordinal);
+        var (_, printed) = Run("verify-audit", oldest);
+        var head = printed.Split("head ")[1].Trim();
+        Assert.Equal($"2:{JsonNode.Parse(File.ReadAllLines(oldest)[1])!["hash"]!.GetValue<string>()}", head);
+        File.Delete(oldest);
+
+        // Before, the files left could not be verified at all: the first starts mid-chain.
+        var (code, output) = Run("verify-audit", "--after", head, rotated, AuditPath);
+        Assert.Equal(0, code);
+        Assert.Contains("2 records after 2, chain intact, head 4:", output, StringComparison.Ordinal);
+
+        var (skipped, skippedOutput) = Run("verify-audit", "--after", head, AuditPath);
+        Assert.Equal(1, skipped);
+        Assert.Contains($"{AuditPath}:1: seq is 4 where 3 was expected: the file does not go on from {head}", skippedOutput, StringComparison.Ordinal);
+
+        var (forged, forgedOutput) = Run("verify-audit", "--after", $"2:{new string('a', 64)}", rotated, AuditPath);
+        Assert.Equal(1, forged);
+        Assert.Contains($"{rotated}:1: prev does not match the hash of 2:aaaa", forgedOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void VerifyAudit_ExitsWithEX_NOINPUT_WhenAFileIsMissingOrAFolder_NotWithTheCodeOfABrokenChain()
+    {
+        var (missing, missingOutput) = Verify(dir.File("missing.jsonl"));
+        var (folder, folderOutput) = Verify(dir.Path);
+
+        Assert.Equal(66, missing);
+        Assert.Contains("no such audit file", missingOutput, StringComparison.Ordinal);
+        Assert.Equal(66, folder);
+        Assert.Contains($"{dir.Path}: a folder, not an audit file", folderOutput, StringComparison.Ordinal);
+    }
+
+    private static (int Code, string Output) Run(params string[] args)
+    {
+        using var output = new StringWriter();
+        Assert.True(GatewayCommands.TryRun(args, output, out var code));
+        return (code, output.ToString());
     }
 
     private async Task WriteRecordsAsync(int count)
@@ -441,7 +486,7 @@ public sealed class FileAuditLogTests : IDisposable
     private static (int Code, string Output) Verify(params string[] paths)
     {
         using var output = new StringWriter();
-        var code = VerifyAuditCommand.Run(paths, output);
+        var code = VerifyAuditCommand.Run(paths, AuditAnchor.Genesis, output);
         return (code, output.ToString());
     }
 }

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Approvals;
+using ApprovalGateway.Audit;
 using ApprovalGateway.Cli;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
@@ -135,7 +136,7 @@ public sealed class AuditTrailTests : IAsyncLifetime
         Assert.DoesNotContain(SecretKey, File.ReadAllText(CopyAuditFile()), StringComparison.Ordinal);
 
         var output = new StringWriter();
-        Assert.Equal(0, VerifyAuditCommand.Run([_gateway.AuditPath], output));
+        Assert.Equal(0, VerifyAuditCommand.Run([_gateway.AuditPath], AuditAnchor.Genesis, output));
         Assert.Contains("14 records, chain intact", output.ToString(), StringComparison.Ordinal);
 
         using var csv = await api.GetAsync("/api/audit.csv");
@@ -162,7 +163,7 @@ public sealed class AuditTrailTests : IAsyncLifetime
         }
 
         var copy = CopyAuditFile();
-        Assert.Equal(0, VerifyAuditCommand.Run([copy], new StringWriter()));
+        Assert.Equal(0, VerifyAuditCommand.Run([copy], AuditAnchor.Genesis, new StringWriter()));
         var lines = File.ReadAllLines(copy);
         Assert.Equal(5, lines.Length);
         Assert.Contains("\"outcome\":\"denied\"", lines[2], StringComparison.Ordinal);
@@ -170,7 +171,7 @@ public sealed class AuditTrailTests : IAsyncLifetime
         await File.WriteAllLinesAsync(copy, lines);
 
         var output = new StringWriter();
-        Assert.Equal(1, VerifyAuditCommand.Run([copy], output));
+        Assert.Equal(1, VerifyAuditCommand.Run([copy], AuditAnchor.Genesis, output));
         Assert.Contains($"{copy}:3:", output.ToString(), StringComparison.Ordinal);
     }
 

@@ -91,7 +91,7 @@ public sealed class TimeBoxedGrantApiTests : IAsyncLifetime
         Assert.Equal("grant_revoked", record.Decision);
         Assert.Equal(approval.Request.Rule, record.Rule);
         Assert.EndsWith("revoked by bob: the desk closes early", record.Reason, StringComparison.Ordinal);
-        var chain = AuditChainVerifier.Verify([_gateway.AuditPath]);
+        var chain = AuditChainVerifier.Verify([_gateway.AuditPath], AuditAnchor.Genesis);
         Assert.True(chain.Holds, chain.Problem);
         Assert.Contains(File.ReadLines(_gateway.AuditPath), line => line.Contains("\"outcome\":\"grant_revoked\"", StringComparison.Ordinal));
     }

@@ -104,6 +104,23 @@ public sealed class GatewayCommandsTests
     }
 
     [Theory]
+    [InlineData("approval-gateway verify-audit --after: '12:abc' is not SEQ:HASH", "verify-audit", "--after", "12:abc", "audit.jsonl")]
+    [InlineData("approval-gateway verify-audit --after: missing its argument.", "verify-audit", "--after")]
+    [InlineData("approval-gateway verify-audit: unknown option '--from'.", "verify-audit", "--from", "1:abc", "audit.jsonl")]
+    [InlineData("approval-gateway verify-audit --postgres: takes one argument, the connection string, quoted.", "verify-audit", "--postgres", "Host=db;", "Username=x")]
+    [InlineData("approval-gateway validate: takes one argument, the policy file.", "validate", "policies/policy.json", "policies/other.json")]
+    public void CommandLineItCannotUse_IsRefusedWithExitTwo_SayingWhy(string message, params string[] args)
+    {
+        var output = new StringWriter();
+
+        // Before, extra words were dropped (validate checked the first file only) and an unknown option was taken for a file.
+        Assert.True(GatewayCommands.TryRun(args, output, out var exitCode));
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith(message, output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("verify-adit", "data/audit/audit.jsonl")]
     [InlineData("valdate", "policies/policy.json")]
     [InlineData("version")]

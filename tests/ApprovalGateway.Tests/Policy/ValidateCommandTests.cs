@@ -32,12 +32,18 @@ public sealed class ValidateCommandTests : IDisposable
     }
 
     [Fact]
-    public void Run_ReturnsOne_WhenTheFileIsMissing()
+    public void Run_ReturnsEX_NOINPUT_AndSaysWhy_WhenTheFileIsMissingOrAFolder()
     {
+        var absent = Path.Combine(_dir, "absent.json");
         var output = new StringWriter();
 
-        Assert.Equal(1, ValidateCommand.Run(Path.Combine(_dir, "absent.json"), output));
-        Assert.Contains("cannot read the policy file", output.ToString(), StringComparison.Ordinal);
+        // Before: exit 1 as for an invalid policy, a line number the file does not have, and "access denied" for a folder.
+        Assert.Equal(66, ValidateCommand.Run(absent, output));
+        Assert.Equal(66, ValidateCommand.Run(_dir, output));
+
+        Assert.Equal(
+            [$"{absent}: cannot read the policy file: no such file", $"{_dir}: cannot read the policy file: it is a folder, not a file"],
+            output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
     }
 
     private string Write(string json)

@@ -103,7 +103,7 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         Assert.Equal("withdrawn", record.GetProperty("outcome").GetString());
         Assert.StartsWith("approved by alice, but ", record.GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.Equal(["alice"], record.GetProperty("decided_by").EnumerateArray().Select(e => e.GetString()));
-        var verification = PostgreSqlAuditLog.Verify(audit);
+        var verification = PostgreSqlAuditLog.Verify(audit, AuditAnchor.Genesis);
         Assert.True(verification.Holds, verification.Problem);
     }
 
@@ -168,7 +168,7 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         Assert.Equal("rejected", record.Outcome);
         Assert.Equal("not today", record.Reason);
         Assert.Equal(["alice"], record.DecidedBy);
-        var verification = PostgreSqlAuditLog.Verify(audit);
+        var verification = PostgreSqlAuditLog.Verify(audit, AuditAnchor.Genesis);
         Assert.True(verification.Holds, verification.Problem);
     }
 
@@ -278,7 +278,7 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         Assert.Equal(
             ["echo:forwarded", "echo:forwarding", "get-sum:forwarded", "get-sum:forwarding"],
             records.RootElement.EnumerateArray().Select(r => $"{r.GetProperty("tool").GetString()}:{r.GetProperty("outcome").GetString()}"));
-        var verification = PostgreSqlAuditLog.Verify(audit);
+        var verification = PostgreSqlAuditLog.Verify(audit, AuditAnchor.Genesis);
         Assert.True(verification.Holds, verification.Problem);
     }
 

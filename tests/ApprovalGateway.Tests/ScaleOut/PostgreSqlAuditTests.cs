@@ -26,7 +26,7 @@ public sealed class PostgreSqlAuditTests(ScaleOutServices services)
             await (n % 2 == 0 ? b : a).AppendAsync(AuditSamples.Record(n), CancellationToken.None);
         }
 
-        var verification = PostgreSqlAuditLog.Verify(database);
+        var verification = PostgreSqlAuditLog.Verify(database, AuditAnchor.Genesis);
         Assert.True(verification.Holds, verification.Problem);
         Assert.Equal(6, verification.Records);
         var expected = Enumerable.Range(1, 6).Reverse().Select(n => $"session-{n}").ToList();
@@ -97,8 +97,35 @@ public sealed class PostgreSqlAuditTests(ScaleOutServices services)
         await ExecuteAsync(database, "DELETE FROM audit_log WHERE seq = 2");
         var output = new StringWriter();
 
-        Assert.Equal(1, VerifyAuditCommand.RunPostgreSql(database, output));
+        Assert.Equal(1, VerifyAuditCommand.RunPostgreSql(database, AuditAnchor.Genesis, output));
         Assert.Contains("seq 3: seq is 3 where 2 was expected", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [ServicesFact]
+    public async Task VerifyAudit_VerifiesTheRowsLeft_FromTheHeadItPrinted_OnceOlderRowsArePruned()
+    {
+        var database = await services.CreateDatabaseAsync();
+        string head;
+        await using (var log = Open(database))
+        {
+            for (var n = 1; n <= 3; n++)
+            {
+                await log.AppendAsync(AuditSamples.Record(n), CancellationToken.None);
+            }
+
+            var before = new StringWriter();
+            Assert.True(GatewayCommands.TryRun(["verify-audit", "--postgres", database], before, out _));
+            head = before.ToString().Split("head ")[1].Trim();
+            await log.AppendAsync(AuditSamples.Record(4), CancellationToken.None);
+            await ExecuteAsync(database, "DELETE FROM audit_log WHERE seq <= 3", rows: 3);
+            await log.AppendAsync(AuditSamples.Record(5), CancellationToken.None);
+        }
+
+        var output = new StringWriter();
+        Assert.True(GatewayCommands.TryRun(["verify-audit", "--after", head, "--postgres", database], output, out var exitCode));
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("2 records after 3, chain intact, head 5:", output.ToString(), StringComparison.Ordinal);
     }
 
     [ServicesFact]
@@ -111,7 +138,7 @@ public sealed class PostgreSqlAuditTests(ScaleOutServices services)
         await Task.WhenAll(Enumerable.Range(1, 200).Select(n =>
             (n % 2 == 0 ? a : b).AppendAsync(AuditSamples.Record(n), CancellationToken.None).AsTask()));
 
-        var verification = PostgreSqlAuditLog.Verify(database);
+        var verification = PostgreSqlAuditLog.Verify(database, AuditAnchor.Genesis);
         Assert.True(verification.Holds, verification.Problem);
         Assert.Equal(200, verification.Records);
         var stored = await a.QueryAsync(new AuditQuery(Limit: 1000), CancellationToken.None);
@@ -184,7 +211,7 @@ public sealed class PostgreSqlAuditTests(ScaleOutServices services)
         Assert.Equal(["gw-1", "gw-1", "gw-2", "gw-2", "gw-1", "gw-1"], seen.Select(r => r.Instance));
         Assert.Equal(6, first.Services.GetRequiredService<IAuditLog>().Recent(10).Count);
         Assert.False(File.Exists(Path.Combine(first.DataDirectory, "audit", "audit.jsonl")));
-        var verification = PostgreSqlAuditLog.Verify(database);
+        var verification = PostgreSqlAuditLog.Verify(database, AuditAnchor.Genesis);
         Assert.True(verification.Holds, verification.Problem);
         Assert.Equal(6, verification.Records);
     }
@@ -238,11 +265,11 @@ public sealed class PostgreSqlAuditTests(ScaleOutServices services)
     private static PostgreSqlAuditLog Open(string connectionString, string instance = "test") =>
         new(connectionString, instance, NullLogger<PostgreSqlAuditLog>.Instance);
 
-    private static async Task ExecuteAsync(string connectionString, string sql)
+    private static async Task ExecuteAsync(string connectionString, string sql, int rows = 1)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
-        Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        Assert.Equal(rows, await command.ExecuteNonQueryAsync());
     }
 }

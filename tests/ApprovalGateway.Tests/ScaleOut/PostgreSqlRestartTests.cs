@@ -68,7 +68,7 @@ public sealed class PostgreSqlRestartTests(ScaleOutServices services)
         Assert.Equal(
             ["transfer:forwarding:", "transfer:forwarded:", $"echo:forwarding:{pending.Id}", $"echo:forwarded:{pending.Id}"],
             records.Select(r => $"{r.Tool}:{r.Outcome}:{r.ApprovalId}"));
-        var verification = PostgreSqlAuditLog.Verify(database);
+        var verification = PostgreSqlAuditLog.Verify(database, AuditAnchor.Genesis);
         Assert.True(verification.Holds, verification.Problem);
     }
 
@@ -99,7 +99,7 @@ public sealed class PostgreSqlRestartTests(ScaleOutServices services)
         Succeeded(await TransferAsync(agentOnA, "on A"));
         Succeeded(await TransferAsync(agentOnB, "on B"));
         Assert.Equal(["on A", "on B"], ledger.Transfers);
-        var verification = PostgreSqlAuditLog.Verify(database);
+        var verification = PostgreSqlAuditLog.Verify(database, AuditAnchor.Genesis);
         Assert.True(verification.Holds, verification.Problem);
         // Three forwarded calls, each recorded before it was sent and once answered; the refused one left none.
         Assert.Equal(6, verification.Records);
