@@ -39,6 +39,9 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
 
     private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdef");
 
+    /// <summary>What logrotate's <c>dateext</c> puts after the name with its default and common date formats.</summary>
+    private static readonly SearchValues<char> RotatedDateCharacters = SearchValues.Create("0123456789-_");
+
     private readonly string path;
     private readonly FileStream writerLock;
     private readonly SafeFileHandle writerLockHandle;
@@ -197,20 +200,78 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
     }
 
     /// <summary>
-    /// Reads from the newest record back and stops at <see cref="AuditQuery.Limit"/> matches or, with
-    /// <see cref="AuditQuery.Since"/>, once records are older than it by more than <see cref="OrderSlack"/>.
+    /// Reads from the newest record back, through the current file and then the rotated ones beside it, and stops at
+    /// <see cref="AuditQuery.Limit"/> matches or, with <see cref="AuditQuery.Since"/>, once records are older than it
+    /// by more than <see cref="OrderSlack"/>.
     /// </summary>
     private IEnumerable<AuditRecord> Query(AuditQuery query, CancellationToken cancellationToken)
     {
         var found = 0;
+        foreach (var file in FilesNewestFirst())
+        {
+            foreach (var record in ReadBackward(file, cancellationToken))
+            {
+                if (query.Since is { } since && record.Time < since - OrderSlack)
+                {
+                    yield break;
+                }
+
+                if (query.Matches(record))
+                {
+                    yield return record;
+                    if (++found >= query.Limit)
+                    {
+                        yield break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The file, then those logrotate moved away beside it and left as plain text (<c>audit.jsonl.1</c>, with
+    /// <c>dateext</c> <c>audit.jsonl-20261127</c>), last written first: after a nightly rotation, yesterday's calls
+    /// are what an approver searches for. Compressed files are not read.
+    /// </summary>
+    private IEnumerable<string> FilesNewestFirst()
+    {
+        yield return path;
+        var name = Path.GetFileName(path);
+        List<FileInfo> rotated;
+        try
+        {
+            rotated = [.. new DirectoryInfo(Path.GetDirectoryName(path)!).EnumerateFiles(name + "*")
+                .Where(f => IsRotatedName(f.Name.AsSpan(name.Length)))
+                .OrderByDescending(f => f.LastWriteTimeUtc)];
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            yield break;
+        }
+
+        foreach (var file in rotated)
+        {
+            yield return file.FullName;
+        }
+    }
+
+    private static bool IsRotatedName(ReadOnlySpan<char> suffix) => suffix switch
+    {
+        ['.', .. var number] => number.Length > 0 && !number.ContainsAnyExceptInRange('0', '9'),
+        ['-', var first, .. var date] => char.IsAsciiDigit(first) && !date.ContainsAnyExcept(RotatedDateCharacters),
+        _ => false,
+    };
+
+    private static IEnumerable<AuditRecord> ReadBackward(string file, CancellationToken cancellationToken)
+    {
         FileStream reading;
         try
         {
-            reading = AuditLineReader.OpenForReading(path);
+            reading = AuditLineReader.OpenForReading(file);
         }
-        catch (FileNotFoundException)
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
         {
-            // Rotated away, and no record written since to create the next file: nothing to show yet.
+            // Rotated away with no record written since to create the next file, or compressed and removed meanwhile.
             yield break;
         }
 
@@ -229,19 +290,7 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
                 continue;
             }
 
-            if (query.Since is { } since && record.Time < since - OrderSlack)
-            {
-                break;
-            }
-
-            if (query.Matches(record))
-            {
-                yield return record;
-                if (++found >= query.Limit)
-                {
-                    break;
-                }
-            }
+            yield return record;
         }
     }
 

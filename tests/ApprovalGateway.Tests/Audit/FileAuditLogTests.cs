@@ -281,12 +281,13 @@ public sealed class FileAuditLogTests : IDisposable
 
             await log.AppendAsync(Record(3), CancellationToken.None);
 
-            // Before, record 3 went on into the rotated file, out of sight of searches and verify-audit on the path.
+            // Before, record 3 went on into the rotated file, out of sight of verify-audit on the path.
             var found = await log.QueryAsync(new AuditQuery { Limit = 10 }, CancellationToken.None);
-            Assert.Equal(["session-3"], found.Select(r => r.SessionId));
+            Assert.Equal(["session-3", "session-2", "session-1"], found.Select(r => r.SessionId));
         }
 
         Assert.Equal(2, File.ReadAllLines(rotated).Length);
+        Assert.Equal("session-3", JsonNode.Parse(Assert.Single(File.ReadAllLines(AuditPath)))!["session_id"]!.GetValue<string>());
         var (alone, aloneOutput) = Verify(AuditPath);
         Assert.Equal(1, alone);
         Assert.Contains($"{AuditPath}:1: seq is 3 where 1 was expected: the file starts mid-chain", aloneOutput, StringComparison.Ordinal);
@@ -389,14 +390,41 @@ public sealed class FileAuditLogTests : IDisposable
     }
 
     [Fact]
-    public async Task QueryAsync_FindsNothing_WhenTheFileWasRotatedAwayAndNoRecordWrittenSince()
+    public async Task QueryAsync_ReadsTheRotatedFile_WhenTheFileWasRotatedAwayAndNoRecordWrittenSince()
     {
         await using var log = Open(AuditPath);
         await log.AppendAsync(Record(1), CancellationToken.None);
         File.Move(AuditPath, dir.File("audit/audit.jsonl.1"));
 
         // Before, FileNotFoundException: the page's search and the CSV export answered 500.
-        Assert.Empty(await log.QueryAsync(new AuditQuery { Limit = 10 }, CancellationToken.None));
+        Assert.Equal(["session-1"], (await log.QueryAsync(new AuditQuery { Limit = 10 }, CancellationToken.None)).Select(r => r.SessionId));
+    }
+
+    [Fact]
+    public async Task QueryAsync_SearchesTheRotatedFilesLeftAsText_NewestFirst_AndSkipsCompressedAndOtherFiles()
+    {
+        await using var log = Open(AuditPath);
+        foreach (var (n, rotateTo) in new[] { (1, "audit.jsonl-20261125"), (2, "audit.jsonl.2"), (3, "audit.jsonl.1"), (4, null) })
+        {
+            await log.AppendAsync(Record(n), CancellationToken.None);
+            if (rotateTo is not null)
+            {
+                File.Move(AuditPath, dir.File($"audit/{rotateTo}"));
+                File.SetLastWriteTimeUtc(dir.File($"audit/{rotateTo}"), DateTime.UtcNow.AddHours(n - 10));
+            }
+        }
+
+        File.WriteAllBytes(dir.File("audit/audit.jsonl.3.gz"), [0x1f, 0x8b, 0x08, 0x00]);
+        File.Copy(dir.File("audit/audit.jsonl.2"), dir.File("audit/audit.jsonl.2.bak"));
+
+        // Before, only the current file: after a nightly rotation the search for yesterday's calls found nothing.
+        var all = await log.QueryAsync(new AuditQuery { Limit = 10 }, CancellationToken.None);
+        var newestTwo = await log.QueryAsync(new AuditQuery { Limit = 2 }, CancellationToken.None);
+        var since = await log.QueryAsync(new AuditQuery { Limit = 10, Since = Start.AddMinutes(4) }, CancellationToken.None);
+
+        Assert.Equal(["session-4", "session-3", "session-2", "session-1"], all.Select(r => r.SessionId));
+        Assert.Equal(["session-4", "session-3"], newestTwo.Select(r => r.SessionId));
+        Assert.Equal(["session-4"], since.Select(r => r.SessionId));
     }
 
     [Fact]
