@@ -202,6 +202,25 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
     }
 
     [ChromiumFact]
+    public async Task PendingList_SaysItCannotBeShown_RatherThanNothingWaiting_WhileTheGatewayCannotBeReached()
+    {
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder());
+        var page = await OpenAsync("alice", beforeLoad: p => p.RouteAsync("**/hubs/approvals/negotiate**", route => route.AbortAsync()), untilLive: false);
+
+        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Offline" })).ToBeVisibleAsync();
+
+        // Before, "Nothing waiting." while a call waited: an approver took a page that could not reach the gateway for a quiet day.
+        await Expect(page.GetByText("The gateway cannot be reached, so calls waiting for you may be missing here.")).ToBeVisibleAsync();
+        await Expect(page.GetByText("Nothing waiting.")).ToBeHiddenAsync();
+        await BrowserSession.ScreenshotAsync(page, "pending-offline");
+
+        // The page retries every 5 s on its own.
+        await page.UnrouteAllAsync();
+        await Expect(Card(page, "exchange_place_order")).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await Expect(page.GetByText("The gateway cannot be reached", new() { Exact = false })).ToBeHiddenAsync();
+    }
+
+    [ChromiumFact]
     public async Task Approve_TellsTheApproverAndRemovesTheCall_WhenTheGatewayNoLongerKnowsIt()
     {
         var page = await OpenAsync("alice");
@@ -261,7 +280,7 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
         await BrowserSession.ScreenshotAsync(page, "audit");
     }
 
-    private async Task<IPage> OpenAsync(string approver, ViewportSize? viewport = null, Func<IPage, Task>? beforeLoad = null)
+    private async Task<IPage> OpenAsync(string approver, ViewportSize? viewport = null, Func<IPage, Task>? beforeLoad = null, bool untilLive = true)
     {
         var context = await _browser.NewContextAsync(_app.Url, viewport);
         await context.AddCookiesAsync([new Cookie { Name = TestApproverAuthentication.CookieName, Value = approver, Url = _app.Url.ToString() }]);
@@ -272,8 +291,12 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
         }
 
         await page.GotoAsync("/");
-        // "Live" once the hub is connected and the lists are loaded: whatever comes next arrives as a push.
-        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Live" })).ToBeVisibleAsync();
+        if (untilLive)
+        {
+            // "Live" once the hub is connected and the lists are loaded: whatever comes next arrives as a push.
+            await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Live" })).ToBeVisibleAsync();
+        }
+
         return page;
     }
 

@@ -17,6 +17,9 @@
   let grantsVersion = 0;
   let clockSkew = 0;
   let csrfToken = null;
+  // Whether the pending list has been read from the gateway once: until then an empty list means "not known yet",
+  // and while the page cannot reach the gateway it may be out of date, never "nothing waiting".
+  let pendingRead = false;
   const loaded = { tools: false, audit: false };
 
   // ---------- API ----------
@@ -807,7 +810,15 @@
     badgeEl.textContent = String(count);
     badgeEl.setAttribute("aria-label", `${count} pending`);
     badgeEl.classList.toggle("has-items", count > 0);
-    $("#pending-empty").hidden = count > 0;
+    const state = $("#live").dataset.state;
+    const known = pendingRead && state !== "offline";
+    $("#pending-empty").hidden = count > 0 || !known;
+    const unknown = $("#pending-unknown");
+    unknown.hidden = known;
+    unknown.dataset.state = state;
+    $("#pending-unknown-text").textContent = state === "offline"
+      ? "The gateway cannot be reached, so calls waiting for you may be missing here. The page keeps trying."
+      : "Loading the calls waiting for you…";
     document.title = count > 0 ? `(${count}) Approvals · Approval Gateway` : "Approvals · Approval Gateway";
   }
 
@@ -1036,6 +1047,7 @@
     const live = $("#live");
     live.dataset.state = state;
     live.textContent = text;
+    renderCounts();
   }
 
   async function loadApprovals() {
@@ -1046,6 +1058,7 @@
     for (const a of [...approvals.values()]) {
       if (a.status === "pending" && !listed.has(a.id)) refreshOne(a.id);
     }
+    pendingRead = true;
     renderHistory();
     renderCounts();
   }
