@@ -1,3 +1,4 @@
+using ApprovalGateway.ScaleOut;
 using Microsoft.Extensions.Options;
 
 namespace ApprovalGateway.Approvals;
@@ -15,6 +16,12 @@ internal sealed class HangfireOptionsValidator : IValidateOptions<HangfireOption
         if (options.Storage == HangfireStorageKind.PostgreSql && string.IsNullOrWhiteSpace(options.ConnectionString))
         {
             errors.Add("Hangfire:ConnectionString must be set when Hangfire:Storage is PostgreSql (e.g. Host=db;Database=gateway;Username=gateway;Password=...).");
+        }
+
+        if (options.Storage == HangfireStorageKind.PostgreSql
+            && PostgreSqlConnectionString.Problem($"{HangfireOptions.Section}:{nameof(HangfireOptions.ConnectionString)}", options.ConnectionString) is { } problem)
+        {
+            errors.Add(problem);
         }
 
         if (options.SchedulePollingInterval < TimeSpan.FromMilliseconds(100) || options.SchedulePollingInterval > TimeSpan.FromSeconds(15))

@@ -1,3 +1,4 @@
+using ApprovalGateway.ScaleOut;
 using Microsoft.Extensions.Options;
 
 namespace ApprovalGateway.Audit;
@@ -15,6 +16,11 @@ internal sealed class AuditOptionsValidator : IValidateOptions<AuditOptions>
         if (options.UsesPostgreSql && string.IsNullOrWhiteSpace(options.ConnectionString))
         {
             errors.Add($"{AuditOptions.Section}:ConnectionString is missing; the '{AuditOptions.PostgreSqlSink}' sink needs the database to write the audit log to.");
+        }
+
+        if (options.UsesPostgreSql && PostgreSqlConnectionString.Problem($"{AuditOptions.Section}:ConnectionString", options.ConnectionString) is { } problem)
+        {
+            errors.Add(problem);
         }
 
         if (!string.Equals(options.Durability, AuditOptions.DiskDurability, StringComparison.OrdinalIgnoreCase)

@@ -54,6 +54,22 @@ public sealed class StartupFailureTests : IDisposable
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--Hangfire:Storage=PostgreSql", "--Hangfire:ConnectionString=Hots=x;Password=pg-s3cret-pw", "Hangfire:ConnectionString")]
+    [InlineData("--Hangfire:Storage=PostgreSql", "--Hangfire:ConnectionString=Host=x;;=;Password=pg-s3cret-pw", "Hangfire:ConnectionString")]
+    [InlineData("--Gateway:Audit:Sink=PostgreSql", "--Gateway:Audit:ConnectionString=Host=x;;=;Password=pg-s3cret-pw", "Gateway:Audit:ConnectionString")]
+    public async Task PostgreSqlConnectionStringThatDoesNotParse_EndsTheProcessWithCode78_NamingItButNotThePassword(string sink, string setting, string key)
+    {
+        var (exitCode, output) = await RunGatewayAsync(sink, setting);
+
+        // Before, Npgsql's ArgumentException escaped: exit code 134 and a stack trace, which a service manager restarts forever.
+        Assert.Equal(78, exitCode);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("The gateway cannot start: ", StringComparison.Ordinal));
+        Assert.Contains($"{key} is not a PostgreSQL connection string", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("pg-s3cret-pw", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task SharedPostgreSqlUnreachable_EndsTheProcessWithCode1_NamingTheSettingButNotThePassword()
     {
