@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace ApprovalGateway.Agents;
 
 /// <summary>
-/// The body of a 401 from the MCP endpoint: a JSON-RPC error, as the MCP SDK answers its own refusals (an unknown
+/// The body of a 401 (or 403) from the MCP endpoint: a JSON-RPC error, as the MCP SDK answers its own refusals (an unknown
 /// session), so a client that shows an error's message shows why it was refused. The id is null: the request was not read.
 /// </summary>
 internal sealed record AgentAuthError(AgentAuthErrorDetail Error)
@@ -19,7 +19,7 @@ internal sealed record AgentAuthError(AgentAuthErrorDetail Error)
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? Id => null;
 
-    public static AgentAuthError Unauthorized(string reason) => new(new AgentAuthErrorDetail(Code, reason));
+    public static AgentAuthError Refused(string reason) => new(new AgentAuthErrorDetail(Code, reason));
 }
 
 internal sealed record AgentAuthErrorDetail(int Code, string Message);

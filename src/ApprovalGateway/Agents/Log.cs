@@ -4,7 +4,7 @@ namespace ApprovalGateway.Agents;
 
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 2100, Level = LogLevel.Warning, Message = "No agents are configured under Gateway:Agents: every MCP caller is the agent 'anonymous', without a key")]
+    [LoggerMessage(EventId = 2100, Level = LogLevel.Warning, Message = "No agents are configured under Gateway:Agents: every MCP caller on this machine is the agent 'anonymous', without a key, and callers from elsewhere are refused")]
     public static partial void AnonymousAgents(ILogger logger);
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "{Count} agents configured; the MCP endpoint requires an API key")]

@@ -94,6 +94,23 @@ public sealed class AgentAuthenticationTests
     }
 
     [Fact]
+    public async Task Mcp_RefusesCallersFromOtherMachines_WhenNoAgentIsConfigured()
+    {
+        var reached = false;
+        await using var app = await StartAsync([], () => reached = true, remote: IPAddress.Parse("203.0.113.7"));
+
+        using var response = await app.Client.PostAsync("/mcp", new StringContent("{}"));
+
+        // Before, anyone who could reach a gateway published on 0.0.0.0 without agent keys had their calls run.
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.StartsWith("No agents are configured (Gateway:Agents), so this gateway serves MCP only to callers on its own machine", body!["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.False(reached);
+        var record = Assert.Single(app.App.Services.GetRequiredService<IAuditLog>().Recent(10));
+        Assert.EndsWith("(from 203.0.113.7)", record.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OtherPaths_PassWithoutKey_WhenAgentsAreConfigured()
     {
         await using var app = await StartAsync(OneAgent);
@@ -110,7 +127,8 @@ public sealed class AgentAuthenticationTests
         return await app.Client.SendAsync(request);
     }
 
-    private static Task<LoopbackApp> StartAsync(Dictionary<string, string?> settings, Action? onMcp = null) =>
+    /// <param name="remote">The caller's address as the gateway sees it, for a caller on another machine.</param>
+    private static Task<LoopbackApp> StartAsync(Dictionary<string, string?> settings, Action? onMcp = null, IPAddress? remote = null) =>
         LoopbackApp.StartAsync(
             settings,
             (services, configuration) =>
@@ -120,6 +138,15 @@ public sealed class AgentAuthenticationTests
             },
             app =>
             {
+                if (remote is not null)
+                {
+                    app.Use((context, next) =>
+                    {
+                        context.Connection.RemoteIpAddress = remote;
+                        return next(context);
+                    });
+                }
+
                 app.UseAgentAuthentication("/mcp");
                 app.MapPost("/mcp", (HttpContext context) =>
                 {
