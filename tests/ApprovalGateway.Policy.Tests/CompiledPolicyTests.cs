@@ -116,6 +116,19 @@ public sealed class CompiledPolicyTests
         Assert.Equal(ApprovalSettings.Default, decision.Approval);
     }
 
+    [Theory]
+    [InlineData("""{ "default": "deny", "tools": { "BinanceTickerPrice": "allow" } }""", null, DecisionKind.Denied, "default")]
+    [InlineData("""{ "default": "allow", "agents": { "bot": { "default": "deny" } } }""", "bot", DecisionKind.Denied, "agents.bot.default")]
+    [InlineData("""{ "default": "deny", "agents": { "bot": { "default": "allow" } } }""", "bot", DecisionKind.ApprovalRequired, "risk.critical")]
+    [InlineData("""{ "default": "deny", "risk": { "critical": "require_approval" } }""", null, DecisionKind.ApprovalRequired, "risk.critical")]
+    public void Evaluate_LetsADenyingDefaultDecideCritical_WhenTheRiskSectionIsSilent(string policy, string? agent, DecisionKind kind, string rule)
+    {
+        // Before, an allowlist under "default": "deny" held every critical call (a withdrawal) for an approver instead of denying it.
+        var decision = Decide(policy, "BinanceWalletWithdraw", RiskClass.Critical, agent);
+
+        Assert.Equal((kind, rule), (decision.Kind, decision.Rule));
+    }
+
     [Fact]
     public void Evaluate_AllowsCritical_WhenThePolicySaysSoExplicitly()
     {

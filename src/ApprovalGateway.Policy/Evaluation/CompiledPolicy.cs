@@ -173,13 +173,16 @@ public sealed class CompiledPolicy
         }
 
         var scoped = agent is not null && _agents.TryGetValue(agent, out var s) ? s : null;
+        var fallback = scoped?.Default ?? _global.Default!;
         var rule = scoped?.FindTool(tool)
             ?? _global.FindTool(tool)
             ?? scoped?.RiskRule(risk)
             ?? _global.RiskRule(risk)
-            ?? scoped?.Default
-            ?? _global.Default!;
-        return new DecisionPlan(null, rule);
+            ?? fallback;
+
+        // The built-in rule is there so that no default lets a critical call through unasked. A default that denies is
+        // stricter still: before, "default": "deny" held a withdrawal for approval that the admin meant to deny.
+        return new DecisionPlan(null, rule.IsBuiltIn && fallback.Action == PolicyAction.Deny ? fallback : rule);
     }
 
     private static int CountRules(RuleSet set) =>

@@ -18,7 +18,7 @@ internal static class PolicyCompiler
         if (global.RiskRule(RiskClass.Critical) is null)
         {
             var riskRules = Enum.GetValues<RiskClass>().Select(global.RiskRule).ToArray();
-            riskRules[(int)RiskClass.Critical] = MakeRule("risk.critical", null, new RuleDocument { Action = PolicyAction.RequireApproval, Reason = BuiltInCriticalReason });
+            riskRules[(int)RiskClass.Critical] = MakeRule("risk.critical", null, new RuleDocument { Action = PolicyAction.RequireApproval, Reason = BuiltInCriticalReason }, builtIn: true);
             global = new RuleSet(BuildHide(string.Empty, document.Hide), global.Tools, riskRules, global.Default);
         }
 
@@ -65,7 +65,7 @@ internal static class PolicyCompiler
     private static HideEntry[] BuildHide(string prefix, IReadOnlyList<string> hide) =>
         [.. hide.Select(h => new HideEntry(CreateGlob(h), new PolicyDecision(DecisionKind.Hidden, $"{prefix}hide[\"{h}\"]")))];
 
-    private static CompiledRule MakeRule(string name, Glob? glob, RuleDocument rule)
+    private static CompiledRule MakeRule(string name, Glob? glob, RuleDocument rule, bool builtIn = false)
     {
         var conditions = rule.When.Select((c, i) =>
         {
@@ -89,7 +89,7 @@ internal static class PolicyCompiler
                 MakeDecision(conditionName, c.Action, unevaluated, rule.Approval));
         }).ToArray();
         var ownReason = rule.Reason ?? (rule.Action == PolicyAction.Deny ? $"denied by {name}" : null);
-        return new CompiledRule(name, glob, rule.Action, MakeDecision(name, rule.Action, ownReason, rule.Approval), conditions, rule.RateLimit);
+        return new CompiledRule(name, glob, rule.Action, MakeDecision(name, rule.Action, ownReason, rule.Approval), conditions, rule.RateLimit, builtIn);
     }
 
     private static PolicyDecision MakeDecision(string name, PolicyAction action, string? reason, ApprovalSettings approval) => action switch
