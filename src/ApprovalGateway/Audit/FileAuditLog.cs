@@ -74,12 +74,20 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
         this.path = Path.GetFullPath(path);
         this.logger = logger;
         ring = new AuditRing(recentCapacity);
-        Directory.CreateDirectory(Path.GetDirectoryName(this.path)!);
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(this.path)!);
+        }
+        else
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(this.path)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
         writerLock = TakeWriterLock(this.path);
         writerLockHandle = writerLock.SafeFileHandle;
         try
         {
-            stream = new FileStream(this.path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
+            stream = OpenOrCreate(this.path, FileShare.Read);
         }
         catch
         {
@@ -100,6 +108,21 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
     }
 
     /// <summary>
+    /// Records hold call arguments (addresses, amounts), so a file or folder the gateway creates is its user's alone,
+    /// as its key folder is; one an admin made (logrotate's <c>create</c> mode) keeps the mode it was given.
+    /// </summary>
+    private static FileStream OpenOrCreate(string path, FileShare share)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = share, BufferSize = 0 };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        return new FileStream(path, options);
+    }
+
+    /// <summary>
     /// One writer per file, held until disposed: a lock file beside it, opened exclusively (an advisory lock on Unix,
     /// which readers such as verify-audit never take). Two gateways on one data folder (two MCP clients launching the
     /// same --stdio command) would otherwise both append, each chaining from the record it last saw.
@@ -109,7 +132,7 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
         var lockPath = path + ".lock";
         try
         {
-            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
+            return OpenOrCreate(lockPath, FileShare.None);
         }
         catch (IOException ex) when (File.Exists(lockPath))
         {
@@ -511,7 +534,7 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
             Log.AuditFileTruncated(logger, path, stream.Position - onPath.Length);
         }
 
-        var next = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
+        var next = OpenOrCreate(path, FileShare.Read);
         try
         {
             var end = AuditLineReader.EndOfCompleteLines(next);

@@ -23,6 +23,12 @@ internal static class VerifyAuditCommand
         AuditVerification result;
         try
         {
+            if (paths.FirstOrDefault(IsCompressed) is { } compressed)
+            {
+                output.WriteLine($"{compressed}: a compressed file (logrotate's compress); decompress it first, e.g. zcat {compressed} > {Path.GetFileNameWithoutExtension(compressed)}");
+                return CommandExitCodes.Unreadable;
+            }
+
             result = AuditChainVerifier.Verify(paths, after);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -32,6 +38,22 @@ internal static class VerifyAuditCommand
         }
 
         return Report(string.Join(" + ", paths), after, result, output);
+    }
+
+    /// <summary>gzip, bzip2, xz or zstd by their magic bytes: read as text, their first byte was named "not a valid JSON record".</summary>
+    private static bool IsCompressed(string path)
+    {
+        Span<byte> magic = stackalloc byte[4];
+        using var file = File.OpenRead(path);
+        var read = file.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
+        return magic[..read] switch
+        {
+            [0x1f, 0x8b, ..] => true,
+            [(byte)'B', (byte)'Z', (byte)'h', ..] => true,
+            [0xfd, (byte)'7', (byte)'z', (byte)'X'] => true,
+            [0x28, 0xb5, 0x2f, 0xfd] => true,
+            _ => false,
+        };
     }
 
     public static int RunPostgreSql(string connectionString, AuditAnchor after, TextWriter output)

@@ -495,6 +495,41 @@ public sealed class FileAuditLogTests : IDisposable
         Assert.Contains($"{dir.Path}: a folder, not an audit file", folderOutput, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task VerifyAudit_SaysAFileIsCompressed_RatherThanThatItsFirstLineIsNoRecord()
+    {
+        await WriteRecordsAsync(1);
+        var compressed = dir.File("audit/audit.jsonl.1.gz");
+        using (var gzip = new System.IO.Compression.GZipStream(File.Create(compressed), System.IO.Compression.CompressionLevel.Fastest))
+        {
+            await gzip.WriteAsync(await File.ReadAllBytesAsync(AuditPath));
+        }
+
+        var (code, output) = Verify(compressed);
+
+        // Before, exit 1 and "not a valid JSON record ('0x1F' is an invalid start of a value)", as if the file were tampered with.
+        Assert.Equal(66, code);
+        Assert.StartsWith($"{compressed}: a compressed file (logrotate's compress); decompress it first", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Open_CreatesTheFileAndItsFolderForTheGatewaysUserAlone_AfterARotationToo()
+    {
+        await using (var log = Open(AuditPath))
+        {
+            await log.AppendAsync(Record(1), CancellationToken.None);
+            File.Move(AuditPath, dir.File("audit/audit.jsonl.1"));
+            await log.AppendAsync(Record(2), CancellationToken.None);
+        }
+
+        // Before, -rw-r--r-- in a drwxr-xr-x folder: every local user could read the calls' arguments.
+        const UnixFileMode owner = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        Assert.Equal(owner | UnixFileMode.UserExecute, File.GetUnixFileMode(dir.File("audit")));
+        Assert.Equal(owner, File.GetUnixFileMode(AuditPath));
+        Assert.Equal(owner, File.GetUnixFileMode(AuditPath + ".lock"));
+    }
+
     private static (int Code, string Output) Run(params string[] args)
     {
         using var output = new StringWriter();
