@@ -11,7 +11,10 @@ namespace ApprovalGateway.Audit;
 
 internal static class AuditServiceCollectionExtensions
 {
-    /// <summary>Registers the configured sink (the file by default, or PostgreSQL) as <see cref="IAuditLog"/> and <see cref="IAuditQuery"/>, opened at startup.</summary>
+    /// <summary>
+    /// Registers the configured sink (the file by default, or PostgreSQL) as <see cref="IAuditLog"/>,
+    /// <see cref="IAuditQuery"/> and <see cref="IHealthSignal"/>, opened at startup.
+    /// </summary>
     public static IServiceCollection AddGatewayAudit(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section).ValidateOnStart();
@@ -29,10 +32,14 @@ internal static class AuditServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<AuditOptions>>().Value;
-            return new PostgreSqlAuditLog(options.ConnectionString!, options.InstanceName, sp.GetRequiredService<ILogger<PostgreSqlAuditLog>>());
+            return new PostgreSqlAuditLog(
+                options.ConnectionString!, options.InstanceName, sp.GetRequiredService<ILogger<PostgreSqlAuditLog>>(), sp.GetRequiredService<TimeProvider>());
         });
         services.AddSingleton<IAuditLog>(Sink);
         services.AddSingleton<IAuditQuery>(sp => (IAuditQuery)Sink(sp));
+
+        // While the sink refuses records the gateway refuses every call that needs one, which a load balancer should know.
+        services.AddSingleton<IHealthSignal>(sp => (IHealthSignal)Sink(sp));
         services.AddGatewayMeter();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<RefusalAudit>();

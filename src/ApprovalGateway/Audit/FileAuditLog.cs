@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ApprovalGateway.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 
@@ -20,7 +21,7 @@ namespace ApprovalGateway.Audit;
 /// <see cref="FlushDelay"/> later, whichever comes first: a call then costs one fsync, not two. With
 /// <c>waitForDisk</c> off, every record is treated that way.
 /// </summary>
-internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
+internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IHealthSignal, IAsyncDisposable
 {
     /// <summary>How long a written record may wait for an fsync when no record that needs one follows it.</summary>
     public static readonly TimeSpan FlushDelay = TimeSpan.FromMilliseconds(10);
@@ -51,6 +52,7 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
     private readonly ILogger logger;
     private readonly bool waitForDisk;
     private readonly TimeProvider time;
+    private readonly AuditWriteStatus status;
     private readonly Lock gate = new();
     private readonly ArrayBufferWriter<byte> buffer = new();
     private List<PendingAppend> waiting = [];
@@ -71,6 +73,7 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
     {
         this.waitForDisk = waitForDisk;
         this.time = time ?? TimeProvider.System;
+        status = new AuditWriteStatus(this.time);
         this.path = Path.GetFullPath(path);
         this.logger = logger;
         ring = new AuditRing(recentCapacity);
@@ -144,6 +147,8 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
     }
 
     public string FilePath => path;
+
+    public string? Problem => status.Problem;
 
     public async ValueTask AppendAsync(AuditRecord record, CancellationToken cancellationToken)
     {
@@ -427,6 +432,7 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
 
             if (broken is not null)
             {
+                status.Failed(broken);
                 batch.ForEach(p => p.Done.TrySetException(broken));
                 continue;
             }
@@ -444,6 +450,7 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
         catch (Exception ex)
         {
             Log.WriteFailed(logger, ex, path, batch.Count);
+            status.Failed(ex);
             batch.ForEach(p => p.Done.TrySetException(ex));
             return;
         }
@@ -475,6 +482,7 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
             Log.WriteFailed(logger, ex, path, batch.Count);
             (seq, head) = (startSeq, startHead);
             Rollback(startLength);
+            status.Failed(ex);
             batch.ForEach(p => p.Done.TrySetException(ex));
             return;
         }
@@ -487,6 +495,12 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
         {
             // The records are written; only a restart after a rotation would lose the link to them.
             Log.HeadNotKept(logger, ex, path);
+        }
+
+        // A flush that failed while following a rotation refuses every later batch, though this one got through.
+        if (broken is null)
+        {
+            status.Written();
         }
 
         foreach (var pending in batch)
@@ -668,6 +682,7 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
             // The answers are out, so the records cannot be refused; what can be done is to stop answering more
             // calls on the strength of a file the disk no longer takes.
             broken = new IOException($"The audit log {path} could not be flushed to disk.", ex);
+            status.Failed(broken);
             Log.FlushFailed(logger, ex, path, unflushed);
         }
     }

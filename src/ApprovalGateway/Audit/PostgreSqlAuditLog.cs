@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using ApprovalGateway.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -14,7 +15,7 @@ namespace ApprovalGateway.Audit;
 /// inside its transaction, so the chain stays one sequence whoever writes. Like the file sink, one writer loop
 /// commits every append waiting at that moment in one transaction and releases their callers after the commit.
 /// </summary>
-internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IAsyncDisposable
+internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IHealthSignal, IAsyncDisposable
 {
     public const string Table = "audit_log";
 
@@ -49,12 +50,14 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IAsyncDisposa
         Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task writer;
     private readonly string instance;
+    private readonly AuditWriteStatus status;
 
     /// <param name="instance">What each record this instance writes names it (<see cref="AuditOptions.InstanceName"/>).</param>
-    public PostgreSqlAuditLog(string connectionString, string instance, ILogger<PostgreSqlAuditLog> logger)
+    public PostgreSqlAuditLog(string connectionString, string instance, ILogger<PostgreSqlAuditLog> logger, TimeProvider? time = null)
     {
         this.logger = logger;
         this.instance = instance;
+        status = new AuditWriteStatus(time ?? TimeProvider.System);
         dataSource = NpgsqlDataSource.Create(connectionString);
         try
         {
@@ -68,6 +71,8 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IAsyncDisposa
 
         writer = Task.Run(WriteLoopAsync);
     }
+
+    public string? Problem => status.Problem;
 
     public async ValueTask AppendAsync(AuditRecord record, CancellationToken cancellationToken)
     {
@@ -253,10 +258,12 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IAsyncDisposa
             {
                 // Nothing was committed, and the next batch reads the head afresh, so there is nothing to undo.
                 Log.PostgreSqlWriteFailed(logger, failure, batch.Count);
+                status.Failed(failure);
                 batch.ForEach(p => p.Done.TrySetException(failure));
                 continue;
             }
 
+            status.Written();
             batch.ForEach(p => p.Done.TrySetResult());
         }
     }

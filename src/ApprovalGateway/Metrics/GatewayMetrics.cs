@@ -31,6 +31,9 @@ internal sealed class GatewayMetrics
     private readonly UpDownCounter<long> _sessions;
     private readonly Counter<long> _sessionsRefused;
 
+    // Swapped whole on each reload, so a scrape reads one consistent value without a lock.
+    private volatile Measurement<int>[] _policyReloadFailed = [];
+
     public GatewayMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
@@ -53,6 +56,9 @@ internal sealed class GatewayMetrics
             "approval_gateway.sessions.open", "{session}", "Agents' MCP sessions this instance serves now, by agent.");
         _sessionsRefused = meter.CreateCounter<long>(
             "approval_gateway.sessions.refused", "{session}", "New sessions refused by Gateway:MaxSessionsPerAgent or Gateway:MaxSessions.");
+        meter.CreateObservableGauge(
+            "approval_gateway.policy.reload_failed", () => _policyReloadFailed, unit: null,
+            description: "1 while the policy file's last edit was rejected and the last good policy is in force, 0 otherwise.");
     }
 
     /// <summary>Counts a call once its final record is stored; the record written before forwarding is not an end.</summary>
@@ -90,6 +96,10 @@ internal sealed class GatewayMetrics
 
     public void SessionRefused(string agent, string limit) =>
         _sessionsRefused.Add(1, new KeyValuePair<string, object?>("agent", agent), new KeyValuePair<string, object?>("limit", limit));
+
+    /// <summary>The outcome of the policy file's last load; the <c>path</c> label tells several gateways on one host apart.</summary>
+    public void PolicyLoaded(string path, bool rejected) =>
+        _policyReloadFailed = [new Measurement<int>(rejected ? 1 : 0, new KeyValuePair<string, object?>("path", path))];
 
     public void HoldStarted(string upstream) => _held.Add(1, new KeyValuePair<string, object?>("upstream", upstream));
 

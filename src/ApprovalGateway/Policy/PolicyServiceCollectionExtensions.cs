@@ -1,4 +1,6 @@
 using ApprovalGateway.Agents;
+using ApprovalGateway.Hosting;
+using ApprovalGateway.Metrics;
 using ApprovalGateway.Policy.Evaluation;
 using ApprovalGateway.Web.Auth;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -23,7 +25,9 @@ internal static class PolicyServiceCollectionExtensions
             sp.GetRequiredService<IOptions<AgentOptions>>().Value,
             sp.GetRequiredService<IOptions<ApproverOptions>>().Value,
             stdio));
+        services.AddGatewayMeter();
         services.TryAddSingleton<PolicyStore>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHealthSignal, PolicyStore>(sp => sp.GetRequiredService<PolicyStore>()));
         services.TryAddSingleton<PolicyEngine>();
         services.AddHostedService<PolicyStartup>();
         return services;

@@ -1,3 +1,5 @@
+using ApprovalGateway.Hosting;
+using ApprovalGateway.Metrics;
 using ApprovalGateway.Policy.Evaluation;
 using ApprovalGateway.Policy.Model;
 using ApprovalGateway.Policy.Parsing;
@@ -19,11 +21,12 @@ namespace ApprovalGateway.Policy;
 /// read, so those edits apply too. File events go through the same comparison, so an unchanged file (touched, or an
 /// event that arrives late) is never reloaded, or its error logged, again.
 /// </remarks>
-internal sealed class PolicyStore : IDisposable
+internal sealed class PolicyStore : IHealthSignal, IDisposable
 {
     private readonly ILogger<PolicyStore> _logger;
     private readonly TimeProvider _time;
     private readonly PolicyReferenceCheck? _references;
+    private readonly GatewayMetrics? _metrics;
     private readonly FileSystemWatcher? _watcher;
     private readonly ITimer _debounce;
     private readonly ITimer? _poll;
@@ -32,12 +35,20 @@ internal sealed class PolicyStore : IDisposable
     private CancellationTokenSource _reloadSignal = new();
     private volatile CompiledPolicy _current;
     private string? _lastText;
+    private DateTimeOffset _rejectedSince;
 
-    public PolicyStore(IOptions<PolicyOptions> options, IHostEnvironment environment, ILogger<PolicyStore> logger, TimeProvider time, PolicyReferenceCheck? references = null)
+    public PolicyStore(
+        IOptions<PolicyOptions> options,
+        IHostEnvironment environment,
+        ILogger<PolicyStore> logger,
+        TimeProvider time,
+        PolicyReferenceCheck? references = null,
+        GatewayMetrics? metrics = null)
     {
         _logger = logger;
         _time = time;
         _references = references;
+        _metrics = metrics;
         _debounceDelay = options.Value.ReloadDebounce;
         SourcePath = System.IO.Path.GetFullPath(options.Value.Path, environment.ContentRootPath);
         var read = ReadText();
@@ -53,6 +64,7 @@ internal sealed class PolicyStore : IDisposable
         LoadedAt = time.GetUtcNow();
         Log.PolicyLoaded(logger, SourcePath, result.Policy.RuleCount, result.Document.Default);
         Warnings = CheckReferences(result.Document);
+        metrics?.PolicyLoaded(SourcePath, rejected: false);
         _debounce = time.CreateTimer(_ => ReloadIfChanged(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         var directory = System.IO.Path.GetDirectoryName(SourcePath)!;
         _watcher = new FileSystemWatcher(directory, System.IO.Path.GetFileName(SourcePath))
@@ -81,6 +93,26 @@ internal sealed class PolicyStore : IDisposable
 
     /// <summary>The errors of the last rejected reload as <c>file:line: message</c> lines; null after a good load.</summary>
     public string? LastError { get; private set; }
+
+    /// <summary>
+    /// A rejected edit, for <c>/api/health</c>: not one that degrades the instance, which serves on the last good
+    /// policy, but one an approver must fix before the next restart, which would stop on it.
+    /// </summary>
+    public string? Problem
+    {
+        get
+        {
+            lock (_reloadLock)
+            {
+                return LastError is { } error
+                    ? $"Policy reload rejected since {_rejectedSince:yyyy-MM-dd HH:mm:ss}Z: {error.ReplaceLineEndings("; ")}; the last good policy " +
+                      $"(loaded {LoadedAt:yyyy-MM-dd HH:mm:ss}Z) is in force; the gateway will not start with this file."
+                    : null;
+            }
+        }
+    }
+
+    public bool Degrades => false;
 
     /// <summary>What the policy in force names that this gateway does not have (see <see cref="PolicyReferenceCheck"/>).</summary>
     public IReadOnlyList<string> Warnings { get; private set; } = [];
@@ -111,9 +143,16 @@ internal sealed class PolicyStore : IDisposable
             }
             else
             {
+                if (LastError is null)
+                {
+                    _rejectedSince = _time.GetUtcNow();
+                }
+
                 LastError = result.FormatErrors();
                 Log.PolicyReloadRejected(_logger, LastError);
             }
+
+            _metrics?.PolicyLoaded(SourcePath, rejected: !ok);
 
             previous = _reloadSignal;
             _reloadSignal = new CancellationTokenSource();

@@ -22,7 +22,10 @@ internal static class UpstreamStatusApi
         endpoints.MapGet("/api/health", (UpstreamStatusBoard board, IEnumerable<IHealthSignal> signals) =>
         {
             var problems = Problems(board, signals);
-            return TypedResults.Json(new Health(problems.Count == 0 ? "ok" : "degraded", problems), statusCode: problems.Count == 0 ? 200 : 503);
+            List<string> warnings = [.. signals.Where(s => !s.Degrades).Select(s => s.Problem).OfType<string>()];
+            return TypedResults.Json(
+                new Health(problems.Count == 0 ? "ok" : "degraded", problems, warnings.Count == 0 ? null : warnings),
+                statusCode: problems.Count == 0 ? 200 : 503);
         }).RequireAuthorization(ApproverClaims.Policy);
         endpoints.MapGet("/api/upstreams", (UpstreamStatusBoard board) => TypedResults.Ok(
                 board.Current.Where(s => s.Session == Catalog).OrderBy(s => s.Upstream, StringComparer.Ordinal)
@@ -36,12 +39,13 @@ internal static class UpstreamStatusApi
     [
         .. board.Current.Where(s => s.Session == Catalog && !s.Healthy).OrderBy(s => s.Upstream, StringComparer.Ordinal)
             .Select(s => $"Upstream '{s.Upstream}': {(s.Clash is null ? s.Detail : $"{s.Detail}, but {s.Clash}")}"),
-        .. signals.Select(s => s.Problem).OfType<string>(),
+        .. signals.Where(s => s.Degrades).Select(s => s.Problem).OfType<string>(),
     ];
 
     private sealed record Health(
         [property: JsonPropertyName("status")] string Status,
-        [property: JsonPropertyName("problems"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Problems = null);
+        [property: JsonPropertyName("problems"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Problems = null,
+        [property: JsonPropertyName("warnings"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Warnings = null);
 
     private sealed record UpstreamState(
         [property: JsonPropertyName("name")] string Name,

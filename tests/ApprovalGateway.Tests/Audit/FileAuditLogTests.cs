@@ -356,6 +356,37 @@ public sealed class FileAuditLogTests : IDisposable
     }
 
     [Fact]
+    public async Task Problem_NamesTheRefusal_FromTheFailedWriteUntilTheNextWrittenOne()
+    {
+        var other = dir.File("other/audit.jsonl");
+        await using (var otherLog = Open(other))
+        {
+            await otherLog.AppendAsync(Record(7), CancellationToken.None);
+        }
+
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 3, 4, 5, TimeSpan.Zero));
+        await using var log = Open(AuditPath, time: time);
+        await log.AppendAsync(Record(1), CancellationToken.None);
+        var before = log.Problem;
+        File.Move(AuditPath, dir.File("audit/audit.jsonl.0"));
+        File.Copy(other, AuditPath);
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        await Assert.ThrowsAsync<IOException>(() => log.AppendAsync(Record(2), CancellationToken.None).AsTask());
+        time.Advance(TimeSpan.FromMinutes(1));
+        await Assert.ThrowsAsync<IOException>(() => log.AppendAsync(Record(3), CancellationToken.None).AsTask());
+        var whileRefused = log.Problem;
+        File.Move(AuditPath, dir.File("audit/audit.jsonl.other"));
+        await log.AppendAsync(Record(4), CancellationToken.None);
+
+        // Before, the sink said nothing of it, and /healthz answered ok while every call was refused.
+        Assert.Null(before);
+        Assert.StartsWith("Audit log not writable since 2026-11-27 03:04:06Z: ", whileRefused, StringComparison.Ordinal);
+        Assert.Contains("do not continue this gateway's audit chain", whileRefused, StringComparison.Ordinal);
+        Assert.Null(log.Problem);
+    }
+
+    [Fact]
     public async Task Open_CarriesTheChainOn_WhenTheFileWasRotatedAwayWhileTheGatewayWasStopped()
     {
         var rotated = dir.File("audit/audit.jsonl.1");

@@ -1,6 +1,8 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Tests.Infrastructure;
+using ApprovalGateway.Tests.Metrics;
 using ApprovalGateway.Policy;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -11,6 +13,7 @@ namespace ApprovalGateway.Tests.Policy;
 public sealed class PolicyStatusApiTests
 {
     private const string ApproverToken = "alice-approver-token-0001";
+    private const string ReloadFailed = "approval_gateway_policy_reload_failed";
 
     [Fact]
     public async Task Get_ListsAgentSectionsAndApproversTheGatewayDoesNotHave_AsTheStartupLogDoes()
@@ -41,6 +44,45 @@ public sealed class PolicyStatusApiTests
         ];
         Assert.Equal(expected, status["warnings"]!.AsArray().Select(w => (string)w!));
         Assert.Equal(expected.Select(w => $"Policy {gateway.PolicyPath}: {w}"), log.Lines);
+    }
+
+    [Fact]
+    public async Task ARejectedReload_IsAWarningInApiHealth_AndAGaugeInMetrics_WhileHealthzStaysOk()
+    {
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Merge(
+            TestUpstreams.DemoStdio(), new Dictionary<string, string?> { ["Approvers:alice:Token"] = ApproverToken }));
+        using var loadBalancer = new HttpClient { BaseAddress = gateway.BaseAddress };
+        using var api = new HttpClient { BaseAddress = gateway.BaseAddress };
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApproverToken);
+        var store = gateway.Services.GetRequiredService<PolicyStore>();
+        var failed = ("path", gateway.PolicyPath);
+        var gaugeBefore = (await PrometheusScrape.GetAsync(gateway.BaseAddress)).Sum(ReloadFailed, failed);
+
+        await File.WriteAllTextAsync(gateway.PolicyPath, "{ \"default\": \"allow\",\n  \"tools\": { \"x\": \"maybe\" } }");
+        Assert.False(store.Reload());
+        using var healthz = await loadBalancer.GetAsync(new Uri("/healthz", UriKind.Relative));
+        using var health = await api.GetAsync(new Uri("/api/health", UriKind.Relative));
+        var detail = JsonNode.Parse(await health.Content.ReadAsStringAsync())!;
+        var gaugeWhileRejected = (await PrometheusScrape.GetAsync(gateway.BaseAddress)).Sum(ReloadFailed, failed);
+
+        await File.WriteAllTextAsync(gateway.PolicyPath, GatewayHost.AllowAll);
+        Assert.True(store.Reload());
+        var detailAfter = JsonNode.Parse(await api.GetStringAsync(new Uri("/api/health", UriKind.Relative)))!;
+        var gaugeAfter = (await PrometheusScrape.GetAsync(gateway.BaseAddress)).Sum(ReloadFailed, failed);
+
+        // The last good policy serves every call as before: another instance would do no better, so a load balancer is not told.
+        Assert.Equal(HttpStatusCode.OK, healthz.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal("ok", (string?)detail["status"]);
+        Assert.Empty(detail["problems"]!.AsArray());
+
+        // Before, only the log and GET /api/policy said so: /api/health listed nothing and /metrics had no series for it.
+        var warning = (string)Assert.Single(detail["warnings"]!.AsArray())!;
+        Assert.StartsWith("Policy reload rejected since ", warning, StringComparison.Ordinal);
+        Assert.Contains($"{gateway.PolicyPath}:2: ", warning, StringComparison.Ordinal);
+        Assert.EndsWith("is in force; the gateway will not start with this file.", warning, StringComparison.Ordinal);
+        Assert.Equal((0, 1, 0), (gaugeBefore, gaugeWhileRejected, gaugeAfter));
+        Assert.Null(detailAfter["warnings"]);
     }
 
     [Fact]

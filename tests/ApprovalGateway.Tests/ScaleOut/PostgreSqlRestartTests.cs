@@ -186,12 +186,23 @@ public sealed class PostgreSqlRestartTests(ScaleOutServices services)
         await using var a = await ScaleOutGateway.StartAsync(
             Settings(database, redis: false, ledger), Policy, builder => builder.Logging.AddProvider(exceptions));
         await using var agent = await a.ConnectAsync();
-        string? refusal = null;
+        using var api = a.Approver();
+        string? refusal = null, detail = null;
 
-        await services.RestartPostgreSqlAsync(async () => refusal = await RefusalAsync(TransferAsync(agent, "while down")));
+        await services.RestartPostgreSqlAsync(async () =>
+        {
+            refusal = await RefusalAsync(TransferAsync(agent, "while down"));
+            detail = await HealthDetailAsync(api);
+        });
+        Succeeded(await TransferAsync(agent, "after"));
+        var detailAfter = await HealthDetailAsync(api);
 
         Assert.Contains("audit", refusal, StringComparison.OrdinalIgnoreCase);
-        Assert.Empty(ledger.Transfers);
+        Assert.Equal(["after"], ledger.Transfers);
+
+        // Before, /api/health named no problem of the audit sink's while it refused every record.
+        Assert.Contains("Audit log not writable since ", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Audit log not writable", detailAfter, StringComparison.Ordinal);
 
         // One stack trace for the refusal, the sink's: before, the retry and the pipeline logged the same one again.
         Assert.Equal(
@@ -254,6 +265,13 @@ public sealed class PostgreSqlRestartTests(ScaleOutServices services)
         }
 
         return settings;
+    }
+
+    /// <summary>The body whether the instance is healthy (200) or not (503).</summary>
+    private static async Task<string> HealthDetailAsync(HttpClient api)
+    {
+        using var response = await api.GetAsync(new Uri("/api/health", UriKind.Relative));
+        return await response.Content.ReadAsStringAsync();
     }
 
     private static void Succeeded(CallToolResult result) =>
