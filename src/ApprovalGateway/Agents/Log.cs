@@ -12,4 +12,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Refused an MCP request from {RemoteIp}: {Reason}")]
     public static partial void AgentRefused(ILogger logger, string? remoteIp, string reason);
+
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "Gateway:Agents:{Agent}:Owner is '{Owner}', which is no configured approver's name or Slack user id{Hint}, so it keeps no approver from deciding this agent's calls")]
+    public static partial void OwnerIsNoApprover(ILogger logger, string agent, string owner, string hint);
 }

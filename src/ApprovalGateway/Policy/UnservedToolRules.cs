@@ -1,3 +1,4 @@
+using ApprovalGateway.Hosting;
 using ApprovalGateway.Policy.Matching;
 using ApprovalGateway.Policy.Model;
 
@@ -11,8 +12,6 @@ namespace ApprovalGateway.Policy;
 /// </summary>
 internal static class UnservedToolRules
 {
-    private const int MaxTypoDistance = 3;
-
     /// <summary>One sentence per pattern that matches no tool in <paramref name="served"/>; empty when none is known yet.</summary>
     public static IReadOnlyList<string> Find(PolicyDocument document, IReadOnlyCollection<string> served)
     {
@@ -33,43 +32,10 @@ internal static class UnservedToolRules
                 continue;
             }
 
-            var hint = glob.IsExact && Closest(pattern, served) is { } near ? $" (did you mean {near}?)" : "";
+            var hint = glob.IsExact && ClosestName.Find(pattern, served) is { } near ? $" (did you mean {near}?)" : "";
             warnings.Add($"{where} matches no tool the upstreams serve now{hint}, so it applies to no call");
         }
 
         return warnings;
-    }
-
-    private static string? Closest(string name, IEnumerable<string> served) =>
-        served.Select(tool => (tool, distance: Distance(name.ToLowerInvariant(), tool.ToLowerInvariant())))
-            .Where(t => t.distance <= MaxTypoDistance)
-            .OrderBy(t => t.distance)
-            .ThenBy(t => t.tool, StringComparer.Ordinal)
-            .Select(t => t.tool)
-            .FirstOrDefault();
-
-    /// <summary>Levenshtein distance: a typo is a few letters added, dropped or changed.</summary>
-    private static int Distance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-                current[j] = Math.Min(substitution, Math.Min(previous[j], current[j - 1]) + 1);
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
     }
 }
