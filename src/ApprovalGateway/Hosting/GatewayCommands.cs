@@ -9,7 +9,8 @@ internal static class GatewayCommands
     public static bool TryRun(string[] args, TextWriter output, out int exitCode) => TryRun(args, output, output, out exitCode);
 
     /// <param name="error">Where a command line the gateway cannot use is explained, with the usage.</param>
-    public static bool TryRun(string[] args, TextWriter output, TextWriter error, out int exitCode)
+    /// <param name="input">Where <c>hash-password -</c> reads the password; standard input by default.</param>
+    public static bool TryRun(string[] args, TextWriter output, TextWriter error, out int exitCode, TextReader? input = null)
     {
         exitCode = args switch
         {
@@ -18,6 +19,8 @@ internal static class GatewayCommands
             ["validate", var path] => ValidateCommand.Run(path, output),
             ["validate", _, _, ..] => OneArgument("validate", "the policy file", error),
             ["verify-audit", .. var rest] when rest.Length > 0 => VerifyAudit(rest, output, error),
+            // From standard input, so the password stays out of the process list and the shell's history.
+            ["hash-password", "-"] => HashPasswordCommand.Run((input ?? Console.In).ReadLine() ?? "", output),
             ["hash-password", var password] => HashPasswordCommand.Run(password, output),
             ["hash-password", _, _, ..] => OneArgument("hash-password", "the password, quoted if it has spaces", error),
             [var word and ("validate" or "verify-audit" or "hash-password")] => MissingArgument(word, error),
@@ -111,6 +114,7 @@ internal static class GatewayCommands
                                                           once the files (or rows) up to it are deleted
                                                           (exit 0 intact, 1 broken, 66 unreadable)
               approval-gateway hash-password <password>   print a PasswordHash for Approvers:{name}
+              approval-gateway hash-password -            the same for a password read from standard input
               approval-gateway --version                  print the gateway's version
             """);
         return exitCode;

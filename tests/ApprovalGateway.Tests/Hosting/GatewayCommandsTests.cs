@@ -52,6 +52,18 @@ public sealed class GatewayCommandsTests
     }
 
     [Fact]
+    public void HashPassword_ReadsThePasswordFromStandardInput_WhenGivenADash()
+    {
+        var output = new StringWriter();
+
+        // Before, "-" was hashed: the only way to give the password was the command line, seen in ps and the shell history.
+        Assert.True(GatewayCommands.TryRun(["hash-password", "-"], output, output, out var exitCode, new StringReader("correct horse battery staple\n")));
+
+        Assert.Equal(0, exitCode);
+        Assert.True(ApprovalGateway.Web.Auth.PasswordHasher.Verify("correct horse battery staple", output.ToString().Trim()));
+    }
+
+    [Fact]
     public void HashPassword_RefusesAPasswordSplitIntoSeveralArguments_InsteadOfHashingItsFirstWord()
     {
         var output = new StringWriter();
