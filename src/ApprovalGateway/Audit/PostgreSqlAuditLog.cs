@@ -131,24 +131,79 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IHealthSignal
         }
     }
 
-    /// <summary>Walks the table's chain by seq; a problem names the row as <c>seq N</c>.</summary>
+    /// <summary>
+    /// Walks the table's chain by seq; a problem names the row as <c>seq N</c>. The columns copied out of each line for
+    /// searches (time, agent, tool, decision, outcome, hash, prev) are outside what is hashed, so they are checked
+    /// against the line too: edited, they would hide a record from a search (or show it under another tool) while the
+    /// chain still held.
+    /// </summary>
     /// <param name="after">Where the rows verified go on from; <see cref="AuditAnchor.Genesis"/> for the whole table.</param>
     public static AuditVerification Verify(string connectionString, AuditAnchor after)
     {
         using var connection = new NpgsqlConnection(connectionString);
         connection.Open();
-        using var command = new NpgsqlCommand($"SELECT seq, line FROM {Table} WHERE seq > $1 ORDER BY seq", connection);
+        using var command = new NpgsqlCommand(
+            $"SELECT seq, line, time, agent, tool, decision, outcome, hash, prev FROM {Table} WHERE seq > $1 ORDER BY seq", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = after.Seq });
         using var reader = command.ExecuteReader();
-        return AuditChainVerifier.Verify(Rows(), after);
+        (long Seq, string Columns)? mismatch = null;
+        var result = AuditChainVerifier.Verify(Rows(), after);
+        return result.Holds && mismatch is { } found
+            ? result with
+            {
+                Records = found.Seq - 1 - after.Seq,
+                Problem = $"seq {found.Seq}: the row's {found.Columns} {(found.Columns.Contains(',', StringComparison.Ordinal) ? "do" : "does")} not match its line: " +
+                    "the row was edited after it was written, so searches by those columns find it wrongly",
+            }
+            : result;
 
         IEnumerable<(string Location, string Text)> Rows()
         {
             while (reader.Read())
             {
-                yield return ($"seq {reader.GetInt64(0)}", reader.GetString(1));
+                var (seq, line) = (reader.GetInt64(0), reader.GetString(1));
+                if (mismatch is null && DifferingColumns(reader, line) is { } columns)
+                {
+                    mismatch = (seq, columns);
+                }
+
+                yield return ($"seq {seq}", line);
             }
         }
+    }
+
+    /// <summary>The copied-out columns that disagree with the line, or null (also for a line that is no record: the chain check names that).</summary>
+    private static string? DifferingColumns(NpgsqlDataReader row, string line)
+    {
+        JsonObject entry;
+        try
+        {
+            entry = AuditChain.Parse(line);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        var differing = new List<string>();
+        var time = entry["time"] is JsonValue value && value.TryGetValue<DateTimeOffset>(out var t) ? t : (DateTimeOffset?)null;
+        // The column keeps microseconds, the line ticks.
+        if (time is null || Math.Abs((row.GetFieldValue<DateTime>(2) - time.Value.UtcDateTime).TotalMilliseconds) >= 1)
+        {
+            differing.Add("time");
+        }
+
+        foreach (var (ordinal, name) in new[] { (3, "agent"), (4, "tool"), (5, "decision"), (6, "outcome"), (7, AuditChain.HashProperty), (8, AuditChain.PrevProperty) })
+        {
+            var column = row.IsDBNull(ordinal) ? null : row.GetString(ordinal);
+            var inLine = entry[name] is JsonValue text && text.TryGetValue<string>(out var written) ? written : null;
+            if (!string.Equals(column, inLine, StringComparison.Ordinal))
+            {
+                differing.Add(name);
+            }
+        }
+
+        return differing.Count == 0 ? null : string.Join(", ", differing);
     }
 
     public async ValueTask DisposeAsync()

@@ -83,6 +83,28 @@ public sealed class PostgreSqlAuditTests(ScaleOutServices services)
     }
 
     [ServicesFact]
+    public async Task VerifyAudit_NamesTheRow_WhenItsSearchColumnsAreEditedAndItsLineIsNot()
+    {
+        var database = await services.CreateDatabaseAsync();
+        await using (var log = Open(database))
+        {
+            for (var n = 1; n <= 4; n++)
+            {
+                await log.AppendAsync(AuditSamples.Record(n), CancellationToken.None);
+            }
+        }
+
+        await ExecuteAsync(database, "UPDATE audit_log SET tool = 'Hidden', agent = 'someone' WHERE seq = 3");
+        var output = new StringWriter();
+        GatewayCommands.TryRun(["verify-audit", "--postgres", database], output, out var exitCode);
+
+        // Before, "4 records, chain intact": a search by tool no longer found the record, and one by 'Hidden' did.
+        Assert.Equal(1, exitCode);
+        Assert.Contains("seq 3: the row's agent, tool do not match its line", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("the first 2 records are intact", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [ServicesFact]
     public async Task VerifyAudit_NamesTheSeqAfterTheGap_WhenARowIsDeleted()
     {
         var database = await services.CreateDatabaseAsync();
