@@ -16,6 +16,9 @@ internal static class DemoExchangeServer
     {
         var builder = Host.CreateApplicationBuilder(WithoutStdioSwitch(args));
         LogToStandardError(builder.Logging);
+        // A gateway starts one process per agent session and logs each stderr line it gets: one line to say it runs,
+        // not the host's start-up banner and the SDK's two lines per request.
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning).AddFilter("ModelContextProtocol", LogLevel.Warning);
         builder.Services.AddDemoExchange().WithStdioServerTransport();
         var host = builder.Build();
         AnnounceOnStart(host.Services, () => "stdio");
@@ -61,5 +64,7 @@ internal static class DemoExchangeServer
     private static string[] WithoutStdioSwitch(string[] args) => [.. args.Where(a => a != StdioSwitch)];
 
     private static void LogToStandardError(ILoggingBuilder logging) =>
-        logging.ClearProviders().AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        logging.ClearProviders()
+            .AddSimpleConsole(o => o.SingleLine = true)
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
 }

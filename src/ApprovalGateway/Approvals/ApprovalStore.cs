@@ -292,7 +292,7 @@ internal sealed class ApprovalStore(
             Log.JobStateNotChanged(logger, ex, approval.Id, approval.Status);
         }
 
-        Log.ApprovalResolved(logger, approval.Id, approval.Status, ApprovalText.Summary(approval));
+        Log.ApprovalResolved(logger, approval.Id, ApprovalText.Summary(approval));
     }
 
     private void RecordGrant(ApprovalSnapshot approval)

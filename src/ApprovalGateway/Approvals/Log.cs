@@ -7,8 +7,9 @@ internal static partial class Log
     [LoggerMessage(3000, LogLevel.Information, "Approval {ApprovalId} pending: agent {Agent} calls {Upstream}/{Tool} (rule {Rule}), deadline {Deadline:O}")]
     public static partial void ApprovalCreated(ILogger logger, string approvalId, string agent, string upstream, string tool, string rule, DateTimeOffset deadline);
 
-    [LoggerMessage(3001, LogLevel.Information, "Approval {ApprovalId} resolved {Status}: {Summary}")]
-    public static partial void ApprovalResolved(ILogger logger, string approvalId, ApprovalStatus status, string summary);
+    // The summary starts with the outcome: "Withdrawn: …", "Approved by alice".
+    [LoggerMessage(3001, LogLevel.Information, "Approval {ApprovalId} resolved: {Summary}")]
+    public static partial void ApprovalResolved(ILogger logger, string approvalId, string summary);
 
     [LoggerMessage(3002, LogLevel.Information, "Approval {ApprovalId}: {Approver} approved via {Channel}, {Count} of {Needed} approvals")]
     public static partial void VoteCounted(ILogger logger, string approvalId, string approver, string channel, int count, int needed);

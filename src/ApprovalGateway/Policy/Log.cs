@@ -5,7 +5,7 @@ namespace ApprovalGateway.Policy;
 internal static partial class Log
 {
     [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Policy loaded from {Path}: {RuleCount} rules, default {Default}")]
-    public static partial void PolicyLoaded(ILogger logger, string path, int ruleCount, ApprovalGateway.Policy.Model.PolicyAction @default);
+    public static partial void PolicyLoaded(ILogger logger, string path, int ruleCount, string @default);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Error, Message = "Policy reload rejected, the last good policy stays in force:\n{Errors}")]
     public static partial void PolicyReloadRejected(ILogger logger, string errors);

@@ -62,7 +62,7 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
         _current = result.Policy;
         Document = result.Document;
         LoadedAt = time.GetUtcNow();
-        Log.PolicyLoaded(logger, SourcePath, result.Policy.RuleCount, result.Document.Default);
+        LogLoaded(logger, result);
         Warnings = CheckReferences(result.Document);
         metrics?.PolicyLoaded(SourcePath, rejected: false);
         _debounce = time.CreateTimer(_ => ReloadIfChanged(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -138,7 +138,7 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
                 Document = result.Document;
                 LoadedAt = _time.GetUtcNow();
                 LastError = null;
-                Log.PolicyLoaded(_logger, SourcePath, result.Policy.RuleCount, result.Document.Default);
+                LogLoaded(_logger, result);
                 Warnings = CheckReferences(result.Document);
             }
             else
@@ -199,6 +199,16 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
 
     private PolicyParseResult Parse((string? Text, string? Error) read) =>
         read.Text is { } text ? PolicyParser.Parse(text, SourcePath) : PolicyParser.Unreadable(SourcePath, read.Error!);
+
+    /// <summary>With the default as the policy file spells it (<c>require_approval</c>), not the enum's name.</summary>
+    private void LogLoaded(ILogger logger, PolicyParseResult result)
+    {
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var fallback = result.Document!.Default.ToWireName();
+            Log.PolicyLoaded(logger, SourcePath, result.Policy!.RuleCount, fallback);
+        }
+    }
 
     private (string? Text, string? Error) ReadText() => PolicyParser.ReadFile(SourcePath);
 

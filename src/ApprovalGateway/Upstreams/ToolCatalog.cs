@@ -217,6 +217,7 @@ internal sealed class ToolCatalog(
             var tools = listed.Select(definition => Describe(upstream, prefix, definition)).DistinctBy(t => t.Name, StringComparer.Ordinal).ToList();
             string? clash = null;
             string? message = null;
+            bool changed;
             lock (_gate)
             {
                 var others = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -240,6 +241,7 @@ internal sealed class ToolCatalog(
                     clash = DescribeClash(upstream, clashing.Select(t => t.Name).ToList(), clashing.Select(t => others[t.Name]).Distinct().ToList());
                 }
 
+                changed = !_byUpstream.TryGetValue(upstream, out var before) || !before.Select(t => t.Name).SequenceEqual(tools.Select(t => t.Name), StringComparer.Ordinal);
                 _byUpstream[upstream] = tools;
                 var all = _byUpstream.Values.SelectMany(t => t).ToList();
                 // Converted once per listing, not once per agent session that seeds its clients with them.
@@ -256,7 +258,12 @@ internal sealed class ToolCatalog(
                 Log.ToolNameCollision(logger, message);
             }
 
-            Log.ToolsListed(logger, upstream, tools.Count);
+            // Listed again on every reconnect and list_changed; said again only when what it serves changed.
+            if (changed)
+            {
+                Log.ToolsListed(logger, upstream, tools.Count);
+            }
+
             Changed?.Invoke();
         }
         catch (Exception ex) when (ex is not ToolNameClashException)

@@ -19,9 +19,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 6004, Level = LogLevel.Information, Message = "Approver {Name} signed out")]
     public static partial void SignedOut(ILogger logger, string? name);
 
-    [LoggerMessage(EventId = 9450, Level = LogLevel.Warning, Message = "Sign-in as {Name} is locked out until {Until}: {Failures} failed attempts within {Window}")]
+    [LoggerMessage(EventId = 9450, Level = LogLevel.Warning, Message = "Sign-in as {Name} is locked out until {Until:u}: {Failures} failed attempts within {Window}")]
     public static partial void NameLockedOut(ILogger logger, string name, DateTimeOffset until, int failures, TimeSpan window);
 
-    [LoggerMessage(EventId = 9451, Level = LogLevel.Warning, Message = "Sign-in from {RemoteIp} is locked out until {Until}: {Failures} failed attempts within {Window}")]
+    [LoggerMessage(EventId = 9451, Level = LogLevel.Warning, Message = "Sign-in from {RemoteIp} is locked out until {Until:u}: {Failures} failed attempts within {Window}")]
     public static partial void AddressLockedOut(ILogger logger, string remoteIp, DateTimeOffset until, int failures, TimeSpan window);
 }
