@@ -28,6 +28,8 @@ internal static class GatewayApp
 
         builder.Services.AddApprovalGateway(builder.Configuration, stdio);
         configure?.Invoke(builder);
+        // Before the binder reads them: it passes over most mistakes in silence (see SettingsCheck).
+        SettingsCheck.Verify(builder.Configuration);
         var app = builder.Build();
 
         // First: a shared database that cannot be opened is one line, not half a minute of Hangfire retrying its setup.

@@ -70,6 +70,61 @@ public sealed class StartupFailureTests : IDisposable
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Gateway:Upstreams:x:ConnectTimeout: 'abc' is not a duration", "--Gateway:Upstreams:x:Url=http://127.0.0.1:1/mcp", "--Gateway:Upstreams:x:ConnectTimeout=abc")]
+    [InlineData("Gateway:Upstreams:demo:RequestTimeout: 'abc' is not a duration", "--Gateway:Upstreams:demo:RequestTimeout=abc")]
+    [InlineData("Gateway:Upstreams:demo:MaxResponseBytes: '1x' is not a whole number", "--Gateway:Upstreams:demo:MaxResponseBytes=1x")]
+    [InlineData("Gateway:Upstreams:demo:Enabled: 'maybe' is not true or false", "--Gateway:Upstreams:demo:Enabled=maybe")]
+    [InlineData("Gateway:Upstreams:demo:Args must be a list, e.g. [\"a\", \"b\"]", "--Gateway:Upstreams:demo:Args=--stdio")]
+    public async Task BadValueInsideAnUpstream_EndsTheProcessWithCode78_NamingTheSetting(string expected, params string[] settings)
+    {
+        var (exitCode, output) = await RunGatewayAsync(settings);
+
+        // Before, the binder dropped the upstream: with it the only one, "no enabled upstream is configured"; beside
+        // another, the gateway started without it and said nothing. A string for Args was ignored.
+        Assert.Equal(78, exitCode);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("The gateway cannot start: ", StringComparison.Ordinal));
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--Gateway:Agent:bot1:ApiKey=0123456789abcdef0123", "Gateway:Agent is not a setting the gateway knows; did you mean Gateway:Agents?")]
+    [InlineData("--Gateway:SesionIdleTimeout=00:10:00", "Gateway:SesionIdleTimeout is not a setting the gateway knows; did you mean Gateway:SessionIdleTimeout?")]
+    [InlineData("--Gateway:Audit:Durabilty=Os", "Gateway:Audit:Durabilty is not a setting the gateway knows; did you mean Gateway:Audit:Durability?")]
+    public async Task MisspeltSetting_EndsTheProcessWithCode78_NamingItAndTheNearestKnownOne(string setting, string expected)
+    {
+        var (exitCode, output) = await RunGatewayAsync(setting);
+
+        // Before, the key was ignored: with "Agent" for "Agents" the gateway started with no agent keys at all.
+        Assert.Equal(78, exitCode);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("The gateway cannot start: ", StringComparison.Ordinal));
+        Assert.Equal($"The gateway cannot start: {expected}", line.TrimEnd('\r'));
+    }
+
+    [Fact]
+    public async Task EnumSettingThatDoesNotParse_SaysTheAllowedValues_NotTheTypeName()
+    {
+        var (exitCode, output) = await RunGatewayAsync("--Hangfire:Storage=Foo");
+
+        Assert.Equal(78, exitCode);
+        // Before: "Failed to convert configuration value 'Foo' at 'Hangfire:Storage' to type 'ApprovalGateway.Approvals.HangfireStorageKind'."
+        Assert.Contains("The gateway cannot start: Hangfire:Storage: 'Foo' is not one of InMemory, PostgreSql.", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("HangfireStorageKind", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UrlThatDoesNotParse_EndsTheProcessWithCode78_NamingTheSetting_InOneLine()
+    {
+        var (exitCode, output) = await RunGatewayAsync("--urls=foo");
+
+        // Before, exit code 1 after the host logged "Invalid url: 'foo'" with its stack trace.
+        Assert.Equal(78, exitCode);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("The gateway cannot start: ", StringComparison.Ordinal));
+        Assert.Contains("urls: 'foo' is not an address to listen on", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task SharedPostgreSqlUnreachable_EndsTheProcessWithCode1_NamingTheSettingButNotThePassword()
     {
