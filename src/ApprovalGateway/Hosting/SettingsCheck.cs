@@ -42,6 +42,9 @@ internal static class SettingsCheck
         (WebOptions.Section, typeof(WebOptions)),
     ];
 
+    /// <summary>The options types whose sections are checked; an options type missing here would have its section pass unchecked.</summary>
+    public static IEnumerable<Type> CheckedTypes => Bound.Select(b => b.Type);
+
     /// <summary>Every mistake in the gateway's sections at once, as an <see cref="OptionsValidationException"/> so it is reported like the validators'.</summary>
     public static void Verify(IConfiguration configuration)
     {

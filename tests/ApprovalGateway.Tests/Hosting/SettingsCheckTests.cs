@@ -1,3 +1,4 @@
+using System.Reflection;
 using ApprovalGateway.Hosting;
 using ApprovalGateway.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -42,6 +43,17 @@ public sealed class SettingsCheckTests
             ["ScaleOut:InstanceTimeout"] = "00:02:00",
             ["Redis:ConnectionString"] = "localhost:6379",
         }));
+    }
+
+    [Fact]
+    public void CheckedTypes_IncludeEveryOptionsTypeWithASection()
+    {
+        var withSection = typeof(SettingsCheck).Assembly.GetTypes()
+            .Where(t => t.GetField("Section", BindingFlags.Public | BindingFlags.Static) is { IsLiteral: true })
+            .ToList();
+
+        Assert.NotEmpty(withSection);
+        Assert.All(withSection, t => Assert.Contains(t, SettingsCheck.CheckedTypes));
     }
 
     [Fact]
