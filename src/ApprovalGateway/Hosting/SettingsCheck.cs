@@ -166,28 +166,9 @@ internal static class SettingsCheck
     private static string Unknown(string path, string key, IEnumerable<string> known)
     {
         var names = known.Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase).ToList();
-        var closest = names.MinBy(n => Distance(n.ToUpperInvariant(), key.ToUpperInvariant()));
-        return closest is not null && Distance(closest.ToUpperInvariant(), key.ToUpperInvariant()) <= Math.Max(2, key.Length / 4)
+        return ClosestName.Find(key, names) is { } closest
             ? $"{path}:{key} is not a setting the gateway knows; did you mean {path}:{closest}?"
             : $"{path}:{key} is not a setting the gateway knows; those under {path} are {string.Join(", ", names)}.";
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var row = Enumerable.Range(0, b.Length + 1).ToArray();
-        for (var i = 1; i <= a.Length; i++)
-        {
-            var diagonal = row[0];
-            row[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var above = row[j];
-                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
-                diagonal = above;
-            }
-        }
-
-        return row[b.Length];
     }
 
     private static bool Converts(string value, Type type)
