@@ -106,6 +106,16 @@ public sealed class SettingsCheckTests
     }
 
     [Fact]
+    public void Verify_RefusesABareNumberForADuration_WhichTimeSpanReadsAsDays()
+    {
+        // Before, "30" meant to be seconds was 30 days: a hung upstream held its calls for a month.
+        Assert.Equal(
+            ["Gateway:Upstreams:demo:ConnectTimeout: '30' would be 30 days; write the duration as hh:mm:ss, e.g. 00:00:30 for seconds or 30.00:00:00 for days."],
+            Failures(new() { ["Gateway:Upstreams:demo:ConnectTimeout"] = "30" }));
+        SettingsCheck.Verify(Settings(new() { ["Gateway:Upstreams:demo:PingInterval"] = "0", ["Gateway:Upstreams:demo:ConnectTimeout"] = "00:00:30" }));
+    }
+
+    [Fact]
     public void Verify_LeavesUrlsToKestrel_WhenItsEndpointsAreConfigured()
     {
         // Kestrel then ignores urls, as it says in its log.
