@@ -369,13 +369,41 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IHealthSignal, IAsy
     private (long Seq, string Head)? ReadLockedHead()
     {
         var read = RandomAccess.Read(writerLockHandle, headRecord, 0);
-        var text = Encoding.ASCII.GetString(headRecord, 0, read);
-        return read == HeadRecordLength
+        return ParseKeptHead(headRecord.AsSpan(0, read)) is { } kept ? (kept.Seq, kept.Hash) : null;
+    }
+
+    /// <summary>
+    /// The head a gateway kept beside <paramref name="path"/>, for verify-audit: the chain cannot show records cut from
+    /// its end, but a file that ends before the head its writer kept has lost them. <c>Held</c> when a running gateway
+    /// holds the lock file: .NET's advisory lock keeps every other open of it out, readers too.
+    /// </summary>
+    public static (AuditAnchor? Head, bool Held) ReadKeptHead(string path)
+    {
+        try
+        {
+            using var handle = File.OpenHandle(path + ".lock", FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            Span<byte> record = stackalloc byte[HeadRecordLength];
+            return (ParseKeptHead(record[..RandomAccess.Read(handle, record, 0)]), false);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+        {
+            return (null, false);
+        }
+        catch (IOException)
+        {
+            return (null, true);
+        }
+    }
+
+    private static AuditAnchor? ParseKeptHead(ReadOnlySpan<byte> record)
+    {
+        var text = Encoding.ASCII.GetString(record);
+        return record.Length == HeadRecordLength
             && text[^1] == '\n'
-            && long.TryParse(text.AsSpan(0, 20), NumberStyles.None, CultureInfo.InvariantCulture, out var lockedSeq)
+            && long.TryParse(text.AsSpan(0, 20), NumberStyles.None, CultureInfo.InvariantCulture, out var keptSeq)
             && !text.AsSpan(21, 64).ContainsAnyExcept(HexDigits)
-            && lockedSeq > 0
-                ? (lockedSeq, text.Substring(21, 64))
+            && keptSeq > 0
+                ? new AuditAnchor(keptSeq, text.Substring(21, 64))
                 : null;
     }
 

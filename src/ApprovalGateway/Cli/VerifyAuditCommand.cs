@@ -37,7 +37,34 @@ internal static class VerifyAuditCommand
             return CommandExitCodes.Unreadable;
         }
 
-        return Report(string.Join(" + ", paths), after, result, output);
+        var (kept, held) = FileAuditLog.ReadKeptHead(paths[^1]);
+        var code = Report(string.Join(" + ", paths), after, Against(kept, paths[^1], result), output);
+        if (code == 0 && held)
+        {
+            output.WriteLine($"(a running gateway holds {paths[^1]}.lock, so its end was not checked against the head kept there; verify a copy of both files, or with the gateway stopped)");
+        }
+
+        return code;
+    }
+
+    /// <summary>
+    /// A chain that holds but ends before the head its gateway kept in the lock file has lost its newest records; one
+    /// that ends past it is fine (the gateway keeps the head just after it writes).
+    /// </summary>
+    private static AuditVerification Against(AuditAnchor? kept, string path, AuditVerification result)
+    {
+        if (!result.Holds || kept is not { } head || head.Seq < result.Head.Seq || head == result.Head)
+        {
+            return result;
+        }
+
+        return result with
+        {
+            Problem = head.Seq > result.Head.Seq
+                ? $"{path}: ends at seq {result.Head.Seq}, but the gateway that writes it wrote up to seq {head.Seq} ({path}.lock): " +
+                    "records were cut from its end, or the machine lost power before they reached the disk"
+                : $"{path}: its last record, seq {result.Head.Seq}, is not the one the gateway wrote ({path}.lock keeps {head}): the end of the file was replaced",
+        };
     }
 
     /// <summary>gzip, bzip2, xz or zstd by their magic bytes: read as text, their first byte was named "not a valid JSON record".</summary>

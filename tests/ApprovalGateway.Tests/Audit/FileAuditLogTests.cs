@@ -561,6 +561,30 @@ public sealed class FileAuditLogTests : IDisposable
         Assert.Equal(owner, File.GetUnixFileMode(AuditPath + ".lock"));
     }
 
+    [Fact]
+    public async Task VerifyAudit_SaysRecordsWereCutFromTheEnd_WhenTheFileEndsBeforeTheHeadItsGatewayKept()
+    {
+        await using (var log = Open(AuditPath))
+        {
+            for (var i = 1; i <= 3; i++)
+            {
+                await log.AppendAsync(Record(i), CancellationToken.None);
+            }
+
+            var (running, runningOutput) = Verify(AuditPath);
+            Assert.Equal(0, running);
+            Assert.Contains($"(a running gateway holds {AuditPath}.lock, so its end was not checked", runningOutput, StringComparison.Ordinal);
+        }
+
+        File.WriteAllLines(AuditPath, File.ReadAllLines(AuditPath)[..2]);
+
+        var (code, output) = Verify(AuditPath);
+
+        // Before, "2 records, chain intact": a chain cannot show records cut from its end.
+        Assert.Equal(1, code);
+        Assert.Contains($"{AuditPath}: ends at seq 2, but the gateway that writes it wrote up to seq 3 ({AuditPath}.lock)", output, StringComparison.Ordinal);
+    }
+
     private static (int Code, string Output) Run(params string[] args)
     {
         using var output = new StringWriter();
