@@ -10,6 +10,12 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
     public ValidateOptionsResult Validate(string? name, GatewayOptions options)
     {
         var errors = new List<string>();
+        if (options.SessionIdleTimeout < TimeSpan.FromSeconds(1))
+        {
+            // The SDK would close every session the moment it went quiet: each agent's next request would find it gone.
+            errors.Add($"Gateway:SessionIdleTimeout must be at least 00:00:01, not {options.SessionIdleTimeout}.");
+        }
+
         if (!options.EnabledUpstreams.Any())
         {
             errors.Add("Gateway:Upstreams: no enabled upstream is configured; add one under Gateway:Upstreams:{name} with a Command or a Url.");

@@ -29,6 +29,17 @@ public sealed class StartupFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task ZeroSessionIdleTimeout_IsBlamedItself_NotTheResumptionWindowThatIsOff()
+    {
+        var (exitCode, output) = await RunGatewayAsync("--Gateway:SessionIdleTimeout=00:00:00", "--Gateway:Resumption:Enabled=false");
+
+        // Before: "Gateway:Resumption:Window (00:01:00) must not be longer than Gateway:SessionIdleTimeout (00:00:00)".
+        Assert.Equal(78, exitCode);
+        Assert.Contains("Gateway:SessionIdleTimeout must be at least 00:00:01, not 00:00:00.", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Resumption:Window", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task InvalidSettings_EndTheProcessWithTheSettingsMessage_AndNoStackTrace()
     {
         var (exitCode, output) = await RunGatewayAsync("--Gateway:Upstreams:demo:Enabled=false");

@@ -15,8 +15,9 @@ internal sealed class ResumptionOptionsValidator(IOptions<GatewayOptions> gatewa
         {
             errors.Add($"{ResumptionOptions.Section}:Window must be at least 00:00:01, not {options.Window}.");
         }
-        else if (options.Window > idle)
+        else if (options.Enabled && options.Window > idle && idle >= TimeSpan.FromSeconds(1))
         {
+            // Off, the window is not used; under a second, the idle timeout's own message says what is wrong.
             // An agent away that long has lost its session anyway, and with it every request it could resume.
             errors.Add($"{ResumptionOptions.Section}:Window ({options.Window}) must not be longer than Gateway:SessionIdleTimeout ({idle}).");
         }
