@@ -17,7 +17,18 @@ internal static class GatewayApp
         // appsettings.json is read once: its watcher would watch the whole content root, where the audit file and
         // data live, and wake on every audit record. A setting given here wins over this default.
         // `--stdio` is a switch, not a setting: left in, the command line would read the argument after it as its value.
-        var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args.Where(a => a != "--stdio")]);
+        WebApplicationBuilder builder;
+        try
+        {
+            builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args.Where(a => a != "--stdio")]);
+        }
+        catch (DirectoryNotFoundException ex)
+        {
+            // Only the content root is looked up this early; the message is its bare path, which read as the data folder.
+            throw new OptionsValidationException("contentRoot", typeof(string),
+                [$"contentRoot: the folder does not exist ({ex.Message.Trim()}); pass --contentRoot <the gateway's folder> or run it from there."]);
+        }
+
         if (stdio)
         {
             // stdout carries the MCP protocol; every log line goes to stderr, and so does anything any library writes
@@ -28,6 +39,7 @@ internal static class GatewayApp
 
         builder.Services.AddApprovalGateway(builder.Configuration, stdio);
         configure?.Invoke(builder);
+        CheckContentRootHasSettings(builder);
         // Before the binder reads them: it passes over most mistakes in silence (see SettingsCheck).
         SettingsCheck.Verify(builder.Configuration);
         var app = builder.Build();
@@ -53,6 +65,20 @@ internal static class GatewayApp
         app.Services.GetRequiredService<PolicyStore>();
         OpenAuditFile(app.Services);
         return app;
+    }
+
+    /// <summary>Before, a gateway started from another folder than its own said "no enabled upstream is configured".</summary>
+    private static void CheckContentRootHasSettings(WebApplicationBuilder builder)
+    {
+        var root = Path.TrimEndingDirectorySeparator(builder.Environment.ContentRootPath);
+        if (!File.Exists(Path.Combine(root, "appsettings.json")) && !builder.Configuration.GetSection("Gateway:Upstreams").GetChildren().Any())
+        {
+            throw new OptionsValidationException("contentRoot", typeof(string),
+            [
+                $"No appsettings.json in the content root {root}, and no upstream configured otherwise: run the gateway from the folder it was " +
+                    "published to, or pass --contentRoot <that folder>.",
+            ]);
+        }
     }
 
     /// <summary>

@@ -40,6 +40,21 @@ public sealed class StartupFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task ContentRootThatIsNoFolder_OrHasNoSettings_IsSaidSo_NotBlamedOnTheDataFolderOrTheUpstreams()
+    {
+        var missing = Path.Combine(_dir.FullName, "nonexistent");
+
+        var (noFolder, noFolderOutput) = await RunGatewayProcessAsync(["--contentRoot", missing, "--urls", "http://127.0.0.1:0"]);
+        var (noSettings, noSettingsOutput) = await RunGatewayProcessAsync(["--contentRoot", _dir.FullName, "--urls", "http://127.0.0.1:0"]);
+
+        // Before: "... The gateway keeps its audit log and sign-in keys under Gateway:DataPath ..." and "no enabled upstream is configured".
+        Assert.Equal((78, 78), (noFolder, noSettings));
+        Assert.Contains($"contentRoot: the folder does not exist ({missing}", noFolderOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("Gateway:DataPath", noFolderOutput, StringComparison.Ordinal);
+        Assert.Contains($"No appsettings.json in the content root {_dir.FullName}", noSettingsOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task InvalidSettings_EndTheProcessWithTheSettingsMessage_AndNoStackTrace()
     {
         var (exitCode, output) = await RunGatewayAsync("--Gateway:Upstreams:demo:Enabled=false");
@@ -266,18 +281,17 @@ public sealed class StartupFailureTests : IDisposable
     public void Dispose() => _dir.Delete(recursive: true);
 
     /// <summary>Runs the gateway from the repository root, as README does, with the shipped settings and <paramref name="args"/>.</summary>
-    private async Task<(int ExitCode, string Output)> RunGatewayAsync(params string[] args)
+    private Task<(int ExitCode, string Output)> RunGatewayAsync(params string[] args) =>
+        RunGatewayProcessAsync(
+        [
+            "--contentRoot", RepositoryPaths.Root, "--urls", "http://127.0.0.1:0",
+            $"--Gateway:DataPath={_dir.FullName}", "--Gateway:Upstreams:demo:Args:0=" + Path.Combine(AppContext.BaseDirectory, "demo-exchange.dll"),
+            .. args,
+        ]);
+
+    private async Task<(int ExitCode, string Output)> RunGatewayProcessAsync(IEnumerable<string> args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList =
-            {
-                Path.Combine(AppContext.BaseDirectory, "approval-gateway.dll"),
-                "--contentRoot", RepositoryPaths.Root, "--urls", "http://127.0.0.1:0",
-                $"--Gateway:DataPath={_dir.FullName}", "--Gateway:Upstreams:demo:Args:0=" + Path.Combine(AppContext.BaseDirectory, "demo-exchange.dll"),
-            },
-            WorkingDirectory = _dir.FullName,
-        };
+        var start = new ProcessStartInfo("dotnet") { ArgumentList = { Path.Combine(AppContext.BaseDirectory, "approval-gateway.dll") }, WorkingDirectory = _dir.FullName };
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
