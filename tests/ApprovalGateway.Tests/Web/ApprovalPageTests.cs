@@ -122,6 +122,69 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
     }
 
     [ChromiumFact]
+    public async Task EnterInTheReasonBox_DecidesNothing()
+    {
+        var page = await OpenAsync("alice");
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder());
+        var card = Card(page, "exchange_place_order");
+
+        // Before, Enter in the empty box approved the call, and with text in it rejected it: a critical call decided by
+        // an approver who had only clicked into the box to write a rejection.
+        await card.GetByLabel("Reason").PressAsync("Enter");
+        await card.GetByLabel("Reason").FillAsync("checked with the desk, fine");
+        await card.GetByLabel("Reason").PressAsync("Enter");
+        await card.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
+
+        await Expect(card).ToHaveCountAsync(0);
+        Assert.Equal(ApprovalStatus.Approved, _app.Approvals.Get("apr-1")!.Status);
+        Assert.Single(_app.Recorder.DecisionBodies);
+    }
+
+    [ChromiumFact]
+    public async Task PointerClick_IsNotCounted_RightAfterACallMovedTheCards_AKeyPressIs()
+    {
+        var page = await OpenAsync("alice");
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder(), TimeSpan.FromMinutes(4));
+        await Expect(Card(page, "exchange_place_order")).ToBeVisibleAsync();
+
+        // Time stands still on the page from here, so the click below falls inside the guard however slow the machine is.
+        await page.Clock.SetFixedTimeAsync(DateTime.UtcNow);
+        _app.Approvals.Add("apr-2", ApprovalSamples.CancelOrder(), TimeSpan.FromSeconds(50));
+        var moved = Card(page, "exchange_cancel_order");
+        await Expect(page.GetByRole(AriaRole.Article).First).ToHaveAccessibleNameAsync("exchange_cancel_order");
+
+        // Before, a click meant for the place_order card approved cancel_order, which had just slid under the pointer.
+        await moved.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
+        await Expect(page.GetByText("The list just changed under the pointer, so that click was not counted")).ToBeVisibleAsync();
+        Assert.Empty(_app.Recorder.DecisionBodies);
+
+        await moved.GetByRole(AriaRole.Button, new() { Name = "Approve" }).PressAsync("Enter");
+        await Expect(moved).ToHaveCountAsync(0);
+        Assert.Equal(ApprovalStatus.Approved, _app.Approvals.Get("apr-2")!.Status);
+    }
+
+    [ChromiumFact]
+    public async Task PendingList_SaysItCannotBeShown_WhileThePageReconnects()
+    {
+        IWebSocketRoute? hub = null;
+        var page = await OpenAsync("alice", beforeLoad: p => p.RouteWebSocketAsync("**/hubs/approvals**", ws =>
+        {
+            hub = ws;
+            ws.ConnectToServer();
+        }));
+        await Expect(page.GetByText("Nothing waiting.")).ToBeVisibleAsync();
+
+        // The gateway stops: the connection drops and every reconnect fails.
+        await page.RouteAsync("**/hubs/approvals/negotiate**", route => route.AbortAsync());
+        await hub!.CloseAsync();
+
+        // Before, "Nothing waiting." stayed for as long as the page kept reconnecting, which is for ever.
+        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Reconnecting" })).ToBeVisibleAsync();
+        await Expect(page.GetByText("The gateway cannot be reached, so calls waiting for you may be missing here.")).ToBeVisibleAsync();
+        await Expect(page.GetByText("Nothing waiting.")).ToBeHiddenAsync();
+    }
+
+    [ChromiumFact]
     public async Task DecisionMadeInSlack_RemovesTheItemFromAnOpenPage()
     {
         var page = await OpenAsync("alice");

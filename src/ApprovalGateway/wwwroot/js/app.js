@@ -20,6 +20,10 @@
   // Whether the pending list has been read from the gateway once: until then an empty list means "not known yet",
   // and while the page cannot reach the gateway it may be out of date, never "nothing waiting".
   let pendingRead = false;
+  // When a card last moved: one put above others (a sooner deadline) or taken away from above them. A click that lands
+  // within MOVE_GUARD_MS of it may be meant for the card that was under the pointer before.
+  let cardsMovedAt = -Infinity;
+  const MOVE_GUARD_MS = 1000;
   const loaded = { tools: false, audit: false };
 
   // ---------- API ----------
@@ -432,6 +436,7 @@
       card = buildCard(a);
       const later = [...pendingList().children].find((c) => approvals.get(c.dataset.id)?.deadline > a.deadline);
       pendingList().insertBefore(card, later || null);
+      if (later) cardsMovedAt = Date.now();
     } else if (previous) {
       renderVotes(card, a);
     }
@@ -493,15 +498,18 @@
     for (const button of form.querySelectorAll("[data-decision]")) {
       const verb = button.dataset.decision === "approve" ? "Approve" : "Reject";
       button.setAttribute("aria-label", `${verb} ${a.tool} from ${a.agent}`);
-      button.addEventListener("click", () => decide(card, a.id, button.dataset.decision));
+      button.addEventListener("click", (event) => {
+        // A pointer click (detail > 0; a key press on a focused button has 0) just after the cards moved may have
+        // landed on a call the approver never saw: the one that slid under the pointer.
+        if (event.detail > 0 && Date.now() - cardsMovedAt < MOVE_GUARD_MS) {
+          toast("The list just changed under the pointer, so that click was not counted: check the call and click again.", "warn");
+          return;
+        }
+        decide(card, a.id, button.dataset.decision);
+      });
     }
+    // Enter in the reason box decides nothing (it used to approve, or reject with the reason): only the buttons decide.
     form.addEventListener("submit", (event) => event.preventDefault());
-    reasonInput.addEventListener("keydown", (event) => {
-      if (event.key === "Enter") {
-        event.preventDefault();
-        decide(card, a.id, reasonInput.value.trim() ? "reject" : "approve");
-      }
-    });
     reasonInput.addEventListener("input", () => {
       reasonInput.removeAttribute("aria-invalid");
       error.textContent = "";
@@ -527,6 +535,7 @@
     // Keep keyboard users in place: focus moves to the next card (or the list's heading), not to <body>.
     const hadFocus = card.contains(document.activeElement);
     const next = card.nextElementSibling || card.previousElementSibling;
+    if (card.nextElementSibling) cardsMovedAt = Date.now();
     card.remove();
     if (hadFocus) {
       const target = next ? next.querySelector(".btn-approve") : $("#view-pending h1");
@@ -811,12 +820,12 @@
     badgeEl.setAttribute("aria-label", `${count} pending`);
     badgeEl.classList.toggle("has-items", count > 0);
     const state = $("#live").dataset.state;
-    const known = pendingRead && state !== "offline";
+    const known = pendingRead && state === "live";
     $("#pending-empty").hidden = count > 0 || !known;
     const unknown = $("#pending-unknown");
     unknown.hidden = known;
     unknown.dataset.state = state;
-    $("#pending-unknown-text").textContent = state === "offline"
+    $("#pending-unknown-text").textContent = state === "offline" || state === "reconnecting"
       ? "The gateway cannot be reached, so calls waiting for you may be missing here. The page keeps trying."
       : "Loading the calls waiting for you…";
     document.title = count > 0 ? `(${count}) Approvals · Approval Gateway` : "Approvals · Approval Gateway";
