@@ -195,6 +195,8 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
 
         await Expect(Card(page, "exchange_place_order")).ToHaveCountAsync(0);
         await Expect(page.Locator("#announcer")).ToContainTextAsync("exchange_place_order approved by carol.");
+        // Before, only the screen reader's announcer said why the card went; on screen it just vanished.
+        await Expect(page.Locator("#toasts")).ToContainTextAsync("exchange_place_order from trader-bot: approved by carol.");
         await Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Pending" })).ToContainTextAsync("0");
     }
 

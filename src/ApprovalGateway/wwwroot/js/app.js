@@ -20,6 +20,8 @@
   // Whether the pending list has been read from the gateway once: until then an empty list means "not known yet",
   // and while the page cannot reach the gateway it may be out of date, never "nothing waiting".
   let pendingRead = false;
+  // Calls this page is deciding: their own answer says how it went, so the push of the same change says nothing more.
+  const deciding = new Set();
   // When a card last moved: one put above others (a sooner deadline) or taken away from above them. A click that lands
   // within MOVE_GUARD_MS of it may be meant for the card that was under the pointer before.
   let cardsMovedAt = -Infinity;
@@ -172,6 +174,8 @@
       removePending(next.id);
       if (announce && previous?.status === "pending") {
         say(`${next.tool} ${describeOutcome(next)}.`);
+        // Seen too, not only heard: a card that vanishes while an approver reads it (or types a reason) needs a why.
+        if (!deciding.has(next.id)) toast(`${next.tool} from ${next.agent}: ${describeOutcome(next)}.`);
       }
       renderHistory();
     }
@@ -564,6 +568,7 @@
     const buttons = card.querySelectorAll("[data-decision]");
     buttons.forEach((b) => { b.disabled = true; });
     card.setAttribute("aria-busy", "true");
+    deciding.add(id);
     try {
       const result = await postJson(`/api/approvals/${encodeURIComponent(id)}/decision`, payload);
       const message = messageOf(result.body, "");
@@ -588,6 +593,7 @@
         error.textContent = `Could not send the decision: ${e.message}`;
       }
     } finally {
+      deciding.delete(id);
       card.removeAttribute("aria-busy");
       buttons.forEach((b) => { b.disabled = false; });
     }
