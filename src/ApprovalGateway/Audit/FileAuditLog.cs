@@ -77,14 +77,7 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IHealthSignal, IAsy
         this.path = Path.GetFullPath(path);
         this.logger = logger;
         ring = new AuditRing(recentCapacity);
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(this.path)!);
-        }
-        else
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(this.path)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        PrivateFolder.Create(Path.GetDirectoryName(this.path)!);
 
         writerLock = TakeWriterLock(this.path);
         writerLockHandle = writerLock.SafeFileHandle;
@@ -111,8 +104,8 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IHealthSignal, IAsy
     }
 
     /// <summary>
-    /// Records hold call arguments (addresses, amounts), so a file or folder the gateway creates is its user's alone,
-    /// as its key folder is; one an admin made (logrotate's <c>create</c> mode) keeps the mode it was given.
+    /// Records hold call arguments (addresses, amounts), so a file the gateway creates is its user's alone, as its folder
+    /// is (<see cref="PrivateFolder"/>); one an admin made (logrotate's <c>create</c> mode) keeps the mode it was given.
     /// </summary>
     private static FileStream OpenOrCreate(string path, FileShare share)
     {
@@ -339,10 +332,10 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IHealthSignal, IAsy
         {
             ReadHead(tail[0]);
         }
-        else if (ReadLockedHead() is var (lockedSeq, lockedHead))
+        else if (ReadLockedHead() is { } kept)
         {
             // Rotated away while the gateway was stopped (logrotate restarting it): the chain goes on in the new file.
-            (seq, head) = (lockedSeq, lockedHead);
+            (seq, head) = (kept.Seq, kept.Hash);
             Log.AuditChainContinued(logger, path, seq + 1);
         }
 
@@ -366,11 +359,7 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IHealthSignal, IAsy
     /// The head the lock file kept when the last gateway on this file wrote its last record; null if it kept none
     /// (a new file, or one an earlier version wrote). Remove the lock file, with the gateway stopped, to start a new chain.
     /// </summary>
-    private (long Seq, string Head)? ReadLockedHead()
-    {
-        var read = RandomAccess.Read(writerLockHandle, headRecord, 0);
-        return ParseKeptHead(headRecord.AsSpan(0, read)) is { } kept ? (kept.Seq, kept.Hash) : null;
-    }
+    private AuditAnchor? ReadLockedHead() => ParseKeptHead(headRecord.AsSpan(0, RandomAccess.Read(writerLockHandle, headRecord, 0)));
 
     /// <summary>
     /// The head a gateway kept beside <paramref name="path"/>, for verify-audit: the chain cannot show records cut from

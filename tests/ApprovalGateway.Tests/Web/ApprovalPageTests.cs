@@ -166,17 +166,12 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
     [ChromiumFact]
     public async Task PendingList_SaysItCannotBeShown_WhileThePageReconnects()
     {
-        IWebSocketRoute? hub = null;
-        var page = await OpenAsync("alice", beforeLoad: p => p.RouteWebSocketAsync("**/hubs/approvals**", ws =>
-        {
-            hub = ws;
-            ws.ConnectToServer();
-        }));
+        var (page, dropConnection) = await OpenWithDroppableConnectionAsync("alice");
         await Expect(page.GetByText("Nothing waiting.")).ToBeVisibleAsync();
 
         // The gateway stops: the connection drops and every reconnect fails.
         await page.RouteAsync("**/hubs/approvals/negotiate**", route => route.AbortAsync());
-        await hub!.CloseAsync();
+        await dropConnection();
 
         // Before, "Nothing waiting." stayed for as long as the page kept reconnecting, which is for ever.
         await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Reconnecting" })).ToBeVisibleAsync();
@@ -246,19 +241,14 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
     [ChromiumFact]
     public async Task PendingCall_LeavesThePage_WhenTheGatewayNoLongerKnowsItOnReconnect()
     {
-        IWebSocketRoute? hub = null;
-        var page = await OpenAsync("alice", beforeLoad: p => p.RouteWebSocketAsync("**/hubs/approvals**", ws =>
-        {
-            hub = ws;
-            ws.ConnectToServer();
-        }));
+        var (page, dropConnection) = await OpenWithDroppableConnectionAsync("alice");
         _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder());
         var card = Card(page, "exchange_place_order");
         await Expect(card).ToBeVisibleAsync();
         _app.Approvals.ForgetQuietly("apr-1");
 
         // The page's connection drops, as when the gateway stops; it reconnects on its own.
-        await hub!.CloseAsync();
+        await dropConnection();
 
         await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Live" })).ToBeVisibleAsync();
         await Expect(card).ToHaveCountAsync(0);
@@ -363,6 +353,18 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
         }
 
         return page;
+    }
+
+    /// <summary>A live page whose hub connection the test can drop, as a stopping gateway does.</summary>
+    private async Task<(IPage Page, Func<Task> DropConnection)> OpenWithDroppableConnectionAsync(string approver)
+    {
+        IWebSocketRoute? hub = null;
+        var page = await OpenAsync(approver, beforeLoad: p => p.RouteWebSocketAsync("**/hubs/approvals**", ws =>
+        {
+            hub = ws;
+            ws.ConnectToServer();
+        }));
+        return (page, () => hub!.CloseAsync());
     }
 
     private static ILocator Card(IPage page, string tool) => page.GetByRole(AriaRole.Article, new() { Name = tool, Exact = true });

@@ -24,15 +24,9 @@ internal static class KeyRingExtensions
     {
         services.AddDataProtection().SetApplicationName(ApplicationName);
         services.TryAddSingleton<IXmlRepository>(sp => new FileSystemXmlRepository(
-            KeyFolder(GatewayDataPath.Resolve(configuration, sp.GetRequiredService<IHostEnvironment>().ContentRootPath, "keys")),
+            PrivateFolder.Create(GatewayDataPath.Resolve(configuration, sp.GetRequiredService<IHostEnvironment>().ContentRootPath, "keys")),
             sp.GetRequiredService<ILoggerFactory>()));
         services.AddOptions<KeyManagementOptions>().Configure<IXmlRepository>((keys, repository) => keys.XmlRepository = repository);
         return services;
     }
-
-    /// <summary>The keys are not encrypted at rest, so their folder is the gateway user's alone when the gateway creates it.</summary>
-    private static DirectoryInfo KeyFolder(string path) =>
-        OperatingSystem.IsWindows()
-            ? Directory.CreateDirectory(path)
-            : Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 }
