@@ -5,6 +5,9 @@ namespace ApprovalGateway.Approvals;
 /// <summary>The sentences approvers and agents read, kept in one place so every channel says the same.</summary>
 internal static class ApprovalText
 {
+    /// <summary>One wording on every channel for arguments the tool's input schema does not allow.</summary>
+    public const string SchemaMismatch = "the arguments do not match the tool's input schema, so the upstream may refuse them";
+
     /// <summary>"alice and bob": who approved (or rejected), each named as <paramref name="name"/> says (their approver name by default).</summary>
     public static string Approvers(ApprovalSnapshot approval, bool approve, Func<ApproverVote, string>? name = null) =>
         string.Join(" and ", approval.Votes.Where(v => v.Approve == approve).Select(name ?? (v => v.Approver)));

@@ -31,7 +31,8 @@ internal sealed record ApprovalView(
     string? Reason,
     DateTimeOffset? ResolvedAt,
     string? HeldBecause,
-    GrantRevocationNote? GrantRevoked)
+    GrantRevocationNote? GrantRevoked,
+    IReadOnlyList<string> ArgumentProblems)
 {
     public static ApprovalView From(ApprovalSnapshot approval)
     {
@@ -59,6 +60,7 @@ internal sealed record ApprovalView(
             approval.Reason,
             approval.ResolvedAt,
             request.HeldBecause,
-            approval.GrantRevoked);
+            approval.GrantRevoked,
+            request.ArgumentProblems ?? []);
     }
 }

@@ -243,7 +243,8 @@ internal sealed class ToolCallPipeline(
             trail.Risk,
             decision.Rule,
             settings,
-            decision.Reason);
+            decision.Reason,
+            ToolArgumentCheck.Problems(tool, trail.Arguments));
         var waitStarted = time.GetTimestamp();
         using var asking = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task? askInClient = null;
@@ -325,6 +326,10 @@ internal sealed class ToolCallPipeline(
         var warning = hidden.Count == 0
             ? ""
             : $" Warning: the arguments contain invisible or direction-changing characters ({string.Join(", ", hidden.Select(InvisibleCharacters.Name))}), shown as \\u escapes.";
+        if (request.ArgumentProblems is { Count: > 0 } problems)
+        {
+            warning += $" Warning: {ApprovalText.SchemaMismatch}: {string.Join("; ", problems)}.";
+        }
         return $"Approve {tool.Name}({args})?{warning} Risk: {request.Risk.Risk.ToString().ToLowerInvariant()}, {request.Risk.Reason}. " +
             $"Rule: {request.Rule}. It expires in {FormatDuration(request.Settings.Timeout)} without a decision.";
     }

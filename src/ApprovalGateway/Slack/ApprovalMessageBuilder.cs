@@ -21,7 +21,7 @@ internal sealed class ApprovalMessageBuilder(IOptions<SlackOptions> options)
             arguments.Json is { } json ? ArgumentsBlock(json) : Section("approval_arguments", TooLongForSlack(pending)),
         };
 
-        if (ArgumentsNotice(arguments) is { } notice)
+        if (ArgumentsNotice(approval.Request, arguments) is { } notice)
         {
             blocks.Add(Section("approval_arguments_notice", notice));
         }
@@ -90,9 +90,14 @@ internal sealed class ApprovalMessageBuilder(IOptions<SlackOptions> options)
             + " here the call can only be rejected.";
     }
 
-    private string? ArgumentsNotice(SlackArguments arguments)
+    private string? ArgumentsNotice(ApprovalRequest request, SlackArguments arguments)
     {
         var lines = new List<string>();
+        if (request.ArgumentProblems is { Count: > 0 } problems)
+        {
+            lines.Add($":warning: *{Capitalized(ApprovalText.SchemaMismatch)}:*\n" + string.Join("\n", problems.Select(p => $"• {Escape(p)}")));
+        }
+
         if (arguments.HiddenCharacters.Count > 0)
         {
             const int Named = 8;

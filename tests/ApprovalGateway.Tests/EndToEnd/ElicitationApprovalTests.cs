@@ -37,6 +37,8 @@ public sealed class ElicitationApprovalTests
         var vote = Assert.Single(approved.Votes);
         Assert.Equal(("trader-bot", "elicitation"), (vote.Approver, vote.Channel));
         Assert.Equal("cancelling a TWAP order is irreversible", ApprovalView.From(approved).HeldBecause);
+        Assert.Empty(ApprovalView.From(approved).ArgumentProblems);
+        Assert.DoesNotContain("schema", prompt.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -52,6 +54,23 @@ public sealed class ElicitationApprovalTests
         Assert.Contains("note=bc1q\\u202Erekcatta\\u202C", prompt, StringComparison.Ordinal);
         Assert.Contains("Warning: the arguments contain invisible or direction-changing characters (U+202C, U+202E)", prompt, StringComparison.Ordinal);
         Assert.DoesNotContain("\u202E", prompt, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ClientPrompt_WarnsThatTheArgumentsDoNotMatchTheToolsSchema_BeforeAnyoneApprovesThem()
+    {
+        await using var test = await ElicitationTest.StartAsync(Policy(), Answer("accept", "reject", "wrong order id"));
+        var arguments = new Dictionary<string, object?> { ["algoId"] = "twelve" };
+
+        await test.Client.CallToolAsync("BinanceSpotCancelOpenTWAPOrder", arguments).AsTask().WaitAsync(Patience);
+
+        var prompt = Assert.Single(test.Prompts).Message;
+        Assert.Contains(
+            "Warning: the arguments do not match the tool's input schema, so the upstream may refuse them: algoId: Value is \"string\" but should be \"integer\".",
+            prompt,
+            StringComparison.Ordinal);
+        var rejected = await test.Observer.WaitForAsync(ApprovalStatus.Rejected);
+        Assert.Equal(["algoId: Value is \"string\" but should be \"integer\""], ApprovalView.From(rejected).ArgumentProblems);
     }
 
     [Fact]

@@ -226,6 +226,23 @@ public sealed class ApprovalMessageBuilderTests
     }
 
     [Fact]
+    public void Build_WarnsOutsideTheArgumentsBlock_WhenTheArgumentsDoNotMatchTheToolsSchema()
+    {
+        var pending = TestApprovals.Pending();
+        var message = Render(pending with
+        {
+            Request = pending.Request with { ArgumentProblems = ["quantity: Value is \"string\" but should be \"number\"", "dryRun: the tool declares no such parameter"] },
+        });
+
+        Assert.Contains(
+            ":warning: *The arguments do not match the tool's input schema, so the upstream may refuse them:*\n"
+            + "• quantity: Value is \"string\" but should be \"number\"\n• dryRun: the tool declares no such parameter",
+            message.TextOutsideCode,
+            StringComparison.Ordinal);
+        Assert.DoesNotContain("schema", Render(pending).AllText, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Build_RemovesButtonsAndNamesApprover_WhenApproved()
     {
         var approved = TestApprovals.Pending().Resolved(ApprovalStatus.Approved, null, TestApprovals.Vote("alice", "U024BE7LH", approve: true));

@@ -75,6 +75,24 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
     }
 
     [ChromiumFact]
+    public async Task PendingApproval_ListsWhereTheArgumentsDoNotMatchTheToolsSchema()
+    {
+        var page = await OpenAsync("alice");
+
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder() with
+        {
+            ArgumentProblems = ["quantity: Value is \"string\" but should be \"number\"", "dryRun: the tool declares no such parameter"],
+        });
+        _app.Approvals.Add("apr-2", ApprovalSamples.CancelOrder());
+
+        var note = Card(page, "exchange_place_order").GetByRole(AriaRole.Note);
+        await Expect(note).ToContainTextAsync("The arguments do not match the tool's input schema, so the upstream may refuse them:");
+        await Expect(note.GetByRole(AriaRole.Listitem)).ToHaveTextAsync(
+            ["quantity: Value is \"string\" but should be \"number\"", "dryRun: the tool declares no such parameter"]);
+        await Expect(Card(page, "exchange_cancel_order").GetByRole(AriaRole.Note)).ToHaveCountAsync(0);
+    }
+
+    [ChromiumFact]
     public async Task Approve_SendsTheDecisionAndMovesItToHistory_OnEveryOpenPage()
     {
         var alice = await OpenAsync("alice");

@@ -136,6 +136,7 @@
       risk: lower(raw.risk),
       riskReason: raw.risk_reason || "",
       heldBecause: raw.held_because || "",
+      argumentProblems: Array.isArray(raw.argument_problems) ? raw.argument_problems.map(String) : [],
       category: lower(raw.category),
       rule: raw.rule || "",
       requestedAt: Date.parse(raw.requested_at),
@@ -478,8 +479,18 @@
     renderArguments(pre, a.arguments);
     const warning = $(".args-warning", card);
     warning.id = `args-warning-${a.id}`;
-    pre.setAttribute("aria-describedby", warning.id);
+    const schema = $(".args-schema", card);
+    schema.id = `args-schema-${a.id}`;
+    pre.setAttribute("aria-describedby", `${warning.id} ${schema.id}`);
     renderArgumentsWarning(warning, a.arguments);
+    if (a.argumentProblems.length > 0) {
+      $("ul", schema).replaceChildren(...a.argumentProblems.map((p) => {
+        const li = document.createElement("li");
+        li.textContent = p;
+        return li;
+      }));
+      schema.hidden = false;
+    }
 
     const form = $(".decide", card);
     const reasonInput = $(".reason", card);
