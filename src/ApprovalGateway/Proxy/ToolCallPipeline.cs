@@ -390,7 +390,7 @@ internal sealed class ToolCallPipeline(
             }
 
             var isError = result?["isError"] is JsonValue v && v.TryGetValue<bool>(out var e) && e;
-            await RecordSentAsync(trail, DecisionKind.Forwarded, isError ? "the tool reported an error" : trail.ReleasedBy);
+            await RecordSentAsync(trail, DecisionKind.Forwarded, isError ? "the tool reported an error" : null);
             return result;
         }
         catch (UpstreamUnavailableException ex)
@@ -425,8 +425,10 @@ internal sealed class ToolCallPipeline(
     /// The outcome of a call the upstream has had: its <c>forwarding</c> record is written, and telling the agent
     /// that the call did not complete when it may have (an order placed) would invite it to place it twice. So the
     /// agent gets its answer whether or not this record could be written, and the failure is logged as critical.
+    /// A call a grant released says so however it ended, as its <c>forwarding</c> record did.
     /// </summary>
-    private Task RecordSentAsync(Trail trail, DecisionKind outcome, string? reason) => TryRecordAsync(trail, outcome, reason, sent: true);
+    private Task RecordSentAsync(Trail trail, DecisionKind outcome, string? reason) =>
+        TryRecordAsync(trail, outcome, trail.WithRelease(reason), sent: true);
 
     /// <param name="told">
     /// What the agent is told of a refusal: if its record cannot be written it still learns why it was refused (a
@@ -534,6 +536,10 @@ internal sealed class ToolCallPipeline(
         }
 
         public void UpstreamDone(TimeSpan elapsed) => _upstream = elapsed;
+
+        /// <summary>An outcome's reason that still names the grant which released the call, however the call ended.</summary>
+        public string? WithRelease(string? reason) =>
+            ReleasedBy is null ? reason : reason is null ? ReleasedBy : $"{reason}; {ReleasedBy}";
 
         public AuditRecord ToRecord(DateTimeOffset now, DecisionKind outcome, string? reason, TimeSpan total) => new(
             now,

@@ -46,6 +46,12 @@ public sealed class ApprovalTimeBoxedGrantTests
         // The grant's call says how it went out from its first record on, as its outcome record does.
         Assert.StartsWith("released by a time-boxed grant", records[2].Reason, StringComparison.Ordinal);
         Assert.Null(records[0].Reason);
+
+        // However it ends, a grant's call keeps saying what released it.
+        var failed = await agent.CallToolAsync(CancelTwap, CancelTwapArgs(999)).AsTask().WaitAsync(Guard);
+        Assert.True(failed.IsError);
+        var outcome = ForwardedCallRecords.Pair(scenario.AuditOf(CancelTwap)[^2], scenario.AuditOf(CancelTwap)[^1]);
+        Assert.Equal($"the tool reported an error; {records[2].Reason}", outcome.Reason);
     }
 
     /// <summary>A prompt that still read "and for the next 15 min" after the grant ended would tell approvers it is in force.</summary>
