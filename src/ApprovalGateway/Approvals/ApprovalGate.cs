@@ -33,7 +33,8 @@ internal sealed class ApprovalGate(
     public async Task<ApprovalOutcome> RequestAsync(
         ApprovalRequest request,
         IProgress<ApprovalWaitStatus>? progress,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<string?>? cancelReason = null)
     {
         ApprovalGrant? grant;
         try
@@ -75,7 +76,7 @@ internal sealed class ApprovalGate(
 
         try
         {
-            return await HoldAsync(request, progress, cancellationToken);
+            return await HoldAsync(request, progress, cancelReason, cancellationToken);
         }
         finally
         {
@@ -86,6 +87,7 @@ internal sealed class ApprovalGate(
     private async Task<ApprovalOutcome> HoldAsync(
         ApprovalRequest request,
         IProgress<ApprovalWaitStatus>? progress,
+        Func<string?>? cancelReason,
         CancellationToken cancellationToken)
     {
         ApprovalSnapshot created;
@@ -149,7 +151,7 @@ internal sealed class ApprovalGate(
 
             if (cancellationToken.IsCancellationRequested || lifetime.ApplicationStopping.IsCancellationRequested)
             {
-                var reason = cancellationToken.IsCancellationRequested ? ApprovalText.WithdrawnReason : ApprovalText.ShuttingDownReason;
+                var reason = cancellationToken.IsCancellationRequested ? ApprovalText.Withdrawn(cancelReason?.Invoke()) : ApprovalText.ShuttingDownReason;
                 var withdrawn = await store.UpdateAsync(id, a => Withdraw(a, reason), CancellationToken.None);
                 return Outcome(withdrawn ?? current with { Status = ApprovalStatus.Withdrawn, Reason = reason });
             }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ApprovalGateway.Slack;
 
 namespace ApprovalGateway.Approvals;
 
@@ -50,6 +51,19 @@ internal static class ApprovalText
         $"No decision within {Duration(approval.Deadline - approval.RequestedAt)}";
 
     public const string WithdrawnReason = "The agent cancelled the call or its session ended";
+
+    private const int MaxClientText = 200;
+
+    /// <summary>Why the agent withdrew its call: in its own words when its <c>notifications/cancelled</c> gave some.</summary>
+    public static string Withdrawn(string? agentReason) =>
+        agentReason is { Length: > 0 } ? $"The agent cancelled the call: {agentReason}" : WithdrawnReason;
+
+    /// <summary>Text an agent wrote, fit for a prompt and an audit record: one line, not too long, nothing hidden in it.</summary>
+    public static string ClientText(string text)
+    {
+        var line = InvisibleCharacters.Escape(string.Join(' ', text.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries)).Trim());
+        return line.Length <= MaxClientText ? line : string.Concat(line.AsSpan(0, MaxClientText - 1), "…");
+    }
 
     public const string ShuttingDownReason = "Gateway shutting down: the instance holding the call stopped before a decision; the agent may call again";
 

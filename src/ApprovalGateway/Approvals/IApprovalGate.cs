@@ -7,8 +7,10 @@ namespace ApprovalGateway.Approvals;
 /// </summary>
 internal interface IApprovalGate
 {
+    /// <param name="cancelReason">Why the agent cancelled, read once <paramref name="cancellationToken"/> is cancelled.</param>
     Task<ApprovalOutcome> RequestAsync(
         ApprovalRequest request,
         IProgress<ApprovalWaitStatus>? progress,
-        CancellationToken cancellationToken);
+        CancellationToken cancellationToken,
+        Func<string?>? cancelReason = null);
 }

@@ -134,10 +134,32 @@ internal sealed class GatewaySession(
             case JsonRpcNotification { Method: NotificationMethods.RootsListChangedNotification }:
                 await BroadcastNotificationAsync(NotificationMethods.RootsListChangedNotification);
                 break;
+            case JsonRpcNotification { Method: NotificationMethods.CancelledNotification } cancelled:
+                // Noted before the SDK cancels the request, so a held call it withdraws can say why.
+                NoteCancelReason(cancelled);
+                break;
         }
 
         await next(context, cancellationToken);
     };
+
+    private void NoteCancelReason(JsonRpcNotification cancelled)
+    {
+        CancelledNotificationParams? parameters;
+        try
+        {
+            parameters = cancelled.Params?.Deserialize<CancelledNotificationParams>(McpJsonUtilities.DefaultOptions);
+        }
+        catch (JsonException)
+        {
+            return;
+        }
+
+        if (parameters is { Reason: { Length: > 0 } reason } && _inFlight.TryGetValue(parameters.RequestId, out var request))
+        {
+            request.CancelReason = ApprovalText.ClientText(reason);
+        }
+    }
 
     private static string? RequestedVersion(JsonRpcRequest request) =>
         request.Params?["_meta"]?["io.modelcontextprotocol/protocolVersion"] is JsonValue version && version.TryGetValue<string>(out var text) ? text : null;
@@ -619,7 +641,8 @@ internal sealed class GatewaySession(
             progress,
             _agentCanElicit ? new ElicitationApprovalPrompt(server) : null,
             cancellationToken,
-            presence is null ? null : presence.WhenConnectedAsync);
+            presence is null ? null : presence.WhenConnectedAsync,
+            () => _inFlight.TryGetValue(request.Id, out var inFlight) ? inFlight.CancelReason : null);
     }
 
     /// <summary>
@@ -730,7 +753,17 @@ internal sealed class GatewaySession(
     }
 
     /// <summary>One of the agent's requests in flight, and the server bound to its stream.</summary>
-    private sealed record AgentRequest(RequestId Id, long Order, McpServer Server);
+    private sealed class AgentRequest(RequestId id, long order, McpServer server)
+    {
+        public RequestId Id => id;
+
+        public long Order => order;
+
+        public McpServer Server => server;
+
+        /// <summary>The <c>reason</c> of the agent's <c>notifications/cancelled</c> for it, once one came.</summary>
+        public volatile string? CancelReason;
+    }
 
     /// <summary>Where the upstream's progress for one of the agent's requests goes: that request's stream.</summary>
     private sealed class ProgressRoute(McpServer server)

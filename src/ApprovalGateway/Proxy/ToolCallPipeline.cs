@@ -43,7 +43,8 @@ internal sealed class ToolCallPipeline(
         IProgress<ApprovalWaitStatus>? progress,
         IClientApprovalPrompt? clientPrompt,
         CancellationToken cancellationToken,
-        Func<CancellationToken, Task>? agentConnected = null)
+        Func<CancellationToken, Task>? agentConnected = null,
+        Func<string?>? cancelReason = null)
     {
         var started = time.GetTimestamp();
         if (UnreadableJson.Find(arguments) is { } problem)
@@ -75,7 +76,7 @@ internal sealed class ToolCallPipeline(
                 await RecordAsync(trail, DecisionKind.RateLimited, limit, told: limited);
                 return ToolCallResults.Refused(tool, DecisionKind.RateLimited, limited, limit, decision.Rule, decision.RetryAfterSeconds);
             case DecisionKind.ApprovalRequired:
-                var outcome = await HoldAsync(session, tool, trail, decision, progress, clientPrompt, cancellationToken);
+                var outcome = await HoldAsync(session, tool, trail, decision, progress, clientPrompt, cancelReason, cancellationToken);
                 if (outcome.Kind != DecisionKind.Approved)
                 {
                     return await RefuseAfterHoldAsync(trail, tool, decision, outcome, cancellationToken);
@@ -90,7 +91,7 @@ internal sealed class ToolCallPipeline(
                 break;
         }
 
-        return await ForwardAsync(trail, forward, cancellationToken);
+        return await ForwardAsync(trail, forward, cancelReason, cancellationToken);
     }
 
     /// <summary>
@@ -229,6 +230,7 @@ internal sealed class ToolCallPipeline(
         PolicyDecision decision,
         IProgress<ApprovalWaitStatus>? progress,
         IClientApprovalPrompt? clientPrompt,
+        Func<string?>? cancelReason,
         CancellationToken cancellationToken)
     {
         var settings = decision.Approval ?? ApprovalSettings.Default;
@@ -259,7 +261,7 @@ internal sealed class ToolCallPipeline(
         metrics.HoldStarted(tool.UpstreamName);
         try
         {
-            outcome = await approvals.RequestAsync(request, progress, cancellationToken);
+            outcome = await approvals.RequestAsync(request, progress, cancellationToken, cancelReason);
         }
         finally
         {
@@ -365,7 +367,7 @@ internal sealed class ToolCallPipeline(
         return ToolCallResults.Refused(tool, outcome.Kind, text, reason, decision.Rule, approvalId: outcome.ApprovalId, decidedBy: outcome.DecidedBy);
     }
 
-    private async Task<JsonNode?> ForwardAsync(Trail trail, Forward forward, CancellationToken cancellationToken)
+    private async Task<JsonNode?> ForwardAsync(Trail trail, Forward forward, Func<string?>? cancelReason, CancellationToken cancellationToken)
     {
         // A call a grant released says so from its first record, not only once it has ended.
         await RecordAsync(trail, DecisionKind.Forwarding, trail.ReleasedBy, "so it did not send the call to the upstream");
@@ -408,7 +410,10 @@ internal sealed class ToolCallPipeline(
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             trail.UpstreamDone(time.GetElapsedTime(upstreamStarted));
-            await RecordSentAsync(trail, DecisionKind.Withdrawn, "the agent cancelled the call while the upstream ran it");
+            await RecordSentAsync(
+                trail,
+                DecisionKind.Withdrawn,
+                "the agent cancelled the call while the upstream ran it" + (cancelReason?.Invoke() is { } said ? $": {said}" : ""));
             throw;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)

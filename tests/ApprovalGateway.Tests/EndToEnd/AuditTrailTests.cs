@@ -96,8 +96,8 @@ public sealed class AuditTrailTests : IAsyncLifetime
         Assert.True(expired.IsError);
         AssertLast(WebGateway.CancelTwap, "approval_required", "expired", CancelRule);
 
-        // The agent hangs up while its call is held. (A notifications/cancelled from the agent does not reach a held
-        // call through the HTTP relay today; the session ending is the withdrawal that works.)
+        // The agent hangs up while its call is held: its session's end withdraws it (Proxy/CancelledCallTests has the
+        // agent cancel the call itself).
         var written = _gateway.Audit.WaitForOutcomeAsync("withdrawn");
         var leaving = await _gateway.ConnectAgentAsync();
         var abandoned = leaving.CallToolAsync(WebGateway.CancelTwap, WebGateway.CancelArguments(algoId)).AsTask();

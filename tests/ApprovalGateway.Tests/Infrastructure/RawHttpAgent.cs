@@ -74,11 +74,11 @@ internal sealed class RawHttpAgent : IAsyncDisposable
     }
 
     /// <summary>Cancels the request of <paramref name="call"/>, as MCP's <c>notifications/cancelled</c> does.</summary>
-    public Task CancelAsync(AnswerStream call) => SendAsync(new JsonObject
+    public Task CancelAsync(AnswerStream call, string reason = "the test is done") => SendAsync(new JsonObject
     {
         ["jsonrpc"] = "2.0",
         ["method"] = "notifications/cancelled",
-        ["params"] = new JsonObject { ["requestId"] = call.Id, ["reason"] = "the test is done" },
+        ["params"] = new JsonObject { ["requestId"] = call.Id, ["reason"] = reason },
     });
 
     /// <summary>Answers a request the gateway sent with <paramref name="result"/>.</summary>
