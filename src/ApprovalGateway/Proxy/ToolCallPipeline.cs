@@ -360,7 +360,7 @@ internal sealed class ToolCallPipeline(
             DecisionKind.Expired => (
                 $"Approval timed out: nobody approved {tool.Name} within {FormatDuration(timeout)}, so it was not run.",
                 $"approval timed out after {FormatDuration(timeout)}"),
-            _ => ($"The call was withdrawn before a decision: {outcome.Reason ?? "the agent cancelled it"}.", outcome.Reason ?? "withdrawn"),
+            _ => ($"The call was withdrawn: {outcome.Reason ?? "the agent cancelled it"}.", outcome.Reason ?? "withdrawn"),
         };
         await RecordAsync(trail, outcome.Kind, reason, told: text);
         cancellationToken.ThrowIfCancellationRequested();

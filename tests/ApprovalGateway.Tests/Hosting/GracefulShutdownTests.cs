@@ -3,6 +3,7 @@ using ApprovalGateway.Testing;
 using ApprovalGateway.Tests.Infrastructure;
 using ApprovalGateway.Tests.ScaleOut;
 using ApprovalGateway.Tests.Slack;
+using ModelContextProtocol.Protocol;
 using static ApprovalGateway.Tests.EndToEnd.ApprovalScenario;
 
 namespace ApprovalGateway.Tests.Hosting;
@@ -40,6 +41,9 @@ public sealed class GracefulShutdownTests
         var refusal = Refusals.Of(result);
         Assert.Equal("withdrawn", (string?)refusal["decision"]);
         Assert.StartsWith("Gateway shutting down", (string?)refusal["reason"], StringComparison.Ordinal);
+        Assert.Equal(
+            "The call was withdrawn: Gateway shutting down: the instance holding the call stopped before a decision; the agent may call again.",
+            Assert.IsType<TextContentBlock>(result.Content[0]).Text);
         var withdrawn = File.ReadAllLines(gateway.AuditFile).Select(l => JsonNode.Parse(l)!).Last();
         Assert.Equal("withdrawn", (string?)withdrawn["outcome"]);
         Assert.Equal("echo", (string?)withdrawn["tool"]);
