@@ -8,6 +8,8 @@ namespace ApprovalGateway.Approvals;
 /// An approval as the REST API returns it and the live page's hub pushes it: one shape (snake_case on the wire),
 /// so the page renders a fetched list and a push alike. Secrets in the arguments are masked.
 /// </summary>
+/// <param name="Approvers">The rule's approvers (names or Slack user IDs); empty means any approver. The page counts
+/// and notifies only the calls its approver may decide.</param>
 internal sealed record ApprovalView(
     string Id,
     string Status,
@@ -32,7 +34,8 @@ internal sealed record ApprovalView(
     DateTimeOffset? ResolvedAt,
     string? HeldBecause,
     GrantRevocationNote? GrantRevoked,
-    IReadOnlyList<string> ArgumentProblems)
+    IReadOnlyList<string> ArgumentProblems,
+    IReadOnlyList<string> Approvers)
 {
     public static ApprovalView From(ApprovalSnapshot approval)
     {
@@ -61,6 +64,7 @@ internal sealed record ApprovalView(
             approval.ResolvedAt,
             request.HeldBecause,
             approval.GrantRevoked,
-            request.ArgumentProblems ?? []);
+            request.ArgumentProblems ?? [],
+            request.Settings.Approvers);
     }
 }

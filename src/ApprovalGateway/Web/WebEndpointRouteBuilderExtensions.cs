@@ -1,10 +1,14 @@
+using System.Security.Claims;
+using ApprovalGateway.Web.Auth;
+
 namespace ApprovalGateway.Web;
 
 internal static class WebEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps the page at <c>/</c> and <c>/index.html</c> and the hub at <see cref="ApprovalsHub.Path"/> for approvers,
-    /// and the page's scripts, styles and images for anyone. Needs authentication and authorization in the pipeline.
+    /// <c>GET /api/me</c> (who the page is signed in as) for approvers, and the page's scripts, styles and images for
+    /// anyone. Needs authentication and authorization in the pipeline.
     /// </summary>
     public static IEndpointRouteBuilder MapGatewayWeb(this IEndpointRouteBuilder endpoints)
     {
@@ -12,6 +16,10 @@ internal static class WebEndpointRouteBuilderExtensions
             .RequireAuthorization(ApproverClaims.Policy).ExcludeFromDescription();
         endpoints.MapGet("/" + WebAssets.PageFile, (HttpContext context, WebAssets assets) => assets.Page(context))
             .RequireAuthorization(ApproverClaims.Policy).ExcludeFromDescription();
+        endpoints.MapGet("/api/me", (ClaimsPrincipal user) => TypedResults.Json(
+                new SignedInApprover(user.Identity?.Name ?? "", user.FindFirst(ApproverClaims.SlackUserId)?.Value),
+                AuthJsonContext.Default.SignedInApprover))
+            .RequireAuthorization(ApproverClaims.Policy);
         foreach (var folder in WebAssets.OpenFolders)
         {
             endpoints.MapGet($"/{folder}/{{**file}}", (HttpContext context, WebAssets assets, string file) => assets.Asset(context, folder, file))

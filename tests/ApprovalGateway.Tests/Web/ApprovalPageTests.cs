@@ -325,6 +325,55 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
     }
 
     [ChromiumFact]
+    public async Task Title_CountsTheCallsWaitingForThisApprover_AsTheyAreHeldAndDecided()
+    {
+        var page = await OpenAsync("alice");
+        await Expect(page).ToHaveTitleAsync("Approvals · Approval Gateway");
+
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder());
+        await Expect(page).ToHaveTitleAsync("(1) Approvals · Approval Gateway");
+
+        // Only bob may decide the cancel: alice's page lists it, but it is not waiting for her.
+        _app.Approvals.Add("apr-2", ApprovalSamples.OnlyFor(ApprovalSamples.CancelOrder(), "bob"));
+        _app.Approvals.Add("apr-3", ApprovalSamples.DisguisedWithdrawal());
+        await Expect(Card(page, "exchange_withdraw")).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Pending" })).ToContainTextAsync("3");
+        await Expect(page).ToHaveTitleAsync("(2) Approvals · Approval Gateway");
+
+        await _app.Approvals.DecideAsync("apr-1", new("carol", "U42"), approve: true, null, null, "slack", CancellationToken.None);
+        await Expect(page).ToHaveTitleAsync("(1) Approvals · Approval Gateway");
+        var bob = await OpenAsync("bob");
+        await Expect(bob).ToHaveTitleAsync("(2) Approvals · Approval Gateway");
+    }
+
+    [ChromiumFact]
+    public async Task NotifyMe_ShowsOneNotificationPerNewCallThisApproverMayDecide_AndAReloadDoesNotReplayIt()
+    {
+        _app.Approvals.Add("apr-0", ApprovalSamples.CancelOrder());
+        var page = await OpenAsync("alice", beforeLoad: RecordNotificationsAsync);
+        await Expect(Card(page, "exchange_cancel_order")).ToBeVisibleAsync();
+        await page.GetByLabel("Notify me").CheckAsync();
+
+        // Not for bob's call, which alice may not decide; one for the call she may, held after the page opened.
+        _app.Approvals.Add("apr-1", ApprovalSamples.OnlyFor(ApprovalSamples.DisguisedWithdrawal(), "bob"));
+        _app.Approvals.Add("apr-2", ApprovalSamples.PlaceOrder());
+        await Expect(Card(page, "exchange_place_order")).ToBeVisibleAsync();
+        Assert.Equal(["Approval needed: exchange_place_order | trader-bot · Critical risk"], await NotificationsAsync(page));
+
+        // Clicking it brings the approver to the card, from whichever tab they were on.
+        await page.GetByRole(AriaRole.Tab, new() { Name = "History" }).ClickAsync();
+        await page.EvaluateAsync("() => window.__notifications[0].onclick()");
+        await Expect(Card(page, "exchange_place_order")).ToBeFocusedAsync();
+
+        await page.ReloadAsync();
+        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Live" })).ToBeVisibleAsync();
+        await Expect(page.GetByLabel("Notify me")).ToBeCheckedAsync();
+        _app.Approvals.Add("apr-3", ApprovalSamples.PlaceOrder("research-bot") with { Tool = "exchange_transfer" });
+        await Expect(Card(page, "exchange_transfer")).ToBeVisibleAsync();
+        Assert.Equal(["Approval needed: exchange_transfer | research-bot · Critical risk"], await NotificationsAsync(page));
+    }
+
+    [ChromiumFact]
     public async Task ToolsAndAudit_ShowThePolicyAndFilterRecords()
     {
         var page = await OpenAsync("alice");
@@ -384,6 +433,32 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
         }));
         return (page, () => hub!.CloseAsync());
     }
+
+    /// <summary>Lets the page notify, and records each <c>new Notification(...)</c> in <c>window.__notifications</c>.</summary>
+    private static async Task RecordNotificationsAsync(IPage page)
+    {
+        await page.Context.GrantPermissionsAsync(["notifications"]);
+        await page.AddInitScriptAsync("""
+            (() => {
+              const Real = window.Notification;
+              window.__notifications = [];
+              window.Notification = class {
+                constructor(title, options) {
+                  this.title = title;
+                  this.body = options?.body;
+                  this.onclick = null;
+                  window.__notifications.push(this);
+                }
+                close() {}
+                static get permission() { return Real.permission; }
+                static requestPermission() { return Real.requestPermission(); }
+              };
+            })();
+            """);
+    }
+
+    private static Task<string[]> NotificationsAsync(IPage page) =>
+        page.EvaluateAsync<string[]>("() => window.__notifications.map(n => `${n.title} | ${n.body}`)");
 
     private static ILocator Card(IPage page, string tool) => page.GetByRole(AriaRole.Article, new() { Name = tool, Exact = true });
 

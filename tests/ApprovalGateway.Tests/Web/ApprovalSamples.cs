@@ -62,6 +62,10 @@ internal static class ApprovalSamples
         Settings = ApprovalSettings.Default,
     };
 
+    /// <summary><paramref name="request"/> under a rule that lets only <paramref name="approvers"/> decide.</summary>
+    public static ApprovalRequest OnlyFor(ApprovalRequest request, params string[] approvers) =>
+        request with { Settings = request.Settings with { Approvers = approvers } };
+
     public static IReadOnlyList<object> Tools { get; } =
     [
         new { name = "exchange_get_ticker", upstream = "exchange", category = "read_only", risk = "low", reason = "readOnlyHint", action = "allowed", rule = "reads-are-free" },

@@ -27,6 +27,8 @@
   let cardsMovedAt = -Infinity;
   const MOVE_GUARD_MS = 1000;
   const loaded = { tools: false, audit: false };
+  // Who this page is signed in as (GET /api/me): a rule names its approvers, so only some calls wait for this one.
+  let me = null;
 
   // ---------- API ----------
 
@@ -149,6 +151,7 @@
       grantRevoked: raw.grant_revoked
         ? { by: raw.grant_revoked.by, at: Date.parse(raw.grant_revoked.at), reason: raw.grant_revoked.reason || null }
         : null,
+      approvers: raw.approvers || [],
     };
   }
 
@@ -170,6 +173,8 @@
       renderPending(next, previous);
       if (announce && !previous) {
         say(`New approval request: ${next.tool} from ${next.agent}.`);
+        // Only a call held just now: one listed on load or reconnect, or a vote on one held before, is not news.
+        if (next.votes.length === 0) notifyHeld(next);
       }
     } else {
       removePending(next.id);
@@ -845,7 +850,9 @@
     $("#pending-unknown-text").textContent = state === "offline" || state === "reconnecting"
       ? "The gateway cannot be reached, so calls waiting for you may be missing here. The page keeps trying."
       : "Loading the calls waiting for you…";
-    document.title = count > 0 ? `(${count}) Approvals · Approval Gateway` : "Approvals · Approval Gateway";
+    // The tab's title counts what this approver can act on, not calls only others may decide or that wait for others.
+    const mine = [...pendingList().children].filter((c) => waitingForMe(approvals.get(c.dataset.id))).length;
+    document.title = mine > 0 ? `(${mine}) Approvals · Approval Gateway` : "Approvals · Approval Gateway";
   }
 
   // ---------- Announcements ----------
@@ -865,6 +872,132 @@
     el.textContent = text;
     $("#toasts").append(el);
     setTimeout(() => el.remove(), 6000);
+  }
+
+  // ---------- Notifications ----------
+
+  const NOTIFY_KEY = "approval-gateway.notify";
+  const SOUND_KEY = "approval-gateway.notify-sound";
+  const canNotify = "Notification" in window;
+  let audio = null;
+
+  async function loadMe() {
+    if (me) return;
+    const body = await getJson("/api/me");
+    me = { name: body.name || "", slackUserId: body.slack_user_id || "" };
+  }
+
+  const same = (a, b) => !!a && !!b && a.toLowerCase() === b.toLowerCase();
+  const isMe = (who) => same(who, me?.name) || same(who, me?.slackUserId);
+
+  // As the gateway decides it: a rule that lists approvers lets only them decide, and one person counts once.
+  function waitingForMe(a) {
+    if (!a || a.status !== "pending" || !me) return false;
+    if (a.approvers.length > 0 && !a.approvers.some(isMe)) return false;
+    return !a.votes.some((v) => isMe(v.approver));
+  }
+
+  function remembered(key) {
+    try {
+      return localStorage.getItem(key) === "on";
+    } catch {
+      return false;
+    }
+  }
+
+  function remember(key, on) {
+    try {
+      localStorage.setItem(key, on ? "on" : "off");
+    } catch {
+      // Storage off (a private window's policy): the choice holds until the page is closed.
+    }
+  }
+
+  const notifying = () => canNotify && Notification.permission === "granted" && remembered(NOTIFY_KEY);
+
+  function notifyHeld(a) {
+    if (!notifying() || !waitingForMe(a)) return;
+    try {
+      const risk = `${words(a.risk) || "Unknown"} risk`;
+      // The tag makes the approver's other tabs replace this notification rather than add a second one.
+      const n = new Notification(`Approval needed: ${a.tool}`, { body: `${a.agent} · ${risk}`, tag: `approval-${a.id}`, icon: "/img/icon.svg" });
+      n.onclick = () => {
+        window.focus();
+        show("pending", false);
+        const card = cardOf(a.id);
+        if (card) {
+          card.tabIndex = -1;
+          card.scrollIntoView({ block: "center" });
+          card.focus();
+        }
+        n.close();
+      };
+    } catch {
+      // Some browsers (Chrome on Android) only notify through a service worker: the title count still says it.
+    }
+    if (remembered(SOUND_KEY)) beep();
+  }
+
+  // A short tone made on the spot, so there is no sound file to serve.
+  function beep() {
+    try {
+      audio ??= new AudioContext();
+      audio.resume().catch(() => {});
+      const tone = audio.createOscillator();
+      const gain = audio.createGain();
+      const start = audio.currentTime;
+      tone.frequency.value = 880;
+      gain.gain.setValueAtTime(0.2, start);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.3);
+      tone.connect(gain).connect(audio.destination);
+      tone.start(start);
+      tone.stop(start + 0.3);
+    } catch {
+      // No audio output: the notification itself still shows.
+    }
+  }
+
+  function wireNotify() {
+    const toggle = $("#notify-toggle");
+    const sound = $("#notify-sound");
+    const status = $("#notify-status");
+    const sync = (text = "") => {
+      toggle.checked = notifying();
+      sound.checked = remembered(SOUND_KEY);
+      sound.disabled = !toggle.checked;
+      status.textContent = text || (canNotify && remembered(NOTIFY_KEY) && Notification.permission === "denied"
+        ? "The browser blocks notifications from this page: allow them in its site settings."
+        : "");
+    };
+    if (!canNotify) {
+      toggle.disabled = true;
+      sound.disabled = true;
+      status.textContent = "This browser cannot show notifications.";
+      return;
+    }
+    toggle.addEventListener("change", async () => {
+      if (!toggle.checked) {
+        remember(NOTIFY_KEY, false);
+        sync();
+        return;
+      }
+      let permission = Notification.permission;
+      if (permission === "default") {
+        try {
+          permission = await Notification.requestPermission();
+        } catch {
+          permission = "denied";
+        }
+      }
+      remember(NOTIFY_KEY, permission === "granted");
+      sync(permission === "granted" ? "" : "The browser did not allow notifications, so none will be shown.");
+    });
+    sound.addEventListener("change", () => {
+      remember(SOUND_KEY, sound.checked);
+      // Played now, from the click: browsers let a page make sounds once a person has used it.
+      if (sound.checked) beep();
+    });
+    sync();
   }
 
   // ---------- Tools and policy ----------
@@ -1077,7 +1210,7 @@
   }
 
   async function loadApprovals() {
-    const [pending, all] = await Promise.all([getJson("/api/approvals?status=pending"), getJson("/api/approvals")]);
+    const [pending, all] = await Promise.all([getJson("/api/approvals?status=pending"), getJson("/api/approvals"), loadMe()]);
     for (const raw of [...(all || []), ...(pending || [])]) upsert(raw, false);
     // Anything still pending here that the server no longer lists ended while we were away.
     const listed = new Set([...(all || []), ...(pending || [])].map((a) => String(a.id)));
@@ -1151,6 +1284,7 @@
 
   function init() {
     wireTabs();
+    wireNotify();
     renderCounts();
     renderHistory();
     $("#tool-filter").addEventListener("input", filterTools);
