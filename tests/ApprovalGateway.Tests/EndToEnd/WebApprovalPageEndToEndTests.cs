@@ -1,4 +1,5 @@
 using ApprovalGateway.Approvals;
+using ApprovalGateway.Tests.Infrastructure;
 using ApprovalGateway.Tests.Web;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -78,6 +79,48 @@ public sealed class WebApprovalPageEndToEndTests : IAsyncLifetime
         await Expect(rows.Nth(3)).ToContainTextAsync(WebGateway.PlaceTwap);
         await Expect(rows.Nth(3)).ToContainTextAsync("Forwarding");
         await BrowserSession.ScreenshotAsync(alice, "e2e-audit");
+    }
+
+    /// <summary>An agent looping on a held tool: its calls are rejected together, each one decided and audited on its own.</summary>
+    [ChromiumFact]
+    public async Task RejectSelected_RejectsTheChosenCallsWithTheReason_AndLeavesTheOtherWaiting()
+    {
+        var alice = await SignInAsync("alice");
+        await using var agent = await _gateway.ConnectAgentAsync();
+        long[] algoIds = [await WebGateway.PlaceTwapAsync(agent), await WebGateway.PlaceTwapAsync(agent), await WebGateway.PlaceTwapAsync(agent)];
+        var calls = algoIds.Select(id => Task.Run(() => agent.CallToolAsync(WebGateway.CancelTwap, WebGateway.CancelArguments(id)).AsTask())).ToArray();
+        var cards = algoIds.Select(id => alice.GetByRole(AriaRole.Article).Filter(new() { HasText = $"\"algoId\": {id}" })).ToArray();
+        foreach (var card in cards)
+        {
+            await Expect(card).ToBeVisibleAsync();
+        }
+
+        await cards[0].GetByRole(AriaRole.Checkbox, new() { Name = "Select" }).CheckAsync();
+        await cards[1].GetByRole(AriaRole.Checkbox, new() { Name = "Select" }).CheckAsync();
+        var bulk = alice.GetByRole(AriaRole.Form, new() { Name = "Reject the selected calls" });
+        await bulk.GetByLabel("Reason for the selected calls").FillAsync("bot is looping on cancels");
+        await bulk.GetByRole(AriaRole.Button, new() { Name = "Reject 2 selected" }).ClickAsync();
+
+        foreach (var call in calls[..2])
+        {
+            var result = await call.WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(result.IsError);
+            Assert.Equal("rejected", (string?)Refusals.Of(result)["decision"]);
+            Assert.Contains("bot is looping on cancels", (string?)Refusals.Of(result)["reason"], StringComparison.Ordinal);
+        }
+
+        await Expect(cards[0]).ToHaveCountAsync(0);
+        await Expect(cards[1]).ToHaveCountAsync(0);
+        await Expect(cards[2]).ToBeVisibleAsync();
+        Assert.False(calls[2].IsCompleted, "the call left out of the selection still waits for a human");
+        var audited = _gateway.Audit.Recent(50).Where(r => r.Outcome == "rejected").ToList();
+        Assert.Equal(2, audited.Count);
+        Assert.All(audited, r =>
+        {
+            Assert.Equal(["alice"], r.DecidedBy);
+            Assert.Contains("bot is looping on cancels", r.Reason, StringComparison.Ordinal);
+        });
+        Assert.Equal(2, audited.Select(r => r.ApprovalId).Distinct().Count());
     }
 
     /// <summary>The Tools tab follows policy.json as the gateway does, without a reload of the page.</summary>

@@ -374,6 +374,40 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
     }
 
     [ChromiumFact]
+    public async Task RejectSelected_RejectsEachCallAndSaysWhichWereNot_WhenSomeoneElseDecidedOneFirst()
+    {
+        var page = await OpenAsync("alice");
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder());
+        _app.Approvals.Add("apr-2", ApprovalSamples.CancelOrder());
+        _app.Approvals.Add("apr-3", ApprovalSamples.PlaceOrder("research-bot") with { Tool = "exchange_transfer" });
+        await Expect(Card(page, "exchange_transfer")).ToBeVisibleAsync();
+
+        await Card(page, "exchange_place_order").GetByRole(AriaRole.Button, new() { Name = "Select all from trader-bot" }).ClickAsync();
+        await Expect(Card(page, "exchange_cancel_order").GetByRole(AriaRole.Checkbox)).ToBeCheckedAsync();
+        await Expect(Card(page, "exchange_transfer").GetByRole(AriaRole.Checkbox)).Not.ToBeCheckedAsync();
+        _app.Approvals.ResolveQuietly("apr-1", "carol", approve: true, "fine by the desk");
+
+        var bulk = page.GetByRole(AriaRole.Form, new() { Name = "Reject the selected calls" });
+        await bulk.GetByLabel("Reason for the selected calls").FillAsync("trader-bot is looping");
+        await BrowserSession.ScreenshotAsync(page, "reject-selected");
+        await bulk.GetByRole(AriaRole.Button, new() { Name = "Reject 2 selected" }).ClickAsync();
+
+        var notRejected = page.GetByRole(AriaRole.List, new() { Name = "Not rejected" });
+        await Expect(notRejected).ToContainTextAsync("exchange_place_order from trader-bot");
+        await Expect(notRejected).ToContainTextAsync("Already approved by carol.");
+        await Expect(page.GetByRole(AriaRole.Alert).Filter(new() { Has = notRejected })).ToContainTextAsync("1 of 2 selected calls rejected.");
+        var rejected = _app.Approvals.Get("apr-2")!;
+        Assert.Equal((ApprovalStatus.Rejected, "trader-bot is looping", "alice"), (rejected.Status, rejected.Reason, rejected.Votes.Single().Approver));
+        Assert.Equal(ApprovalStatus.Pending, _app.Approvals.Get("apr-3")!.Status);
+        Assert.Equal(2, _app.Recorder.DecisionBodies.Count);
+        await Expect(Card(page, "exchange_cancel_order")).ToHaveCountAsync(0);
+        await Expect(Card(page, "exchange_transfer")).ToBeVisibleAsync();
+        await Expect(bulk).ToBeHiddenAsync();
+        // Letting calls through stays one deliberate click per call.
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Approve selected" })).ToHaveCountAsync(0);
+    }
+
+    [ChromiumFact]
     public async Task ToolsAndAudit_ShowThePolicyAndFilterRecords()
     {
         var page = await OpenAsync("alice");

@@ -22,6 +22,8 @@
   let pendingRead = false;
   // Calls this page is deciding: their own answer says how it went, so the push of the same change says nothing more.
   const deciding = new Set();
+  // Calls ticked on their cards to reject together.
+  const picked = new Set();
   // When a card last moved: one put above others (a sooner deadline) or taken away from above them. A click that lands
   // within MOVE_GUARD_MS of it may be meant for the card that was under the pointer before.
   let cardsMovedAt = -Infinity;
@@ -466,6 +468,16 @@
     risk.textContent = `${words(a.risk) || "Unknown"} risk${a.category ? " · " + words(a.category) : ""}`;
     if (RISK_TONE[a.risk]) risk.dataset.tone = RISK_TONE[a.risk];
     $(".agent", card).textContent = a.agent;
+    const box = $(".pick-box", card);
+    box.setAttribute("aria-label", `Select ${a.tool} from ${a.agent} to reject`);
+    box.addEventListener("change", () => setPicked(a.id, box.checked));
+    const pickAgent = $(".pick-agent", card);
+    pickAgent.textContent = `Select all from ${a.agent}`;
+    pickAgent.addEventListener("click", () => {
+      for (const c of pendingList().children) {
+        if (approvals.get(c.dataset.id)?.agent === a.agent) setPicked(c.dataset.id, true);
+      }
+    });
     $(".upstream", card).textContent = a.upstream;
     $(".rule", card).textContent = a.rule;
     $(".asked", card).append(timeElement(a.requestedAt));
@@ -557,6 +569,7 @@
     const next = card.nextElementSibling || card.previousElementSibling;
     if (card.nextElementSibling) cardsMovedAt = Date.now();
     card.remove();
+    picked.delete(id);
     if (hadFocus) {
       const target = next ? next.querySelector(".btn-approve") : $("#view-pending h1");
       if (target === $("#view-pending h1")) target.tabIndex = -1;
@@ -613,6 +626,108 @@
       card.removeAttribute("aria-busy");
       buttons.forEach((b) => { b.disabled = false; });
     }
+  }
+
+  // ---------- Rejecting several ----------
+
+  function setPicked(id, on) {
+    const card = cardOf(id);
+    if (!card) return;
+    if (on) picked.add(id); else picked.delete(id);
+    card.classList.toggle("picked", on);
+    $(".pick-box", card).checked = on;
+    renderSelection();
+  }
+
+  function renderSelection() {
+    const cards = [...pendingList().children];
+    const perAgent = new Map();
+    for (const c of cards) {
+      const agent = approvals.get(c.dataset.id)?.agent;
+      perAgent.set(agent, (perAgent.get(agent) || 0) + 1);
+    }
+    for (const c of cards) {
+      $(".pick-agent", c).hidden = (perAgent.get(approvals.get(c.dataset.id)?.agent) || 0) < 2;
+    }
+    const count = picked.size;
+    $("#bulk").hidden = count === 0;
+    $("#bulk-count").textContent = `${count} call${count === 1 ? "" : "s"} selected to reject.`;
+    $("#bulk-reject").textContent = `Reject ${count} selected`;
+  }
+
+  // Each call is its own decision, sent as its card's Reject button sends it: the gateway authorises and audits
+  // each one, and says for each whether it went through.
+  async function rejectPicked() {
+    const reasonInput = $("#bulk-reason");
+    const error = $("#bulk-error");
+    const reason = reasonInput.value.trim();
+    error.textContent = "";
+    if (!reason) {
+      error.textContent = "Say why you reject them: each agent and the audit log get this reason.";
+      reasonInput.setAttribute("aria-invalid", "true");
+      reasonInput.focus();
+      return;
+    }
+    const result = $("#bulk-result");
+    result.hidden = true;
+    const ids = [...picked].filter((id) => approvals.get(id)?.status === "pending");
+    const button = $("#bulk-reject");
+    button.disabled = true;
+    const failures = [];
+    let rejected = 0;
+    try {
+      for (const id of ids) {
+        const a = approvals.get(id);
+        deciding.add(id);
+        try {
+          const answer = await postJson(`/api/approvals/${encodeURIComponent(id)}/decision`, { decision: "reject", reason });
+          if (answer.body?.approval) upsert(answer.body.approval, false);
+          if (answer.ok) {
+            rejected++;
+          } else if (answer.status === 404) {
+            failures.push([a, "the gateway no longer knows this call; nothing was decided"]);
+            forget(id);
+          } else {
+            failures.push([a, messageOf(answer.body, `the gateway refused it (${answer.status})`)]);
+          }
+        } catch (e) {
+          if (e instanceof ApiError && e.status === 401) return;
+          failures.push([a, `could not send the decision: ${e.message}`]);
+        } finally {
+          deciding.delete(id);
+        }
+      }
+    } finally {
+      button.disabled = false;
+    }
+    const summary = `${rejected} of ${ids.length} selected call${ids.length === 1 ? "" : "s"} rejected.`;
+    say(summary);
+    if (failures.length === 0) {
+      toast(summary);
+    } else {
+      $("#bulk-result-text").textContent = `${summary} Not rejected:`;
+      $("ul", result).replaceChildren(...failures.map(([a, why]) => {
+        const li = document.createElement("li");
+        li.append(`${a.tool} from ${a.agent} (asked `, timeElement(a.requestedAt), `): ${why}`);
+        return li;
+      }));
+      result.hidden = false;
+    }
+    if (picked.size === 0) reasonInput.value = "";
+    renderSelection();
+  }
+
+  function wireBulk() {
+    const form = $("#bulk");
+    form.addEventListener("submit", (event) => event.preventDefault());
+    $("#bulk-reject").addEventListener("click", rejectPicked);
+    $("#bulk-clear").addEventListener("click", () => {
+      for (const id of [...picked]) setPicked(id, false);
+    });
+    $("#bulk-reason").addEventListener("input", (event) => {
+      event.target.removeAttribute("aria-invalid");
+      $("#bulk-error").textContent = "";
+    });
   }
 
   async function refreshOne(id) {
@@ -841,6 +956,7 @@
     badgeEl.textContent = String(count);
     badgeEl.setAttribute("aria-label", `${count} pending`);
     badgeEl.classList.toggle("has-items", count > 0);
+    renderSelection();
     const state = $("#live").dataset.state;
     const known = pendingRead && state === "live";
     $("#pending-empty").hidden = count > 0 || !known;
@@ -1285,6 +1401,7 @@
   function init() {
     wireTabs();
     wireNotify();
+    wireBulk();
     renderCounts();
     renderHistory();
     $("#tool-filter").addEventListener("input", filterTools);
