@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Tests.Web;
@@ -47,7 +49,21 @@ public sealed partial class WebGrantsPageEndToEndTests : IAsyncLifetime
         await Expect(alice.GetByRole(AriaRole.Tab, new() { Name = "Grants" })).ToContainTextAsync("1");
         await BrowserSession.ScreenshotAsync(bob, "e2e-grants");
 
-        await row.GetByRole(AriaRole.Button, new() { Name = $"Revoke the grant for {WebGateway.CancelTwap} to bot" }).ClickAsync();
+        // One click only asks; Cancel keeps the grant, and it takes the second button to end it.
+        var revoke = row.GetByRole(AriaRole.Button, new() { Name = $"Revoke the grant for {WebGateway.CancelTwap} to bot", Exact = true });
+        await revoke.ClickAsync();
+        await Expect(row).ToContainTextAsync("Revoke grant for bot?");
+        await Expect(row.GetByRole(AriaRole.Button, new() { Name = "Cancel, keep the grant" })).ToBeFocusedAsync();
+        Assert.Single(await GrantsInForceAsync());
+        await row.GetByRole(AriaRole.Button, new() { Name = "Cancel, keep the grant" }).ClickAsync();
+        await Expect(revoke).ToBeFocusedAsync();
+        await Expect(row).Not.ToContainTextAsync("Revoke grant for");
+        Assert.Single(await GrantsInForceAsync());
+        await Expect(bob.GetByRole(AriaRole.Tab, new() { Name = "Grants" })).ToContainTextAsync("1");
+
+        await revoke.ClickAsync();
+        await BrowserSession.ScreenshotAsync(bob, "e2e-grants-revoke");
+        await row.GetByRole(AriaRole.Button, new() { Name = $"Yes, revoke the grant for {WebGateway.CancelTwap} to bot" }).ClickAsync();
 
         await Expect(GrantRow(bob)).ToHaveCountAsync(0);
         await Expect(bob.GetByText("No grant in force.")).ToBeVisibleAsync();
@@ -74,6 +90,12 @@ public sealed partial class WebGrantsPageEndToEndTests : IAsyncLifetime
         await BrowserSession.SignInAsync(page, name, WebGateway.Password);
         await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Live" })).ToBeVisibleAsync();
         return page;
+    }
+
+    private async Task<JsonArray> GrantsInForceAsync()
+    {
+        using var client = _gateway.WithBearer(WebGateway.AliceToken);
+        return (await client.GetFromJsonAsync<JsonArray>("/api/grants"))!;
     }
 
     private static ILocator GrantRow(IPage page) => page.GetByRole(AriaRole.Row).Filter(new() { HasText = WebGateway.CancelTwap });

@@ -15,6 +15,8 @@
   const grants = new Map();
   // Bumped by every pushed grant list, so a fetched list that was already on its way is not applied over it.
   let grantsVersion = 0;
+  // The grant whose row asks "Revoke grant for …?": kept across re-renders (a push, a grant running out).
+  let confirmingRevoke = null;
   let clockSkew = 0;
   let csrfToken = null;
   // Whether the pending list has been read from the gateway once: until then an empty list means "not known yet",
@@ -817,7 +819,12 @@
 
   function renderGrants(unavailable) {
     const live = [...grants.values()].filter((g) => g.endsAt > now()).sort((x, y) => x.endsAt - y.endsAt);
+    if (confirmingRevoke && !live.some((g) => g.id === confirmingRevoke)) confirmingRevoke = null;
+    // Rows are rebuilt on every change: put the keyboard focus back on the same button of the same grant.
+    const focused = document.activeElement?.closest?.("#grants-body tr") ? document.activeElement : null;
+    const focus = focused && { id: focused.closest("tr").dataset.id, role: focused.dataset.role };
     $("#grants-body").replaceChildren(...live.map(grantRow));
+    if (focus) $(`#grants-body tr[data-id="${CSS.escape(focus.id)}"] [data-role="${focus.role}"]`)?.focus();
     $("#grants-wrap").hidden = live.length === 0;
     $("#grants-empty").hidden = live.length > 0;
     const text = $("#grants-empty-text");
@@ -846,12 +853,7 @@
     const ends = document.createElement("span");
     ends.className = "grant-ends";
     ends.append(timeElement(g.endsAt), " ", span("grant-left", ""));
-    const revoke = document.createElement("button");
-    revoke.type = "button";
-    revoke.className = "btn btn-reject btn-small";
-    revoke.textContent = "Revoke";
-    revoke.setAttribute("aria-label", `Revoke the grant for ${g.tool} to ${g.agent}`);
-    revoke.addEventListener("click", () => revokeGrant(g, revoke));
+    const revoke = revokeControls(g);
     const tool = document.createDocumentFragment();
     tool.append(g.tool, span("sub", `on ${g.upstream}`));
     const granted = document.createDocumentFragment();
@@ -873,6 +875,52 @@
     return tr;
   }
 
+  // One click only asks: a grant revoked by a stray click makes the agent's next calls wait for a human again.
+  function revokeControls(g) {
+    const button = (text, label, className, role) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = className;
+      b.textContent = text;
+      b.dataset.role = role;
+      b.setAttribute("aria-label", label);
+      return b;
+    };
+    const box = document.createElement("span");
+    box.className = "revoke";
+    if (confirmingRevoke !== g.id) {
+      const revoke = button("Revoke", `Revoke the grant for ${g.tool} to ${g.agent}`, "btn btn-reject btn-small", "revoke");
+      revoke.addEventListener("click", () => {
+        // One question at a time: a row that was asking goes back to its Revoke button.
+        const other = confirmingRevoke && $(`#grants-body tr[data-id="${CSS.escape(confirmingRevoke)}"] .revoke`);
+        const otherGrant = other && grants.get(confirmingRevoke);
+        confirmingRevoke = g.id;
+        if (otherGrant) other.replaceWith(revokeControls(otherGrant));
+        const next = revokeControls(g);
+        box.replaceWith(next);
+        $('[data-role="cancel"]', next).focus();
+      });
+      box.append(revoke);
+      return box;
+    }
+    // The row names the tool already; its buttons' labels name both for screen readers.
+    const question = span("revoke-question", `Revoke grant for ${g.agent}?`);
+    const yes = button("Revoke", `Yes, revoke the grant for ${g.tool} to ${g.agent}`, "btn btn-reject btn-small", "confirm");
+    const no = button("Cancel", `Cancel, keep the grant for ${g.tool} to ${g.agent}`, "btn btn-quiet btn-small", "cancel");
+    yes.addEventListener("click", () => revokeGrant(g, yes));
+    no.addEventListener("click", () => {
+      confirmingRevoke = null;
+      const next = revokeControls(g);
+      box.replaceWith(next);
+      $('[data-role="revoke"]', next).focus();
+    });
+    const buttons = document.createElement("span");
+    buttons.className = "revoke-buttons";
+    buttons.append(yes, no);
+    box.append(question, buttons);
+    return box;
+  }
+
   function updateGrantCountdown(tr, g) {
     $(".grant-left", tr).textContent = `(${formatRemaining(g.endsAt - now())})`;
   }
@@ -884,6 +932,7 @@
       const message = messageOf(result.body, "");
       if (result.ok || result.status === 404) {
         // Ended either way: by this click, or already (revoked elsewhere, replaced, or run out).
+        if (confirmingRevoke === g.id) confirmingRevoke = null;
         grants.delete(g.id);
         renderGrants();
         toast(result.ok ? `Grant for ${g.tool} to ${g.agent} revoked.` : message || "That grant had already ended.");
