@@ -1,4 +1,5 @@
 using System.Text.Encodings.Web;
+using ApprovalGateway.Audit;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -11,20 +12,26 @@ internal sealed class ApproverTokenHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
-    ApproverDirectory directory)
+    ApproverDirectory directory,
+    RefusalAudit refusals)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var token = ApproverSchemes.IsApiPath(Request.Path) ? ApproverSchemes.BearerToken(Request) : null;
         if (string.IsNullOrEmpty(token))
         {
-            return Task.FromResult(AuthenticateResult.NoResult());
+            return AuthenticateResult.NoResult();
         }
 
-        return Task.FromResult(directory.FindByToken(token) is { } approver
-            ? AuthenticateResult.Success(new AuthenticationTicket(ApproverPrincipal.Create(approver, Scheme.Name), Scheme.Name))
-            : AuthenticateResult.Fail("The bearer token is not an approver token."));
+        if (directory.FindByToken(token) is { } approver)
+        {
+            return AuthenticateResult.Success(new AuthenticationTicket(ApproverPrincipal.Create(approver, Scheme.Name), Scheme.Name));
+        }
+
+        // A guessed token is a failed sign-in too; the token itself stays out of the record.
+        await refusals.RecordAsync($"{Request.Method} {Request.Path} refused: the bearer token is not an approver token", Context.Connection.RemoteIpAddress);
+        return AuthenticateResult.Fail("The bearer token is not an approver token.");
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ApprovalGateway.Audit;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -37,6 +38,7 @@ internal static class AuthEndpoints
         IAntiforgery antiforgery,
         ApproverDirectory directory,
         SignInThrottle throttle,
+        RefusalAudit refusals,
         ILoggerFactory loggers)
     {
         if (!directory.HasApprovers)
@@ -55,6 +57,7 @@ internal static class AuthEndpoints
         {
             context.Response.Headers.RetryAfter = ((long)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
             var minutes = (long)Math.Ceiling(wait.TotalMinutes);
+            await refusals.RecordAsync($"Sign-in as {Quoted(trimmed)} refused: locked out after too many failed attempts, for {minutes} more {(minutes == 1 ? "minute" : "minutes")}", address);
             return Page(
                 context,
                 antiforgery,
@@ -68,8 +71,12 @@ internal static class AuthEndpoints
         var logger = loggers.CreateLogger(LoggerCategory);
         if (directory.VerifyPassword(trimmed, password) is not { } approver)
         {
-            throttle.Failed(trimmed, address);
+            var lockedOut = throttle.Failed(trimmed, address);
             Log.SignInFailed(logger, name, address?.ToString());
+
+            // The name tried, never the password: a password typed into the name field is the risk we accept for
+            // knowing which account is being guessed.
+            await refusals.RecordAsync($"Sign-in as {Quoted(trimmed)} refused: wrong name or password{lockedOut}", address);
             return Page(context, antiforgery, directory, returnUrl, name, "Wrong name or password.", StatusCodes.Status401Unauthorized);
         }
 
@@ -78,6 +85,11 @@ internal static class AuthEndpoints
         Log.SignedIn(logger, approver.Name);
         return TypedResults.Redirect(LocalUrl.OrRoot(returnUrl));
     }
+
+    // Whatever a caller typed: cut short, so a flood of long names cannot bloat the audit log.
+    private static string Quoted(string name) => name.Length <= MaxNameInRecord ? $"'{name}'" : $"'{name[..MaxNameInRecord]}…'";
+
+    private const int MaxNameInRecord = 64;
 
     private static async Task<IResult> LogoutAsync(
         HttpContext context, IAntiforgery antiforgery, IEnumerable<ISignOutListener> listeners, ILoggerFactory loggers)

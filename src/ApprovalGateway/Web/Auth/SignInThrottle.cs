@@ -33,7 +33,9 @@ internal sealed class SignInThrottle(IOptionsMonitor<WebOptions> options, TimePr
         }
     }
 
-    public void Failed(string name, IPAddress? address)
+    /// <summary>Counts a failed sign-in.</summary>
+    /// <returns>What it locked out, as a clause for the audit record ("; ... locked out for 15 minutes"), or "".</returns>
+    public string Failed(string name, IPAddress? address)
     {
         var settings = options.CurrentValue;
         var window = settings.FailedSignInWindow;
@@ -59,6 +61,15 @@ internal sealed class SignInThrottle(IOptionsMonitor<WebOptions> options, TimePr
         {
             Log.AddressLockedOut(logger, Key(address!), addressUntil, settings.MaxFailedSignInsPerAddress, window);
         }
+
+        var locked = (nameLockedUntil, addressLockedUntil) switch
+        {
+            (not null, not null) => "the name and the address",
+            (not null, null) => "the name",
+            (null, not null) => "the address",
+            _ => null,
+        };
+        return locked is null ? "" : $"; {locked} now locked out for {window.TotalMinutes:0.##} minutes";
     }
 
     /// <summary>
