@@ -15,9 +15,20 @@ namespace ApprovalGateway.Audit;
 /// inside its transaction, so the chain stays one sequence whoever writes. Like the file sink, one writer loop
 /// commits every append waiting at that moment in one transaction and releases their callers after the commit.
 /// </summary>
+/// <remarks>
+/// The chain alone cannot show rows cut from its end, or an emptied table (the next record would start a new chain at
+/// seq 1). So, as the file sink keeps its head in the lock file, each commit also keeps the head in a one-row table,
+/// <c>audit_head</c>: a writer goes on from whichever is further, the table's last row or the kept head, so the gap
+/// stays in the chain; finding one is logged (event 5012) and shown in <c>/api/health</c>, and <c>verify-audit</c>
+/// fails on a table that ends before the kept head. Whoever can delete rows can delete that row too: it catches a
+/// truncation or a restore from an old backup, not someone who knows to rewrite both.
+/// </remarks>
 internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IHealthSignal, IAsyncDisposable
 {
     public const string Table = "audit_log";
+
+    /// <summary>The chain's head as the last commit left it: one row, id 1.</summary>
+    public const string HeadTable = "audit_head";
 
     private const int MaxBatch = 512;
 
@@ -37,6 +48,21 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IHealthSignal
             decision text NOT NULL,
             outcome text NOT NULL);
         CREATE INDEX IF NOT EXISTS {Table}_time ON {Table} (time);
+        CREATE TABLE IF NOT EXISTS {HeadTable} (
+            id int PRIMARY KEY CHECK (id = 1),
+            seq bigint NOT NULL,
+            hash text NOT NULL);
+        """;
+
+    private const string KeepHeadSql = $"""
+        INSERT INTO {HeadTable} (id, seq, hash) VALUES (1, @seq, @hash)
+        ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
+        """;
+
+    // The table's last row and the kept head, in that order; either may be missing.
+    private const string HeadsSql = $"""
+        SELECT 'row', seq, hash FROM (SELECT seq, hash FROM {Table} ORDER BY seq DESC LIMIT 1) last
+        UNION ALL SELECT 'kept', seq, hash FROM {HeadTable} WHERE id = 1
         """;
 
     private const string InsertSql = $"""
@@ -51,6 +77,7 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IHealthSignal
     private readonly Task writer;
     private readonly string instance;
     private readonly AuditWriteStatus status;
+    private volatile string? cut;
 
     /// <param name="instance">What each record this instance writes names it (<see cref="AuditOptions.InstanceName"/>).</param>
     public PostgreSqlAuditLog(string connectionString, string instance, ILogger<PostgreSqlAuditLog> logger, TimeProvider? time = null)
@@ -72,7 +99,11 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IHealthSignal
         writer = Task.Run(WriteLoopAsync);
     }
 
-    public string? Problem => status.Problem;
+    public string? Problem => status.Problem ?? cut;
+
+    // Records lost from the table is for approvers to look into, not a reason to send agents elsewhere: every
+    // instance shares the table, so each would be as degraded as the next.
+    public bool Degrades => status.Problem is not null;
 
     public async ValueTask AppendAsync(AuditRecord record, CancellationToken cancellationToken)
     {
@@ -138,10 +169,14 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IHealthSignal
     /// chain still held.
     /// </summary>
     /// <param name="after">Where the rows verified go on from; <see cref="AuditAnchor.Genesis"/> for the whole table.</param>
-    public static AuditVerification Verify(string connectionString, AuditAnchor after)
+    public static AuditVerification Verify(string connectionString, AuditAnchor after) => Verify(connectionString, after, out _);
+
+    /// <param name="kept">The head the writers kept in <see cref="HeadTable"/>, or null (none yet, or an older version wrote the table).</param>
+    public static AuditVerification Verify(string connectionString, AuditAnchor after, out AuditAnchor? kept)
     {
         using var connection = new NpgsqlConnection(connectionString);
         connection.Open();
+        kept = ReadKeptHead(connection);
         using var command = new NpgsqlCommand(
             $"SELECT seq, line, time, agent, tool, decision, outcome, hash, prev FROM {Table} WHERE seq > $1 ORDER BY seq", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = after.Seq });
@@ -213,6 +248,19 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IHealthSignal
         await dataSource.DisposeAsync();
     }
 
+    private static AuditAnchor? ReadKeptHead(NpgsqlConnection connection)
+    {
+        using var exists = new NpgsqlCommand($"SELECT to_regclass('{HeadTable}') IS NOT NULL", connection);
+        if (!(bool)exists.ExecuteScalar()!)
+        {
+            return null;
+        }
+
+        using var command = new NpgsqlCommand($"SELECT seq, hash FROM {HeadTable} WHERE id = 1", connection);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new AuditAnchor(reader.GetInt64(0), reader.GetString(1)) : null;
+    }
+
     private void Open()
     {
         using var connection = dataSource.OpenConnection();
@@ -224,9 +272,37 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IHealthSignal
             transaction.Commit();
         }
 
-        using var head = new NpgsqlCommand($"SELECT coalesce(max(seq), 0) FROM {Table}", connection);
-        var last = (long)head.ExecuteScalar()!;
-        Log.PostgreSqlAuditOpened(logger, connection.Database, last, last + 1);
+        using var heads = new NpgsqlCommand(HeadsSql, connection);
+        using var reader = heads.ExecuteReader();
+        var (last, kept) = (0L, 0L);
+        while (reader.Read())
+        {
+            if (reader.GetString(0) == "row")
+            {
+                last = reader.GetInt64(1);
+            }
+            else
+            {
+                kept = reader.GetInt64(1);
+            }
+        }
+
+        Check(connection.Database, last, kept);
+        var next = Math.Max(last, kept) + 1;
+        Log.PostgreSqlAuditOpened(logger, connection.Database, last, next);
+    }
+
+    /// <summary>Notes a table that ends before the head kept beside it, at startup or when a writer finds it so.</summary>
+    private void Check(string database, long last, long kept)
+    {
+        if (kept <= last || cut is not null)
+        {
+            return;
+        }
+
+        cut = $"The audit table ends at seq {last}, but the gateway wrote up to seq {kept}: records were deleted from its end " +
+            $"or the table emptied. New records go on from seq {kept + 1}; verify-audit --postgres shows the gap.";
+        Log.PostgreSqlAuditCut(logger, database, last, kept);
     }
 
     private static NpgsqlCommand QueryCommand(NpgsqlConnection connection, AuditQuery query)
@@ -380,14 +456,37 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IHealthSignal
             await insert.ExecuteNonQueryAsync();
         }
 
+        await using (var keep = new NpgsqlCommand(KeepHeadSql, connection, transaction))
+        {
+            keep.Parameters.AddWithValue("seq", seq);
+            keep.Parameters.AddWithValue("hash", head);
+            await keep.ExecuteNonQueryAsync();
+        }
+
         await transaction.CommitAsync();
     }
 
-    private static async Task<(long Seq, string Hash)> ReadHeadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    /// <summary>The further of the table's last row and the kept head, so records cut from the table leave a gap in the chain.</summary>
+    private async Task<(long Seq, string Hash)> ReadHeadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction)
     {
-        await using var command = new NpgsqlCommand($"SELECT seq, hash FROM {Table} ORDER BY seq DESC LIMIT 1", connection, transaction);
+        await using var command = new NpgsqlCommand(HeadsSql, connection, transaction);
         await using var reader = await command.ExecuteReaderAsync();
-        return await reader.ReadAsync() ? (reader.GetInt64(0), reader.GetString(1)) : (0, AuditChain.Genesis);
+        (long Seq, string Hash) row = (0, AuditChain.Genesis), kept = (0, AuditChain.Genesis);
+        while (await reader.ReadAsync())
+        {
+            var head = (reader.GetInt64(1), reader.GetString(2));
+            if (reader.GetString(0) == "row")
+            {
+                row = head;
+            }
+            else
+            {
+                kept = head;
+            }
+        }
+
+        Check(connection.Database, row.Seq, kept.Seq);
+        return kept.Seq > row.Seq ? kept : row;
     }
 
     private readonly record struct PendingAppend(JsonObject Entry, AuditRecord Record, TaskCompletionSource Done);

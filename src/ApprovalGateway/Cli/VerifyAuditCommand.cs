@@ -38,7 +38,7 @@ internal static class VerifyAuditCommand
         }
 
         var (kept, held) = FileAuditLog.ReadKeptHead(paths[^1]);
-        var code = Report(string.Join(" + ", paths), after, Against(kept, paths[^1], result), output);
+        var code = Report(string.Join(" + ", paths), after, Against(kept, paths[^1], $"{paths[^1]}.lock", "or the machine lost power before they reached the disk", result), output);
         if (code == 0 && held)
         {
             output.WriteLine($"(a running gateway holds {paths[^1]}.lock, so its end was not checked against the head kept there; verify a copy of both files, or with the gateway stopped)");
@@ -48,10 +48,10 @@ internal static class VerifyAuditCommand
     }
 
     /// <summary>
-    /// A chain that holds but ends before the head its gateway kept in the lock file has lost its newest records; one
-    /// that ends past it is fine (the gateway keeps the head just after it writes).
+    /// A chain that holds but ends before the head its gateway kept in the lock file (or table audit_head) has lost its
+    /// newest records; one that ends past it is fine (the file sink keeps the head just after it writes).
     /// </summary>
-    private static AuditVerification Against(AuditAnchor? kept, string path, AuditVerification result)
+    private static AuditVerification Against(AuditAnchor? kept, string path, string keptIn, string otherCause, AuditVerification result)
     {
         if (!result.Holds || kept is not { } head || head.Seq < result.Head.Seq || head == result.Head)
         {
@@ -61,9 +61,9 @@ internal static class VerifyAuditCommand
         return result with
         {
             Problem = head.Seq > result.Head.Seq
-                ? $"{path}: ends at seq {result.Head.Seq}, but the gateway that writes it wrote up to seq {head.Seq} ({path}.lock): " +
-                    "records were cut from its end, or the machine lost power before they reached the disk"
-                : $"{path}: its last record, seq {result.Head.Seq}, is not the one the gateway wrote ({path}.lock keeps {head}): the end of the file was replaced",
+                ? $"{path}: {(result.Head.Seq == 0 ? "has no records" : $"ends at seq {result.Head.Seq}")}, but the gateway that writes it wrote up to seq {head.Seq} ({keptIn}): " +
+                    $"records were cut from its end, {otherCause}"
+                : $"{path}: its last record, seq {result.Head.Seq}, is not the one the gateway wrote ({keptIn} keeps {head}): the end of the file was replaced",
         };
     }
 
@@ -89,7 +89,8 @@ internal static class VerifyAuditCommand
         AuditVerification result;
         try
         {
-            result = PostgreSqlAuditLog.Verify(connectionString, after);
+            result = PostgreSqlAuditLog.Verify(connectionString, after, out var kept);
+            result = Against(kept, name, $"table {PostgreSqlAuditLog.HeadTable}", "or the table was emptied or restored from an older backup", result);
         }
         catch (Exception ex) when (ex is NpgsqlException or ArgumentException)
         {

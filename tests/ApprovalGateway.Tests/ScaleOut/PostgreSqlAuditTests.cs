@@ -124,6 +124,59 @@ public sealed class PostgreSqlAuditTests(ScaleOutServices services)
     }
 
     [ServicesFact]
+    public async Task VerifyAudit_Fails_WhenTheTableIsEmptied()
+    {
+        var database = await services.CreateDatabaseAsync();
+        await AppendAsync(database, 3);
+
+        await ExecuteAsync(database, "DELETE FROM audit_log", rows: 3);
+        var output = new StringWriter();
+
+        // Before, "0 records, chain intact": an emptied table looked like a new one.
+        Assert.Equal(1, VerifyAuditCommand.RunPostgreSql(database, AuditAnchor.Genesis, output));
+        Assert.Contains(
+            "PostgreSQL table audit_log: has no records, but the gateway that writes it wrote up to seq 3 (table audit_head)",
+            output.ToString(),
+            StringComparison.Ordinal);
+    }
+
+    [ServicesFact]
+    public async Task VerifyAudit_Fails_WhenRowsAreDeletedFromTheEnd()
+    {
+        var database = await services.CreateDatabaseAsync();
+        await AppendAsync(database, 4);
+
+        await ExecuteAsync(database, "DELETE FROM audit_log WHERE seq >= 3", rows: 2);
+        var output = new StringWriter();
+
+        Assert.Equal(1, VerifyAuditCommand.RunPostgreSql(database, AuditAnchor.Genesis, output));
+        Assert.Contains("ends at seq 2, but the gateway that writes it wrote up to seq 4", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [ServicesFact]
+    public async Task Open_SaysRecordsWereLost_AndGoesOnFromTheKeptHead_WhenTheTableWasEmptied()
+    {
+        var database = await services.CreateDatabaseAsync();
+        await AppendAsync(database, 3);
+        await ExecuteAsync(database, "DELETE FROM audit_log", rows: 3);
+
+        await using (var log = Open(database))
+        {
+            Assert.Equal(
+                "The audit table ends at seq 0, but the gateway wrote up to seq 3: records were deleted from its end or the table emptied. " +
+                    "New records go on from seq 4; verify-audit --postgres shows the gap.",
+                log.Problem);
+            Assert.False(((IHealthSignal)log).Degrades);
+            await log.AppendAsync(AuditSamples.Record(4), CancellationToken.None);
+        }
+
+        // Before, the next record started a new chain at seq 1 and the table verified.
+        var verification = PostgreSqlAuditLog.Verify(database, AuditAnchor.Genesis);
+        Assert.False(verification.Holds);
+        Assert.StartsWith("seq 4: seq is 4 where 1 was expected", verification.Problem, StringComparison.Ordinal);
+    }
+
+    [ServicesFact]
     public async Task VerifyAudit_VerifiesTheRowsLeft_FromTheHeadItPrinted_OnceOlderRowsArePruned()
     {
         var database = await services.CreateDatabaseAsync();
@@ -282,6 +335,15 @@ public sealed class PostgreSqlAuditTests(ScaleOutServices services)
         Assert.Equal(count + 1, lines.Length);
         Assert.Contains($",session-{count},", lines[1], StringComparison.Ordinal);
         Assert.Contains(",session-1,", lines[^1], StringComparison.Ordinal);
+    }
+
+    private static async Task AppendAsync(string connectionString, int count)
+    {
+        await using var log = Open(connectionString);
+        for (var n = 1; n <= count; n++)
+        {
+            await log.AppendAsync(AuditSamples.Record(n), CancellationToken.None);
+        }
     }
 
     private static PostgreSqlAuditLog Open(string connectionString, string instance = "test") =>
