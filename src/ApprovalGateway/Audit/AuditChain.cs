@@ -21,7 +21,7 @@ internal static class AuditChain
     /// <summary>The record as it will be stored (secrets masked again, whatever the caller did) and its JSON.</summary>
     public static (AuditRecord Stored, JsonObject Entry) ToEntry(AuditRecord record)
     {
-        var stored = record with { Arguments = SecretMasker.MaskCopy(record.Arguments) };
+        var stored = record with { Arguments = SecretMasker.MaskCopy(record.Arguments), Seq = null, Hash = null };
         return (stored, JsonSerializer.SerializeToNode(stored, AuditJsonContext.Default.AuditRecord)!.AsObject());
     }
 
@@ -43,6 +43,10 @@ internal static class AuditChain
         entry[HashProperty] = hash;
         return (CanonicalJson.Serialize(entry), hash);
     }
+
+    /// <summary>The stored record with the seq and hash <see cref="Seal"/> gave its entry, as a search reads it back.</summary>
+    public static AuditRecord Sealed(AuditRecord stored, JsonObject entry) =>
+        stored with { Seq = entry[SeqProperty]!.GetValue<long>(), Hash = entry[HashProperty]!.GetValue<string>() };
 
     /// <summary>The hash the line claims, and the hash its content actually has.</summary>
     public static (string? Claimed, string Actual) Hashes(JsonObject entry)

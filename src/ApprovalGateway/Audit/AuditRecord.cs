@@ -50,4 +50,16 @@ internal sealed record AuditRecord(
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Instance { get; init; }
+
+    /// <summary>
+    /// The record's place in the chain and its hash, as stored (read back from its line), so a record found in a search
+    /// can be matched to its line and checked by <c>verify-audit</c>. Null until the record is sealed; the chain sets
+    /// both when it seals, whatever the caller put here.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Seq { get; init; }
+
+    /// <inheritdoc cref="Seq"/>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Hash { get; init; }
 }

@@ -522,7 +522,7 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IHealthSignal, IAsy
 
         foreach (var pending in batch)
         {
-            ring.Add(pending.Record);
+            ring.Add(AuditChain.Sealed(pending.Record, pending.Entry));
             pending.Done.TrySetResult();
         }
 

@@ -29,6 +29,16 @@ internal static class AuditApiApp
             });
     }
 
+    /// <summary>What <c>GET /api/audit</c> answers the approver alice.</summary>
+    public static async Task<System.Text.Json.Nodes.JsonArray> SearchAsync(LoopbackApp app, string query = "")
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/audit" + query);
+        request.Headers.Authorization = new("Bearer", AuthTestApp.AliceToken);
+        using var response = await app.Client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsArray();
+    }
+
     /// <summary>The CSV export's lines (header first) as the approver alice reads them.</summary>
     public static async Task<string[]> ExportCsvAsync(LoopbackApp app, string query = "")
     {

@@ -33,6 +33,20 @@ public sealed class AuditApiTests : IDisposable
     }
 
     [Fact]
+    public async Task GetAudit_GivesEachRecordTheSeqAndHashOfItsLine()
+    {
+        await using var app = await StartAsync();
+        await SeedAsync(app);
+
+        var records = await AuditApiApp.SearchAsync(app);
+
+        // Before, neither was in the answer, so a record found could not be matched to its line or to verify-audit's head.
+        var lines = (await File.ReadAllLinesAsync(dir.File("audit.jsonl"))).Select(l => JsonNode.Parse(l)!).Reverse().ToList();
+        Assert.Equal([4L, 3L, 2L, 1L], records.Select(r => r!["seq"]!.GetValue<long>()));
+        Assert.Equal(lines.Select(l => l["hash"]!.GetValue<string>()), records.Select(r => r!["hash"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task GetAuditCsv_ExportsHeaderAndRows_ForAnApprover()
     {
         await using var app = await StartAsync();

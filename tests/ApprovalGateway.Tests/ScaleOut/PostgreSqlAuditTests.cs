@@ -124,6 +124,26 @@ public sealed class PostgreSqlAuditTests(ScaleOutServices services)
     }
 
     [ServicesFact]
+    public async Task SearchApi_GivesEachRecordTheSeqAndHashOfItsRow()
+    {
+        var database = await services.CreateDatabaseAsync();
+        await AppendAsync(database, 3);
+        await using var app = await AuditApiApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["Gateway:Audit:Sink"] = "PostgreSql",
+            ["Gateway:Audit:ConnectionString"] = database,
+        });
+
+        var records = await AuditApiApp.SearchAsync(app);
+
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var read = new NpgsqlCommand("SELECT hash FROM audit_log WHERE seq = 2", connection);
+        Assert.Equal([3L, 2L, 1L], records.Select(r => r!["seq"]!.GetValue<long>()));
+        Assert.Equal((string?)await read.ExecuteScalarAsync(), records[1]!["hash"]!.GetValue<string>());
+    }
+
+    [ServicesFact]
     public async Task VerifyAudit_Fails_WhenTheTableIsEmptied()
     {
         var database = await services.CreateDatabaseAsync();
