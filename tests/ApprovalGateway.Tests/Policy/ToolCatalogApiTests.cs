@@ -3,6 +3,8 @@ using ApprovalGateway.Policy;
 using ApprovalGateway.Policy.Evaluation;
 using ApprovalGateway.Policy.Risk;
 using ApprovalGateway.Upstreams;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -38,6 +40,35 @@ public sealed class ToolCatalogApiTests : IDisposable
         Assert.Empty(anyone[0].Conditions!);
         Assert.Equal(("hidden", "hide[\"Hidden\"]"), (anyone[1].Action, anyone[1].Rule));
         Assert.Equal(("allowed", "5 per 60 s per agent"), (alice[0].Action, alice[0].RateLimit));
+    }
+
+    [Fact]
+    public async Task List_NamesItsFieldsInSnakeCase_AsTheOtherApiAnswersDo()
+    {
+        File.WriteAllText(Path.Combine(_dir, "policy.json"), """
+        { "default": "deny", "tools": { "BinanceTicker": { "action": "allow", "rate_limit": { "max": 5, "window": 60 } } } }
+        """);
+        using var store = new PolicyStore(Options.Create(new PolicyOptions { Path = "policy.json" }), new HostingEnvironment { ContentRootPath = _dir }, NullLogger<PolicyStore>.Instance, TimeProvider.System);
+        var engine = new PolicyEngine(store, new RateLimiter(TimeProvider.System));
+        var catalog = new FakeCatalog([
+            new UpstreamTool("BinanceTicker", "exchange", "BinanceTicker", [], new ToolRisk(ToolCategory.ReadOnly, RiskClass.Low, "name verb")),
+        ]);
+        var http = new DefaultHttpContext
+        {
+            RequestServices = new ServiceCollection().AddLogging().BuildServiceProvider(),
+            Response = { Body = new MemoryStream() },
+        };
+
+        await ToolCatalogApi.List(catalog, engine, null).ExecuteAsync(http);
+
+        http.Response.Body.Position = 0;
+        var entry = JsonNode.Parse(http.Response.Body)!.AsArray().Single()!.AsObject();
+
+        // Before, "rateLimit", where /api/approvals, /api/audit and /api/policy answer in snake_case.
+        Assert.Equal(
+            ["name", "upstream", "category", "risk", "reason", "action", "rule", "conditional", "rate_limit", "conditions"],
+            entry.Select(p => p.Key));
+        Assert.Equal("5 per 60 s per session", entry["rate_limit"]!.GetValue<string>());
     }
 
     /// <summary>A rule that allows unless its condition holds must not read as plainly "allowed".</summary>
