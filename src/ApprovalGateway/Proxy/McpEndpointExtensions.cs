@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using ApprovalGateway.Agents;
 using ApprovalGateway.Approvals;
@@ -135,6 +136,10 @@ internal static class McpEndpointExtensions
             if (!slots.TryTake(AgentName(context.User), out var slot, out var refusal))
             {
                 Log.SessionRefused(logger, refusal.Message);
+
+                // The id stays null: the body is not read here, and parsing up to Gateway:MaxRequestBodyBytes of it
+                // for each refusal would hand the client that loops the cost the limit is there to cap.
+                context.Response.Headers.RetryAfter = ((long)Math.Ceiling(refusal.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
                 await WriteJsonRpcErrorAsync(context, refusal.StatusCode, -32000, refusal.Message);
                 return;
             }

@@ -28,19 +28,31 @@ internal sealed class SessionSlots(IOptions<GatewayOptions> options, GatewayMetr
         }
 
         slot = null;
+        var retryAfter = RetryAfter(limits.SessionIdleTimeout);
         refusal = result == AgentCounter.Result.AgentAtLimit
             ? new SessionRefusal(
                 StatusCodes.Status429TooManyRequests,
                 "agent_limit",
                 $"Agent '{agent}' already has {count} open MCP sessions, the most Gateway:MaxSessionsPerAgent allows. Close the " +
-                $"sessions it no longer uses (DELETE {limits.McpPath}) or let idle ones expire (Gateway:SessionIdleTimeout).")
+                $"sessions it no longer uses (DELETE {limits.McpPath}) or let idle ones expire (Gateway:SessionIdleTimeout).",
+                retryAfter)
             : new SessionRefusal(
                 StatusCodes.Status503ServiceUnavailable,
                 "instance_limit",
-                $"The gateway already has {count} open MCP sessions, the most Gateway:MaxSessions allows. Try again once some close.");
+                $"The gateway already has {count} open MCP sessions, the most Gateway:MaxSessions allows. Try again once some close.",
+                retryAfter);
         metrics.SessionRefused(agent, refusal.Limit);
         return false;
     }
+
+    /// <summary>
+    /// When to try again: a place frees up when a session is closed or, at the latest for an idle one, after
+    /// <c>Gateway:SessionIdleTimeout</c>, which no client should have to wait out in full. A minute (or the idle
+    /// timeout, if shorter) turns a client that reconnects in a loop into one that asks once a minute.
+    /// </summary>
+    private static TimeSpan RetryAfter(TimeSpan idleTimeout) => idleTimeout < MaxRetryAfter ? idleTimeout : MaxRetryAfter;
+
+    private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(1);
 
     private void Release(string agent)
     {
@@ -63,5 +75,5 @@ internal sealed class SessionSlots(IOptions<GatewayOptions> options, GatewayMetr
     }
 }
 
-/// <summary>Why a new session was refused: the HTTP status, the limit's metric label and the agent's message.</summary>
-internal readonly record struct SessionRefusal(int StatusCode, string Limit, string Message);
+/// <summary>Why a new session was refused: the HTTP status, the limit's metric label, the agent's message and when to try again.</summary>
+internal readonly record struct SessionRefusal(int StatusCode, string Limit, string Message, TimeSpan RetryAfter);

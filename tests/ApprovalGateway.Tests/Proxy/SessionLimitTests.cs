@@ -1,6 +1,8 @@
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Metrics;
@@ -50,7 +52,11 @@ public sealed class SessionLimitTests
             "Agent 'looper' already has 2 open MCP sessions, the most Gateway:MaxSessionsPerAgent allows. Close the sessions it no " +
             "longer uses (DELETE /mcp) or let idle ones expire (Gateway:SessionIdleTimeout).",
             await ErrorMessageAsync(thirdOfLooper));
+        // Before, no Retry-After: a client had nothing to go by but its own loop. The id is null (the body is not read).
+        Assert.Equal(TimeSpan.FromMinutes(1), thirdOfLooper.Headers.RetryAfter?.Delta);
+        Assert.Equal(JsonValueKind.Null, (await thirdOfLooper.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").ValueKind);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, secondOfBystander.StatusCode);
+        Assert.Equal(TimeSpan.FromMinutes(1), secondOfBystander.Headers.RetryAfter?.Delta);
         Assert.Equal(
             "The gateway already has 3 open MCP sessions, the most Gateway:MaxSessions allows. Try again once some close.",
             await ErrorMessageAsync(secondOfBystander));
