@@ -11,7 +11,8 @@ namespace ApprovalGateway.Policy.Parsing;
 /// Walks the positioned JSON tree into a <see cref="PolicyDocument"/>, collecting every problem with its place
 /// instead of stopping at the first, so one run of <c>validate</c> shows them all.
 /// </summary>
-internal sealed class DocumentReader(List<(int Offset, string Message)> problems)
+/// <param name="warnings">Settings that are valid but can never do anything, with their place; the policy still loads.</param>
+internal sealed class DocumentReader(List<(int Offset, string Message)> problems, List<(int Offset, string Message)>? warnings = null)
 {
     /// <summary>Every top-level key the parser accepts; the JSON Schema must name the same set.</summary>
     public static readonly string[] TopLevelKeys = ["$schema", "version", "description", "default", "hide", "tools", "risk", "agents", "classify"];
@@ -239,13 +240,46 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
         }
 
         _ = ReadString(Find(node, "description"), $"{where}.description");
-        return rule with
+        rule = rule with
         {
             Reason = ReadString(Find(node, "reason"), $"{where}.reason"),
             RateLimit = ReadRateLimit(Find(node, "rate_limit"), $"{where}.rate_limit"),
             When = ReadConditions(Find(node, "when"), $"{where}.when"),
             Approval = ReadApproval(Find(node, "approval"), $"{where}.approval"),
         };
+        WarnOfInertSettings(node, rule, where);
+        return rule;
+    }
+
+    /// <summary>
+    /// Settings the rule's actions (its own and its conditions') can never use, accepted silently before: an admin who
+    /// wrote a rate limit on a deny rule, or approvers on an allow rule, believes something holds that does not.
+    /// </summary>
+    private void WarnOfInertSettings(SourceNode node, RuleDocument rule, string where)
+    {
+        if (warnings is null)
+        {
+            return;
+        }
+
+        PolicyAction[] actions = [rule.Action, .. rule.When.Select(c => c.Action)];
+        var notHeld = rule.When.Count == 0
+            ? $"its action is {rule.Action.ToWireName()}, not require_approval"
+            : "neither its action nor any of its conditions' is require_approval";
+        if (Find(node, "rate_limit") is { } rateLimit && actions.All(a => a == PolicyAction.Deny))
+        {
+            warnings.Add((rateLimit.Offset, $"{where}.rate_limit never counts a call: every call this rule matches is denied, and denied calls are not counted"));
+        }
+
+        if (Find(node, "approval") is { } approval && !actions.Contains(PolicyAction.RequireApproval))
+        {
+            warnings.Add((approval.Offset, $"{where}.approval never applies: {notHeld}, so this rule holds no call for approval"));
+        }
+
+        if (Find(node, "reason") is { } reason && actions.All(a => a == PolicyAction.Allow))
+        {
+            warnings.Add((reason.Offset, $"{where}.reason is never shown: it goes with a denial or an approval request, and this rule only allows"));
+        }
     }
 
     private RateLimitDocument? ReadRateLimit(SourceNode? node, string where)

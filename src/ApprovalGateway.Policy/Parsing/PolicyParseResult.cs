@@ -7,6 +7,9 @@ namespace ApprovalGateway.Policy.Parsing;
 /// <summary>Either a compiled policy (and the document it came from) or every error found, never both.</summary>
 public sealed record PolicyParseResult(string SourceName, PolicyDocument? Document, CompiledPolicy? Policy, IReadOnlyList<PolicyError> Errors)
 {
+    /// <summary>Settings of a valid policy that can never do anything (a rate limit on a deny rule, say), with their lines.</summary>
+    public IReadOnlyList<PolicyError> Warnings { get; init; } = [];
+
     [MemberNotNullWhen(true, nameof(Policy), nameof(Document))]
     public bool IsValid => Policy is not null;
 

@@ -24,23 +24,28 @@ public static class PolicyParser
             return new PolicyParseResult(sourceName, null, null, [error]);
         }
 
-        var document = new DocumentReader(problems).ReadRoot(root);
+        var warnings = new List<(int Offset, string Message)>();
+        var document = new DocumentReader(problems, warnings).ReadRoot(root);
+        var lines = new LineMap(utf8);
         if (problems.Count > 0)
         {
-            var lines = new LineMap(utf8);
-            var errors = problems
-                .OrderBy(p => p.Offset)
-                .Select(p =>
-                {
-                    var (line, column) = lines.Locate(p.Offset);
-                    return new PolicyError(line, column, p.Message);
-                })
-                .ToList();
-            return new PolicyParseResult(sourceName, null, null, errors);
+            return new PolicyParseResult(sourceName, null, null, Locate(problems, lines));
         }
 
-        return new PolicyParseResult(sourceName, document, CompiledPolicy.Compile(document, sourceName), []);
+        return new PolicyParseResult(sourceName, document, CompiledPolicy.Compile(document, sourceName), [])
+        {
+            Warnings = Locate(warnings, lines),
+        };
     }
+
+    private static List<PolicyError> Locate(List<(int Offset, string Message)> problems, LineMap lines) =>
+        [.. problems
+            .OrderBy(p => p.Offset)
+            .Select(p =>
+            {
+                var (line, column) = lines.Locate(p.Offset);
+                return new PolicyError(line, column, p.Message);
+            })];
 
     public static PolicyParseResult ParseFile(string path)
     {

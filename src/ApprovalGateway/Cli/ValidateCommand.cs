@@ -5,7 +5,8 @@ namespace ApprovalGateway.Cli;
 
 /// <summary>
 /// <c>approval-gateway validate &lt;file&gt;</c>: checks a policy offline; exit 0 when valid, 1 with one
-/// <c>file:line: message</c> per error, 66 when the file cannot be read.
+/// <c>file:line: message</c> per error, 66 when the file cannot be read. A valid file's warnings (settings that can
+/// never do anything) follow its "valid" line as <c>file:line: message (warning)</c>.
 /// </summary>
 internal static class ValidateCommand
 {
@@ -26,6 +27,12 @@ internal static class ValidateCommand
         }
 
         output.WriteLine($"{path}: valid ({result.Policy.RuleCount} rules, default {result.Document.Default.ToWireName()})");
+        foreach (var warning in result.Warnings)
+        {
+            // Valid, so exit 0 still: the gateway loads this file, and says the same at startup and on reload.
+            output.WriteLine($"{warning.Format(path)} (warning)");
+        }
+
         return 0;
     }
 }

@@ -63,7 +63,7 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
         Document = result.Document;
         LoadedAt = time.GetUtcNow();
         LogLoaded(logger, result);
-        Warnings = CheckReferences(result.Document);
+        Warnings = CheckReferences(result);
         metrics?.PolicyLoaded(SourcePath, rejected: false);
         _debounce = time.CreateTimer(_ => ReloadIfChanged(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         var directory = System.IO.Path.GetDirectoryName(SourcePath)!;
@@ -114,7 +114,10 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
 
     public bool Degrades => false;
 
-    /// <summary>What the policy in force names that this gateway does not have (see <see cref="PolicyReferenceCheck"/>).</summary>
+    /// <summary>
+    /// What the policy in force names that this gateway does not have (see <see cref="PolicyReferenceCheck"/>), after
+    /// the settings in it that can never do anything (<see cref="PolicyParseResult.Warnings"/>, with their line).
+    /// </summary>
     public IReadOnlyList<string> Warnings { get; private set; } = [];
 
     /// <summary>Fires after every reload attempt, good or bad; take a new token after it fires.</summary>
@@ -139,7 +142,7 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
                 LoadedAt = _time.GetUtcNow();
                 LastError = null;
                 LogLoaded(_logger, result);
-                Warnings = CheckReferences(result.Document);
+                Warnings = CheckReferences(result);
             }
             else
             {
@@ -186,9 +189,9 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
         }
     }
 
-    private IReadOnlyList<string> CheckReferences(PolicyDocument document)
+    private IReadOnlyList<string> CheckReferences(PolicyParseResult result)
     {
-        var warnings = _references?.Find(document) ?? [];
+        List<string> warnings = [.. result.Warnings.Select(w => $"line {w.Line}: {w.Message}"), .. _references?.Find(result.Document!) ?? []];
         foreach (var warning in warnings)
         {
             Log.PolicyNamesSomethingUnknown(_logger, SourcePath, warning);

@@ -126,6 +126,17 @@ public sealed class PolicyStoreTests : IDisposable
     }
 
     [Fact]
+    public void Load_ListsSettingsThatCanNeverDoAnything_AmongItsWarnings_AndLogsThem()
+    {
+        var log = new PolicyWarningLog();
+        using var store = CreateStore("{\n  \"tools\": { \"X\": { \"action\": \"allow\", \"approval\": { \"timeout\": 60 } } }\n}", logger: log.For<PolicyStore>());
+
+        var inert = "line 2: tools[\"X\"].approval never applies: its action is allow, not require_approval, so this rule holds no call for approval";
+        Assert.Equal([inert], store.Warnings);
+        Assert.Equal([$"Policy {store.SourcePath}: {inert}"], log.Lines);
+    }
+
+    [Fact]
     public void Constructor_Throws_WithFileAndLine_WhenThePolicyIsInvalidAtStartup()
     {
         var error = Assert.Throws<PolicyLoadException>(() => CreateStore("{\n  \"default\": \"sometimes\"\n}"));

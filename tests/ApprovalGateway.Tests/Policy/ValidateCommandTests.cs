@@ -19,6 +19,19 @@ public sealed class ValidateCommandTests : IDisposable
     }
 
     [Fact]
+    public void Run_PrintsWarnings_AfterTheValidLine_AndStillReturnsZero()
+    {
+        var path = Write("{\n  \"tools\": { \"X\": { \"action\": \"deny\",\n    \"rate_limit\": { \"max\": 1, \"window\": 60 } } }\n}");
+        var output = new StringWriter();
+
+        Assert.Equal(0, ValidateCommand.Run(path, output));
+        var lines = output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(
+            $"{path}:3: tools[\"X\"].rate_limit never counts a call: every call this rule matches is denied, and denied calls are not counted (warning)",
+            Assert.Single(lines[1..]));
+    }
+
+    [Fact]
     public void Run_PrintsOneFileLineMessagePerError_AndReturnsOne()
     {
         var path = Write("{\n  \"default\": \"maybe\",\n  \"tools\": { \"X\": { \"when\": [ { \"if\": \"args.a >\", \"action\": \"deny\" } ] } },\n  \"extra\": 1\n}");
