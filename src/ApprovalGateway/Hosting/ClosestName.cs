@@ -6,9 +6,10 @@ internal static class ClosestName
     private const int MaxTypoDistance = 3;
 
     /// <summary>The candidate a few letters away from <paramref name="name"/> (case ignored), or null when none is.</summary>
-    public static string? Find(string name, IEnumerable<string> candidates) =>
+    /// <param name="maxDistance">How many letters may differ; fewer where names not meant as candidates abound.</param>
+    public static string? Find(string name, IEnumerable<string> candidates, int maxDistance = MaxTypoDistance) =>
         candidates.Select(candidate => (candidate, distance: Distance(name.ToLowerInvariant(), candidate.ToLowerInvariant())))
-            .Where(c => c.distance <= MaxTypoDistance)
+            .Where(c => c.distance <= maxDistance)
             .OrderBy(c => c.distance)
             .ThenBy(c => c.candidate, StringComparer.Ordinal)
             .Select(c => c.candidate)

@@ -42,6 +42,12 @@ internal static class SettingsCheck
         (WebOptions.Section, typeof(WebOptions)),
     ];
 
+    /// <summary>
+    /// How far a top-level key may be from "Gateway" to be taken for it. Top-level keys are also every environment
+    /// variable and other libraries' sections, so only a near miss counts: "Gatway", "Gateways", not "Gate".
+    /// </summary>
+    private const int MaxTopLevelTypo = 2;
+
     /// <summary>The options types whose sections are checked; an options type missing here would have its section pass unchecked.</summary>
     public static IEnumerable<Type> CheckedTypes => Bound.Select(b => b.Type);
 
@@ -56,6 +62,11 @@ internal static class SettingsCheck
             if (root.Children.TryGetValue(section.Key, out var shape))
             {
                 CheckSection(section, shape, section.Key, errors);
+            }
+            else if (ClosestName.Find(section.Key, [GatewayOptions.Section], MaxTopLevelTypo) is { } meant)
+            {
+                // "Gatway": { ... } was passed over whole, and the gateway ran on defaults: no agent keys, the demo upstream.
+                errors.Add($"{section.Key} is not a section the gateway knows, so nothing in it would be read; did you mean {meant}?");
             }
         }
 

@@ -26,7 +26,9 @@ internal static class MetricsServiceCollectionExtensions
         services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
         services.AddGatewayMeter();
-        if (configuration.GetSection(MetricsOptions.Section).Get<MetricsOptions>() is not { Enabled: false })
+        // Read as text, not bound: this runs before SettingsCheck, and the binder would throw its own wording for a
+        // value that does not parse, where SettingsCheck names the setting in one line (exit 78).
+        if (!(bool.TryParse(configuration[$"{MetricsOptions.Section}:{nameof(MetricsOptions.Enabled)}"], out var enabled) && !enabled))
         {
             services.AddOpenTelemetry().WithMetrics(metrics => metrics
                 .AddMeter([GatewayMetrics.MeterName, .. PlatformMeters])

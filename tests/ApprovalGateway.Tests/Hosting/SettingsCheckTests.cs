@@ -66,7 +66,21 @@ public sealed class SettingsCheckTests
             ["AllowedHosts"] = "*",
             ["urls"] = "http://localhost:5180;http://*:5181",
             ["SOME_ENVIRONMENT_VARIABLE"] = "x",
+            ["ConnectionStrings:Default"] = "Host=db",
+            ["GATE"] = "3",
         }));
+    }
+
+    [Theory]
+    [InlineData("Gatway")]
+    [InlineData("gateways")]
+    [InlineData("Gaetway")]
+    public void Verify_NamesATopLevelSectionMisspeltFromGateway(string section)
+    {
+        // Before, the whole section was passed over and the gateway ran on its defaults (no agent keys, say).
+        Assert.Equal(
+            [$"{section} is not a section the gateway knows, so nothing in it would be read; did you mean Gateway?"],
+            Failures(new() { [$"{section}:Agents:bot:ApiKey"] = "bot-key-0123456789abcdef" }));
     }
 
     [Fact]

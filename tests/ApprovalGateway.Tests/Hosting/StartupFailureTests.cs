@@ -80,6 +80,18 @@ public sealed class StartupFailureTests : IDisposable
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task MetricsSettingThatDoesNotParse_IsSaidInTheSettingsCheckWords()
+    {
+        var (exitCode, output) = await RunGatewayAsync("--Gateway:Metrics:Enabled=yes");
+
+        // Before, the binder's "Failed to convert configuration value 'yes' at 'Gateway:Metrics:Enabled' to type
+        // 'System.Boolean'": the metrics setup read the section before the settings were checked.
+        Assert.Equal(78, exitCode);
+        Assert.Contains("The gateway cannot start: Gateway:Metrics:Enabled: 'yes' is not true or false.", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Failed to convert", output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--Hangfire:Storage=PostgreSql", "--Hangfire:ConnectionString=Hots=x;Password=pg-s3cret-pw", "Hangfire:ConnectionString")]
     [InlineData("--Hangfire:Storage=PostgreSql", "--Hangfire:ConnectionString=Host=x;;=;Password=pg-s3cret-pw", "Hangfire:ConnectionString")]
@@ -118,6 +130,7 @@ public sealed class StartupFailureTests : IDisposable
     [InlineData("--Gateway:Agent:bot1:ApiKey=0123456789abcdef0123", "Gateway:Agent is not a setting the gateway knows; did you mean Gateway:Agents?")]
     [InlineData("--Gateway:SesionIdleTimeout=00:10:00", "Gateway:SesionIdleTimeout is not a setting the gateway knows; did you mean Gateway:SessionIdleTimeout?")]
     [InlineData("--Gateway:Audit:Durabilty=Os", "Gateway:Audit:Durabilty is not a setting the gateway knows; did you mean Gateway:Audit:Durability?")]
+    [InlineData("--Gatway:Agents:bot1:ApiKey=0123456789abcdef0123", "Gatway is not a section the gateway knows, so nothing in it would be read; did you mean Gateway?")]
     public async Task MisspeltSetting_EndsTheProcessWithCode78_NamingItAndTheNearestKnownOne(string setting, string expected)
     {
         var (exitCode, output) = await RunGatewayAsync(setting);
