@@ -43,10 +43,11 @@ internal static class SettingsCheck
     ];
 
     /// <summary>
-    /// How far a top-level key may be from "Gateway" to be taken for it. Top-level keys are also every environment
-    /// variable and other libraries' sections, so only a near miss counts: "Gatway", "Gateways", not "Gate".
+    /// How far a top-level key may be from one of the gateway's sections to be taken for it. Top-level keys are also
+    /// every environment variable and other libraries' sections, so only a near miss counts: "Gatway", "Aprovers",
+    /// "Slak", not "Gate"; a short name ("Web", "Redis") only a letter away.
     /// </summary>
-    private const int MaxTopLevelTypo = 2;
+    private static int MaxTopLevelTypo(string section) => section.Length <= 5 ? 1 : 2;
 
     /// <summary>The options types whose sections are checked; an options type missing here would have its section pass unchecked.</summary>
     public static IEnumerable<Type> CheckedTypes => Bound.Select(b => b.Type);
@@ -63,9 +64,10 @@ internal static class SettingsCheck
             {
                 CheckSection(section, shape, section.Key, errors);
             }
-            else if (ClosestName.Find(section.Key, [GatewayOptions.Section], MaxTopLevelTypo) is { } meant)
+            else if (root.Children.Keys.Select(known => ClosestName.Find(section.Key, [known], MaxTopLevelTypo(known))).OfType<string>().FirstOrDefault() is { } meant)
             {
-                // "Gatway": { ... } was passed over whole, and the gateway ran on defaults: no agent keys, the demo upstream.
+                // "Gatway": { ... } was passed over whole, and the gateway ran on defaults: no agent keys, the demo upstream;
+                // "Aprovers" left the page open to this machine only.
                 errors.Add($"{section.Key} is not a section the gateway knows, so nothing in it would be read; did you mean {meant}?");
             }
         }

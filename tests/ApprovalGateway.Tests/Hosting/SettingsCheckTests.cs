@@ -68,19 +68,28 @@ public sealed class SettingsCheckTests
             ["SOME_ENVIRONMENT_VARIABLE"] = "x",
             ["ConnectionStrings:Default"] = "Host=db",
             ["GATE"] = "3",
+            ["WEBHOOK_URL"] = "x",
+            ["REDIS_URL"] = "x",
+            ["SHELL"] = "/bin/bash",
+            ["PWD"] = "/",
+            ["Serilog:MinimumLevel"] = "Information",
         }));
     }
 
     [Theory]
-    [InlineData("Gatway")]
-    [InlineData("gateways")]
-    [InlineData("Gaetway")]
-    public void Verify_NamesATopLevelSectionMisspeltFromGateway(string section)
+    [InlineData("Gatway", "Gateway")]
+    [InlineData("gateways", "Gateway")]
+    [InlineData("Gaetway", "Gateway")]
+    [InlineData("Aprovers", "Approvers")]
+    [InlineData("Hangfre", "Hangfire")]
+    [InlineData("Slak", "Slack")]
+    [InlineData("ScaleOt", "ScaleOut")]
+    public void Verify_NamesATopLevelSectionMisspeltFromOneOfTheGateways(string section, string meant)
     {
         // Before, the whole section was passed over and the gateway ran on its defaults (no agent keys, say).
         Assert.Equal(
-            [$"{section} is not a section the gateway knows, so nothing in it would be read; did you mean Gateway?"],
-            Failures(new() { [$"{section}:Agents:bot:ApiKey"] = "bot-key-0123456789abcdef" }));
+            [$"{section} is not a section the gateway knows, so nothing in it would be read; did you mean {meant}?"],
+            Failures(new() { [$"{section}:Something"] = "x" }));
     }
 
     [Fact]
