@@ -78,13 +78,20 @@ internal static class ApprovalSamples
 
     public static IReadOnlyList<AuditRecord> Audit(DateTimeOffset now) =>
     [
-        Record(now.AddMinutes(-2), "trader-bot", "exchange_place_order", "approval_required", "approved", ["alice"], "Within today's limits"),
-        Record(now.AddMinutes(-9), "trader-bot", "exchange_get_ticker", "allowed", "forwarded", [], null),
-        Record(now.AddMinutes(-15), "research-bot", "exchange_withdraw", "denied", "denied", [], "never-withdraw: withdrawals are off"),
-        Record(now.AddMinutes(-31), "trader-bot", "exchange_cancel_order", "approval_required", "rejected", ["bob"], "Order is still needed"),
-        Record(now.AddMinutes(-47), "research-bot", "everything_echo", "rate_limited", "rate_limited", [], "10 per 60 s"),
+        Record(5, now.AddMinutes(-2), "trader-bot", "exchange_place_order", "approval_required", "approved", ["alice"], "Within today's limits"),
+        Record(4, now.AddMinutes(-9), "trader-bot", "exchange_get_ticker", "allowed", "forwarded", [], null),
+        Record(3, now.AddMinutes(-15), "research-bot", "exchange_withdraw", "denied", "denied", [], "never-withdraw: withdrawals are off"),
+        Record(2, now.AddMinutes(-31), "trader-bot", "exchange_cancel_order", "approval_required", "rejected", ["bob"], "Order is still needed"),
+        Record(1, now.AddMinutes(-47), "research-bot", "everything_echo", "rate_limited", "rate_limited", [], "10 per 60 s"),
     ];
 
-    private static AuditRecord Record(DateTimeOffset time, string agent, string tool, string decision, string outcome, string[] decidedBy, string? reason) =>
-        new(time, agent, "sess-4c1d", tool.Split('_')[0], tool, new JsonObject { ["symbol"] = "BTCUSDT" }, "ab12", decision, "rule", outcome, reason, null, decidedBy, "low", 0.1, 0, 12, 13);
+    /// <summary>The chain hash the sample record <paramref name="seq"/> claims.</summary>
+    public static string AuditHash(long seq) => $"{seq:x2}".PadLeft(64, 'c');
+
+    private static AuditRecord Record(long seq, DateTimeOffset time, string agent, string tool, string decision, string outcome, string[] decidedBy, string? reason) =>
+        new(time, agent, "sess-4c1d", tool.Split('_')[0], tool, new JsonObject { ["symbol"] = "BTCUSDT", ["apiKey"] = "***" }, "ab12", decision, "rule", outcome, reason, null, decidedBy, "low", 0.1, 0, 12, 13)
+        {
+            Seq = seq,
+            Hash = AuditHash(seq),
+        };
 }

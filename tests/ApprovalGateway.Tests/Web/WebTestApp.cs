@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using ApprovalGateway.Approvals;
+using ApprovalGateway.Audit;
 using ApprovalGateway.Web;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -89,13 +90,15 @@ internal sealed class WebTestApp : IAsyncDisposable
         api.MapGet("/tools", () => Results.Json(ApprovalSamples.Tools));
         api.MapGet("/policy", () => Results.Json(
             new { path = "policies/policy.json", loaded_at = DateTimeOffset.UtcNow.AddMinutes(-12), last_error = (string?)"rules[3].match.tool: 'exchange_*withdraw' is not a valid glob" }, Json));
-        api.MapGet("/audit", (HttpContext context, TestApiRecorder recorder, string? agent, string? tool, string? decision, string? outcome) =>
+        api.MapGet("/audit", (HttpContext context, TestApiRecorder recorder, [AsParameters] AuditQueryParameters parameters) =>
         {
             recorder.AuditQueries.Enqueue(context.Request.QueryString.Value ?? "");
-            var records = ApprovalSamples.Audit(DateTimeOffset.UtcNow).Where(r =>
-                (agent is null || r.Agent == agent) && (tool is null || r.Tool == tool) &&
-                (decision is null || r.Decision == decision) && (outcome is null || r.Outcome == outcome));
-            return Results.Json(records, Json);
+
+            // The gateway's own reading of the filters, so the page is tested against what they match there.
+            var query = parameters.ToQuery(AuditQuery.DefaultLimit, 1000, out var error);
+            return query is null
+                ? Results.Problem(error, statusCode: StatusCodes.Status400BadRequest)
+                : Results.Json(ApprovalSamples.Audit(DateTimeOffset.UtcNow).Where(query.Matches).Take(query.Limit), Json);
         });
         api.MapGet("/audit.csv", () => Results.Text("time,agent,tool\n", "text/csv", Encoding.UTF8));
     }

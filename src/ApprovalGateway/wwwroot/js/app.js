@@ -130,6 +130,7 @@
       reason: v.reason || null,
       at: Date.parse(v.at),
       channel: v.channel || "",
+      grantMinutes: v.grant_minutes ?? null,
     }));
     return {
       id: String(raw.id),
@@ -139,6 +140,7 @@
       upstream: raw.upstream || "",
       tool: raw.tool || "",
       arguments: raw.arguments ?? null,
+      argumentsSha256: raw.arguments_sha256 || "",
       risk: lower(raw.risk),
       riskReason: raw.risk_reason || "",
       heldBecause: raw.held_because || "",
@@ -966,6 +968,9 @@
 
   // ---------- History ----------
 
+  // Entries an approver opened: the list is rebuilt on every change, and an open one must stay open.
+  const historyOpen = new Set();
+
   function renderHistory() {
     const list = $("#history-list");
     const done = [...approvals.values()]
@@ -975,28 +980,114 @@
     list.replaceChildren(...done.map((a) => {
       const li = document.createElement("li");
       li.dataset.id = a.id;
+      // A native disclosure: click, Enter and Space open it, and assistive technology hears it as expanded or not.
+      const entry = document.createElement("details");
+      entry.className = "h-entry";
+      const summary = document.createElement("summary");
       const tool = span("h-tool", a.tool);
       const when = span("h-when", "");
       when.append(timeElement(a.resolvedAt || a.requestedAt));
       const who = span("h-who", `${describeOutcome(a)} · ${a.agent} on ${a.upstream}`);
-      li.append(badge(words(a.status), STATUS_TONE[a.status]), tool, when, who);
+      summary.append(badge(words(a.status), STATUS_TONE[a.status]), tool, when, who);
       const reason = a.reason || a.votes.find((v) => v.reason)?.reason;
-      if (reason) {
-        const p = document.createElement("p");
-        p.className = "h-reason";
-        p.textContent = `“${reason}”`;
-        li.append(p);
-      }
+      if (reason) summary.append(span("h-reason", `“${reason}”`));
       if (a.grantRevoked) {
-        const p = document.createElement("p");
-        p.className = "h-reason";
-        p.append(`Its time-boxed grant was revoked by ${a.grantRevoked.by} at `, timeElement(a.grantRevoked.at),
+        const revoked = span("h-reason", "");
+        revoked.append(`Its time-boxed grant was revoked by ${a.grantRevoked.by} at `, timeElement(a.grantRevoked.at),
           a.grantRevoked.reason ? `: “${a.grantRevoked.reason}”` : "");
-        li.append(p);
+        summary.append(revoked);
       }
+      entry.append(summary);
+      // Built when opened, not for all 200 entries on every change.
+      const fill = () => {
+        if (!entry.querySelector(".detail")) entry.append(historyDetail(a));
+      };
+      if (historyOpen.has(a.id)) {
+        entry.open = true;
+        fill();
+      }
+      entry.addEventListener("toggle", () => {
+        if (entry.open) {
+          historyOpen.add(a.id);
+          fill();
+        } else {
+          historyOpen.delete(a.id);
+        }
+      });
+      li.append(entry);
       return li;
     }));
     $("#history-empty").hidden = done.length > 0;
+  }
+
+  function historyDetail(a) {
+    const votes = a.votes.length ? document.createElement("ul") : null;
+    for (const v of a.votes) {
+      const li = document.createElement("li");
+      li.append(`${v.approver} ${v.approve ? "approved" : "rejected"}${v.channel ? ` (${v.channel})` : ""} at `, timeElement(v.at),
+        v.grantMinutes ? `, asking for a ${v.grantMinutes}-minute grant` : "", v.reason ? `: “${v.reason}”` : "");
+      votes.append(li);
+    }
+    const decided = document.createDocumentFragment();
+    decided.append(describeOutcome(a));
+    if (a.resolvedAt) decided.append(" at ", timeElement(a.resolvedAt));
+    const revoked = a.grantRevoked ? document.createDocumentFragment() : null;
+    if (revoked) {
+      revoked.append(`by ${a.grantRevoked.by} at `, timeElement(a.grantRevoked.at), a.grantRevoked.reason ? `: “${a.grantRevoked.reason}”` : "");
+    }
+    return detailPanel([
+      ["Agent", a.agent],
+      ["Session", a.sessionId, "mono"],
+      ["Tool", a.tool, "mono"],
+      ["Upstream", a.upstream],
+      ["Rule", a.rule, "mono"],
+      ["Risk", [words(a.risk), words(a.category), a.riskReason].filter(Boolean).join(" · ")],
+      ["Held because", a.heldBecause],
+      ["Asked", timeElement(a.requestedAt)],
+      ["Outcome", decided],
+      ["Votes", votes],
+      ["Reason", a.reason],
+      ["Grant revoked", revoked],
+      ["Approval", a.id, "mono"],
+      ["Arguments SHA-256", a.argumentsSha256, "mono"],
+    ], a.arguments);
+  }
+
+  // The detail of a decided call or an audit record: its facts, then its arguments as stored (masked by the gateway,
+  // and again here by key), written with textContent like everything else.
+  function detailPanel(facts, args) {
+    const panel = document.createElement("div");
+    panel.className = "detail";
+    const list = document.createElement("dl");
+    list.className = "facts detail-facts";
+    for (const [label, value, className] of facts) {
+      if (value == null || value === "" || (value instanceof DocumentFragment && !value.hasChildNodes())) continue;
+      const item = document.createElement("div");
+      const dt = document.createElement("dt");
+      dt.textContent = label;
+      const dd = document.createElement("dd");
+      if (className) dd.className = className;
+      if (value instanceof Node) dd.append(value); else dd.textContent = String(value);
+      item.append(dt, dd);
+      list.append(item);
+    }
+    const block = document.createElement("div");
+    block.className = "args-block";
+    const title = document.createElement("h3");
+    title.className = "args-title";
+    title.textContent = "Arguments";
+    const warning = document.createElement("p");
+    warning.className = "args-warning";
+    warning.setAttribute("role", "note");
+    warning.hidden = true;
+    const pre = document.createElement("pre");
+    pre.className = "json";
+    pre.tabIndex = 0;
+    renderArgumentsWarning(warning, args);
+    renderArguments(pre, args);
+    block.append(title, warning, pre);
+    panel.append(list, block);
+    return panel;
   }
 
   function renderCounts() {
@@ -1305,8 +1396,16 @@
     grant_revoked: "warn",
   };
 
+  // The record each audit row shows, for its detail.
+  const auditRecords = new WeakMap();
+  let auditDetailIds = 0;
+
   function auditRow(r) {
     const tr = document.createElement("tr");
+    tr.className = "expandable";
+    tr.tabIndex = 0;
+    tr.setAttribute("aria-expanded", "false");
+    auditRecords.set(tr, r);
     const cell = (text, className) => {
       const td = document.createElement("td");
       if (className) td.className = className;
@@ -1326,6 +1425,63 @@
       cell(r.reason || "", "why"),
     );
     return tr;
+  }
+
+  function toggleAuditRow(tr) {
+    const open = tr.getAttribute("aria-expanded") === "true";
+    if (open) {
+      document.getElementById(tr.getAttribute("aria-controls"))?.remove();
+      tr.setAttribute("aria-expanded", "false");
+      return;
+    }
+    const r = auditRecords.get(tr);
+    const row = document.createElement("tr");
+    row.className = "detail-row";
+    row.id = `audit-detail-${++auditDetailIds}`;
+    const td = document.createElement("td");
+    td.colSpan = tr.children.length;
+    const decidedBy = Array.isArray(r.decided_by) ? r.decided_by.join(", ") : r.decided_by || "";
+    const ms = (value) => (typeof value === "number" ? `${value.toLocaleString()} ms` : "");
+    td.append(detailPanel([
+      ["Time", timeElement(Date.parse(r.time))],
+      ["Agent", r.agent],
+      ["Session", r.session_id, "mono"],
+      ["Tool", r.tool, "mono"],
+      ["Upstream", r.upstream],
+      ["Rule", r.rule, "mono"],
+      ["Risk", words(r.risk_class)],
+      ["Decision", words(r.decision)],
+      ["Outcome", words(r.outcome)],
+      ["Decided by", decidedBy],
+      ["Reason", r.reason],
+      ["Approval", r.approval_id, "mono"],
+      ["Instance", r.instance],
+      ["Policy / wait / upstream / total", [r.policy_milliseconds, r.wait_milliseconds, r.upstream_milliseconds, r.total_milliseconds].every((v) => typeof v === "number")
+        ? [r.policy_milliseconds, r.wait_milliseconds, r.upstream_milliseconds, r.total_milliseconds].map(ms).join(" / ") : ""],
+      ["Arguments SHA-256", r.arguments_sha256, "mono"],
+      ["Seq", r.seq, "mono"],
+      ["Hash", r.hash, "mono"],
+    ], r.arguments));
+    row.append(td);
+    tr.after(row);
+    tr.setAttribute("aria-controls", row.id);
+    tr.setAttribute("aria-expanded", "true");
+  }
+
+  function wireAuditRows() {
+    const body = $("#audit-body");
+    body.addEventListener("click", (event) => {
+      const tr = event.target.closest("tr.expandable");
+      // A click inside an open detail (unfolding a long value, selecting text to copy) is not a click on its row.
+      if (!tr || event.target.closest("button, a, input, select")) return;
+      if (String(window.getSelection()) !== "") return;
+      toggleAuditRow(tr);
+    });
+    body.addEventListener("keydown", (event) => {
+      if ((event.key !== "Enter" && event.key !== " ") || !event.target.matches?.("tr.expandable")) return;
+      event.preventDefault();
+      toggleAuditRow(event.target);
+    });
   }
 
   // ---------- Views ----------
@@ -1460,6 +1616,7 @@
       loadAudit();
     });
     form.addEventListener("reset", () => setTimeout(loadAudit, 0));
+    wireAuditRows();
     $("#signout").addEventListener("submit", async (event) => {
       if ($("#signout-token").value) return;
       event.preventDefault();

@@ -1,0 +1,71 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace ApprovalGateway.Tests.Web;
+
+/// <summary>The History and Audit tabs: what an approver looking back at decided calls and records sees.</summary>
+public sealed partial class ApprovalPageTests
+{
+    [ChromiumFact]
+    public async Task HistoryEntry_ShowsTheCallsArgumentsAndWhoAskedAndDecided_WhenOpenedWithTheKeyboard()
+    {
+        var page = await OpenAsync("alice");
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder());
+        await _app.Approvals.DecideAsync("apr-1", new("carol", "U42"), approve: true, "Within today's limits", null, "slack", CancellationToken.None);
+        await page.GetByRole(AriaRole.Tab, new() { Name = "History" }).ClickAsync();
+        var entry = page.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "exchange_place_order" });
+        var detail = entry.Locator(".detail");
+
+        // Before, History showed the tool, the outcome and the reason only: what had been approved was not to be seen.
+        await entry.Locator("summary").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+
+        await Expect(entry.Locator("details")).ToHaveAttributeAsync("open", "");
+        await Expect(detail.Locator("pre")).ToContainTextAsync("\"symbol\": \"BTCUSDT\"");
+        await Expect(detail.Locator("pre")).ToContainTextAsync("\"apiKey\": ***");
+        await Expect(detail.Locator("pre")).Not.ToContainTextAsync(ApprovalSamples.ApiKey);
+        await Expect(detail).ToContainTextAsync("sess-4c1d");
+        await Expect(detail).ToContainTextAsync("orders-need-a-human");
+        await Expect(detail).ToContainTextAsync("Critical · Financial · Moves money: places a live order on the exchange");
+        await Expect(detail).ToContainTextAsync("carol approved (slack) at");
+        await BrowserSession.ScreenshotAsync(page, "history-detail");
+
+        // It stays open when the list is drawn again for another call's end.
+        _app.Approvals.Add("apr-2", ApprovalSamples.CancelOrder());
+        _app.Approvals.Withdraw("apr-2", "the agent cancelled the call");
+        await Expect(page.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "exchange_cancel_order" })).ToBeVisibleAsync();
+        await Expect(detail.Locator("pre")).ToContainTextAsync("\"symbol\": \"BTCUSDT\"");
+
+        await entry.Locator("summary").ClickAsync();
+        await Expect(detail).ToBeHiddenAsync();
+    }
+
+    [ChromiumFact]
+    public async Task AuditRow_ShowsTheRecordsArgumentsSeqAndHash_WhenActivated()
+    {
+        var page = await OpenAsync("alice");
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Audit" }).ClickAsync();
+        var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "exchange_withdraw" }).First;
+        var detail = page.Locator("#audit-body .detail");
+
+        // Before, a record's arguments, session, rule and place in the chain were in the CSV export only.
+        await row.FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+
+        await Expect(row).ToHaveAttributeAsync("aria-expanded", "true");
+        await Expect(detail.Locator("pre")).ToContainTextAsync("\"symbol\": \"BTCUSDT\"");
+        await Expect(detail.Locator("pre")).ToContainTextAsync("\"apiKey\": ***");
+        await Expect(detail).ToContainTextAsync("sess-4c1d");
+        await Expect(detail).ToContainTextAsync("never-withdraw: withdrawals are off");
+        await Expect(detail).ToContainTextAsync(ApprovalSamples.AuditHash(3));
+        await Expect(detail.Locator("dl")).ToContainTextAsync("Seq3Hash");
+        await BrowserSession.ScreenshotAsync(page, "audit-detail");
+
+        await page.Keyboard.PressAsync(" ");
+        await Expect(row).ToHaveAttributeAsync("aria-expanded", "false");
+        await Expect(detail).ToHaveCountAsync(0);
+
+        await row.ClickAsync();
+        await Expect(detail).ToHaveCountAsync(1);
+    }
+}
