@@ -31,14 +31,20 @@ internal sealed record AuditQuery(
     public static readonly string[] SentOutcomes =
         [DecisionKind.Forwarding.ToWireName(), DecisionKind.Forwarded.ToWireName(), DecisionKind.UpstreamFailed.ToWireName()];
 
+    /// <summary>
+    /// <see cref="Agent"/> and <see cref="Tool"/> match any part of the name, in any case: an approver types "order" or
+    /// "trader" and means every tool or agent so named. The PostgreSQL sink asks the same of its table.
+    /// </summary>
     public bool Matches(AuditRecord record) =>
-        // Agent names are matched without regard to case everywhere else (sections, keys' owners).
-        (Agent is null || string.Equals(record.Agent, Agent, StringComparison.OrdinalIgnoreCase))
-        && (Tool is null || string.Equals(record.Tool, Tool, StringComparison.Ordinal))
+        Contains(record.Agent, Agent)
+        && Contains(record.Tool, Tool)
         && (Decision is null || string.Equals(record.Decision, Decision, StringComparison.Ordinal))
         && OutcomeMatches(record)
         && (Since is null || record.Time >= Since)
         && (Until is null || record.Time < Until);
+
+    private static bool Contains(string? value, string? part) =>
+        part is null || (value is not null && value.Contains(part, StringComparison.OrdinalIgnoreCase));
 
     private bool OutcomeMatches(AuditRecord record) =>
         Outcome is null

@@ -309,13 +309,9 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IHealthSignal
     {
         var command = new NpgsqlCommand { Connection = connection };
         var sql = new StringBuilder($"SELECT line FROM {Table} WHERE true");
-        if (query.Agent is not null)
-        {
-            sql.Append(" AND lower(agent) = lower(@agent)");
-            command.Parameters.AddWithValue("agent", query.Agent);
-        }
-
-        Filter("tool", "=", query.Tool);
+        // As AuditQuery.Matches: any part of the name, in any case. strpos, not LIKE, so '%' and '_' are plain characters.
+        Part("agent", query.Agent);
+        Part("tool", query.Tool);
         Filter("decision", "=", query.Decision);
         if (query.Outcome == AuditQuery.ApprovedOutcome)
         {
@@ -335,6 +331,16 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IHealthSignal
         command.Parameters.AddWithValue("limit", query.Limit);
         command.CommandText = sql.ToString();
         return command;
+
+        void Part(string column, string? value)
+        {
+            if (value is not null)
+            {
+                var name = $"p{command.Parameters.Count}";
+                sql.Append($" AND strpos(lower({column}), lower(@{name})) > 0");
+                command.Parameters.AddWithValue(name, value);
+            }
+        }
 
         void Filter(string column, string op, object? value)
         {

@@ -146,6 +146,21 @@ public sealed class AuditApiTests : IDisposable
         Assert.Equal(["session-2", "session-1"], approved.Select(r => r!["session_id"]!.GetValue<string>()));
     }
 
+    [Fact]
+    public async Task GetAudit_MatchesPartOfTheToolAndAgentNames_InAnyCase()
+    {
+        await using var app = await StartAsync();
+        var audit = app.App.Services.GetRequiredService<IAuditLog>();
+        await audit.AppendAsync(Record(1, agent: "trader-bot", tool: "exchange_place_order"), CancellationToken.None);
+        await audit.AppendAsync(Record(2, agent: "research-bot", tool: "exchange_get_ticker"), CancellationToken.None);
+        await audit.AppendAsync(Record(3, agent: "Trader-Bot", tool: "exchange_cancel_order"), CancellationToken.None);
+
+        // Before, "order" and "TRADER" found nothing: only a tool's or agent's whole name did.
+        var orders = await GetJsonAsync(app, "/api/audit?tool=ORDER&agent=trader");
+
+        Assert.Equal(["session-3", "session-1"], orders.Select(r => r!["session_id"]!.GetValue<string>()));
+    }
+
     [Theory]
     [InlineData("since=yesterday", "since must be a time such as 2026-11-26T09:00:00Z, not 'yesterday'.")]
     [InlineData("until=2026-13-45", "until must be a time such as 2026-11-26T18:00:00Z, not '2026-13-45'.")]

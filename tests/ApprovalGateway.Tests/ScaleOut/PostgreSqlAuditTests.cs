@@ -278,6 +278,24 @@ public sealed class PostgreSqlAuditTests(ScaleOutServices services)
     }
 
     [ServicesFact]
+    public async Task QueryAsync_MatchesPartOfTheToolAndAgentNames_InAnyCase_AsTheFileDoes()
+    {
+        var database = await services.CreateDatabaseAsync();
+        await using var log = Open(database);
+        await log.AppendAsync(AuditSamples.Record(1, agent: "trader-bot", tool: "exchange_place_order"), CancellationToken.None);
+        await log.AppendAsync(AuditSamples.Record(2, agent: "research-bot", tool: "exchange_get_ticker"), CancellationToken.None);
+        await log.AppendAsync(AuditSamples.Record(3, agent: "Trader-Bot", tool: "exchange_cancel_order"), CancellationToken.None);
+        await log.AppendAsync(AuditSamples.Record(4, agent: "trader-bot", tool: "exchange_get_order_book"), CancellationToken.None);
+
+        var table = await log.QueryAsync(new AuditQuery(Agent: "TRADER", Tool: "_order"), CancellationToken.None);
+        // '_' and '%' are the characters typed, not LIKE's wildcards.
+        var wildcard = await log.QueryAsync(new AuditQuery(Tool: "e_o%"), CancellationToken.None);
+
+        Assert.Equal(["session-4", "session-3", "session-1"], table.Select(r => r.SessionId));
+        Assert.Empty(wildcard);
+    }
+
+    [ServicesFact]
     public async Task Calls_FormOneChainInTheDatabase_WhenTwoGatewaysUseThePostgreSqlSink()
     {
         var database = await services.CreateDatabaseAsync();

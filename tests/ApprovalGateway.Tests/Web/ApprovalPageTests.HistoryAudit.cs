@@ -68,4 +68,22 @@ public sealed partial class ApprovalPageTests
         await row.ClickAsync();
         await Expect(detail).ToHaveCountAsync(1);
     }
+
+    [ChromiumFact]
+    public async Task AuditFilters_FindRecords_ByPartOfTheToolOrAgentName()
+    {
+        var page = await OpenAsync("alice");
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Audit" }).ClickAsync();
+        var rows = page.Locator("#audit-body tr");
+        await Expect(rows).ToHaveCountAsync(5);
+
+        // Before, only a whole name found anything: "order" and "Trader" answered "No record matches these filters."
+        await page.GetByLabel("Tool", new() { Exact = true }).FillAsync("order");
+        await page.GetByLabel("Agent", new() { Exact = true }).FillAsync("Trader");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Apply filters" }).ClickAsync();
+
+        await Expect(rows).ToHaveCountAsync(2);
+        await Expect(rows.Nth(0)).ToContainTextAsync("exchange_place_order");
+        await Expect(rows.Nth(1)).ToContainTextAsync("exchange_cancel_order");
+    }
 }
