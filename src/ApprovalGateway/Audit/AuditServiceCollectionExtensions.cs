@@ -35,7 +35,7 @@ internal static class AuditServiceCollectionExtensions
             return new PostgreSqlAuditLog(
                 options.ConnectionString!, options.InstanceName, sp.GetRequiredService<ILogger<PostgreSqlAuditLog>>(), sp.GetRequiredService<TimeProvider>());
         });
-        services.AddSingleton<IAuditLog>(Sink);
+        services.AddSingleton<IAuditLog>(sp => new ObservedAuditLog(Sink(sp), sp.GetServices<IAuditObserver>()));
         services.AddSingleton<IAuditQuery>(sp => (IAuditQuery)Sink(sp));
 
         // While the sink refuses records the gateway refuses every call that needs one, which a load balancer should know.

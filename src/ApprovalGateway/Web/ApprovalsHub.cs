@@ -4,7 +4,7 @@ namespace ApprovalGateway.Web;
 
 /// <summary>
 /// The approvers' live console: the server pushes <see cref="ApprovalChangedMethod"/>,
-/// <see cref="GrantsChangedMethod"/> and <see cref="PolicyChangedMethod"/> to every open page. Pages decide and revoke through the REST API (with its
+/// <see cref="GrantsChangedMethod"/>, <see cref="PolicyChangedMethod"/> and <see cref="AuditAppendedMethod"/> to every open page. Pages decide and revoke through the REST API (with its
 /// anti-forgery check), never through the hub, so it has no client methods.
 /// </summary>
 internal sealed class ApprovalsHub(PageConnections connections, ILogger<ApprovalsHub> logger) : Hub
@@ -18,6 +18,9 @@ internal sealed class ApprovalsHub(PageConnections connections, ILogger<Approval
 
     /// <summary>Carries nothing: the policy was reloaded, or a reload failed; pages read <c>/api/tools</c> and <c>/api/policy</c> again.</summary>
     public const string PolicyChangedMethod = "policyChanged";
+
+    /// <summary>Carries nothing: records were written here; a page showing its Audit tab asks for the newer ones.</summary>
+    public const string AuditAppendedMethod = "auditAppended";
 
     public override Task OnConnectedAsync()
     {

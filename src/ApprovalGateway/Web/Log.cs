@@ -25,4 +25,7 @@ internal static partial class Log
 
     [LoggerMessage(7007, LogLevel.Warning, "Stopping: the live pages were not told of every withdrawn held call within {MaxWait}; their connections close now, and they show the calls as they were until reloaded.")]
     public static partial void ShutdownPushUnfinished(ILogger logger, TimeSpan maxWait, Exception? exception);
+
+    [LoggerMessage(7008, LogLevel.Warning, "Telling the open pages that audit records were written failed.")]
+    public static partial void AuditPushFailed(ILogger logger, Exception exception);
 }

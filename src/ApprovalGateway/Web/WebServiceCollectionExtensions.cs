@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ApprovalGateway.Approvals;
+using ApprovalGateway.Audit;
 using ApprovalGateway.Web.Auth;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,7 @@ namespace ApprovalGateway.Web;
 
 internal static class WebServiceCollectionExtensions
 {
-    /// <summary>The live approval page: its files, the SignalR hub and the observers that feed it (approvals, grants).</summary>
+    /// <summary>The live approval page: its files, the SignalR hub and the observers that feed it (approvals, grants, audit records).</summary>
     public static IServiceCollection AddGatewayWeb(this IServiceCollection services)
     {
         services.AddWebOptions();
@@ -26,6 +27,8 @@ internal static class WebServiceCollectionExtensions
         services.AddHostedService<ShutdownPagePush>();
         services.TryAddSingleton<GrantsPagePush>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IGrantObserver, GrantsPagePush>(sp => sp.GetRequiredService<GrantsPagePush>()));
+        services.TryAddSingleton<AuditPagePush>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuditObserver, AuditPagePush>(sp => sp.GetRequiredService<AuditPagePush>()));
         return services;
     }
 

@@ -7,7 +7,7 @@ namespace ApprovalGateway.Tests.Audit;
 /// <summary>The audit API behind the gateway's approver sign-in, over the sink <paramref name="audit"/> settings name.</summary>
 internal static class AuditApiApp
 {
-    public static Task<LoopbackApp> StartAsync(IReadOnlyDictionary<string, string?> audit)
+    public static Task<LoopbackApp> StartAsync(IReadOnlyDictionary<string, string?> audit, Action<IServiceCollection>? services = null)
     {
         var settings = AuthTestApp.WithApprover();
         foreach (var (key, value) in audit)
@@ -17,10 +17,11 @@ internal static class AuditApiApp
 
         return LoopbackApp.StartAsync(
             settings,
-            (services, configuration) =>
+            (collection, configuration) =>
             {
-                services.AddGatewayAudit(configuration);
-                services.AddGatewayAuth(configuration);
+                collection.AddGatewayAudit(configuration);
+                collection.AddGatewayAuth(configuration);
+                services?.Invoke(collection);
             },
             app =>
             {

@@ -47,6 +47,20 @@ public sealed class AuditApiTests : IDisposable
     }
 
     [Fact]
+    public async Task AppendAsync_TellsTheObservers_OnceTheRecordIsStored()
+    {
+        var observer = new CountingObserver();
+        await using var app = await AuditApiApp.StartAsync(
+            new Dictionary<string, string?> { ["Gateway:Audit:Path"] = dir.File("audit.jsonl") },
+            services => services.AddSingleton<IAuditObserver>(observer));
+
+        // Before, nothing heard of a record once written, so the page's Audit tab could not offer it.
+        await SeedAsync(app);
+
+        Assert.Equal(4, observer.Count);
+    }
+
+    [Fact]
     public async Task GetAuditCsv_ExportsHeaderAndRows_ForAnApprover()
     {
         await using var app = await StartAsync();
@@ -202,5 +216,14 @@ public sealed class AuditApiTests : IDisposable
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return await app.Client.SendAsync(request);
+    }
+
+    private sealed class CountingObserver : IAuditObserver
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public void OnAppended() => Interlocked.Increment(ref _count);
     }
 }

@@ -86,4 +86,26 @@ public sealed partial class ApprovalPageTests
         await Expect(rows.Nth(0)).ToContainTextAsync("exchange_place_order");
         await Expect(rows.Nth(1)).ToContainTextAsync("exchange_cancel_order");
     }
+
+    [ChromiumFact]
+    public async Task AuditTab_OffersRecordsWrittenWhileItIsOpen_AndShowsThemWhenAsked()
+    {
+        var page = await OpenAsync("alice");
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Audit" }).ClickAsync();
+        var rows = page.Locator("#audit-body tr");
+        await Expect(rows).ToHaveCountAsync(5);
+
+        // Before, records written while the tab was open appeared only after pressing "Apply filters" again.
+        _app.Audit.Append(ApprovalSamples.Record(6, DateTimeOffset.UtcNow, "trader-bot", "exchange_get_balance", "allowed", "forwarded", [], null));
+        _app.Audit.Append(ApprovalSamples.Record(7, DateTimeOffset.UtcNow, "trader-bot", "exchange_get_ticker", "allowed", "forwarded", [], null));
+
+        var offer = page.GetByRole(AriaRole.Button, new() { Name = "2 new records – show" });
+        await Expect(offer).ToBeVisibleAsync();
+        await Expect(rows).ToHaveCountAsync(5);
+        await offer.ClickAsync();
+
+        await Expect(rows).ToHaveCountAsync(7);
+        await Expect(rows.First).ToContainTextAsync("exchange_get_ticker");
+        await Expect(offer).ToBeHiddenAsync();
+    }
 }

@@ -88,7 +88,7 @@ internal static class ApprovalSamples
     /// <summary>The chain hash the sample record <paramref name="seq"/> claims.</summary>
     public static string AuditHash(long seq) => $"{seq:x2}".PadLeft(64, 'c');
 
-    private static AuditRecord Record(long seq, DateTimeOffset time, string agent, string tool, string decision, string outcome, string[] decidedBy, string? reason) =>
+    public static AuditRecord Record(long seq, DateTimeOffset time, string agent, string tool, string decision, string outcome, string[] decidedBy, string? reason) =>
         new(time, agent, "sess-4c1d", tool.Split('_')[0], tool, new JsonObject { ["symbol"] = "BTCUSDT", ["apiKey"] = "***" }, "ab12", decision, "rule", outcome, reason, null, decidedBy, "low", 0.1, 0, 12, 13)
         {
             Seq = seq,

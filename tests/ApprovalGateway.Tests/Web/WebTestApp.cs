@@ -36,6 +36,8 @@ internal sealed class WebTestApp : IAsyncDisposable
 
     public TestApiRecorder Recorder => _app.Services.GetRequiredService<TestApiRecorder>();
 
+    public TestAudit Audit => _app.Services.GetRequiredService<TestAudit>();
+
     public static async Task<WebTestApp> StartAsync()
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Test" });
@@ -49,6 +51,7 @@ internal sealed class WebTestApp : IAsyncDisposable
         builder.Services.AddAntiforgery(options => options.HeaderName = "X-CSRF-TOKEN");
         builder.Services.AddSingleton<TestApprovals>();
         builder.Services.AddSingleton<TestApiRecorder>();
+        builder.Services.AddSingleton<TestAudit>();
         builder.Services.AddSingleton<IApprovalDecisions>(sp => sp.GetRequiredService<TestApprovals>());
 
         var app = builder.Build();
@@ -90,7 +93,7 @@ internal sealed class WebTestApp : IAsyncDisposable
         api.MapGet("/tools", () => Results.Json(ApprovalSamples.Tools));
         api.MapGet("/policy", () => Results.Json(
             new { path = "policies/policy.json", loaded_at = DateTimeOffset.UtcNow.AddMinutes(-12), last_error = (string?)"rules[3].match.tool: 'exchange_*withdraw' is not a valid glob" }, Json));
-        api.MapGet("/audit", (HttpContext context, TestApiRecorder recorder, [AsParameters] AuditQueryParameters parameters) =>
+        api.MapGet("/audit", (HttpContext context, TestApiRecorder recorder, TestAudit audit, [AsParameters] AuditQueryParameters parameters) =>
         {
             recorder.AuditQueries.Enqueue(context.Request.QueryString.Value ?? "");
 
@@ -98,7 +101,7 @@ internal sealed class WebTestApp : IAsyncDisposable
             var query = parameters.ToQuery(AuditQuery.DefaultLimit, 1000, out var error);
             return query is null
                 ? Results.Problem(error, statusCode: StatusCodes.Status400BadRequest)
-                : Results.Json(ApprovalSamples.Audit(DateTimeOffset.UtcNow).Where(query.Matches).Take(query.Limit), Json);
+                : Results.Json(audit.Records(DateTimeOffset.UtcNow).Where(query.Matches).Take(query.Limit), Json);
         });
         api.MapGet("/audit.csv", () => Results.Text("time,agent,tool\n", "text/csv", Encoding.UTF8));
     }

@@ -1369,9 +1369,15 @@
     return params;
   }
 
+  // What the Audit tab shows: the filters it was read with and its newest record, so a push asks for newer ones only.
+  let auditShown = null;
+  let auditChecking = false;
+  let auditCheckAgain = false;
+
   async function loadAudit() {
     loaded.audit = true;
     const params = auditQuery();
+    const filters = new URLSearchParams(params);
     $("#audit-csv").href = `/api/audit.csv${params.size ? "?" + params : ""}`;
     params.set("limit", "200");
     const status = $("#audit-status");
@@ -1379,6 +1385,8 @@
     try {
       const records = await getJson(`/api/audit?${params}`);
       const list = Array.isArray(records) ? records : records.records || [];
+      auditShown = { filters, newest: list[0] || null };
+      showNewAudit(0);
       $("#audit-body").replaceChildren(...list.map(auditRow));
       status.textContent = list.length
         ? `${list.length} record${list.length === 1 ? "" : "s"}${list.length === 200 ? " (the newest 200; export CSV for more)" : ""}.`
@@ -1387,6 +1395,47 @@
       loaded.audit = false;
       status.textContent = `The audit log is not available: ${e.message}`;
     }
+  }
+
+  const isNewerRecord = (r, newest) => !newest || (r.seq != null && newest.seq != null
+    ? r.seq > newest.seq
+    : Date.parse(r.time) > Date.parse(newest.time));
+
+  // Records were written: count those the shown filters match that are newer than the newest shown, reading only from
+  // its time on, and offer them rather than redraw the table under an approver reading (or with a row open).
+  async function checkNewAudit() {
+    if (!auditShown || $("#view-audit").hidden) return;
+    if (auditChecking) {
+      auditCheckAgain = true;
+      return;
+    }
+    auditChecking = true;
+    const shown = auditShown;
+    try {
+      const params = new URLSearchParams(shown.filters);
+      const newest = shown.newest;
+      const from = newest ? Date.parse(newest.time) : NaN;
+      const since = Date.parse(params.get("since") || "");
+      if (!Number.isNaN(from) && (Number.isNaN(since) || since < from)) params.set("since", new Date(from).toISOString());
+      params.set("limit", "200");
+      const records = await getJson(`/api/audit?${params}`);
+      const list = Array.isArray(records) ? records : records.records || [];
+      if (shown === auditShown) showNewAudit(list.filter((r) => isNewerRecord(r, newest)).length);
+    } catch {
+      // The next push, or a search, tries again.
+    } finally {
+      auditChecking = false;
+      if (auditCheckAgain) {
+        auditCheckAgain = false;
+        checkNewAudit();
+      }
+    }
+  }
+
+  function showNewAudit(count) {
+    const button = $("#audit-new");
+    button.hidden = count === 0;
+    button.textContent = count === 0 ? "" : `${count >= 200 ? "200+" : count} new record${count === 1 ? "" : "s"} – show`;
   }
 
   const OUTCOME_TONE = {
@@ -1565,6 +1614,11 @@
     connection.on("approvalChanged", (raw) => upsert(raw, true));
     connection.on("grantsChanged", onGrantsPushed);
     // A policy reload (or a failed one) changes the Tools tab: read it again now if shown, else when next shown.
+    // Records were written: counted now if the Audit tab is shown, else it is read afresh when next shown.
+    connection.on("auditAppended", () => {
+      if (!$("#view-audit").hidden) checkNewAudit();
+      else loaded.audit = false;
+    });
     connection.on("policyChanged", () => {
       if (!$("#view-tools").hidden) loadTools();
       else loaded.tools = false;
@@ -1573,6 +1627,8 @@
     connection.onreconnected(async () => {
       await Promise.all([loadApprovals().catch(() => {}), loadGrants()]);
       setLive("live", "Live");
+      // Pushes sent while the page was away are lost: records written meanwhile are counted now.
+      checkNewAudit();
     });
     connection.onclose(() => {
       if (signedOut) {
@@ -1617,6 +1673,7 @@
     });
     form.addEventListener("reset", () => setTimeout(loadAudit, 0));
     wireAuditRows();
+    $("#audit-new").addEventListener("click", loadAudit);
     $("#signout").addEventListener("submit", async (event) => {
       if ($("#signout-token").value) return;
       event.preventDefault();
