@@ -99,6 +99,7 @@ public sealed partial class ApprovalPageTests
         _app.Audit.Append(ApprovalSamples.Record(6, DateTimeOffset.UtcNow, "trader-bot", "exchange_get_balance", "allowed", "forwarded", [], null));
         _app.Audit.Append(ApprovalSamples.Record(7, DateTimeOffset.UtcNow, "trader-bot", "exchange_get_ticker", "allowed", "forwarded", [], null));
 
+        await Expect(page.Locator("#audit-new")).ToBeHiddenAsync();
         var offer = page.GetByRole(AriaRole.Button, new() { Name = "2 new records – show" });
         await Expect(offer).ToBeVisibleAsync();
         await Expect(rows).ToHaveCountAsync(5);
@@ -108,4 +109,56 @@ public sealed partial class ApprovalPageTests
         await Expect(rows.First).ToContainTextAsync("exchange_get_ticker");
         await Expect(offer).ToBeHiddenAsync();
     }
+
+    [ChromiumFact]
+    public async Task HistoryAndAudit_FitA1280PixelWindow_WithLongValues()
+    {
+        var page = await OpenAsync("alice", new ViewportSize { Width = 1280, Height = 800 });
+        var longName = "exchange_" + string.Concat(Enumerable.Repeat("place_conditional_order_", 6));
+        var longAgent = "portfolio-rebalancing-agent-" + new string('x', 60);
+        var longReason = "rule-" + new string('r', 300);
+        _app.Audit.Append(ApprovalSamples.Record(6, DateTimeOffset.UtcNow, longAgent, longName, "approval_required", "rejected", [longAgent], longReason));
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder(longAgent) with { Tool = longName });
+        await _app.Approvals.DecideAsync("apr-1", new("carol", null), approve: false, longReason, null, "web", CancellationToken.None);
+
+        // Before, a long agent name or reason pushed the History entries, and so the page, past the window's edge.
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Audit" }).ClickAsync();
+        await Expect(page.Locator("#audit-body tr")).ToHaveCountAsync(6);
+        Assert.True(await FitsWidthAsync(page), "the Audit table overflows a 1280-pixel window");
+        await page.GetByRole(AriaRole.Tab, new() { Name = "History" }).ClickAsync();
+        var entry = page.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "rejected by carol" });
+        await Expect(entry).ToBeVisibleAsync();
+        Assert.True(await FitsWidthAsync(page), "the History list overflows a 1280-pixel window");
+
+        await entry.Locator("summary").ClickAsync();
+        await Expect(page.Locator("#history-list .detail")).ToBeVisibleAsync();
+        await BrowserSession.ScreenshotAsync(page, "history-1280");
+        Assert.True(await FitsWidthAsync(page), "an open History entry overflows a 1280-pixel window");
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Audit" }).ClickAsync();
+        await page.Locator("#audit-body tr").First.ClickAsync();
+        await Expect(page.Locator("#audit-body .detail")).ToBeVisibleAsync();
+        await BrowserSession.ScreenshotAsync(page, "audit-1280");
+        Assert.True(await FitsWidthAsync(page), "an open audit record overflows a 1280-pixel window");
+    }
+
+    [ChromiumFact]
+    public async Task TabStrip_ShowsEveryTab_OnAPhone()
+    {
+        var page = await OpenAsync("alice", new ViewportSize { Width = 390, Height = 844 });
+        await BrowserSession.ScreenshotAsync(page, "tabs-phone");
+
+        // Before, the strip ran off the right edge: Tools and Audit were out of sight and the page scrolled sideways.
+        foreach (var name in new[] { "Pending", "Grants", "History", "Tools", "Audit" })
+        {
+            var tab = page.GetByRole(AriaRole.Tab, new() { Name = name });
+            await Expect(tab).ToBeInViewportAsync(new() { Ratio = 1 });
+        }
+
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Audit" }).ClickAsync();
+        await Expect(page.Locator("#audit-body tr")).ToHaveCountAsync(5);
+        Assert.True(await FitsWidthAsync(page), "the Audit tab overflows a 390-pixel window");
+    }
+
+    private static Task<bool> FitsWidthAsync(IPage page) =>
+        page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth");
 }
