@@ -30,6 +30,10 @@ internal sealed record ApprovalGrant(
             : Math.Min(allowed, approvals.Min(v => v.GrantMinutes!.Value));
     }
 
+    /// <summary>When the grant <paramref name="approval"/> gave ends, as the store records it; null when it gave none.</summary>
+    public static DateTimeOffset? GivenUntil(ApprovalSnapshot approval) =>
+        MinutesGiven(approval) is { } minutes && approval.ResolvedAt is { } at ? at.AddMinutes(minutes) : null;
+
     /// <summary>
     /// Why this grant does not answer <paramref name="request"/> under the policy in force, or null when it does. A
     /// grant stands for what its approvers agreed to under the rule of its day: a call another rule holds (a `when`

@@ -10,6 +10,8 @@ namespace ApprovalGateway.Approvals;
 /// </summary>
 /// <param name="Approvers">The rule's approvers (names or Slack user IDs); empty means any approver. The page counts
 /// and notifies only the calls its approver may decide.</param>
+/// <param name="GrantedMinutes">The time-boxed grant this approval gave, if any (<see cref="ApprovalGrant.MinutesGiven"/>).</param>
+/// <param name="GrantedUntil">When that grant ends (or ended), unless revoked earlier (<see cref="GrantRevoked"/>).</param>
 internal sealed record ApprovalView(
     string Id,
     string Status,
@@ -35,7 +37,9 @@ internal sealed record ApprovalView(
     string? HeldBecause,
     GrantRevocationNote? GrantRevoked,
     IReadOnlyList<string> ArgumentProblems,
-    IReadOnlyList<string> Approvers)
+    IReadOnlyList<string> Approvers,
+    int? GrantedMinutes,
+    DateTimeOffset? GrantedUntil)
 {
     public static ApprovalView From(ApprovalSnapshot approval)
     {
@@ -65,6 +69,8 @@ internal sealed record ApprovalView(
             request.HeldBecause,
             approval.GrantRevoked,
             request.ArgumentProblems ?? [],
-            request.Settings.Approvers);
+            request.Settings.Approvers,
+            ApprovalGrant.MinutesGiven(approval),
+            ApprovalGrant.GivenUntil(approval));
     }
 }

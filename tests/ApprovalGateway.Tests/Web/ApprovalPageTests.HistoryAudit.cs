@@ -161,4 +161,22 @@ public sealed partial class ApprovalPageTests
 
     private static Task<bool> FitsWidthAsync(IPage page) =>
         page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth");
+
+    [ChromiumFact]
+    public async Task HistoryEntry_SaysTheApprovalAlsoGaveAGrant_AndUntilWhen()
+    {
+        var page = await OpenAsync("alice");
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder());
+        await _app.Approvals.DecideAsync("apr-1", new("carol", null), approve: true, null, grantMinutes: 15, "web", CancellationToken.None);
+        var until = _app.Approvals.Get("apr-1")!.ResolvedAt!.Value.AddMinutes(15).UtcDateTime;
+
+        await page.GetByRole(AriaRole.Tab, new() { Name = "History" }).ClickAsync();
+        var entry = page.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "exchange_place_order" });
+
+        // Before, it read "approved by carol" alone: nothing said trader-bot's next orders would go through unasked.
+        await Expect(entry.Locator("summary")).ToContainTextAsync($"approved by carol · trader-bot on exchange · + grant for 15 min, until {until:HH:mm:ss} UTC");
+        await entry.Locator("summary").ClickAsync();
+        await Expect(entry.Locator(".detail")).ToContainTextAsync(
+            "trader-bot's calls of exchange_place_order on exchange under rule orders-need-a-human, any arguments, go through without asking");
+    }
 }

@@ -158,6 +158,7 @@
         ? { by: raw.grant_revoked.by, at: Date.parse(raw.grant_revoked.at), reason: raw.grant_revoked.reason || null }
         : null,
       approvers: raw.approvers || [],
+      granted: raw.granted_until ? { minutes: raw.granted_minutes ?? null, until: Date.parse(raw.granted_until) } : null,
     };
   }
 
@@ -988,6 +989,8 @@
       const when = span("h-when", "");
       when.append(timeElement(a.resolvedAt || a.requestedAt));
       const who = span("h-who", `${describeOutcome(a)} · ${a.agent} on ${a.upstream}`);
+      // Approve-and-allow-for-a-while let this agent's later calls through unasked: say so where the approval is.
+      if (a.granted && !a.grantRevoked) who.append(" · ", grantText(a));
       summary.append(badge(words(a.status), STATUS_TONE[a.status]), tool, when, who);
       const reason = a.reason || a.votes.find((v) => v.reason)?.reason;
       if (reason) summary.append(span("h-reason", `“${reason}”`));
@@ -1020,7 +1023,18 @@
     $("#history-empty").hidden = done.length > 0;
   }
 
+  function grantText(a) {
+    const text = document.createDocumentFragment();
+    const ended = a.granted.until <= now();
+    text.append(`+ grant${a.granted.minutes ? ` for ${a.granted.minutes} min` : ""}, ${ended ? "ended" : "until"} `, timeElement(a.granted.until));
+    return text;
+  }
+
   function historyDetail(a) {
+    const grant = a.granted ? grantText(a) : null;
+    if (grant) {
+      grant.append(`: ${a.agent}'s calls of ${a.tool} on ${a.upstream} under rule ${a.rule || "(none)"}, any arguments, go through without asking`);
+    }
     const votes = a.votes.length ? document.createElement("ul") : null;
     for (const v of a.votes) {
       const li = document.createElement("li");
@@ -1047,6 +1061,7 @@
       ["Outcome", decided],
       ["Votes", votes],
       ["Reason", a.reason],
+      ["Grant", grant],
       ["Grant revoked", revoked],
       ["Approval", a.id, "mono"],
       ["Arguments SHA-256", a.argumentsSha256, "mono"],
