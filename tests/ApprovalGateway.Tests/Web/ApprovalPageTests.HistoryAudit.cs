@@ -129,6 +129,11 @@ public sealed partial class ApprovalPageTests
         var entry = page.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "rejected by carol" });
         await Expect(entry).ToBeVisibleAsync();
         Assert.True(await FitsWidthAsync(page), "the History list overflows a 1280-pixel window");
+        // The toast saying carol rejected it names the same tool and agent; before, it ran past the window's edge.
+        var toast = page.Locator(".toast").Filter(new() { HasText = "rejected by carol" });
+        await Expect(toast).ToBeVisibleAsync();
+        var box = await toast.BoundingBoxAsync();
+        Assert.True(box is { } b && b.X + b.Width <= 1280, $"the toast ends at {box?.X + box?.Width} px, past the 1280-pixel window");
 
         await entry.Locator("summary").ClickAsync();
         await Expect(page.Locator("#history-list .detail")).ToBeVisibleAsync();

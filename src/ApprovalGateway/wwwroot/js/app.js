@@ -212,6 +212,18 @@
     return text ? text[0].toUpperCase() + text.slice(1) : "";
   };
 
+  // Tool and agent names in a narrow column break where a reader would (after _ . / : - and between camelCase
+  // words: "exchange_/place_/order", "Binance/Spot/Cancel"), not at whichever letter reaches the edge.
+  function breakable(text) {
+    const fragment = document.createDocumentFragment();
+    const parts = String(text ?? "").split(/(?<=[_./:-])|(?<=[a-z0-9])(?=[A-Z])/);
+    parts.forEach((part, i) => {
+      if (i > 0) fragment.append(document.createElement("wbr"));
+      fragment.append(part);
+    });
+    return fragment;
+  }
+
   function badge(text, tone) {
     const span = document.createElement("span");
     span.className = "badge";
@@ -1481,8 +1493,8 @@
     const decidedBy = Array.isArray(r.decided_by) ? r.decided_by.join(", ") : r.decided_by || "";
     tr.append(
       cell(timeElement(Date.parse(r.time)), "nowrap"),
-      cell(r.agent || "—"),
-      cell(r.tool, "mono"),
+      cell(r.agent ? breakable(r.agent) : "—"),
+      cell(breakable(r.tool), "mono"),
       cell(badge(words(decision), OUTCOME_TONE[decision])),
       cell(badge(words(outcome), OUTCOME_TONE[outcome])),
       cell(decidedBy || "—"),
