@@ -69,7 +69,7 @@ internal sealed class AgentAuthenticationMiddleware(
 
     private async Task RefuseAsync(HttpContext context, RefusalAudit refusals, string reason, int status, bool invalidToken = false)
     {
-        if (await refusals.RecordAsync($"{context.Request.Method} {mcpPath} refused: {reason}", context.Connection.RemoteIpAddress))
+        if (await refusals.RecordAsync(RefusalDoor.Mcp, $"{context.Request.Method} {mcpPath} refused: {reason}", context.Connection.RemoteIpAddress))
         {
             Log.AgentRefused(logger, context.Connection.RemoteIpAddress?.ToString(), reason);
         }

@@ -10,9 +10,10 @@ namespace ApprovalGateway.Audit;
 /// request whose signature does not verify) in the audit log, so it says what happened to them as well as to calls.
 /// </summary>
 /// <remarks>
-/// At most <see cref="MaxRecordsPerMinute"/> such records a minute: anyone can send bad keys, and a flood of them
-/// must not fill the disk or crowd out the records of calls. Past the cap refusals are still counted (metrics, and
-/// the next record says how many went unrecorded); the agent or Slack is refused either way.
+/// At most <see cref="MaxRecordsPerMinute"/> such records a minute at each <see cref="RefusalDoor"/>: anyone can
+/// send bad keys, and a flood of them must not fill the disk or crowd out the records of calls, nor those of another
+/// door. Past the cap refusals are still counted (metrics, and the door's next record says how many went
+/// unrecorded); the agent or Slack is refused either way.
 /// </remarks>
 internal sealed class RefusalAudit(IAuditLog audit, GatewayMetrics metrics, TimeProvider time, ILogger<RefusalAudit> logger)
 {
@@ -22,34 +23,33 @@ internal sealed class RefusalAudit(IAuditLog audit, GatewayMetrics metrics, Time
     private static readonly string Unauthenticated = DecisionKind.Unauthenticated.ToWireName();
 
     private readonly Lock _gate = new();
-    private DateTimeOffset _windowStart = DateTimeOffset.MinValue;
-    private int _recorded;
-    private int _unrecorded;
+    private readonly Budget[] _budgets = [.. Enum.GetValues<RefusalDoor>().Select(_ => new Budget())];
 
-    /// <summary>Records that <paramref name="what"/> was refused; <paramref name="from"/> is the caller's address.</summary>
+    /// <summary>Records that <paramref name="what"/> was refused at <paramref name="door"/>; <paramref name="from"/> is the caller's address.</summary>
     /// <returns>
     /// Whether it had a record of its own, not only a count past the cap: callers log a refusal only then, so a flood
     /// of bad keys floods neither the audit nor the log.
     /// </returns>
-    public async Task<bool> RecordAsync(string what, IPAddress? from)
+    public async Task<bool> RecordAsync(RefusalDoor door, string what, IPAddress? from)
     {
         var now = time.GetUtcNow();
         int carried;
         lock (_gate)
         {
-            if (now - _windowStart >= Window)
+            var budget = _budgets[(int)door];
+            if (now - budget.WindowStart >= Window)
             {
-                (_windowStart, _recorded) = (now, 0);
+                (budget.WindowStart, budget.Recorded) = (now, 0);
             }
 
-            carried = _recorded < MaxRecordsPerMinute ? _unrecorded : -1;
+            carried = budget.Recorded < MaxRecordsPerMinute ? budget.Unrecorded : -1;
             if (carried < 0)
             {
-                _unrecorded++;
+                budget.Unrecorded++;
             }
             else
             {
-                (_recorded, _unrecorded) = (_recorded + 1, 0);
+                (budget.Recorded, budget.Unrecorded) = (budget.Recorded + 1, 0);
             }
         }
 
@@ -76,5 +76,12 @@ internal sealed class RefusalAudit(IAuditLog audit, GatewayMetrics metrics, Time
         }
 
         return true;
+    }
+
+    private sealed class Budget
+    {
+        public DateTimeOffset WindowStart = DateTimeOffset.MinValue;
+        public int Recorded;
+        public int Unrecorded;
     }
 }

@@ -27,7 +27,7 @@ internal static class McpOriginCheck
                 "To let a browser-based MCP client in, list its origin in Gateway:AllowedOrigins.";
             Log.OriginRefused(logger, origin, context.Connection.RemoteIpAddress?.ToString());
             await context.RequestServices.GetRequiredService<RefusalAudit>()
-                .RecordAsync($"{context.Request.Method} {mcpPath} refused: {reason}", context.Connection.RemoteIpAddress);
+                .RecordAsync(RefusalDoor.Mcp, $"{context.Request.Method} {mcpPath} refused: {reason}", context.Connection.RemoteIpAddress);
             await McpEndpointExtensions.WriteJsonRpcErrorAsync(context, StatusCodes.Status403Forbidden, -32600, reason);
         });
     }

@@ -45,7 +45,7 @@ internal static class SlackInteractionEndpoints
         if (check != SlackSignatureCheck.Valid)
         {
             Log.SignatureRejected(logger, check, http.Connection.RemoteIpAddress?.ToString());
-            await refusals.RecordAsync($"Slack interaction refused: {Describe(check)}{Claims(body)}", http.Connection.RemoteIpAddress);
+            await refusals.RecordAsync(RefusalDoor.Slack, $"Slack interaction refused: {Describe(check)}{Claims(body)}", http.Connection.RemoteIpAddress);
             return TypedResults.Unauthorized();
         }
 

@@ -36,7 +36,7 @@ public sealed class RefusalAuditTests : IAsyncDisposable
         var ownRecords = 0;
         for (var i = 0; i < RefusalAudit.MaxRecordsPerMinute + 25; i++)
         {
-            ownRecords += await refusals.RecordAsync("POST /mcp refused: Invalid API key.", from) ? 1 : 0;
+            ownRecords += await refusals.RecordAsync(RefusalDoor.Mcp, "POST /mcp refused: Invalid API key.", from) ? 1 : 0;
         }
 
         // What had no record of its own is not logged either: before, each bad key wrote a warning, uncapped.
@@ -44,7 +44,7 @@ public sealed class RefusalAuditTests : IAsyncDisposable
 
         var duringTheFlood = log.Recent(1000).Count;
         time.Advance(TimeSpan.FromMinutes(1));
-        await refusals.RecordAsync("POST /mcp refused: Invalid API key.", from);
+        await refusals.RecordAsync(RefusalDoor.Mcp, "POST /mcp refused: Invalid API key.", from);
 
         Assert.Equal(RefusalAudit.MaxRecordsPerMinute, duringTheFlood);
         Assert.Equal(
@@ -53,9 +53,23 @@ public sealed class RefusalAuditTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task AFloodAtOneDoor_DoesNotCrowdOutTheRecordsOfAnother()
+    {
+        var from = IPAddress.Parse("203.0.113.7");
+        for (var i = 0; i < RefusalAudit.MaxRecordsPerMinute + 25; i++)
+        {
+            await refusals.RecordAsync(RefusalDoor.Mcp, "POST /mcp refused: Invalid API key.", from);
+        }
+
+        // Before, one budget served every door: bad agent keys could hide a password-guessing run at the sign-in.
+        Assert.True(await refusals.RecordAsync(RefusalDoor.Approvers, "Sign-in as 'alice' refused: wrong name or password", from));
+        Assert.Equal("Sign-in as 'alice' refused: wrong name or password (from 203.0.113.7)", log.Recent(1).Single().Reason);
+    }
+
+    [Fact]
     public async Task ARefusalFromAnIPv4MappedAddress_NamesThePlainIPv4Address()
     {
-        await refusals.RecordAsync("Slack interaction refused: its signature does not match the signing secret", IPAddress.Parse("::ffff:198.51.100.4"));
+        await refusals.RecordAsync(RefusalDoor.Slack, "Slack interaction refused: its signature does not match the signing secret", IPAddress.Parse("::ffff:198.51.100.4"));
 
         Assert.Equal(
             "Slack interaction refused: its signature does not match the signing secret (from 198.51.100.4)",

@@ -30,7 +30,7 @@ internal sealed class ApproverTokenHandler(
         }
 
         // A guessed token is a failed sign-in too; the token itself stays out of the record.
-        await refusals.RecordAsync($"{Request.Method} {Request.Path} refused: the bearer token is not an approver token", Context.Connection.RemoteIpAddress);
+        await refusals.RecordAsync(RefusalDoor.Approvers, $"{Request.Method} {Request.Path} refused: the bearer token is not an approver token", Context.Connection.RemoteIpAddress);
         return AuthenticateResult.Fail("The bearer token is not an approver token.");
     }
 

@@ -57,7 +57,7 @@ internal static class AuthEndpoints
         {
             context.Response.Headers.RetryAfter = ((long)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
             var minutes = (long)Math.Ceiling(wait.TotalMinutes);
-            await refusals.RecordAsync($"Sign-in as {Quoted(trimmed)} refused: locked out after too many failed attempts, for {minutes} more {(minutes == 1 ? "minute" : "minutes")}", address);
+            await refusals.RecordAsync(RefusalDoor.Approvers, $"Sign-in as {Quoted(trimmed)} refused: locked out after too many failed attempts, for {minutes} more {(minutes == 1 ? "minute" : "minutes")}", address);
             return Page(
                 context,
                 antiforgery,
@@ -76,7 +76,7 @@ internal static class AuthEndpoints
 
             // The name tried, never the password: a password typed into the name field is the risk we accept for
             // knowing which account is being guessed.
-            await refusals.RecordAsync($"Sign-in as {Quoted(trimmed)} refused: wrong name or password{lockedOut}", address);
+            await refusals.RecordAsync(RefusalDoor.Approvers, $"Sign-in as {Quoted(trimmed)} refused: wrong name or password{lockedOut}", address);
             return Page(context, antiforgery, directory, returnUrl, name, "Wrong name or password.", StatusCodes.Status401Unauthorized);
         }
 
