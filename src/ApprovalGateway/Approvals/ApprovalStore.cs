@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using ApprovalGateway.Policy.Arguments;
 using Hangfire;
 using Hangfire.Common;
 using Hangfire.PostgreSql;
@@ -42,7 +43,10 @@ internal sealed class ApprovalStore(
     public ApprovalSnapshot Create(ApprovalRequest request)
     {
         var now = time.GetUtcNow();
-        var stored = new StoredApproval(request, now, now + request.Settings.Timeout);
+        // Kept with secrets masked: storage (and the dashboard that shows it) never holds them. The call that waits
+        // forwards its own frozen arguments, not these, and every reader of these masks them anyway.
+        var masked = request with { FrozenArguments = SecretMasker.MaskCopy(request.FrozenArguments) ?? [] };
+        var stored = new StoredApproval(masked, now, now + request.Settings.Timeout);
         var decision = new StoredDecision(ApprovalStatus.Pending, [], null, null);
         var (agent, upstream, tool) = (request.Agent, request.Upstream, request.Tool);
         var job = Job.FromExpression<ApprovalExpiryJob>(j => j.ExpireAsync(agent, upstream, tool, null!));

@@ -54,7 +54,7 @@ internal sealed class ToolCallPipeline(
 
         var frozen = arguments?.DeepClone().AsObject() ?? [];
         // Approvers, the audit and metrics see the risk the decision used: the policy's `classify` may raise it.
-        var trail = new Trail(session, tool, policy.ApplyOverrides(tool.Name, tool.Risk), frozen, CanonicalJson.Sha256(frozen), started);
+        var trail = new Trail(session, tool, policy.ApplyOverrides(tool.Name, tool.Risk), frozen, ArgumentsSha256(frozen), started);
 
         var decision = await DecideAsync(session, trail, recheck: false);
         trail.PolicyDone(decision, time.GetElapsedTime(started));
@@ -111,7 +111,7 @@ internal sealed class ToolCallPipeline(
         var outcome = DecisionKind.UnknownTool.ToWireName();
         var record = new AuditRecord(
             time.GetUtcNow(), session.Agent, session.SessionId, "", name, SecretMasker.MaskCopy(arguments),
-            CanonicalJson.Sha256(arguments ?? []), outcome, "", outcome, "no upstream serves this tool", null, [], "", 0, 0, 0, 0);
+            ArgumentsSha256(arguments ?? []), outcome, "", outcome, "no upstream serves this tool", null, [], "", 0, 0, 0, 0);
         await RecordRefusalAsync(record, DecisionKind.UnknownTool, knownTool: false);
         return UnknownTool(name);
     }
@@ -489,6 +489,12 @@ internal sealed class ToolCallPipeline(
         metrics.CallEnded(record);
         return true;
     }
+
+    /// <summary>
+    /// The SHA-256 of the arguments as recorded, secrets masked: an unsalted hash of the values themselves would let
+    /// anyone who reads the audit try every six-digit code a masked <c>otp</c> might hold until one matched.
+    /// </summary>
+    private static string ArgumentsSha256(JsonObject arguments) => CanonicalJson.Sha256(SecretMasker.MaskCopy(arguments) ?? []);
 
     internal static McpProtocolException UnknownTool(string name) =>
         new($"Unknown tool: '{name}'", McpErrorCode.InvalidParams);

@@ -31,7 +31,8 @@ public sealed class ApprovalGateTests : IAsyncLifetime
         Assert.Equal(["alice"], outcome.DecidedBy);
         Assert.False(outcome.ViaGrant);
         var stored = _host.Decisions.Get(pending.Id)!;
-        Assert.True(JsonNode.DeepEquals(request.FrozenArguments, stored.Request.FrozenArguments));
+        // Stored with its secrets masked; the waiting call forwards its own copy.
+        Assert.True(JsonNode.DeepEquals(SecretMasker.MaskCopy(request.FrozenArguments), stored.Request.FrozenArguments));
         Assert.Equal(request.ArgumentsSha256, CanonicalJson.Sha256(stored.Request.FrozenArguments));
         Assert.Single(_host.Observer.Seen, a => a.Id == pending.Id && a.Status == ApprovalStatus.Approved);
     }

@@ -46,6 +46,20 @@ public sealed class ApprovalsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Dashboard_ShowsAHeldCallsArguments_WithSecretsMasked()
+    {
+        var (_, id) = await HoldAsync();
+
+        using var response = await SendAsync(HttpMethod.Get, $"/hangfire/jobs/details/{id}", "alice");
+        var page = await response.Content.ReadAsStringAsync();
+
+        // Before, the job's stored approval showed "apiKey":"k-123" to every approver, though the page and API mask it.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("frozen_arguments", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("k-123", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Dashboard_IsReadOnly_SoAnApproversClickCannotDeleteTheJobThatExpiresAHeldCall()
     {
         var (waiting, id) = await HoldAsync();

@@ -87,7 +87,7 @@ internal sealed class ApprovalsHost : IAsyncDisposable
             "exchange",
             tool,
             arguments,
-            CanonicalJson.Sha256(arguments),
+            CanonicalJson.Sha256(SecretMasker.MaskCopy(arguments)!),
             new ToolRisk(ToolCategory.Financial, RiskClass.Critical, "places orders"),
             "risk.critical",
             settings ?? ApprovalSettings.Default);

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Audit;
 using ApprovalGateway.Cli;
+using ApprovalGateway.Policy.Arguments;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
 using ModelContextProtocol;
@@ -75,6 +76,9 @@ public sealed class AuditTrailTests : IAsyncLifetime
         var deniedRecord = AssertLast("BinanceDeleteOrder", "denied", "denied", "tools[\"BinanceDeleteOrder\"]");
         Assert.Equal("***", deniedRecord["arguments"]!["apiKey"]!.GetValue<string>());
         Assert.Equal("BTCUSDT", deniedRecord["arguments"]!["symbol"]!.GetValue<string>());
+        // The hash is of the arguments as recorded: before, an unsalted hash of the key itself let a reader of the
+        // audit test guesses of a short secret (an otp, a pin) against it.
+        Assert.Equal(CanonicalJson.Sha256(deniedRecord["arguments"]!.AsObject()), deniedRecord["arguments_sha256"]!.GetValue<string>());
 
         var ticker = new Dictionary<string, object?> { ["symbol"] = "BTCUSDT" };
         Assert.NotEqual(true, (await agent.CallToolAsync("BinanceTickerPrice", ticker)).IsError);
