@@ -18,10 +18,13 @@ internal static class AuditChain
     public const string PrevProperty = "prev";
     public const string HashProperty = "hash";
 
-    /// <summary>The record as it will be stored (secrets masked again, whatever the caller did) and its JSON.</summary>
+    /// <summary>
+    /// The record as it will be stored (secrets masked again, whatever the caller did; huge arguments cut, see
+    /// <see cref="AuditArguments"/>) and its JSON.
+    /// </summary>
     public static (AuditRecord Stored, JsonObject Entry) ToEntry(AuditRecord record)
     {
-        var stored = record with { Arguments = SecretMasker.MaskCopy(record.Arguments), Seq = null, Hash = null };
+        var stored = record with { Arguments = AuditArguments.Kept(SecretMasker.MaskCopy(record.Arguments)), Seq = null, Hash = null };
         return (stored, JsonSerializer.SerializeToNode(stored, AuditJsonContext.Default.AuditRecord)!.AsObject());
     }
 

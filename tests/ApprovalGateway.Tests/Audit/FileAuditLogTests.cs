@@ -63,6 +63,31 @@ public sealed class FileAuditLogTests : IDisposable
     }
 
     [Fact]
+    public async Task AppendAsync_CutsHugeArguments_SoALoopOfThemCannotFillTheDiskOrTheMemory()
+    {
+        var huge = new string('B', 3_900_000);
+        var cut = Record(1) with { Arguments = new JsonObject { ["symbol"] = "BTC" + huge, ["side"] = "SELL" } };
+        var wide = Record(2) with { Arguments = new JsonObject(Enumerable.Range(0, 200).Select(i => KeyValuePair.Create<string, JsonNode?>($"k{i}", new string('x', 2000)))) };
+        await using (var log = Open(AuditPath))
+        {
+            await log.AppendAsync(cut, CancellationToken.None);
+            await log.AppendAsync(wide, CancellationToken.None);
+
+            // Before, both whole: a 3.9 MB line each, kept in memory by the recent-records ring too.
+            Assert.All(log.Recent(2), r => Assert.True(r.Arguments!.ToJsonString().Length < 2 * AuditArguments.MaxBytes));
+        }
+
+        var lines = File.ReadAllLines(AuditPath);
+        Assert.All(lines, l => Assert.True(l.Length < 2 * AuditArguments.MaxBytes, $"a line of {l.Length} characters"));
+        var first = JsonNode.Parse(lines[0])!["arguments"]!;
+        Assert.Equal("SELL", first["side"]!.GetValue<string>());
+        Assert.Equal($"BTC{huge[..(AuditArguments.KeptStringLength - 3)]}… [{huge.Length + 3 - AuditArguments.KeptStringLength} more characters not kept]", first["symbol"]!.GetValue<string>());
+        Assert.StartsWith("about ", JsonNode.Parse(lines[1])!["arguments"]!["not_kept"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(["sha-1", "sha-2"], lines.Select(l => JsonNode.Parse(l)!["arguments_sha256"]!.GetValue<string>()));
+        Assert.Equal(0, Verify(AuditPath).Code);
+    }
+
+    [Fact]
     public async Task VerifyAudit_NamesEditedLine_WhenARecordWasChanged()
     {
         await WriteRecordsAsync(5);
