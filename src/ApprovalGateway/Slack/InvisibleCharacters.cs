@@ -7,7 +7,8 @@ namespace ApprovalGateway.Slack;
 
 /// <summary>
 /// Characters that change how a value looks without showing themselves: controls, format characters (zero widths,
-/// bidi overrides and isolates, the byte order mark, tag characters), line and paragraph separators, lone surrogates.
+/// bidi overrides and isolates, the byte order mark, tag characters), line and paragraph separators, lone surrogates,
+/// and characters that draw nothing (variation selectors, fillers).
 /// An approver sees each as a <c>\u</c> escape. The live page (wwwroot/js/app.js) applies the same rule.
 /// </summary>
 internal static class InvisibleCharacters
@@ -15,8 +16,18 @@ internal static class InvisibleCharacters
     /// <summary>Tab, line feed and carriage return are controls too, but JSON writes them as visible escapes anyway.</summary>
     public static bool IsHidden(Rune rune) =>
         rune.Value is not ('\t' or '\n' or '\r')
-        && Rune.GetUnicodeCategory(rune) is UnicodeCategory.Control or UnicodeCategory.Format
-            or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator;
+        && (Rune.GetUnicodeCategory(rune) is UnicodeCategory.Control or UnicodeCategory.Format
+                or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator
+            || DrawsNothing(rune.Value));
+
+    /// <summary>
+    /// Unicode's default-ignorable characters that are not format characters (variation selectors, Hangul fillers,
+    /// the combining grapheme joiner) and the blank braille pattern: a value can carry a whole hidden message in
+    /// them ("emoji smuggling", a byte per variation selector). U+FE0E and U+FE0F are left out: they follow most emoji
+    /// in ordinary text, and a message hidden in selectors needs the others too.
+    /// </summary>
+    private static bool DrawsNothing(int c) => c is 0x034F or 0x115F or 0x1160 or 0x17B4 or 0x17B5 or (>= 0x180B and <= 0x180F)
+        or 0x2800 or 0x3164 or (>= 0xFE00 and <= 0xFE0D) or 0xFFA0 or (>= 0xFFF0 and <= 0xFFF8) or (>= 0xE0000 and <= 0xE0FFF);
 
     /// <summary>The hidden code points in every key and string of <paramref name="node"/>, in order of value.</summary>
     public static IReadOnlyList<int> In(JsonNode? node)

@@ -188,7 +188,12 @@ public sealed class ApprovalMessageBuilderTests
     [InlineData(0x2069)]
     [InlineData(0xFEFF)]
     [InlineData(0xE0041)]
-    public void Build_EscapesTheCharacter_WhenItIsAControlOrFormatCharacter(int codePoint)
+    [InlineData(0x034F)]
+    [InlineData(0x2800)]
+    [InlineData(0x3164)]
+    [InlineData(0xFE00)]
+    [InlineData(0xE0100)]
+    public void Build_EscapesTheCharacter_WhenItIsAControlOrFormatCharacter_OrDrawsNothing(int codePoint)
     {
         var character = char.ConvertFromUtf32(codePoint);
         var escaped = string.Concat(character.Select(unit => $"\\u{(int)unit:X4}"));
@@ -198,6 +203,15 @@ public sealed class ApprovalMessageBuilderTests
         Assert.Contains($"\"key{escaped}\": \"a{escaped}b\"", message.CodeText, StringComparison.Ordinal);
         Assert.DoesNotContain(character, message.AllText, StringComparison.Ordinal);
         Assert.Contains("invisible or direction-changing characters", message.TextOutsideCode, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_LeavesTheEmojiVariationSelectorAsItIs()
+    {
+        var message = Render(TestApprovals.Pending(arguments: new JsonObject { ["note"] = "careful \u26A0\uFE0F" }));
+
+        Assert.Contains("careful \u26A0\uFE0F", message.CodeText, StringComparison.Ordinal);
+        Assert.DoesNotContain("invisible", message.AllText, StringComparison.Ordinal);
     }
 
     [Fact]

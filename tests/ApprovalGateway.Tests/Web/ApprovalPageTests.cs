@@ -67,7 +67,8 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
         Assert.DoesNotContain('\u202e', await arguments.TextContentAsync() ?? "");
         // The folded part of a long value counts too: the warning names U+2066 before anyone unfolds it.
         await Expect(card.GetByRole(AriaRole.Note)).ToHaveTextAsync(
-            "The arguments contain invisible or direction-changing characters (U+200B, U+202C, U+202E, U+2066), shown highlighted as \\u escapes.");
+            "The arguments contain invisible or direction-changing characters (U+200B, U+202C, U+202E, U+2066, U+E0100, U+E0101), shown highlighted as \\u escapes.");
+        await Expect(arguments).ToContainTextAsync(@"""tag"": ""ok\uDB40\uDD00\uDB40\uDD01""");
         await BrowserSession.ScreenshotAsync(page, "hidden-characters");
         await card.GetByRole(AriaRole.Button, new() { Name = "Show all" }).ClickAsync();
         await Expect(arguments).ToContainTextAsync(@"..\u2066""");

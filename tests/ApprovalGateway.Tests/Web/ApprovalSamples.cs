@@ -56,6 +56,8 @@ internal static class ApprovalSamples
             ["amount"] = "1\u200b0\u200b0",
             ["memo"] = "付款给供应商 دفع للمورد",
             ["note"] = new string('.', 200) + "\u2066",
+            // "ok" and two bytes of a message hidden in variation selectors, which draw nothing.
+            ["tag"] = "ok\U000E0100\U000E0101",
         },
         Risk = new ToolRisk(ToolCategory.Financial, RiskClass.Critical, "Sends funds off the exchange"),
         Rule = "withdrawals-need-a-human",

@@ -303,9 +303,11 @@
 
   // Characters that change how a value looks without showing themselves: controls, format characters (zero widths,
   // bidi overrides and isolates, the byte order mark, tag characters), line and paragraph separators, lone
-  // surrogates. Each is shown as a highlighted \u escape; the Slack prompt (Slack/InvisibleCharacters.cs) does the
-  // same. Tab, line feed and carriage return are controls too, but JSON writes them as visible escapes anyway.
-  const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+  // surrogates, and characters that draw nothing (variation selectors but the emoji ones U+FE0E/U+FE0F, fillers,
+  // the blank braille pattern), in which a whole message can hide. Each is shown as a highlighted \u escape; the
+  // Slack prompt (Slack/InvisibleCharacters.cs) does the same. Tab, line feed and carriage return are controls too,
+  // but JSON writes them as visible escapes anyway.
+  const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u2800\u3164\uFE00-\uFE0D\uFFA0\uFFF0-\uFFF8\u{E0000}-\u{E0FFF}]/u;
   const JSON_ESCAPES = new Map([["\"", "\\\""], ["\\", "\\\\"], ["\n", "\\n"], ["\r", "\\r"], ["\t", "\\t"]]);
 
   const isHidden = (ch) => !JSON_ESCAPES.has(ch) && HIDDEN.test(ch);
