@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
 using ApprovalGateway.Web;
+using ApprovalGateway.Web.Auth;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -10,6 +11,9 @@ namespace ApprovalGateway.Approvals;
 internal static class ApprovalsApi
 {
     public const string Channel = "api";
+
+    /// <summary>The channel of decisions made on the approval page, which posts them to this API.</summary>
+    public const string WebChannel = "web";
 
     private static ApprovalsApiJsonContext Json => ApprovalsApiJsonContext.Default;
 
@@ -70,7 +74,10 @@ internal static class ApprovalsApi
         }
 
         var approver = new ApproverIdentity(name, user.FindFirst(ApproverClaims.SlackUserId)?.Value);
-        var result = await decisions.DecideAsync(id, approver, approve.Value, body.Reason, body.GrantMinutes, Channel, cancellationToken);
+        // A signed-in page (its cookie, or the loopback page when no approvers are set) can only post with the page's
+        // antiforgery token, so its decisions are the page's; a bearer token is a script's.
+        var channel = user.Identity?.AuthenticationType is ApproverSchemes.Cookie or ApproverSchemes.Loopback ? WebChannel : Channel;
+        var result = await decisions.DecideAsync(id, approver, approve.Value, body.Reason, body.GrantMinutes, channel, cancellationToken);
         return result.Kind switch
         {
             DecisionResultKind.Resolved => Decision(StatusCodes.Status200OK, "resolved", result),

@@ -54,7 +54,8 @@ public sealed class WebApprovalPageEndToEndTests : IAsyncLifetime
         await Expect(item).ToContainTextAsync("approved by alice");
         await BrowserSession.ScreenshotAsync(bob, "e2e-history");
         var approval = Assert.Single(_gateway.Host.Services.GetRequiredService<IApprovalDecisions>().List(ApprovalStatus.Approved));
-        Assert.Equal(("alice", "api"), (approval.Votes[0].Approver, approval.Votes[0].Channel));
+        // Before, "api": a click on the page could not be told from a script with a bearer token.
+        Assert.Equal(("alice", "web"), (approval.Votes[0].Approver, approval.Votes[0].Channel));
 
         await alice.GetByRole(AriaRole.Tab, new() { Name = "Tools" }).ClickAsync();
         var tool = alice.GetByRole(AriaRole.Row).Filter(new() { HasText = WebGateway.CancelTwap });
