@@ -46,13 +46,8 @@ internal static class ToolArgumentCheck
             return [];
         }
 
-        if (results.IsValid)
-        {
-            return [];
-        }
-
         var problems = new List<string>();
-        foreach (var result in (IEnumerable<EvaluationResults>?)results.Details ?? [results])
+        foreach (var result in results.IsValid ? [] : (IEnumerable<EvaluationResults>?)results.Details ?? [results])
         {
             foreach (var (keyword, message) in result.Errors ?? new Dictionary<string, string>())
             {
@@ -62,6 +57,15 @@ internal static class ToolArgumentCheck
                 {
                     problems.Add(line);
                 }
+            }
+        }
+
+        foreach (var name in UndeclaredParameters(schema, arguments))
+        {
+            var line = Line(Where("/" + name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal)), "the tool declares no such parameter");
+            if (!problems.Contains(line, StringComparer.Ordinal))
+            {
+                problems.Add(line);
             }
         }
 
@@ -112,6 +116,25 @@ internal static class ToolArgumentCheck
         }
 
         return node;
+    }
+
+    /// <summary>
+    /// Top-level arguments the schema does not list. Most tools' schemas leave additional properties open, so the
+    /// schema itself allows them; but a parameter the tool does not declare is either ignored or honoured without being
+    /// documented (an unexpected <c>apiKey</c> on a withdrawal), and either way the approver should know. A schema that
+    /// takes extra properties on purpose (<c>additionalProperties</c> or <c>patternProperties</c> given as a schema)
+    /// is left alone.
+    /// </summary>
+    private static IEnumerable<string> UndeclaredParameters(JsonObject schema, JsonObject arguments)
+    {
+        var extras = schema["additionalProperties"];
+        var takesExtras = extras is JsonObject || (extras is JsonValue open && open.TryGetValue<bool>(out var allowed) && allowed);
+        if (schema["properties"] is not JsonObject declared || schema.ContainsKey("patternProperties") || takesExtras)
+        {
+            return [];
+        }
+
+        return arguments.Select(p => p.Key).Where(name => !declared.ContainsKey(name));
     }
 
     /// <summary>A property the schema closes off fails against the <c>false</c> schema, whose own message says nothing useful.</summary>

@@ -60,6 +60,26 @@ public sealed class ToolArgumentCheckTests
     }
 
     [Fact]
+    public void Problems_NameAParameterTheToolDoesNotDeclare_EvenWhenItsSchemaLeavesExtrasOpen()
+    {
+        // The shape the C# SDK and most servers serve: no additionalProperties, so the schema itself allows extras.
+        const string Withdraw = """{ "type": "object", "properties": { "coin": { "type": "string" }, "amount": { "type": "number" } }, "required": ["coin"] }""";
+
+        var problems = Check(Withdraw, new JsonObject { ["coin"] = "BTC", ["amount"] = 1, ["apiKey"] = "k", ["memo"] = "m" });
+
+        Assert.Equal(["apiKey: the tool declares no such parameter", "memo: the tool declares no such parameter"], problems);
+    }
+
+    [Theory]
+    [InlineData("""{ "type": "object", "properties": { "coin": { "type": "string" } }, "additionalProperties": true }""")]
+    [InlineData("""{ "type": "object", "properties": { "coin": { "type": "string" } }, "additionalProperties": { "type": "string" } }""")]
+    [InlineData("""{ "type": "object", "properties": { "coin": { "type": "string" } }, "patternProperties": { "^x-": {} } }""")]
+    public void Problems_LeaveExtraParametersAlone_WhenTheSchemaTakesThemOnPurpose(string schema)
+    {
+        Assert.Empty(Check(schema, new JsonObject { ["coin"] = "BTC", ["x-note"] = "n" }));
+    }
+
+    [Fact]
     public void Problems_StopAtAFew_AndSayHowManyMore()
     {
         var arguments = new JsonObject { ["symbol"] = "BTCUSDT", ["orderId"] = 1 };
