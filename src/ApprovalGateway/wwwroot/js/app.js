@@ -584,7 +584,7 @@
     const card = cardOf(id);
     if (!card) return;
     // Keep keyboard users in place: focus moves to the next card (or the list's heading), not to <body>.
-    const hadFocus = card.contains(document.activeElement);
+    const hadFocus = card.contains(document.activeElement) || card.dataset.hadFocus === "true";
     const next = card.nextElementSibling || card.previousElementSibling;
     if (card.nextElementSibling) cardsMovedAt = Date.now();
     card.remove();
@@ -614,6 +614,10 @@
     if (decision === "approve" && grant > 0) payload.grant_minutes = grant;
 
     const buttons = card.querySelectorAll("[data-decision]");
+    // Disabling the pressed button drops focus to <body>: remember it, for the card's end (focus goes to the next
+    // call) or its return (focus comes back here).
+    const focused = card.contains(document.activeElement) ? document.activeElement : null;
+    if (focused) card.dataset.hadFocus = "true";
     buttons.forEach((b) => { b.disabled = true; });
     card.setAttribute("aria-busy", "true");
     deciding.add(id);
@@ -644,6 +648,8 @@
       deciding.delete(id);
       card.removeAttribute("aria-busy");
       buttons.forEach((b) => { b.disabled = false; });
+      delete card.dataset.hadFocus;
+      if (focused?.isConnected && document.activeElement === document.body) focused.focus();
     }
   }
 
