@@ -12,6 +12,8 @@ namespace ApprovalGateway.Approvals;
 /// and notifies only the calls its approver may decide.</param>
 /// <param name="GrantedMinutes">The time-boxed grant this approval gave, if any (<see cref="ApprovalGrant.MinutesGiven"/>).</param>
 /// <param name="GrantedUntil">When that grant ends (or ended), unless revoked earlier (<see cref="GrantRevoked"/>).</param>
+/// <param name="AgentOwner">The approver who owns the agent, if any; the page tells them when they may only reject.</param>
+/// <param name="OwnerMayApprove">Whether the rule lets that owner approve (self-approval allowed, one approver asked for).</param>
 internal sealed record ApprovalView(
     string Id,
     string Status,
@@ -39,7 +41,9 @@ internal sealed record ApprovalView(
     IReadOnlyList<string> ArgumentProblems,
     IReadOnlyList<string> Approvers,
     int? GrantedMinutes,
-    DateTimeOffset? GrantedUntil)
+    DateTimeOffset? GrantedUntil,
+    string? AgentOwner,
+    bool OwnerMayApprove)
 {
     public static ApprovalView From(ApprovalSnapshot approval)
     {
@@ -71,6 +75,8 @@ internal sealed record ApprovalView(
             request.ArgumentProblems ?? [],
             request.Settings.Approvers,
             ApprovalGrant.MinutesGiven(approval),
-            ApprovalGrant.GivenUntil(approval));
+            ApprovalGrant.GivenUntil(approval),
+            request.AgentOwner,
+            request.Settings.AllowSelfApproval && request.Settings.Approvals <= 1);
     }
 }

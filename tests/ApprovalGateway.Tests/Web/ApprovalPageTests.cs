@@ -1,4 +1,5 @@
 using ApprovalGateway.Approvals;
+using ApprovalGateway.Policy.Evaluation;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -117,6 +118,41 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
         await Expect(item).ToContainTextAsync("approved by alice");
         await Expect(item).ToContainTextAsync("Within today's limits");
         await BrowserSession.ScreenshotAsync(bob, "history");
+    }
+
+    [ChromiumFact]
+    public async Task Card_TellsTheAgentsOwner_TheyMayOnlyReject_AndLeavesTheCallOutOfTheirCount()
+    {
+        var page = await OpenAsync("alice");
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder() with
+        {
+            AgentOwner = "alice",
+            Settings = ApprovalSettings.Default with { AllowSelfApproval = false },
+        });
+        var card = Card(page, "exchange_place_order");
+
+        // Before, the card offered Approve and only a click said the owner could not; the title counted it as hers.
+        await Expect(card.GetByRole(AriaRole.Note)).ToHaveTextAsync(
+            "You own agent trader-bot: rule orders-need-a-human lets you reject its calls but not approve them.");
+        await Expect(card.GetByRole(AriaRole.Button, new() { Name = "Approve" })).ToBeDisabledAsync();
+        await Expect(card.GetByRole(AriaRole.Button, new() { Name = "Reject" })).ToBeEnabledAsync();
+        await Expect(page).Not.ToHaveTitleAsync(new Regex(@"^\(\d+\)"));
+    }
+
+    [ChromiumFact]
+    public async Task Approving_ACallThatNeedsTwo_SaysItCounted_WithoutAnError()
+    {
+        var page = await OpenAsync("alice");
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder() with { Settings = ApprovalSettings.Default with { Approvals = 2 } });
+        var card = Card(page, "exchange_place_order");
+
+        await card.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
+
+        // Before, "Approval by alice counted: 1 of 2 approvals" in the red error style, and Approve stayed on for a
+        // second click the gateway refused.
+        await Expect(card.GetByRole(AriaRole.Note)).ToHaveTextAsync("You approved this call; it waits for 1 more approver. You may still reject it.");
+        await Expect(card.GetByRole(AriaRole.Alert)).ToHaveCountAsync(0);
+        await Expect(card.GetByRole(AriaRole.Button, new() { Name = "Approve" })).ToBeDisabledAsync();
     }
 
     [ChromiumFact]

@@ -73,9 +73,22 @@ internal sealed class TestApprovals(IEnumerable<IApprovalObserver> observers, Ti
                     DecisionResultKind.NotAllowed, approval, $"{approver.Name} owns agent {approval.Request.Agent} and may not approve its calls."));
             }
 
-            var resolved = Resolve(approval, new ApproverVote(approver.Name, approver.SlackUserId, approve, reason, time.GetUtcNow(), channel, grantMinutes));
-            _approvals[approvalId] = resolved;
-            result = new DecisionResult(DecisionResultKind.Resolved, resolved, approve ? "Approved." : "Rejected.");
+            var vote = new ApproverVote(approver.Name, approver.SlackUserId, approve, reason, time.GetUtcNow(), channel, grantMinutes);
+            var approvals = approval.Votes.Count(v => v.Approve) + 1;
+            if (approve && approvals < approval.Request.Settings.Approvals)
+            {
+                // A rule asking for several approvers: the vote counts and the call waits on, as the gateway's own decisions do.
+                var counted = approval with { Votes = [.. approval.Votes, vote] };
+                _approvals[approvalId] = counted;
+                result = new DecisionResult(
+                    DecisionResultKind.AwaitingMoreApprovals, counted, $"Approval by {approver.Name} counted: {approvals} of {approval.Request.Settings.Approvals} approvals.");
+            }
+            else
+            {
+                var resolved = Resolve(approval, vote);
+                _approvals[approvalId] = resolved;
+                result = new DecisionResult(DecisionResultKind.Resolved, resolved, approve ? "Approved." : "Rejected.");
+            }
         }
 
         Notify(result.Approval!);

@@ -126,6 +126,7 @@ internal sealed class WebTestApp : IAsyncDisposable
         return result.Kind switch
         {
             DecisionResultKind.Resolved => Results.Json(new { result = "resolved", message = result.Message, approval = view }, Json),
+            DecisionResultKind.AwaitingMoreApprovals => Results.Json(new { result = "awaiting_more_approvals", message = result.Message, approval = view }, Json),
             DecisionResultKind.AlreadyResolved => Results.Json(new { result = "already_resolved", message = result.Message, approval = view }, Json, statusCode: StatusCodes.Status409Conflict),
             DecisionResultKind.NotAllowed => Results.Json(new { message = result.Message }, Json, statusCode: StatusCodes.Status403Forbidden),
             _ => Results.Json(new { message = result.Message }, Json, statusCode: StatusCodes.Status404NotFound),

@@ -158,6 +158,8 @@
         ? { by: raw.grant_revoked.by, at: Date.parse(raw.grant_revoked.at), reason: raw.grant_revoked.reason || null }
         : null,
       approvers: raw.approvers || [],
+      agentOwner: raw.agent_owner || "",
+      ownerMayApprove: raw.owner_may_approve !== false,
       granted: raw.granted_until ? { minutes: raw.granted_minutes ?? null, until: Date.parse(raw.granted_until) } : null,
     };
   }
@@ -470,6 +472,7 @@
       if (later) cardsMovedAt = Date.now();
     } else if (previous) {
       renderVotes(card, a);
+      renderMyPart(card, a);
     }
     updateCountdown(card, a);
   }
@@ -566,6 +569,7 @@
       error.textContent = "";
     });
     renderVotes(card, a);
+    renderMyPart(card, a);
     return card;
   }
 
@@ -627,7 +631,8 @@
       if (result.body?.approval) upsert(result.body.approval, false);
       if (result.ok) {
         if (result.body?.result === "awaiting_more_approvals") {
-          error.textContent = message || "Your approval counted; it needs more approvers.";
+          // Not an error: the card's note now says the approval counted and what it waits for.
+          if (!result.body?.approval) error.textContent = message || "Your approval counted; it needs more approvers.";
         } else {
           toast(message || `${a.tool}: ${decision === "approve" ? "approved" : "rejected"}.`);
         }
@@ -648,8 +653,10 @@
       deciding.delete(id);
       card.removeAttribute("aria-busy");
       buttons.forEach((b) => { b.disabled = false; });
+      const now = approvals.get(id);
+      if (now?.status === "pending") renderMyPart(card, now);
       delete card.dataset.hadFocus;
-      if (focused?.isConnected && document.activeElement === document.body) focused.focus();
+      if (focused?.isConnected && document.activeElement === document.body) (focused.disabled ? $(".btn-reject", card) : focused).focus();
     }
   }
 
@@ -1181,11 +1188,31 @@
   const same = (a, b) => !!a && !!b && a.toLowerCase() === b.toLowerCase();
   const isMe = (who) => same(who, me?.name) || same(who, me?.slackUserId);
 
-  // As the gateway decides it: a rule that lists approvers lets only them decide, and one person counts once.
+  // As the gateway decides it: a rule that lists approvers lets only them decide, one person counts once, and the
+  // agent's owner may approve its calls only where the rule lets them.
   function waitingForMe(a) {
     if (!a || a.status !== "pending" || !me) return false;
     if (a.approvers.length > 0 && !a.approvers.some(isMe)) return false;
+    if (ownerMayOnlyReject(a)) return false;
     return !a.votes.some((v) => isMe(v.approver));
+  }
+
+  const ownerMayOnlyReject = (a) => isMe(a.agentOwner) && !a.ownerMayApprove;
+
+  // What this approver may still do with a call: said on its card, and Approve is off where the gateway would refuse it.
+  function renderMyPart(card, a) {
+    const note = $(".decide-note", card);
+    const approved = a.votes.some((v) => v.approve && isMe(v.approver));
+    const waiting = a.approvalsRequired - a.votes.filter((v) => v.approve).length;
+    note.textContent = ownerMayOnlyReject(a)
+      ? `You own agent ${a.agent}: rule ${a.rule} lets you reject its calls but not approve them.`
+      : approved
+        ? `You approved this call; it waits for ${waiting} more ${waiting === 1 ? "approver" : "approvers"}. You may still reject it.`
+        : "";
+    note.hidden = note.textContent === "";
+    const approve = $(".btn-approve", card);
+    approve.disabled = !note.hidden;
+    $(".grant", card).hidden = !note.hidden || a.grantMax <= 0;
   }
 
   function remembered(key) {
