@@ -54,9 +54,8 @@ internal static class ApprovalText
 
     private const int MaxClientText = 200;
 
-    /// <summary>Why the agent withdrew its call: in its own words when its <c>notifications/cancelled</c> gave some.</summary>
-    public static string Withdrawn(string? agentReason) =>
-        agentReason is { Length: > 0 } ? $"The agent cancelled the call: {agentReason}" : WithdrawnReason;
+    /// <summary>Why the agent's call was withdrawn: what the session knows (its cancellation's words, a dropped connection), else the general reason.</summary>
+    public static string Withdrawn(string? why) => why is { Length: > 0 } ? why : WithdrawnReason;
 
     /// <summary>Text an agent wrote, fit for a prompt and an audit record: one line, not too long, nothing hidden in it.</summary>
     public static string ClientText(string text)

@@ -7,7 +7,7 @@ namespace ApprovalGateway.Approvals;
 /// </summary>
 internal interface IApprovalGate
 {
-    /// <param name="cancelReason">Why the agent cancelled, read once <paramref name="cancellationToken"/> is cancelled.</param>
+    /// <param name="cancelReason">Why the agent no longer waits (a sentence), read once <paramref name="cancellationToken"/> is cancelled.</param>
     Task<ApprovalOutcome> RequestAsync(
         ApprovalRequest request,
         IProgress<ApprovalWaitStatus>? progress,

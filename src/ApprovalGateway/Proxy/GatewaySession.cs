@@ -157,9 +157,16 @@ internal sealed class GatewaySession(
 
         if (parameters is { Reason: { Length: > 0 } reason } && _inFlight.TryGetValue(parameters.RequestId, out var request))
         {
-            request.CancelReason = ApprovalText.ClientText(reason);
+            request.CancelReason = $"The agent cancelled the call: {ApprovalText.ClientText(reason)}";
         }
     }
+
+    /// <summary>Why a call the agent no longer waits for ends, as precisely as the gateway knows it.</summary>
+    private string? WhyWithdrawn(RequestId id, AgentPresence? presence) =>
+        _inFlight.TryGetValue(id, out var inFlight) && inFlight.CancelReason is { } said ? said
+        : presence is { Abandoned.IsCancellationRequested: true }
+            ? $"The agent's connection dropped and it did not come back for the call within {ToolCallPipeline.FormatDuration(presence.Window)} ({ResumptionOptions.Section}:Window)"
+            : null;
 
     private static string? RequestedVersion(JsonRpcRequest request) =>
         request.Params?["_meta"]?["io.modelcontextprotocol/protocolVersion"] is JsonValue version && version.TryGetValue<string>(out var text) ? text : null;
@@ -642,7 +649,7 @@ internal sealed class GatewaySession(
             _agentCanElicit ? new ElicitationApprovalPrompt(server) : null,
             cancellationToken,
             presence is null ? null : presence.WhenConnectedAsync,
-            () => _inFlight.TryGetValue(request.Id, out var inFlight) ? inFlight.CancelReason : null);
+            () => WhyWithdrawn(request.Id, presence));
     }
 
     /// <summary>
@@ -761,7 +768,7 @@ internal sealed class GatewaySession(
 
         public McpServer Server => server;
 
-        /// <summary>The <c>reason</c> of the agent's <c>notifications/cancelled</c> for it, once one came.</summary>
+        /// <summary>What the agent's <c>notifications/cancelled</c> for it said, once one came with a reason.</summary>
         public volatile string? CancelReason;
     }
 

@@ -413,7 +413,7 @@ internal sealed class ToolCallPipeline(
             await RecordSentAsync(
                 trail,
                 DecisionKind.Withdrawn,
-                "the agent cancelled the call while the upstream ran it" + (cancelReason?.Invoke() is { } said ? $": {said}" : ""));
+                cancelReason?.Invoke() is { } why ? $"the call was cancelled while the upstream ran it: {why}" : "the agent cancelled the call while the upstream ran it");
             throw;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)

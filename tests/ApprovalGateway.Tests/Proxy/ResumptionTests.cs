@@ -79,8 +79,10 @@ public sealed class ResumptionTests
 
         var record = await scenario.Audit.WaitForAsync(r => r.ApprovalId == held.Id, $"the record of approval {held.Id}");
 
-        Assert.Equal(ApprovalText.WithdrawnReason, withdrawn.Reason);
-        Assert.Equal("withdrawn", record.Outcome);
+        // Before, "The agent cancelled the call or its session ended", which it had not.
+        const string Expected = "The agent's connection dropped and it did not come back for the call within 1s (Gateway:Resumption:Window)";
+        Assert.Equal(Expected, withdrawn.Reason);
+        Assert.Equal(("withdrawn", Expected), (record.Outcome, record.Reason));
     }
 
     [Fact]
