@@ -463,6 +463,26 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
     }
 
     [ChromiumFact]
+    public async Task Toast_StaysClearOfTheRejectSelectedBar()
+    {
+        var page = await OpenAsync("alice", new ViewportSize { Width = 1280, Height = 800 });
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder());
+        _app.Approvals.Add("apr-2", ApprovalSamples.CancelOrder());
+        await Card(page, "exchange_place_order").GetByRole(AriaRole.Checkbox).CheckAsync();
+        var bar = page.GetByRole(AriaRole.Form, new() { Name = "Reject the selected calls" });
+        await Expect(bar).ToBeVisibleAsync();
+
+        _app.Approvals.Withdraw("apr-2", "the agent went away");
+
+        // Before, the toast sat on the bar's Reject and Clear buttons at the bottom right.
+        var toast = page.Locator(".toast").Filter(new() { HasText = "exchange_cancel_order" });
+        await Expect(toast).ToBeVisibleAsync();
+        var (t, b) = ((await toast.BoundingBoxAsync())!, (await bar.BoundingBoxAsync())!);
+        var overlap = t.X < b.X + b.Width && b.X < t.X + t.Width && t.Y < b.Y + b.Height && b.Y < t.Y + t.Height;
+        Assert.False(overlap, $"the toast ({t.X},{t.Y} {t.Width}x{t.Height}) covers the bar ({b.X},{b.Y} {b.Width}x{b.Height})");
+    }
+
+    [ChromiumFact]
     public async Task ToolsAndAudit_ShowThePolicyAndFilterRecords()
     {
         var page = await OpenAsync("alice");
