@@ -66,6 +66,12 @@ public sealed class SecretMaskerTests
     [InlineData("Token")]
     [InlineData("accessToken")]
     [InlineData("refresh_token")]
+    [InlineData("pins")]
+    [InlineData("pwds")]
+    [InlineData("jwts")]
+    [InlineData("hmacs")]
+    [InlineData("backup_pins")]
+    [InlineData("keyApi")]
     public void IsSecretKey_IsTrue_ForCredentialNamesInAnyCaseConvention(string key) =>
         Assert.True(SecretMasker.IsSecretKey(key), $"{key} should be masked");
 

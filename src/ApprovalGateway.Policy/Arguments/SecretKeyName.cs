@@ -13,7 +13,7 @@ internal static class SecretKeyName
     private static readonly string[] Fragments =
     [
         "secret", "password", "passwd", "passphrase", "credential", "authorization", "signature", "mnemonic", "cookie",
-        "apikey", "privkey", "privatekey", "accesskey", "signingkey", "sessionkey", "masterkey", "encryptionkey", "authkey",
+        "apikey", "keyapi", "privkey", "privatekey", "accesskey", "signingkey", "sessionkey", "masterkey", "encryptionkey", "authkey",
         "sessionid", "sessid",
     ];
 
@@ -42,7 +42,10 @@ internal static class SecretKeyName
 
         for (var i = 0; i < words.Count; i++)
         {
-            if (Words.Contains(words[i]) || (words[i].Contains("token", StringComparison.Ordinal) && !IsAssetOrCount(words, i)))
+            // A plural counts as its word: pins, pwds, jwts, hmacs.
+            var word = words[i];
+            if (Words.Contains(word) || (word.Length > 1 && word[^1] == 's' && Words.Contains(word[..^1]))
+                || (word.Contains("token", StringComparison.Ordinal) && !IsAssetOrCount(words, i)))
             {
                 return true;
             }
