@@ -54,7 +54,7 @@ internal sealed class ToolCallPipeline(
 
         var frozen = arguments?.DeepClone().AsObject() ?? [];
         // Approvers, the audit and metrics see the risk the decision used: the policy's `classify` may raise it.
-        var trail = new Trail(session, tool, policy.ApplyOverrides(tool.Name, tool.Risk), frozen, ArgumentsSha256(frozen), started);
+        var trail = new Trail(session, tool, policy.ApplyOverrides(tool.Name, tool.Risk), frozen, started);
 
         var decision = await DecideAsync(session, trail, recheck: false);
         trail.PolicyDone(decision, time.GetElapsedTime(started));
@@ -109,9 +109,10 @@ internal sealed class ToolCallPipeline(
         }
 
         var outcome = DecisionKind.UnknownTool.ToWireName();
+        var masked = SecretMasker.MaskCopy(arguments) ?? [];
         var record = new AuditRecord(
-            time.GetUtcNow(), session.Agent, session.SessionId, "", name, SecretMasker.MaskCopy(arguments),
-            ArgumentsSha256(arguments ?? []), outcome, "", outcome, "no upstream serves this tool", null, [], "", 0, 0, 0, 0);
+            time.GetUtcNow(), session.Agent, session.SessionId, "", name, masked,
+            CanonicalJson.Sha256(masked), outcome, "", outcome, "no upstream serves this tool", null, [], "", 0, 0, 0, 0);
         await RecordRefusalAsync(record, DecisionKind.UnknownTool, knownTool: false);
         return UnknownTool(name);
     }
@@ -490,12 +491,6 @@ internal sealed class ToolCallPipeline(
         return true;
     }
 
-    /// <summary>
-    /// The SHA-256 of the arguments as recorded, secrets masked: an unsalted hash of the values themselves would let
-    /// anyone who reads the audit try every six-digit code a masked <c>otp</c> might hold until one matched.
-    /// </summary>
-    private static string ArgumentsSha256(JsonObject arguments) => CanonicalJson.Sha256(SecretMasker.MaskCopy(arguments) ?? []);
-
     internal static McpProtocolException UnknownTool(string name) =>
         new($"Unknown tool: '{name}'", McpErrorCode.InvalidParams);
 
@@ -505,12 +500,20 @@ internal sealed class ToolCallPipeline(
             : $"{(int)span.TotalSeconds}s";
 
     /// <summary>What one call collected on its way, for its audit record.</summary>
-    private sealed class Trail(SessionIdentity session, UpstreamTool tool, ToolRisk risk, JsonObject arguments, string sha256, long started)
+    private sealed class Trail(SessionIdentity session, UpstreamTool tool, ToolRisk risk, JsonObject arguments, long started)
     {
+        /// <summary>
+        /// Masked once for every record of the call (the sinks copy what they keep). The hash is of this masked copy:
+        /// an unsalted hash of the values themselves would let anyone who reads the audit try every six-digit code a
+        /// masked <c>otp</c> might hold until one matched.
+        /// </summary>
+        private readonly JsonObject _masked = SecretMasker.MaskCopy(arguments) ?? [];
+        private string? _sha256;
+
         public UpstreamTool Tool { get; } = tool;
         public ToolRisk Risk { get; } = risk;
         public JsonObject Arguments { get; } = arguments;
-        public string ArgumentsSha256 { get; } = sha256;
+        public string ArgumentsSha256 => _sha256 ??= CanonicalJson.Sha256(_masked);
         public long Started { get; } = started;
         public string Rule { get; private set; } = "";
         private DecisionKind _decision;
@@ -558,7 +561,7 @@ internal sealed class ToolCallPipeline(
             session.SessionId,
             Tool.UpstreamName,
             Tool.Name,
-            SecretMasker.MaskCopy(Arguments),
+            _masked,
             ArgumentsSha256,
             _decision.ToWireName(),
             Rule,

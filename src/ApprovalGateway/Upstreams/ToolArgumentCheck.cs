@@ -62,7 +62,7 @@ internal static class ToolArgumentCheck
 
         foreach (var name in UndeclaredParameters(schema, arguments))
         {
-            var line = Line(Where("/" + name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal)), "the tool declares no such parameter");
+            var line = Line(InvisibleCharacters.Escape(name), "the tool declares no such parameter");
             if (!problems.Contains(line, StringComparer.Ordinal))
             {
                 problems.Add(line);
