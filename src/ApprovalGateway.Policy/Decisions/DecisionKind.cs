@@ -50,4 +50,10 @@ public enum DecisionKind
     /// record names the grant's agent, upstream, tool and approval, and the approver who ended it.
     /// </summary>
     GrantRevoked,
+    /// <summary>
+    /// The request is not a JSON-RPC message the gateway can read (not JSON, nested deeper than 64 levels, a batch,
+    /// a stdio line over the size limit), so nothing was decided or forwarded; its record names the agent, and the
+    /// method and tool where they could be found.
+    /// </summary>
+    InvalidRequest,
 }

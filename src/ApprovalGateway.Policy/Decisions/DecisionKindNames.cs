@@ -21,6 +21,7 @@ public static class DecisionKindNames
         DecisionKind.UnknownTool => "unknown_tool",
         DecisionKind.InvalidArguments => "invalid_arguments",
         DecisionKind.GrantRevoked => "grant_revoked",
+        DecisionKind.InvalidRequest => "invalid_request",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 }

@@ -14,7 +14,7 @@ namespace ApprovalGateway.Audit;
 /// <param name="Decision">The policy's decision (wire name of DecisionKind).</param>
 /// <param name="Outcome">
 /// The outcome (wire name: forwarded, denied, rate_limited, rejected, expired, withdrawn, upstream_failed, hidden,
-/// unknown_tool, invalid_arguments, unauthenticated, grant_revoked), or
+/// unknown_tool, invalid_arguments, invalid_request, unauthenticated, grant_revoked), or
 /// forwarding for the record written just before the call is sent.
 /// </param>
 /// <param name="Arguments">The arguments with secrets masked.</param>

@@ -46,6 +46,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddGatewayScaleOut(configuration);
 
         services.AddSingleton<ToolCallPipeline>();
+        services.AddSingleton<UnreadableRequestAudit>();
         services.AddGatewayTasks();
         services.AddSingleton<GatewaySessionFactory>();
         if (stdio)
@@ -71,6 +72,7 @@ internal static class GatewayServiceCollectionExtensions
 
         if (!stdio)
         {
+            app.UseMcpUnreadableRequestAudit(mcpPath);
             app.UseMcpSessionLimits(mcpPath);
             app.MapGatewayMcp();
             app.MapNoOAuthRegistration();

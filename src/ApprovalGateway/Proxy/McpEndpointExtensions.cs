@@ -1,15 +1,19 @@
 using System.Globalization;
+using System.Buffers;
 using System.Security.Claims;
+using System.Text.Json;
 using ApprovalGateway.Agents;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Hosting;
 using ApprovalGateway.Proxy.Resumption;
 using ApprovalGateway.Slack;
+using ApprovalGateway.Upstreams;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
+using ModelContextProtocol;
 using ModelContextProtocol.AspNetCore;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -79,11 +83,17 @@ internal static class McpEndpointExtensions
             return sp.GetRequiredService<GatewaySessionFactory>().Create(new SessionIdentity(agent.Name, agent.Owner, "stdio"));
         });
         services.AddMcpServer();
-        services.AddSingleton<ITransport>(sp => new StdioAgentTransport(
-            Console.OpenStandardInput(),
-            Console.OpenStandardOutput(),
-            sp.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxRequestBodyBytes,
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("ApprovalGateway.Proxy")));
+        services.AddSingleton<ITransport>(sp =>
+        {
+            var agent = sp.GetRequiredService<AgentDirectory>().StdioIdentity().Name;
+            var audit = sp.GetRequiredService<UnreadableRequestAudit>();
+            return new StdioAgentTransport(
+                Console.OpenStandardInput(),
+                Console.OpenStandardOutput(),
+                sp.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxRequestBodyBytes,
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger("ApprovalGateway.Proxy"),
+                (line, complete, answer) => audit.RecordAsync(agent, "stdio", line, complete, answer));
+        });
         services.AddSingleton(sp => McpServer.Create(
             sp.GetRequiredService<ITransport>(), sp.GetRequiredService<IOptions<McpServerOptions>>().Value, sp.GetService<ILoggerFactory>(), sp));
         services.AddHostedService<StdioAgentSessionService>();
@@ -165,6 +175,86 @@ internal static class McpEndpointExtensions
                 }
             }
         });
+    }
+
+    /// <summary>
+    /// Audits a POST from a known agent that the SDK refused because its body is not one JSON-RPC message (it answers
+    /// 400 before any of the gateway's code sees the request); one it refused for its headers is not a call, and
+    /// only the agent hears of it.
+    /// </summary>
+    public static IApplicationBuilder UseMcpUnreadableRequestAudit(this IApplicationBuilder app, PathString mcpPath)
+    {
+        var audit = app.ApplicationServices.GetRequiredService<UnreadableRequestAudit>();
+        return app.Use(async (context, next) =>
+        {
+            if (!HttpMethods.IsPost(context.Request.Method) || !context.Request.Path.StartsWithSegments(mcpPath))
+            {
+                await next(context);
+                return;
+            }
+
+            var body = context.Request.Body;
+            await using var head = new RequestBodyHead(body);
+            context.Request.Body = head;
+            context.Response.OnStarting(() =>
+            {
+                if (context.Response.StatusCode != StatusCodes.Status400BadRequest)
+                {
+                    head.Release();
+                }
+
+                return Task.CompletedTask;
+            });
+            try
+            {
+                await next(context);
+                if (context.Response.StatusCode == StatusCodes.Status400BadRequest && await UnreadableAsync(context, head) is { } answer)
+                {
+                    var sessionId = context.Request.Headers["Mcp-Session-Id"].ToString();
+                    await audit.RecordAsync(AgentName(context.User), sessionId, head.Head, !head.IsCut, answer);
+                }
+            }
+            finally
+            {
+                context.Request.Body = body;
+            }
+        });
+    }
+
+    /// <summary>What is wrong with the body, in the words a stdio line gets; null when it is a message the SDK can read.</summary>
+    private static async Task<JsonRpcError?> UnreadableAsync(HttpContext context, RequestBodyHead head)
+    {
+        try
+        {
+            await head.ReadRestAsync(context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is IOException or BadHttpRequestException or OperationCanceledException)
+        {
+            // What was read already says enough.
+        }
+
+        if (head.IsCut)
+        {
+            return new JsonRpcError
+            {
+                Error = new JsonRpcErrorDetail
+                {
+                    Code = (int)McpErrorCode.InvalidRequest,
+                    Message = $"Invalid Request: the body is not a JSON-RPC 2.0 message (the gateway looks at its first {RequestBodyHead.Capacity / 1024} KiB only to say why).",
+                },
+            };
+        }
+
+        var json = head.Head.ToArray();
+        try
+        {
+            _ = JsonSerializer.Deserialize(json, JsonRpcLine.MessageType) ?? throw new JsonException("The body is JSON null.");
+            return null;
+        }
+        catch (Exception ex)
+        {
+            return UnreadableLine.Answer(json, ex, body: true);
+        }
     }
 
     public static IEndpointConventionBuilder MapGatewayMcp(this IEndpointRouteBuilder endpoints) =>

@@ -18,15 +18,21 @@ internal sealed class StdioAgentTransport : TransportBase
     private readonly Stream _output;
     private readonly long _maxMessageBytes;
     private readonly ILogger _logger;
+    private readonly Func<ReadOnlySequence<byte>, bool, JsonRpcError, Task>? _unreadable;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _reading;
     private int _disposed;
 
-    public StdioAgentTransport(Stream input, Stream output, long maxMessageBytes, ILogger logger)
+    /// <param name="unreadable">
+    /// Told of each line answered as unreadable: the line (or its head, when it was too long to read whole, the
+    /// second argument then false) and the answer it got, for the audit log.
+    /// </param>
+    public StdioAgentTransport(
+        Stream input, Stream output, long maxMessageBytes, ILogger logger, Func<ReadOnlySequence<byte>, bool, JsonRpcError, Task>? unreadable = null)
         : base("stdio", loggerFactory: null)
     {
-        (_input, _output, _maxMessageBytes, _logger) = (new CancellableInputStream(input), output, maxMessageBytes, logger);
+        (_input, _output, _maxMessageBytes, _logger, _unreadable) = (new CancellableInputStream(input), output, maxMessageBytes, logger, unreadable);
         SetConnected();
         _reading = Task.Run(ReadMessagesAsync);
     }
@@ -88,7 +94,9 @@ internal sealed class StdioAgentTransport : TransportBase
                 if (kind == BoundedLineReader.Kind.Overlong)
                 {
                     Log.StdioLineTooLong(_logger, _maxMessageBytes);
-                    await AnswerAsync(UnreadableLine.TooLong(line, _maxMessageBytes));
+                    var tooLong = UnreadableLine.TooLong(line, _maxMessageBytes);
+                    await AnswerAsync(tooLong);
+                    await RecordAsync(line, complete: false, tooLong);
                     continue;
                 }
 
@@ -100,6 +108,7 @@ internal sealed class StdioAgentTransport : TransportBase
                 else if (answer is not null)
                 {
                     await AnswerAsync(answer);
+                    await RecordAsync(line, complete: true, answer);
                 }
             }
         }
@@ -143,6 +152,9 @@ internal sealed class StdioAgentTransport : TransportBase
             return null;
         }
     }
+
+    private Task RecordAsync(ReadOnlySequence<byte> line, bool complete, JsonRpcError answer) =>
+        _unreadable?.Invoke(line, complete, answer) ?? Task.CompletedTask;
 
     private async Task AnswerAsync(JsonRpcError answer)
     {

@@ -6,24 +6,26 @@ using ModelContextProtocol.Protocol;
 namespace ApprovalGateway.Proxy;
 
 /// <summary>
-/// The JSON-RPC 2.0 answer to a line from the agent that is not a message the gateway can read: -32700 Parse error
-/// when it is not JSON, -32600 Invalid Request when it is JSON but not a JSON-RPC message, or too long to read. The
-/// answer carries the request's id when one can be found (the client's request then ends instead of waiting for
-/// ever), null otherwise, as JSON-RPC asks. It says what was wrong without repeating the line.
+/// The JSON-RPC 2.0 answer to a line from the agent (or, with <c>body</c>, an HTTP body) that is not a message the
+/// gateway can read: -32700 Parse error when it is not JSON, -32600 Invalid Request when it is JSON but not a
+/// JSON-RPC message, or too long to read. The answer carries the request's id when one can be found (the client's
+/// request then ends instead of waiting for ever), null otherwise, as JSON-RPC asks. It says what was wrong without
+/// repeating the line.
 /// </summary>
 internal static class UnreadableLine
 {
     private const int MaxDetailLength = 120;
 
-    public static JsonRpcError Answer(ReadOnlySpan<byte> json, Exception problem)
+    public static JsonRpcError Answer(ReadOnlySpan<byte> json, Exception problem, bool body = false)
     {
+        var (unit, per) = body ? ("body", "per POST") : ("line", "per line");
         if (JsonErrorAt(json) is { } at)
         {
             // Where, not what: the reader's own message quotes the line from that point on.
             return Error(
                 default,
                 McpErrorCode.ParseError,
-                $"Parse error: the line is not valid JSON (it goes wrong at byte {at} of {json.Length}). Send one JSON-RPC message per line.");
+                $"Parse error: the {unit} is not valid JSON (it goes wrong at byte {at} of {json.Length}). Send one JSON-RPC message {per}.");
         }
 
         var first = new Utf8JsonReader(json);
@@ -31,18 +33,18 @@ internal static class UnreadableLine
         return first.TokenType switch
         {
             JsonTokenType.StartArray => Error(
-                default, McpErrorCode.InvalidRequest, "Invalid Request: the line is a JSON array; MCP sends one JSON-RPC message per line, not batches."),
+                default, McpErrorCode.InvalidRequest, $"Invalid Request: the {unit} is a JSON array; MCP sends one JSON-RPC message {per}, not batches."),
             JsonTokenType.StartObject => Error(
-                TopLevelId(new ReadOnlySequence<byte>(json.ToArray()), complete: true),
+                TopLevel(new ReadOnlySequence<byte>(json.ToArray()), complete: true).Id,
                 McpErrorCode.InvalidRequest,
-                $"Invalid Request: the line is JSON but not a JSON-RPC 2.0 message ({Detail(problem)})."),
-            _ => Error(default, McpErrorCode.InvalidRequest, "Invalid Request: the line is JSON but not a JSON-RPC 2.0 message (a message is a JSON object)."),
+                $"Invalid Request: the {unit} is JSON but not a JSON-RPC 2.0 message ({Detail(problem)})."),
+            _ => Error(default, McpErrorCode.InvalidRequest, $"Invalid Request: the {unit} is JSON but not a JSON-RPC 2.0 message (a message is a JSON object)."),
         };
     }
 
     /// <summary>The answer to a line cut at <paramref name="maxBytes"/>; <paramref name="head"/> is what was read of it.</summary>
     public static JsonRpcError TooLong(ReadOnlySequence<byte> head, long maxBytes) => Error(
-        TopLevelId(head, complete: false),
+        TopLevel(head, complete: false).Id,
         McpErrorCode.InvalidRequest,
         $"Invalid Request: the line is longer than the gateway's limit of {maxBytes} bytes (Gateway:MaxRequestBodyBytes), so it was not read.");
 
@@ -68,48 +70,87 @@ internal static class UnreadableLine
         }
     }
 
-    /// <summary>The string or integer <c>id</c> of a top-level object, found by skipping every other value; default when there is none.</summary>
-    private static RequestId TopLevelId(ReadOnlySequence<byte> json, bool complete)
+    /// <summary>
+    /// The string or integer <c>id</c>, the <c>method</c> and, of a <c>tools/call</c>, the tool's <c>name</c> of a
+    /// top-level object, found by skipping every other value; each default or null when there is none.
+    /// </summary>
+    public static (RequestId Id, string? Method, string? Tool) TopLevel(ReadOnlySequence<byte> json, bool complete)
     {
+        (RequestId Id, string? Method, string? Tool) found = default;
         var reader = new Utf8JsonReader(json, complete, new JsonReaderState(new JsonReaderOptions { MaxDepth = int.MaxValue }));
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
-                return default;
+                return found;
             }
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var isId = reader.ValueTextEquals("id"u8);
+                var (isId, isMethod, isParams) = (reader.ValueTextEquals("id"u8), reader.ValueTextEquals("method"u8), reader.ValueTextEquals("params"u8));
                 if (!reader.Read())
                 {
-                    return default;
+                    return found;
                 }
 
                 if (isId)
                 {
-                    return reader.TokenType switch
+                    found.Id = reader.TokenType switch
                     {
                         JsonTokenType.String => new RequestId(reader.GetString()!),
                         JsonTokenType.Number when reader.TryGetInt64(out var number) => new RequestId(number),
                         _ => default,
                     };
                 }
+                else if (isMethod && reader.TokenType == JsonTokenType.String)
+                {
+                    found.Method = reader.GetString();
+                }
+                else if (isParams && reader.TokenType == JsonTokenType.StartObject)
+                {
+                    found.Tool = NameIn(ref reader);
+                    continue;
+                }
 
                 // Of a cut line, the id may come after a value that was cut: then there is none to give.
                 if (!reader.TrySkip())
                 {
-                    return default;
+                    return found;
                 }
             }
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            // The id is looked for only to end the client's request; a line too broken to find it gets a null id.
+            // These are looked for only to end the client's request and name it in the audit; a line too broken to
+            // find them in has none.
         }
 
-        return default;
+        return found;
+    }
+
+    /// <summary>The string <c>name</c> among the properties of the object the reader is at, read to its end.</summary>
+    private static string? NameIn(ref Utf8JsonReader reader)
+    {
+        string? name = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isName = reader.ValueTextEquals("name"u8);
+            if (!reader.Read())
+            {
+                break;
+            }
+
+            if (isName && reader.TokenType == JsonTokenType.String)
+            {
+                name = reader.GetString();
+            }
+            else if (!reader.TrySkip())
+            {
+                break;
+            }
+        }
+
+        return name;
     }
 
     /// <summary>The reason the SDK gave ("Missing jsonrpc version"), without the path the serializer adds, cut short.</summary>

@@ -185,6 +185,40 @@ public sealed class BadInputTests
             records.Select(r => (r.Upstream, r.Tool, r.Outcome)));
     }
 
+    [Fact]
+    public async Task RequestsTheSdkCannotRead_AreAuditedAsTheAgents_NamingTheTool_WhileOnesRefusedForTheirHeadersAreNot()
+    {
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.EverythingStdio());
+        using var http = new HttpClient();
+        var session = await InitializeAsync(http, gateway.McpEndpoint);
+        var deep = string.Concat(Enumerable.Repeat("""{"a":""", 70)) + "1" + new string('}', 70);
+
+        // The SDK answers these 400 before the gateway sees them; before, the audit log never heard of them.
+        using var tooDeep = await PostAsync(http, gateway.McpEndpoint,
+            """{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"message":"secret plan","nested":""" + deep + "}}}", session);
+        using var batch = await PostAsync(http, gateway.McpEndpoint, """[{"jsonrpc":"2.0","id":3,"method":"ping"}]""", session);
+        using var noSession = await PostAsync(http, gateway.McpEndpoint, """{"jsonrpc":"2.0","id":4,"method":"tools/list"}""");
+
+        Assert.Equal(
+            [HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.BadRequest],
+            [tooDeep.StatusCode, batch.StatusCode, noSession.StatusCode]);
+        var records = gateway.Services.GetRequiredService<IAuditLog>().Recent(10).Reverse().ToList();
+        Assert.Equal(
+            [("echo", "invalid_request", "invalid_request", session), ("", "invalid_request", "invalid_request", session)],
+            records.Select(r => (r.Tool, r.Decision, r.Outcome, r.SessionId)));
+        Assert.Equal(
+            "the request (tools/call) could not be read, so nothing was decided or forwarded: Invalid Request: the body is JSON but not a " +
+            "JSON-RPC 2.0 message (The maximum configured depth of 64 has been exceeded. Cannot read next JSON object).",
+            records[0].Reason);
+        Assert.Equal(
+            "the request could not be read, so nothing was decided or forwarded: Invalid Request: the body is a JSON array; MCP sends one " +
+            "JSON-RPC message per POST, not batches.",
+            records[1].Reason);
+        Assert.All(records, r => Assert.Equal("anonymous", r.Agent));
+        Assert.DoesNotContain(records, r => r.Arguments is not null || r.Reason!.Contains("secret plan", StringComparison.Ordinal));
+        await AssertStillServesAsync(gateway);
+    }
+
     [Theory]
     [InlineData("resources/read", """{"uri":5}""", "expected string, received number")]
     [InlineData("prompts/get", """{"name":["x"]}""", "expected string, received array")]

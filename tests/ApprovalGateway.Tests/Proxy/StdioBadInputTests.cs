@@ -42,6 +42,16 @@ public sealed class StdioBadInputTests
         Assert.Contains(tools["result"]!["tools"]!.AsArray(), t => (string?)t!["name"] == "echo");
         Assert.All(gateway.OutputLines, line => Assert.Equal("2.0", (string?)JsonNode.Parse(line)!["jsonrpc"]));
         Assert.Equal(0, gateway.Process.ExitCode);
+
+        // Each is in the audit log too, as the agent's, saying what the agent was told and never repeating the line.
+        var refused = gateway.AuditRecords().Where(r => (string?)r["outcome"] == "invalid_request").ToList();
+        Assert.Equal(4, refused.Count);
+        Assert.All(refused, r => Assert.Equal(("stdio", "stdio", "invalid_request"), ((string?)r["agent"], (string?)r["session_id"], (string?)r["decision"])));
+        Assert.StartsWith(
+            "the request could not be read, so nothing was decided or forwarded: Parse error: the line is not valid JSON (",
+            (string?)refused[0]["reason"], StringComparison.Ordinal);
+        Assert.EndsWith("not batches.", (string?)refused[3]["reason"], StringComparison.Ordinal);
+        Assert.DoesNotContain(refused, r => r.ToJsonString().Contains("xxxxxxxx", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -71,5 +81,11 @@ public sealed class StdioBadInputTests
         Assert.Contains("after", after["result"]!.ToJsonString(), StringComparison.Ordinal);
         Assert.DoesNotContain(gateway.OutputLines, line => line.Contains("yyyyyyyy", StringComparison.Ordinal));
         Assert.All(gateway.OutputLines, line => Assert.Equal("2.0", (string?)JsonNode.Parse(line)!["jsonrpc"]));
+        var refused = Assert.Single(gateway.AuditRecords(), r => (string?)r["outcome"] == "invalid_request");
+        Assert.Equal("echo", (string?)refused["tool"]);
+        Assert.Equal(
+            "the request (tools/call) could not be read, so nothing was decided or forwarded: Invalid Request: the line is longer than the gateway's limit of 1024 bytes (Gateway:MaxRequestBodyBytes), so it was not read.",
+            (string?)refused["reason"]);
+        Assert.Null(refused["arguments"]);
     }
 }

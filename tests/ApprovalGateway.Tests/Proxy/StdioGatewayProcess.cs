@@ -138,7 +138,9 @@ internal sealed class StdioGatewayProcess : IDisposable
         await Process.WaitForExitAsync().WaitAsync(Guard);
     }
 
-    public JsonNode LastAuditRecord() => JsonNode.Parse(File.ReadLines(Path.Combine(_data, "audit", "audit.jsonl")).Last())!;
+    public JsonNode LastAuditRecord() => AuditRecords()[^1];
+
+    public IReadOnlyList<JsonNode> AuditRecords() => [.. File.ReadLines(Path.Combine(_data, "audit", "audit.jsonl")).Select(line => JsonNode.Parse(line)!)];
 
     public void Dispose()
     {

@@ -1502,7 +1502,7 @@
 
   const OUTCOME_TONE = {
     forwarded: "ok", approved: "ok", allowed: "ok",
-    rejected: "bad", denied: "bad", upstream_failed: "bad", unauthenticated: "bad", invalid_arguments: "bad",
+    rejected: "bad", denied: "bad", upstream_failed: "bad", unauthenticated: "bad", invalid_arguments: "bad", invalid_request: "bad",
     expired: "warn", rate_limited: "info", withdrawn: "", hidden: "", unknown_tool: "", forwarding: "info",
     grant_revoked: "warn",
   };
