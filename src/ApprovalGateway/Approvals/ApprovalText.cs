@@ -74,9 +74,9 @@ internal static class ApprovalText
     /// </summary>
     public static string Waiting(ApprovalSnapshot approval, string? defaultSlackChannel, bool slackEnabled, string? pageUrl, TimeSpan remaining)
     {
-        var channels = approval.Request.Settings.Channels;
-        var slack = slackEnabled && channels.Contains("slack", StringComparer.OrdinalIgnoreCase);
-        var web = channels.Contains("web", StringComparer.OrdinalIgnoreCase);
+        var channels = PromptChannels.Of(approval.Request.Settings.Channels, slackEnabled);
+        var slack = channels.Contains(PromptChannels.Slack);
+        var web = channels.Contains(PromptChannels.Web);
         var slackChannel = approval.Request.Settings.SlackChannel ?? defaultSlackChannel;
         var slackPlace = slackChannel is { Length: > 0 } ? $"in #{slackChannel.TrimStart('#')}" : "in Slack";
         var page = pageUrl is { Length: > 0 } ? $"on the approval page at {pageUrl}" : "on the approval page";

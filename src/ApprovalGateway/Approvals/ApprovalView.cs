@@ -8,6 +8,8 @@ namespace ApprovalGateway.Approvals;
 /// An approval as the REST API returns it and the live page's hub pushes it: one shape (snake_case on the wire),
 /// so the page renders a fetched list and a push alike. Secrets in the arguments are masked.
 /// </summary>
+/// <param name="Channels">Where the call is put before approvers in this configuration (<see cref="PromptChannels.Of"/>):
+/// not Slack when Slack is not configured, whatever the rule lists.</param>
 /// <param name="Approvers">The rule's approvers (names or Slack user IDs); empty means any approver. The page counts
 /// and notifies only the calls its approver may decide.</param>
 /// <param name="GrantedMinutes">The time-boxed grant this approval gave, if any (<see cref="ApprovalGrant.MinutesGiven"/>).</param>
@@ -45,7 +47,7 @@ internal sealed record ApprovalView(
     string? AgentOwner,
     bool OwnerMayApprove)
 {
-    public static ApprovalView From(ApprovalSnapshot approval)
+    public static ApprovalView From(ApprovalSnapshot approval, bool slackEnabled)
     {
         var request = approval.Request;
         return new ApprovalView(
@@ -66,7 +68,7 @@ internal sealed record ApprovalView(
             Math.Max(1, request.Settings.Approvals),
             request.Settings.GrantMinutes,
             [.. approval.Votes.Select(v => new ApprovalVoteView(v.Approver, v.Approve ? "approve" : "reject", v.Reason, v.At, v.Channel, v.GrantMinutes))],
-            request.Settings.Channels,
+            PromptChannels.Of(request.Settings.Channels, slackEnabled),
             ApprovalText.Summary(approval),
             approval.Reason,
             approval.ResolvedAt,

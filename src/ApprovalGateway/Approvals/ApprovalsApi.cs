@@ -4,6 +4,7 @@ using ApprovalGateway.Web;
 using ApprovalGateway.Web.Auth;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace ApprovalGateway.Approvals;
 
@@ -17,7 +18,7 @@ internal static class ApprovalsApi
 
     private static ApprovalsApiJsonContext Json => ApprovalsApiJsonContext.Default;
 
-    public static Results<JsonHttpResult<IReadOnlyList<ApprovalView>>, JsonHttpResult<ApiMessage>> List(string? status, IApprovalDecisions decisions)
+    public static Results<JsonHttpResult<IReadOnlyList<ApprovalView>>, JsonHttpResult<ApiMessage>> List(string? status, IApprovalDecisions decisions, IOptions<ApprovalOptions> options)
     {
         ApprovalStatus? filter = null;
         if (!string.IsNullOrEmpty(status))
@@ -30,13 +31,13 @@ internal static class ApprovalsApi
             filter = parsed;
         }
 
-        IReadOnlyList<ApprovalView> views = [.. decisions.List(filter).Select(ApprovalView.From)];
+        IReadOnlyList<ApprovalView> views = [.. decisions.List(filter).Select(a => ApprovalView.From(a, options.Value.SlackEnabled))];
         return TypedResults.Json(views, Json.IReadOnlyListApprovalView);
     }
 
-    public static Results<JsonHttpResult<ApprovalView>, JsonHttpResult<ApiMessage>> Get(string id, IApprovalDecisions decisions) =>
+    public static Results<JsonHttpResult<ApprovalView>, JsonHttpResult<ApiMessage>> Get(string id, IApprovalDecisions decisions, IOptions<ApprovalOptions> options) =>
         decisions.Get(id) is { } approval
-            ? TypedResults.Json(ApprovalView.From(approval), Json.ApprovalView)
+            ? TypedResults.Json(ApprovalView.From(approval, options.Value.SlackEnabled), Json.ApprovalView)
             : TypedResults.Json(new ApiMessage($"No approval {id}"), Json.ApiMessage, statusCode: StatusCodes.Status404NotFound);
 
     public static async Task<Results<JsonHttpResult<DecisionResponseBody>, JsonHttpResult<ApiMessage>>> DecideAsync(
@@ -44,6 +45,7 @@ internal static class ApprovalsApi
         HttpRequest request,
         ClaimsPrincipal user,
         IApprovalDecisions decisions,
+        IOptions<ApprovalOptions> options,
         CancellationToken cancellationToken)
     {
         DecisionRequestBody? body;
@@ -80,17 +82,17 @@ internal static class ApprovalsApi
         var result = await decisions.DecideAsync(id, approver, approve.Value, body.Reason, body.GrantMinutes, channel, cancellationToken);
         return result.Kind switch
         {
-            DecisionResultKind.Resolved => Decision(StatusCodes.Status200OK, "resolved", result),
-            DecisionResultKind.AwaitingMoreApprovals => Decision(StatusCodes.Status200OK, "awaiting_more_approvals", result),
-            DecisionResultKind.AlreadyResolved => Decision(StatusCodes.Status409Conflict, "already_resolved", result),
+            DecisionResultKind.Resolved => Decision(StatusCodes.Status200OK, "resolved", result, options.Value),
+            DecisionResultKind.AwaitingMoreApprovals => Decision(StatusCodes.Status200OK, "awaiting_more_approvals", result, options.Value),
+            DecisionResultKind.AlreadyResolved => Decision(StatusCodes.Status409Conflict, "already_resolved", result, options.Value),
             DecisionResultKind.NotAllowed => Message(StatusCodes.Status403Forbidden, result.Message),
             _ => Message(StatusCodes.Status404NotFound, result.Message),
         };
     }
 
-    private static JsonHttpResult<DecisionResponseBody> Decision(int status, string kind, DecisionResult result) =>
+    private static JsonHttpResult<DecisionResponseBody> Decision(int status, string kind, DecisionResult result, ApprovalOptions options) =>
         TypedResults.Json(
-            new DecisionResponseBody(kind, result.Message, result.Approval is null ? null : ApprovalView.From(result.Approval)),
+            new DecisionResponseBody(kind, result.Message, result.Approval is null ? null : ApprovalView.From(result.Approval, options.SlackEnabled)),
             Json.DecisionResponseBody,
             statusCode: status);
 

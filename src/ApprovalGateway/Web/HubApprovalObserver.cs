@@ -1,15 +1,16 @@
 using ApprovalGateway.Approvals;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 
 namespace ApprovalGateway.Web;
 
 /// <summary>
 /// Pushes every new or changed approval to every open page, whichever channel changed it (Slack, another page,
 /// the API), so all approvers see the same state at once. Every approval goes out, not only those prompted on
-/// "web": the page is the approvers' console, and the message says which channels were prompted.
+/// "web": the page is the approvers' console, and the message says which channels prompted for it (Slack only when configured).
 /// </summary>
 internal sealed class HubApprovalObserver(
-    IHubContext<ApprovalsHub> hub, PageConnections connections, ILogger<HubApprovalObserver> logger) : IApprovalObserver
+    IHubContext<ApprovalsHub> hub, PageConnections connections, IOptions<ApprovalOptions> options, ILogger<HubApprovalObserver> logger) : IApprovalObserver
 {
     private readonly Lock _gate = new();
     private int _sending;
@@ -20,7 +21,7 @@ internal sealed class HubApprovalObserver(
         try
         {
             // Not awaited: the observer runs on the decision path and must not wait for slow pages.
-            _ = BroadcastAsync(approval.Id, approval.Status, ApprovalView.From(approval));
+            _ = BroadcastAsync(approval.Id, approval.Status, ApprovalView.From(approval, options.Value.SlackEnabled));
         }
         catch (Exception exception)
         {

@@ -96,6 +96,25 @@ public sealed class ApprovalsApiTests : IAsyncLifetime
         Assert.False(waiting.IsCompleted);
     }
 
+    [Theory]
+    [InlineData("xoxb-approvals-host", new[] { "slack", "web" })]
+    [InlineData("", new[] { "web" })]
+    public async Task GetApproval_NamesSlackAmongItsChannels_OnlyWhenSlackIsConfigured(string botToken, string[] expected)
+    {
+        await _host.DisposeAsync();
+        _host = await ApprovalsHost.StartAsync(new Dictionary<string, string?> { ["Slack:BotToken"] = botToken });
+        var (_, id) = await HoldAsync();
+
+        using var response = await SendAsync(HttpMethod.Get, $"/api/approvals/{id}", "alice");
+        using var list = await SendAsync(HttpMethod.Get, "/api/approvals?status=pending", "alice");
+        var one = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var listed = Assert.Single((await list.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray());
+
+        // Before, every rule without its own channels said ["slack","web"], Slack configured or not.
+        Assert.Equal(expected, one.GetProperty("channels").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal(expected, listed.GetProperty("channels").EnumerateArray().Select(c => c.GetString()));
+    }
+
     [Fact]
     public async Task PostDecision_Answers200ThenConflict_WhenApprovedTwice()
     {

@@ -27,7 +27,7 @@ public sealed class SignInThrottleTests
         Assert.Equal(TimeSpan.FromMinutes(15), sixth.Headers.RetryAfter!.Delta);
         Assert.Equal("text/html", sixth.Content.Headers.ContentType!.MediaType);
         Assert.Contains(
-            """<p class="error" role="alert" id="login-error">Too many failed sign-in attempts; try again in 15 minutes.</p>""",
+            """<p class="alert" role="alert" id="login-error">Too many failed sign-in attempts; try again in 15 minutes.</p>""",
             await sixth.Content.ReadAsStringAsync(),
             StringComparison.Ordinal);
     }

@@ -36,8 +36,8 @@ public sealed class ElicitationApprovalTests
         var approved = await test.Observer.WaitForAsync(ApprovalStatus.Approved);
         var vote = Assert.Single(approved.Votes);
         Assert.Equal(("trader-bot", "elicitation"), (vote.Approver, vote.Channel));
-        Assert.Equal("cancelling a TWAP order is irreversible", ApprovalView.From(approved).HeldBecause);
-        Assert.Empty(ApprovalView.From(approved).ArgumentProblems);
+        Assert.Equal("cancelling a TWAP order is irreversible", ApprovalView.From(approved, slackEnabled: false).HeldBecause);
+        Assert.Empty(ApprovalView.From(approved, slackEnabled: false).ArgumentProblems);
         Assert.DoesNotContain("schema", prompt.Message, StringComparison.Ordinal);
     }
 
@@ -70,7 +70,7 @@ public sealed class ElicitationApprovalTests
             prompt,
             StringComparison.Ordinal);
         var rejected = await test.Observer.WaitForAsync(ApprovalStatus.Rejected);
-        Assert.Equal(["algoId: Value is \"string\" but should be \"integer\""], ApprovalView.From(rejected).ArgumentProblems);
+        Assert.Equal(["algoId: Value is \"string\" but should be \"integer\""], ApprovalView.From(rejected, slackEnabled: false).ArgumentProblems);
     }
 
     [Fact]

@@ -183,6 +183,24 @@ public sealed class WebApprovalPageEndToEndTests : IAsyncLifetime
         Assert.False(held.IsCompleted);
     }
 
+    [ChromiumFact]
+    public async Task SignOut_LandsOnASignInFormInThePagesLook_ThatSaysYouAreSignedOut()
+    {
+        var page = await SignInAsync("alice");
+        var accent = await page.EvaluateAsync<string>("() => getComputedStyle(document.querySelector('.btn-primary')).backgroundColor");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+
+        // Before, a bare form in the browser's default look, with nothing to say the sign-out had worked.
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/login");
+        await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("You are signed out.");
+        var signIn = page.GetByRole(AriaRole.Button, new() { Name = "Sign in" });
+        Assert.Equal(accent, await signIn.EvaluateAsync<string>("b => getComputedStyle(b).backgroundColor"));
+        await BrowserSession.ScreenshotAsync(page, "e2e-signed-out");
+        await page.GotoAsync("/login");
+        await Expect(page.GetByText("You are signed out.")).ToHaveCountAsync(0);
+    }
+
     private async Task<IPage> SignInAsync(string name, string? screenshot = null)
     {
         var context = await _browser.NewContextAsync(_gateway.Host.BaseAddress);

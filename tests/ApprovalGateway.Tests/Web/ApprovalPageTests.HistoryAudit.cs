@@ -130,7 +130,7 @@ public sealed partial class ApprovalPageTests
         await Expect(entry).ToBeVisibleAsync();
         Assert.True(await FitsWidthAsync(page), "the History list overflows a 1280-pixel window");
         // The toast saying carol rejected it names the same tool and agent; before, it ran past the window's edge.
-        var toast = page.Locator(".toast").Filter(new() { HasText = "rejected by carol" });
+        var toast = page.Locator(".toast").Filter(new() { HasText = "carol rejected" });
         await Expect(toast).ToBeVisibleAsync();
         var box = await toast.BoundingBoxAsync();
         Assert.True(box is { } b && b.X + b.Width <= 1280, $"the toast ends at {box?.X + box?.Width} px, past the 1280-pixel window");
@@ -162,6 +162,60 @@ public sealed partial class ApprovalPageTests
         await page.GetByRole(AriaRole.Tab, new() { Name = "Audit" }).ClickAsync();
         await Expect(page.Locator("#audit-body tr")).ToHaveCountAsync(5);
         Assert.True(await FitsWidthAsync(page), "the Audit tab overflows a 390-pixel window");
+    }
+
+    [ChromiumFact]
+    public async Task ToolsAndAudit_ShowTheToolItsRiskDecisionAndTime_OnAPhone()
+    {
+        var page = await OpenAsync("alice", new ViewportSize { Width = 390, Height = 844 });
+
+        // Before, both tables scrolled sideways inside their box: risk, action, decision and outcome began past 390 px.
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Tools" }).ClickAsync();
+        var tool = page.Locator("#tools-body tr").Filter(new() { HasText = "exchange_place_order" });
+        await Expect(tool).ToBeVisibleAsync();
+        await BrowserSession.ScreenshotAsync(page, "tools-phone");
+        foreach (var (column, name) in new[] { (0, "tool"), (2, "risk"), (3, "action") })
+        {
+            await AssertWithinAsync(tool.Locator("td").Nth(column), 390, $"the Tools tab's {name}");
+        }
+
+        Assert.True(await FitsWidthAsync(page), "the Tools tab overflows a 390-pixel window");
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Audit" }).ClickAsync();
+        var record = page.Locator("#audit-body tr").Filter(new() { HasText = "exchange_withdraw" });
+        await Expect(record).ToBeVisibleAsync();
+        foreach (var (column, name) in new[] { (0, "time"), (2, "tool"), (3, "decision"), (4, "outcome") })
+        {
+            await AssertWithinAsync(record.Locator("td").Nth(column), 390, $"the Audit tab's {name}");
+        }
+
+        await record.ClickAsync();
+        var detail = page.Locator("#audit-body .detail");
+        await Expect(detail).ToContainTextAsync("never-withdraw: withdrawals are off");
+        await BrowserSession.ScreenshotAsync(page, "audit-phone");
+        await AssertWithinAsync(detail, 390, "an open audit record");
+        Assert.True(await FitsWidthAsync(page), "the Audit tab overflows a 390-pixel window");
+    }
+
+    [ChromiumFact]
+    public async Task AuditRecord_SaysHowLongTheCallWaitedAndTook_InMinutesAndSeconds()
+    {
+        var page = await OpenAsync("alice");
+        _app.Audit.Append(ApprovalSamples.Record(6, DateTimeOffset.UtcNow, "ci-bot", "exchange_place_order", "approval_required", "forwarded", ["bob"], null)
+            with { PolicyMilliseconds = 0.2, WaitMilliseconds = 183_452, UpstreamMilliseconds = 4_210, TotalMilliseconds = 3_903_700 });
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Audit" }).ClickAsync();
+
+        await page.Locator("#audit-body tr").Filter(new() { HasText = "ci-bot" }).ClickAsync();
+
+        // Before, "0.2 ms / 183,452 ms / 4,210 ms / 3,903,700 ms".
+        var timings = page.Locator("#audit-body .detail dd").Filter(new() { HasText = " / " });
+        await Expect(timings).ToHaveTextAsync("<1 ms / 3 min 3 s / 4.2 s / 1 h 5 min");
+        await Expect(timings.Locator("[title='183,452 ms']")).ToHaveTextAsync("3 min 3 s");
+    }
+
+    private static async Task AssertWithinAsync(ILocator element, int width, string what)
+    {
+        var box = await element.BoundingBoxAsync();
+        Assert.True(box is { } b && b.X >= 0 && b.X + b.Width <= width, $"{what} spans {box?.X}..{box?.X + box?.Width} px, outside the {width}-pixel window");
     }
 
     private static Task<bool> FitsWidthAsync(IPage page) =>

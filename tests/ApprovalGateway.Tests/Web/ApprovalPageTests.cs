@@ -264,7 +264,7 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
         await Expect(Card(page, "exchange_place_order")).ToHaveCountAsync(0);
         await Expect(page.Locator("#announcer")).ToContainTextAsync("exchange_place_order approved by carol.");
         // Before, only the screen reader's announcer said why the card went; on screen it just vanished.
-        await Expect(page.Locator("#toasts")).ToContainTextAsync("exchange_place_order from trader-bot: approved by carol.");
+        await Expect(page.Locator("#toasts")).ToContainTextAsync("carol approved exchange_place_order for trader-bot.");
         await Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Pending" })).ToContainTextAsync("0");
     }
 
@@ -306,7 +306,8 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
 
         await card.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
 
-        await Expect(page.GetByText("Already rejected by carol.")).ToBeVisibleAsync();
+        // Before, "Already rejected by carol.": which call, and whose, the toast did not say.
+        await Expect(page.Locator(".toast")).ToHaveTextAsync("carol rejected exchange_place_order for trader-bot first; your approval was not counted.");
         await Expect(card).ToHaveCountAsync(0);
     }
 

@@ -97,10 +97,27 @@ public sealed class WebEndpointsTests
         Assert.Equal("critical", added.GetProperty("risk").GetString());
         Assert.Equal("financial", added.GetProperty("category").GetString());
         Assert.Equal(30, added.GetProperty("grant_minutes_max").GetInt32());
-        Assert.Equal(["slack", "web"], added.GetProperty("channels").EnumerateArray().Select(c => c.GetString()));
         Assert.Equal("rejected", decided.GetProperty("status").GetString());
         var vote = Assert.Single(decided.GetProperty("votes").EnumerateArray());
         Assert.Equal(("carol", "reject", "slack"), (vote.GetProperty("approver").GetString(), vote.GetProperty("decision").GetString(), vote.GetProperty("channel").GetString()));
+    }
+
+    [Theory]
+    [InlineData(true, new[] { "slack", "web" })]
+    [InlineData(false, new[] { "web" })]
+    public async Task Hub_NamesSlackAmongAnApprovalsChannels_OnlyWhenSlackIsConfigured(bool slack, string[] expected)
+    {
+        await using var app = await WebTestApp.StartAsync(slack);
+        await using var connection = Connect(app, "alice");
+        var pushed = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.On<JsonElement>(ApprovalsHub.ApprovalChangedMethod, message => pushed.TrySetResult(message));
+        await connection.StartAsync();
+
+        app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder());
+        var added = await pushed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // Before, the rule's default ["slack","web"] went out as it was, with no Slack to prompt anyone.
+        Assert.Equal(expected, added.GetProperty("channels").EnumerateArray().Select(c => c.GetString()));
     }
 
     [Fact]

@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace ApprovalGateway.Tests.Web;
 
@@ -38,13 +39,15 @@ internal sealed class WebTestApp : IAsyncDisposable
 
     public TestAudit Audit => _app.Services.GetRequiredService<TestAudit>();
 
-    public static async Task<WebTestApp> StartAsync()
+    /// <param name="slack">Whether Slack is configured, as <c>Slack:BotToken</c> and a channel make it.</param>
+    public static async Task<WebTestApp> StartAsync(bool slack = false)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Test" });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddGatewayWeb();
+        builder.Services.Configure<ApprovalOptions>(o => o.SlackEnabled = slack);
         builder.Services.AddAuthentication(TestApproverAuthentication.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, TestApproverAuthentication>(TestApproverAuthentication.SchemeName, configureOptions: null);
         builder.Services.AddAuthorizationBuilder().AddPolicy(ApproverClaims.Policy, policy => policy.RequireAuthenticatedUser());
@@ -82,13 +85,13 @@ internal sealed class WebTestApp : IAsyncDisposable
         var api = endpoints.MapGroup("/api").RequireAuthorization(ApproverClaims.Policy);
         api.MapGet("/antiforgery", (HttpContext context, IAntiforgery antiforgery) =>
             Results.Json(new { token = antiforgery.GetAndStoreTokens(context).RequestToken, header_name = "X-CSRF-TOKEN" }, Json));
-        api.MapGet("/approvals", (TestApprovals approvals, string? status) =>
+        api.MapGet("/approvals", (TestApprovals approvals, IOptions<ApprovalOptions> options, string? status) =>
         {
             ApprovalStatus? filter = status is null ? null : Enum.Parse<ApprovalStatus>(status, ignoreCase: true);
-            return Results.Json(approvals.List(filter).Select(ApprovalView.From), Json);
+            return Results.Json(approvals.List(filter).Select(a => ApprovalView.From(a, options.Value.SlackEnabled)), Json);
         });
-        api.MapGet("/approvals/{id}", (TestApprovals approvals, string id) =>
-            approvals.Get(id) is { } approval ? Results.Json(ApprovalView.From(approval), Json) : Results.NotFound());
+        api.MapGet("/approvals/{id}", (TestApprovals approvals, IOptions<ApprovalOptions> options, string id) =>
+            approvals.Get(id) is { } approval ? Results.Json(ApprovalView.From(approval, options.Value.SlackEnabled), Json) : Results.NotFound());
         api.MapPost("/approvals/{id}/decision", DecideAsync);
         api.MapGet("/tools", () => Results.Json(ApprovalSamples.Tools));
         api.MapGet("/policy", () => Results.Json(
@@ -107,7 +110,7 @@ internal sealed class WebTestApp : IAsyncDisposable
     }
 
     private static async Task<IResult> DecideAsync(
-        string id, HttpContext context, IAntiforgery antiforgery, IApprovalDecisions decisions, TestApiRecorder recorder)
+        string id, HttpContext context, IAntiforgery antiforgery, IApprovalDecisions decisions, TestApiRecorder recorder, IOptions<ApprovalOptions> options)
     {
         if (!await antiforgery.IsRequestValidAsync(context))
         {
@@ -122,7 +125,7 @@ internal sealed class WebTestApp : IAsyncDisposable
         var reason = body.RootElement.TryGetProperty("reason", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
         var grant = body.RootElement.TryGetProperty("grant_minutes", out var g) && g.ValueKind == JsonValueKind.Number ? g.GetInt32() : (int?)null;
         var result = await decisions.DecideAsync(id, new ApproverIdentity(context.User.Identity!.Name!, null), approve, reason, grant, "web", context.RequestAborted);
-        var view = result.Approval is null ? null : ApprovalView.From(result.Approval);
+        var view = result.Approval is null ? null : ApprovalView.From(result.Approval, options.Value.SlackEnabled);
         return result.Kind switch
         {
             DecisionResultKind.Resolved => Results.Json(new { result = "resolved", message = result.Message, approval = view }, Json),

@@ -27,7 +27,8 @@ internal static class AuthEndpoints
     }
 
     private static ContentHttpResult ShowLogin(HttpContext context, IAntiforgery antiforgery, ApproverDirectory directory, string? returnUrl) =>
-        Page(context, antiforgery, directory, returnUrl, name: null, error: null, StatusCodes.Status200OK);
+        Page(context, antiforgery, directory, returnUrl, name: null, error: null, StatusCodes.Status200OK,
+            signedOut: context.Request.Query.ContainsKey(LoginPage.SignedOutFlag));
 
     // [FromForm] makes the endpoint require anti-forgery validation, which UseAntiforgery performs before binding.
     private static async Task<IResult> LoginAsync(
@@ -113,7 +114,8 @@ internal static class AuthEndpoints
                 listener.SignedOut(name);
             }
         }
-        return TypedResults.Redirect("/login");
+        // Said on the form it lands on: a bare sign-in form left the approver unsure the sign-out had worked.
+        return TypedResults.Redirect($"/login?{LoginPage.SignedOutFlag}=1");
     }
 
     private static JsonHttpResult<AntiforgeryToken> GetAntiforgeryToken(HttpContext context, IAntiforgery antiforgery)
@@ -125,12 +127,12 @@ internal static class AuthEndpoints
     }
 
     private static ContentHttpResult Page(
-        HttpContext context, IAntiforgery antiforgery, ApproverDirectory directory, string? returnUrl, string? name, string? error, int status)
+        HttpContext context, IAntiforgery antiforgery, ApproverDirectory directory, string? returnUrl, string? name, string? error, int status, bool signedOut = false)
     {
         var tokens = antiforgery.GetAndStoreTokens(context);
         context.Response.Headers[HeaderNames.ContentSecurityPolicy] = LoginPage.ContentSecurityPolicy;
         context.Response.Headers[HeaderNames.XContentTypeOptions] = "nosniff";
-        var html = LoginPage.Render(tokens.FormFieldName, tokens.RequestToken!, LocalUrl.OrRoot(returnUrl), name, error, directory.HasApprovers);
+        var html = LoginPage.Render(tokens.FormFieldName, tokens.RequestToken!, LocalUrl.OrRoot(returnUrl), name, error, directory.HasApprovers, signedOut);
         return TypedResults.Content(html, "text/html; charset=utf-8", statusCode: status);
     }
 }

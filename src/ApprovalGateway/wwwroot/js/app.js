@@ -190,7 +190,7 @@
       if (announce && previous?.status === "pending") {
         say(`${next.tool} ${describeOutcome(next)}.`);
         // Seen too, not only heard: a card that vanishes while an approver reads it (or types a reason) needs a why.
-        if (!deciding.has(next.id)) toast(`${next.tool} from ${next.agent}: ${describeOutcome(next)}.`);
+        if (!deciding.has(next.id)) toast(`${decidedText(next)}.`);
       }
       renderHistory();
     }
@@ -238,6 +238,18 @@
     return [...new Set(a.votes.map((v) => v.approver))];
   }
 
+  // "bob approved exchange_place_order for trader-bot": what an approver looking at that call needs when it is
+  // decided under them, so they know which card went and why.
+  function decidedText(a) {
+    const who = deciders(a);
+    const verb = { approved: "approved", rejected: "rejected" }[a.status];
+    if (verb && who.length) {
+      const names = who.length === 1 ? who[0] : `${who.slice(0, -1).join(", ")} and ${who.at(-1)}`;
+      return `${names} ${verb} ${a.tool} for ${a.agent}`;
+    }
+    return `${a.tool} for ${a.agent}: ${describeOutcome(a)}`;
+  }
+
   function describeOutcome(a) {
     const who = deciders(a).join(", ");
     switch (a.status) {
@@ -279,6 +291,27 @@
     const seconds = total % 60;
     if (hours > 0) return `${hours} h ${String(minutes).padStart(2, "0")} min left`;
     return `${minutes}:${String(seconds).padStart(2, "0")} left`;
+  }
+
+  // How long a call waited or took, as a person reads it ("3 min 3 s", not "183,452 ms"); the exact count is its title.
+  const secondsFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+
+  function formatDuration(ms) {
+    if (ms < 1) return "<1 ms";
+    if (ms < 999.5) return `${Math.round(ms)} ms`;
+    if (ms < 59950) return `${secondsFormat.format(Math.round(ms / 100) / 10)} s`;
+    const seconds = Math.round(ms / 1000);
+    if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+    const minutes = Math.round(seconds / 60);
+    return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  }
+
+  function durationElement(ms) {
+    const el = document.createElement("span");
+    el.className = "duration";
+    el.title = `${ms.toLocaleString()} ms`;
+    el.textContent = formatDuration(ms);
+    return el;
   }
 
   // ---------- Arguments ----------
@@ -637,7 +670,11 @@
           toast(message || `${a.tool}: ${decision === "approve" ? "approved" : "rejected"}.`);
         }
       } else if (result.status === 409) {
-        toast(message || "Someone else decided this one first.", "bad");
+        // The gateway's "Already approved by bob" does not say which call: name it from the approval it sends back.
+        const decided = result.body?.approval ? normalize(result.body.approval) : null;
+        toast(decided && ["approved", "rejected"].includes(decided.status) && deciders(decided).length
+          ? `${decidedText(decided)} first; your ${decision === "approve" ? "approval" : "rejection"} was not counted.`
+          : `${a.tool} for ${a.agent}: ${message || "someone else decided it first"}.`, "bad");
         await refreshOne(id);
       } else if (result.status === 404) {
         toast(`${a.tool}: the gateway no longer knows this call (it restarted, or the record ended); nothing was decided.`, "bad");
@@ -1343,15 +1380,18 @@
       const risk = lower(t.risk || t.risk_class);
       const action = lower(t.action);
       const name = document.createElement("td");
-      name.className = "mono";
+      name.className = "mono c-name";
       name.textContent = t.name;
       const upstream = document.createElement("td");
+      upstream.className = "c-upstream";
+      // On a phone the row is a card without the header row: the label goes with the value.
+      upstream.dataset.label = "Upstream";
       upstream.textContent = t.upstream;
       const riskCell = document.createElement("td");
-      riskCell.className = "nowrap";
+      riskCell.className = "nowrap c-risk";
       riskCell.append(badge(`${words(risk)}${t.category ? " · " + words(t.category) : ""}`, RISK_TONE[risk]));
       const actionCell = document.createElement("td");
-      actionCell.className = "nowrap";
+      actionCell.className = "nowrap c-action";
       actionCell.append(badge(words(action), ACTION_TONE[action]));
       // The rule's own action is only what happens when none of its conditions holds: say what they may make of it.
       const conditions = (t.conditions || []).map((c) => {
@@ -1370,7 +1410,7 @@
         actionCell.append(" unless", list);
       }
       const why = document.createElement("td");
-      why.className = "why";
+      why.className = "why c-why";
       const limit = t.rate_limit || t.rateLimit;
       why.textContent = [t.reason, t.rule ? `rule ${t.rule}` : "", limit || ""].filter(Boolean).join(" · ");
       tr.append(name, upstream, riskCell, actionCell, why);
@@ -1517,9 +1557,11 @@
     tr.tabIndex = 0;
     tr.setAttribute("aria-expanded", "false");
     auditRecords.set(tr, r);
-    const cell = (text, className) => {
+    // The label shows only on a phone, where the row is a card without the header row.
+    const cell = (text, className, label) => {
       const td = document.createElement("td");
       if (className) td.className = className;
+      if (label) td.dataset.label = label;
       if (text instanceof Node) td.append(text); else td.textContent = text ?? "";
       return td;
     };
@@ -1527,13 +1569,13 @@
     const outcome = lower(r.outcome);
     const decidedBy = Array.isArray(r.decided_by) ? r.decided_by.join(", ") : r.decided_by || "";
     tr.append(
-      cell(timeElement(Date.parse(r.time)), "nowrap"),
-      cell(r.agent ? breakable(r.agent) : "—"),
-      cell(breakable(r.tool), "mono"),
-      cell(badge(words(decision), OUTCOME_TONE[decision])),
-      cell(badge(words(outcome), OUTCOME_TONE[outcome])),
-      cell(decidedBy || "—"),
-      cell(r.reason || "", "why"),
+      cell(timeElement(Date.parse(r.time)), "nowrap c-time"),
+      cell(r.agent ? breakable(r.agent) : "—", "c-agent", "Agent"),
+      cell(breakable(r.tool), "mono c-tool"),
+      cell(badge(words(decision), OUTCOME_TONE[decision]), "c-decision"),
+      cell(badge(words(outcome), OUTCOME_TONE[outcome]), "c-outcome"),
+      cell(decidedBy || "—", "c-by", "Decided by"),
+      cell(r.reason || "", "why c-reason"),
     );
     return tr;
   }
@@ -1552,7 +1594,11 @@
     const td = document.createElement("td");
     td.colSpan = tr.children.length;
     const decidedBy = Array.isArray(r.decided_by) ? r.decided_by.join(", ") : r.decided_by || "";
-    const ms = (value) => (typeof value === "number" ? `${value.toLocaleString()} ms` : "");
+    const latencies = [r.policy_milliseconds, r.wait_milliseconds, r.upstream_milliseconds, r.total_milliseconds];
+    const timings = document.createDocumentFragment();
+    if (latencies.every((v) => typeof v === "number")) {
+      latencies.forEach((v, i) => timings.append(...(i > 0 ? [" / "] : []), durationElement(v)));
+    }
     td.append(detailPanel([
       ["Time", timeElement(Date.parse(r.time))],
       ["Agent", r.agent],
@@ -1567,8 +1613,7 @@
       ["Reason", r.reason],
       ["Approval", r.approval_id, "mono"],
       ["Instance", r.instance],
-      ["Policy / wait / upstream / total", [r.policy_milliseconds, r.wait_milliseconds, r.upstream_milliseconds, r.total_milliseconds].every((v) => typeof v === "number")
-        ? [r.policy_milliseconds, r.wait_milliseconds, r.upstream_milliseconds, r.total_milliseconds].map(ms).join(" / ") : ""],
+      ["Policy / wait / upstream / total", timings],
       ["Arguments SHA-256", r.arguments_sha256, "mono"],
       ["Seq", r.seq, "mono"],
       ["Hash", r.hash, "mono"],
