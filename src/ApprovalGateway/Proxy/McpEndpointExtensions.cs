@@ -253,7 +253,7 @@ internal static class McpEndpointExtensions
         }
         catch (Exception ex)
         {
-            return UnreadableLine.Answer(json, ex, body: true);
+            return UnreadableMessage.Answer(json, ex, body: true);
         }
     }
 

@@ -10,7 +10,7 @@ namespace ApprovalGateway.Proxy;
 /// instead of the SDK's stdio transport, which reads every line whole (a client that never sends a newline fills the
 /// gateway's memory) and drops a line it cannot read without a word (the client's request then waits for ever). Here
 /// a line is read up to <c>Gateway:MaxRequestBodyBytes</c>, and a line that is not a JSON-RPC message is answered
-/// with the JSON-RPC error for it (<see cref="UnreadableLine"/>); the session goes on with the next line.
+/// with the JSON-RPC error for it (<see cref="UnreadableMessage"/>); the session goes on with the next line.
 /// </summary>
 internal sealed class StdioAgentTransport : TransportBase
 {
@@ -94,7 +94,7 @@ internal sealed class StdioAgentTransport : TransportBase
                 if (kind == BoundedLineReader.Kind.Overlong)
                 {
                     Log.StdioLineTooLong(_logger, _maxMessageBytes);
-                    var tooLong = UnreadableLine.TooLong(line, _maxMessageBytes);
+                    var tooLong = UnreadableMessage.TooLong(line, _maxMessageBytes);
                     await AnswerAsync(tooLong);
                     await RecordAsync(line, complete: false, tooLong);
                     continue;
@@ -147,7 +147,7 @@ internal sealed class StdioAgentTransport : TransportBase
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            answer = UnreadableLine.Answer(json, ex);
+            answer = UnreadableMessage.Answer(json, ex);
             Log.StdioLineUnreadable(_logger, answer.Error.Code, json.Length, answer.Error.Message);
             return null;
         }

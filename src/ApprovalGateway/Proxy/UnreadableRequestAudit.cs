@@ -20,7 +20,7 @@ internal sealed class UnreadableRequestAudit(IAuditLog audit, GatewayMetrics met
     /// <param name="answer">The error the agent got for it.</param>
     public async Task RecordAsync(string agent, string sessionId, ReadOnlySequence<byte> json, bool complete, JsonRpcError answer)
     {
-        var (_, method, tool) = UnreadableLine.TopLevel(json, complete);
+        var (_, method, tool) = UnreadableMessage.TopLevel(json, complete);
         var reason = $"the request{(method is null ? "" : $" ({method})")} could not be read, so nothing was decided or forwarded: {answer.Error.Message}";
         var record = new AuditRecord(
             time.GetUtcNow(), agent, sessionId, "", method == RequestMethods.ToolsCall ? tool ?? "" : "", null, "", Outcome, "", Outcome,

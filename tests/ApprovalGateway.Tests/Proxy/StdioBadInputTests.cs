@@ -10,7 +10,7 @@ namespace ApprovalGateway.Tests.Proxy;
 public sealed class StdioBadInputTests
 {
     [Fact]
-    public async Task StdioGateway_AnswersEachUnreadableLineWithItsJsonRpcError_AndServesTheNextLine()
+    public async Task StdioGateway_AnswersEachUnreadableMessageWithItsJsonRpcError_AndServesTheNextLine()
     {
         using var gateway = await StdioGatewayProcess.StartAsync(GatewayHost.AllowAll);
         var junk = "this is not JSON " + new string('x', 900);

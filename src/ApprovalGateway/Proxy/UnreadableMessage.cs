@@ -12,7 +12,7 @@ namespace ApprovalGateway.Proxy;
 /// request then ends instead of waiting for ever), null otherwise, as JSON-RPC asks. It says what was wrong without
 /// repeating the line.
 /// </summary>
-internal static class UnreadableLine
+internal static class UnreadableMessage
 {
     private const int MaxDetailLength = 120;
 
