@@ -3,9 +3,12 @@ using Microsoft.Extensions.Logging;
 
 namespace ApprovalGateway.Approvals;
 
-/// <summary>Who may decide, and what a vote does: one reject resolves, approvals count distinct people.</summary>
+/// <summary>
+/// Who may decide, and what a vote does: one reject resolves, approvals count distinct people. An approval that gives a
+/// time-boxed grant also releases the calls already waiting that the grant covers.
+/// </summary>
 internal sealed class ApprovalDecisions(
-    ApprovalStore store, GatewayMetrics metrics, TimeProvider time, ILogger<ApprovalDecisions> logger) : IApprovalDecisions
+    ApprovalStore store, IGrantStore grants, GatewayMetrics metrics, TimeProvider time, ILogger<ApprovalDecisions> logger) : IApprovalDecisions
 {
     public async Task<DecisionResult> DecideAsync(
         string approvalId,
@@ -43,10 +46,66 @@ internal sealed class ApprovalDecisions(
             case DecisionResultKind.AwaitingMoreApprovals:
                 Log.VoteCounted(logger, approvalId, approver.Name, channel, after.Votes.Count(v => v.Approve), Needed(after));
                 break;
+            case DecisionResultKind.Resolved when ApprovalGrant.MinutesGiven(after) is not null:
+                await ReleaseWaitingCallsAsync(after);
+                break;
         }
 
         return result;
     }
+
+    /// <summary>
+    /// The calls of the grant's agent, upstream and tool that were already waiting when <paramref name="granting"/>
+    /// gave it: each one the grant would have let through had it arrived now (the same check a later call meets) is
+    /// approved by the grant, in the same compare-and-set as any decision, so one decided meanwhile stays as it was.
+    /// The store's signal wakes each call on whichever instance holds it. A failure here leaves them waiting, which
+    /// is where they were: the grant itself stands.
+    /// </summary>
+    private async Task ReleaseWaitingCallsAsync(ApprovalSnapshot granting)
+    {
+        var request = granting.Request;
+        try
+        {
+            if (grants.Find(request.Agent, request.Upstream, request.Tool, time.GetUtcNow()) is not { } grant)
+            {
+                return;
+            }
+
+            var release = new GrantRelease(grant.ApprovalId, grant.GrantedBy, grant.Until);
+            foreach (var waiting in store.List(ApprovalStatus.Pending))
+            {
+                var call = waiting.Request;
+                if (waiting.Id == granting.Id
+                    || !string.Equals(call.Agent, request.Agent, StringComparison.Ordinal)
+                    || !string.Equals(call.Upstream, request.Upstream, StringComparison.Ordinal)
+                    || !string.Equals(call.Tool, request.Tool, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var released = false;
+                await store.UpdateAsync(waiting.Id, a =>
+                {
+                    var next = Release(a, grant, release, time.GetUtcNow());
+                    released = !ReferenceEquals(next, a);
+                    return next;
+                }, CancellationToken.None);
+                if (released)
+                {
+                    Log.ReleasedByGrant(logger, waiting.Id, grant.ApprovalId);
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            Log.GrantReleaseFailed(logger, ex, granting.Id);
+        }
+    }
+
+    private static ApprovalSnapshot Release(ApprovalSnapshot approval, ApprovalGrant grant, GrantRelease release, DateTimeOffset now) =>
+        approval.Status == ApprovalStatus.Pending && now < approval.Deadline && now < grant.Until && grant.Refusal(approval.Request, now) is null
+            ? approval with { Status = ApprovalStatus.Approved, ResolvedAt = now, ReleasedByGrant = release }
+            : approval;
 
     /// <summary>The channel name of answers given in the agent's own client through MCP elicitation.</summary>
     public const string ElicitationChannel = "elicitation";

@@ -59,7 +59,7 @@ internal sealed class ApprovalGate(
                 DecisionKind.Approved,
                 grant.ApprovalId,
                 grant.GrantedBy,
-                $"Time-boxed grant until {grant.Until:u}",
+                ApprovalText.GrantUntil(grant.Until),
                 ViaGrant: true);
         }
 
@@ -206,6 +206,8 @@ internal sealed class ApprovalGate(
 
     private static ApprovalOutcome Outcome(ApprovalSnapshot approval) => approval.Status switch
     {
+        ApprovalStatus.Approved when approval.ReleasedByGrant is { } grant =>
+            new(DecisionKind.Approved, approval.Id, grant.GrantedBy, ApprovalText.GrantUntil(grant.Until), GrantApprovalId: grant.ApprovalId),
         ApprovalStatus.Approved => new(DecisionKind.Approved, approval.Id, [.. approval.Votes.Where(v => v.Approve).Select(v => v.Approver)], approval.Reason),
         ApprovalStatus.Rejected => new(DecisionKind.Rejected, approval.Id, [.. approval.Votes.Where(v => !v.Approve).Select(v => v.Approver)], approval.Reason),
         ApprovalStatus.Expired => new(DecisionKind.Expired, approval.Id, [], approval.Reason),

@@ -19,13 +19,15 @@ internal sealed record ApprovalGrant(
     /// <summary>
     /// The minutes of the grant <paramref name="approval"/> gives, or null when it gives none. Every approver must have
     /// asked for a grant (one person cannot waive a two-person rule for later calls), and the shortest asked for, within
-    /// the rule's <c>grant_minutes</c>, is given. The store records this grant and every channel names it.
+    /// the rule's <c>grant_minutes</c>, is given. The store records this grant and every channel names it. A call a grant
+    /// released gives none of its own: the votes it had gathered were not enough to approve it, so neither a grant.
     /// </summary>
     public static int? MinutesGiven(ApprovalSnapshot approval)
     {
         var approvals = approval.Votes.Where(v => v.Approve).ToList();
         var allowed = approval.Request.Settings.GrantMinutes;
-        return approval.Status != ApprovalStatus.Approved || allowed <= 0 || approvals.Count == 0 || approvals.Any(v => v.GrantMinutes is not > 0)
+        return approval.Status != ApprovalStatus.Approved || approval.ReleasedByGrant is not null || allowed <= 0 || approvals.Count == 0
+            || approvals.Any(v => v.GrantMinutes is not > 0)
             ? null
             : Math.Min(allowed, approvals.Min(v => v.GrantMinutes!.Value));
     }

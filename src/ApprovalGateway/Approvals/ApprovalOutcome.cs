@@ -4,10 +4,17 @@ namespace ApprovalGateway.Approvals;
 
 /// <summary>How a hold ended: Approved, Rejected, Expired or Withdrawn; RateLimited when it never began (Approvals:MaxPendingPerAgent).</summary>
 /// <param name="DecidedBy">The approvers who decided, in order (empty for Expired and Withdrawn).</param>
-/// <param name="ViaGrant">True when a time-boxed grant approved the call without a new prompt.</param>
+/// <param name="ViaGrant">True when a time-boxed grant approved the call without a new prompt (<see cref="ApprovalId"/> is the grant's).</param>
+/// <param name="GrantApprovalId">The approval whose time-boxed grant, given while this call waited, released it
+/// (<see cref="ApprovalId"/> is then the call's own approval).</param>
 internal sealed record ApprovalOutcome(
     DecisionKind Kind,
     string ApprovalId,
     IReadOnlyList<string> DecidedBy,
     string? Reason,
-    bool ViaGrant = false);
+    bool ViaGrant = false,
+    string? GrantApprovalId = null)
+{
+    /// <summary>The approval whose time-boxed grant released the call, whether it came later or was already waiting.</summary>
+    public string? ReleasingGrant => ViaGrant ? ApprovalId : GrantApprovalId;
+}

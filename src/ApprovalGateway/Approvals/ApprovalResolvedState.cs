@@ -19,6 +19,8 @@ internal sealed class ApprovalResolvedState(ApprovalSnapshot approval) : IState
     public Dictionary<string, string> SerializeData() => new(StringComparer.Ordinal)
     {
         ["ResolvedAt"] = (approval.ResolvedAt ?? approval.Deadline).ToString("O"),
-        ["DecidedBy"] = string.Join(", ", approval.Votes.Select(v => v.Approver)),
+        ["DecidedBy"] = approval.ReleasedByGrant is { } grant
+            ? ApprovalText.ReleasedBy(grant)
+            : string.Join(", ", approval.Votes.Select(v => v.Approver)),
     };
 }

@@ -2,6 +2,7 @@ namespace ApprovalGateway.Approvals;
 
 /// <summary>An approval as stored, at one moment: what the channels render and the API returns.</summary>
 /// <param name="GrantRevoked">Set when an approver ended the time-boxed grant this approval gave.</param>
+/// <param name="ReleasedByGrant">Set when a time-boxed grant given while the call waited approved it (no vote of its own).</param>
 /// <param name="OutcomeRecorded">Set once the audit log holds the outcome of the call (see <see cref="ApprovalStore.RecordOutcomeAsync"/>).</param>
 internal sealed record ApprovalSnapshot(
     string Id,
@@ -13,4 +14,5 @@ internal sealed record ApprovalSnapshot(
     string? Reason,
     DateTimeOffset? ResolvedAt,
     GrantRevocationNote? GrantRevoked = null,
-    bool OutcomeRecorded = false);
+    bool OutcomeRecorded = false,
+    GrantRelease? ReleasedByGrant = null);

@@ -260,7 +260,8 @@ internal sealed class ApprovalStore(
 
     private static void WriteDecision(IStorageConnection connection, ApprovalSnapshot approval)
     {
-        var decision = new StoredDecision(approval.Status, approval.Votes, approval.Reason, approval.ResolvedAt, approval.GrantRevoked, approval.OutcomeRecorded);
+        var decision = new StoredDecision(approval.Status, approval.Votes, approval.Reason, approval.ResolvedAt, approval.GrantRevoked, approval.OutcomeRecorded,
+            approval.ReleasedByGrant);
         connection.SetJobParameter(
             approval.Id,
             DecisionParameter,
@@ -347,5 +348,5 @@ internal sealed class ApprovalStore(
 
     private static ApprovalSnapshot ToSnapshot(string id, StoredApproval approval, StoredDecision decision) =>
         new(id, decision.Status, approval.Request, approval.RequestedAt, approval.Deadline, decision.Votes, decision.Reason, decision.ResolvedAt, decision.GrantRevoked,
-            decision.OutcomeRecorded);
+            decision.OutcomeRecorded, decision.ReleasedByGrant);
 }

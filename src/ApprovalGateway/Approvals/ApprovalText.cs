@@ -13,10 +13,24 @@ internal static class ApprovalText
     public static string Approvers(ApprovalSnapshot approval, bool approve, Func<ApproverVote, string>? name = null) =>
         string.Join(" and ", approval.Votes.Where(v => v.Approve == approve).Select(name ?? (v => v.Approver)));
 
+    /// <summary>
+    /// Who approved: "alice and bob", or "the time-boxed grant of alice" for a call a grant released while it waited.
+    /// </summary>
+    public static string ApprovedBy(ApprovalSnapshot approval) =>
+        approval.ReleasedByGrant is { } grant ? ReleasedBy(grant) : Approvers(approval, approve: true);
+
+    /// <summary>"the time-boxed grant of alice and bob", the words every channel uses for a call a grant released while it waited.</summary>
+    public static string ReleasedBy(GrantRelease grant) => $"the time-boxed grant of {string.Join(" and ", grant.GrantedBy)}";
+
+    /// <summary>What a grant's call is approved with, in its agent's answer and its audit records.</summary>
+    public static string GrantUntil(DateTimeOffset until) => $"Time-boxed grant until {until:u}";
+
     /// <summary>What happened to a resolved approval: "Approved by alice", "Rejected by bob: too large", "Expired".</summary>
     public static string Summary(ApprovalSnapshot approval) => approval.Status switch
     {
         ApprovalStatus.Pending => "Pending",
+        ApprovalStatus.Approved when approval.ReleasedByGrant is { } grant =>
+            $"Released by {ReleasedBy(grant)} (given on approval {grant.ApprovalId}, until {grant.Until:u})",
         ApprovalStatus.Approved => $"Approved by {Approvers(approval, approve: true)}{ForGrant(approval)}"
             + (approval.GrantRevoked is { } revoked ? $"; {GrantRevoked(revoked, revoked.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))}" : ""),
         ApprovalStatus.Rejected => approval.Reason is { Length: > 0 } reason
@@ -42,6 +56,7 @@ internal static class ApprovalText
     /// <summary>The answer to a click that came too late: "Already approved by alice", "Expired".</summary>
     public static string AlreadyResolved(ApprovalSnapshot approval) => approval.Status switch
     {
+        ApprovalStatus.Approved when approval.ReleasedByGrant is { } grant => $"Already released by {ReleasedBy(grant)}",
         ApprovalStatus.Approved => $"Already approved by {Approvers(approval, approve: true)}",
         ApprovalStatus.Rejected => $"Already rejected by {Approvers(approval, approve: false)}",
         _ => Summary(approval),

@@ -16,6 +16,7 @@ namespace ApprovalGateway.Approvals;
 /// <param name="GrantedUntil">When that grant ends (or ended), unless revoked earlier (<see cref="GrantRevoked"/>).</param>
 /// <param name="AgentOwner">The approver who owns the agent, if any; the page tells them when they may only reject.</param>
 /// <param name="OwnerMayApprove">Whether the rule lets that owner approve (self-approval allowed, one approver asked for).</param>
+/// <param name="ReleasedByGrant">The time-boxed grant that approved the call while it waited, when one did.</param>
 internal sealed record ApprovalView(
     string Id,
     string Status,
@@ -45,7 +46,8 @@ internal sealed record ApprovalView(
     int? GrantedMinutes,
     DateTimeOffset? GrantedUntil,
     string? AgentOwner,
-    bool OwnerMayApprove)
+    bool OwnerMayApprove,
+    GrantRelease? ReleasedByGrant)
 {
     public static ApprovalView From(ApprovalSnapshot approval, bool slackEnabled)
     {
@@ -79,6 +81,7 @@ internal sealed record ApprovalView(
             ApprovalGrant.MinutesGiven(approval),
             ApprovalGrant.GivenUntil(approval),
             request.AgentOwner,
-            request.Settings.AllowSelfApproval && request.Settings.Approvals <= 1);
+            request.Settings.AllowSelfApproval && request.Settings.Approvals <= 1,
+            approval.ReleasedByGrant);
     }
 }

@@ -65,6 +65,12 @@ internal static partial class Log
     [LoggerMessage(3017, LogLevel.Warning, "{Method} {Path} answered 503: approval storage unreachable ({Problem})")]
     public static partial void StorageUnreachable(ILogger logger, string method, string path, string problem);
 
+    [LoggerMessage(3018, LogLevel.Information, "Approval {ApprovalId} released by the time-boxed grant of approval {GrantApprovalId}, given while it waited")]
+    public static partial void ReleasedByGrant(ILogger logger, string approvalId, string grantApprovalId);
+
+    [LoggerMessage(3019, LogLevel.Warning, "The time-boxed grant of approval {GrantApprovalId} is given, but calls already waiting that it covers could not be released; they wait for a decision of their own")]
+    public static partial void GrantReleaseFailed(ILogger logger, Exception exception, string grantApprovalId);
+
     [LoggerMessage(3030, LogLevel.Warning, "The outcome of approval {ApprovalId} is in the audit log, but could not be marked recorded; should its instance die before the approval is cleaned up, another may record it a second time")]
     public static partial void OutcomeNotMarked(ILogger logger, Exception exception, string approvalId);
 }

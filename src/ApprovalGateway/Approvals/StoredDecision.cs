@@ -4,6 +4,7 @@ namespace ApprovalGateway.Approvals;
 /// The part of an approval that changes, kept whole in the <c>decision</c> job parameter so a reader never
 /// sees a status without its votes.
 /// </summary>
+/// <param name="ReleasedByGrant">The grant that approved the call while it waited, when one did.</param>
 /// <param name="OutcomeRecorded">Set once the ended approval's outcome is in the audit log, so no other instance writes it again.</param>
 internal sealed record StoredDecision(
     ApprovalStatus Status,
@@ -11,4 +12,5 @@ internal sealed record StoredDecision(
     string? Reason,
     DateTimeOffset? ResolvedAt,
     GrantRevocationNote? GrantRevoked = null,
-    bool OutcomeRecorded = false);
+    bool OutcomeRecorded = false,
+    GrantRelease? ReleasedByGrant = null);

@@ -546,7 +546,7 @@ internal sealed class ToolCallPipeline(
 
             // A grant's approval ended long ago, and a hold that never began has none.
             _heldApprovalId = outcome.ViaGrant || outcome.ApprovalId.Length == 0 ? null : outcome.ApprovalId;
-            ReleasedBy = outcome.ViaGrant ? $"released by a time-boxed grant ({outcome.Reason}) given on approval {outcome.ApprovalId}" : null;
+            ReleasedBy = outcome.ReleasingGrant is { } grant ? $"released by a time-boxed grant ({outcome.Reason}) given on approval {grant}" : null;
         }
 
         public void UpstreamDone(TimeSpan elapsed) => _upstream = elapsed;

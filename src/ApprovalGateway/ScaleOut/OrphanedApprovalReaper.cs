@@ -181,7 +181,7 @@ internal sealed class OrphanedApprovalReaper(
             ApprovalStatus.Expired => (DecisionKind.Expired, $"approval timed out after {ToolCallPipeline.FormatDuration(request.Settings.Timeout)}", []),
             _ when before.Status == ApprovalStatus.Approved => (
                 DecisionKind.Withdrawn,
-                $"approved by {ApprovalText.Approvers(before, approve: true)}, but the gateway instance holding the call went away before it could send it, so it was not sent",
+                $"approved by {ApprovalText.ApprovedBy(before)}, but the gateway instance holding the call went away before it could send it, so it was not sent",
                 Voters(before, approve: true)),
             _ => (DecisionKind.Withdrawn, ended.Reason ?? InstanceStoppedReason, (IReadOnlyList<string>)[]),
         };
@@ -231,5 +231,5 @@ internal sealed class OrphanedApprovalReaper(
     }
 
     private static IReadOnlyList<string> Voters(ApprovalSnapshot approval, bool approve) =>
-        [.. approval.Votes.Where(v => v.Approve == approve).Select(v => v.Approver)];
+        approve && approval.ReleasedByGrant is { } grant ? grant.GrantedBy : [.. approval.Votes.Where(v => v.Approve == approve).Select(v => v.Approver)];
 }

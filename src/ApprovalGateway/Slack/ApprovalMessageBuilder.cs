@@ -136,6 +136,8 @@ internal sealed class ApprovalMessageBuilder(IOptions<SlackOptions> options)
         var at = Clock(approval.ResolvedAt ?? approval.Deadline);
         switch (approval.Status)
         {
+            case ApprovalStatus.Approved when approval.ReleasedByGrant is { } grant:
+                return $":white_check_mark: Released at {at} UTC by {Escape(ApprovalText.ReleasedBy(grant))}, given on approval {Escape(grant.ApprovalId)}";
             case ApprovalStatus.Approved:
                 var by = ApprovalText.Approvers(approval, approve: true, Who) is { Length: > 0 } approvers ? $" by {approvers}" : "";
                 var approved = $":white_check_mark: Approved{by} at {at} UTC{ApprovalText.ForGrant(approval)}";

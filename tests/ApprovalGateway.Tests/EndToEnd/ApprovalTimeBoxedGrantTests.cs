@@ -54,6 +54,76 @@ public sealed class ApprovalTimeBoxedGrantTests
         Assert.Equal($"the tool reported an error; {records[2].Reason}", outcome.Reason);
     }
 
+    /// <summary>
+    /// A grant lets through what its approver agreed to: the same agent's calls of the same tool under the same rule.
+    /// Those already waiting when it is given go through too, named as the grant's own, not left for a decision each.
+    /// </summary>
+    [Fact]
+    public async Task Grant_ReleasesTheCallsAlreadyWaitingThatItCovers_AndNoOthers()
+    {
+        const string Policy = $$"""
+            {
+              "version": "1",
+              "default": "allow",
+              "tools": {
+                "{{CancelTwap}}": { "action": "require_approval", "approval": { "timeout": 120, "grant_minutes": 15 } },
+                "{{Withdraw}}": { "action": "require_approval", "approval": { "timeout": 120, "grant_minutes": 15 } }
+              }
+            }
+            """;
+        await using var scenario = await StartAsync(Policy, new Dictionary<string, string?>
+        {
+            ["Gateway:Agents:desk:ApiKey"] = DeskKey,
+            ["Gateway:Agents:other-desk:ApiKey"] = OtherDeskKey,
+        });
+        await using var agent = await scenario.ConnectAsync(DeskKey);
+        await using var otherAgent = await scenario.ConnectAsync(OtherDeskKey);
+        var granting = agent.CallToolAsync(CancelTwap, CancelTwapArgs(123)).AsTask();
+        var a = await scenario.Approvals.WaitForPendingAsync(CancelTwap, 123);
+        var covered = agent.CallToolAsync(CancelTwap, CancelTwapArgs(124)).AsTask();
+        var b = await scenario.Approvals.WaitForPendingAsync(CancelTwap, 124);
+        var otherTool = agent.CallToolAsync(Withdraw, WithdrawArgs("w-1")).AsTask();
+        var otherToolHeld = await scenario.Approvals.WaitForPendingAsync(Withdraw);
+        var otherAgentsCall = otherAgent.CallToolAsync(CancelTwap, CancelTwapArgs(125)).AsTask();
+        var otherAgentsHeld = await scenario.Approvals.WaitForPendingAsync(CancelTwap, 125, "other-desk");
+
+        using (var approve = await scenario.DecideAsync(Alice, a.Id, "approve", grantMinutes: 15))
+        {
+            Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
+        }
+
+        Assert.NotEqual(true, (await granting.WaitAsync(Guard)).IsError);
+        var released = await covered.WaitAsync(Guard);
+
+        // The upstream had the call and the agent its answer.
+        Assert.NotEqual(true, released.IsError);
+        Assert.Equal(124, (long)Structured(released)["algoId"]!);
+        var records = scenario.AuditOf(CancelTwap).Where(r => r.ApprovalId == b.Id).ToList();
+        Assert.Equal(["forwarding", "forwarded"], records.Select(r => r.Outcome));
+        Assert.Equal(["alice"], records[1].DecidedBy);
+        Assert.StartsWith("released by a time-boxed grant (Time-boxed grant until ", records[1].Reason, StringComparison.Ordinal);
+        Assert.EndsWith($"given on approval {a.Id}", records[1].Reason, StringComparison.Ordinal);
+        Assert.Equal(124, (long)records[1].Arguments!["algoId"]!);
+
+        // Its prompts say what released it; nobody was asked to decide it.
+        var prompt = await scenario.WaitForPromptTextAsync(b.Id, "by the time-boxed grant of alice").WaitAsync(Guard);
+        Assert.Empty(prompt.Buttons);
+        var view = await scenario.GetApprovalAsync(Alice, b.Id);
+        Assert.Equal("approved", (string?)view["status"]);
+        Assert.Equal(a.Id, (string?)view["released_by_grant"]?["approval_id"]);
+        Assert.StartsWith("Released by the time-boxed grant of alice", (string?)view["summary"], StringComparison.Ordinal);
+
+        // Another tool and another agent are outside the grant: they still wait for a decision.
+        var pending = (await scenario.ListApprovalsAsync(Alice, "pending")).Select(p => (string?)p!["id"]);
+        Assert.Equal(new[] { otherToolHeld.Id, otherAgentsHeld.Id }.Order(StringComparer.Ordinal), pending.Order(StringComparer.Ordinal));
+        Assert.False(otherTool.IsCompleted);
+        Assert.False(otherAgentsCall.IsCompleted);
+    }
+
+    private const string DeskKey = "desk-agent-key-0123456789";
+
+    private const string OtherDeskKey = "other-desk-agent-key-012345";
+
     /// <summary>A prompt that still read "and for the next 15 min" after the grant ended would tell approvers it is in force.</summary>
     [Fact]
     public async Task SlackPrompt_SaysWhoRevokedTheGrantAndWhen_AndNoLongerPromisesItsWindow_WhenItsGrantIsRevoked()

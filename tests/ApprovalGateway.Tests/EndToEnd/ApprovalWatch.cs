@@ -66,6 +66,13 @@ internal sealed class ApprovalWatch : IApprovalObserver
     public Task<ApprovalSnapshot> WaitForPendingAsync(string tool) =>
         WaitForAsync(a => a.Status == ApprovalStatus.Pending && a.Request.Tool == tool, $"a pending approval for {tool}");
 
+    /// <summary>The pending approval of the demo exchange's call naming <paramref name="algoId"/>, by <paramref name="agent"/> when given.</summary>
+    public Task<ApprovalSnapshot> WaitForPendingAsync(string tool, long algoId, string? agent = null) =>
+        WaitForAsync(
+            a => a.Status == ApprovalStatus.Pending && a.Request.Tool == tool && (agent is null || a.Request.Agent == agent)
+                && a.Request.FrozenArguments["algoId"]?.GetValue<long>() == algoId,
+            $"a pending approval for {tool} of order {algoId}");
+
     public Task<ApprovalSnapshot> WaitForStatusAsync(string approvalId, ApprovalStatus status) =>
         WaitForAsync(a => a.Id == approvalId && a.Status == status, $"approval {approvalId} {status}");
 }

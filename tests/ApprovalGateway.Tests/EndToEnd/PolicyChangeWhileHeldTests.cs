@@ -103,6 +103,50 @@ public sealed class PolicyChangeWhileHeldTests
         Assert.True((await other.WaitAsync(Guard)).IsError);
     }
 
+    /// <summary>A grant given while other calls wait releases only those its rule holds: a larger order still asks.</summary>
+    [Fact]
+    public async Task Grant_ReleasesWaitingCallsItsRuleHolds_NotOnesAnotherRuleHolds()
+    {
+        const string Policy = $$"""
+            {
+              "version": "1",
+              "default": "allow",
+              "tools": {
+                "{{CancelTwap}}": {
+                  "action": "require_approval",
+                  "approval": { "timeout": 120, "grant_minutes": 15 },
+                  "when": [ { "if": "args.algoId > 124", "action": "require_approval", "reason": "a later order" } ]
+                }
+              }
+            }
+            """;
+        await using var scenario = await StartAsync(Policy);
+        await using var agent = await scenario.ConnectAsync();
+        var granting = agent.CallToolAsync(CancelTwap, CancelTwapArgs(123)).AsTask();
+        var a = await scenario.Approvals.WaitForPendingAsync(CancelTwap, 123);
+        var sameRule = agent.CallToolAsync(CancelTwap, CancelTwapArgs(124)).AsTask();
+        await scenario.Approvals.WaitForPendingAsync(CancelTwap, 124);
+        var larger = agent.CallToolAsync(CancelTwap, CancelTwapArgs(999)).AsTask();
+        var held = await scenario.Approvals.WaitForPendingAsync(CancelTwap, 999);
+
+        using (var approve = await scenario.DecideAsync(Bob, a.Id, "approve", grantMinutes: 15))
+        {
+            Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
+        }
+
+        Assert.NotEqual(true, (await granting.WaitAsync(Guard)).IsError);
+        Assert.NotEqual(true, (await sameRule.WaitAsync(Guard)).IsError);
+        Assert.Equal($"tools[\"{CancelTwap}\"].when[0]", held.Request.Rule);
+        Assert.Equal([held.Id], (await scenario.ListApprovalsAsync(Alice, "pending")).Select(p => (string?)p!["id"]));
+        Assert.False(larger.IsCompleted);
+        using (var reject = await scenario.DecideAsync(Alice, held.Id, "reject"))
+        {
+            Assert.Equal(HttpStatusCode.OK, reject.StatusCode);
+        }
+
+        Assert.True((await larger.WaitAsync(Guard)).IsError);
+    }
+
     [Fact]
     public async Task CallAGrantReleases_IsRecordedAsSuch()
     {

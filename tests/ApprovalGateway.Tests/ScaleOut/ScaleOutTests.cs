@@ -383,6 +383,31 @@ public sealed class ScaleOutTests(ScaleOutServices services)
         Assert.Equal([pending.Id], await ApprovalIdsAsync(pair.B.BaseAddress));
     }
 
+    [ServicesFact]
+    public async Task CallWaitingOnB_IsReleased_WhenAnApprovalOnAGivesAGrantThatCoversIt()
+    {
+        await using var pair = await ScaleOutPair.StartAsync(services, redis: true, HoldEcho);
+        await using var pageOnB = pair.B.Hub(ScaleOutGateway.AliceToken);
+        var onB = await WatchAsync(pageOnB);
+        await using var agentOnB = await pair.B.ConnectAsync();
+        var waiting = agentOnB.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "second" }).AsTask();
+        var heldOnB = await onB.Pending.WaitAsync(TimeSpan.FromSeconds(30));
+        await using var agentOnA = await pair.A.ConnectAsync();
+        var first = agentOnA.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "first" }).AsTask();
+        var granting = await pair.A.Approvals.WaitForAsync(a => a.Status == ApprovalStatus.Pending && a.Id != heldOnB);
+
+        using var onA = pair.A.Approver();
+        using var decision = await onA.DecideAsync(granting.Id, """{"decision":"approve","grant_minutes":15}""");
+
+        Assert.Equal(HttpStatusCode.OK, decision.StatusCode);
+        Assert.NotEqual(true, (await first.WaitAsync(TimeSpan.FromSeconds(30))).IsError);
+
+        // Its deadline is ten minutes away: only the grant, given on A, can release it in time.
+        var released = await waiting.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.NotEqual(true, released.IsError);
+        Assert.Contains("second", Assert.IsType<TextContentBlock>(released.Content[0]).Text, StringComparison.Ordinal);
+    }
+
     [ServicesTheory]
     [InlineData(false)]
     [InlineData(true)]

@@ -268,6 +268,23 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
         await Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Pending" })).ToContainTextAsync("0");
     }
 
+    /// <summary>A call a grant released while it waited had no vote: the page names the grant and who gave it.</summary>
+    [ChromiumFact]
+    public async Task CallReleasedByAGrant_SaysSoOnThePage_WhenItsCardGoes()
+    {
+        var page = await OpenAsync("alice");
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder());
+        await Expect(Card(page, "exchange_place_order")).ToBeVisibleAsync();
+
+        _app.Approvals.ReleaseByGrant("apr-1", new GrantRelease("apr-0", ["carol"], DateTimeOffset.UtcNow.AddMinutes(15)));
+
+        await Expect(Card(page, "exchange_place_order")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#toasts")).ToContainTextAsync("exchange_place_order from trader-bot: released by the time-boxed grant of carol.");
+        await page.GetByRole(AriaRole.Tab, new() { Name = "History" }).ClickAsync();
+        var entry = page.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "exchange_place_order" });
+        await Expect(entry.Locator("summary")).ToContainTextAsync("released by the time-boxed grant of carol · trader-bot on exchange");
+    }
+
     /// <summary>Slack and the audit CSV say UTC; the page's local times say their zone, so approvers can compare them.</summary>
     [ChromiumFact]
     public async Task Times_SayTheirTimeZone()

@@ -46,6 +46,19 @@ internal sealed class TestApprovals(IEnumerable<IApprovalObserver> observers, Ti
         Notify(withdrawn);
     }
 
+    /// <summary>Approves a pending call as a time-boxed grant given while it waited does: no vote of its own.</summary>
+    public void ReleaseByGrant(string id, GrantRelease grant)
+    {
+        ApprovalSnapshot released;
+        lock (_gate)
+        {
+            released = _approvals[id] with { Status = ApprovalStatus.Approved, ResolvedAt = time.GetUtcNow(), ReleasedByGrant = grant };
+            _approvals[id] = released;
+        }
+
+        Notify(released);
+    }
+
     /// <summary>Forgets an approval without telling anyone, as a gateway restarted on the in-memory queue has.</summary>
     public void ForgetQuietly(string id) => _approvals.TryRemove(id, out _);
 

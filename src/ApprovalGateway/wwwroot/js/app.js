@@ -161,6 +161,9 @@
       agentOwner: raw.agent_owner || "",
       ownerMayApprove: raw.owner_may_approve !== false,
       granted: raw.granted_until ? { minutes: raw.granted_minutes ?? null, until: Date.parse(raw.granted_until) } : null,
+      releasedByGrant: raw.released_by_grant
+        ? { approvalId: raw.released_by_grant.approval_id || "", grantedBy: (raw.released_by_grant.granted_by || []).map(String) }
+        : null,
     };
   }
 
@@ -252,6 +255,10 @@
 
   function describeOutcome(a) {
     const who = deciders(a).join(", ");
+    // A grant given while the call waited released it: nobody voted on this call itself.
+    if (a.status === "approved" && a.releasedByGrant) {
+      return `released by the time-boxed grant of ${a.releasedByGrant.grantedBy.join(" and ")}`;
+    }
     switch (a.status) {
       case "approved": return who ? `approved by ${who}` : "approved";
       case "rejected": return who ? `rejected by ${who}` : "rejected";
