@@ -2,7 +2,8 @@ namespace ApprovalGateway.Policy.Arguments;
 
 /// <summary>
 /// Whether an argument's name says its value is a credential. Names are compared as words, so the case convention
-/// does not matter (<c>apiKey</c>, <c>api_key</c>, <c>X-Api-Key</c>, <c>APIKEY</c>). When in doubt the name counts as
+/// does not matter (<c>apiKey</c>, <c>api_key</c>, <c>X-Api-Key</c>, <c>APIKEY</c>), nor does a look-alike spelling
+/// (<see cref="KeyLookalikes"/>). When in doubt the name counts as
 /// secret: a value masked by mistake costs an approver a look at the agent's request; one shown by mistake is in
 /// an append-only audit file for good.
 /// </summary>
@@ -33,7 +34,13 @@ internal static class SecretKeyName
 
     public static bool IsSecret(string key)
     {
-        var words = KeyWords.Split(key);
+        // Read as a person reads it: apı_key and ａｐｉ＿ｋｅｙ are api_key.
+        if (KeyLookalikes.Fold(key) is not { } folded)
+        {
+            return true;
+        }
+
+        var words = KeyWords.Split(folded);
         var joined = string.Concat(words);
         if (Array.Exists(Fragments, fragment => joined.Contains(fragment, StringComparison.Ordinal)))
         {
