@@ -279,7 +279,7 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
         _app.Approvals.ReleaseByGrant("apr-1", new GrantRelease("apr-0", ["carol"], DateTimeOffset.UtcNow.AddMinutes(15)));
 
         await Expect(Card(page, "exchange_place_order")).ToHaveCountAsync(0);
-        await Expect(page.Locator("#toasts")).ToContainTextAsync("exchange_place_order from trader-bot: released by the time-boxed grant of carol.");
+        await Expect(page.Locator("#toasts")).ToContainTextAsync("The time-boxed grant of carol released exchange_place_order for trader-bot.");
         await page.GetByRole(AriaRole.Tab, new() { Name = "History" }).ClickAsync();
         var entry = page.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "exchange_place_order" });
         await Expect(entry.Locator("summary")).ToContainTextAsync("released by the time-boxed grant of carol · trader-bot on exchange");

@@ -244,6 +244,10 @@
   // "bob approved exchange_place_order for trader-bot": what an approver looking at that call needs when it is
   // decided under them, so they know which card went and why.
   function decidedText(a) {
+    // Votes it had gathered did not approve it: the grant did.
+    if (a.status === "approved" && a.releasedByGrant) {
+      return `The time-boxed grant of ${a.releasedByGrant.grantedBy.join(" and ")} released ${a.tool} for ${a.agent}`;
+    }
     const who = deciders(a);
     const verb = { approved: "approved", rejected: "rejected" }[a.status];
     if (verb && who.length) {
