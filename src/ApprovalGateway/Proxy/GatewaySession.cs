@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
@@ -44,8 +45,8 @@ internal sealed class GatewaySession(
     private static readonly HashSet<string> LocalMethods =
         [RequestMethods.Initialize, RequestMethods.Ping, RequestMethods.ServerDiscover, RequestMethods.SubscriptionsListen];
 
-    private static readonly string[] RelayedNotifications =
-    [
+    private static readonly FrozenSet<string> RelayedNotifications = FrozenSet.Create(
+        StringComparer.Ordinal,
         NotificationMethods.LoggingMessageNotification,
         NotificationMethods.ResourceUpdatedNotification,
         NotificationMethods.ResourceListChangedNotification,
@@ -53,8 +54,7 @@ internal sealed class GatewaySession(
         NotificationMethods.PromptListChangedNotification,
         NotificationMethods.ProgressNotification,
         NotificationMethods.ElicitationCompleteNotification,
-        "notifications/tasks/status",
-    ];
+        "notifications/tasks/status");
 
     private readonly CancellationTokenSource _closed = new();
     private IDisposable? _slot;
@@ -257,9 +257,9 @@ internal sealed class GatewaySession(
         _routes = new UpstreamRoutes(
         [
             .. options.EnabledUpstreams.Select(u => new UpstreamLink(
-                u.Key, u.Value, connector, () => CreateClientOptions(u.Key, clientInfo, init), time, logger,
+                u.Key, u.Value, connector, () => CreateClientOptions(clientInfo, init), time, logger,
                 status => board.Report(status with { Session = identity.SessionId }),
-                new UpstreamClientRole(declared, AskAgentAsync))),
+                new UpstreamClientRole(declared, AskAgentAsync, (notification, ct) => RelayNotificationAsync(u.Key, notification, ct)))),
         ]);
         var routes = _routes;
         foreach (var link in routes.Links)
@@ -280,14 +280,11 @@ internal sealed class GatewaySession(
         await Task.WhenAll(_routes.Links.Select(l => l.StartAsync()));
     }
 
-    private McpClientOptions CreateClientOptions(string upstream, Implementation clientInfo, InitializeRequestParams? init)
+    private static McpClientOptions CreateClientOptions(Implementation clientInfo, InitializeRequestParams? init)
     {
-        // No capabilities here: the link's client role sends the agent's own upstream.
-        var clientOptions = UpstreamConnector.CreateClientOptions(clientInfo, init?.ProtocolVersion);
-        clientOptions.Handlers.NotificationHandlers =
-            [.. RelayedNotifications.Select(method => new KeyValuePair<string, Func<JsonRpcNotification, CancellationToken, ValueTask>>(
-                method, (notification, ct) => RelayNotificationAsync(upstream, notification, ct)))];
-        return clientOptions;
+        // No capabilities here: the link's client role sends the agent's own upstream, and passes the upstream's
+        // notifications on in their order (the SDK's handlers would run them side by side).
+        return UpstreamConnector.CreateClientOptions(clientInfo, init?.ProtocolVersion);
     }
 
     /// <summary>
@@ -315,6 +312,11 @@ internal sealed class GatewaySession(
 
     private async ValueTask RelayNotificationAsync(string upstream, JsonRpcNotification notification, CancellationToken cancellationToken)
     {
+        if (!RelayedNotifications.Contains(notification.Method))
+        {
+            return;
+        }
+
         var progressToken = notification.Method == NotificationMethods.ProgressNotification
             ? (notification.Params as JsonObject)?["progressToken"]?.ToJsonString()
             : null;

@@ -22,6 +22,9 @@ internal sealed class ClientRoleSession : ITransport
     private readonly ConcurrentDictionary<RequestId, CancellationTokenSource> _answering = new();
     private readonly CancellationTokenSource _closed = new();
 
+    /// <summary>The notifications passed on so far, the newest last; only the SDK's reading loop touches it.</summary>
+    private Task _notified = Task.CompletedTask;
+
     public ClientRoleSession(string upstream, ITransport inner, UpstreamClientRole role, ServerRequestOrigins? origins, ILogger logger)
     {
         (_upstream, _inner, _role, _origins, _logger) = (upstream, inner, role, origins, logger);
@@ -66,12 +69,36 @@ internal sealed class ClientRoleSession : ITransport
             case JsonRpcError error:
                 _role.Received(error);
                 return false;
-            case JsonRpcNotification { Method: NotificationMethods.ProgressNotification, Params: JsonObject progress }
-                when progress["progressToken"] is { } token:
-                _role.ProgressArrived(token.ToJsonString());
+            case JsonRpcNotification notification:
+                if (notification is { Method: NotificationMethods.ProgressNotification, Params: JsonObject progress }
+                    && progress["progressToken"] is { } token)
+                {
+                    _role.ProgressArrived(token.ToJsonString());
+                }
+
+                // Passed on here, in the order they came, rather than from the SDK's handlers, which run side by side.
+                // The SDK's client still reads it (a progress notification restarts the request's timeout there).
+                _notified = NotifyAfterAsync(_notified, notification);
                 return false;
             default:
                 return false;
+        }
+    }
+
+    private async Task NotifyAfterAsync(Task previous, JsonRpcNotification notification)
+    {
+        await previous;
+        try
+        {
+            await _role.NotifyAsync(notification, _closed.Token);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !_closed.IsCancellationRequested)
+        {
+            Log.NotificationToAgentFailed(_logger, notification.Method, _upstream, ex.Message);
+        }
+        catch (OperationCanceledException)
+        {
+            // The session closed: nobody is left to tell.
         }
     }
 

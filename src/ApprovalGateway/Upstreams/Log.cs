@@ -37,4 +37,7 @@ internal static partial class Log
 
     [LoggerMessage(1013, LogLevel.Warning, "The agent's answer to {Method} could not be sent to upstream '{Upstream}': {Reason}")]
     public static partial void AnswerToUpstreamFailed(ILogger logger, string method, string upstream, string reason);
+
+    [LoggerMessage(1014, LogLevel.Warning, "{Method} from upstream '{Upstream}' could not be passed on to the agent: {Reason}")]
+    public static partial void NotificationToAgentFailed(ILogger logger, string method, string upstream, string reason);
 }

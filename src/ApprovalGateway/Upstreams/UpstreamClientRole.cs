@@ -16,8 +16,14 @@ namespace ApprovalGateway.Upstreams;
 /// What the agent declared in its <c>initialize</c>, sent upstream as it is: the SDK's typed capabilities have no
 /// <c>tasks</c>, and servers offer some tools only to clients that declare it.
 /// </param>
+/// <param name="notify">
+/// Passes the upstream's notifications on to the agent, one at a time in the order the upstream sent them (see
+/// <see cref="NotifyAsync"/>); it picks which ones.
+/// </param>
 internal sealed class UpstreamClientRole(
-    JsonObject? capabilities, Func<JsonRpcRequest, object?, CancellationToken, Task<JsonRpcMessageWithId>> answer)
+    JsonObject? capabilities,
+    Func<JsonRpcRequest, object?, CancellationToken, Task<JsonRpcMessageWithId>> answer,
+    Func<JsonRpcNotification, CancellationToken, ValueTask>? notify = null)
 {
     private static readonly AsyncLocal<object?> s_origin = new();
 
@@ -45,6 +51,14 @@ internal sealed class UpstreamClientRole(
     /// </summary>
     public Task<JsonRpcMessageWithId> AnswerAsync(JsonRpcRequest request, object? origin, CancellationToken cancellationToken) =>
         answer(request, origin ?? NewestOrigin(), cancellationToken);
+
+    /// <summary>
+    /// Passes <paramref name="notification"/> from the upstream on. The session calls this for each in turn, awaiting
+    /// the one before: the SDK's client runs each message's handlers on their own, so relayed from there progress went
+    /// backwards and a task's status came after a later one.
+    /// </summary>
+    public ValueTask NotifyAsync(JsonRpcNotification notification, CancellationToken cancellationToken) =>
+        notify?.Invoke(notification, cancellationToken) ?? ValueTask.CompletedTask;
 
     /// <summary>
     /// Follows the gateway's request <paramref name="id"/> to the upstream, made for <see cref="Origin"/>, until disposed;

@@ -72,6 +72,40 @@ public sealed class SessionRelayTests
         Assert.All(seen, progressed => Assert.Equal(Steps, progressed));
     }
 
+    [Theory]
+    [InlineData(UpstreamTransport.Stdio)]
+    [InlineData(UpstreamTransport.StreamableHttp)]
+    public async Task ProgressNotifications_ReachTheAgent_InTheOrderTheUpstreamSentThem(UpstreamTransport transport)
+    {
+        // Relayed from the SDK's handlers, which run side by side, a quick run of reports arrived shuffled (…14, 18, 17,
+        // 16, 15, 19…) in most calls: a client's progress bar went backwards.
+        await using var everything = await EverythingGateway.StartAsync(transport);
+        await using var agent = await RawHttpAgent.ConnectAsync(everything.Gateway.McpEndpoint, "{}");
+        const int Steps = 40;
+        for (var i = 0; i < 3; i++)
+        {
+            var call = agent.Call("tools/call", new JsonObject
+            {
+                ["name"] = "trigger-long-running-operation",
+                ["arguments"] = new JsonObject { ["duration"] = 0.1, ["steps"] = Steps },
+                ["_meta"] = new JsonObject { ["progressToken"] = $"ordered-{i}" },
+            });
+            var reported = new List<double>();
+            var answer = await call.NextAsync(m =>
+            {
+                if (m["method"]?.GetValue<string>() == "notifications/progress")
+                {
+                    reported.Add(m["params"]!["progress"]!.GetValue<double>());
+                }
+
+                return m["result"] is not null || m["error"] is not null;
+            }).WaitAsync(Patience);
+
+            Assert.NotNull(answer["result"]);
+            Assert.Equal(Enumerable.Range(1, Steps).Select(step => (double)step), reported);
+        }
+    }
+
     [Fact]
     public async Task ProgressOfAHeldCall_KeepsRising_WhenTheUpstreamStartsReportingAfterTheApproval()
     {
