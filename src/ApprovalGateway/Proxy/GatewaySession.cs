@@ -21,9 +21,10 @@ using ModelContextProtocol.Server;
 namespace ApprovalGateway.Proxy;
 
 /// <summary>
-/// One agent connection. It owns one client session per upstream, opened when the agent initializes (with the
-/// agent's own client info and capabilities, so sampling, elicitation and roots requests reach the agent that
-/// caused them), relays every request as raw JSON, and sends <c>tools/call</c> through the pipeline. What the upstreams
+/// One agent connection. It owns one client session per upstream, opened by the first of its requests that needs that
+/// upstream (with the agent's own client info and capabilities, so sampling, elicitation and roots requests reach the
+/// agent that caused them): a session that never uses an upstream costs it nothing (for stdio, no process). It relays
+/// every request as raw JSON, and sends <c>tools/call</c> through the pipeline. What the upstreams
 /// ask the agent goes to it as raw JSON too, and the agent's answers go back the same way.
 /// </summary>
 internal sealed class GatewaySession(
@@ -65,6 +66,10 @@ internal sealed class GatewaySession(
     private readonly TaskCompletionSource _agentInitialized = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private UpstreamRoutes _routes = UpstreamRoutes.None;
     private bool _agentCanElicit;
+
+    // Whether the agent declared no client capabilities, as the catalog's own connection does: an upstream then lists
+    // this session the tools it listed the catalog, and tools/list needs no session of the agent's own.
+    private bool _listsAsTheCatalog;
     private Task<bool>? _connecting;
     private volatile McpServer? _sessionServer;
     private volatile bool _tasksEnabled;
@@ -172,9 +177,9 @@ internal sealed class GatewaySession(
         request.Params?["_meta"]?["io.modelcontextprotocol/protocolVersion"] is JsonValue version && version.TryGetValue<string>(out var text) ? text : null;
 
     /// <summary>
-    /// Lets the SDK answer the agent's <c>initialize</c> first, and opens the upstream sessions only once it has
-    /// accepted it: one it refuses must not leave upstream sessions (stdio processes) behind. Requests relayed from then
-    /// on wait for the sessions.
+    /// Lets the SDK answer the agent's <c>initialize</c> first, and prepares the upstream links only once it has
+    /// accepted it; they open their sessions on first use, so one it refuses leaves nothing upstream either way.
+    /// Requests relayed from then on wait for the links.
     /// </summary>
     private async Task InitializeAsync(MessageContext context, JsonRpcRequest initialize, McpMessageHandler next, CancellationToken cancellationToken)
     {
@@ -227,11 +232,11 @@ internal sealed class GatewaySession(
             return false;
         }
 
-        await ConnectCoreAsync(initializeParams);
+        PrepareLinks(initializeParams);
         return true;
     }
 
-    /// <summary>Waits for the upstream sessions that the agent's <c>initialize</c> opens.</summary>
+    /// <summary>Waits for the upstream links that the agent's <c>initialize</c> prepares.</summary>
     private async Task WhenConnectedAsync(CancellationToken cancellationToken)
     {
         Task<bool>? connecting;
@@ -247,10 +252,15 @@ internal sealed class GatewaySession(
         }
     }
 
-    private async Task ConnectCoreAsync(JsonNode? initializeParams)
+    /// <summary>
+    /// One link per upstream, none of them started: each opens its session when a request first needs that upstream
+    /// (<see cref="UpstreamLink.ConnectAsync"/>), and is set up then as the agent had asked (its log level).
+    /// </summary>
+    private void PrepareLinks(JsonNode? initializeParams)
     {
         var init = initializeParams?.Deserialize<InitializeRequestParams>(McpJsonUtilities.DefaultOptions);
         var declared = (initializeParams?["capabilities"] as JsonObject)?.DeepClone().AsObject();
+        _listsAsTheCatalog = declared is null or { Count: 0 };
         var clientInfo = init?.ClientInfo ?? new Implementation { Name = "unknown-client", Version = "0" };
         _agentCanElicit = init?.Capabilities?.Elicitation is { } elicitation && (elicitation.Form is not null || elicitation.Url is null);
         Log.SessionOpened(logger, identity.SessionId, identity.Agent, $"{clientInfo.Name} {clientInfo.Version}");
@@ -260,24 +270,36 @@ internal sealed class GatewaySession(
                 u.Key, u.Value, connector, () => CreateClientOptions(clientInfo, init), time, logger,
                 status => board.Report(status with { Session = identity.SessionId }),
                 new UpstreamClientRole(declared, AskAgentAsync, (notification, ct) => RelayNotificationAsync(u.Key, notification, ct)))),
-        ]);
+        ], catalog.CapabilitiesOf);
         var routes = _routes;
         foreach (var link in routes.Links)
         {
-            var connections = 0;
-            link.Connected += client =>
+            link.Connected += connected =>
+            {
+                _ = ToolListMayHaveChangedAsync();
+            };
+
+            // Before the request that opened the session (or waits for it after a restart) goes on.
+            link.SetUp = client =>
             {
                 client.AddKnownTools(catalog.ProtocolTools(link.Name));
-                if (Interlocked.Increment(ref connections) > 1)
-                {
-                    _ = routes.RestoreAsync(link, (method, reason) => Log.RestoreFailed(logger, link.Name, method, reason), _closed.Token);
-                }
-
-                _ = ToolListMayHaveChangedAsync();
+                return routes.RestoreAsync(link, client, (method, reason) => Log.RestoreFailed(logger, link.Name, method, reason), _closed.Token);
             };
         }
 
-        await Task.WhenAll(_routes.Links.Select(l => l.StartAsync()));
+        catalog.Changed += CatalogChanged;
+    }
+
+    /// <summary>
+    /// An upstream this session has not used yet says its tools changed only to the catalogue's connection; an agent
+    /// shown the catalogue's listing for it is told to list again, as its own session would have told it.
+    /// </summary>
+    private void CatalogChanged()
+    {
+        if (_listsAsTheCatalog && _routes.Links.Any(l => !l.IsStarted))
+        {
+            _ = ToolListMayHaveChangedAsync();
+        }
     }
 
     private static McpClientOptions CreateClientOptions(Implementation clientInfo, InitializeRequestParams? init)
@@ -502,7 +524,7 @@ internal sealed class GatewaySession(
 
     private async Task<JsonNode?> ListToolsAsync(CancellationToken cancellationToken)
     {
-        var (tools, down) = await CollectToolsAsync(cancellationToken);
+        var (tools, down) = await CollectToolsAsync(ToolListing.AsTheAgentSees, cancellationToken);
         if (tools.Count == 0 && down is not null)
         {
             // Nothing to list but for an upstream that is down: why says more than an empty list.
@@ -515,10 +537,11 @@ internal sealed class GatewaySession(
 
     /// <summary>
     /// The tools this session offers: a connected upstream's as it lists them to this session, a down one's as the
-    /// catalogue last listed them (calls to those fail saying it is down, rather than as unknown tools). A name the
-    /// catalogue gives to another upstream (a clash) or that an earlier upstream listed is left out: one name, one tool.
+    /// catalogue last listed them (calls to those fail saying it is down, rather than as unknown tools), and one this
+    /// session has not used yet as <paramref name="listing"/> says. A name the catalogue gives to another upstream (a
+    /// clash) or that an earlier upstream listed is left out: one name, one tool.
     /// </summary>
-    private async Task<(JsonArray Tools, UpstreamUnavailableException? Down)> CollectToolsAsync(CancellationToken cancellationToken)
+    private async Task<(JsonArray Tools, UpstreamUnavailableException? Down)> CollectToolsAsync(ToolListing listing, CancellationToken cancellationToken)
     {
         var tools = new JsonArray();
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -526,27 +549,34 @@ internal sealed class GatewaySession(
         foreach (var link in _routes.Links)
         {
             IEnumerable<JsonObject> listed;
-            try
+            if (!link.IsStarted && CatalogListing(link, listing) is { } fromCatalog)
             {
-                var client = link.GetClient();
-                if (client.ServerCapabilities.Tools is null)
-                {
-                    continue;
-                }
-
-                var fresh = await ToolCatalog.ListAllToolsAsync(client, link.Name, logger, cancellationToken);
-                client.AddKnownTools(fresh.Select(ToolCatalog.ToProtocolTool).OfType<Tool>());
-                listed = fresh;
+                listed = fromCatalog;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            else
             {
-                if (ex is not UpstreamUnavailableException)
+                try
                 {
-                    Log.SessionToolListFailed(logger, link.Name, identity.SessionId, ex.Message);
-                }
+                    var client = await link.ConnectAsync(cancellationToken);
+                    if (client.ServerCapabilities.Tools is null)
+                    {
+                        continue;
+                    }
 
-                down ??= ex as UpstreamUnavailableException ?? new UpstreamUnavailableException(link.Name, $"Upstream '{link.Name}' could not list its tools: {ex.Message}", ex);
-                listed = catalog.Tools.Where(t => t.UpstreamName == link.Name).Select(t => t.Definition);
+                    var fresh = await ToolCatalog.ListAllToolsAsync(client, link.Name, logger, cancellationToken);
+                    client.AddKnownTools(fresh.Select(ToolCatalog.ToProtocolTool).OfType<Tool>());
+                    listed = fresh;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    if (ex is not UpstreamUnavailableException)
+                    {
+                        Log.SessionToolListFailed(logger, link.Name, identity.SessionId, ex.Message);
+                    }
+
+                    down ??= ex as UpstreamUnavailableException ?? new UpstreamUnavailableException(link.Name, $"Upstream '{link.Name}' could not list its tools: {ex.Message}", ex);
+                    listed = CataloguedTools(link);
+                }
             }
 
             var prefix = link.Options.ToolPrefix ?? "";
@@ -575,6 +605,47 @@ internal sealed class GatewaySession(
     }
 
     /// <summary>
+    /// The tools of an upstream this session has not used yet, when the catalogue may answer for it: none if the
+    /// upstream offers none; else the catalogue's listing where <paramref name="listing"/> allows it. Null when only the
+    /// session's own listing will do, which opens its session.
+    /// </summary>
+    private IEnumerable<JsonObject>? CatalogListing(UpstreamLink link, ToolListing listing)
+    {
+        var probed = catalog.CapabilitiesOf(link.Name);
+        if (probed is { Tools: null })
+        {
+            return [];
+        }
+
+        return listing switch
+        {
+            ToolListing.Known => CataloguedTools(link),
+            ToolListing.AsTheAgentSees when _listsAsTheCatalog && probed is not null => CataloguedTools(link),
+            _ => null,
+        };
+    }
+
+    private IEnumerable<JsonObject> CataloguedTools(UpstreamLink link) =>
+        catalog.Tools.Where(t => t.UpstreamName == link.Name).Select(t => t.Definition);
+
+    /// <summary>How a tool listing treats an upstream this session has not used yet.</summary>
+    private enum ToolListing
+    {
+        /// <summary>As the catalogue knows it; opens nothing (a list for comparison, not an answer).</summary>
+        Known,
+
+        /// <summary>
+        /// As the upstream would list it to this agent: the catalogue's listing while that is the same (the agent
+        /// declared no client capabilities, servers offer some tools only to clients that declare them, and the
+        /// catalogue's connection is up), else the session's own, which opens it.
+        /// </summary>
+        AsTheAgentSees,
+
+        /// <summary>The session's own listing, which opens its session with every upstream that may offer tools.</summary>
+        Own,
+    }
+
+    /// <summary>
     /// An upstream (re)connected: an agent that has listed tools is told to list them again if the list is now another
     /// (an upstream that was down when it listed has come up with tools, or with other tools).
     /// </summary>
@@ -587,7 +658,7 @@ internal sealed class GatewaySession(
 
         try
         {
-            var (tools, _) = await CollectToolsAsync(_closed.Token);
+            var (tools, _) = await CollectToolsAsync(ToolListing.Known, _closed.Token);
             if (ToolListFingerprint(tools) != listed)
             {
                 await SendToolListChangedAsync("(reconnected upstream)");
@@ -619,7 +690,7 @@ internal sealed class GatewaySession(
         {
             // Upstreams may offer tools only to some clients (e.g. sampling-capable ones): learn this session's list once.
             // A down upstream does not stop that: a name nobody serves is an unknown tool, audited as one.
-            await CollectToolsAsync(cancellationToken);
+            await CollectToolsAsync(ToolListing.Own, cancellationToken);
             if (!TryResolveTool(name, out tool))
             {
                 throw await pipeline.RefuseUnknownToolAsync(identity, name, request.Params?["arguments"] as JsonObject);
@@ -747,6 +818,7 @@ internal sealed class GatewaySession(
         }
 
         await _closed.CancelAsync();
+        catalog.Changed -= CatalogChanged;
         _policyReloads?.Dispose();
         streams?.ForgetSession(identity.SessionId);
         Log.SessionClosed(logger, identity.SessionId, identity.Agent);

@@ -10,9 +10,11 @@ namespace ApprovalGateway.Proxy;
 
 /// <summary>
 /// One agent session's upstream connections, and which of them owns each tool, resource and prompt the agent has
-/// been shown, so that a read, a prompt or a completion goes back to the upstream that listed it.
+/// been shown, so that a read, a prompt or a completion goes back to the upstream that listed it. A connection is opened
+/// by the first request that needs its upstream; until then what the upstream offers is what the gateway's own
+/// connection to it learnt (<paramref name="probed"/>, null when it does not know).
 /// </summary>
-internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
+internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<string, ServerCapabilities?> probed)
 {
     private static readonly TimeSpan CancelNoticeTimeout = TimeSpan.FromSeconds(10);
 
@@ -23,12 +25,12 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
 
     private readonly ConcurrentDictionary<string, string> owners = new(StringComparer.Ordinal);
 
-    // What the agent set up on its upstream sessions, so that a restarted upstream (a new process, a new session)
-    // gets it again instead of silently dropping it: the log level asked for, and each subscribed resource's upstream.
+    // What the agent set up on its upstream sessions, so that a restarted upstream (a new process, a new session), or
+    // one first used after it was set, gets it too instead of silently dropping it: the log level asked for, and each subscribed resource's upstream.
     private readonly ConcurrentDictionary<string, string> subscriptions = new(StringComparer.Ordinal);
     private JsonNode? level;
 
-    public static UpstreamRoutes None { get; } = new([]);
+    public static UpstreamRoutes None { get; } = new([], _ => null);
 
     public IReadOnlyList<UpstreamLink> Links => links;
 
@@ -42,8 +44,31 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
         owners.TryGetValue($"{kind}:{id}", out var upstream) ? Link(upstream) : null;
 
     /// <summary>
-    /// The upstream that listed <paramref name="id"/>; else the first connected one offering the capability, so a
-    /// request for something never listed still gets the upstream's own answer.
+    /// What <paramref name="link"/> offers, as far as is known without opening its session: its session's own answer
+    /// once it has one; before its first use, what the gateway's own connection learnt; null when neither is known (a
+    /// started link that is down, or an upstream the gateway has not reached).
+    /// </summary>
+    public ServerCapabilities? KnownCapabilities(UpstreamLink link)
+    {
+        if (!link.IsStarted)
+        {
+            return probed(link.Name);
+        }
+
+        try
+        {
+            return link.IsConnected ? link.GetClient().ServerCapabilities : null;
+        }
+        catch (UpstreamUnavailableException)
+        {
+            // It went down between the two looks.
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The upstream that listed <paramref name="id"/>; else the first one known to offer the capability, so a request for
+    /// something never listed still gets the upstream's own answer.
     /// </summary>
     public UpstreamLink Owner(JsonNode? id, Func<ServerCapabilities, bool> offers)
     {
@@ -56,15 +81,15 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
             }
         }
 
-        return links.FirstOrDefault(l => l.IsConnected && offers(l.GetClient().ServerCapabilities))
+        return links.FirstOrDefault(l => KnownCapabilities(l) is { } capabilities && offers(capabilities))
             ?? (links.Count > 0 ? links[0] : null)
             ?? throw new McpProtocolException("No upstream is configured.", McpErrorCode.InternalError);
     }
 
     /// <summary>
-    /// A list request (resources, templates, prompts) answered from every connected upstream that offers it. A down
-    /// upstream is left out rather than failing the others' answer; only when none that offers it is up does the agent
-    /// get the reason.
+    /// A list request (resources, templates, prompts) answered from every upstream that offers it, opening this session's
+    /// connection to those that do (and to those whose offer is not known yet). A down upstream is left out rather than
+    /// failing the others' answer; only when none that offers it is up does the agent get the reason.
     /// </summary>
     public async Task<JsonNode?> ListAsync(
         JsonRpcRequest request, string key, string? ownerKey, Func<ServerCapabilities, bool> offers, CancellationToken cancellationToken)
@@ -75,7 +100,8 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
         {
             try
             {
-                if (offers(link.GetClient().ServerCapabilities))
+                var capabilities = KnownCapabilities(link) ?? (await link.ConnectAsync(cancellationToken)).ServerCapabilities;
+                if (offers(capabilities))
                 {
                     offering.Add(link);
                 }
@@ -140,10 +166,14 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
         }
     }
 
+    /// <summary>
+    /// The log level goes to the upstreams whose sessions are open; one opened later (first used, or restarted) gets it
+    /// as it opens (<see cref="RestoreAsync"/>), so setting it opens nothing.
+    /// </summary>
     public async Task<JsonNode?> SetLevelAsync(JsonRpcRequest request, CancellationToken cancellationToken)
     {
-        level = request.Params?.DeepClone();
-        foreach (var link in links.Where(l => l.IsConnected && l.GetClient().ServerCapabilities.Logging is not null))
+        Volatile.Write(ref level, request.Params?.DeepClone());
+        foreach (var link in links.Where(l => l.IsConnected && KnownCapabilities(l)?.Logging is not null))
         {
             await SendAsync(link, request.Method, request.Params?.DeepClone(), cancellationToken);
         }
@@ -171,13 +201,13 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
     }
 
     /// <summary>
-    /// Sets up a reconnected <paramref name="link"/> as the agent had it: its log level and its subscriptions. Failures
-    /// are logged, not thrown: the session goes on, as the upstream's own answer would have let it.
+    /// Sets up <paramref name="link"/>'s new session <paramref name="client"/> (its first, or one after a restart) as the
+    /// agent had it: its log level and its subscriptions. Failures are logged, not thrown: the session goes on, as the
+    /// upstream's own answer would have let it.
     /// </summary>
-    public async Task RestoreAsync(UpstreamLink link, Action<string, string> failed, CancellationToken cancellationToken)
+    public async Task RestoreAsync(UpstreamLink link, McpClient client, Action<string, string> failed, CancellationToken cancellationToken)
     {
-        var client = link.GetClient();
-        if (level is { } setLevel && client.ServerCapabilities.Logging is not null)
+        if (Volatile.Read(ref level) is { } setLevel && client.ServerCapabilities.Logging is not null)
         {
             await RestoreOneAsync(RequestMethods.LoggingSetLevel, setLevel.DeepClone());
         }
@@ -194,7 +224,7 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
         {
             try
             {
-                await SendAsync(link, method, parameters, cancellationToken);
+                await SendAsync(link, client, method, parameters, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -209,7 +239,7 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links)
     public static async Task<JsonNode?> SendAsync(UpstreamLink link, string method, JsonNode? parameters, CancellationToken cancellationToken)
     {
         StripProtocolMeta(parameters);
-        var client = link.GetClient();
+        var client = await link.ConnectAsync(cancellationToken);
         try
         {
             return await SendAsync(link, client, method, parameters, cancellationToken);

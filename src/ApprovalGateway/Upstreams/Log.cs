@@ -40,4 +40,7 @@ internal static partial class Log
 
     [LoggerMessage(1014, LogLevel.Warning, "{Method} from upstream '{Upstream}' could not be passed on to the agent: {Reason}")]
     public static partial void NotificationToAgentFailed(ILogger logger, string method, string upstream, string reason);
+
+    [LoggerMessage(1015, LogLevel.Warning, "Upstream '{Upstream}' opened a session that could not be set up as the agent had it: {Reason}")]
+    public static partial void UpstreamSetUpFailed(ILogger logger, string upstream, string reason);
 }

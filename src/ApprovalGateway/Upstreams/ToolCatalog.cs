@@ -182,6 +182,23 @@ internal sealed class ToolCatalog(
         }
     }
 
+    /// <summary>
+    /// What <paramref name="upstream"/> told the gateway's own connection it offers, or null while that is not connected:
+    /// agent sessions route by it until they have opened their own session with the upstream.
+    /// </summary>
+    public ServerCapabilities? CapabilitiesOf(string upstream)
+    {
+        try
+        {
+            return _links.TryGetValue(upstream, out var link) && link.IsConnected ? link.GetClient().ServerCapabilities : null;
+        }
+        catch (UpstreamUnavailableException)
+        {
+            // It went down between the two looks.
+            return null;
+        }
+    }
+
     /// <summary>With a single upstream the gateway presents that server's own identity, so agents see no difference.</summary>
     public Implementation ServerInfo =>
         _links.Count == 1 && _links.Values.First() is { IsConnected: true } only && only.GetClient().ServerInfo is { } info

@@ -27,6 +27,9 @@ internal sealed class UpstreamLink(
     private volatile McpClient? _client;
     private volatile string _downReason = $"Upstream '{name}' is still connecting.";
     private TaskCompletionSource<McpClient?> _nextAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _startGate = new();
+    private bool _closing;
+    private Task? _firstAttempt;
     private Task? _supervisor;
 
     public string Name { get; } = name;
@@ -39,21 +42,51 @@ internal sealed class UpstreamLink(
     /// <summary>Raised after every successful (re)connection, with the new client.</summary>
     public event Action<McpClient>? Connected;
 
+    /// <summary>
+    /// Run after every successful (re)connection, before anyone waiting for it (<see cref="StartAsync"/>,
+    /// <see cref="NextSessionAsync"/>) is let through: what the new session must have set up before it is used.
+    /// </summary>
+    public Func<McpClient, Task>? SetUp { get; set; }
+
     public bool IsConnected => _client is not null;
+
+    /// <summary>Whether <see cref="StartAsync"/> was called: a link nobody needed yet has no session upstream (no process).</summary>
+    public bool IsStarted => Volatile.Read(ref _firstAttempt) is not null;
 
     /// <summary>Why there is no live client (what <see cref="GetClient"/> would throw), or null while there is one.</summary>
     public string? DownReason => _client is null ? _downReason : null;
 
-    /// <summary>Starts supervising; completes once the first connection attempt has succeeded or failed.</summary>
+    /// <summary>
+    /// Starts supervising, once however many call it; completes once the first connection attempt has succeeded or
+    /// failed. A link being disposed starts nothing.
+    /// </summary>
     public Task StartAsync()
     {
-        var firstAttempt = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _supervisor = SuperviseAsync(firstAttempt);
-        return firstAttempt.Task;
+        lock (_startGate)
+        {
+            if (_firstAttempt is null && !_closing)
+            {
+                var firstAttempt = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _supervisor = SuperviseAsync(firstAttempt);
+                Volatile.Write(ref _firstAttempt, firstAttempt.Task);
+            }
+
+            return _firstAttempt ?? Task.CompletedTask;
+        }
     }
 
     /// <summary>The live client, or an <see cref="UpstreamUnavailableException"/> saying why there is none.</summary>
     public McpClient GetClient() => _client ?? throw new UpstreamUnavailableException(Name, _downReason);
+
+    /// <summary>
+    /// The live client, starting the link if nothing has yet (the first request that needs this upstream opens its
+    /// session); an <see cref="UpstreamUnavailableException"/> saying why when there is none.
+    /// </summary>
+    public async Task<McpClient> ConnectAsync(CancellationToken cancellationToken)
+    {
+        await StartAsync().WaitAsync(cancellationToken);
+        return GetClient();
+    }
 
     /// <summary>
     /// The session after <paramref name="stale"/>: the live one if that is newer, else the one the next connection
@@ -81,6 +114,9 @@ internal sealed class UpstreamLink(
 
     private async Task SuperviseAsync(TaskCompletionSource firstAttempt)
     {
+        // Started by whichever agent request needed the upstream first, but made for none: its sessions' own requests
+        // (a restore, say) must not be taken to be that request's. Set here, it does not leak back to the caller.
+        UpstreamClientRole.Origin = null;
         var attempt = 0;
         var token = _disposed.Token;
         while (!token.IsCancellationRequested)
@@ -114,6 +150,19 @@ internal sealed class UpstreamLink(
             attempt = 0;
             _client = client;
             Log.UpstreamConnected(logger, Name, client.ServerInfo?.Name ?? "(unnamed)", client.ServerInfo?.Version);
+            if (SetUp is { } setUp)
+            {
+                try
+                {
+                    await setUp(client);
+                }
+                catch (Exception ex)
+                {
+                    // The session works without it, as it would have had the upstream refused what was set up.
+                    Log.UpstreamSetUpFailed(logger, Name, ex.Message);
+                }
+            }
+
             firstAttempt.TrySetResult();
             Connected?.Invoke(client);
             Report(connected: true, "connected");
@@ -251,6 +300,11 @@ internal sealed class UpstreamLink(
 
     public async ValueTask DisposeAsync()
     {
+        lock (_startGate)
+        {
+            _closing = true;
+        }
+
         if (_disposed.IsCancellationRequested)
         {
             return;

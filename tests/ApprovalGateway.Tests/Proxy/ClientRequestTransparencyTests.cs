@@ -88,7 +88,9 @@ public sealed class ClientRequestTransparencyTests
                 : null);
 
         // server-everything asks for the roots 350 ms after initialization, and a tool call made before that asks as
-        // well: the two could cross, and the count compared below depended on the timing.
+        // well: the two could cross, and the count compared below depended on the timing. The gateway initializes its
+        // session with the upstream at the agent's first call, so a call that asks nothing comes first.
+        await agents.AssertSameToolResultAsync("echo", new JsonObject { ["message"] = "first use" });
         await agents.BothReceived(RequestMethods.RootsList).WaitAsync(TimeSpan.FromSeconds(30));
         var roots = await agents.AssertSameToolResultAsync("get-roots-list", new JsonObject());
 

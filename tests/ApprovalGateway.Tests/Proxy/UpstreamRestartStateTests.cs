@@ -70,6 +70,33 @@ public sealed class UpstreamRestartStateTests
         Assert.StartsWith("note://one#", update, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task LogLevelSetBeforeTheUpstreamIsUsed_StartsNothing_AndReachesTheSessionItsFirstUseOpens()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Merge(
+            TestUpstreams.NodeScriptStdio("stateful", StatefulServer),
+            new Dictionary<string, string?> { ["Gateway:Upstreams:stateful:Env:GATEWAY_TEST_MARKER"] = marker }));
+        await using var client = await gateway.ConnectAsync();
+        var levels = new Signals();
+        await using var onLog = client.RegisterNotificationHandler(NotificationMethods.LoggingMessageNotification, (n, _) =>
+        {
+            levels.Add(n.Params!["data"]!.GetValue<string>());
+            return ValueTask.CompletedTask;
+        });
+
+        await client.SetLoggingLevelAsync(LoggingLevel.Error);
+        var afterSetLevel = MarkedProcesses.Find(marker);
+        await client.ReadResourceAsync("note://one");
+        var afterRead = MarkedProcesses.Find(marker);
+        var level = await levels.NextAsync(_ => true);
+
+        Assert.Single(afterSetLevel);
+        Assert.Equal(2, afterRead.Count);
+        var opened = Assert.Single(afterRead.Except(afterSetLevel));
+        Assert.Equal($"level error in {opened}", level);
+    }
+
     /// <summary>Values as they arrive; <see cref="NextAsync"/> waits for the first one that matches.</summary>
     private sealed class Signals
     {
