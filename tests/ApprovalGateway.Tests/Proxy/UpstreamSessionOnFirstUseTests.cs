@@ -38,6 +38,27 @@ public sealed class UpstreamSessionOnFirstUseTests
         Assert.Equal(2, afterSecondCall);
     }
 
+    /// <summary>
+    /// server-everything offers some tools only to clients that declare sampling, roots or elicitation; the gateway's own
+    /// connection declares none, so its listing cannot stand in for such an agent's.
+    /// </summary>
+    [Fact]
+    public async Task AgentThatDeclaresSampling_IsListedTheToolsTheUpstreamOffersOnlyToSuchClients()
+    {
+        await using var everything = await EverythingGateway.StartAsync(UpstreamTransport.Stdio);
+        await using var client = await everything.ConnectAsync(new McpClientOptions
+        {
+            ProtocolVersion = "2025-11-25",
+            Handlers = new McpClientHandlers { SamplingHandler = (_, _, _) => throw new NotSupportedException("not asked here") },
+        });
+
+        var names = (await client.ListToolsAsync()).Select(t => t.Name).ToList();
+
+        Assert.Contains("echo", names);
+        Assert.Contains("trigger-sampling-request", names);
+        Assert.DoesNotContain("trigger-sampling-request", everything.Gateway.Services.GetRequiredService<ToolCatalog>().Tools.Select(t => t.Name));
+    }
+
     [Fact]
     public async Task TwoSessionsCallingAtOnce_EachStartOneProcess_OnlyOnTheUpstreamTheyUse()
     {
