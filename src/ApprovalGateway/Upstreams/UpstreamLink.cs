@@ -303,6 +303,11 @@ internal sealed class UpstreamLink(
         lock (_startGate)
         {
             _closing = true;
+            if (_firstAttempt is null)
+            {
+                // Never needed, and now never started: a late request hears why, as from a link that had been.
+                _downReason = $"Upstream '{Name}' stopped with the gateway.";
+            }
         }
 
         if (_disposed.IsCancellationRequested)
