@@ -162,6 +162,7 @@ internal sealed class GatewaySession(
 
         if (parameters is { Reason: { Length: > 0 } reason } && _inFlight.TryGetValue(parameters.RequestId, out var request))
         {
+            request.CancelledWith = reason;
             request.CancelReason = $"The agent cancelled the call: {ApprovalText.ClientText(reason)}";
         }
     }
@@ -834,7 +835,7 @@ internal sealed class GatewaySession(
     }
 
     /// <summary>One of the agent's requests in flight, and the server bound to its stream.</summary>
-    private sealed class AgentRequest(RequestId id, long order, McpServer server)
+    private sealed class AgentRequest(RequestId id, long order, McpServer server) : IAgentRequestOrigin
     {
         public RequestId Id => id;
 
@@ -844,6 +845,9 @@ internal sealed class GatewaySession(
 
         /// <summary>What the agent's <c>notifications/cancelled</c> for it said, once one came with a reason.</summary>
         public volatile string? CancelReason;
+
+        /// <summary>That reason as the agent gave it, for the upstreams working on the request.</summary>
+        public string? CancelledWith { get; set; }
     }
 
     /// <summary>Where the upstream's progress for one of the agent's requests goes: that request's stream.</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Proxy.Tasks;
 using ApprovalGateway.Upstreams;
@@ -327,7 +328,11 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
         catch (OperationCanceledException) when (waiting.IsCancellationRequested)
         {
             var timedOut = !cancellationToken.IsCancellationRequested;
-            _ = TellCancelledAsync(client, request.Id, timedOut ? "the gateway's request timeout passed" : "the agent cancelled the request");
+            _ = TellCancelledAsync(
+                client,
+                request.Id,
+                timedOut ? "the gateway's request timeout passed"
+                : (UpstreamClientRole.Origin as IAgentRequestOrigin)?.CancelledWith ?? "the agent cancelled the request");
             if (!timedOut)
             {
                 throw;
@@ -457,7 +462,9 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
                 new JsonRpcNotification
                 {
                     Method = NotificationMethods.CancelledNotification,
-                    Params = new JsonObject { ["requestId"] = id.ToString(), ["reason"] = reason },
+                    // The id as the request had it: a number sent as a string names no request the upstream knows.
+                    Params = JsonSerializer.SerializeToNode(
+                        new CancelledNotificationParams { RequestId = id, Reason = reason }, McpJsonUtilities.DefaultOptions),
                 },
                 limit.Token);
         }

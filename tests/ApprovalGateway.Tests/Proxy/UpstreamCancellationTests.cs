@@ -1,6 +1,9 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using ApprovalGateway.Audit;
 using ApprovalGateway.Tests.Infrastructure;
 using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
 namespace ApprovalGateway.Tests.Proxy;
@@ -52,6 +55,48 @@ public sealed class UpstreamCancellationTests
         await upstream.Cancelled.WaitAsync(Patience);
         var record = gateway.Services.GetRequiredService<IAuditLog>().Recent(10).First(r => r.Tool == "hang" && r.Outcome != "forwarding");
         Assert.Equal("withdrawn", record.Outcome);
+    }
+
+    [Fact]
+    public async Task AgentsCancellation_ReachesTheUpstream_WithItsReason_AndTheIdTheUpstreamGaveTheCall()
+    {
+        var callIds = new TaskCompletionSource<JsonNode?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var cancels = new TaskCompletionSource<JsonNode?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hang = McpServerTool.Create(
+            async (CancellationToken cancellationToken) =>
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+                return "never";
+            },
+            new McpServerToolCreateOptions { Name = "hang" });
+        await using var upstream = await DynamicToolsUpstream.StartAsync(
+            options => options.Filters.Message.IncomingFilters.Add(next => (context, cancellationToken) =>
+            {
+                switch (context.JsonRpcMessage)
+                {
+                    case JsonRpcRequest { Method: RequestMethods.ToolsCall } call:
+                        callIds.TrySetResult(JsonSerializer.SerializeToNode(call.Id, McpJsonUtilities.DefaultOptions));
+                        break;
+                    case JsonRpcNotification { Method: NotificationMethods.CancelledNotification } cancelled:
+                        cancels.TrySetResult(cancelled.Params?.DeepClone());
+                        break;
+                }
+
+                return next(context, cancellationToken);
+            }),
+            hang);
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Http(upstream.Url, "slow"));
+        await using var agent = await RawHttpAgent.ConnectAsync(gateway.McpEndpoint, "{}");
+
+        var call = agent.Call("tools/call", new JsonObject { ["name"] = "hang" });
+        var callId = await callIds.Task.WaitAsync(Patience);
+        await agent.CancelAsync(call, "the user pressed stop");
+        var cancelled = await cancels.Task.WaitAsync(Patience);
+
+        // Before, the upstream was told "the agent cancelled the request", of a request "1" where it had been sent 1:
+        // a server that matches ids as sent (the TypeScript SDK's) went on with the call.
+        Assert.Equal("the user pressed stop", (string?)cancelled?["reason"]);
+        Assert.Equal(callId?.ToJsonString(), cancelled?["requestId"]?.ToJsonString());
     }
 
     [Fact]
