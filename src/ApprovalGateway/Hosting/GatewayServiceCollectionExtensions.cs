@@ -4,6 +4,7 @@ using ApprovalGateway.Audit;
 using ApprovalGateway.Metrics;
 using ApprovalGateway.Policy;
 using ApprovalGateway.Proxy;
+using ApprovalGateway.Proxy.Resumption;
 using ApprovalGateway.Proxy.Tasks;
 using ApprovalGateway.ScaleOut;
 using ApprovalGateway.Slack;
@@ -74,6 +75,7 @@ internal static class GatewayServiceCollectionExtensions
         {
             app.UseMcpUnreadableRequestAudit(mcpPath);
             app.UseMcpSessionLimits(mcpPath);
+            app.UseMcpAnsweredStreamResumption(mcpPath);
             app.MapGatewayMcp();
             app.MapNoOAuthRegistration();
         }

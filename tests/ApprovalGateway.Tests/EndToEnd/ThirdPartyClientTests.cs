@@ -56,13 +56,7 @@ public sealed class ThirdPartyClientTests
     {
         await using var scenario = await StartAsync(Hold(CancelTwap, """{ "timeout": 120 }"""));
         var events = new TypeScriptAgentEvents();
-        var start = new ProcessStartInfo("node")
-        {
-            ArgumentList = { "-e", TypeScriptAgent },
-            WorkingDirectory = Path.Combine(RepoPaths.Root, "tests", "upstreams"),
-            Environment = { ["GATEWAY_MCP_URL"] = scenario.Gateway.McpEndpoint.ToString() },
-        };
-        await using var agent = ChildProcess.Start(start, events.OnLine);
+        await using var agent = StartTypeScriptAgent(TypeScriptAgent, scenario.Gateway.McpEndpoint, events);
 
         var first = await scenario.Approvals.WaitForPendingAsync(CancelTwap).WaitAsync(Guard);
         using (var approve = await scenario.DecideAsync(Alice, first.Id, "approve"))
@@ -102,6 +96,59 @@ public sealed class ThirdPartyClientTests
         var records = scenario.AuditOf(CancelTwap);
         Assert.Contains(records, r => r.Outcome == "forwarded" && r.ApprovalId == first.Id && r.DecidedBy.Contains("alice"));
         Assert.Contains(records, r => r.Outcome == "rejected" && r.ApprovalId == second.Id);
+    }
+
+    /// <summary>
+    /// A TypeScript SDK agent that calls a tool the gateway does not have, and reports every error its client raises
+    /// (<c>onerror</c>, which hosts show to their users) until the client is done with that call's stream. The 1.x
+    /// client takes a JSON-RPC error for no answer and resumes the call's stream with <c>Last-Event-ID</c>; if the
+    /// resumed stream ends without an answer, it reconnects, and the agent waits to hear how that went.
+    /// </summary>
+    private const string TypeScriptAgentWithAnErrorAnswer = """
+        const { Client } = require('@modelcontextprotocol/sdk/client/index.js');
+        const { StreamableHTTPClientTransport } = require('@modelcontextprotocol/sdk/client/streamableHttp.js');
+        const emit = (o) => process.stdout.write('EVENT ' + JSON.stringify(o) + '\n');
+        (async () => {
+          const errors = [];
+          let erred, resumed;
+          const error = new Promise(r => erred = r);
+          const resumption = new Promise(r => resumed = r);
+          const watched = async (url, init) => {
+            const response = await fetch(url, init);
+            if (new Headers(init && init.headers).get('last-event-id') === null) return response;
+            if (!response.ok || !response.body) { resumed({ status: response.status, ended: false }); return response; }
+            const body = response.body.pipeThrough(new TransformStream({ flush() { resumed({ status: response.status, ended: true }); } }));
+            return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+          };
+          const client = new Client({ name: 'ts-agent', version: '1.0.0' });
+          client.onerror = e => { errors.push(String(e && e.message || e)); erred(); };
+          const transport = new StreamableHTTPClientTransport(new URL(process.env.GATEWAY_MCP_URL), { fetch: watched });
+          await client.connect(transport);
+          const answer = await client.callTool({ name: 'NoSuchTool', arguments: {} }).then(result => ({ result }), e => ({ code: e.code }));
+          emit({ step: 'answer', ...answer });
+          const resume = await resumption;
+          emit({ step: 'resume', ...resume });
+          if (resume.ended) await error;
+          await transport.terminateSession();
+          await client.close();
+          emit({ step: 'closed', errors });
+        })().catch(e => { process.stderr.write('ts-agent failed: ' + (e && e.stack || e) + '\n'); process.exit(1); });
+        """;
+
+    [Fact]
+    public async Task TypeScriptSdkClient_GivenAJsonRpcErrorAnswer_RaisesNoTransportErrors()
+    {
+        await using var scenario = await StartAsync(Hold(CancelTwap, """{ "timeout": 120 }"""));
+        var events = new TypeScriptAgentEvents();
+        await using var agent = StartTypeScriptAgent(TypeScriptAgentWithAnErrorAnswer, scenario.Gateway.McpEndpoint, events);
+
+        await Task.WhenAny(agent.Exited, events.Closed).WaitAsync(Guard);
+        Assert.True(events.Closed.IsCompleted, "the TypeScript agent stopped before it closed its session: " + agent.Output);
+
+        // Before, the resumed stream replayed nothing and closed; the client then opened a GET of its own, refused
+        // (400, the session's GET stream was open) and retried: five errors for one unknown tool.
+        Assert.Equal(-32602, (int?)events.Step("answer")["code"]);
+        Assert.Empty(events.Step("closed")["errors"]!.AsArray());
     }
 
     [Fact]
@@ -204,6 +251,16 @@ public sealed class ThirdPartyClientTests
             config.Delete(recursive: true);
         }
     }
+
+    private static ChildProcess StartTypeScriptAgent(string script, Uri gateway, TypeScriptAgentEvents events) =>
+        ChildProcess.Start(
+            new ProcessStartInfo("node")
+            {
+                ArgumentList = { "-e", script },
+                WorkingDirectory = Path.Combine(RepoPaths.Root, "tests", "upstreams"),
+                Environment = { ["GATEWAY_MCP_URL"] = gateway.ToString() },
+            },
+            events.OnLine);
 
     private static string McpRemoteScript => Path.Combine(RepoPaths.Root, "tests", "upstreams", "node_modules", "mcp-remote", "dist", "proxy.js");
 

@@ -46,6 +46,31 @@ public sealed class ResumableStreamStoreTests
     }
 
     [Fact]
+    public async Task IsAnsweredThrough_FromTheAnswerOn_InItsOwnSession_NotBeforeIt()
+    {
+        using var store = Store();
+        var (writer, priming) = await OpenAsync(store, "1");
+        var progress = await writer.WriteEventAsync(Message(new JsonRpcNotification { Method = "notifications/progress" }));
+        var before = store.IsAnsweredThrough("session", progress.EventId!);
+        var answer = await writer.WriteEventAsync(Message(new JsonRpcError
+        {
+            Id = new RequestId(1),
+            Error = new JsonRpcErrorDetail { Code = -32602, Message = "Unknown tool" },
+        }));
+        await writer.DisposeAsync();
+        var (listening, listeningPriming) = await OpenAsync(store, "__get__");
+        await listening.WriteEventAsync(Message(new JsonRpcNotification { Method = "notifications/tools/list_changed" }));
+
+        Assert.False(before);
+        Assert.False(store.IsAnsweredThrough("session", priming));
+        Assert.True(store.IsAnsweredThrough("session", answer.EventId!));
+        Assert.False(store.IsAnsweredThrough("another-session", answer.EventId!));
+        Assert.False(store.IsAnsweredThrough("session", listeningPriming));
+        Assert.False(store.IsAnsweredThrough("session", "not-an-id"));
+        Assert.IsType<JsonRpcError>(Assert.Single(await ReplayAsync(store, progress.EventId!)));
+    }
+
+    [Fact]
     public async Task AnAnswerTooLargeToKeep_DoesNotPushOutTheOthers()
     {
         using var store = Store(maxBytes: ResumptionOptionsValidator.MinBufferedBytes);

@@ -67,6 +67,28 @@ public sealed class ResumptionTests
     }
 
     [Fact]
+    public async Task AnsweredCall_ResumedFromItsAnswer_IsRefusedWith405_AndFromBeforeItStillGetsTheAnswer()
+    {
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.DemoStdio());
+        await using var agent = await RawHttpAgent.ConnectAsync(gateway.McpEndpoint, "{}");
+        var call = agent.Call("tools/call", new JsonObject { ["name"] = "NoSuchTool", ["arguments"] = new JsonObject() });
+        var primed = await call.FirstEventId.WaitAsync(Patience);
+        var error = await call.NextAsync(m => (int?)m["id"] == call.Id).WaitAsync(Patience);
+
+        // As the TypeScript SDK's client (1.x) does, taking a JSON-RPC error for no answer.
+        var fromAnswer = agent.Listen(call.LastEventId);
+        var fromBefore = agent.Listen(primed);
+        var replayed = await fromBefore.NextAsync(m => (int?)m["id"] == call.Id).WaitAsync(Patience);
+
+        // Before, it was a 200 stream that replayed nothing and closed, which sends that client on to a GET of its
+        // own, refused with 400 while the session's GET stream is open, and retried: errors its host shows.
+        Assert.Equal(-32602, (int?)error["error"]?["code"]);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, await fromAnswer.Status.WaitAsync(Patience));
+        Assert.Equal(HttpStatusCode.OK, await fromBefore.Status);
+        Assert.Equal(-32602, (int?)replayed["error"]?["code"]);
+    }
+
+    [Fact]
     public async Task HeldCall_WhoseAgentDoesNotResume_IsWithdrawnOnceTheWindowPasses()
     {
         await using var scenario = await StartAsync(

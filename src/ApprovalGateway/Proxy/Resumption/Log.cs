@@ -13,4 +13,7 @@ internal static partial class Log
 
     [LoggerMessage(1173, LogLevel.Debug, "Session {SessionId}: the answer to request {StreamId} ({Bytes} bytes) is no longer kept for resumption: {Because}.")]
     public static partial void AnswerDropped(ILogger logger, string sessionId, string streamId, int bytes, string because);
+
+    [LoggerMessage(1174, LogLevel.Debug, "Session {SessionId} resumed from Last-Event-ID '{LastEventId}', at or after its request's answer: refused with 405, nothing more comes on that stream.")]
+    public static partial void AnsweredStreamResumed(ILogger logger, string sessionId, string lastEventId);
 }

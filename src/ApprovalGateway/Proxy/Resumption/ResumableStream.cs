@@ -23,6 +23,9 @@ internal sealed class ResumableStream(long number, string sessionId, string stre
 
     public long LastSequence { get; set; }
 
+    /// <summary>The sequence of the event that answered the stream's request (a response or an error); null until then.</summary>
+    public long? AnsweredAt { get; set; }
+
     /// <summary>The writer is done: nothing more will come.</summary>
     public bool Ended { get; set; }
 

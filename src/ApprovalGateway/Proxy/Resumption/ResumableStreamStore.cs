@@ -97,7 +97,36 @@ internal sealed class ResumableStreamStore : ISseEventStreamStore, IDisposable
 
     public ValueTask<ISseEventStreamReader?> GetStreamReaderAsync(string lastEventId, CancellationToken cancellationToken = default)
     {
-        ResumableStream? stream = null;
+        if (Find(lastEventId) is ({ } stream, var sequence))
+        {
+            Log.StreamResumed(_logger, stream.SessionId, stream.StreamId, sequence);
+            return ValueTask.FromResult<ISseEventStreamReader?>(new Reader(this, stream, sequence));
+        }
+
+        Log.ResumeRefused(_logger, lastEventId);
+        return ValueTask.FromResult<ISseEventStreamReader?>(null);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="lastEventId"/> is, in session <paramref name="sessionId"/>, the answer to a request or an
+    /// event after it: resuming from there can bring nothing more, the agent has the answer already.
+    /// </summary>
+    public bool IsAnsweredThrough(string sessionId, string lastEventId)
+    {
+        if (Find(lastEventId) is not ({ } stream, var sequence))
+        {
+            return false;
+        }
+
+        lock (_gate)
+        {
+            return !stream.Removed && stream.AnsweredAt <= sequence && string.Equals(stream.SessionId, sessionId, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>The kept stream an event id names, and the sequence in it; null when it names none, or an event not yet sent.</summary>
+    private (ResumableStream Stream, long Sequence)? Find(string lastEventId)
+    {
         var dash = lastEventId.IndexOf('-', StringComparison.Ordinal);
         if (dash > 0
             && long.TryParse(lastEventId.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var number)
@@ -105,21 +134,14 @@ internal sealed class ResumableStreamStore : ISseEventStreamStore, IDisposable
         {
             lock (_gate)
             {
-                if (_byNumber.TryGetValue(number, out stream) && sequence > stream.LastSequence)
+                if (_byNumber.TryGetValue(number, out var stream) && sequence <= stream.LastSequence)
                 {
-                    stream = null;
+                    return (stream, sequence);
                 }
-            }
-
-            if (stream is not null)
-            {
-                Log.StreamResumed(_logger, stream.SessionId, stream.StreamId, sequence);
-                return ValueTask.FromResult<ISseEventStreamReader?>(new Reader(this, stream, sequence));
             }
         }
 
-        Log.ResumeRefused(_logger, lastEventId);
-        return ValueTask.FromResult<ISseEventStreamReader?>(null);
+        return null;
     }
 
     /// <summary>
@@ -191,6 +213,11 @@ internal sealed class ResumableStreamStore : ISseEventStreamStore, IDisposable
         lock (_gate)
         {
             var sequence = ++stream.LastSequence;
+            if (answers is not null)
+            {
+                stream.AnsweredAt ??= sequence;
+            }
+
             // A priming event (no data) is never replayed: the agent has its id already.
             if (payload is not null && !stream.Removed)
             {
