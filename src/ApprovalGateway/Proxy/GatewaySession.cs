@@ -94,7 +94,7 @@ internal sealed class GatewaySession(
         if (tasks is not null)
         {
             GatewayTasks.Advertise(
-                serverOptions, identity.Agent != AgentClaims.Anonymous, id => id == _initializeId, () => _tasksEnabled = true);
+                serverOptions, GatewayTasks.CanList(identity), id => id == _initializeId, () => _tasksEnabled = true);
         }
     }
 
@@ -701,6 +701,7 @@ internal sealed class GatewaySession(
         var link = _routes.Link(tool.UpstreamName)!;
         if (_tasksEnabled && tasks is not null && request.Params?["task"] is JsonObject taskParams)
         {
+            tasks.EnsureOffered(tool, identity.Agent);
             return await CallAsTaskAsync(tasks, request, tool, link, taskParams, cancellationToken);
         }
 

@@ -27,4 +27,15 @@ internal static class ApprovalPolicies
           }
         }
         """;
+
+    /// <summary>A policy that allows everything, and <paramref name="tool"/> too unless its <c>algoId</c> is above <paramref name="algoId"/>, which needs approval.</summary>
+    public static string HoldAbove(string tool, long algoId) => $$"""
+        {
+          "version": "1",
+          "default": "allow",
+          "tools": {
+            "{{tool}}": { "action": "allow", "when": [ { "if": "args.algoId > {{algoId}}", "action": "require_approval" } ] }
+          }
+        }
+        """;
 }

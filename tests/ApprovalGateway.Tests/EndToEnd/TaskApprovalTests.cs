@@ -188,33 +188,67 @@ public sealed class TaskApprovalTests
     }
 
     [Fact]
-    public async Task TaskCall_IsAFinishedTaskWithTheUpstreamResult_WhenThePolicyAllowsTheCall()
+    public async Task TaskCall_IsAFinishedTaskWithTheUpstreamResult_WhenAToolThePolicyMayHoldIsLetThrough()
+    {
+        await using var gateway = await StartAsync(HoldAbove(CancelTwap, 1000));
+        await using var agent = await gateway.ConnectAsync();
+
+        var tools = (await SendAsync(agent, "tools/list", []))["tools"]!.AsArray();
+        Assert.Equal("optional", (string?)tools.Single(t => (string?)t!["name"] == CancelTwap)!["execution"]!["taskSupport"]);
+        var task = await CallAsTaskAsync(agent, CancelTwap, Twap(123));
+        var result = await ResultAsync(agent, (string)task["taskId"]!);
+
+        Assert.Equal("completed", (string?)task["status"]);
+        Assert.NotEqual(true, (bool?)result["isError"]);
+        Assert.DoesNotContain(123L, AlgoIds(await ApprovalScenario.OpenTwapOrdersAsync(agent)));
+        Assert.Empty(gateway.Approvals.Seen);
+    }
+
+    [Fact]
+    public async Task TaskCall_IsRefusedAsMethodNotFound_WhenThePolicyNeverHoldsTheTool()
     {
         await using var gateway = await StartAsync(Hold(CancelTwap, """{ "timeout": 120 }"""));
         await using var agent = await gateway.ConnectAsync();
 
-        var task = await CallAsTaskAsync(agent, "BinanceSpotCurrentAlgoOpenOrders", []);
-        var result = await ResultAsync(agent, (string)task["taskId"]!);
+        var refused = await Assert.ThrowsAsync<McpProtocolException>(() => CallAsTaskAsync(agent, "BinanceSpotCurrentAlgoOpenOrders", []));
 
-        Assert.Equal("completed", (string?)task["status"]);
-        Assert.Contains(123L, AlgoIds(result["structuredContent"]!.AsObject()));
-        Assert.Empty(gateway.Approvals.Seen);
+        Assert.Equal(McpErrorCode.MethodNotFound, refused.ErrorCode);
+        Assert.Contains("does not support task-augmented calls", refused.Message, StringComparison.Ordinal);
+        Assert.Empty(await ListAsync(agent));
+        var plain = await agent.CallToolAsync("BinanceSpotCurrentAlgoOpenOrders", new Dictionary<string, object?>());
+        Assert.NotEqual(true, plain.IsError);
+    }
+
+    [Theory]
+    [InlineData("tasks/get")]
+    [InlineData("tasks/result")]
+    [InlineData("tasks/cancel")]
+    public async Task TaskRequest_IsInvalidParamsSayingTaskIdIsMissing_WhenTheRequestHasNone(string method)
+    {
+        await using var gateway = await StartAsync(Hold(CancelTwap, """{ "timeout": 120 }"""));
+        await using var agent = await gateway.ConnectAsync();
+
+        var refused = await Assert.ThrowsAsync<McpProtocolException>(() => SendAsync(agent, method, []));
+
+        Assert.Equal(McpErrorCode.InvalidParams, refused.ErrorCode);
+        Assert.Contains($"{method} needs a 'taskId' string", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task TasksGet_SaysNotFound_WhenItsTtlHasPassedSinceTheTaskFinished()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var gateway = await StartAsync(Hold(CancelTwap, """{ "timeout": 120 }"""), time);
+        await using var gateway = await StartAsync(HoldAbove(CancelTwap, 1000), time);
         await using var agent = await gateway.ConnectAsync();
 
-        var finished = (string)(await CallAsTaskAsync(agent, "BinanceSpotCurrentAlgoOpenOrders", [], ttl: 5000))["taskId"]!;
+        var finished = (string)(await CallAsTaskAsync(agent, CancelTwap, Twap(123), ttl: 5000))["taskId"]!;
         time.Advance(TimeSpan.FromSeconds(4));
         Assert.Equal("completed", (string?)(await GetAsync(agent, finished))["status"]);
         time.Advance(TimeSpan.FromSeconds(2));
 
         var gone = await Assert.ThrowsAsync<McpProtocolException>(() => GetAsync(agent, finished));
         Assert.Equal(McpErrorCode.InvalidParams, gone.ErrorCode);
+        Assert.Contains("Failed to retrieve task: Task not found", gone.Message, StringComparison.Ordinal);
         Assert.Empty(await ListAsync(agent));
     }
 

@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Tests.Approvals;
@@ -92,39 +90,8 @@ internal sealed class TaskGateway : IAsyncDisposable
         return response.Result!.AsObject();
     }
 
-    /// <summary>The raw <c>initialize</c> result over plain HTTP, since the SDK's typed capabilities drop <c>tasks</c>.</summary>
-    public async Task<JsonObject> InitializeRawAsync(string protocolVersion)
-    {
-        using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, Host.McpEndpoint)
-        {
-            Content = new StringContent(
-                new JsonObject
-                {
-                    ["jsonrpc"] = "2.0",
-                    ["id"] = 1,
-                    ["method"] = "initialize",
-                    ["params"] = new JsonObject
-                    {
-                        ["protocolVersion"] = protocolVersion,
-                        ["capabilities"] = new JsonObject(),
-                        ["clientInfo"] = new JsonObject { ["name"] = "raw", ["version"] = "1" },
-                    },
-                }.ToJsonString(),
-                Encoding.UTF8,
-                "application/json"),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", BotKey);
-        request.Headers.Accept.ParseAdd("application/json");
-        request.Headers.Accept.ParseAdd("text/event-stream");
-        using var response = await http.SendAsync(request);
-        response.EnsureSuccessStatusCode();
-        var body = await response.Content.ReadAsStringAsync();
-        var json = body.TrimStart().StartsWith('{')
-            ? body
-            : body.Split('\n').First(l => l.StartsWith("data:", StringComparison.Ordinal) && !string.IsNullOrWhiteSpace(l["data:".Length..]))["data:".Length..];
-        return JsonNode.Parse(json)!["result"]!.AsObject();
-    }
+    /// <summary>The raw <c>initialize</c> result of the agent <c>bot</c>, since the SDK's typed capabilities drop <c>tasks</c>.</summary>
+    public Task<JsonObject> InitializeRawAsync(string protocolVersion) => Host.InitializeRawAsync(protocolVersion, BotKey);
 
     private static JsonObject TaskId(string taskId) => new() { ["taskId"] = taskId };
 

@@ -13,24 +13,32 @@ public enum UpstreamTransport
 internal sealed class EverythingGateway : IAsyncDisposable
 {
     private readonly NodeMcpServer? _http;
+    private readonly string? _agentKey;
 
-    private EverythingGateway(GatewayHost gateway, NodeMcpServer? http)
+    private EverythingGateway(GatewayHost gateway, NodeMcpServer? http, string? agentKey)
     {
         Gateway = gateway;
         _http = http;
+        _agentKey = agentKey;
     }
 
     public GatewayHost Gateway { get; }
 
-    public static async Task<EverythingGateway> StartAsync(UpstreamTransport transport, string policy = GatewayHost.AllowAll)
+    /// <param name="agentKey">When given, the gateway has one agent, <c>agent</c>, with this key, and clients connect as it; otherwise as <c>anonymous</c>.</param>
+    public static async Task<EverythingGateway> StartAsync(UpstreamTransport transport, string policy = GatewayHost.AllowAll, string? agentKey = null)
     {
         var http = transport == UpstreamTransport.StreamableHttp ? await NodeMcpServer.EverythingAsync() : null;
         var settings = http is null ? TestUpstreams.EverythingStdio() : TestUpstreams.Http(http.Url);
-        return new EverythingGateway(await GatewayHost.StartAsync(settings, policy), http);
+        if (agentKey is not null)
+        {
+            settings["Gateway:Agents:agent:ApiKey"] = agentKey;
+        }
+
+        return new EverythingGateway(await GatewayHost.StartAsync(settings, policy), http, agentKey);
     }
 
     public Task<McpClient> ConnectAsync(McpClientOptions? options = null, Func<IClientTransport, IClientTransport>? wrap = null) =>
-        Gateway.ConnectAsync(options ?? new McpClientOptions { ProtocolVersion = "2025-11-25" }, wrap: wrap);
+        Gateway.ConnectAsync(options ?? new McpClientOptions { ProtocolVersion = "2025-11-25" }, _agentKey, wrap);
 
     /// <summary>A client straight to the same upstream, without the gateway.</summary>
     public Task<McpClient> ConnectDirectAsync(McpClientOptions? options = null, Func<IClientTransport, IClientTransport>? wrap = null)

@@ -1,3 +1,6 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
 using ApprovalGateway.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -83,6 +86,44 @@ internal sealed class GatewayHost : IAsyncDisposable
         });
         return McpClient.CreateAsync(
             wrap?.Invoke(transport) ?? transport, options ?? new McpClientOptions { ProtocolVersion = "2025-11-25" }, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>The raw <c>initialize</c> result over plain HTTP (as the agent with the key <paramref name="bearer"/>, or anonymous), since the SDK's typed capabilities drop <c>tasks</c>.</summary>
+    public async Task<JsonObject> InitializeRawAsync(string protocolVersion, string? bearer = null)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, McpEndpoint)
+        {
+            Content = new StringContent(
+                new JsonObject
+                {
+                    ["jsonrpc"] = "2.0",
+                    ["id"] = 1,
+                    ["method"] = "initialize",
+                    ["params"] = new JsonObject
+                    {
+                        ["protocolVersion"] = protocolVersion,
+                        ["capabilities"] = new JsonObject(),
+                        ["clientInfo"] = new JsonObject { ["name"] = "raw", ["version"] = "1" },
+                    },
+                }.ToJsonString(),
+                Encoding.UTF8,
+                "application/json"),
+        };
+        if (bearer is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        using var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadAsStringAsync();
+        var json = body.TrimStart().StartsWith('{')
+            ? body
+            : body.Split('\n').First(l => l.StartsWith("data:", StringComparison.Ordinal) && !string.IsNullOrWhiteSpace(l["data:".Length..]))["data:".Length..];
+        return JsonNode.Parse(json)!["result"]!.AsObject();
     }
 
     public async ValueTask DisposeAsync()

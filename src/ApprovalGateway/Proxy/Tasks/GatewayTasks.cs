@@ -11,7 +11,8 @@ namespace ApprovalGateway.Proxy.Tasks;
 /// <summary>
 /// MCP Tasks (2025-11-25) for held calls. A task-augmented <c>tools/call</c> that the policy holds is answered at
 /// once with a working task while the approval runs in the background; one that is not held runs as usual and is
-/// either an upstream's own task (relayed untouched) or a gateway task that is already finished.
+/// either an upstream's own task (relayed untouched) or a gateway task that is already finished. A tool that offers
+/// no tasks at all is refused (<see cref="EnsureOffered"/>).
 /// </summary>
 internal sealed class GatewayTasks(TaskStore store, PolicyEngine policy, TimeProvider time, ILogger<GatewayTasks> logger)
 {
@@ -21,8 +22,15 @@ internal sealed class GatewayTasks(TaskStore store, PolicyEngine policy, TimePro
         protocolVersion is not null && string.CompareOrdinal(protocolVersion, TaskMethods.FirstProtocolVersion) >= 0;
 
     /// <summary>
+    /// MCP Tasks: a receiver that cannot tell requestors apart should not offer <c>tasks/list</c>. Every session
+    /// without an agent key is the same anonymous agent, and each can fetch the others' tasks by id, so none of them
+    /// gets a list (a session's own list would leave out tasks it can fetch, which the spec forbids).
+    /// </summary>
+    public static bool CanList(SessionIdentity requestor) => requestor.Agent != AgentClaims.Anonymous;
+
+    /// <summary>
     /// Adds the <c>tasks</c> capability (absent from the SDK's typed model) to the raw initialize result, when the
-    /// negotiated version has Tasks. An agent the gateway cannot tell apart from others gets no <c>tasks/list</c>.
+    /// negotiated version has Tasks; <c>tasks.list</c> only when <see cref="CanList"/>.
     /// </summary>
     public static void Advertise(McpServerOptions serverOptions, bool canList, Func<RequestId, bool> isInitialize, Action advertised) =>
         serverOptions.Filters.Message.OutgoingFilters.Add(next => async (context, cancellationToken) =>
@@ -55,13 +63,38 @@ internal sealed class GatewayTasks(TaskStore store, PolicyEngine policy, TimePro
     /// </summary>
     public void OfferTasks(JsonObject tool, UpstreamTool described, string agent)
     {
-        var preview = policy.Preview(described.Name, agent, policy.ApplyOverrides(described.Name, described.Risk));
-        if ((preview.Kind == DecisionKind.ApprovalRequired || preview.HasConditions) && !UpstreamRunsTasks(tool))
+        if (MayHold(described, agent) && !UpstreamRunsTasks(tool))
         {
             var execution = tool["execution"] as JsonObject ?? [];
             execution["taskSupport"] = "optional";
             tool["execution"] = execution;
         }
+    }
+
+    /// <summary>
+    /// MCP Tasks tool-level negotiation, on the tool as <see cref="OfferTasks"/> lists it: a task-augmented call to a
+    /// tool listed without <c>taskSupport</c> is refused with -32601 before anything runs, as the spec says servers
+    /// should, rather than run as a plain call and wrapped in a finished task the agent was told it cannot have. A
+    /// hidden tool is left to the policy, which answers it as an unknown tool (and audits it as one).
+    /// </summary>
+    public void EnsureOffered(UpstreamTool tool, string agent)
+    {
+        if (UpstreamRunsTasks(tool.Definition) || MayHold(tool, agent) || policy.IsHidden(tool.Name, agent))
+        {
+            return;
+        }
+
+        Log.TaskNotOffered(logger, agent, tool.Name);
+        throw new McpProtocolException(
+            $"Tool '{tool.Name}' does not support task-augmented calls (its tools/list entry offers no execution.taskSupport); call it without 'task'.",
+            McpErrorCode.MethodNotFound);
+    }
+
+    /// <summary>The policy may hold a call to the tool for this agent, so the gateway runs it as its own task.</summary>
+    private bool MayHold(UpstreamTool tool, string agent)
+    {
+        var preview = policy.Preview(tool.Name, agent, policy.ApplyOverrides(tool.Name, tool.Risk));
+        return preview.Kind == DecisionKind.ApprovalRequired || preview.HasConditions;
     }
 
     public static bool UpstreamRunsTasks(JsonObject definition) =>
@@ -115,6 +148,14 @@ internal sealed class GatewayTasks(TaskStore store, PolicyEngine policy, TimePro
         var agent = requestor.Agent;
         if (request.Method == TaskMethods.List)
         {
+            if (!CanList(requestor))
+            {
+                // Not advertised to this agent (see CanList), so not served either.
+                throw new McpProtocolException(
+                    "tasks/list is not available to sessions without an agent key: the gateway cannot tell them apart. Poll a task with tasks/get.",
+                    McpErrorCode.MethodNotFound);
+            }
+
             if (request.Params?["cursor"] is not null)
             {
                 throw new McpProtocolException("Invalid cursor: the gateway lists all tasks on one page.", McpErrorCode.InvalidParams);
@@ -123,7 +164,8 @@ internal sealed class GatewayTasks(TaskStore store, PolicyEngine policy, TimePro
             return new JsonObject { ["tasks"] = new JsonArray([.. store.List(requestor).Select(t => t.ToJson())]) };
         }
 
-        var taskId = request.Params?["taskId"].AsString();
+        var taskId = request.Params?["taskId"].AsString()
+            ?? throw new McpProtocolException($"{request.Method} needs a 'taskId' string.", McpErrorCode.InvalidParams);
         var task = store.Find(agent, taskId);
         switch (request.Method)
         {

@@ -22,4 +22,7 @@ internal static partial class Log
 
     [LoggerMessage(1156, LogLevel.Warning, "Listing the tasks of upstream '{Upstream}' failed, so tasks/list leaves them out: {Reason}")]
     public static partial void UpstreamTaskListFailed(ILogger logger, string upstream, string reason);
+
+    [LoggerMessage(1157, LogLevel.Debug, "Agent '{Agent}' asked to run {Tool} as a task, which the tool does not offer; refused with -32601.")]
+    public static partial void TaskNotOffered(ILogger logger, string agent, string tool);
 }

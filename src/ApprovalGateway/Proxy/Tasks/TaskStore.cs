@@ -54,8 +54,9 @@ internal sealed class TaskStore(IOptions<TaskOptions> options, TimeProvider time
     }
 
     /// <summary>
-    /// The agent's tasks; sessions without an agent key all share the anonymous identity, so theirs list only the
-    /// tasks they created (MCP Tasks: no listing across requestors the receiver cannot tell apart).
+    /// The agent's tasks. Sessions without an agent key are refused <c>tasks/list</c> before this
+    /// (<see cref="GatewayTasks.CanList"/>); should one get here, it still sees only the tasks it created, never
+    /// another anonymous session's (MCP Tasks: no listing across requestors the receiver cannot tell apart).
     /// </summary>
     public IReadOnlyList<GatewayTask> List(SessionIdentity requestor)
     {
