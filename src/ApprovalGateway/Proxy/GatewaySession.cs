@@ -728,8 +728,9 @@ internal sealed class GatewaySession(
     }
 
     /// <summary>
-    /// A task-augmented call: held, it becomes a gateway task and reaches the upstream as a plain call once approved;
-    /// not held, its <c>task</c> goes to an upstream that runs the tool as a task, and is dropped for one that does not.
+    /// A task-augmented call: held, it becomes a gateway task and reaches the upstream as a plain call once approved
+    /// (as a task the gateway task waits for, when the upstream runs the tool only as one); not held, its <c>task</c>
+    /// goes to an upstream that runs the tool as a task, and is dropped for one that does not.
     /// </summary>
     private async Task<JsonNode?> CallAsTaskAsync(
         GatewayTasks gatewayTasks, JsonRpcRequest request, UpstreamTool tool, UpstreamLink link, JsonObject taskParams, CancellationToken cancellationToken)
@@ -742,8 +743,10 @@ internal sealed class GatewaySession(
                 identity,
                 tool,
                 request.Params?["arguments"] as JsonObject,
-                (frozen, ct) => ForwardToolCallAsync(
-                    request, tool, link, frozen, dropTask: run.IsHeld || !GatewayTasks.UpstreamRunsTasks(tool.Definition), ct),
+                async (frozen, ct) => run.IsHeld && GatewayTasks.UpstreamRequiresTasks(tool.Definition)
+                    ? await gatewayTasks.AwaitUpstreamTaskAsync(link, await ForwardToolCallAsync(request, tool, link, frozen, dropTask: false, ct), ct)
+                    : await ForwardToolCallAsync(
+                        request, tool, link, frozen, dropTask: run.IsHeld || !GatewayTasks.UpstreamRunsTasks(tool.Definition), ct),
                 run,
                 null,
                 run.CancellationToken),

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using ApprovalGateway.Approvals;
+using ApprovalGateway.Tests.Approvals;
 using ApprovalGateway.Tests.Infrastructure;
 using ModelContextProtocol;
 using static ApprovalGateway.Tests.EndToEnd.TaskGateway;
@@ -30,6 +32,31 @@ public sealed class TaskUpstreamRelayTests
         Assert.Contains("tides", result["content"]![0]!["text"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal("completed", (string?)(await GetAsync(agent, taskId))["status"]);
         Assert.Contains(taskId, await ListAsync(agent));
+    }
+
+    [Fact]
+    public async Task HeldTaskCall_EndsWithTheUpstreamTasksResult_WhenTheUpstreamRunsTheToolOnlyAsATask()
+    {
+        var approvals = new RecordingObserver();
+        await using var everything = await EverythingGateway.StartAsync(
+            UpstreamTransport.Stdio,
+            ApprovalPolicies.Hold(ResearchTool, """{ "timeout": 120 }"""),
+            AgentKey,
+            builder => builder.Services.AddSingleton<IApprovalObserver>(approvals));
+        await using var agent = await everything.ConnectAsync();
+
+        var taskId = (string)(await CallAsTaskAsync(agent, ResearchTool, new JsonObject { ["topic"] = "tides" }))["taskId"]!;
+        var pending = await approvals.WaitForAsync(a => a.Status == ApprovalStatus.Pending && a.Request.Tool == ResearchTool);
+        var decided = await everything.Gateway.Services.GetRequiredService<IApprovalDecisions>()
+            .DecideAsync(pending.Id, Alice, true, null, null, "web", CancellationToken.None);
+        Assert.Equal(DecisionResultKind.Resolved, decided.Kind);
+        var result = await ResultAsync(agent, taskId);
+
+        Assert.StartsWith("gw-", taskId, StringComparison.Ordinal);
+        Assert.NotEqual(true, (bool?)result["isError"]);
+        Assert.Contains("tides", result["content"]![0]!["text"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(taskId, (string?)result["_meta"]!["io.modelcontextprotocol/related-task"]!["taskId"]);
+        Assert.Equal("completed", (string?)(await GetAsync(agent, taskId))["status"]);
     }
 
     [Fact]

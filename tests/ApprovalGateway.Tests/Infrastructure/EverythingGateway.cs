@@ -25,7 +25,8 @@ internal sealed class EverythingGateway : IAsyncDisposable
     public GatewayHost Gateway { get; }
 
     /// <param name="agentKey">When given, the gateway has one agent, <c>agent</c>, with this key, and clients connect as it; otherwise as <c>anonymous</c>.</param>
-    public static async Task<EverythingGateway> StartAsync(UpstreamTransport transport, string policy = GatewayHost.AllowAll, string? agentKey = null)
+    public static async Task<EverythingGateway> StartAsync(
+        UpstreamTransport transport, string policy = GatewayHost.AllowAll, string? agentKey = null, Action<WebApplicationBuilder>? configure = null)
     {
         var http = transport == UpstreamTransport.StreamableHttp ? await NodeMcpServer.EverythingAsync() : null;
         var settings = http is null ? TestUpstreams.EverythingStdio() : TestUpstreams.Http(http.Url);
@@ -34,7 +35,7 @@ internal sealed class EverythingGateway : IAsyncDisposable
             settings["Gateway:Agents:agent:ApiKey"] = agentKey;
         }
 
-        return new EverythingGateway(await GatewayHost.StartAsync(settings, policy), http, agentKey);
+        return new EverythingGateway(await GatewayHost.StartAsync(settings, policy, configure), http, agentKey);
     }
 
     public Task<McpClient> ConnectAsync(McpClientOptions? options = null, Func<IClientTransport, IClientTransport>? wrap = null) =>

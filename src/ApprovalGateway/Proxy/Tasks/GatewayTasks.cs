@@ -97,10 +97,44 @@ internal sealed class GatewayTasks(TaskStore store, PolicyEngine policy, TimePro
         return preview.Kind == DecisionKind.ApprovalRequired || preview.HasConditions;
     }
 
-    public static bool UpstreamRunsTasks(JsonObject definition) =>
-        definition["execution"]?["taskSupport"] is JsonValue support
-        && support.TryGetValue<string>(out var value)
-        && value is "optional" or "required";
+    public static bool UpstreamRunsTasks(JsonObject definition) => TaskSupport(definition) is "optional" or "required";
+
+    /// <summary>The upstream refuses (-32601) a plain call to the tool: it runs only as a task.</summary>
+    public static bool UpstreamRequiresTasks(JsonObject definition) => TaskSupport(definition) == "required";
+
+    private static string? TaskSupport(JsonObject definition) => definition["execution"]?["taskSupport"].AsString();
+
+    /// <summary>
+    /// The end of a held call to a tool its upstream runs only as a task: it went upstream as a task (a plain call
+    /// would be refused after a human approved it), so the gateway's task waits for the upstream's and ends with its
+    /// result. Withdrawn meanwhile, the upstream's task is cancelled too.
+    /// </summary>
+    public async Task<JsonNode?> AwaitUpstreamTaskAsync(UpstreamLink link, JsonNode? created, CancellationToken cancellationToken)
+    {
+        if (created?["task"]?["taskId"].AsString() is not { } upstreamTaskId)
+        {
+            return created;
+        }
+
+        try
+        {
+            return await UpstreamRoutes.SendAsync(link, TaskMethods.Result, new JsonObject { ["taskId"] = upstreamTaskId }, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await UpstreamRoutes.SendAsync(link, TaskMethods.Cancel, new JsonObject { ["taskId"] = upstreamTaskId }, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is McpException or UpstreamUnavailableException or OperationCanceledException or TimeoutException or HttpRequestException)
+            {
+                // Best effort: the upstream's task ends by its own ttl anyway.
+                Log.UpstreamTaskCancelFailed(logger, link.Name, upstreamTaskId, ex.Message);
+            }
+
+            throw;
+        }
+    }
 
     public async Task<StartedTaskCall> CallAsync(
         SessionIdentity requestor, string tool, JsonObject taskParams, Runner runner, Func<JsonObject, Task> notify, CancellationToken requestCancellation)

@@ -25,4 +25,7 @@ internal static partial class Log
 
     [LoggerMessage(1157, LogLevel.Debug, "Agent '{Agent}' asked to run {Tool} as a task, which the tool does not offer; refused with -32601.")]
     public static partial void TaskNotOffered(ILogger logger, string agent, string tool);
+
+    [LoggerMessage(1158, LogLevel.Warning, "Cancelling task {TaskId} of upstream '{Upstream}' after its held call was withdrawn failed: {Reason}")]
+    public static partial void UpstreamTaskCancelFailed(ILogger logger, string upstream, string taskId, string reason);
 }
