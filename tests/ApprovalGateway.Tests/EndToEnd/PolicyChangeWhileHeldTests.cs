@@ -72,20 +72,7 @@ public sealed class PolicyChangeWhileHeldTests
     [Fact]
     public async Task Grant_CoversCallsItsRuleHolds_NotCallsAnotherRuleHolds()
     {
-        const string Policy = $$"""
-            {
-              "version": "1",
-              "default": "allow",
-              "tools": {
-                "{{CancelTwap}}": {
-                  "action": "require_approval",
-                  "approval": { "timeout": 120, "grant_minutes": 15 },
-                  "when": [ { "if": "args.algoId > 123", "action": "require_approval", "reason": "a later order" } ]
-                }
-              }
-            }
-            """;
-        await using var scenario = await StartAsync(Policy);
+        await using var scenario = await StartAsync(GrantUnlessLaterThan(123));
         await using var agent = await scenario.ConnectAsync();
         await ApproveWithGrantAsync(scenario, agent, 123);
 
@@ -103,24 +90,26 @@ public sealed class PolicyChangeWhileHeldTests
         Assert.True((await other.WaitAsync(Guard)).IsError);
     }
 
+    /// <summary>Holds every TWAP cancel, with 15-minute grants; one of an order after <paramref name="algoId"/> under a rule of its own.</summary>
+    private static string GrantUnlessLaterThan(int algoId) => $$"""
+        {
+          "version": "1",
+          "default": "allow",
+          "tools": {
+            "{{CancelTwap}}": {
+              "action": "require_approval",
+              "approval": { "timeout": 120, "grant_minutes": 15 },
+              "when": [ { "if": "args.algoId > {{algoId}}", "action": "require_approval", "reason": "a later order" } ]
+            }
+          }
+        }
+        """;
+
     /// <summary>A grant given while other calls wait releases only those its rule holds: a larger order still asks.</summary>
     [Fact]
     public async Task Grant_ReleasesWaitingCallsItsRuleHolds_NotOnesAnotherRuleHolds()
     {
-        const string Policy = $$"""
-            {
-              "version": "1",
-              "default": "allow",
-              "tools": {
-                "{{CancelTwap}}": {
-                  "action": "require_approval",
-                  "approval": { "timeout": 120, "grant_minutes": 15 },
-                  "when": [ { "if": "args.algoId > 124", "action": "require_approval", "reason": "a later order" } ]
-                }
-              }
-            }
-            """;
-        await using var scenario = await StartAsync(Policy);
+        await using var scenario = await StartAsync(GrantUnlessLaterThan(124));
         await using var agent = await scenario.ConnectAsync();
         var granting = agent.CallToolAsync(CancelTwap, CancelTwapArgs(123)).AsTask();
         var a = await scenario.Approvals.WaitForPendingAsync(CancelTwap, 123);
