@@ -49,6 +49,18 @@ public sealed partial class WebGrantsPageEndToEndTests : IAsyncLifetime
         await Expect(alice.GetByRole(AriaRole.Tab, new() { Name = "Grants" })).ToContainTextAsync("1");
         await BrowserSession.ScreenshotAsync(bob, "e2e-grants");
 
+        // On a phone each grant is a card: before, the table scrolled sideways inside its box, with when the grant ends
+        // and its Revoke button past the edge of a 390-pixel window.
+        await bob.SetViewportSizeAsync(390, 844);
+        await BrowserSession.ScreenshotAsync(bob, "e2e-grants-phone");
+        foreach (var (column, name) in new[] { (0, "tool"), (1, "agent"), (2, "granted by"), (4, "end"), (5, "Revoke button") })
+        {
+            await BrowserSession.AssertWithinAsync(row.Locator("td").Nth(column), 390, $"the grant's {name}");
+        }
+
+        Assert.True(await BrowserSession.FitsWidthAsync(bob), "the Grants tab overflows a 390-pixel window");
+        await bob.SetViewportSizeAsync(1280, 860);
+
         // One click only asks; Cancel keeps the grant, and it takes the second button to end it.
         var revoke = row.GetByRole(AriaRole.Button, new() { Name = $"Revoke the grant for {WebGateway.CancelTwap} to bot", Exact = true });
         await revoke.ClickAsync();

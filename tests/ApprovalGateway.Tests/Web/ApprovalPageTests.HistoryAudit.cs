@@ -124,11 +124,11 @@ public sealed partial class ApprovalPageTests
         // Before, a long agent name or reason pushed the History entries, and so the page, past the window's edge.
         await page.GetByRole(AriaRole.Tab, new() { Name = "Audit" }).ClickAsync();
         await Expect(page.Locator("#audit-body tr")).ToHaveCountAsync(6);
-        Assert.True(await FitsWidthAsync(page), "the Audit table overflows a 1280-pixel window");
+        Assert.True(await BrowserSession.FitsWidthAsync(page), "the Audit table overflows a 1280-pixel window");
         await page.GetByRole(AriaRole.Tab, new() { Name = "History" }).ClickAsync();
         var entry = page.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "rejected by carol" });
         await Expect(entry).ToBeVisibleAsync();
-        Assert.True(await FitsWidthAsync(page), "the History list overflows a 1280-pixel window");
+        Assert.True(await BrowserSession.FitsWidthAsync(page), "the History list overflows a 1280-pixel window");
         // The toast saying carol rejected it names the same tool and agent; before, it ran past the window's edge.
         var toast = page.Locator(".toast").Filter(new() { HasText = "carol rejected" });
         await Expect(toast).ToBeVisibleAsync();
@@ -138,12 +138,12 @@ public sealed partial class ApprovalPageTests
         await entry.Locator("summary").ClickAsync();
         await Expect(page.Locator("#history-list .detail")).ToBeVisibleAsync();
         await BrowserSession.ScreenshotAsync(page, "history-1280");
-        Assert.True(await FitsWidthAsync(page), "an open History entry overflows a 1280-pixel window");
+        Assert.True(await BrowserSession.FitsWidthAsync(page), "an open History entry overflows a 1280-pixel window");
         await page.GetByRole(AriaRole.Tab, new() { Name = "Audit" }).ClickAsync();
         await page.Locator("#audit-body tr").First.ClickAsync();
         await Expect(page.Locator("#audit-body .detail")).ToBeVisibleAsync();
         await BrowserSession.ScreenshotAsync(page, "audit-1280");
-        Assert.True(await FitsWidthAsync(page), "an open audit record overflows a 1280-pixel window");
+        Assert.True(await BrowserSession.FitsWidthAsync(page), "an open audit record overflows a 1280-pixel window");
     }
 
     [ChromiumFact]
@@ -161,7 +161,7 @@ public sealed partial class ApprovalPageTests
 
         await page.GetByRole(AriaRole.Tab, new() { Name = "Audit" }).ClickAsync();
         await Expect(page.Locator("#audit-body tr")).ToHaveCountAsync(5);
-        Assert.True(await FitsWidthAsync(page), "the Audit tab overflows a 390-pixel window");
+        Assert.True(await BrowserSession.FitsWidthAsync(page), "the Audit tab overflows a 390-pixel window");
     }
 
     [ChromiumFact]
@@ -176,24 +176,24 @@ public sealed partial class ApprovalPageTests
         await BrowserSession.ScreenshotAsync(page, "tools-phone");
         foreach (var (column, name) in new[] { (0, "tool"), (2, "risk"), (3, "action") })
         {
-            await AssertWithinAsync(tool.Locator("td").Nth(column), 390, $"the Tools tab's {name}");
+            await BrowserSession.AssertWithinAsync(tool.Locator("td").Nth(column), 390, $"the Tools tab's {name}");
         }
 
-        Assert.True(await FitsWidthAsync(page), "the Tools tab overflows a 390-pixel window");
+        Assert.True(await BrowserSession.FitsWidthAsync(page), "the Tools tab overflows a 390-pixel window");
         await page.GetByRole(AriaRole.Tab, new() { Name = "Audit" }).ClickAsync();
         var record = page.Locator("#audit-body tr").Filter(new() { HasText = "exchange_withdraw" });
         await Expect(record).ToBeVisibleAsync();
         foreach (var (column, name) in new[] { (0, "time"), (2, "tool"), (3, "decision"), (4, "outcome") })
         {
-            await AssertWithinAsync(record.Locator("td").Nth(column), 390, $"the Audit tab's {name}");
+            await BrowserSession.AssertWithinAsync(record.Locator("td").Nth(column), 390, $"the Audit tab's {name}");
         }
 
         await record.ClickAsync();
         var detail = page.Locator("#audit-body .detail");
         await Expect(detail).ToContainTextAsync("never-withdraw: withdrawals are off");
         await BrowserSession.ScreenshotAsync(page, "audit-phone");
-        await AssertWithinAsync(detail, 390, "an open audit record");
-        Assert.True(await FitsWidthAsync(page), "the Audit tab overflows a 390-pixel window");
+        await BrowserSession.AssertWithinAsync(detail, 390, "an open audit record");
+        Assert.True(await BrowserSession.FitsWidthAsync(page), "the Audit tab overflows a 390-pixel window");
     }
 
     [ChromiumFact]
@@ -211,15 +211,6 @@ public sealed partial class ApprovalPageTests
         await Expect(timings).ToHaveTextAsync("<1 ms / 3 min 3 s / 4.2 s / 1 h 5 min");
         await Expect(timings.Locator("[title='183,452 ms']")).ToHaveTextAsync("3 min 3 s");
     }
-
-    private static async Task AssertWithinAsync(ILocator element, int width, string what)
-    {
-        var box = await element.BoundingBoxAsync();
-        Assert.True(box is { } b && b.X >= 0 && b.X + b.Width <= width, $"{what} spans {box?.X}..{box?.X + box?.Width} px, outside the {width}-pixel window");
-    }
-
-    private static Task<bool> FitsWidthAsync(IPage page) =>
-        page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth");
 
     [ChromiumFact]
     public async Task HistoryEntry_SaysTheApprovalAlsoGaveAGrant_AndUntilWhen()

@@ -67,6 +67,17 @@ public sealed class BrowserSession : IAsyncDisposable
     }
 
     /// <summary>Saves a full-page PNG under the test output's <c>screenshots</c> folder and returns its path.</summary>
+    /// <summary>Fails unless <paramref name="element"/> lies wholly within a window <paramref name="width"/> pixels wide.</summary>
+    public static async Task AssertWithinAsync(ILocator element, int width, string what)
+    {
+        var box = await element.BoundingBoxAsync();
+        Assert.True(box is { } b && b.X >= 0 && b.X + b.Width <= width, $"{what} spans {box?.X}..{box?.X + box?.Width} px, outside the {width}-pixel window");
+    }
+
+    /// <summary>Whether the page fits its window's width, with nothing to scroll sideways.</summary>
+    public static Task<bool> FitsWidthAsync(IPage page) =>
+        page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth");
+
     public static async Task<string> ScreenshotAsync(IPage page, string name)
     {
         var path = Path.Combine(ScreenshotFolder, name + ".png");

@@ -922,9 +922,11 @@
   function grantRow(g) {
     const tr = document.createElement("tr");
     tr.dataset.id = g.id;
-    const cell = (content, className) => {
+    // The label shows only on a phone, where the row is a card without the header row.
+    const cell = (content, className, label) => {
       const td = document.createElement("td");
       if (className) td.className = className;
+      if (label) td.dataset.label = label;
       if (content instanceof Node) td.append(content); else td.textContent = content ?? "";
       return td;
     };
@@ -942,12 +944,12 @@
       granted.append(at);
     }
     tr.append(
-      cell(tool, "mono"),
-      cell(g.agent),
-      cell(granted, "nowrap"),
-      cell(g.rule || "—", "why"),
-      cell(ends, "nowrap"),
-      cell(revoke, "actions"),
+      cell(tool, "mono c-tool"),
+      cell(g.agent, "c-agent", "Agent"),
+      cell(granted, "nowrap c-by", "Granted by"),
+      cell(g.rule || "—", "why c-rule", "Rule"),
+      cell(ends, "nowrap c-ends", "Ends"),
+      cell(revoke, "actions c-revoke"),
     );
     updateGrantCountdown(tr, g);
     return tr;
