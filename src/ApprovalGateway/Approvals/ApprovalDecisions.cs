@@ -56,10 +56,10 @@ internal sealed class ApprovalDecisions(
 
     /// <summary>
     /// The calls of the grant's agent, upstream and tool that were already waiting when <paramref name="granting"/>
-    /// gave it: each one the grant would have let through had it arrived now (the same check a later call meets) is
-    /// approved by the grant, in the same compare-and-set as any decision, so one decided meanwhile stays as it was.
-    /// The store's signal wakes each call on whichever instance holds it. A failure here leaves them waiting, which
-    /// is where they were: the grant itself stands.
+    /// gave it are released by <see cref="ApprovalStore.ReleaseByGrantAsync"/>. A call stored only after this listing ran
+    /// checks for the grant itself (<see cref="ApprovalGate"/>), so one side always sees the other. The store's signal
+    /// wakes each call on whichever instance holds it. A failure here leaves them waiting, which is where they were:
+    /// the grant itself stands.
     /// </summary>
     private async Task ReleaseWaitingCallsAsync(ApprovalSnapshot granting)
     {
@@ -71,7 +71,6 @@ internal sealed class ApprovalDecisions(
                 return;
             }
 
-            var release = new GrantRelease(grant.ApprovalId, grant.GrantedBy, grant.Until);
             foreach (var waiting in store.List(ApprovalStatus.Pending))
             {
                 var call = waiting.Request;
@@ -83,17 +82,7 @@ internal sealed class ApprovalDecisions(
                     continue;
                 }
 
-                var released = false;
-                await store.UpdateAsync(waiting.Id, a =>
-                {
-                    var next = Release(a, grant, release, time.GetUtcNow());
-                    released = !ReferenceEquals(next, a);
-                    return next;
-                }, CancellationToken.None);
-                if (released)
-                {
-                    Log.ReleasedByGrant(logger, waiting.Id, grant.ApprovalId);
-                }
+                await store.ReleaseByGrantAsync(waiting.Id, grant);
             }
         }
         catch (Exception ex)
@@ -101,11 +90,6 @@ internal sealed class ApprovalDecisions(
             Log.GrantReleaseFailed(logger, ex, granting.Id);
         }
     }
-
-    private static ApprovalSnapshot Release(ApprovalSnapshot approval, ApprovalGrant grant, GrantRelease release, DateTimeOffset now) =>
-        approval.Status == ApprovalStatus.Pending && now < approval.Deadline && now < grant.Until && grant.Refusal(approval.Request, now) is null
-            ? approval with { Status = ApprovalStatus.Approved, ResolvedAt = now, ReleasedByGrant = release }
-            : approval;
 
     /// <summary>The channel name of answers given in the agent's own client through MCP elicitation.</summary>
     public const string ElicitationChannel = "elicitation";

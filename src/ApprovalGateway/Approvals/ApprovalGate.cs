@@ -100,6 +100,8 @@ internal sealed class ApprovalGate(
             return NotStored(request, ex);
         }
 
+        await ReleaseByLateGrantAsync(created);
+
         var id = created.Id;
         var wake = new SemaphoreSlim(0);
         using var subscription = signal.Subscribe(id, () => wake.Release());
@@ -157,6 +159,28 @@ internal sealed class ApprovalGate(
             }
 
             await wake.WaitAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// A grant given after this call found none released the calls then waiting, and this one was not yet stored among
+    /// them. The grant is recorded before that listing and the approval before this check, so one of the two always sees
+    /// the other; where both do, the store's compare-and-set releases the call once. Failing here, the call waits for a
+    /// decision of its own, as it would have without the grant.
+    /// </summary>
+    private async Task ReleaseByLateGrantAsync(ApprovalSnapshot created)
+    {
+        var request = created.Request;
+        try
+        {
+            if (grants.Find(request.Agent, request.Upstream, request.Tool, time.GetUtcNow()) is { } grant)
+            {
+                await store.ReleaseByGrantAsync(created.Id, grant);
+            }
+        }
+        catch (Exception ex)
+        {
+            Log.LateGrantCheckFailed(logger, ex, created.Id);
         }
     }
 

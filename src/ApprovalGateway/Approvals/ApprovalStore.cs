@@ -249,6 +249,36 @@ internal sealed class ApprovalStore(
         approval with { Status = ApprovalStatus.Expired, Reason = ApprovalText.ExpiredReason(approval), ResolvedAt = now };
 
     /// <summary>
+    /// Approves waiting approval <paramref name="approvalId"/> on the strength of <paramref name="grant"/>, when the grant
+    /// would have let the call through had it arrived now (the same check a later call meets): still pending, before its
+    /// deadline and the grant's end, under the rule and number of approvers the grant was given for. The compare-and-set
+    /// leaves one decided meanwhile as it was, so a call both the grant and the call's own check release is released once.
+    /// True when this released it.
+    /// </summary>
+    public async Task<bool> ReleaseByGrantAsync(string approvalId, ApprovalGrant grant)
+    {
+        var release = new GrantRelease(grant.ApprovalId, grant.GrantedBy, grant.Until);
+        var released = false;
+        await UpdateAsync(approvalId, approval =>
+        {
+            var now = time.GetUtcNow();
+            if (approval.Status != ApprovalStatus.Pending || now >= approval.Deadline || now >= grant.Until || grant.Refusal(approval.Request, now) is not null)
+            {
+                return approval;
+            }
+
+            released = true;
+            return approval with { Status = ApprovalStatus.Approved, ResolvedAt = now, ReleasedByGrant = release };
+        }, CancellationToken.None);
+        if (released)
+        {
+            Log.ReleasedByGrant(logger, approvalId, grant.ApprovalId);
+        }
+
+        return released;
+    }
+
+    /// <summary>
     /// Notes on approval <paramref name="approvalId"/> that its time-boxed grant was ended, so its prompts say so.
     /// Null when the approval is no longer stored.
     /// </summary>

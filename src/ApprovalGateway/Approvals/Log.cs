@@ -71,6 +71,9 @@ internal static partial class Log
     [LoggerMessage(3019, LogLevel.Warning, "The time-boxed grant of approval {GrantApprovalId} is given, but calls already waiting that it covers could not be released; they wait for a decision of their own")]
     public static partial void GrantReleaseFailed(ILogger logger, Exception exception, string grantApprovalId);
 
+    [LoggerMessage(3020, LogLevel.Warning, "Could not check whether a time-boxed grant given meanwhile covers approval {ApprovalId}; it waits for a decision of its own")]
+    public static partial void LateGrantCheckFailed(ILogger logger, Exception exception, string approvalId);
+
     [LoggerMessage(3030, LogLevel.Warning, "The outcome of approval {ApprovalId} is in the audit log, but could not be marked recorded; should its instance die before the approval is cleaned up, another may record it a second time")]
     public static partial void OutcomeNotMarked(ILogger logger, Exception exception, string approvalId);
 }

@@ -149,6 +149,37 @@ public sealed class ApprovalGrantTests : IAsyncLifetime
         Assert.Equal("newer", grants.Find("trader", "exchange", "place_order", now)?.ApprovalId);
     }
 
+    [Fact]
+    public async Task RequestAsync_IsReleasedByTheGrant_WhenTheGrantIsGivenBetweenItsCheckAndItsApprovalBeingStored()
+    {
+        GatedGrantStore gated = null!;
+        await using var host = await ApprovalsHost.StartAsync(services: s => s.AddSingleton<IGrantStore>(sp =>
+            gated = new GatedGrantStore(ActivatorUtilities.CreateInstance<HangfireGrantStore>(sp))));
+        var granting = host.Gate.RequestAsync(ApprovalsHost.Request(GrantingRule), null, CancellationToken.None);
+        var first = await host.Observer.WaitForAsync(ApprovalStatus.Pending);
+
+        // The second call finds no grant, and is held there while the grant is given and releases the calls it finds
+        // waiting: this one's approval is not stored yet.
+        gated.HoldNextFind();
+        var late = Task.Run(() => host.Gate.RequestAsync(ApprovalsHost.Request(GrantingRule), null, CancellationToken.None));
+        await gated.Found;
+        await host.Decisions.DecideAsync(first.Id, ApprovalsHost.Alice, true, null, 15, "web", CancellationToken.None);
+        await granting;
+        gated.Proceed();
+
+        // Before, it stayed pending until its deadline although the grant covered it.
+        var released = await host.Observer.WaitForAsync(a => a.Id != first.Id && a.Status == ApprovalStatus.Approved);
+        var outcome = await late;
+
+        Assert.Equal(DecisionKind.Approved, outcome.Kind);
+        Assert.Equal(first.Id, outcome.GrantApprovalId);
+        Assert.Equal(["alice"], outcome.DecidedBy);
+        Assert.Equal(first.Id, released.ReleasedByGrant?.ApprovalId);
+        Assert.Single(host.Observer.Seen, a => a.Id == released.Id && a.Status == ApprovalStatus.Approved);
+        // A released call gives no grant of its own: the one grant is still the first approval's.
+        Assert.Equal([first.Id], gated.List(host.Time.GetUtcNow()).Select(g => g.ApprovalId));
+    }
+
     /// <summary>Holds <paramref name="request"/>, approves it with a grant of <paramref name="minutes"/> and waits for the release.</summary>
     private async Task<ApprovalSnapshot> GrantAsync(ApprovalRequest request, int minutes)
     {

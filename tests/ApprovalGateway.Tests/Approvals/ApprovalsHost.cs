@@ -43,7 +43,9 @@ internal sealed class ApprovalsHost : IAsyncDisposable
     public RecordingObserver Observer => Services.GetRequiredService<RecordingObserver>();
 
     /// <param name="settings">Settings that replace or add to the host's (Slack on, with a channel).</param>
-    public static async Task<ApprovalsHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="services">Registrations that replace the host's, made after them.</param>
+    public static async Task<ApprovalsHost> StartAsync(
+        IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var builder = WebApplication.CreateSlimBuilder();
@@ -67,6 +69,7 @@ internal sealed class ApprovalsHost : IAsyncDisposable
         builder.Services.AddAuthorization(o => o.AddPolicy(
             ApproverClaims.Policy,
             p => p.RequireAuthenticatedUser().RequireClaim(TestAuthHandler.ApproverClaim)));
+        services?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.UseAuthentication();
