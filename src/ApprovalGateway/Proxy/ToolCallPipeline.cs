@@ -113,7 +113,7 @@ internal sealed class ToolCallPipeline(
         var record = new AuditRecord(
             time.GetUtcNow(), session.Agent, session.SessionId, "", name, masked,
             CanonicalJson.Sha256(masked), outcome, "", outcome, "no upstream serves this tool", null, [], "", 0, 0, 0, 0);
-        await RecordRefusalAsync(record, DecisionKind.UnknownTool, knownTool: false);
+        await RefusalRecord.AppendAsync(audit, metrics, logger, record, DecisionKind.UnknownTool, knownTool: false);
         return UnknownTool(name);
     }
 
@@ -130,32 +130,8 @@ internal sealed class ToolCallPipeline(
         var record = new AuditRecord(
             time.GetUtcNow(), session.Agent, session.SessionId, tool?.UpstreamName ?? "", name, null, "", outcome, "", outcome, reason, null, [],
             tool is null ? "" : policy.ApplyOverrides(tool.Name, tool.Risk).Risk.ToString().ToLowerInvariant(), 0, 0, 0, time.GetElapsedTime(started).TotalMilliseconds);
-        await RecordRefusalAsync(record, DecisionKind.InvalidArguments, knownTool: tool is not null);
+        await RefusalRecord.AppendAsync(audit, metrics, logger, record, DecisionKind.InvalidArguments, knownTool: tool is not null);
         return new McpProtocolException($"Arguments of tools/call are not valid JSON for the gateway: {problem}.", McpErrorCode.InvalidParams);
-    }
-
-    /// <summary>Writes the record of a call refused before any decision; the refusal stands whether or not it could.</summary>
-    private async Task RecordRefusalAsync(AuditRecord record, DecisionKind outcome, bool knownTool)
-    {
-        // A name no upstream serves is the agent's choice: the metric leaves it out, so it cannot mint a series per guess.
-        var counted = knownTool ? record : record with { Tool = "" };
-        try
-        {
-            await audit.AppendAsync(record, CancellationToken.None);
-            if (knownTool)
-            {
-                metrics.CallEnded(record);
-            }
-            else
-            {
-                metrics.Refused(counted);
-            }
-        }
-        catch (Exception ex)
-        {
-            metrics.AuditFailed(counted);
-            Log.AuditFailed(logger, record.Tool, outcome, ex.Message);
-        }
     }
 
     private async ValueTask<PolicyDecision> DecideAsync(SessionIdentity session, Trail trail, bool recheck)

@@ -26,18 +26,6 @@ internal sealed class UnreadableRequestAudit(IAuditLog audit, GatewayMetrics met
             time.GetUtcNow(), agent, sessionId, "", method == RequestMethods.ToolsCall ? tool ?? "" : "", null, "", Outcome, "", Outcome,
             reason, null, [], "", 0, 0, 0, 0);
 
-        // The tool is whatever the agent wrote: the metric leaves it out, so it cannot mint a series per guess.
-        var counted = record with { Tool = "" };
-        try
-        {
-            await audit.AppendAsync(record, CancellationToken.None);
-            metrics.Refused(counted);
-        }
-        catch (Exception ex)
-        {
-            // The agent has its error whether or not the record could be written.
-            metrics.AuditFailed(counted);
-            Log.AuditFailed(logger, record.Tool, DecisionKind.InvalidRequest, ex.Message);
-        }
+        await RefusalRecord.AppendAsync(audit, metrics, logger, record, DecisionKind.InvalidRequest, knownTool: false);
     }
 }
