@@ -84,7 +84,13 @@ internal sealed class UpstreamLink(
     /// </summary>
     public async Task<McpClient> ConnectAsync(CancellationToken cancellationToken)
     {
-        await StartAsync().WaitAsync(cancellationToken);
+        // Every request but the first finds the link started: read without the start lock, which only the first needs.
+        var started = Volatile.Read(ref _firstAttempt) ?? StartAsync();
+        if (!started.IsCompleted)
+        {
+            await started.WaitAsync(cancellationToken);
+        }
+
         return GetClient();
     }
 
