@@ -68,8 +68,12 @@ internal sealed class GatewaySession(
     private bool _agentCanElicit;
 
     // Whether the agent declared no client capabilities, as the catalog's own connection does: an upstream then lists
-    // this session the tools it listed the catalog, and tools/list needs no session of the agent's own.
+    // this session the tools it listed the catalog, and tools/list needs no session of the agent's own. Else the
+    // upstream's listing for clients that declare what the agent did stands in for it (CapabilityToolListings).
     private bool _listsAsTheCatalog;
+    private JsonObject? _declared;
+    private string _protocolVersion = UpstreamConnector.DefaultProtocolVersion;
+    private string _listingShape = "";
     private Task<bool>? _connecting;
     private volatile McpServer? _sessionServer;
     private volatile bool _tasksEnabled;
@@ -262,6 +266,9 @@ internal sealed class GatewaySession(
         var init = initializeParams?.Deserialize<InitializeRequestParams>(McpJsonUtilities.DefaultOptions);
         var declared = (initializeParams?["capabilities"] as JsonObject)?.DeepClone().AsObject();
         _listsAsTheCatalog = declared is null or { Count: 0 };
+        _declared = declared;
+        _protocolVersion = UpstreamConnector.ChooseProtocolVersion(init?.ProtocolVersion);
+        _listingShape = CapabilityToolListings.ShapeOf(declared, _protocolVersion);
         var clientInfo = init?.ClientInfo ?? new Implementation { Name = "unknown-client", Version = "0" };
         _agentCanElicit = init?.Capabilities?.Elicitation is { } elicitation && (elicitation.Form is not null || elicitation.Url is null);
         Log.SessionOpened(logger, identity.SessionId, identity.Agent, $"{clientInfo.Name} {clientInfo.Version}");
@@ -277,13 +284,18 @@ internal sealed class GatewaySession(
         {
             link.Connected += connected =>
             {
-                _ = ToolListMayHaveChangedAsync();
+                _ = ToolListMayHaveChangedAsync(ToolListing.Known);
             };
 
             // Before the request that opened the session (or waits for it after a restart) goes on.
             link.SetUp = client =>
             {
                 client.AddKnownTools(catalog.ProtocolTools(link.Name));
+                if (catalog.Listings.Cached(link.Name, _listingShape) is { } listed)
+                {
+                    client.AddKnownTools(listed.Select(ToolCatalog.ToProtocolTool).OfType<Tool>());
+                }
+
                 return routes.RestoreAsync(link, client, (method, reason) => Log.RestoreFailed(logger, link.Name, method, reason), _closed.Token);
             };
         }
@@ -293,13 +305,14 @@ internal sealed class GatewaySession(
 
     /// <summary>
     /// An upstream this session has not used yet says its tools changed only to the catalogue's connection; an agent
-    /// shown the catalogue's listing for it is told to list again, as its own session would have told it.
+    /// shown the catalogue's listing for it, or the listing for its capabilities, is told to list again if that changed,
+    /// as its own session would have told it.
     /// </summary>
     private void CatalogChanged()
     {
-        if (_listsAsTheCatalog && _routes.Links.Any(l => !l.IsStarted))
+        if (_routes.Links.Any(l => !l.IsStarted))
         {
-            _ = ToolListMayHaveChangedAsync();
+            _ = ToolListMayHaveChangedAsync(_listsAsTheCatalog ? ToolListing.Known : ToolListing.Rechecked);
         }
     }
 
@@ -343,6 +356,12 @@ internal sealed class GatewaySession(
         var progressToken = notification.Method == NotificationMethods.ProgressNotification
             ? (notification.Params as JsonObject)?["progressToken"]?.ToJsonString()
             : null;
+        if (notification.Method == NotificationMethods.ToolListChangedNotification)
+        {
+            // What it lists others with the same capabilities may have changed too.
+            catalog.Listings.Forget(upstream);
+        }
+
         var route = progressToken is not null && _progressRoutes.TryGetValue(progressToken, out var bound) ? bound : null;
         var target = route?.Server ?? _sessionServer;
         try
@@ -550,7 +569,7 @@ internal sealed class GatewaySession(
         foreach (var link in _routes.Links)
         {
             IEnumerable<JsonObject> listed;
-            if (!link.IsStarted && CatalogListing(link, listing) is { } fromCatalog)
+            if (!link.IsStarted && await ListingWithoutOwnSessionAsync(link, listing, cancellationToken) is { } fromCatalog)
             {
                 listed = fromCatalog;
             }
@@ -606,11 +625,11 @@ internal sealed class GatewaySession(
     }
 
     /// <summary>
-    /// The tools of an upstream this session has not used yet, when the catalogue may answer for it: none if the
-    /// upstream offers none; else the catalogue's listing where <paramref name="listing"/> allows it. Null when only the
-    /// session's own listing will do, which opens its session.
+    /// The tools of an upstream this session has not used yet, when the gateway may answer for it: none if the
+    /// upstream offers none; else the catalogue's listing, or the one for the agent's capabilities, where
+    /// <paramref name="listing"/> allows it. Null when only the session's own listing will do, which opens its session.
     /// </summary>
-    private IEnumerable<JsonObject>? CatalogListing(UpstreamLink link, ToolListing listing)
+    private async Task<IEnumerable<JsonObject>?> ListingWithoutOwnSessionAsync(UpstreamLink link, ToolListing listing, CancellationToken cancellationToken)
     {
         var probed = catalog.CapabilitiesOf(link.Name);
         if (probed is { Tools: null })
@@ -618,12 +637,34 @@ internal sealed class GatewaySession(
             return [];
         }
 
-        return listing switch
+        if (listing == ToolListing.Own)
         {
-            ToolListing.Known => CataloguedTools(link),
-            ToolListing.AsTheAgentSees when _listsAsTheCatalog && probed is not null => CataloguedTools(link),
-            _ => null,
-        };
+            return null;
+        }
+
+        if (_listsAsTheCatalog)
+        {
+            return listing == ToolListing.AsTheAgentSees && probed is null ? null : CataloguedTools(link);
+        }
+
+        if (probed is null && listing == ToolListing.AsTheAgentSees)
+        {
+            // Down for the catalogue's connection too: the session's own attempt says why, as it did before.
+            return null;
+        }
+
+        if (catalog.Listings.Cached(link.Name, _listingShape) is { } cached)
+        {
+            return cached;
+        }
+
+        if (listing == ToolListing.Known || probed is null)
+        {
+            return CataloguedTools(link);
+        }
+
+        var forCapabilities = await catalog.Listings.ListAsync(link.Name, link.Options, _declared, _protocolVersion, cancellationToken);
+        return forCapabilities ?? (listing == ToolListing.Rechecked ? CataloguedTools(link) : null);
     }
 
     private IEnumerable<JsonObject> CataloguedTools(UpstreamLink link) =>
@@ -636,11 +677,14 @@ internal sealed class GatewaySession(
         Known,
 
         /// <summary>
-        /// As the upstream would list it to this agent: the catalogue's listing while that is the same (the agent
-        /// declared no client capabilities, servers offer some tools only to clients that declare them, and the
-        /// catalogue's connection is up), else the session's own, which opens it.
+        /// As the upstream would list it to this agent, while the catalogue's connection is up: the catalogue's listing
+        /// when that is the same (the agent declared no client capabilities), else the listing for clients that declare
+        /// what it did (servers offer some tools only to those). Failing that, the session's own, which opens it.
         /// </summary>
         AsTheAgentSees,
+
+        /// <summary>As <see cref="AsTheAgentSees"/>, but opens nothing of the session's: the catalogue's listing when all else fails.</summary>
+        Rechecked,
 
         /// <summary>The session's own listing, which opens its session with every upstream that may offer tools.</summary>
         Own,
@@ -650,7 +694,7 @@ internal sealed class GatewaySession(
     /// An upstream (re)connected: an agent that has listed tools is told to list them again if the list is now another
     /// (an upstream that was down when it listed has come up with tools, or with other tools).
     /// </summary>
-    private async Task ToolListMayHaveChangedAsync()
+    private async Task ToolListMayHaveChangedAsync(ToolListing listing)
     {
         if (_listedTools is not { } listed || _closed.IsCancellationRequested)
         {
@@ -659,7 +703,7 @@ internal sealed class GatewaySession(
 
         try
         {
-            var (tools, _) = await CollectToolsAsync(ToolListing.Known, _closed.Token);
+            var (tools, _) = await CollectToolsAsync(listing, _closed.Token);
             if (ToolListFingerprint(tools) != listed)
             {
                 await SendToolListChangedAsync("(reconnected upstream)");

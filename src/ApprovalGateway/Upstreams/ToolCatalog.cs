@@ -34,6 +34,9 @@ internal sealed class ToolCatalog(
 
     public IReadOnlyList<UpstreamTool> Tools => _snapshot.Tools;
 
+    /// <summary>What each upstream lists to agents that declare client capabilities, which this connection does not.</summary>
+    public CapabilityToolListings Listings { get; } = new(connector, logger);
+
     /// <summary>Raised after any upstream's tool list changed, so sessions can tell their agents.</summary>
     public event Action? Changed;
 
@@ -118,6 +121,7 @@ internal sealed class ToolCatalog(
     /// </summary>
     private void Relist(string upstream)
     {
+        Listings.Forget(upstream);
         lock (_connectGate)
         {
             if (_stage != Stage.Started)

@@ -6,17 +6,21 @@ namespace ApprovalGateway.Tests.Infrastructure;
 /// <summary>
 /// Collects what a host logs at Error and above (the console's <c>fail:</c> and <c>crit:</c> lines), so a test can
 /// show that bad input was handled rather than ending in an unhandled exception; and, at any level, which entries
-/// carried an exception, whose stack trace the console prints.
+/// carried an exception, whose stack trace the console prints; and the event id of every entry.
 /// </summary>
 internal sealed class ErrorLog : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly ConcurrentQueue<string> _withException = new();
+    private readonly ConcurrentQueue<int> _events = new();
 
     public IReadOnlyCollection<string> Lines => _lines;
 
     /// <summary><c>category[event]</c> of each entry logged with an exception, whatever its level.</summary>
     public IReadOnlyCollection<string> WithException => _withException;
+
+    /// <summary>The event id of each entry, whatever its level.</summary>
+    public IReadOnlyCollection<int> EventIds => _events;
 
     public ILogger CreateLogger(string categoryName) => new Listener(this, categoryName);
 
@@ -32,6 +36,7 @@ internal sealed class ErrorLog : ILoggerProvider
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
+            log._events.Enqueue(eventId.Id);
             if (logLevel >= LogLevel.Error)
             {
                 log._lines.Enqueue($"{logLevel} {category}[{eventId.Id}]: {formatter(state, exception)} {exception?.Message}");

@@ -1,7 +1,12 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using ApprovalGateway.Tests.Infrastructure;
 using ApprovalGateway.Upstreams;
+using Microsoft.Extensions.Logging;
+using ModelContextProtocol;
 using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
 
 namespace ApprovalGateway.Tests.Proxy;
 
@@ -58,6 +63,159 @@ public sealed class UpstreamSessionOnFirstUseTests
         Assert.Contains("trigger-sampling-request", names);
         Assert.DoesNotContain("trigger-sampling-request", everything.Gateway.Services.GetRequiredService<ToolCatalog>().Tools.Select(t => t.Name));
     }
+
+    /// <summary>
+    /// Real clients (Claude, VS Code, Cursor) declare roots, sampling and elicitation. Before, listing tools opened each
+    /// such session's own process: an agent that opened sessions and only listed tools cost a process per session.
+    /// </summary>
+    [Fact]
+    public async Task AgentDeclaringCapabilities_ListingToolsInManySessions_StartsNoProcessOfItsOwn_AndItsFirstCallStartsOne()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.DemoStdio(marker: marker));
+        var sessions = new List<McpClient>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                sessions.Add(await gateway.ConnectAsync(CapableAgent()));
+            }
+
+            var listings = new List<IList<McpClientTool>>();
+            for (var round = 0; round < 3; round++)
+            {
+                foreach (var session in sessions)
+                {
+                    listings.Add(await session.ListToolsAsync());
+                }
+            }
+
+            var afterListing = MarkedProcesses.Find(marker).Count;
+            var call = await sessions[0].CallToolAsync("BinanceGetAccount", new Dictionary<string, object?>());
+            var afterFirstCall = MarkedProcesses.Find(marker).Count;
+
+            Assert.All(listings, tools => Assert.Contains(tools, t => t.Name == "BinanceGetAccount"));
+            Assert.Equal(1, afterListing);
+            Assert.NotEqual(true, call.IsError);
+            Assert.Equal(2, afterFirstCall);
+        }
+        finally
+        {
+            foreach (var session in sessions)
+            {
+                await session.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>server-everything offers <c>get-roots-list</c> only to clients that declare roots.</summary>
+    [Fact]
+    public async Task ToolOfferedOnlyToClientsWithRoots_IsListedToAnAgentWithRoots_NotToOneWithout_AndWorksWhenCalled()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.EverythingStdio(marker: marker));
+        await using var withRoots = await gateway.ConnectAsync(CapableAgent());
+        await using var without = await gateway.ConnectAsync();
+
+        var listedWithRoots = (await withRoots.ListToolsAsync()).Select(t => t.Name).ToList();
+        var listedWithout = (await without.ListToolsAsync()).Select(t => t.Name).ToList();
+        var afterListing = MarkedProcesses.Find(marker).Count;
+        var roots = await withRoots.CallToolAsync("get-roots-list", new Dictionary<string, object?>());
+
+        Assert.Contains("get-roots-list", listedWithRoots);
+        Assert.Contains("trigger-sampling-request", listedWithRoots);
+        Assert.DoesNotContain("get-roots-list", listedWithout);
+        Assert.Contains("echo", listedWithout);
+        Assert.Equal(1, afterListing);
+        Assert.NotEqual(true, roots.IsError);
+        Assert.Contains("file:///srv/agent-root", SessionRelayTests.Text(roots));
+    }
+
+    [Fact]
+    public async Task ToolListChanged_ReachesAnAgentDeclaringCapabilities_WhoseNextListingHasTheNewTool_WithoutASessionOfItsOwn()
+    {
+        var clients = new ConcurrentBag<string>();
+        await using var upstream = await DynamicToolsUpstream.StartAsync(
+            options => options.Filters.Message.IncomingFilters.Add(next => (context, cancellationToken) =>
+            {
+                if (context.JsonRpcMessage is JsonRpcRequest { Method: RequestMethods.Initialize } initialize)
+                {
+                    clients.Add((string?)initialize.Params?["clientInfo"]?["name"] ?? "");
+                }
+
+                return next(context, cancellationToken);
+            }),
+            McpServerTool.Create((string message) => $"first: {message}", new McpServerToolCreateOptions { Name = "first" }));
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Http(upstream.Url, "dynamic"));
+        await using var client = await gateway.ConnectAsync(CapableAgent());
+        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var handler = client.RegisterNotificationHandler(NotificationMethods.ToolListChangedNotification, (_, _) =>
+        {
+            changed.TrySetResult();
+            return ValueTask.CompletedTask;
+        });
+        var before = (await client.ListToolsAsync()).Select(t => t.Name).ToList();
+
+        upstream.Tools.Add(McpServerTool.Create((string message) => $"late: {message}", new McpServerToolCreateOptions { Name = "late" }));
+        await changed.Task.WaitAsync(Patience);
+        var after = (await client.ListToolsAsync()).Select(t => t.Name).Order().ToList();
+
+        Assert.Equal(["first"], before);
+        Assert.Equal(["first", "late"], after);
+        Assert.DoesNotContain(CapableAgentName, clients);
+    }
+
+    [Fact]
+    public async Task ListingForTheAgentsCapabilitiesFails_TheAgentsOwnSessionListsAsBefore_AndTheFailureIsLogged()
+    {
+        var clients = new ConcurrentBag<string>();
+        await using var upstream = await DynamicToolsUpstream.StartAsync(
+            options => options.Filters.Message.IncomingFilters.Add(next => (context, cancellationToken) =>
+            {
+                if (context.JsonRpcMessage is JsonRpcRequest { Method: RequestMethods.Initialize } initialize)
+                {
+                    clients.Add((string?)initialize.Params?["clientInfo"]?["name"] ?? "");
+                }
+
+                // Only the gateway's short session for the agent's capabilities is refused.
+                if (context.JsonRpcMessage is JsonRpcRequest { Method: RequestMethods.ToolsList }
+                    && context.Server.ClientInfo?.Name == "approval-gateway" && context.Server.ClientCapabilities?.Roots is not null)
+                {
+                    throw new McpProtocolException("not listing for this client", McpErrorCode.InternalError);
+                }
+
+                return next(context, cancellationToken);
+            }),
+            McpServerTool.Create((string message) => $"first: {message}", new McpServerToolCreateOptions { Name = "first" }));
+        var log = new ErrorLog();
+        await using var gateway = await GatewayHost.StartAsync(
+            TestUpstreams.Http(upstream.Url, "dynamic"), configure: builder => builder.Logging.AddProvider(log));
+        await using var client = await gateway.ConnectAsync(CapableAgent());
+
+        var listed = (await client.ListToolsAsync()).Select(t => t.Name).ToList();
+
+        Assert.Equal(["first"], listed);
+        Assert.Contains(CapableAgentName, clients);
+        Assert.Contains(1016, log.EventIds);
+    }
+
+    private const string CapableAgentName = "capable-agent";
+
+    /// <summary>A client that declares roots, sampling and elicitation, as Claude, VS Code and Cursor do.</summary>
+    private static McpClientOptions CapableAgent() => new()
+    {
+        ProtocolVersion = "2025-11-25",
+        ClientInfo = new Implementation { Name = CapableAgentName, Version = "1.0" },
+        Handlers = new McpClientHandlers
+        {
+            SamplingHandler = (_, _, _) => throw new NotSupportedException("not asked here"),
+            ElicitationHandler = (_, _) => throw new NotSupportedException("not asked here"),
+            RootsHandler = (_, _) => ValueTask.FromResult(new ListRootsResult
+            {
+                Roots = [new Root { Uri = "file:///srv/agent-root", Name = "agent root" }],
+            }),
+        },
+    };
 
     [Fact]
     public async Task TwoSessionsCallingAtOnce_EachStartOneProcess_OnlyOnTheUpstreamTheyUse()
