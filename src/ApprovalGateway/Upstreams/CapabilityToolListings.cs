@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Hosting;
 using ModelContextProtocol;
@@ -23,10 +25,11 @@ internal sealed class CapabilityToolListings(UpstreamConnector connector, ILogge
 
     /// <summary>
     /// What a listing is kept under: the protocol version and the declared capabilities exactly (keys in order), since a
-    /// server may look at any part of them (<c>elicitation.url</c>, <c>tasks.requests</c>, ...).
+    /// server may look at any part of them (<c>elicitation.url</c>, <c>tasks.requests</c>, ...). A digest, so that a
+    /// client declaring a large <c>experimental</c> object does not have it kept.
     /// </summary>
     public static string ShapeOf(JsonObject? declared, string protocolVersion) =>
-        $"{protocolVersion} {Canonical(declared ?? []).ToJsonString()}";
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{protocolVersion} {Canonical(declared ?? []).ToJsonString()}")));
 
     /// <summary>The listing for <paramref name="shape"/> if one is known, without asking the upstream.</summary>
     public IReadOnlyList<JsonObject>? Cached(string upstream, string shape)
