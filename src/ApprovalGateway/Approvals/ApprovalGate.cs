@@ -104,7 +104,20 @@ internal sealed class ApprovalGate(
 
         var id = created.Id;
         var wake = new SemaphoreSlim(0);
+
+        // Subscribed before anyone is shown the approval: with shared storage the subscription records that this
+        // instance holds the call. Shown first, an instance killed in between left approvers an approval no survivor
+        // knew to withdraw, which stayed pending, or approved, for a call nobody could send.
         using var subscription = signal.Subscribe(id, () => wake.Release());
+        try
+        {
+            store.Show(created);
+        }
+        catch (Exception ex)
+        {
+            return NotStored(request, ex);
+        }
+
         using var cancellation = cancellationToken.Register(() => wake.Release());
         using var stopping = lifetime.ApplicationStopping.Register(() => wake.Release());
         // The expiry job ends the approval at its deadline; this is for when it cannot (storage that lost it). A timer

@@ -40,6 +40,11 @@ internal sealed class ApprovalStore(
     // Contenders inside this process queue here asynchronously, so only one thread per approval blocks on the storage lock.
     private readonly SemaphoreSlim[] _gates = [.. Enumerable.Range(0, 32).Select(_ => new SemaphoreSlim(1, 1))];
 
+    /// <summary>
+    /// Stores a new approval without showing it to anyone: <see cref="Show"/> does that once the call is held, so that
+    /// with shared storage an approval an approver can see is always one the other instances can find and withdraw
+    /// should the instance holding its call die.
+    /// </summary>
     public ApprovalSnapshot Create(ApprovalRequest request)
     {
         var now = time.GetUtcNow();
@@ -58,21 +63,25 @@ internal sealed class ApprovalStore(
                 [ApprovalParameter] = JsonSerializer.Serialize(stored, ApprovalStorageJsonContext.Default.StoredApproval),
                 [DecisionParameter] = JsonSerializer.Serialize(decision, ApprovalStorageJsonContext.Default.StoredDecision),
             });
+        return ToSnapshot(id, stored, decision);
+    }
 
+    /// <summary>Puts a created approval before the approvers: in the pending list, on the pages and prompts, and on other instances.</summary>
+    public void Show(ApprovalSnapshot created)
+    {
         using (var connection = storage.GetConnection())
         using (var transaction = connection.CreateWriteTransaction())
         {
-            transaction.AddToSet(PendingSet, id, now.ToUnixTimeMilliseconds());
+            transaction.AddToSet(PendingSet, created.Id, created.RequestedAt.ToUnixTimeMilliseconds());
             transaction.Commit();
         }
 
-        var snapshot = ToSnapshot(id, stored, decision);
-        Log.ApprovalCreated(logger, id, agent, upstream, tool, request.Rule, stored.Deadline);
-        Notify(snapshot);
+        var request = created.Request;
+        Log.ApprovalCreated(logger, created.Id, request.Agent, request.Upstream, request.Tool, request.Rule, created.Deadline);
+        Notify(created);
 
-        // Nobody waits on a new approval yet; the signal tells other instances, whose pages may need to show it.
-        signal.Publish(id);
-        return snapshot;
+        // The signal tells other instances, whose pages may need to show it.
+        signal.Publish(created.Id);
     }
 
     public ApprovalSnapshot? Get(string approvalId)

@@ -4,7 +4,8 @@ namespace ApprovalGateway.ScaleOut;
 
 /// <summary>
 /// A call is held from when the gate subscribes to its approval's signal, so the subscription is where this instance
-/// records the hold. The hold outlives the wait: it is removed once the call's outcome is in the audit log
+/// records the hold; the gate subscribes before the approval is shown, so no approver sees an approval without one.
+/// The hold outlives the wait: it is removed once the call's outcome is in the audit log
 /// (<see cref="SharedApprovalOutcomeAudit"/>, or the sweep of <see cref="OrphanedApprovalReaper"/>), so an instance
 /// that dies between a decision and its record leaves the survivors a hold to find and record.
 /// </summary>

@@ -1,21 +1,29 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
 namespace ApprovalGateway.Tests.ScaleOut;
 
-/// <summary>Completes <see cref="Logged"/> the first time a host logs the event with this id, so a test can wait for it.</summary>
+/// <summary>
+/// Completes <see cref="Logged"/> the first time a host logs the event with this id, so a test can wait for it; keeps
+/// every entry the host logs (at its configured levels) for the message of a test that waited in vain.
+/// </summary>
 internal sealed class EventLog(int eventId) : ILoggerProvider
 {
     private readonly TaskCompletionSource _logged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentQueue<string> _lines = new();
 
     public Task Logged => _logged.Task;
 
-    public ILogger CreateLogger(string categoryName) => new Listener(this);
+    /// <summary>Everything the host logged, one entry a line.</summary>
+    public string Lines => string.Join(Environment.NewLine, _lines);
+
+    public ILogger CreateLogger(string categoryName) => new Listener(this, categoryName);
 
     public void Dispose()
     {
     }
 
-    private sealed class Listener(EventLog log) : ILogger
+    private sealed class Listener(EventLog log, string category) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
@@ -23,6 +31,7 @@ internal sealed class EventLog(int eventId) : ILoggerProvider
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
+            log._lines.Enqueue($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} {logLevel} {category}[{eventId.Id}]: {formatter(state, exception)} {exception?.Message}");
             if (eventId.Id == log.EventId)
             {
                 log._logged.TrySetResult();

@@ -72,6 +72,25 @@ public sealed class InstanceLossTests(ScaleOutServices services)
     }
 
     [ServicesFact]
+    public async Task HeldCall_IsRecordedAsHeld_BeforeApproversAreShownItsApproval()
+    {
+        var settings = await SharedSettingsAsync();
+        await using var gateway = await ScaleOutGateway.StartAsync(settings, HoldEcho, builder =>
+        {
+            builder.Services.AddSingleton<HoldWhenShown>();
+            builder.Services.AddSingleton<IApprovalObserver>(sp => sp.GetRequiredService<HoldWhenShown>());
+        });
+        await using var agent = await gateway.ConnectAsync();
+
+        _ = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
+
+        // An instance killed right after an approver saw the approval must leave the survivors a hold to withdraw it by.
+        Assert.True(
+            await gateway.Services.GetRequiredService<HoldWhenShown>().FirstShownWasHeld.WaitAsync(TimeSpan.FromSeconds(30)),
+            "The approval was shown before the shared storage said which instance holds its call");
+    }
+
+    [ServicesFact]
     public async Task CallApprovedAfterItsInstanceWasKilled_IsWithdrawnAndAudited_AsNotSent()
     {
         var settings = await SharedSettingsAsync();
@@ -95,7 +114,7 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         using var decision = await api.DecideAsync(id);
         Assert.Equal(HttpStatusCode.OK, decision.StatusCode);
 
-        var withdrawn = await survivor.Approvals.WaitForAsync(ApprovalStatus.Withdrawn, id).WaitAsync(TimeSpan.FromSeconds(30));
+        var withdrawn = await WithdrawnAsync(survivor, reaped, doomed, id);
         Assert.Contains("the approved call was not sent", withdrawn.Reason, StringComparison.Ordinal);
         await reaped.Logged.WaitAsync(TimeSpan.FromSeconds(30));
         using var records = JsonDocument.Parse(await api.GetStringAsync(new Uri("/api/audit", UriKind.Relative)));
@@ -206,6 +225,34 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         Assert.Equal("expired", record.Outcome);
         Assert.Equal("approval timed out after 10s", record.Reason);
         Assert.Empty(record.DecidedBy);
+    }
+
+    /// <summary>
+    /// The survivor's withdrawal of the approval; when it does not come, a failure that says what the survivor saw:
+    /// whether the dead instance's hold is in the shared storage, the approval as stored, and both instances' logs.
+    /// </summary>
+    private static async Task<ApprovalSnapshot> WithdrawnAsync(ScaleOutGateway survivor, EventLog survivorLog, GatewayProcess doomed, string id)
+    {
+        try
+        {
+            return await survivor.Approvals.WaitForAsync(ApprovalStatus.Withdrawn, id);
+        }
+        catch (TimeoutException)
+        {
+            var holds = survivor.Services.GetRequiredService<HeldApprovals>().ReadAll().Where(h => h.ApprovalId == id)
+                .Select(h => $"{h.Entry} (last beat {h.LastBeat:O})");
+            var stored = survivor.Services.GetRequiredService<ApprovalStore>().Get(id);
+            Assert.Fail($"""
+                Approval {id} was not withdrawn within 30 s.
+                Holds of it in shared storage: [{string.Join(", ", holds)}]
+                Stored: {stored?.Status} ({stored?.Reason}), outcome recorded: {stored?.OutcomeRecorded}
+                Survivor's log:
+                {survivorLog.Lines}
+                Killed instance's output:
+                {doomed.Output}
+                """);
+            throw;
+        }
     }
 
     /// <summary>Every record in the shared audit database, read straight from it, so after the instances have stopped too.</summary>
