@@ -100,8 +100,6 @@ internal sealed class ApprovalGate(
             return NotStored(request, ex);
         }
 
-        await ReleaseByLateGrantAsync(created);
-
         var id = created.Id;
         var wake = new SemaphoreSlim(0);
 
@@ -117,6 +115,8 @@ internal sealed class ApprovalGate(
         {
             return NotStored(request, ex);
         }
+
+        await ReleaseByLateGrantAsync(created);
 
         using var cancellation = cancellationToken.Register(() => wake.Release());
         using var stopping = lifetime.ApplicationStopping.Register(() => wake.Release());
@@ -176,10 +176,10 @@ internal sealed class ApprovalGate(
     }
 
     /// <summary>
-    /// A grant given after this call found none released the calls then waiting, and this one was not yet stored among
-    /// them. The grant is recorded before that listing and the approval before this check, so one of the two always sees
-    /// the other; where both do, the store's compare-and-set releases the call once. Failing here, the call waits for a
-    /// decision of its own, as it would have without the grant.
+    /// A grant given after this call found none released the calls then waiting, and this one was not yet shown among
+    /// them. The grant is recorded before that listing, and the approval is in the pending list before this check, so
+    /// one of the two always sees the other; where both do, the store's compare-and-set releases the call once. Failing
+    /// here, the call waits for a decision of its own, as it would have without the grant.
     /// </summary>
     private async Task ReleaseByLateGrantAsync(ApprovalSnapshot created)
     {
