@@ -73,6 +73,7 @@ internal static class GatewayServiceCollectionExtensions
 
         if (!stdio)
         {
+            app.UseMcpMediaTypeCheck(mcpPath);
             app.UseMcpUnreadableRequestAudit(mcpPath);
             app.UseMcpSessionLimits(mcpPath);
             app.UseMcpAnsweredStreamResumption(mcpPath);

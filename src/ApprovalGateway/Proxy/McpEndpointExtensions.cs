@@ -179,8 +179,9 @@ internal static class McpEndpointExtensions
 
     /// <summary>
     /// Audits a POST from a known agent that the SDK refused because its body is not one JSON-RPC message (it answers
-    /// 400 before any of the gateway's code sees the request); one it refused for its headers is not a call, and
-    /// only the agent hears of it.
+    /// 400 before any of the gateway's code sees the request), and answers it as a stdio line is: -32700 Parse error
+    /// for a body that is not JSON, -32600 naming what else is wrong, with the request's id where it has one. One the
+    /// SDK refused for its headers is not a call, and only the agent hears of it.
     /// </summary>
     public static IApplicationBuilder UseMcpUnreadableRequestAudit(this IApplicationBuilder app, PathString mcpPath)
     {
@@ -196,6 +197,9 @@ internal static class McpEndpointExtensions
             var body = context.Request.Body;
             await using var head = new RequestBodyHead(body);
             context.Request.Body = head;
+            var responseBody = context.Response.Body;
+            var held = new HeldRefusalBody(responseBody, context.Response);
+            context.Response.Body = held;
             context.Response.OnStarting(() =>
             {
                 if (context.Response.StatusCode != StatusCodes.Status400BadRequest)
@@ -208,15 +212,25 @@ internal static class McpEndpointExtensions
             try
             {
                 await next(context);
-                if (context.Response.StatusCode == StatusCodes.Status400BadRequest && await UnreadableAsync(context, head) is { } answer)
+                var answer = context.Response.StatusCode == StatusCodes.Status400BadRequest ? await UnreadableAsync(context, head) : null;
+                try
                 {
-                    var sessionId = context.Request.Headers["Mcp-Session-Id"].ToString();
-                    await audit.RecordAsync(AgentName(context.User), sessionId, head.Head, !head.IsCut, answer);
+                    await held.SendAsync(answer is null ? null : JsonSerializer.SerializeToUtf8Bytes<JsonRpcMessage>(answer, JsonRpcLine.MessageType), context.RequestAborted);
+                }
+                finally
+                {
+                    // An agent gone before its answer was refused all the same.
+                    if (answer is not null)
+                    {
+                        var sessionId = context.Request.Headers["Mcp-Session-Id"].ToString();
+                        await audit.RecordAsync(AgentName(context.User), sessionId, head.Head, !head.IsCut, answer);
+                    }
                 }
             }
             finally
             {
                 context.Request.Body = body;
+                context.Response.Body = responseBody;
             }
         });
     }
@@ -235,14 +249,7 @@ internal static class McpEndpointExtensions
 
         if (head.IsCut)
         {
-            return new JsonRpcError
-            {
-                Error = new JsonRpcErrorDetail
-                {
-                    Code = (int)McpErrorCode.InvalidRequest,
-                    Message = $"Invalid Request: the body is not a JSON-RPC 2.0 message (the gateway looks at its first {RequestBodyHead.Capacity / 1024} KiB only to say why).",
-                },
-            };
+            return UnreadableMessage.Cut(head.Head);
         }
 
         var json = head.Head.ToArray();
@@ -305,6 +312,6 @@ internal static class McpEndpointExtensions
         return context.Response.WriteAsJsonAsync(new { jsonrpc = "2.0", id = (object?)null, error = new { code, message } });
     }
 
-    private static string AgentName(ClaimsPrincipal user) =>
+    internal static string AgentName(ClaimsPrincipal user) =>
         user.Identity?.IsAuthenticated == true && user.Identity.Name is { } name ? name : AgentClaims.Anonymous;
 }

@@ -48,6 +48,31 @@ internal static class UnreadableMessage
         McpErrorCode.InvalidRequest,
         $"Invalid Request: the line is longer than the gateway's limit of {maxBytes} bytes (Gateway:MaxRequestBodyBytes), so it was not read.");
 
+    /// <summary>
+    /// The answer to a body of which only <paramref name="head"/> was read: -32700 when the head already is not JSON,
+    /// -32600 otherwise.
+    /// </summary>
+    public static JsonRpcError Cut(ReadOnlySequence<byte> head)
+    {
+        var reader = new Utf8JsonReader(head, isFinalBlock: false, new JsonReaderState(new JsonReaderOptions { MaxDepth = int.MaxValue }));
+        try
+        {
+            while (reader.Read())
+            {
+            }
+        }
+        catch (JsonException ex)
+        {
+            return Error(
+                default, McpErrorCode.ParseError, $"Parse error: the body is not valid JSON (it goes wrong at byte {ex.BytePositionInLine ?? reader.BytesConsumed}). Send one JSON-RPC message per POST.");
+        }
+
+        return Error(
+            TopLevel(head, complete: false).Id,
+            McpErrorCode.InvalidRequest,
+            $"Invalid Request: the body is not a JSON-RPC 2.0 message (the gateway looks at its first {head.Length / 1024} KiB only to say why).");
+    }
+
     private static JsonRpcError Error(RequestId id, McpErrorCode code, string message) =>
         new() { Id = id, Error = new JsonRpcErrorDetail { Code = (int)code, Message = message } };
 

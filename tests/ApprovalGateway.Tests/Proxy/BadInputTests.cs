@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -220,6 +219,102 @@ public sealed class BadInputTests
     }
 
     [Theory]
+    [InlineData("{not json", -32700, null, "Parse error: the body is not valid JSON (it goes wrong at byte 1 of 9). Send one JSON-RPC message per POST.")]
+    [InlineData("", -32700, null, "Parse error: the body is not valid JSON (it goes wrong at byte 0 of 0). Send one JSON-RPC message per POST.")]
+    [InlineData("""{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"echo"}""", -32700, null,
+        "Parse error: the body is not valid JSON (it goes wrong at byte 70 of 70). Send one JSON-RPC message per POST.")]
+    [InlineData("""{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"echo"},"x":nope, "pad":"<PAD>"}""", -32700, null,
+        "Parse error: the body is not valid JSON (it goes wrong at byte 76). Send one JSON-RPC message per POST.")]
+    [InlineData("""{"jsonrpc":"2.0","id":9,"method":5}""", -32600, 9,
+        "Invalid Request: the body is JSON but not a JSON-RPC 2.0 message (The JSON value could not be converted to ModelContextProtocol.Protocol.JsonRpcMessage).")]
+    public async Task BodiesTheSdkCannotRead_AreAnsweredAsJsonRpcSays_ParseErrorWhenNotJson_AndAudited(string body, int code, int? id, string message)
+    {
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.EverythingStdio());
+        using var http = new HttpClient();
+        var session = await InitializeAsync(http, gateway.McpEndpoint);
+
+        // Past the 64 KiB the gateway keeps of a refused body: it says what it can from those.
+        using var response = await PostAsync(http, gateway.McpEndpoint, body.Replace("<PAD>", new string('x', 70_000), StringComparison.Ordinal), session);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+        // Before, the SDK answered each of these -32600 with a null id and its own words.
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal((code, id, message), (error["error"]!["code"]!.GetValue<int>(), error["id"]?.GetValue<int>(), error["error"]!["message"]!.GetValue<string>()));
+        var record = Assert.Single(gateway.Services.GetRequiredService<IAuditLog>().Recent(10));
+        Assert.Equal(("invalid_request", session), (record.Outcome, record.SessionId));
+        Assert.EndsWith(": " + message, record.Reason, StringComparison.Ordinal);
+        await AssertStillServesAsync(gateway);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("application/json")]
+    [InlineData("text/event-stream")]
+    [InlineData("*/*")]
+    [InlineData("application/*, text/*")]
+    public async Task PostWhoseAcceptDoesNotListBothTypes_Gets406AsTheTypeScriptSdkAnswers_AndIsAudited(string? accept)
+    {
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.EverythingStdio());
+        using var http = new HttpClient();
+        var session = await InitializeAsync(http, gateway.McpEndpoint);
+
+        using var response = await PostAsync(http, gateway.McpEndpoint,
+            """{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hi"}}}""", session, accept);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+        // Before, a wildcard was taken for both and the call ran; the others were refused, but the audit log never heard.
+        Assert.Equal(HttpStatusCode.NotAcceptable, response.StatusCode);
+        Assert.Equal(
+            (-32000, "Not Acceptable: Client must accept both application/json and text/event-stream"),
+            (error["error"]!["code"]!.GetValue<int>(), error["error"]!["message"]!.GetValue<string>()));
+        var record = Assert.Single(gateway.Services.GetRequiredService<IAuditLog>().Recent(10));
+        Assert.Equal(("echo", "invalid_request", session), (record.Tool, record.Outcome, record.SessionId));
+        Assert.EndsWith(": Not Acceptable: Client must accept both application/json and text/event-stream", record.Reason, StringComparison.Ordinal);
+        await AssertStillServesAsync(gateway);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("text/plain")]
+    [InlineData("application/jsonx")]
+    public async Task PostWhoseContentTypeIsNotJson_Gets415WithAJsonRpcError(string? contentType)
+    {
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.EverythingStdio());
+        using var http = new HttpClient();
+        var session = await InitializeAsync(http, gateway.McpEndpoint);
+
+        using var response = await PostAsync(http, gateway.McpEndpoint, """{"jsonrpc":"2.0","id":2,"method":"ping"}""", session, contentType: contentType);
+        var text = await response.Content.ReadAsStringAsync();
+
+        // Before, no Content-Type was a 500 and a wrong one a bare 415, neither with a JSON-RPC error to show.
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal(
+            (-32000, "Unsupported Media Type: Content-Type must be application/json"),
+            (JsonNode.Parse(text)!["error"]!["code"]!.GetValue<int>(), JsonNode.Parse(text)!["error"]!["message"]!.GetValue<string>()));
+        await AssertStillServesAsync(gateway);
+    }
+
+    [Theory]
+    [InlineData("*/*")]
+    [InlineData("text/*")]
+    public async Task GetWhoseAcceptOnlyMatchesTheStreamByWildcard_Gets406(string accept)
+    {
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.EverythingStdio());
+        using var http = new HttpClient();
+        var session = await InitializeAsync(http, gateway.McpEndpoint);
+        using var request = new HttpRequestMessage(HttpMethod.Get, gateway.McpEndpoint) { Headers = { { "Mcp-Session-Id", session } } };
+        request.Headers.TryAddWithoutValidation("Accept", accept);
+
+        // Before, the gateway opened the session's event stream: headers are all this waits for.
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+
+        Assert.Equal(HttpStatusCode.NotAcceptable, response.StatusCode);
+        Assert.Equal(
+            "Not Acceptable: Client must accept text/event-stream",
+            JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!["message"]!.GetValue<string>());
+    }
+
+    [Theory]
     [InlineData("resources/read", """{"uri":5}""", "expected string, received number")]
     [InlineData("prompts/get", """{"name":["x"]}""", "expected string, received array")]
     [InlineData("completion/complete", """{"ref":"x","argument":{"name":"a","value":"b"}}""", "expected object, received string")]
@@ -264,20 +359,32 @@ public sealed class BadInputTests
         Assert.Equal(["echo"], gateway.Services.GetRequiredService<IToolCatalog>().Tools.Select(t => t.Name));
     }
 
-    private static Task<HttpResponseMessage> PostAsync(HttpClient http, Uri endpoint, string body, string? session = null) =>
-        PostAsync(http, endpoint, Encoding.UTF8.GetBytes(body), session);
+    private static Task<HttpResponseMessage> PostAsync(
+        HttpClient http, Uri endpoint, string body, string? session = null, string? accept = BothTypes, string? contentType = "application/json") =>
+        PostAsync(http, endpoint, Encoding.UTF8.GetBytes(body), session, accept, contentType);
 
-    private static Task<HttpResponseMessage> PostAsync(HttpClient http, Uri endpoint, byte[] body, string? session = null)
+    private const string BothTypes = "application/json, text/event-stream";
+
+    private static Task<HttpResponseMessage> PostAsync(
+        HttpClient http, Uri endpoint, byte[] body, string? session = null, string? accept = BothTypes, string? contentType = "application/json")
     {
-        var content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
+        var content = new ByteArrayContent(body);
+        if (contentType is not null)
+        {
+            content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        }
+
         var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = content };
         if (session is not null)
         {
             request.Headers.Add("Mcp-Session-Id", session);
         }
 
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        if (accept is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Accept", accept);
+        }
+
         return http.SendAsync(request);
     }
 
