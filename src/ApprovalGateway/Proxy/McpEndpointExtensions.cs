@@ -31,6 +31,7 @@ internal static class McpEndpointExtensions
     {
         services.AddHttpContextAccessor();
         services.AddSingleton<SessionSlots>();
+        services.AddSingleton<LiveSessionIds>();
         services.AddGatewayResumption();
         services.AddMcpServer()
             .WithHttpTransport(transport =>
@@ -45,11 +46,14 @@ internal static class McpEndpointExtensions
                     session.Configure(serverOptions);
                     session.Hold(http.Items[SlotKey] as IDisposable);
                     http.Items[SessionKey] = session;
+                    http.RequestServices.GetRequiredService<LiveSessionIds>().Add(sessionId);
                     return Task.CompletedTask;
                 };
                 transport.RunSessionHandler = async (http, server, cancellationToken) =>
                 {
                     var session = (GatewaySession)http.Items[SessionKey]!;
+                    // Read while the initialize request is still under way: the context is not the session's to keep.
+                    var (live, sessionId) = (http.RequestServices.GetRequiredService<LiveSessionIds>(), http.Response.Headers["Mcp-Session-Id"].ToString());
                     session.Attach(server);
                     try
                     {
@@ -57,6 +61,7 @@ internal static class McpEndpointExtensions
                     }
                     finally
                     {
+                        live.Remove(sessionId);
                         await session.DisposeAsync();
                     }
                 };

@@ -314,6 +314,42 @@ public sealed class BadInputTests
             JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!["message"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task DeleteThatEndsNoSession_Gets400WithoutAnId_And404ForOneThatIsGone()
+    {
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.EverythingStdio());
+        using var http = new HttpClient();
+        var session = await InitializeAsync(http, gateway.McpEndpoint);
+
+        using var noId = await DeleteAsync(http, gateway.McpEndpoint, null);
+        using var unknown = await DeleteAsync(http, gateway.McpEndpoint, "no-such-session");
+        using var ended = await DeleteAsync(http, gateway.McpEndpoint, session);
+        using var again = await DeleteAsync(http, gateway.McpEndpoint, session);
+
+        // Before, each was 200, as if a session had ended.
+        Assert.Equal(
+            [(HttpStatusCode.BadRequest, -32000), (HttpStatusCode.NotFound, -32001), (HttpStatusCode.OK, 0), (HttpStatusCode.NotFound, -32001)],
+            [await CodeAsync(noId), await CodeAsync(unknown), await CodeAsync(ended), await CodeAsync(again)]);
+        await AssertStillServesAsync(gateway);
+
+        static async Task<HttpResponseMessage> DeleteAsync(HttpClient http, Uri endpoint, string? session)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Delete, endpoint);
+            if (session is not null)
+            {
+                request.Headers.Add("Mcp-Session-Id", session);
+            }
+
+            return await http.SendAsync(request);
+        }
+
+        static async Task<(HttpStatusCode, int)> CodeAsync(HttpResponseMessage response)
+        {
+            var text = await response.Content.ReadAsStringAsync();
+            return (response.StatusCode, text.Length == 0 ? 0 : JsonNode.Parse(text)!["error"]!["code"]!.GetValue<int>());
+        }
+    }
+
     [Theory]
     [InlineData("resources/read", """{"uri":5}""", "expected string, received number")]
     [InlineData("prompts/get", """{"name":["x"]}""", "expected string, received array")]

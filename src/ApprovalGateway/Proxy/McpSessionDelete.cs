@@ -1,0 +1,37 @@
+namespace ApprovalGateway.Proxy;
+
+internal static class McpSessionDelete
+{
+    /// <summary>
+    /// Answers a DELETE that ends no session as the MCP spec and the TypeScript SDK do, where the SDK answers 200: one
+    /// without <c>Mcp-Session-Id</c> gets 400, and one whose session is gone (ended, expired, never opened) 404 with
+    /// -32001, so a client knows it has no session to end.
+    /// </summary>
+    public static IApplicationBuilder UseMcpSessionDelete(this IApplicationBuilder app, PathString mcpPath)
+    {
+        var live = app.ApplicationServices.GetRequiredService<LiveSessionIds>();
+        return app.Use(async (context, next) =>
+        {
+            if (!HttpMethods.IsDelete(context.Request.Method) || !context.Request.Path.StartsWithSegments(mcpPath))
+            {
+                await next(context);
+                return;
+            }
+
+            var sessionId = context.Request.Headers["Mcp-Session-Id"].ToString();
+            if (sessionId.Length == 0)
+            {
+                await McpEndpointExtensions.WriteJsonRpcErrorAsync(
+                    context, StatusCodes.Status400BadRequest, -32000, "Bad Request: Mcp-Session-Id header is required");
+            }
+            else if (!live.Contains(sessionId))
+            {
+                await McpEndpointExtensions.WriteJsonRpcErrorAsync(context, StatusCodes.Status404NotFound, -32001, "Session not found");
+            }
+            else
+            {
+                await next(context);
+            }
+        });
+    }
+}
