@@ -52,8 +52,8 @@ internal static class McpEndpointExtensions
                 transport.RunSessionHandler = async (http, server, cancellationToken) =>
                 {
                     var session = (GatewaySession)http.Items[SessionKey]!;
-                    // Read while the initialize request is still under way: the context is not the session's to keep.
-                    var (live, sessionId) = (http.RequestServices.GetRequiredService<LiveSessionIds>(), http.Response.Headers["Mcp-Session-Id"].ToString());
+                    // Taken while the initialize request is still under way: the context is not the session's to keep.
+                    var live = http.RequestServices.GetRequiredService<LiveSessionIds>();
                     session.Attach(server);
                     try
                     {
@@ -61,7 +61,7 @@ internal static class McpEndpointExtensions
                     }
                     finally
                     {
-                        live.Remove(sessionId);
+                        live.Remove(session.Identity.SessionId);
                         await session.DisposeAsync();
                     }
                 };
