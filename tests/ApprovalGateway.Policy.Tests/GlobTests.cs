@@ -22,6 +22,25 @@ public sealed class GlobTests
         Assert.Equal(expected, glob!.IsMatch(name));
     }
 
+    [Theory]
+    [InlineData("Binance*", "BinanceGetAccount", true)]
+    [InlineData("Binance*", "BinanceGet*", true)]
+    [InlineData("*Order*", "Binance*OrderList", true)]
+    [InlineData("Get?", "Get?", true)]
+    [InlineData("Get*", "Get?", true)]
+    [InlineData("BinanceGet*", "Binance*", false)]
+    [InlineData("Get?", "Get*", false)]
+    [InlineData("Get?x", "Get*x", false)]
+    [InlineData("BinanceGetAccount", "BinanceGetAccount", true)]
+    [InlineData("BinanceGetAccount", "BinanceGetAccounts", false)]
+    public void Covers_IsTrue_OnlyWhenEveryNameTheOtherMatchesMatchesToo(string pattern, string other, bool expected)
+    {
+        Assert.True(Glob.TryCreate(pattern, out var glob, out _));
+        Assert.True(Glob.TryCreate(other, out var otherGlob, out _));
+
+        Assert.Equal(expected, glob!.Covers(otherGlob!));
+    }
+
     [Fact]
     public void TryCreate_CountsLiteralCharacters_ForSpecificity()
     {

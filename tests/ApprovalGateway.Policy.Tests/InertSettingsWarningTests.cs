@@ -51,6 +51,39 @@ public sealed class InertSettingsWarningTests
         Assert.Equal("tools[\"Ticker\"].reason is never shown: it goes with a denial or an approval request, and this rule only allows", warning.Message);
     }
 
+    [Fact]
+    public void Parse_WarnsOfAToolRule_WhenAHideCoversEveryToolItMatches()
+    {
+        // Before, taken in silence: the admin who allowed BinanceGetAccount saw it vanish from tools/list.
+        var warnings = Warnings("""
+            {
+              "hide": ["BinanceGet*"],
+              "tools": {
+                "BinanceGetAccount": "allow",
+                "BinanceGet*Orders": "deny",
+                "Binance*": "allow"
+              },
+              "agents": { "bot": { "hide": ["BinanceNewOrder"], "tools": { "BinanceNewOrder": "allow", "BinanceGetOrder": "allow" } } }
+            }
+            """);
+
+        Assert.Equal(
+            [
+                "policy.json:4: tools[\"BinanceGetAccount\"] never applies: hide[\"BinanceGet*\"] hides every tool it matches, and hide always wins",
+                "policy.json:5: tools[\"BinanceGet*Orders\"] never applies: hide[\"BinanceGet*\"] hides every tool it matches, and hide always wins",
+                "policy.json:8: agents.bot.tools[\"BinanceNewOrder\"] never applies: agents.bot.hide[\"BinanceNewOrder\"] hides every tool it matches, and hide always wins",
+                "policy.json:8: agents.bot.tools[\"BinanceGetOrder\"] never applies: hide[\"BinanceGet*\"] hides every tool it matches, and hide always wins",
+            ],
+            warnings.Select(w => w.Format("policy.json")));
+    }
+
+    [Theory]
+    [InlineData("""{ "hide": ["BinanceGet*"], "tools": { "Binance*": "deny" } }""")]
+    [InlineData("""{ "hide": ["Get?"], "tools": { "Get*": "deny" } }""")]
+    [InlineData("""{ "agents": { "bot": { "hide": ["X"] } }, "tools": { "X": "deny" } }""")]
+    public void Parse_WarnsOfNoHiddenRule_WhenSomeToolItMatchesIsNotHiddenFromEveryone(string json) =>
+        Assert.Empty(Warnings(json));
+
     [Theory]
     [InlineData("""{ "tools": { "X": { "action": "deny", "rate_limit": { "max": 1, "window": 60 }, "when": [ { "if": "args.a > 1", "action": "allow" } ] } } }""")]
     [InlineData("""{ "tools": { "X": { "action": "allow", "reason": "big orders", "approval": { "timeout": 60 }, "when": [ { "if": "args.a > 1", "action": "require_approval" } ] } } }""")]

@@ -57,17 +57,18 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
             Expect(schema, JsonValueKind.String, "\"$schema\"");
         }
 
+        var hide = ReadGlobList(Find(root, "hide"), "hide");
         return document with
         {
-            Hide = ReadGlobList(Find(root, "hide"), "hide"),
-            Tools = ReadToolRules(Find(root, "tools"), "tools"),
+            Hide = hide,
+            Tools = ReadToolRules(Find(root, "tools"), "tools", [.. hide.Select(glob => ("hide", glob))]),
             Risk = ReadRiskRules(Find(root, "risk"), "risk"),
-            Agents = ReadAgents(Find(root, "agents")),
+            Agents = ReadAgents(Find(root, "agents"), hide),
             Classify = ReadClassify(Find(root, "classify")),
         };
     }
 
-    private Dictionary<string, AgentDocument> ReadAgents(SourceNode? node)
+    private Dictionary<string, AgentDocument> ReadAgents(SourceNode? node, List<string> globalHide)
     {
         // The gateway's agent names (Gateway:Agents) are configuration keys, which ignore case; a section must
         // apply to its agent however either side spells it.
@@ -98,11 +99,13 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
             }
 
             CheckKeys(value, AgentKeys, where);
+            var hide = ReadGlobList(Find(value, "hide"), $"{where}.hide");
             agents[name] = new AgentDocument
             {
                 Default = Find(value, "default") is { } def ? ReadAction(def, $"{where}.default") : null,
-                Hide = ReadGlobList(Find(value, "hide"), $"{where}.hide"),
-                Tools = ReadToolRules(Find(value, "tools"), $"{where}.tools"),
+                Hide = hide,
+                Tools = ReadToolRules(
+                    Find(value, "tools"), $"{where}.tools", [.. hide.Select(glob => ($"{where}.hide", glob)), .. globalHide.Select(glob => ("hide", glob))]),
                 Risk = ReadRiskRules(Find(value, "risk"), $"{where}.risk"),
             };
         }
@@ -110,7 +113,8 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
         return agents;
     }
 
-    private Dictionary<string, RuleDocument> ReadToolRules(SourceNode? node, string where)
+    /// <param name="hiddenBy">The hide lists that apply to these rules' calls (named as the policy spells them), for the warning below.</param>
+    private Dictionary<string, RuleDocument> ReadToolRules(SourceNode? node, string where, List<(string List, string Glob)> hiddenBy)
     {
         var rules = new Dictionary<string, RuleDocument>(StringComparer.Ordinal);
         if (node is null || !Expect(node, JsonValueKind.Object, $"\"{where}\""))
@@ -120,7 +124,7 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
 
         foreach (var (pattern, offset, value) in node.Properties)
         {
-            if (!Glob.TryCreate(pattern, out _, out var error))
+            if (!Glob.TryCreate(pattern, out var glob, out var error))
             {
                 Problem(offset, $"{where}: {error}");
                 continue;
@@ -129,6 +133,7 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
             if (ReadRule(value, $"{where}[\"{pattern}\"]") is { } rule)
             {
                 rules[pattern] = rule;
+                WarnIfHidden(offset, $"{where}[\"{pattern}\"]", glob!, hiddenBy);
             }
         }
 
@@ -255,6 +260,22 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
     /// Settings the rule's actions (its own and its conditions') can never use, accepted silently before: an admin who
     /// wrote a rate limit on a deny rule, or approvers on an allow rule, believes something holds that does not.
     /// </summary>
+    /// <summary>
+    /// Hide always wins, so a rule for tools that are all hidden decides nothing: an admin who writes
+    /// <c>"X": "allow"</c> beside a hide of <c>X</c> (or of <c>X*</c>) means one of the two and should hear which one holds.
+    /// </summary>
+    private void WarnIfHidden(int offset, string where, Glob rule, List<(string List, string Glob)> hiddenBy)
+    {
+        foreach (var (list, pattern) in hiddenBy)
+        {
+            if (Glob.TryCreate(pattern, out var hide, out _) && hide!.Covers(rule))
+            {
+                warnings?.Add((offset, $"{where} never applies: {list}[\"{pattern}\"] hides every tool it matches, and hide always wins"));
+                return;
+            }
+        }
+    }
+
     private void WarnOfInertSettings(SourceNode node, RuleDocument rule, string where)
     {
         if (warnings is null)
