@@ -74,6 +74,8 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
         _watcher.Changed += OnFileEvent;
         _watcher.Created += OnFileEvent;
         _watcher.Renamed += OnFileEvent;
+        // A deleted policy keeps serving, but the next restart would stop on it: say so now, not a poll later.
+        _watcher.Deleted += OnFileEvent;
         _watcher.Error += (_, e) => Log.WatcherFailed(_logger, SourcePath, e.GetException());
         _watcher.EnableRaisingEvents = true;
         if (options.Value.PollInterval > TimeSpan.Zero)

@@ -84,6 +84,22 @@ public sealed class PolicyStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Reload_KeepsTheLastGoodPolicy_AndSaysTheFileIsGone_AsSoonAsItIsDeleted()
+    {
+        // No poll: before, only the poll noticed a deleted file, 5 s later, while its edits applied within a second.
+        using var store = CreateStore("{ \"default\": \"allow\" }", pollInterval: TimeSpan.Zero);
+        var engine = new PolicyEngine(store, new RateLimiter(TimeProvider.System));
+        var reloaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = store.GetReloadToken().RegisterChangeCallback(_ => reloaded.TrySetResult(), null);
+
+        File.Delete(store.SourcePath);
+        await reloaded.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal($"{store.SourcePath}: cannot read the policy file: no such file", store.LastError);
+        Assert.Equal(DecisionKind.Allowed, (await engine.DecideAsync(Call("BinanceTicker"))).Kind);
+    }
+
+    [Fact]
     public void Poll_LeavesAnUnchangedFileAlone_EvenWhenItIsBroken()
     {
         var time = new FakeTimeProvider();
@@ -154,16 +170,17 @@ public sealed class PolicyStoreTests : IDisposable
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(5);
 
-    private PolicyStore CreateStore(string json, TimeProvider? time = null, PolicyReferenceCheck? references = null, ILogger<PolicyStore>? logger = null)
+    private PolicyStore CreateStore(
+        string json, TimeProvider? time = null, PolicyReferenceCheck? references = null, ILogger<PolicyStore>? logger = null, TimeSpan? pollInterval = null)
     {
         Directory.CreateDirectory(Path.Combine(_dir, "policies"));
         File.WriteAllText(Path.Combine(_dir, "policies", "policy.json"), json);
-        return CreateStore(time ?? TimeProvider.System, references, logger);
+        return CreateStore(time ?? TimeProvider.System, references, logger, pollInterval);
     }
 
-    private PolicyStore CreateStore(TimeProvider time, PolicyReferenceCheck? references = null, ILogger<PolicyStore>? logger = null)
+    private PolicyStore CreateStore(TimeProvider time, PolicyReferenceCheck? references = null, ILogger<PolicyStore>? logger = null, TimeSpan? pollInterval = null)
     {
-        var options = Options.Create(new PolicyOptions { ReloadDebounce = TimeSpan.FromMilliseconds(50), PollInterval = PollInterval });
+        var options = Options.Create(new PolicyOptions { ReloadDebounce = TimeSpan.FromMilliseconds(50), PollInterval = pollInterval ?? PollInterval });
         var environment = new HostingEnvironment { ContentRootPath = _dir };
         return new PolicyStore(options, environment, logger ?? NullLogger<PolicyStore>.Instance, time, references);
     }
