@@ -76,8 +76,10 @@ internal static class AuditChainVerifier
         }
         catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException or FormatException)
         {
-            // Whatever an edit did to the line, the answer is the line's number, not a crash.
-            return $"not a valid JSON record ({ex.Message})";
+            // Whatever an edit did to the line, the answer is the line's number, not a crash. The reader's own
+            // position ("LineNumber: 0") counts within the one line it was given and read as a contradiction.
+            var cut = ex.Message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            return $"not a valid JSON record ({(cut > 0 ? ex.Message[..cut] : ex.Message)})";
         }
 
         if (claimed is null)

@@ -147,6 +147,20 @@ public sealed class FileAuditLogTests : IDisposable
     }
 
     [Fact]
+    public async Task VerifyAudit_NamesTheFilesLine_WithoutTheJsonReadersOwnLineZero_WhenALineIsNoJson()
+    {
+        await WriteRecordsAsync(2);
+        File.AppendAllText(AuditPath, "garbage\n");
+
+        var (code, output) = Verify(AuditPath);
+
+        // Before: "audit.jsonl:3: not a valid JSON record ('g' is an invalid start of a value. LineNumber: 0 | BytePositionInLine: 0.)".
+        Assert.Equal(1, code);
+        Assert.Contains($"{AuditPath}:3: not a valid JSON record ('g' is an invalid start of a value.)", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("LineNumber", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task VerifyAudit_NamesTheLine_WhenATamperedRecordHasAKeyTwice()
     {
         await WriteRecordsAsync(3);
