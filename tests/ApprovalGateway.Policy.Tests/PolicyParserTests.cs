@@ -100,6 +100,26 @@ public sealed class PolicyParserTests
         Assert.Contains("2 distinct approvers needed but only 1 listed", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Parse_ReportsMoreApprovalsThanApprovers_WhenTwoListedNamesDifferOnlyInCase()
+    {
+        // Before, valid: "alice" and "Alice" counted as two, and every call of the rule could only time out.
+        var error = SingleError("""{ "tools": { "W": { "approval": { "approvers": ["alice", "Alice"], "approvals": 2 } } } }""");
+
+        Assert.Equal(
+            "tools[\"W\"].approval.approvals: 2 distinct approvers needed but only 1 distinct listed (approver names ignore case)",
+            error.Message);
+    }
+
+    [Fact]
+    public void Parse_NamesTheValueGiven_WhenElicitationDeclineIsAnUnknownString()
+    {
+        var error = SingleError("""{ "tools": { "W": { "approval": { "elicitation_decline": "maybe" } } } }""");
+
+        // Before: 'not a string', of a value that is one.
+        Assert.Equal("tools[\"W\"].approval.elicitation_decline: expected \"ignore\" or \"reject\", not \"maybe\"", error.Message);
+    }
+
     [Theory]
     [InlineData("""{ "version": "2" }""", "\"version\" must be the string \"1\"")]
     [InlineData("""{ "tools": { "X": { "rate_limit": { "max": 5 } } } }""", "tools[\"X\"].rate_limit.window is required")]

@@ -405,9 +405,13 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
         settings = settings with { Approvers = approvers };
         if (Find(node, "approvals") is { } approvalsNode && ReadPositiveInt(approvalsNode, $"{where}.approvals") is { } approvals)
         {
-            if (approvers.Count > 0 && approvals > approvers.Count)
+            // Approver names ignore case, so "alice" and "Alice" are one approver: counted as two, a rule that
+            // could never gather its approvals passed as valid.
+            var distinct = approvers.Distinct(StringComparer.OrdinalIgnoreCase).Count();
+            if (approvers.Count > 0 && approvals > distinct)
             {
-                Problem(approvalsNode, $"{where}.approvals: {approvals} distinct approvers needed but only {approvers.Count} listed");
+                var listed = distinct < approvers.Count ? $"{distinct} distinct listed (approver names ignore case)" : $"{distinct} listed";
+                Problem(approvalsNode, $"{where}.approvals: {approvals} distinct approvers needed but only {listed}");
             }
 
             settings = settings with { Approvals = approvals };
@@ -466,7 +470,8 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
             }
             else
             {
-                Problem(decline, $"{where}.elicitation_decline: expected \"ignore\" or \"reject\", not {decline.Describe()}");
+                var given = decline.Kind == JsonValueKind.String ? $"\"{decline.Text}\"" : decline.Describe();
+                Problem(decline, $"{where}.elicitation_decline: expected \"ignore\" or \"reject\", not {given}");
             }
         }
 
