@@ -1,3 +1,4 @@
+using System.Text;
 using ApprovalGateway.Policy.Model;
 using ApprovalGateway.Policy.Parsing;
 
@@ -101,6 +102,36 @@ public sealed class PolicyParserTests
     }
 
     [Fact]
+    public void ParseFile_RefusesAFileThatIsNotUtf8_NamingTheLine_InsteadOfReadingItsBytesAsReplacementCharacters()
+    {
+        using var dir = new TempPolicyFolder();
+        var path = dir.File;
+        var latin1 = Encoding.Latin1.GetBytes("{\n  \"tools\": { \"X\": { \"when\": [\n    { \"if\": \"args.note == 'café'\", \"action\": \"deny\" } ] } }\n}");
+        File.WriteAllBytes(path, latin1);
+
+        var result = PolicyParser.ParseFile(path);
+
+        // Before, valid: the condition compared with "caf\uFFFD", which no call sends, so the deny never held.
+        Assert.False(result.IsValid);
+        Assert.Equal($"{path}: cannot read the policy file: line 3 holds a byte that is not UTF-8 (0xE9); save the file as UTF-8", result.FormatErrors());
+    }
+
+    [Theory]
+    [InlineData("utf-8-bom")]
+    [InlineData("utf-16")]
+    public void ParseFile_ReadsAFileWhoseByteOrderMarkNamesItsEncoding(string encoding)
+    {
+        using var dir = new TempPolicyFolder();
+        var path = dir.File;
+        var text = """{ "tools": { "X": { "when": [ { "if": "args.note == 'café'", "action": "deny" } ] } } }""";
+        File.WriteAllText(path, text, encoding == "utf-16" ? Encoding.Unicode : new UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+
+        var result = PolicyParser.ParseFile(path);
+
+        Assert.True(result.IsValid, result.FormatErrors());
+    }
+
+    [Fact]
     public void Parse_ReportsMoreApprovalsThanApprovers_WhenTwoListedNamesDifferOnlyInCase()
     {
         // Before, valid: "alice" and "Alice" counted as two, and every call of the rule could only time out.
@@ -177,4 +208,14 @@ public sealed class PolicyParserTests
     {
         Assert.Equal(PolicyAction.Deny, PolicyParser.Parse("{}", "p.json").Document!.Default);
     }
+}
+
+/// <summary>A policy.json path in a folder of its own, removed afterwards.</summary>
+internal sealed class TempPolicyFolder : IDisposable
+{
+    private readonly string _path = Directory.CreateTempSubdirectory("policy-parser-").FullName;
+
+    public string File => Path.Combine(_path, "policy.json");
+
+    public void Dispose() => Directory.Delete(_path, recursive: true);
 }

@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using ApprovalGateway.Policy.Evaluation;
 
 namespace ApprovalGateway.Policy.Parsing;
@@ -58,7 +60,24 @@ public static class PolicyParser
     {
         try
         {
-            return (File.ReadAllText(path), null);
+            var bytes = File.ReadAllBytes(path);
+            if (bytes is [0xFF, 0xFE, ..] or [0xFE, 0xFF, ..])
+            {
+                // UTF-16 (or UTF-32) with its byte order mark, as some Windows editors save: that says what it is.
+                return (File.ReadAllText(path), null);
+            }
+
+            // Strictly: read leniently, a byte of another encoding became U+FFFD, and a condition comparing with
+            // 'café' saved as Latin-1 held for no call while the file passed as valid.
+            var body = bytes.AsSpan(bytes is [0xEF, 0xBB, 0xBF, ..] ? 3 : 0);
+            var chars = new char[body.Length];
+            if (Utf8.ToUtf16(body, chars, out var read, out var written, replaceInvalidSequences: false) != OperationStatus.Done)
+            {
+                var line = body[..read].Count((byte)'\n') + 1;
+                return (null, $"line {line} holds a byte that is not UTF-8 (0x{body[read]:X2}); save the file as UTF-8");
+            }
+
+            return (new string(chars, 0, written), null);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
