@@ -299,6 +299,18 @@ public sealed class CompiledPolicyTests
     }
 
     [Fact]
+    public void Evaluate_SaysOneCall_NotOneCalls_WhenTheLimitIsOne()
+    {
+        var limiter = new RateLimiter(new FakeTimeProvider());
+        var policy = Facts.Policy("""{ "tools": { "O": { "rate_limit": { "max": 1, "window": 30 } } } }""");
+        var call = Facts.Call("O");
+        policy.Evaluate(call, limiter);
+
+        // Before: "1 calls per 30 s exceeded", which the agent reads as "Rate limit: 1 calls per 30 s exceeded, ...".
+        Assert.Equal("1 call per 30 s exceeded", policy.Evaluate(call, limiter).Reason);
+    }
+
+    [Fact]
     public void Evaluate_CountsPerSessionByDefault()
     {
         var policy = Facts.Policy("""{ "tools": { "O": { "rate_limit": { "max": 1, "window": 60 } } } }""");

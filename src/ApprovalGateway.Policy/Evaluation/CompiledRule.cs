@@ -23,5 +23,5 @@ internal sealed class CompiledRule(string name, Glob? glob, PolicyAction action,
     public RateLimitDocument? RateLimit { get; } = rateLimit;
 
     /// <summary>The rate-limit message, built once so a limited call costs one decision object only.</summary>
-    public string? RateLimitReason { get; } = rateLimit is null ? null : $"{rateLimit.Max} calls per {rateLimit.WindowSeconds} s exceeded";
+    public string? RateLimitReason { get; } = rateLimit is null ? null : $"{rateLimit.Max} {(rateLimit.Max == 1 ? "call" : "calls")} per {rateLimit.WindowSeconds} s exceeded";
 }
