@@ -30,6 +30,20 @@ public sealed class UnservedToolRulesTests
     }
 
     [Fact]
+    public void Find_NamesARiskOverride_ThatMatchesNoServedTool()
+    {
+        // Before, taken in silence: the tool meant to be critical kept its automatic class and went unheld.
+        var document = Parse("""
+            { "version": "1", "default": "allow",
+              "classify": { "BinanceWalletWithdrw": { "risk": "critical" }, "BinanceNew*": { "risk": "high" } } }
+            """);
+
+        Assert.Equal(
+            ["classify[\"BinanceWalletWithdrw\"] matches no tool the upstreams serve now (did you mean BinanceWalletWithdraw?), so it applies to no call"],
+            UnservedToolRules.Find(document, Served));
+    }
+
+    [Fact]
     public void Find_SaysNothing_BeforeAnyUpstreamListedItsTools()
     {
         var document = Parse("""{ "version": "1", "default": "allow", "tools": { "BinanceNewOrdr": "deny" } }""");
