@@ -788,7 +788,7 @@ internal sealed class GatewaySession(
                 tool,
                 request.Params?["arguments"] as JsonObject,
                 async (frozen, ct) => run.IsHeld && GatewayTasks.UpstreamRequiresTasks(tool.Definition)
-                    ? await gatewayTasks.AwaitUpstreamTaskAsync(link, await ForwardToolCallAsync(request, tool, link, frozen, dropTask: false, ct), ct)
+                    ? await gatewayTasks.RunUpstreamTaskAsync(link, sent => ForwardToolCallAsync(request, tool, link, frozen, dropTask: false, sent), ct)
                     : await ForwardToolCallAsync(
                         request, tool, link, frozen, dropTask: run.IsHeld || !GatewayTasks.UpstreamRunsTasks(tool.Definition), ct),
                 run,

@@ -105,12 +105,17 @@ internal sealed class GatewayTasks(TaskStore store, PolicyEngine policy, TimePro
     private static string? TaskSupport(JsonObject definition) => definition["execution"]?["taskSupport"].AsString();
 
     /// <summary>
-    /// The end of a held call to a tool its upstream runs only as a task: it went upstream as a task (a plain call
+    /// The end of a held call to a tool its upstream runs only as a task: it goes upstream as a task (a plain call
     /// would be refused after a human approved it), so the gateway's task waits for the upstream's and ends with its
     /// result. Withdrawn meanwhile, the upstream's task is cancelled too.
     /// </summary>
-    public async Task<JsonNode?> AwaitUpstreamTaskAsync(UpstreamLink link, JsonNode? created, CancellationToken cancellationToken)
+    /// <param name="create">Sends the task-augmented call; not cancelled by the agent (see below), but by the upstream's RequestTimeout.</param>
+    public async Task<JsonNode?> RunUpstreamTaskAsync(
+        UpstreamLink link, Func<CancellationToken, Task<JsonNode?>> create, CancellationToken cancellationToken)
     {
+        // A call given up while the upstream makes its task leaves that task running, under an id the gateway never
+        // hears: the call is let finish, and the task it made is then cancelled by its id.
+        var created = await create(CancellationToken.None);
         if (created?["task"]?["taskId"].AsString() is not { } upstreamTaskId)
         {
             return created;
@@ -118,6 +123,7 @@ internal sealed class GatewayTasks(TaskStore store, PolicyEngine policy, TimePro
 
         try
         {
+            cancellationToken.ThrowIfCancellationRequested();
             return await UpstreamRoutes.SendAsync(link, TaskMethods.Result, new JsonObject { ["taskId"] = upstreamTaskId }, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
