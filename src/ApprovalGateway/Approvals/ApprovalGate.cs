@@ -100,22 +100,72 @@ internal sealed class ApprovalGate(
             return NotStored(request, ex);
         }
 
-        var id = created.Id;
         var wake = new SemaphoreSlim(0);
-
-        // Subscribed before anyone is shown the approval: with shared storage the subscription records that this
-        // instance holds the call. Shown first, an instance killed in between left approvers an approval no survivor
-        // knew to withdraw, which stayed pending, or approved, for a call nobody could send.
-        using var subscription = signal.Subscribe(id, () => wake.Release());
+        IDisposable subscription;
         try
         {
-            store.Show(created);
+            subscription = SubscribeThenShow(created, () => wake.Release());
         }
         catch (Exception ex)
         {
-            return NotStored(request, ex);
+            var refused = NotStored(request, ex);
+            await AbandonAsync(created.Id);
+            return refused;
         }
 
+        using (subscription)
+        {
+            return await WaitAsync(created, wake, progress, cancelReason, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Subscribed before anyone is shown the approval: with shared storage the subscription records that this instance
+    /// holds the call, and fails when it cannot. Shown first, or shown without the hold, an instance killed then left
+    /// approvers an approval no survivor knew to withdraw, which stayed pending, or approved, for a call nobody could send.
+    /// </summary>
+    private IDisposable SubscribeThenShow(ApprovalSnapshot created, Action onSignal)
+    {
+        var subscription = signal.Subscribe(created.Id, onSignal);
+        try
+        {
+            store.Show(created);
+            return subscription;
+        }
+        catch
+        {
+            subscription.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Clean-up after a call refused between storing its approval and showing it. The approval, never shown, must not
+    /// turn up later (expired into the history at its deadline), nor a hold recorded for it have a survivor withdraw and
+    /// record a call already answered, and recorded, as not stored. Failing here only logs: the call is refused anyway.
+    /// </summary>
+    private async Task AbandonAsync(string approvalId)
+    {
+        try
+        {
+            await store.DiscardAsync(approvalId);
+        }
+        catch (Exception ex)
+        {
+            Log.ApprovalNotDiscarded(logger, ex, approvalId);
+        }
+
+        signal.Abandon(approvalId);
+    }
+
+    private async Task<ApprovalOutcome> WaitAsync(
+        ApprovalSnapshot created,
+        SemaphoreSlim wake,
+        IProgress<ApprovalWaitStatus>? progress,
+        Func<string?>? cancelReason,
+        CancellationToken cancellationToken)
+    {
+        var id = created.Id;
         await ReleaseByLateGrantAsync(created);
 
         using var cancellation = cancellationToken.Register(() => wake.Release());

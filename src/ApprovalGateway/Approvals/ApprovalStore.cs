@@ -84,6 +84,49 @@ internal sealed class ApprovalStore(
         signal.Publish(created.Id);
     }
 
+    /// <summary>
+    /// Ends an approval created but never shown, whose call was refused without it: withdrawn as not stored, its outcome
+    /// marked recorded (the call's record is written without it) so no survivor records the call again, out of the
+    /// pending list should it have got in, and its expiry job deleted so it does not expire into the history at its
+    /// deadline. Observers are not told: they were never shown it.
+    /// </summary>
+    public async Task DiscardAsync(string approvalId)
+    {
+        var discarded = await LockedAsync(approvalId, connection =>
+        {
+            if (Read(connection, approvalId) is not { Status: ApprovalStatus.Pending, OutcomeRecorded: false } approval)
+            {
+                return Task.FromResult(false);
+            }
+
+            WriteDecision(connection, approval with
+            {
+                Status = ApprovalStatus.Withdrawn,
+                Reason = ApprovalText.NotStoredReason,
+                ResolvedAt = time.GetUtcNow(),
+                OutcomeRecorded = true,
+            });
+            using var transaction = connection.CreateWriteTransaction();
+            transaction.RemoveFromSet(PendingSet, approvalId);
+            transaction.Commit();
+            return Task.FromResult(true);
+        }, CancellationToken.None);
+        if (!discarded)
+        {
+            return;
+        }
+
+        try
+        {
+            jobs.ChangeState(approvalId, new DeletedState { Reason = "Never shown: its call was refused as not stored" }, expectedState: null);
+        }
+        catch (Exception ex)
+        {
+            // The stored decision already stands, and the expiry job leaves an approval no longer pending alone.
+            Log.JobStateNotChanged(logger, ex, approvalId, ApprovalStatus.Withdrawn);
+        }
+    }
+
     public ApprovalSnapshot? Get(string approvalId)
     {
         using var connection = storage.GetConnection();

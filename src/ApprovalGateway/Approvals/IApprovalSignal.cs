@@ -11,4 +11,13 @@ internal interface IApprovalSignal
 
     /// <summary>Calls <paramref name="onSignal"/> on every publish for the approval until disposed.</summary>
     IDisposable Subscribe(string approvalId, Action onSignal);
+
+    /// <summary>
+    /// The call subscribed for approval <paramref name="approvalId"/> was refused before anyone was shown the approval,
+    /// and its record is written without it. With shared storage the hold its subscription recorded goes too: left, it
+    /// would have a survivor withdraw and record the call a second time should this instance die.
+    /// </summary>
+    void Abandon(string approvalId)
+    {
+    }
 }

@@ -76,4 +76,7 @@ internal static partial class Log
 
     [LoggerMessage(3030, LogLevel.Warning, "The outcome of approval {ApprovalId} is in the audit log, but could not be marked recorded; should its instance die before the approval is cleaned up, another may record it a second time")]
     public static partial void OutcomeNotMarked(ILogger logger, Exception exception, string approvalId);
+
+    [LoggerMessage(3021, LogLevel.Warning, "Could not end approval {ApprovalId}, never shown, after its call was refused as not stored; at its deadline it may appear in the history as expired")]
+    public static partial void ApprovalNotDiscarded(ILogger logger, Exception exception, string approvalId);
 }

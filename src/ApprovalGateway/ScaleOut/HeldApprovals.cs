@@ -19,7 +19,10 @@ internal sealed class HeldApprovals(JobStorage storage, TimeProvider time, ILogg
 
     public string Instance { get; } = Guid.NewGuid().ToString("N");
 
-    /// <summary>Records the hold together with a heartbeat, so an instance is never seen holding calls but never alive.</summary>
+    /// <summary>
+    /// Records the hold together with a heartbeat, so an instance is never seen holding calls but never alive. Throws
+    /// when it cannot: the call is then refused, as one whose approval cannot be stored is.
+    /// </summary>
     public void Hold(string approvalId)
     {
         try
@@ -32,8 +35,10 @@ internal sealed class HeldApprovals(JobStorage storage, TimeProvider time, ILogg
         }
         catch (Exception ex)
         {
-            // The call still waits; only the clean-up after a crash of this instance is lost for it.
+            // Waiting without a hold would leave approvers an approval nobody withdraws or records should this
+            // instance die: pending, or approved, forever, for a call nobody can send.
             Log.HoldNotRecorded(logger, ex, approvalId);
+            throw;
         }
     }
 

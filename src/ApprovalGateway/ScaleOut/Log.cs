@@ -10,7 +10,7 @@ internal static partial class Log
     [LoggerMessage(8001, LogLevel.Warning, "The PostgreSQL approval listener failed; reconnecting in {Delay}")]
     public static partial void ListenerFailed(ILogger logger, Exception exception, TimeSpan delay);
 
-    [LoggerMessage(8002, LogLevel.Warning, "Could not record that this instance holds the call of approval {ApprovalId}; it is not withdrawn if this instance dies")]
+    [LoggerMessage(8002, LogLevel.Warning, "Could not record that this instance holds the call of approval {ApprovalId}; the call is refused and its approval never shown")]
     public static partial void HoldNotRecorded(ILogger logger, Exception exception, string approvalId);
 
     [LoggerMessage(8003, LogLevel.Warning, "Could not remove the held-call entry {Entry}; it is swept later")]

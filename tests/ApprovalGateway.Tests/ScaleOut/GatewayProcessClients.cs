@@ -3,7 +3,9 @@ using ApprovalGateway.Testing;
 using ApprovalGateway.Web;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
+using ModelContextProtocol;
 using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
 
 namespace ApprovalGateway.Tests.ScaleOut;
 
@@ -22,6 +24,22 @@ internal static class GatewayProcessClients
                 AdditionalHeaders = bearer is null ? null : new Dictionary<string, string> { ["Authorization"] = $"Bearer {bearer}" },
             }),
             new McpClientOptions { ProtocolVersion = "2025-11-25" });
+
+    /// <summary>The agent's error text, whether the gateway answered with an error result or a JSON-RPC error.</summary>
+    public static async Task<string> RefusalAsync(Task<CallToolResult> call)
+    {
+        try
+        {
+            // A guard against a hang: a call that cannot be recorded must be refused, not left waiting.
+            var result = await call.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(result.IsError, "The call was sent, where it should have been refused");
+            return string.Join(' ', result.Content.OfType<TextContentBlock>().Select(t => t.Text));
+        }
+        catch (McpException ex)
+        {
+            return ex.Message;
+        }
+    }
 
     /// <summary>The live approvals page's hub connection with an approver's <paramref name="token"/>; not started.</summary>
     public static HubConnection Hub(this GatewayProcess gateway, string token) => Hub(gateway.BaseAddress, token);

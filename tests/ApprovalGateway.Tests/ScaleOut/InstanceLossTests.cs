@@ -5,10 +5,12 @@ using ApprovalGateway.Audit;
 using ApprovalGateway.ScaleOut;
 using ApprovalGateway.Slack;
 using ApprovalGateway.Testing;
+using ApprovalGateway.Tests.Approvals;
 using ApprovalGateway.Tests.Infrastructure;
 using ApprovalGateway.Tests.Slack;
 using Hangfire;
 using Hangfire.States;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ModelContextProtocol.Protocol;
@@ -88,6 +90,36 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         Assert.True(
             await gateway.Services.GetRequiredService<HoldWhenShown>().FirstShownWasHeld.WaitAsync(TimeSpan.FromSeconds(30)),
             "The approval was shown before the shared storage said which instance holds its call");
+    }
+
+    [ServicesFact]
+    public async Task CallWhoseHoldCannotBeRecorded_IsRefusedAsNotStored_WithItsApprovalNeverShown()
+    {
+        var settings = await SharedSettingsAsync();
+        await using var gateway = await ScaleOutGateway.StartAsync(settings, HoldEcho, builder =>
+        {
+            builder.Services.AddSingleton(sp => new FailingJobStorage(sp.GetRequiredService<JobStorage>()));
+            builder.Services.Replace(ServiceDescriptor.Singleton(sp =>
+                ActivatorUtilities.CreateInstance<HeldApprovals>(sp, sp.GetRequiredService<FailingJobStorage>())));
+        });
+        await using var agent = await gateway.ConnectAsync();
+
+        gateway.Services.GetRequiredService<FailingJobStorage>().GoDown();
+        var call = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
+        var shown = gateway.Approvals.WaitForAsync(ApprovalStatus.Pending);
+
+        // Before, the call waited, shown to approvers with no hold: had this instance died, nobody withdrew or recorded it.
+        Assert.Same(call, await Task.WhenAny(call, shown));
+        var refusal = await GatewayProcessClients.RefusalAsync(call);
+        Assert.Contains(ApprovalText.NotStoredReason, refusal, StringComparison.Ordinal);
+        using var api = gateway.Approver();
+        using var approvals = JsonDocument.Parse(await api.GetStringAsync(new Uri("/api/approvals", UriKind.Relative)));
+        Assert.Empty(approvals.RootElement.EnumerateArray());
+        using var records = JsonDocument.Parse(await api.GetStringAsync(new Uri("/api/audit", UriKind.Relative)));
+        var record = Assert.Single(records.RootElement.EnumerateArray());
+        Assert.Equal("echo", record.GetProperty("tool").GetString());
+        Assert.Equal("withdrawn", record.GetProperty("outcome").GetString());
+        Assert.Equal(ApprovalText.NotStoredReason, record.GetProperty("reason").GetString());
     }
 
     [ServicesFact]

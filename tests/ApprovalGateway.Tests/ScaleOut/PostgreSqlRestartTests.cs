@@ -85,7 +85,7 @@ public sealed class PostgreSqlRestartTests(ScaleOutServices services)
         string? heldRefusal = null;
 
         await services.RestartPostgreSqlAsync(async () =>
-            heldRefusal = await RefusalAsync(agentOnA.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "while down" }).AsTask()));
+            heldRefusal = await GatewayProcessClients.RefusalAsync(agentOnA.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "while down" }).AsTask()));
 
         // Nothing can be recorded while the database is down, and the agent is told so instead of a bare "error occurred".
         Assert.Contains("audit record", heldRefusal, StringComparison.Ordinal);
@@ -191,7 +191,7 @@ public sealed class PostgreSqlRestartTests(ScaleOutServices services)
 
         await services.RestartPostgreSqlAsync(async () =>
         {
-            refusal = await RefusalAsync(TransferAsync(agent, "while down"));
+            refusal = await GatewayProcessClients.RefusalAsync(TransferAsync(agent, "while down"));
             detail = await HealthDetailAsync(api);
         });
         Succeeded(await TransferAsync(agent, "after"));
@@ -235,7 +235,7 @@ public sealed class PostgreSqlRestartTests(ScaleOutServices services)
         await services.RestartPostgreSqlAsync(async () =>
         {
             var stopped = a.StopAsync();
-            told = await RefusalAsync(call.WaitAsync(TimeSpan.FromSeconds(60)));
+            told = await GatewayProcessClients.RefusalAsync(call.WaitAsync(TimeSpan.FromSeconds(60)));
             await stopped;
         });
 
@@ -279,22 +279,6 @@ public sealed class PostgreSqlRestartTests(ScaleOutServices services)
 
     private static Task<CallToolResult> TransferAsync(McpClient agent, string memo) =>
         agent.CallToolAsync("transfer", new Dictionary<string, object?> { ["memo"] = memo }).AsTask();
-
-    /// <summary>The agent's error text, whether the gateway answered with an error result or a JSON-RPC error.</summary>
-    private static async Task<string> RefusalAsync(Task<CallToolResult> call)
-    {
-        try
-        {
-            // A guard against a hang: a call that cannot be recorded must be refused, not left waiting.
-            var result = await call.WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.True(result.IsError, "The call succeeded while PostgreSQL was down");
-            return string.Join(' ', result.Content.OfType<TextContentBlock>().Select(t => t.Text));
-        }
-        catch (McpException ex)
-        {
-            return ex.Message;
-        }
-    }
 
     private static async Task<string[]> PendingIdsAsync(HttpClient approver)
     {

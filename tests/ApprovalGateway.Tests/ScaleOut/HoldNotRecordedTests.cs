@@ -1,0 +1,82 @@
+using ApprovalGateway.Approvals;
+using ApprovalGateway.Policy.Decisions;
+using ApprovalGateway.ScaleOut;
+using ApprovalGateway.Tests.Approvals;
+using Hangfire;
+using Hangfire.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace ApprovalGateway.Tests.ScaleOut;
+
+/// <summary>
+/// The gate with the hold tracking of shared storage, on one host's InMemory storage whose holds or approvals can be
+/// made unreachable: a call that cannot be held, or shown, is refused as not stored and leaves nothing behind.
+/// </summary>
+[Collection(HangfireCollection.Name)]
+public sealed class HoldNotRecordedTests : IAsyncLifetime
+{
+    private ApprovalsHost _host = null!;
+
+    private FailingJobStorage Holds => _host.Services.GetRequiredKeyedService<FailingJobStorage>(nameof(HeldApprovals));
+
+    private FailingJobStorage Approvals => _host.Services.GetRequiredKeyedService<FailingJobStorage>(nameof(ApprovalStore));
+
+    private IMonitoringApi Jobs => _host.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
+
+    public async Task InitializeAsync() => _host = await ApprovalsHost.StartAsync(services: services =>
+    {
+        services.AddKeyedSingleton(nameof(HeldApprovals), (sp, _) => new FailingJobStorage(sp.GetRequiredService<JobStorage>()));
+        services.AddKeyedSingleton(nameof(ApprovalStore), (sp, _) => new FailingJobStorage(sp.GetRequiredService<JobStorage>()));
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<HeldApprovals>(sp, sp.GetRequiredKeyedService<FailingJobStorage>(nameof(HeldApprovals))));
+        services.Replace(ServiceDescriptor.Singleton(sp =>
+            ActivatorUtilities.CreateInstance<ApprovalStore>(sp, sp.GetRequiredKeyedService<FailingJobStorage>(nameof(ApprovalStore)))));
+        services.Replace(ServiceDescriptor.Singleton<IApprovalSignal>(sp =>
+            new HoldTrackingApprovalSignal(new InProcessApprovalSignal(), sp.GetRequiredService<HeldApprovals>())));
+    });
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task RequestAsync_RefusesAsNotStoredAndShowsNothing_WhenTheHoldCannotBeRecorded()
+    {
+        Holds.GoDown();
+
+        var waiting = _host.Gate.RequestAsync(ApprovalsHost.Request(), null, CancellationToken.None);
+        var shown = _host.Observer.WaitForAsync(ApprovalStatus.Pending);
+
+        // Before, the call waited anyway, shown to approvers with no hold a survivor could withdraw it by.
+        Assert.Same(waiting, await Task.WhenAny(waiting, shown));
+        var outcome = await waiting;
+        Assert.Equal(DecisionKind.Withdrawn, outcome.Kind);
+        Assert.Equal(ApprovalText.NotStoredReason, outcome.Reason);
+        Assert.Empty(_host.Observer.Seen);
+        Assert.Empty(_host.Decisions.List(null));
+
+        // Nor does its expiry job bring it into the history at its deadline.
+        Assert.Equal(0, Jobs.ScheduledCount());
+    }
+
+    [Fact]
+    public async Task RequestAsync_ReleasesTheHoldAndEndsTheApproval_WhenShowingItFails()
+    {
+        // The store's first connection of its own is the one that shows the approval: it is created and held by then.
+        Approvals.FailNextConnection();
+
+        var outcome = await _host.Gate.RequestAsync(ApprovalsHost.Request(), null, CancellationToken.None);
+
+        Assert.Equal(DecisionKind.Withdrawn, outcome.Kind);
+        Assert.Equal(ApprovalText.NotStoredReason, outcome.Reason);
+        Assert.Empty(_host.Decisions.List(null));
+
+        // No hold is left that would have a survivor withdraw, and record a second time, a call already answered.
+        Assert.Empty(_host.Services.GetRequiredService<HeldApprovals>().ReadAll());
+
+        // The approval, created but never shown, is ended for good: its expiry job will not expire it into the history.
+        Assert.Equal(0, Jobs.ScheduledCount());
+        var deleted = Assert.Single(Jobs.DeletedJobs(0, 10));
+        var ended = _host.Decisions.Get(deleted.Key)!;
+        Assert.Equal(ApprovalStatus.Withdrawn, ended.Status);
+        Assert.True(ended.OutcomeRecorded);
+    }
+}
