@@ -11,7 +11,8 @@ namespace ApprovalGateway.Policy;
 /// Finds what a policy names that this gateway does not have: an <c>agents</c> section no agent here goes by, and
 /// a rule's <c>approvers</c> entry that is no configured approver. <c>validate</c> cannot know either, and both
 /// fail silently: the section's deny never applies, and the rule's calls wait for people who cannot decide them.
-/// Names are compared ignoring case, as the gateway matches agents and approvers.
+/// Names are compared ignoring case, as the gateway matches agents and approvers. With no approver configured and no
+/// Slack, a rule's <c>approvers</c> are held against the few names anyone can decide as here.
 /// </summary>
 internal sealed class PolicyReferenceCheck
 {
@@ -22,13 +23,24 @@ internal sealed class PolicyReferenceCheck
     /// <summary>Agents whose owner is a configured approver, with that approver's name: the owner may not approve them.</summary>
     private readonly Dictionary<string, string> _ownerApprover = new(StringComparer.OrdinalIgnoreCase);
 
-    public PolicyReferenceCheck(AgentOptions agents, ApproverOptions approvers, bool stdio)
+    /// <summary>Each agent with the name its own client answers an elicitation prompt as: its owner, or itself.</summary>
+    private readonly Dictionary<string, string> _agentSide = new(StringComparer.OrdinalIgnoreCase);
+
+    private readonly bool _slack;
+
+    public PolicyReferenceCheck(AgentOptions agents, ApproverOptions approvers, bool stdio, bool slack)
     {
+        _slack = slack;
         // Over --stdio every call comes from the one stdio agent; over HTTP from a configured agent, or from
         // "anonymous" when none is configured.
         _agents = stdio ? [agents.StdioAgent]
             : agents.Agents.Count > 0 ? [.. agents.Agents.Keys.Order(StringComparer.OrdinalIgnoreCase)]
             : [AgentClaims.Anonymous];
+        foreach (var agent in _agents)
+        {
+            _agentSide[agent] = agents.Agents.TryGetValue(agent, out var settings) && settings.Owner is { Length: > 0 } owner ? owner : agent;
+        }
+
         foreach (var (name, settings) in approvers.Approvers)
         {
             _approvers.Add(name);
@@ -57,7 +69,8 @@ internal sealed class PolicyReferenceCheck
             warnings.Add($"agents.{name} applies to no one: no agent of this gateway is named \"{name}\" (its agents: {string.Join(", ", _agents)})");
         }
 
-        // With no approver configured, any Slack user may decide, so there is no list to hold the rules against.
+        // With no approver configured, any Slack user may decide, so there is no list to hold the rules against;
+        // without Slack either, only the few names the gateway decides as are.
         if (_approverByNameOrSlackId.Count > 0)
         {
             foreach (var (rule, agent, ruleDocument) in ApprovalBlocks(document))
@@ -75,6 +88,13 @@ internal sealed class PolicyReferenceCheck
                 }
 
                 CheckOwners(rule, agent, approval, eligible, warnings);
+            }
+        }
+        else if (!_slack)
+        {
+            foreach (var (rule, agent, ruleDocument) in ApprovalBlocks(document).Where(b => b.Document.Approval.Approvers.Count > 0))
+            {
+                CheckApproversWithNoneConfigured(rule, agent, ruleDocument.Approval, warnings);
             }
         }
 
@@ -128,6 +148,29 @@ internal sealed class PolicyReferenceCheck
         }
 
         return found;
+    }
+
+    /// <summary>
+    /// With no approver configured and no Slack, the page and API decide as "local" (loopback only), and an agent's
+    /// own client, where the rule asks there, as the agent's owner or the agent: no other listed name can ever decide.
+    /// </summary>
+    private void CheckApproversWithNoneConfigured(string rule, string? scopeAgent, ApprovalSettings approval, List<string> warnings)
+    {
+        List<string> deciders = [ApproverSchemes.LocalName];
+        if (approval.Channels.Contains("elicitation", StringComparer.Ordinal))
+        {
+            deciders.AddRange(_agentSide.Where(a => scopeAgent is null || string.Equals(a.Key, scopeAgent, StringComparison.OrdinalIgnoreCase)).Select(a => a.Value));
+        }
+
+        var unknown = approval.Approvers.Where(a => !deciders.Contains(a, StringComparer.OrdinalIgnoreCase)).ToList();
+        if (unknown.Count == 0)
+        {
+            return;
+        }
+
+        var names = string.Join(", ", unknown.Select(n => $"\"{n}\""));
+        var outcome = unknown.Count == approval.Approvers.Count ? ", so they can only time out" : "";
+        warnings.Add($"{rule}.approval.approvers: {names} can never decide this rule's calls{outcome}: no approver is configured (Approvers:{{name}}) and Slack is not configured, so the page and API decide as \"{ApproverSchemes.LocalName}\"");
     }
 
     /// <summary>Every rule with its name as decisions give it (tools["X"], agents.a.risk.high), and the agent it is for.</summary>

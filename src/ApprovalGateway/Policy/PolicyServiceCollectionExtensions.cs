@@ -2,6 +2,7 @@ using ApprovalGateway.Agents;
 using ApprovalGateway.Hosting;
 using ApprovalGateway.Metrics;
 using ApprovalGateway.Policy.Evaluation;
+using ApprovalGateway.Slack;
 using ApprovalGateway.Web.Auth;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -24,7 +25,8 @@ internal static class PolicyServiceCollectionExtensions
         services.TryAddSingleton(sp => new PolicyReferenceCheck(
             sp.GetRequiredService<IOptions<AgentOptions>>().Value,
             sp.GetRequiredService<IOptions<ApproverOptions>>().Value,
-            stdio));
+            stdio,
+            sp.GetRequiredService<IOptions<SlackOptions>>().Value.IsEnabled));
         services.AddGatewayMeter();
         services.TryAddSingleton<PolicyStore>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHealthSignal, PolicyStore>(sp => sp.GetRequiredService<PolicyStore>()));

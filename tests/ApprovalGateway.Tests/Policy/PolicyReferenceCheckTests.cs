@@ -69,7 +69,7 @@ public sealed class PolicyReferenceCheckTests
         var agents = new AgentOptions();
         agents.Agents["bot1"] = new AgentSettings { ApiKey = "bot1-key-0123456789abcdef", Owner = "UALICE" };
         agents.Agents["bot2"] = new AgentSettings { ApiKey = "bot2-key-0123456789abcdef" };
-        var check = new PolicyReferenceCheck(agents, TwoApprovers(), stdio: false);
+        var check = new PolicyReferenceCheck(agents, TwoApprovers(), stdio: false, slack: true);
 
         // Before, both rules loaded without a word, and their calls could only time out (alice, bob; bot1 is alice's).
         var warnings = check.Find(Parse("""
@@ -88,11 +88,37 @@ public sealed class PolicyReferenceCheckTests
     }
 
     [Fact]
-    public void Find_LeavesRuleApproversAlone_WhenNoApproverIsConfigured()
+    public void Find_LeavesRuleApproversAlone_WhenNoApproverIsConfiguredButSlackIs()
     {
-        var check = new PolicyReferenceCheck(new AgentOptions(), new ApproverOptions(), stdio: false);
+        var check = new PolicyReferenceCheck(new AgentOptions(), new ApproverOptions(), stdio: false, slack: true);
 
         Assert.Empty(check.Find(Parse("""{ "tools": { "X": { "action": "require_approval", "approval": { "approvers": ["U024BE7LH"] } } } }""")));
+    }
+
+    [Fact]
+    public void Find_NamesRuleApproversNoOneCanDecideAs_WhenNeitherApproversNorSlackAreConfigured()
+    {
+        var agents = new AgentOptions();
+        agents.Agents["bot1"] = new AgentSettings { ApiKey = "bot1-key-0123456789abcdef", Owner = "carol" };
+        agents.Agents["bot2"] = new AgentSettings { ApiKey = "bot2-key-0123456789abcdef" };
+        var check = new PolicyReferenceCheck(agents, new ApproverOptions(), stdio: false, slack: false);
+
+        // The page and API decide as "local"; an agent's own client, where the rule asks there, as its owner or itself.
+        var warnings = check.Find(Parse("""
+            { "tools": { "Order": { "action": "require_approval", "approval": { "approvers": ["alice", "Bob"] } },
+                         "Local": { "action": "require_approval", "approval": { "approvers": ["LOCAL", "alice"] } },
+                         "Asked": { "action": "require_approval", "approval": { "approvers": ["carol", "bot2"], "channels": ["web", "elicitation"] } } },
+              "agents": { "bot2": { "risk": { "high": { "action": "require_approval", "approval": { "approvers": ["carol"], "channels": ["elicitation"] } } } } } }
+            """));
+
+        const string why = "no approver is configured (Approvers:{name}) and Slack is not configured, so the page and API decide as \"local\"";
+        Assert.Equal(
+            [
+                $"tools[\"Order\"].approval.approvers: \"alice\", \"Bob\" can never decide this rule's calls, so they can only time out: {why}",
+                $"tools[\"Local\"].approval.approvers: \"alice\" can never decide this rule's calls: {why}",
+                $"agents.bot2.risk.high.approval.approvers: \"carol\" can never decide this rule's calls, so they can only time out: {why}",
+            ],
+            warnings);
     }
 
     private static PolicyReferenceCheck Check(string[] agents, string? stdioAgent = null)
@@ -103,7 +129,7 @@ public sealed class PolicyReferenceCheckTests
             agentOptions.Agents[agent] = new AgentSettings { ApiKey = $"{agent}-key-0123456789abcdef" };
         }
 
-        return new PolicyReferenceCheck(agentOptions, TwoApprovers(), stdio: stdioAgent is not null);
+        return new PolicyReferenceCheck(agentOptions, TwoApprovers(), stdio: stdioAgent is not null, slack: true);
     }
 
     private static ApproverOptions TwoApprovers()

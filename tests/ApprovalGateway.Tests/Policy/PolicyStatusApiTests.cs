@@ -47,6 +47,26 @@ public sealed class PolicyStatusApiTests
     }
 
     [Fact]
+    public async Task Get_ListsRuleApproversNoOneCanDecideAs_OnTheEmbeddedDefaultsWithNoApproverOrSlack()
+    {
+        var log = new PolicyWarningLog();
+        const string policy = """
+            {"default":"allow","tools":{"BinanceNewOrder":{"action":"require_approval","approval":{"approvers":["alice"],"timeout":30}}}}
+            """;
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.DemoStdio(), policy, builder => builder.Logging.AddProvider(log));
+        using var http = new HttpClient { BaseAddress = gateway.BaseAddress };
+
+        var status = JsonNode.Parse(await http.GetStringAsync(new Uri("/api/policy", UriKind.Relative)))!;
+
+        // Before, the policy loaded without a word: its calls could only time out, and the page's decision was refused
+        // with "local is not an approver for rule tools["BinanceNewOrder"]".
+        const string expected = "tools[\"BinanceNewOrder\"].approval.approvers: \"alice\" can never decide this rule's calls, so they can only time out: "
+            + "no approver is configured (Approvers:{name}) and Slack is not configured, so the page and API decide as \"local\"";
+        Assert.Equal([expected], status["warnings"]!.AsArray().Select(w => (string)w!));
+        Assert.Equal([$"Policy {gateway.PolicyPath}: {expected}"], log.Lines);
+    }
+
+    [Fact]
     public async Task ARejectedReload_IsAWarningInApiHealth_AndAGaugeInMetrics_WhileHealthzStaysOk()
     {
         await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Merge(

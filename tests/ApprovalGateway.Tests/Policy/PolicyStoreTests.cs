@@ -125,7 +125,7 @@ public sealed class PolicyStoreTests : IDisposable
         agents.Agents["bot1"] = new AgentSettings { ApiKey = "bot1-key-0123456789abcdef" };
         var approvers = new ApproverOptions();
         approvers.Approvers["bob"] = new ApproverSettings();
-        var references = new PolicyReferenceCheck(agents, approvers, stdio: false);
+        var references = new PolicyReferenceCheck(agents, approvers, stdio: false, slack: true);
         var ghost = "agents.ghost applies to no one: no agent of this gateway is named \"ghost\" (its agents: bot1)";
         using var store = CreateStore("""{ "agents": { "ghost": { "default": "deny" } } }""", references: references, logger: log.For<PolicyStore>());
 
