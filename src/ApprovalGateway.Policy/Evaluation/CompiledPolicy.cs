@@ -32,8 +32,26 @@ public sealed class CompiledPolicy
 
     public string SourceName { get; }
 
-    /// <summary>Rules in the policy (tools, risk and conditions of every scope), for logs and the benchmark.</summary>
+    /// <summary>
+    /// The rules the file states: tool and risk rules of every scope (a rule's <c>when</c> conditions are part of it).
+    /// The built-in <c>risk.critical</c> is not one of them: counted, a file of only <c>hide</c> and <c>default</c>
+    /// read as having a rule.
+    /// </summary>
     public int RuleCount => CountRules(_global) + _agents.Values.Sum(CountRules);
+
+    /// <summary>
+    /// Whether the built-in <c>risk.critical</c> holds critical-risk calls for some agent: the file names no
+    /// <c>risk.critical</c>, and a default that does not deny leaves them to it.
+    /// </summary>
+    public bool HoldsCriticalByDefault =>
+        _global.RiskRule(RiskClass.Critical) is { IsBuiltIn: true }
+        && (Document.Default != PolicyAction.Deny
+            || Document.Agents.Values.Any(a => a.Default is { } d && d != PolicyAction.Deny && !a.Risk.ContainsKey(RiskClass.Critical)));
+
+    /// <summary>"1 rule, default deny", and the built-in rule where it applies, as the load log and <c>validate</c> say it.</summary>
+    public string Summary =>
+        $"{RuleCount} {(RuleCount == 1 ? "rule" : "rules")}, default {Document.Default.ToWireName()}"
+        + (HoldsCriticalByDefault ? $", plus the built-in risk.critical: {PolicyAction.RequireApproval.ToWireName()}" : "");
 
     public static CompiledPolicy Compile(PolicyDocument document, string sourceName = "policy") => PolicyCompiler.Compile(document, sourceName);
 
@@ -186,6 +204,5 @@ public sealed class CompiledPolicy
     }
 
     private static int CountRules(RuleSet set) =>
-        set.Tools.Length + Enum.GetValues<RiskClass>().Count(r => set.RiskRule(r) is not null)
-        + set.Tools.Sum(t => t.Conditions.Length);
+        set.Tools.Length + Enum.GetValues<RiskClass>().Count(r => set.RiskRule(r) is { IsBuiltIn: false });
 }

@@ -26,7 +26,7 @@ internal static class ValidateCommand
             return CommandExitCodes.Failed;
         }
 
-        output.WriteLine($"{path}: valid ({result.Policy.RuleCount} rules, default {result.Document.Default.ToWireName()})");
+        output.WriteLine($"{path}: valid ({result.Policy.Summary})");
         foreach (var warning in result.Warnings)
         {
             // Valid, so exit 0 still: the gateway loads this file, and says the same at startup and on reload.

@@ -4,8 +4,8 @@ namespace ApprovalGateway.Policy;
 
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Policy loaded from {Path}: {RuleCount} rules, default {Default}")]
-    public static partial void PolicyLoaded(ILogger logger, string path, int ruleCount, string @default);
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Policy loaded from {Path}: {Summary}")]
+    public static partial void PolicyLoaded(ILogger logger, string path, string summary);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Error, Message = "Policy reload rejected, the last good policy stays in force:\n{Errors}")]
     public static partial void PolicyReloadRejected(ILogger logger, string errors);

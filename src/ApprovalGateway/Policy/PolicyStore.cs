@@ -205,13 +205,12 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
     private PolicyParseResult Parse((string? Text, string? Error) read) =>
         read.Text is { } text ? PolicyParser.Parse(text, SourcePath) : PolicyParser.Unreadable(SourcePath, read.Error!);
 
-    /// <summary>With the default as the policy file spells it (<c>require_approval</c>), not the enum's name.</summary>
+    /// <summary>With the rules the file states and its default as the file spells it, as <c>validate</c> says them.</summary>
     private void LogLoaded(ILogger logger, PolicyParseResult result)
     {
         if (logger.IsEnabled(LogLevel.Information))
         {
-            var fallback = result.Document!.Default.ToWireName();
-            Log.PolicyLoaded(logger, SourcePath, result.Policy!.RuleCount, fallback);
+            Log.PolicyLoaded(logger, SourcePath, result.Policy!.Summary);
         }
     }
 

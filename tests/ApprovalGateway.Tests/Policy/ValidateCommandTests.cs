@@ -19,6 +19,30 @@ public sealed class ValidateCommandTests : IDisposable
     }
 
     [Fact]
+    public void Run_CountsTheRulesTheFileStates_InTheSingularForOne_AndNamesTheBuiltInCriticalRuleWhereItApplies()
+    {
+        // policies/examples/binance-hide.json: before, "1 rules" for a file with no rule (the built-in risk.critical
+        // counted), "2 rules" for one rule, and a rule's when conditions counted as rules of their own.
+        var hideOnly = Write("""{ "version": "1", "default": "deny", "hide": ["BinanceSpotCancelOpenTWAPOrder"] }""", "binance-hide.json");
+        var oneRule = Write("""{"tools":{"X":"deny"}}""", "one-rule.json");
+        var allowing = Write("""
+            { "default": "allow", "risk": { "high": "deny" },
+              "tools": { "X": { "action": "allow", "when": [ { "if": "args.a > 1", "action": "deny" }, { "if": "args.a > 0", "action": "require_approval" } ] } } }
+            """, "allowing.json");
+        var output = new StringWriter();
+
+        Assert.All([hideOnly, oneRule, allowing], p => Assert.Equal(0, ValidateCommand.Run(p, output)));
+
+        Assert.Equal(
+            [
+                $"{hideOnly}: valid (0 rules, default deny)",
+                $"{oneRule}: valid (1 rule, default deny)",
+                $"{allowing}: valid (2 rules, default allow, plus the built-in risk.critical: require_approval)",
+            ],
+            output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
     public void Run_PrintsWarnings_AfterTheValidLine_AndStillReturnsZero()
     {
         var path = Write("{\n  \"tools\": { \"X\": { \"action\": \"deny\",\n    \"rate_limit\": { \"max\": 1, \"window\": 60 } } }\n}");
@@ -59,9 +83,9 @@ public sealed class ValidateCommandTests : IDisposable
             output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
     }
 
-    private string Write(string json)
+    private string Write(string json, string name = "policy.json")
     {
-        var path = Path.Combine(_dir, "policy.json");
+        var path = Path.Combine(_dir, name);
         File.WriteAllText(path, json);
         return path;
     }
