@@ -106,8 +106,9 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
         {
             lock (_reloadLock)
             {
+                // One sentence: an error that ends in a full stop (as the JSON reader's do) would read ".;" before the next.
                 return LastError is { } error
-                    ? $"Policy reload rejected since {_rejectedSince:yyyy-MM-dd HH:mm:ss}Z: {error.ReplaceLineEndings("; ")}; the last good policy " +
+                    ? $"Policy reload rejected since {_rejectedSince:yyyy-MM-dd HH:mm:ss}Z: {string.Join("; ", error.Split('\n').Select(l => l.TrimEnd('\r', '.')))}; the last good policy " +
                       $"(loaded {LoadedAt:yyyy-MM-dd HH:mm:ss}Z) is in force; the gateway will not start with this file."
                     : null;
             }

@@ -118,6 +118,23 @@ public sealed class PolicyStoreTests : IDisposable
     }
 
     [Fact]
+    public void Problem_JoinsTheErrorsIntoOneSentence_WithoutDoublePunctuation_WhenTheFileIsNotJson()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 9, 30, 0, TimeSpan.Zero));
+        using var store = CreateStore("""{ "default": "allow" }""", time);
+        File.WriteAllText(store.SourcePath, "{ \"default\": \"allow\"\n  \"hide\": [] }");
+        time.Advance(TimeSpan.FromMinutes(1));
+
+        Assert.False(store.Reload());
+
+        // Before: "… Expected either ',', '}', or ']'.; the last good policy …", the reader's full stop kept.
+        Assert.Equal(
+            $"Policy reload rejected since 2026-11-27 09:31:00Z: {store.SourcePath}:2: invalid JSON: '\"' is invalid after a value. Expected either ',', '}}', or ']'; "
+            + "the last good policy (loaded 2026-11-27 09:30:00Z) is in force; the gateway will not start with this file.",
+            store.Problem);
+    }
+
+    [Fact]
     public async Task LoadAndReload_WarnOfAgentsAndApproversTheGatewayDoesNotHave_UntilTheyAreFixed()
     {
         var log = new PolicyWarningLog();
