@@ -85,6 +85,18 @@ public sealed class PolicyParserTests
         Assert.Equal(new PolicyError(3, 2, "duplicate key \"default\""), error);
     }
 
+    [Theory]
+    [InlineData("{\n \"agents\": { \"bot\": { \"tools\": {\n  \"X\": \"deny\",\n  \"X\": \"allow\" } } }\n}", 4, "agents.bot.tools: duplicate key \"X\"")]
+    [InlineData("{ \"tools\": { \"Binance*\": { \"when\": [ { \"if\": \"args.a > 1\", \"action\": \"deny\",\n \"action\": \"allow\" } ] } } }", 2, "tools[\"Binance*\"].when[0]: duplicate key \"action\"")]
+    [InlineData("{ \"classify\": { \"X\": {\n \"risk\": \"low\",\n \"risk\": \"critical\" } } }", 3, "classify[\"X\"]: duplicate key \"risk\"")]
+    public void Parse_NamesTheObjectADuplicateKeyIsIn_AsOtherErrorsNameIt(string json, int line, string message)
+    {
+        // Before, only "duplicate key \"X\"" and the line: in a long file, which of the objects there it was in was left to guess.
+        var error = SingleError(json);
+
+        Assert.Equal((line, message), (error.Line, error.Message));
+    }
+
     [Fact]
     public void Parse_RejectsTwoAgentSectionsThatDifferOnlyInCase_NamingBoth()
     {

@@ -4,7 +4,8 @@ namespace ApprovalGateway.Policy.Parsing;
 
 /// <summary>
 /// Reads JSON into <see cref="SourceNode"/>s with positions. Comments and trailing commas are accepted because
-/// people edit this file by hand; duplicate keys are reported because the second one would silently win.
+/// people edit this file by hand; duplicate keys are reported because the second one would silently win, with the
+/// object they are in named as the policy's other errors name it (<c>agents.bot.tools: duplicate key "X"</c>).
 /// </summary>
 internal static class SourceReader
 {
@@ -23,7 +24,7 @@ internal static class SourceReader
             throw new JsonException("the file is empty", null, 0, 0);
         }
 
-        var root = ReadValue(ref reader, problems);
+        var root = ReadValue(ref reader, problems, []);
         if (reader.Read())
         {
             throw new JsonException($"unexpected content after the end of the policy object", null, 0, 0);
@@ -32,7 +33,8 @@ internal static class SourceReader
         return root;
     }
 
-    private static SourceNode ReadValue(ref Utf8JsonReader reader, List<(int Offset, string Message)> problems)
+    /// <param name="path">The keys and indexes down to this value, to name where a duplicate key is.</param>
+    private static SourceNode ReadValue(ref Utf8JsonReader reader, List<(int Offset, string Message)> problems, List<object> path)
     {
         var offset = (int)reader.TokenStartIndex;
         switch (reader.TokenType)
@@ -44,10 +46,12 @@ internal static class SourceReader
                     var nameOffset = (int)reader.TokenStartIndex;
                     var name = reader.GetString()!;
                     reader.Read();
-                    var value = ReadValue(ref reader, problems);
+                    path.Add(name);
+                    var value = ReadValue(ref reader, problems, path);
+                    path.RemoveAt(path.Count - 1);
                     if (obj.Properties.Exists(p => p.Name == name))
                     {
-                        problems.Add((nameOffset, $"duplicate key \"{name}\""));
+                        problems.Add((nameOffset, path.Count == 0 ? $"duplicate key \"{name}\"" : $"{Where(path)}: duplicate key \"{name}\""));
                         continue;
                     }
 
@@ -59,7 +63,9 @@ internal static class SourceReader
                 var array = new SourceNode(JsonValueKind.Array, offset);
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    array.Items.Add(ReadValue(ref reader, problems));
+                    path.Add(array.Items.Count);
+                    array.Items.Add(ReadValue(ref reader, problems, path));
+                    path.RemoveAt(path.Count - 1);
                 }
 
                 return array;
@@ -74,5 +80,27 @@ internal static class SourceReader
             default:
                 return new SourceNode(JsonValueKind.Null, offset);
         }
+    }
+
+    /// <summary>
+    /// A path (keys and array indexes) as the policy's errors spell it: <c>agents.bot.tools</c>,
+    /// <c>tools["Binance*"].when[0]</c>. Keys of <c>tools</c> and <c>classify</c> are tool names or globs, so they are
+    /// quoted in brackets.
+    /// </summary>
+    private static string Where(List<object> path)
+    {
+        var text = new System.Text.StringBuilder();
+        for (var i = 0; i < path.Count; i++)
+        {
+            var toolKey = (i == 1 && path[0] is "tools" or "classify") || (i == 3 && path[0] is "agents" && path[2] is "tools");
+            _ = path[i] switch
+            {
+                int index => text.Append('[').Append(index).Append(']'),
+                string key when toolKey => text.Append("[\"").Append(key).Append("\"]"),
+                var key => text.Append(i == 0 ? "" : ".").Append(key),
+            };
+        }
+
+        return text.ToString();
     }
 }
