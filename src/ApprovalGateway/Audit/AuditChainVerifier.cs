@@ -100,6 +100,13 @@ internal static class AuditChainVerifier
                 "printed for them), or records before this one were deleted";
         }
 
+        // A whole file given with the head of the files before it: the anchor is the mistake, not the file.
+        if (previous == after && after != AuditAnchor.Genesis && seq == 1)
+        {
+            return $"seq is 1 where {expectedSeq} was expected: the file does not go on from {after}, it starts the chain " +
+                "(verify it without --after)";
+        }
+
         if (previous == after && after != AuditAnchor.Genesis && seq != expectedSeq)
         {
             return $"seq is {seq?.ToString() ?? "missing"} where {expectedSeq} was expected: the file does not go on from {after} " +

@@ -554,6 +554,24 @@ public sealed class FileAuditLogTests : IDisposable
     }
 
     [Fact]
+    public async Task VerifyAudit_SaysToVerifyWithoutAfter_WhenTheFileGivenWithAnAnchorStartsTheChain()
+    {
+        await WriteRecordsAsync(6);
+        var fifth = $"5:{JsonNode.Parse(File.ReadAllLines(AuditPath)[4])!["hash"]!.GetValue<string>()}";
+
+        var (code, output) = Run("verify-audit", "--after", fifth, AuditPath);
+
+        // Before: "…does not go on from 5:… (records between them are missing, or the anchor is of another chain)",
+        // though the file is whole and only the anchor was given by mistake.
+        Assert.Equal(1, code);
+        Assert.Contains(
+            $"{AuditPath}:1: seq is 1 where 6 was expected: the file does not go on from {fifth}, it starts the chain (verify it without --after)",
+            output,
+            StringComparison.Ordinal);
+        Assert.Equal(0, Verify(AuditPath).Code);
+    }
+
+    [Fact]
     public void VerifyAudit_ExitsWithEX_NOINPUT_WhenAFileIsMissingOrAFolder_NotWithTheCodeOfABrokenChain()
     {
         var (missing, missingOutput) = Verify(dir.File("missing.jsonl"));
