@@ -787,10 +787,14 @@ internal sealed class GatewaySession(
                 identity,
                 tool,
                 request.Params?["arguments"] as JsonObject,
-                async (frozen, ct) => run.IsHeld && GatewayTasks.UpstreamRequiresTasks(tool.Definition)
-                    ? await gatewayTasks.RunUpstreamTaskAsync(link, sent => ForwardToolCallAsync(request, tool, link, frozen, dropTask: false, sent), ct)
-                    : await ForwardToolCallAsync(
-                        request, tool, link, frozen, dropTask: run.IsHeld || !GatewayTasks.UpstreamRunsTasks(tool.Definition), ct),
+                async (frozen, ct) =>
+                {
+                    run.Sent();
+                    return run.IsHeld && GatewayTasks.UpstreamRequiresTasks(tool.Definition)
+                        ? await gatewayTasks.RunUpstreamTaskAsync(link, sent => ForwardToolCallAsync(request, tool, link, frozen, dropTask: false, sent), ct)
+                        : await ForwardToolCallAsync(
+                            request, tool, link, frozen, dropTask: run.IsHeld || !GatewayTasks.UpstreamRunsTasks(tool.Definition), ct);
+                },
                 run,
                 null,
                 run.CancellationToken),

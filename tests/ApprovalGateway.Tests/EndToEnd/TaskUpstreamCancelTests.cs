@@ -27,13 +27,19 @@ public sealed class TaskUpstreamCancelTests
         var taskId = (string)(await CallAsTaskAsync(agent, "slow-report", new JsonObject()))["taskId"]!;
         var approvalId = await ApproveAsync(gateway, approvals);
         var started = await CallToolTextAsync(agent, "upstream-tasks");
+        var running = await GetAsync(agent, taskId);
         var cancelled = await CancelAsync(agent, taskId);
         var withdrawn = await audit.WaitForOutcomeAsync("withdrawn");
         var upstreamTasks = await CallToolTextAsync(agent, "upstream-tasks");
+        var result = await ResultAsync(agent, taskId);
 
         Assert.Equal("started upstream-task-1", started);
+        // Said as it happened: approved and stopped upstream, not "withdrawn before a decision" as a call never decided.
+        Assert.Equal($"Approved; the upstream is running the call (approval {approvalId}).", (string?)running["statusMessage"]);
         Assert.Equal("cancelled", (string?)cancelled["status"]);
+        Assert.Contains("while the upstream ran its approved call", (string?)cancelled["statusMessage"], StringComparison.Ordinal);
         Assert.Equal("cancelled", (string?)(await GetAsync(agent, taskId))["status"]);
+        Assert.Contains("approved, then stopped while the upstream ran it", result.ToJsonString(), StringComparison.Ordinal);
         Assert.Equal("started upstream-task-1; cancelled upstream-task-1", upstreamTasks);
         Assert.Equal(approvalId, withdrawn.ApprovalId);
         Assert.Equal("the agent cancelled the call while the upstream ran it", withdrawn.Reason);

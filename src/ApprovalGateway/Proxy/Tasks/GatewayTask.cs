@@ -19,6 +19,7 @@ internal sealed class GatewayTask(
     private DateTimeOffset _lastUpdatedAt = createdAt;
     private JsonNode? _result;
     private McpProtocolException? _error;
+    private bool _sent;
 
     public string Id { get; } = id;
 
@@ -63,6 +64,30 @@ internal sealed class GatewayTask(
             lock (_gate)
             {
                 return _lastUpdatedAt + ttl;
+            }
+        }
+    }
+
+    /// <summary>Whether the held call was approved and went upstream (so it was not withdrawn, but stopped there).</summary>
+    public bool IsSent
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _sent;
+            }
+        }
+    }
+
+    public void MarkSent()
+    {
+        lock (_gate)
+        {
+            _sent = true;
+            if (_status == GatewayTaskStatus.Working)
+            {
+                _statusMessage = $"Approved; the upstream is running the call (approval {ApprovalId}).";
             }
         }
     }

@@ -215,7 +215,10 @@ internal sealed class GatewayTasks(TaskStore store, PolicyEngine policy, TimePro
                 await task.Done.WaitAsync(cancellationToken);
                 return task.FinalAnswer();
             default:
-                if (!task.TryFinish(GatewayTaskStatus.Cancelled, "Cancelled by the agent; its held call was withdrawn.", Withdrawn(task), null, time.GetUtcNow()))
+                var message = task.IsSent
+                    ? "Cancelled by the agent while the upstream ran its approved call; the upstream was told to stop."
+                    : "Cancelled by the agent; its held call was withdrawn.";
+                if (!task.TryFinish(GatewayTaskStatus.Cancelled, message, Withdrawn(task), null, time.GetUtcNow()))
                 {
                     throw new McpProtocolException($"Cannot cancel task: already in terminal status '{task.StatusName}'", McpErrorCode.InvalidParams);
                 }
@@ -240,7 +243,8 @@ internal sealed class GatewayTasks(TaskStore store, PolicyEngine policy, TimePro
         }
         catch (OperationCanceledException)
         {
-            changed = task.TryFinish(GatewayTaskStatus.Cancelled, "The held call was withdrawn.", Withdrawn(task), null, time.GetUtcNow());
+            var message = task.IsSent ? "The call was stopped while the upstream ran it." : "The held call was withdrawn.";
+            changed = task.TryFinish(GatewayTaskStatus.Cancelled, message, Withdrawn(task), null, time.GetUtcNow());
         }
         catch (Exception ex)
         {
@@ -286,7 +290,9 @@ internal sealed class GatewayTasks(TaskStore store, PolicyEngine policy, TimePro
     private static JsonObject Withdrawn(GatewayTask task) => ToolCallResults.Refused(
         tool: null,
         DecisionKind.Withdrawn,
-        "The call was withdrawn before a decision: the agent cancelled its task.",
+        task.IsSent
+            ? "The call was approved, then stopped while the upstream ran it: the agent cancelled its task."
+            : "The call was withdrawn before a decision: the agent cancelled its task.",
         "the agent cancelled its task",
         rule: "",
         approvalId: task.ApprovalId);

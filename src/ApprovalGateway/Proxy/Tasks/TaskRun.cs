@@ -18,7 +18,23 @@ internal sealed class TaskRun(CancellationToken cancellationToken) : IProgress<A
 
     public Task<ApprovalWaitStatus> Held => _held.Task;
 
-    public void Attach(GatewayTask task) => _task = task;
+    private volatile bool _sent;
+
+    public void Attach(GatewayTask task)
+    {
+        _task = task;
+        if (_sent)
+        {
+            task.MarkSent();
+        }
+    }
+
+    /// <summary>The approved call goes upstream: cancelling the task now stops it there, rather than withdrawing it.</summary>
+    public void Sent()
+    {
+        _sent = true;
+        _task?.MarkSent();
+    }
 
     public void Report(ApprovalWaitStatus value)
     {
