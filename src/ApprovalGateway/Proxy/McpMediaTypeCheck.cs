@@ -50,7 +50,8 @@ internal static class McpMediaTypeCheck
     {
         if (HttpMethods.IsPost(request.Method))
         {
-            if (!Lists(request, Json) || !Lists(request, EventStream))
+            var accept = request.GetTypedHeaders().Accept;
+            if (!Lists(accept, Json) || !Lists(accept, EventStream))
             {
                 return (StatusCodes.Status406NotAcceptable, "Not Acceptable: Client must accept both application/json and text/event-stream");
             }
@@ -62,7 +63,7 @@ internal static class McpMediaTypeCheck
                 return (StatusCodes.Status415UnsupportedMediaType, "Unsupported Media Type: Content-Type must be application/json");
             }
         }
-        else if (HttpMethods.IsGet(request.Method) && !Lists(request, EventStream))
+        else if (HttpMethods.IsGet(request.Method) && !Lists(request.GetTypedHeaders().Accept, EventStream))
         {
             return (StatusCodes.Status406NotAcceptable, "Not Acceptable: Client must accept text/event-stream");
         }
@@ -70,8 +71,18 @@ internal static class McpMediaTypeCheck
         return null;
     }
 
-    private static bool Lists(HttpRequest request, string mediaType) =>
-        request.GetTypedHeaders().Accept.Any(accepted => accepted.MediaType.Equals(mediaType, StringComparison.OrdinalIgnoreCase));
+    private static bool Lists(IList<MediaTypeHeaderValue> accept, string mediaType)
+    {
+        foreach (var accepted in accept)
+        {
+            if (accepted.MediaType.Equals(mediaType, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static async Task RecordAsync(UnreadableRequestAudit audit, HttpContext context, string message)
     {
