@@ -92,7 +92,7 @@ internal sealed class PolicyReferenceCheck
         }
         else if (!_slack)
         {
-            foreach (var (rule, agent, ruleDocument) in ApprovalBlocks(document).Where(b => b.Document.Approval.Approvers.Count > 0))
+            foreach (var (rule, agent, ruleDocument) in ApprovalBlocks(document).Where(b => b.Document.Action == PolicyAction.RequireApproval))
             {
                 CheckApproversWithNoneConfigured(rule, agent, ruleDocument.Approval, warnings);
             }
@@ -152,25 +152,37 @@ internal sealed class PolicyReferenceCheck
 
     /// <summary>
     /// With no approver configured and no Slack, the page and API decide as "local" (loopback only), and an agent's
-    /// own client, where the rule asks there, as the agent's owner or the agent: no other listed name can ever decide.
+    /// own client, where the rule asks there, as the agent's owner or the agent: no other listed name can ever decide,
+    /// and a rule cannot have more approvals than there are such names.
     /// </summary>
     private void CheckApproversWithNoneConfigured(string rule, string? scopeAgent, ApprovalSettings approval, List<string> warnings)
     {
-        List<string> deciders = [ApproverSchemes.LocalName];
+        var deciders = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ApproverSchemes.LocalName };
         if (approval.Channels.Contains("elicitation", StringComparer.Ordinal))
         {
-            deciders.AddRange(_agentSide.Where(a => scopeAgent is null || string.Equals(a.Key, scopeAgent, StringComparison.OrdinalIgnoreCase)).Select(a => a.Value));
+            deciders.UnionWith(_agentSide.Where(a => scopeAgent is null || string.Equals(a.Key, scopeAgent, StringComparison.OrdinalIgnoreCase)).Select(a => a.Value));
         }
 
-        var unknown = approval.Approvers.Where(a => !deciders.Contains(a, StringComparer.OrdinalIgnoreCase)).ToList();
-        if (unknown.Count == 0)
+        const string Why = "no approver is configured (Approvers:{name}) and Slack is not configured";
+        if (approval.Approvers.Count > 0)
         {
-            return;
+            var unknown = approval.Approvers.Where(a => !deciders.Contains(a)).ToList();
+            if (unknown.Count > 0)
+            {
+                var names = string.Join(", ", unknown.Select(n => $"\"{n}\""));
+                var outcome = unknown.Count == approval.Approvers.Count ? ", so they can only time out" : "";
+                warnings.Add($"{rule}.approval.approvers: {names} can never decide this rule's calls{outcome}: {Why}, so the page and API decide as \"{ApproverSchemes.LocalName}\"");
+            }
+
+            deciders.IntersectWith(approval.Approvers);
         }
 
-        var names = string.Join(", ", unknown.Select(n => $"\"{n}\""));
-        var outcome = unknown.Count == approval.Approvers.Count ? ", so they can only time out" : "";
-        warnings.Add($"{rule}.approval.approvers: {names} can never decide this rule's calls{outcome}: no approver is configured (Approvers:{{name}}) and Slack is not configured, so the page and API decide as \"{ApproverSchemes.LocalName}\"");
+        // None left is the warning above; a two-person rule with one person here is this one.
+        if (deciders.Count > 0 && deciders.Count < approval.Approvals)
+        {
+            var names = string.Join(", ", deciders.Order(StringComparer.OrdinalIgnoreCase).Select(n => $"\"{n}\""));
+            warnings.Add($"{rule}.approval: {approval.Approvals} approvals are needed but only {names} can decide here ({Why}), so calls held by this rule can only time out");
+        }
     }
 
     /// <summary>Every rule with its name as decisions give it (tools["X"], agents.a.risk.high), and the agent it is for.</summary>

@@ -121,6 +121,24 @@ public sealed class PolicyReferenceCheckTests
             warnings);
     }
 
+    [Fact]
+    public void Find_NamesATwoPersonRule_WhenOnlyLocalCanDecide_WithNeitherApproversNorSlackConfigured()
+    {
+        var agents = new AgentOptions();
+        agents.Agents["bot1"] = new AgentSettings { ApiKey = "bot1-key-0123456789abcdef", Owner = "carol" };
+        var check = new PolicyReferenceCheck(agents, new ApproverOptions(), stdio: false, slack: false);
+
+        // Everyone on the page is "local"; with the agent's own client asked too, its owner is a second person.
+        var warnings = check.Find(Parse("""
+            { "tools": { "Wire": { "action": "require_approval", "approval": { "approvals": 2 } },
+                         "Asked": { "action": "require_approval", "approval": { "approvals": 2, "channels": ["web", "elicitation"] } } } }
+            """));
+
+        Assert.Equal(
+            ["tools[\"Wire\"].approval: 2 approvals are needed but only \"local\" can decide here (no approver is configured (Approvers:{name}) and Slack is not configured), so calls held by this rule can only time out"],
+            warnings);
+    }
+
     private static PolicyReferenceCheck Check(string[] agents, string? stdioAgent = null)
     {
         var agentOptions = new AgentOptions { StdioAgent = stdioAgent ?? "stdio" };
