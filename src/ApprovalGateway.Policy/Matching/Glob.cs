@@ -65,37 +65,7 @@ public sealed class Glob
             return name.SequenceEqual(Pattern);
         }
 
-        var pattern = Pattern.AsSpan();
-        int p = 0, n = 0, starP = -1, starN = 0;
-        while (n < name.Length)
-        {
-            if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == name[n]))
-            {
-                p++;
-                n++;
-            }
-            else if (p < pattern.Length && pattern[p] == '*')
-            {
-                starP = p++;
-                starN = n;
-            }
-            else if (starP >= 0)
-            {
-                p = starP + 1;
-                n = ++starN;
-            }
-            else
-            {
-                return false;
-            }
-        }
-
-        while (p < pattern.Length && pattern[p] == '*')
-        {
-            p++;
-        }
-
-        return p == pattern.Length;
+        return Matches(Pattern, name, nameIsGlob: false);
     }
 
     /// <summary>
@@ -104,10 +74,14 @@ public sealed class Glob
     /// <c>*</c> here can take and whose <c>?</c> a <c>?</c> or <c>*</c> can: sure when it says true, which is what a
     /// warning needs; a cover only a cleverer proof would find is not reported.
     /// </summary>
-    public bool Covers(Glob other)
+    public bool Covers(Glob other) => Matches(Pattern, other.Pattern, nameIsGlob: true);
+
+    /// <summary>
+    /// Wildcard matching with backtracking to the last <c>*</c>. A <paramref name="name"/> that is itself a glob has
+    /// its <c>*</c> taken only by a <c>*</c> of <paramref name="pattern"/>, not by a <c>?</c>.
+    /// </summary>
+    private static bool Matches(ReadOnlySpan<char> pattern, ReadOnlySpan<char> name, bool nameIsGlob)
     {
-        var pattern = Pattern.AsSpan();
-        var name = other.Pattern.AsSpan();
         int p = 0, n = 0, starP = -1, starN = 0;
         while (n < name.Length)
         {
@@ -116,7 +90,7 @@ public sealed class Glob
                 starP = p++;
                 starN = n;
             }
-            else if (p < pattern.Length && (pattern[p] == '?' ? name[n] != '*' : pattern[p] == name[n]))
+            else if (p < pattern.Length && (pattern[p] == '?' ? !(nameIsGlob && name[n] == '*') : pattern[p] == name[n]))
             {
                 p++;
                 n++;
