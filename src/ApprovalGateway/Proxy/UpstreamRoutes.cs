@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Proxy.Tasks;
@@ -339,6 +340,15 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
             }
 
             throw new UpstreamUnavailableException(link.Name, clock.TimedOutMessage(link.Name, method));
+        }
+        catch (OperationCanceledException ex) when (ex.InnerException is UpstreamSessionLostException { RefusedPost: true } unsent && !cancellationToken.IsCancellationRequested)
+        {
+            // The session watch refused the request's POST as unsent, and ending the session cancelled the connection
+            // before HttpClient passed that on, which it then reports as a cancellation: the request still never reached
+            // the upstream, so it may go once more on the next session. (Refused for a GET resuming the POST's answer,
+            // the request did reach it, and is never sent again.)
+            ExceptionDispatchInfo.Throw(unsent);
+            throw;
         }
         catch (Exception ex) when (cutoff?.Happened == true)
         {

@@ -45,7 +45,7 @@ internal sealed class HttpSessionWatch(HttpMessageHandler inner) : DelegatingHan
             }
 
             response.Dispose();
-            throw lost;
+            throw Refused(request, lost);
         }
 
         return response;
@@ -61,7 +61,10 @@ internal sealed class HttpSessionWatch(HttpMessageHandler inner) : DelegatingHan
     private static HttpResponseMessage Unsent(HttpRequestMessage request, UpstreamSessionLostException lost) =>
         request.Method == HttpMethod.Delete
             ? new HttpResponseMessage(HttpStatusCode.NoContent) { RequestMessage = request }
-            : throw new UpstreamSessionLostException(lost.Message, lost.HttpRequestError, lost.InnerException);
+            : throw Refused(request, lost);
+
+    private static UpstreamSessionLostException Refused(HttpRequestMessage request, UpstreamSessionLostException lost) =>
+        new(lost.Message, lost.HttpRequestError, lost.InnerException) { RefusedPost = request.Method == HttpMethod.Post };
 
     /// <summary>Why the answer says the server does not know the session the request named, or null.</summary>
     private static async Task<string?> ForgottenSessionAsync(HttpResponseMessage response, CancellationToken cancellationToken)

@@ -7,4 +7,11 @@ namespace ApprovalGateway.Upstreams;
 /// transport failure it is.
 /// </summary>
 internal sealed class UpstreamSessionLostException(string reason, HttpRequestError error, Exception? inner = null)
-    : HttpRequestException(error, reason, inner);
+    : HttpRequestException(error, reason, inner)
+{
+    /// <summary>
+    /// Thrown for a POST, a message the upstream never got. One thrown for a GET (the SDK resuming a POST's answer)
+    /// says nothing of the POST, which did reach the upstream.
+    /// </summary>
+    public bool RefusedPost { get; init; }
+}
