@@ -251,7 +251,7 @@ internal sealed class UpstreamLink(
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    return $"a ping failed: {ex.Message}";
+                    return $"a ping failed: {FailureCause.Describe(ex)}";
                 }
             }
         }
@@ -271,7 +271,7 @@ internal sealed class UpstreamLink(
             var completion = await client.Completion.WaitAsync(token);
             return completion switch
             {
-                { Exception: { } ex } => ex.Message,
+                { Exception: { } ex } => FailureCause.Describe(ex),
                 StdioClientCompletionDetails { ExitCode: { } code } => $"its process exited with code {code}",
                 _ => "the connection closed",
             };

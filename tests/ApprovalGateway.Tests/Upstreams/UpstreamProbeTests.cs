@@ -72,6 +72,21 @@ public sealed class UpstreamProbeTests
     }
 
     [Fact]
+    public async Task HttpUpstreamThatDiesWhileAnsweringAPing_IsDown_WithWhyThePingFailed()
+    {
+        await using var upstream = await NodeMcpServer.ScriptAsync(DiesOnPingServer);
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Merge(TestUpstreams.Http(upstream.Url), Probing(pingTimeout: "00:01:00")));
+        var board = gateway.Services.GetRequiredService<UpstreamStatusBoard>();
+
+        var reason = await UpstreamFailureTests.WaitForAsync(board, "catalog", connected: false).WaitAsync(Patience);
+
+        // Before, only HttpClient's outer message showed, the same whatever the cause: "An error occurred while sending the request".
+        Assert.Equal(
+            "Upstream 'everything' is down (a ping failed: An error occurred while sending the request: The response ended prematurely); restarting in 1 s.",
+            reason.Detail);
+    }
+
+    [Fact]
     public async Task HungHttpUpstream_IsDown_WhenItLeavesAPingUnanswered_AndUpAgainOnceItAnswers()
     {
         await using var everything = await NodeMcpServer.EverythingAsync();
@@ -171,6 +186,33 @@ public sealed class UpstreamProbeTests
           server.registerTool('hello', {}, async () => ({ content: [{ type: 'text', text: 'hello' }] }));
           await server.connect(transport);
           return transport.handleRequest(req, res);
+        }).listen(Number(process.env.PORT), '127.0.0.1');
+        """;
+
+    /// <summary>A Streamable HTTP server that cuts the connection of every ping it is sent, as one killed mid-answer does.</summary>
+    private const string DiesOnPingServer = """
+        const http = require('node:http');
+        const { randomUUID } = require('node:crypto');
+        const { McpServer } = require('@modelcontextprotocol/sdk/server/mcp.js');
+        const { StreamableHTTPServerTransport } = require('@modelcontextprotocol/sdk/server/streamableHttp.js');
+        const sessions = new Map();
+        http.createServer(async (req, res) => {
+          if (req.method === 'GET') return res.writeHead(405, { Allow: 'POST, DELETE' }).end();
+          let body;
+          if (req.method === 'POST') {
+            const chunks = [];
+            for await (const chunk of req) chunks.push(chunk);
+            body = JSON.parse(Buffer.concat(chunks).toString());
+            if (body.method === 'ping') return req.socket.destroy();
+          }
+          const id = req.headers['mcp-session-id'];
+          if (id && sessions.has(id)) return sessions.get(id).handleRequest(req, res, body);
+          const transport = new StreamableHTTPServerTransport({
+            sessionIdGenerator: () => randomUUID(), onsessioninitialized: sid => sessions.set(sid, transport) });
+          const server = new McpServer({ name: 'dies-on-ping', version: '1.0.0' });
+          server.registerTool('hello', {}, async () => ({ content: [{ type: 'text', text: 'hello' }] }));
+          await server.connect(transport);
+          return transport.handleRequest(req, res, body);
         }).listen(Number(process.env.PORT), '127.0.0.1');
         """;
 }
