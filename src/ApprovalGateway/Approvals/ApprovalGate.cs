@@ -108,7 +108,7 @@ internal sealed class ApprovalGate(
         }
         catch (Exception ex)
         {
-            var refused = NotStored(request, ex);
+            var refused = NotStored(request, ex, created.Id);
             await AbandonAsync(created.Id);
             return refused;
         }
@@ -247,11 +247,15 @@ internal sealed class ApprovalGate(
         }
     }
 
-    /// <summary>Fail closed, with the reason: an approval that cannot be stored can be neither shown nor decided.</summary>
-    private ApprovalOutcome NotStored(ApprovalRequest request, Exception ex)
+    /// <summary>
+    /// Fail closed, with the reason: an approval that cannot be stored can be neither shown nor decided. One stored before
+    /// the hold or showing failed keeps its id in the outcome, so the call's record names the approval an approver may
+    /// have seen (or finds in the dashboard), ended as not stored.
+    /// </summary>
+    private ApprovalOutcome NotStored(ApprovalRequest request, Exception ex, string approvalId = "")
     {
         Log.ApprovalNotStored(logger, ex, request.Agent, request.Upstream, request.Tool);
-        return new ApprovalOutcome(DecisionKind.Withdrawn, "", [], ApprovalText.NotStoredReason);
+        return new ApprovalOutcome(DecisionKind.Withdrawn, approvalId, [], ApprovalText.NotStoredReason, NotHeld: true);
     }
 
     private ApprovalSnapshot Withdraw(ApprovalSnapshot approval, string reason) =>

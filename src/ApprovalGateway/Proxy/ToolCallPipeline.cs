@@ -520,8 +520,9 @@ internal sealed class ToolCallPipeline(
         {
             (_approvalId, _decidedBy, _wait) = (outcome.ApprovalId, outcome.DecidedBy, elapsed);
 
-            // A grant's approval ended long ago, and a hold that never began has none.
-            _heldApprovalId = outcome.ViaGrant || outcome.ApprovalId.Length == 0 ? null : outcome.ApprovalId;
+            // A grant's approval ended long ago, and a hold that never began has none. An approval the gate ended itself
+            // as not stored is marked recorded already: its call's record is written as one never held, or not at all.
+            _heldApprovalId = outcome.ViaGrant || outcome.NotHeld || outcome.ApprovalId.Length == 0 ? null : outcome.ApprovalId;
             ReleasedBy = outcome.ReleasingGrant is { } grant ? $"released by a time-boxed grant ({outcome.Reason}) given on approval {grant}" : null;
         }
 

@@ -55,6 +55,9 @@ public sealed class HoldNotRecordedTests : IAsyncLifetime
 
         // Nor does its expiry job bring it into the history at its deadline.
         Assert.Equal(0, Jobs.ScheduledCount());
+
+        // The refusal names the approval stored for it (before, none), so its record can be matched with the dashboard's.
+        Assert.Equal(Assert.Single(Jobs.DeletedJobs(0, 10)).Key, outcome.ApprovalId);
     }
 
     [Fact]
@@ -78,5 +81,6 @@ public sealed class HoldNotRecordedTests : IAsyncLifetime
         var ended = _host.Decisions.Get(deleted.Key)!;
         Assert.Equal(ApprovalStatus.Withdrawn, ended.Status);
         Assert.True(ended.OutcomeRecorded);
+        Assert.Equal(deleted.Key, outcome.ApprovalId);
     }
 }

@@ -120,6 +120,13 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         Assert.Equal("echo", record.GetProperty("tool").GetString());
         Assert.Equal("withdrawn", record.GetProperty("outcome").GetString());
         Assert.Equal(ApprovalText.NotStoredReason, record.GetProperty("reason").GetString());
+
+        // The record names the approval stored for the call (before, none), which storage keeps ended as not stored.
+        var id = record.GetProperty("approval_id").GetString();
+        Assert.False(string.IsNullOrEmpty(id));
+        using var stored = JsonDocument.Parse(await api.GetStringAsync(new Uri($"/api/approvals/{id}", UriKind.Relative)));
+        Assert.Equal("withdrawn", stored.RootElement.GetProperty("status").GetString());
+        Assert.Equal(ApprovalText.NotStoredReason, stored.RootElement.GetProperty("reason").GetString());
     }
 
     [ServicesFact]
