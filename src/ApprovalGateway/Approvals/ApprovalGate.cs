@@ -30,6 +30,10 @@ internal sealed class ApprovalGate(
 
     private static readonly TimeSpan MaxReadRetry = TimeSpan.FromSeconds(15);
 
+    private static readonly TimeSpan FirstDiscardRetry = TimeSpan.FromSeconds(1);
+
+    private static readonly TimeSpan MaxDiscardRetry = TimeSpan.FromSeconds(30);
+
     public async Task<ApprovalOutcome> RequestAsync(
         ApprovalRequest request,
         IProgress<ApprovalWaitStatus>? progress,
@@ -109,7 +113,7 @@ internal sealed class ApprovalGate(
         catch (Exception ex)
         {
             var refused = NotStored(request, ex, created.Id);
-            await AbandonAsync(created.Id);
+            await AbandonAsync(created);
             return refused;
         }
 
@@ -141,21 +145,67 @@ internal sealed class ApprovalGate(
 
     /// <summary>
     /// Clean-up after a call refused between storing its approval and showing it. The approval, never shown, must not
-    /// turn up later (expired into the history at its deadline), nor a hold recorded for it have a survivor withdraw and
-    /// record a call already answered, and recorded, as not stored. Failing here only logs: the call is refused anyway.
+    /// turn up later (pending once storage answers again, then expired into the history at its deadline), nor a hold
+    /// recorded for it have a survivor withdraw and record a call already answered, and recorded, as not stored. The
+    /// call is refused anyway, so it does not wait for this: when storage is still down, the approval is ended in the
+    /// background as soon as it answers again (<see cref="EndWhenStorageAnswersAsync"/>).
     /// </summary>
-    private async Task AbandonAsync(string approvalId)
+    private async Task AbandonAsync(ApprovalSnapshot created)
     {
         try
         {
-            await store.DiscardAsync(approvalId);
+            await store.DiscardAsync(created.Id);
         }
         catch (Exception ex)
         {
-            Log.ApprovalNotDiscarded(logger, ex, approvalId);
+            Log.ApprovalNotDiscarded(logger, ex, created.Id, created.Deadline);
+            _ = EndWhenStorageAnswersAsync(created);
         }
 
-        signal.Abandon(approvalId);
+        signal.Abandon(created.Id);
+    }
+
+    /// <summary>
+    /// Tries again to end an approval that could not be discarded, with a backoff, until storage answers or the
+    /// approval's deadline, when its expiry job ends it anyway. Discarding marks the approval's outcome recorded
+    /// without writing a record: the call's own record is the only one, however many tries this takes.
+    /// </summary>
+    private async Task EndWhenStorageAnswersAsync(ApprovalSnapshot created)
+    {
+        var retry = FirstDiscardRetry;
+        var stopping = lifetime.ApplicationStopping;
+        try
+        {
+            while (time.GetUtcNow() + retry < created.Deadline)
+            {
+                await Task.Delay(retry, time, stopping);
+                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, MaxDiscardRetry.Ticks));
+                try
+                {
+                    await store.DiscardAsync(created.Id);
+                }
+                catch (Exception) when (!stopping.IsCancellationRequested)
+                {
+                    continue;
+                }
+
+                Log.ApprovalDiscardedLate(logger, created.Id);
+                // The hold, if its release failed with the storage, goes now rather than with the next sweep.
+                signal.Abandon(created.Id);
+                return;
+            }
+
+            Log.ApprovalNotDiscardedByDeadline(logger, created.Id);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // The host stops first: the approval's expiry job ends it at its deadline, as it did before this retried.
+        }
+        catch (Exception ex)
+        {
+            // Nothing waits for this task: a failure here must not go unobserved.
+            Log.ApprovalNotDiscarded(logger, ex, created.Id, created.Deadline);
+        }
     }
 
     private async Task<ApprovalOutcome> WaitAsync(

@@ -77,6 +77,12 @@ internal static partial class Log
     [LoggerMessage(3030, LogLevel.Warning, "The outcome of approval {ApprovalId} is in the audit log, but could not be marked recorded; should its instance die before the approval is cleaned up, another may record it a second time")]
     public static partial void OutcomeNotMarked(ILogger logger, Exception exception, string approvalId);
 
-    [LoggerMessage(3021, LogLevel.Warning, "Could not end approval {ApprovalId}, never shown, after its call was refused as not stored; at its deadline it may appear in the history as expired")]
-    public static partial void ApprovalNotDiscarded(ILogger logger, Exception exception, string approvalId);
+    [LoggerMessage(3021, LogLevel.Warning, "Could not end approval {ApprovalId}, never shown, after its call was refused as not stored; trying again in the background until its deadline {Deadline:O} (event 3022 once ended)")]
+    public static partial void ApprovalNotDiscarded(ILogger logger, Exception exception, string approvalId, DateTimeOffset deadline);
+
+    [LoggerMessage(3022, LogLevel.Information, "Approval {ApprovalId}, never shown, whose call was refused as not stored, is ended now that approval storage answers again")]
+    public static partial void ApprovalDiscardedLate(ILogger logger, string approvalId);
+
+    [LoggerMessage(3023, LogLevel.Warning, "Gave up ending approval {ApprovalId}, never shown, whose call was refused as not stored: approval storage did not answer before its deadline, when it expires into the history")]
+    public static partial void ApprovalNotDiscardedByDeadline(ILogger logger, string approvalId);
 }

@@ -5,7 +5,7 @@ namespace ApprovalGateway.Tests.Approvals;
 
 /// <summary>
 /// Hangfire storage that can be made unreachable, as a database is when it restarts: for its next connection only, or
-/// for every one from then on. Connections opened before are not affected.
+/// for every one until it comes back. Connections opened before are not affected.
 /// </summary>
 internal sealed class FailingJobStorage(JobStorage inner) : JobStorage
 {
@@ -15,6 +15,8 @@ internal sealed class FailingJobStorage(JobStorage inner) : JobStorage
     public void FailNextConnection() => Volatile.Write(ref _failNext, 1);
 
     public void GoDown() => _down = true;
+
+    public void ComeBack() => _down = false;
 
     public override IStorageConnection GetConnection() =>
         _down || Interlocked.Exchange(ref _failNext, 0) == 1

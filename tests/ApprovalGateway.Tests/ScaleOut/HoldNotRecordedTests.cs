@@ -6,6 +6,7 @@ using Hangfire;
 using Hangfire.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 
 namespace ApprovalGateway.Tests.ScaleOut;
 
@@ -16,6 +17,8 @@ namespace ApprovalGateway.Tests.ScaleOut;
 [Collection(HangfireCollection.Name)]
 public sealed class HoldNotRecordedTests : IAsyncLifetime
 {
+    private readonly EventLog _endedLate = new(3022);
+
     private ApprovalsHost _host = null!;
 
     private FailingJobStorage Holds => _host.Services.GetRequiredKeyedService<FailingJobStorage>(nameof(HeldApprovals));
@@ -26,6 +29,7 @@ public sealed class HoldNotRecordedTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _host = await ApprovalsHost.StartAsync(services: services =>
     {
+        services.AddSingleton<ILoggerProvider>(_endedLate);
         services.AddKeyedSingleton(nameof(HeldApprovals), (sp, _) => new FailingJobStorage(sp.GetRequiredService<JobStorage>()));
         services.AddKeyedSingleton(nameof(ApprovalStore), (sp, _) => new FailingJobStorage(sp.GetRequiredService<JobStorage>()));
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<HeldApprovals>(sp, sp.GetRequiredKeyedService<FailingJobStorage>(nameof(HeldApprovals))));
@@ -82,5 +86,31 @@ public sealed class HoldNotRecordedTests : IAsyncLifetime
         Assert.Equal(ApprovalStatus.Withdrawn, ended.Status);
         Assert.True(ended.OutcomeRecorded);
         Assert.Equal(deleted.Key, outcome.ApprovalId);
+    }
+
+    [Fact]
+    public async Task RequestAsync_EndsTheApprovalOnceStorageAnswersAgain_WhenCleaningUpFailedToo()
+    {
+        // Storage down for the hold and for the clean-up after it alike, as one database is.
+        Holds.GoDown();
+        Approvals.GoDown();
+
+        var outcome = await _host.Gate.RequestAsync(ApprovalsHost.Request(), null, CancellationToken.None);
+
+        Assert.Equal(ApprovalText.NotStoredReason, outcome.Reason);
+        Assert.Equal(1, Jobs.ScheduledCount());
+
+        // Before, it stayed pending until its deadline once storage was back, for a call already refused.
+        Approvals.ComeBack();
+        _host.Time.Advance(TimeSpan.FromSeconds(1));
+        await _endedLate.Logged.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var ended = _host.Decisions.Get(outcome.ApprovalId)!;
+        Assert.Equal(ApprovalStatus.Withdrawn, ended.Status);
+        Assert.Equal(ApprovalText.NotStoredReason, ended.Reason);
+        // Marked recorded without a record of its own: the call's refusal stays its one audit record.
+        Assert.True(ended.OutcomeRecorded);
+        Assert.Equal(0, Jobs.ScheduledCount());
+        Assert.Empty(_host.Decisions.List(null));
     }
 }
