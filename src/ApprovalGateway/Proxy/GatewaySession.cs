@@ -73,6 +73,9 @@ internal sealed class GatewaySession(
     private bool _listsAsTheCatalog;
     private JsonObject? _declared;
     private string _protocolVersion = UpstreamConnector.DefaultProtocolVersion;
+
+    // Who the agent says it is: that listing is asked as this client, since a server may list by it.
+    private Implementation _clientInfo = new() { Name = "unknown-client", Version = "0" };
     private string _listingShape = "";
     private Task<bool>? _connecting;
     private volatile McpServer? _sessionServer;
@@ -268,8 +271,9 @@ internal sealed class GatewaySession(
         _listsAsTheCatalog = declared is null or { Count: 0 };
         _declared = declared;
         _protocolVersion = UpstreamConnector.ChooseProtocolVersion(init?.ProtocolVersion);
-        _listingShape = CapabilityToolListings.ShapeOf(declared, _protocolVersion);
-        var clientInfo = init?.ClientInfo ?? new Implementation { Name = "unknown-client", Version = "0" };
+        var clientInfo = init?.ClientInfo ?? _clientInfo;
+        _clientInfo = clientInfo;
+        _listingShape = CapabilityToolListings.ShapeOf(declared, _protocolVersion, clientInfo);
         _agentCanElicit = init?.Capabilities?.Elicitation is { } elicitation && (elicitation.Form is not null || elicitation.Url is null);
         Log.SessionOpened(logger, identity.SessionId, identity.Agent, $"{clientInfo.Name} {clientInfo.Version}");
         _routes = new UpstreamRoutes(
@@ -663,7 +667,7 @@ internal sealed class GatewaySession(
             return CataloguedTools(link);
         }
 
-        var forCapabilities = await catalog.Listings.ListAsync(link.Name, link.Options, _declared, _protocolVersion, cancellationToken);
+        var forCapabilities = await catalog.Listings.ListAsync(link.Name, link.Options, _declared, _protocolVersion, _clientInfo, cancellationToken);
         return forCapabilities ?? (listing == ToolListing.Rechecked ? CataloguedTools(link) : null);
     }
 

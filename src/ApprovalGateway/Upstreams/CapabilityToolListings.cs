@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using ApprovalGateway.Hosting;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
@@ -10,10 +9,11 @@ namespace ApprovalGateway.Upstreams;
 
 /// <summary>
 /// What each upstream lists to clients that declare given client capabilities, learnt through a short session of the
-/// gateway's own that declares the same: servers offer some tools only to clients that can, say, sample, so the
-/// catalogue's listing (no capabilities) does not stand in for such an agent's, and without this every agent session
-/// that listed tools opened a session (for stdio, a process) of its own on every upstream. Listings are kept per shape
-/// of declared capabilities and forgotten when the upstream says its tools changed or its catalogue connection is new.
+/// gateway's own that introduces itself as the agent did and declares the same: servers offer some tools only to clients
+/// that can, say, sample (or only to some clients by name), so the catalogue's listing (no capabilities) does not stand
+/// in for such an agent's, and without this every agent session that listed tools opened a session (for stdio, a
+/// process) of its own on every upstream. Listings are kept per client and shape of declared capabilities, and
+/// forgotten when the upstream says its tools changed or its catalogue connection is new.
 /// </summary>
 internal sealed class CapabilityToolListings(UpstreamConnector connector, ILogger logger)
 {
@@ -24,12 +24,21 @@ internal sealed class CapabilityToolListings(UpstreamConnector connector, ILogge
     private readonly Dictionary<string, Dictionary<string, Task<IReadOnlyList<JsonObject>?>>> _byUpstream = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// What a listing is kept under: the protocol version and the declared capabilities exactly (keys in order), since a
-    /// server may look at any part of them (<c>elicitation.url</c>, <c>tasks.requests</c>, ...). A digest, so that a
-    /// client declaring a large <c>experimental</c> object does not have it kept.
+    /// What a listing is kept under: the protocol version, the client's name, version and title, and the declared
+    /// capabilities exactly (keys in order), since a server may look at any part of them (<c>clientInfo.name</c>,
+    /// <c>elicitation.url</c>, <c>tasks.requests</c>, ...). A digest, so that a client declaring a large
+    /// <c>experimental</c> object or a long name does not have it kept.
     /// </summary>
-    public static string ShapeOf(JsonObject? declared, string protocolVersion) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{protocolVersion} {Canonical(declared ?? []).ToJsonString()}")));
+    public static string ShapeOf(JsonObject? declared, string protocolVersion, Implementation client)
+    {
+        var key = new JsonObject
+        {
+            ["protocolVersion"] = protocolVersion,
+            ["clientInfo"] = new JsonObject { ["name"] = client.Name, ["version"] = client.Version, ["title"] = client.Title },
+            ["capabilities"] = Canonical(declared ?? []),
+        };
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToJsonString())));
+    }
 
     /// <summary>The listing for <paramref name="shape"/> if one is known, without asking the upstream.</summary>
     public IReadOnlyList<JsonObject>? Cached(string upstream, string shape)
@@ -42,14 +51,14 @@ internal sealed class CapabilityToolListings(UpstreamConnector connector, ILogge
     }
 
     /// <summary>
-    /// The tools <paramref name="upstream"/> lists to a client that declares <paramref name="declared"/>; asked once per
-    /// shape (callers that come meanwhile share the answer). Null when the upstream could not be asked; the caller then
-    /// asks through a session of its own, as it would have without this.
+    /// The tools <paramref name="upstream"/> lists to <paramref name="client"/> declaring <paramref name="declared"/>;
+    /// asked once per shape (callers that come meanwhile share the answer). Null when the upstream could not be asked; the
+    /// caller then asks through a session of its own, as it would have without this.
     /// </summary>
     public async Task<IReadOnlyList<JsonObject>?> ListAsync(
-        string upstream, UpstreamOptions options, JsonObject? declared, string protocolVersion, CancellationToken cancellationToken)
+        string upstream, UpstreamOptions options, JsonObject? declared, string protocolVersion, Implementation client, CancellationToken cancellationToken)
     {
-        var shape = ShapeOf(declared, protocolVersion);
+        var shape = ShapeOf(declared, protocolVersion, client);
         Task<IReadOnlyList<JsonObject>?> listing;
         lock (_gate)
         {
@@ -66,7 +75,7 @@ internal sealed class CapabilityToolListings(UpstreamConnector connector, ILogge
                 }
 
                 // Made for no one caller: one that gives up must not fail the others waiting for it.
-                shapes[shape] = listing = ProbeAsync(upstream, options, declared, protocolVersion);
+                shapes[shape] = listing = ProbeAsync(upstream, options, declared, protocolVersion, client);
                 _ = ForgetIfFailedAsync(upstream, shape, listing);
             }
         }
@@ -99,7 +108,8 @@ internal sealed class CapabilityToolListings(UpstreamConnector connector, ILogge
         }
     }
 
-    private async Task<IReadOnlyList<JsonObject>?> ProbeAsync(string upstream, UpstreamOptions options, JsonObject? declared, string protocolVersion)
+    private async Task<IReadOnlyList<JsonObject>?> ProbeAsync(
+        string upstream, UpstreamOptions options, JsonObject? declared, string protocolVersion, Implementation agent)
     {
         await Task.Yield();
         var stopping = connector.GatewayStopping;
@@ -109,8 +119,10 @@ internal sealed class CapabilityToolListings(UpstreamConnector connector, ILogge
             declared,
             (request, _, _) => Task.FromException<JsonRpcMessageWithId>(new McpProtocolException(
                 $"The approval gateway lists tools on this session and answers no {request.Method}.", McpErrorCode.MethodNotFound)));
+
+        // The agent's name too: a server may list by it, and this listing stands in for the one the agent's own session gets.
         var clientOptions = UpstreamConnector.CreateClientOptions(
-            new Implementation { Name = "approval-gateway", Version = GatewayVersion.Current }, protocolVersion);
+            new Implementation { Name = agent.Name, Version = agent.Version, Title = agent.Title }, protocolVersion);
         try
         {
             await using var client = await connector.ConnectAsync(upstream, options, clientOptions, role, stopping);

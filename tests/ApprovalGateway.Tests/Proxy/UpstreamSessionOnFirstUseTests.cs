@@ -134,17 +134,7 @@ public sealed class UpstreamSessionOnFirstUseTests
     [Fact]
     public async Task ToolListChanged_ReachesAnAgentDeclaringCapabilities_WhoseNextListingHasTheNewTool_WithoutASessionOfItsOwn()
     {
-        var clients = new ConcurrentBag<string>();
         await using var upstream = await DynamicToolsUpstream.StartAsync(
-            options => options.Filters.Message.IncomingFilters.Add(next => (context, cancellationToken) =>
-            {
-                if (context.JsonRpcMessage is JsonRpcRequest { Method: RequestMethods.Initialize } initialize)
-                {
-                    clients.Add((string?)initialize.Params?["clientInfo"]?["name"] ?? "");
-                }
-
-                return next(context, cancellationToken);
-            }),
             McpServerTool.Create((string message) => $"first: {message}", new McpServerToolCreateOptions { Name = "first" }));
         await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Http(upstream.Url, "dynamic"));
         await using var client = await gateway.ConnectAsync(CapableAgent());
@@ -162,24 +152,20 @@ public sealed class UpstreamSessionOnFirstUseTests
 
         Assert.Equal(["first"], before);
         Assert.Equal(["first", "late"], after);
-        Assert.DoesNotContain(CapableAgentName, clients);
+        Assert.False(HasOwnUpstreamSession(gateway, client));
     }
 
     [Fact]
     public async Task ListingForTheAgentsCapabilitiesFails_TheAgentsOwnSessionListsAsBefore_AndTheFailureIsLogged()
     {
-        var clients = new ConcurrentBag<string>();
+        var refused = 0;
         await using var upstream = await DynamicToolsUpstream.StartAsync(
             options => options.Filters.Message.IncomingFilters.Add(next => (context, cancellationToken) =>
             {
-                if (context.JsonRpcMessage is JsonRpcRequest { Method: RequestMethods.Initialize } initialize)
-                {
-                    clients.Add((string?)initialize.Params?["clientInfo"]?["name"] ?? "");
-                }
-
-                // Only the gateway's short session for the agent's capabilities is refused.
+                // Only the gateway's short session for the agent's capabilities is refused: the first to list declaring
+                // them (the catalogue's connection declares none, the agent's own session lists after it).
                 if (context.JsonRpcMessage is JsonRpcRequest { Method: RequestMethods.ToolsList }
-                    && context.Server.ClientInfo?.Name == "approval-gateway" && context.Server.ClientCapabilities?.Roots is not null)
+                    && context.Server.ClientCapabilities?.Roots is not null && Interlocked.Increment(ref refused) == 1)
                 {
                     throw new McpProtocolException("not listing for this client", McpErrorCode.InternalError);
                 }
@@ -195,17 +181,49 @@ public sealed class UpstreamSessionOnFirstUseTests
         var listed = (await client.ListToolsAsync()).Select(t => t.Name).ToList();
 
         Assert.Equal(["first"], listed);
-        Assert.Contains(CapableAgentName, clients);
+        Assert.True(HasOwnUpstreamSession(gateway, client));
         Assert.Contains(1016, log.EventIds);
     }
+
+    /// <summary>
+    /// A server may list tools by who the client says it is. Before, the gateway's short session introduced itself as
+    /// the gateway, so an agent was listed what the server lists the gateway, not what its own session would list.
+    /// </summary>
+    [Fact]
+    public async Task ServerListingToolsByClientName_ListsEachAgentDeclaringCapabilities_WhatItListsThatClient_WithoutASessionOfItsOwn()
+    {
+        var onlyForCapableAgent = McpServerTool.Create(() => "yes", new McpServerToolCreateOptions { Name = "for-capable-agent" }).ProtocolTool;
+        await using var upstream = await DynamicToolsUpstream.StartAsync(
+            options => options.Handlers.ListToolsHandler = (request, _) => ValueTask.FromResult(new ListToolsResult
+            {
+                Tools = request.Server.ClientInfo is { Name: CapableAgentName, Version: "1.0" } ? [onlyForCapableAgent] : [],
+            }),
+            McpServerTool.Create((string message) => $"first: {message}", new McpServerToolCreateOptions { Name = "first" }));
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Http(upstream.Url, "dynamic"));
+        await using var other = await gateway.ConnectAsync(CapableAgent("other-agent"));
+        await using var capable = await gateway.ConnectAsync(CapableAgent());
+
+        // The same capabilities: the other agent's listing, asked first, must not stand in for this one's.
+        var listedToOther = (await other.ListToolsAsync()).Select(t => t.Name).Order().ToList();
+        var listedToCapable = (await capable.ListToolsAsync()).Select(t => t.Name).Order().ToList();
+
+        Assert.Equal(["first"], listedToOther);
+        Assert.Equal(["first", "for-capable-agent"], listedToCapable);
+        Assert.False(HasOwnUpstreamSession(gateway, other));
+        Assert.False(HasOwnUpstreamSession(gateway, capable));
+    }
+
+    /// <summary>Whether the agent session has opened a session of its own on an upstream (its link reported a state).</summary>
+    private static bool HasOwnUpstreamSession(GatewayHost gateway, McpClient client) =>
+        gateway.Services.GetRequiredService<UpstreamStatusBoard>().Current.Any(s => s.Session == client.SessionId);
 
     private const string CapableAgentName = "capable-agent";
 
     /// <summary>A client that declares roots, sampling and elicitation, as Claude, VS Code and Cursor do.</summary>
-    private static McpClientOptions CapableAgent() => new()
+    private static McpClientOptions CapableAgent(string name = CapableAgentName) => new()
     {
         ProtocolVersion = "2025-11-25",
-        ClientInfo = new Implementation { Name = CapableAgentName, Version = "1.0" },
+        ClientInfo = new Implementation { Name = name, Version = "1.0" },
         Handlers = new McpClientHandlers
         {
             SamplingHandler = (_, _, _) => throw new NotSupportedException("not asked here"),
