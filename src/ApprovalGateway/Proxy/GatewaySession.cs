@@ -77,6 +77,11 @@ internal sealed class GatewaySession(
     // Who the agent says it is: that listing is asked as this client, since a server may list by it.
     private Implementation _clientInfo = new() { Name = "unknown-client", Version = "0" };
     private string _listingShape = "";
+
+    // Rechecks asked for while one runs collapse into one more: every session that hears an upstream's list_changed
+    // forgets its listings, and such a burst should cost a session a listing or two, not one each.
+    private int _rechecks;
+
     private Task<bool>? _connecting;
     private volatile McpServer? _sessionServer;
     private volatile bool _tasksEnabled;
@@ -305,6 +310,47 @@ internal sealed class GatewaySession(
         }
 
         catalog.Changed += CatalogChanged;
+        catalog.Listings.Forgotten += ListingForgotten;
+    }
+
+    /// <summary>
+    /// An upstream said its tools changed, maybe only to another agent's session: an agent shown the listing for its
+    /// capabilities for an upstream it has not used yet hears that from nobody else, so it is told to list again if
+    /// what it would be listed now is another. One that has its own session there hears the upstream itself.
+    /// </summary>
+    private void ListingForgotten(string upstream)
+    {
+        if (!_listsAsTheCatalog && _routes.Link(upstream) is { IsStarted: false })
+        {
+            _ = RecheckAsync();
+        }
+    }
+
+    /// <summary>
+    /// Looks again at what the agent would be listed without opening anything of its own (see
+    /// <see cref="ToolListMayHaveChangedAsync"/>); asked again while it looks, it looks once more after.
+    /// </summary>
+    private async Task RecheckAsync()
+    {
+        if (Interlocked.Increment(ref _rechecks) != 1)
+        {
+            return;
+        }
+
+        try
+        {
+            do
+            {
+                Volatile.Write(ref _rechecks, 1);
+                await ToolListMayHaveChangedAsync(ToolListing.Rechecked);
+            }
+            while (Interlocked.CompareExchange(ref _rechecks, 0, 1) != 1);
+        }
+        catch
+        {
+            Volatile.Write(ref _rechecks, 0);
+            throw;
+        }
     }
 
     /// <summary>
@@ -316,7 +362,7 @@ internal sealed class GatewaySession(
     {
         if (_routes.Links.Any(l => !l.IsStarted))
         {
-            _ = ToolListMayHaveChangedAsync(_listsAsTheCatalog ? ToolListing.Known : ToolListing.Rechecked);
+            _ = _listsAsTheCatalog ? ToolListMayHaveChangedAsync(ToolListing.Known) : RecheckAsync();
         }
     }
 
@@ -695,8 +741,8 @@ internal sealed class GatewaySession(
     }
 
     /// <summary>
-    /// An upstream (re)connected: an agent that has listed tools is told to list them again if the list is now another
-    /// (an upstream that was down when it listed has come up with tools, or with other tools).
+    /// An upstream (re)connected or said its tools changed: an agent that has listed tools is told to list them again if
+    /// the list is now another (an upstream that was down when it listed has come up with tools, or with other tools).
     /// </summary>
     private async Task ToolListMayHaveChangedAsync(ToolListing listing)
     {
@@ -708,7 +754,11 @@ internal sealed class GatewaySession(
         try
         {
             var (tools, _) = await CollectToolsAsync(listing, _closed.Token);
-            if (ToolListFingerprint(tools) != listed)
+
+            // What it is told of counts as listed: a second look that finds the same (the catalogue's, after the
+            // listing's) tells it nothing twice, and of two looks at once only one tells.
+            var now = ToolListFingerprint(tools);
+            if (now != listed && Interlocked.CompareExchange(ref _listedTools, now, listed) == listed)
             {
                 await SendToolListChangedAsync("(reconnected upstream)");
             }
@@ -876,6 +926,7 @@ internal sealed class GatewaySession(
 
         await _closed.CancelAsync();
         catalog.Changed -= CatalogChanged;
+        catalog.Listings.Forgotten -= ListingForgotten;
         _policyReloads?.Dispose();
         streams?.ForgetSession(identity.SessionId);
         Log.SessionClosed(logger, identity.SessionId, identity.Agent);

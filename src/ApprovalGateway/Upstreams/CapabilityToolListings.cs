@@ -13,7 +13,8 @@ namespace ApprovalGateway.Upstreams;
 /// that can, say, sample (or only to some clients by name), so the catalogue's listing (no capabilities) does not stand
 /// in for such an agent's, and without this every agent session that listed tools opened a session (for stdio, a
 /// process) of its own on every upstream. Listings are kept per client and shape of declared capabilities, and
-/// forgotten when the upstream says its tools changed or its catalogue connection is new.
+/// forgotten when the upstream says its tools changed or its catalogue connection is new; sessions answered from one
+/// are told then (<see cref="Forgotten"/>), as nothing upstream tells them.
 /// </summary>
 internal sealed class CapabilityToolListings(UpstreamConnector connector, ILogger logger)
 {
@@ -22,6 +23,9 @@ internal sealed class CapabilityToolListings(UpstreamConnector connector, ILogge
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Dictionary<string, Task<IReadOnlyList<JsonObject>?>>> _byUpstream = new(StringComparer.Ordinal);
+
+    /// <summary>Raised with an upstream's name after its listings were forgotten: what they said may be stale now.</summary>
+    public event Action<string>? Forgotten;
 
     /// <summary>
     /// What a listing is kept under: the protocol version, the client's name, version and title, and the declared
@@ -86,9 +90,16 @@ internal sealed class CapabilityToolListings(UpstreamConnector connector, ILogge
     /// <summary>Forgets every listing of <paramref name="upstream"/>: it said its tools changed, or came back.</summary>
     public void Forget(string upstream)
     {
+        bool forgot;
         lock (_gate)
         {
-            _byUpstream.Remove(upstream);
+            forgot = _byUpstream.Remove(upstream, out var shapes) && shapes.Count > 0;
+        }
+
+        // Nothing kept means nobody was answered from it since the last time: they were told then.
+        if (forgot)
+        {
+            Forgotten?.Invoke(upstream);
         }
     }
 

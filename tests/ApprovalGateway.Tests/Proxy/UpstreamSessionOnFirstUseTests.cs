@@ -213,6 +213,56 @@ public sealed class UpstreamSessionOnFirstUseTests
         Assert.False(HasOwnUpstreamSession(gateway, capable));
     }
 
+    /// <summary>
+    /// Servers that keep one server object per session (the TypeScript SDK's usual setup) say their tools changed only
+    /// on the session whose call changed them. Before, another agent shown the listing for its capabilities, with no
+    /// session of its own there to hear it, kept the old list.
+    /// </summary>
+    [Fact]
+    public async Task ToolListChangedOnlyOnOneAgentsSession_ReachesAnotherAgentShownTheListingForItsCapabilities_WhoseNextListingHasTheNewTool()
+    {
+        var added = new ConcurrentBag<Tool>();
+        var late = McpServerTool.Create(() => "late", new McpServerToolCreateOptions { Name = "late" }).ProtocolTool;
+        await using var upstream = await DynamicToolsUpstream.StartAsync(
+            options => options.Handlers.ListToolsHandler = (_, _) => ValueTask.FromResult(new ListToolsResult { Tools = [.. added] }),
+            McpServerTool.Create(
+                async (McpServer server, CancellationToken cancellationToken) =>
+                {
+                    added.Add(late);
+                    await server.SendNotificationAsync(NotificationMethods.ToolListChangedNotification, cancellationToken);
+                    return "added";
+                },
+                new McpServerToolCreateOptions { Name = "add_late" }));
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Http(upstream.Url, "dynamic"));
+        await using var caller = await gateway.ConnectAsync(CapableAgent());
+        await using var bystander = await gateway.ConnectAsync(CapableAgent());
+        var callerTold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var bystanderTold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var onCaller = caller.RegisterNotificationHandler(NotificationMethods.ToolListChangedNotification, (_, _) =>
+        {
+            callerTold.TrySetResult();
+            return ValueTask.CompletedTask;
+        });
+        await using var onBystander = bystander.RegisterNotificationHandler(NotificationMethods.ToolListChangedNotification, (_, _) =>
+        {
+            bystanderTold.TrySetResult();
+            return ValueTask.CompletedTask;
+        });
+        var callerBefore = (await caller.ListToolsAsync()).Select(t => t.Name).ToList();
+        var bystanderBefore = (await bystander.ListToolsAsync()).Select(t => t.Name).ToList();
+
+        var call = await caller.CallToolAsync("add_late", new Dictionary<string, object?>());
+        await callerTold.Task.WaitAsync(Patience);
+        await bystanderTold.Task.WaitAsync(Patience);
+        var bystanderAfter = (await bystander.ListToolsAsync()).Select(t => t.Name).Order().ToList();
+
+        Assert.Equal(["add_late"], callerBefore);
+        Assert.Equal(["add_late"], bystanderBefore);
+        Assert.NotEqual(true, call.IsError);
+        Assert.Equal(["add_late", "late"], bystanderAfter);
+        Assert.False(HasOwnUpstreamSession(gateway, bystander));
+    }
+
     /// <summary>Whether the agent session has opened a session of its own on an upstream (its link reported a state).</summary>
     private static bool HasOwnUpstreamSession(GatewayHost gateway, McpClient client) =>
         gateway.Services.GetRequiredService<UpstreamStatusBoard>().Current.Any(s => s.Session == client.SessionId);
