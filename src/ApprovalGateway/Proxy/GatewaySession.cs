@@ -89,7 +89,11 @@ internal sealed class GatewaySession(
     private readonly SessionTasks _sessionTasks = new(logger);
     private readonly AgentRequestRelay _agentRequests = new();
 
-    // What the agent's last tools/list answered (a hash), so a reconnected upstream tells it to list again only if that changed.
+    // Tools this session was listed that the catalogue had not listed (yet), as they were listed: how a call to one is judged.
+    private readonly ConcurrentDictionary<string, UpstreamTool> _uncatalogued = new(StringComparer.Ordinal);
+
+    // What the agent's last tools/list answered (a hash), so a reconnected upstream tells it to list again only if that changed;
+    // null until it lists, and from when it is told to list again by an upstream itself until it has.
     private volatile string? _listedTools;
 
     private IDisposable? _policyReloads;
@@ -408,8 +412,9 @@ internal sealed class GatewaySession(
             : null;
         if (notification.Method == NotificationMethods.ToolListChangedNotification)
         {
-            // What it lists others with the same capabilities may have changed too.
-            catalog.Listings.Forget(upstream);
+            // What it lists others (and the catalogue's listing itself) may have changed too: the upstream may have told
+            // only this session.
+            catalog.ToolsChangedOnAgentSession(upstream);
         }
 
         var route = progressToken is not null && _progressRoutes.TryGetValue(progressToken, out var bound) ? bound : null;
@@ -418,6 +423,14 @@ internal sealed class GatewaySession(
         {
             if (target is not null)
             {
+                if (notification.Method == NotificationMethods.ToolListChangedNotification)
+                {
+                    // Told to list again, the agent has nothing more to be told until it has: the catalogue's listing
+                    // that follows must not tell it a second time. Before sending, so that a listing it makes on
+                    // hearing this is what counts as listed.
+                    _listedTools = null;
+                }
+
                 var parameters = notification.Params?.DeepClone();
                 route?.CountOn(parameters);
                 await target.SendMessageAsync(new JsonRpcNotification { Method = notification.Method, Params = parameters }, cancellationToken);
@@ -661,9 +674,15 @@ internal sealed class GatewaySession(
 
                 var copy = tool.DeepClone().AsObject();
                 copy["name"] = name;
+                if (known is null)
+                {
+                    known = ToolCatalog.Describe(link.Name, prefix, tool);
+                    _uncatalogued[name] = known;
+                }
+
                 if (_tasksEnabled && tasks is not null)
                 {
-                    tasks.OfferTasks(copy, known ?? ToolCatalog.Describe(link.Name, prefix, tool), identity.Agent);
+                    tasks.OfferTasks(copy, known, identity.Agent);
                 }
 
                 _routes.Own("tool", name, link);
@@ -891,11 +910,14 @@ internal sealed class GatewaySession(
             return true;
         }
 
-        // A tool the upstream added after the catalog last listed it, but that this session has seen.
+        // A tool the upstream added after the catalog last listed it, but that this session has seen: classified as it
+        // was listed (annotations, description), since by its name alone a new critical tool may pass as a plain write.
         if (_routes.OwnerOf("tool", name) is { } link)
         {
             var prefix = link.Options.ToolPrefix ?? "";
-            tool = ToolCatalog.Describe(link.Name, prefix, new JsonObject { ["name"] = name[prefix.Length..] });
+            tool = _uncatalogued.TryGetValue(name, out var listed) && listed.UpstreamName == link.Name
+                ? listed
+                : ToolCatalog.Describe(link.Name, prefix, new JsonObject { ["name"] = name[prefix.Length..] });
             return true;
         }
 

@@ -28,6 +28,11 @@ internal sealed class ToolCatalog(
     private readonly Lock _gate = new();
     private readonly Lock _connectGate = new();
     private readonly HashSet<string> _changedWhileListing = new(StringComparer.Ordinal);
+
+    // Upstreams being listed again, each with whether it was asked again meanwhile: every agent session that hears an
+    // upstream's list_changed asks, and such a burst should cost the upstream a listing or two, not one each.
+    private readonly Dictionary<string, bool> _relisting = new(StringComparer.Ordinal);
+    private readonly Lock _relistGate = new();
     private Task? _connecting;
     private Stage _stage;
     private volatile Snapshot _snapshot = Snapshot.Empty;
@@ -135,9 +140,55 @@ internal sealed class ToolCatalog(
             }
         }
 
-        if (_links.TryGetValue(upstream, out var link) && link.IsConnected)
+        _ = RelistCoalescedAsync(upstream);
+    }
+
+    /// <summary>
+    /// An agent's session heard <paramref name="upstream"/> say its tools changed. Servers that keep one server object
+    /// per session say so only on the session whose call changed them, not on this catalogue's connection, which would
+    /// otherwise keep classifying and listing (to <c>/api/tools</c>, the page and agents listed from it) the old tools.
+    /// </summary>
+    public void ToolsChangedOnAgentSession(string upstream) => Relist(upstream);
+
+    /// <summary>Lists the upstream again; asked again while it lists, it lists once more after, not once per ask.</summary>
+    private async Task RelistCoalescedAsync(string upstream)
+    {
+        lock (_relistGate)
         {
-            _ = RefreshAsync(upstream, link.GetClient());
+            if (_relisting.ContainsKey(upstream))
+            {
+                _relisting[upstream] = true;
+                return;
+            }
+
+            _relisting[upstream] = false;
+        }
+
+        while (true)
+        {
+            try
+            {
+                // Each time the link's client of the moment: a reconnect while it listed asked for one more listing.
+                if (_links.TryGetValue(upstream, out var link) && link.IsConnected)
+                {
+                    await RefreshAsync(upstream, link.GetClient());
+                }
+            }
+            catch (UpstreamUnavailableException)
+            {
+                // It went down between the two looks; its reconnect lists it again.
+            }
+
+            lock (_relistGate)
+            {
+                if (!_relisting[upstream])
+                {
+                    _relisting.Remove(upstream);
+                    return;
+                }
+
+                _relisting[upstream] = false;
+            }
         }
     }
 

@@ -1,7 +1,11 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
 using ApprovalGateway.Policy;
 using ApprovalGateway.Tests.Infrastructure;
 using ApprovalGateway.Upstreams;
 using ModelContextProtocol.Client;
+using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
@@ -43,6 +47,217 @@ public sealed class ListChangedTests
 
         Assert.Equal(["first", "late"], names);
         Assert.Contains("late: hi", SessionRelayTests.Text(late));
+    }
+
+    /// <summary>
+    /// Servers that keep one server object per session (the TypeScript SDK's usual setup) say their tools changed only
+    /// on the session whose call changed them. Before, the gateway's own connection never heard it: its catalogue kept
+    /// the old tools, so <c>/api/tools</c> lacked the new ones, agents listed from it were never told, and a call to a
+    /// new critical tool was judged by its name alone (a write of medium risk) instead of by its annotations.
+    /// </summary>
+    [Fact]
+    public async Task ToolListChangedOnlyOnOneAgentsSession_ReachesTheCatalogue_SoNewToolsAreClassifiedListedAndGoverned()
+    {
+        const string Approver = "approver-token-0123456789abcdef";
+        await using var upstream = await StartSweepingUpstreamAsync();
+        await using var gateway = await GatewayHost.StartAsync(
+            TestUpstreams.Merge(TestUpstreams.Http(upstream.Url, "dynamic"), new Dictionary<string, string?> { ["Approvers:alice:Token"] = Approver }),
+            SweepingPolicy);
+        await using var caller = await gateway.ConnectAsync();
+        await using var bystander = await gateway.ConnectAsync();
+        var bystanderTold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var onBystander = bystander.RegisterNotificationHandler(NotificationMethods.ToolListChangedNotification, (_, _) =>
+        {
+            bystanderTold.TrySetResult();
+            return ValueTask.CompletedTask;
+        });
+        Assert.Equal(["add_late"], (await caller.ListToolsAsync()).Select(t => t.Name));
+        Assert.Equal(["add_late"], (await bystander.ListToolsAsync()).Select(t => t.Name));
+
+        Assert.NotEqual(true, (await caller.CallToolAsync("add_late", new Dictionary<string, object?>())).IsError);
+        await bystanderTold.Task.WaitAsync(Patience);
+        var bystanderAfter = (await bystander.ListToolsAsync()).Select(t => t.Name).Order().ToList();
+        var callerAfter = (await caller.ListToolsAsync()).Select(t => t.Name).Order().ToList();
+        var tidied = await caller.CallToolAsync("tidy", new Dictionary<string, object?>());
+        using var http = new HttpClient { BaseAddress = gateway.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Approver);
+        var tools = JsonNode.Parse(await http.GetStringAsync(new Uri("/api/tools", UriKind.Relative)))!.AsArray()
+            .ToDictionary(t => (string)t!["name"]!, t => t!.AsObject());
+
+        Assert.Equal(["add_late", "tidy"], bystanderAfter);
+        Assert.Equal(["add_late", "tidy"], callerAfter);
+        Assert.Equal("critical", (string?)tools["tidy"]["risk"]);
+        Assert.Equal("destructive", (string?)tools["tidy"]["category"]);
+        Assert.Equal("denied", (string?)tools["tidy"]["action"]);
+        Assert.Equal("hidden", (string?)tools["secret_peek"]["action"]);
+        Assert.True(tidied.IsError);
+        Assert.Equal("denied", (string?)Refusals.Of(tidied)["decision"]);
+    }
+
+    /// <summary>
+    /// A session listed a tool the catalogue has not listed yet (its listing is still on the way). Before, a call to it
+    /// was judged by the tool's name alone: "tidy", annotated destructive on funds, passed as a plain write of medium
+    /// risk and was forwarded where the policy denies critical tools.
+    /// </summary>
+    [Fact]
+    public async Task NewToolASessionListedBeforeTheCatalogueDid_IsJudgedAsItWasListed_NotByItsNameAlone()
+    {
+        var catalogueMayList = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holding = 0;
+        await using var upstream = await StartSweepingUpstreamAsync(async (request, cancellationToken) =>
+        {
+            if (request.Server.ClientInfo?.Name == "approval-gateway" && Volatile.Read(ref holding) == 1)
+            {
+                await catalogueMayList.Task.WaitAsync(cancellationToken);
+            }
+        });
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Http(upstream.Url, "dynamic"), SweepingPolicy);
+        await using var caller = await gateway.ConnectAsync();
+        try
+        {
+            Assert.Equal(["add_late"], (await caller.ListToolsAsync()).Select(t => t.Name));
+            Volatile.Write(ref holding, 1);
+
+            Assert.NotEqual(true, (await caller.CallToolAsync("add_late", new Dictionary<string, object?>())).IsError);
+            var listed = (await caller.ListToolsAsync()).Select(t => t.Name).Order().ToList();
+            var tidied = await caller.CallToolAsync("tidy", new Dictionary<string, object?>());
+
+            Assert.Equal(["add_late", "tidy"], listed);
+            Assert.False(gateway.Services.GetRequiredService<ToolCatalog>().TryGet("tidy", out _));
+            Assert.True(tidied.IsError);
+            Assert.Equal("denied", (string?)Refusals.Of(tidied)["decision"]);
+        }
+        finally
+        {
+            catalogueMayList.TrySetResult();
+        }
+    }
+
+    private const string SweepingPolicy = """{ "version": "1", "default": "allow", "risk": { "critical": "deny" }, "hide": ["secret_*"] }""";
+
+    /// <summary>
+    /// An upstream like those that keep a server object per session: its <c>add_late</c> adds a critical tool (<c>tidy</c>,
+    /// critical by its annotations and description only) and one the policy hides, and says so only to the caller's session.
+    /// </summary>
+    private static Task<DynamicToolsUpstream> StartSweepingUpstreamAsync(
+        Func<RequestContext<ListToolsRequestParams>, CancellationToken, Task>? beforeListing = null)
+    {
+        var added = new ConcurrentBag<Tool>();
+        var sweep = McpServerTool.Create(() => "swept", new McpServerToolCreateOptions
+        {
+            Name = "tidy",
+            Description = "Sweeps the funds of the account to the house wallet.",
+            ReadOnly = false,
+            Destructive = true,
+        }).ProtocolTool;
+        var secret = McpServerTool.Create(() => "peeked", new McpServerToolCreateOptions { Name = "secret_peek" }).ProtocolTool;
+        return DynamicToolsUpstream.StartAsync(
+            options => options.Handlers.ListToolsHandler = async (request, cancellationToken) =>
+            {
+                if (beforeListing is not null)
+                {
+                    await beforeListing(request, cancellationToken);
+                }
+
+                return new ListToolsResult { Tools = [.. added] };
+            },
+            McpServerTool.Create(
+                async (McpServer server, CancellationToken cancellationToken) =>
+                {
+                    added.Add(sweep);
+                    added.Add(secret);
+                    await server.SendNotificationAsync(NotificationMethods.ToolListChangedNotification, cancellationToken);
+                    return "added";
+                },
+                new McpServerToolCreateOptions { Name = "add_late" }));
+    }
+
+    /// <summary>
+    /// Every agent session on such a server hears list_changed from its own calls; a burst of them while the catalogue
+    /// lists costs the upstream one more listing, not one each.
+    /// </summary>
+    [Fact]
+    public async Task ToolListChangedOnManyAgentsSessionsAtOnce_IsListedByTheCatalogueAtMostTwiceMore()
+    {
+        const int Agents = 4;
+        var added = new ConcurrentBag<Tool>();
+        var catalogueListings = 0;
+        var armed = 0;
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = await DynamicToolsUpstream.StartAsync(
+            options => options.Handlers.ListToolsHandler = async (request, cancellationToken) =>
+            {
+                if (request.Server.ClientInfo?.Name == "approval-gateway")
+                {
+                    Interlocked.Increment(ref catalogueListings);
+
+                    // The first listing after the burst began waits until every agent has been told, so the rest arrive
+                    // while it runs.
+                    if (Interlocked.CompareExchange(ref armed, 2, 1) == 1)
+                    {
+                        held.TrySetResult();
+                        await release.Task.WaitAsync(cancellationToken);
+                    }
+                }
+
+                return new ListToolsResult { Tools = [.. added] };
+            },
+            McpServerTool.Create(
+                async (McpServer server, int n, CancellationToken cancellationToken) =>
+                {
+                    added.Add(McpServerTool.Create(() => "late", new McpServerToolCreateOptions { Name = $"late_{n}" }).ProtocolTool);
+                    await server.SendNotificationAsync(NotificationMethods.ToolListChangedNotification, cancellationToken);
+                    return "added";
+                },
+                new McpServerToolCreateOptions { Name = "add_late" }));
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Http(upstream.Url, "dynamic"));
+        var catalog = gateway.Services.GetRequiredService<ToolCatalog>();
+        var clients = new List<McpClient>();
+        var told = new List<Task>();
+        try
+        {
+            for (var i = 0; i < Agents; i++)
+            {
+                var client = await gateway.ConnectAsync();
+                clients.Add(client);
+                var heard = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                client.RegisterNotificationHandler(NotificationMethods.ToolListChangedNotification, (_, _) =>
+                {
+                    heard.TrySetResult();
+                    return ValueTask.CompletedTask;
+                });
+                told.Add(heard.Task);
+            }
+
+            var listedAll = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            catalog.Changed += () =>
+            {
+                if (Enumerable.Range(0, Agents).All(n => catalog.TryGet($"late_{n}", out _)))
+                {
+                    listedAll.TrySetResult();
+                }
+            };
+            var before = Volatile.Read(ref catalogueListings);
+            Volatile.Write(ref armed, 1);
+
+            var calls = await Task.WhenAll(clients.Select((c, n) => c.CallToolAsync("add_late", new Dictionary<string, object?> { ["n"] = n }).AsTask()));
+            await Task.WhenAll(told).WaitAsync(Patience);
+            await held.Task.WaitAsync(Patience);
+            release.TrySetResult();
+            await listedAll.Task.WaitAsync(Patience);
+
+            Assert.All(calls, c => Assert.NotEqual(true, c.IsError));
+            Assert.InRange(Volatile.Read(ref catalogueListings) - before, 1, 2);
+        }
+        finally
+        {
+            release.TrySetResult();
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
     }
 
     [Fact]
