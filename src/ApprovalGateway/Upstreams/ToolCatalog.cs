@@ -178,6 +178,11 @@ internal sealed class ToolCatalog(
             {
                 // It went down between the two looks; its reconnect lists it again.
             }
+            catch (Exception ex)
+            {
+                // Whatever went wrong, the loop must end by the book below, or this upstream is never listed again.
+                Log.ToolListFailed(logger, upstream, ex.Message);
+            }
 
             lock (_relistGate)
             {
