@@ -246,7 +246,7 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
         {
             return await SendAsync(link, client, method, parameters, cancellationToken);
         }
-        catch (UpstreamSessionLostException lost)
+        catch (Exception ex) when (Unsent(ex) is { } lost)
         {
             // It never reached the upstream (a refused connection, a session the upstream no longer knows), so sending it
             // again cannot make it run twice: once more, on the session the link opens next, if that one opens.
@@ -259,12 +259,25 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
             {
                 return await SendAsync(link, next, method, parameters, cancellationToken);
             }
-            catch (UpstreamSessionLostException again)
+            catch (Exception retried) when (Unsent(retried) is { } again)
             {
                 throw NotDelivered(link, method, again);
             }
         }
     }
+
+    /// <summary>
+    /// The session's loss that kept the request from ever reaching the upstream, or null when it may have reached it:
+    /// only a POST the session watch refused is certainly unsent, and so the only one sent again. HttpClient reports
+    /// that refusal as a cancellation when ending the session has already cancelled the connection. A refusal met by
+    /// the SDK's GET resuming a POST's answer says nothing of the POST, which did reach the upstream.
+    /// </summary>
+    private static UpstreamSessionLostException? Unsent(Exception ex) => ex switch
+    {
+        UpstreamSessionLostException { RefusedPost: true } lost => lost,
+        OperationCanceledException { InnerException: UpstreamSessionLostException { RefusedPost: true } lost } => lost,
+        _ => null,
+    };
 
     private static UpstreamUnavailableException NotDelivered(UpstreamLink link, string method, UpstreamSessionLostException lost) =>
         new(link.Name, $"{link.DownReason ?? $"Upstream '{link.Name}' lost its session ({lost.Message})."} {method} did not reach it.", lost);
@@ -341,12 +354,9 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
 
             throw new UpstreamUnavailableException(link.Name, clock.TimedOutMessage(link.Name, method));
         }
-        catch (OperationCanceledException ex) when (ex.InnerException is UpstreamSessionLostException { RefusedPost: true } unsent && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (Unsent(ex) is { } unsent && !cancellationToken.IsCancellationRequested)
         {
-            // The session watch refused the request's POST as unsent, and ending the session cancelled the connection
-            // before HttpClient passed that on, which it then reports as a cancellation: the request still never reached
-            // the upstream, so it may go once more on the next session. (Refused for a GET resuming the POST's answer,
-            // the request did reach it, and is never sent again.)
+            // Passed on as the session's loss it is, however HttpClient reported it, for the caller to send it again.
             ExceptionDispatchInfo.Throw(unsent);
             throw;
         }
@@ -366,7 +376,7 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
                 $"{method}, so the gateway stopped reading it and opens a new session with it (Gateway:Upstreams:{link.Name}:MaxResponseBytes).",
                 ex);
         }
-        catch (Exception ex) when (ex is not (UpstreamSessionLostException or McpProtocolException) && !link.Options.IsStdio)
+        catch (Exception ex) when (ex is not McpProtocolException && Unsent(ex) is null && !link.Options.IsStdio)
         {
             // The answer did not come: the SDK's client ends a Streamable HTTP answer cut off by a dead server as one that
             // came without a reply, before anything has noticed the server is gone. Asking the session at once tells.
