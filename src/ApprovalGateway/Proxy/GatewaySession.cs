@@ -107,6 +107,7 @@ internal sealed class GatewaySession(
         serverOptions.ServerInstructions = catalog.ServerInstructions;
         serverOptions.Capabilities = catalog.Capabilities;
         serverOptions.Filters.Message.IncomingFilters.Add(Filter);
+        serverOptions.Filters.Message.OutgoingFilters.Add(_agentRequests.Filter);
         if (tasks is not null)
         {
             GatewayTasks.Advertise(
@@ -381,12 +382,12 @@ internal sealed class GatewaySession(
     /// A request an upstream makes of its client (sampling, elicitation, roots, ...), put to the agent; with
     /// <paramref name="origin"/>, the agent's request it belongs to (see <see cref="UpstreamClientRole.AnswerAsync"/>).
     /// </summary>
-    private async Task<JsonRpcMessageWithId> AskAgentAsync(JsonRpcRequest request, object? origin, CancellationToken cancellationToken)
+    private async Task<JsonRpcMessageWithId> AskAgentAsync(JsonRpcRequest request, object? origin, ClientRequestWithdrawal withdrawal)
     {
         // Upstreams ask (for roots, say) as soon as they are initialized, which is before the agent has finished its
         // own handshake; the agent can only answer once it has.
-        await _agentInitialized.Task.WaitAsync(cancellationToken);
-        return await _agentRequests.SendAsync(RequestTarget(origin as AgentRequest), request, cancellationToken);
+        await _agentInitialized.Task.WaitAsync(withdrawal.Token);
+        return await _agentRequests.SendAsync(RequestTarget(origin as AgentRequest), request, withdrawal);
     }
 
     /// <summary>

@@ -19,7 +19,7 @@ internal sealed class ClientRoleSession : ITransport
     private readonly UpstreamClientRole _role;
     private readonly ServerRequestOrigins? _origins;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<RequestId, CancellationTokenSource> _answering = new();
+    private readonly ConcurrentDictionary<RequestId, ClientRequestWithdrawal> _answering = new();
     private readonly CancellationTokenSource _closed = new();
 
     /// <summary>The notifications passed on so far, the newest last; only the SDK's reading loop touches it.</summary>
@@ -55,16 +55,8 @@ internal sealed class ClientRoleSession : ITransport
                 _ = AnswerAsync(request, _origins?.Take(request.Id));
                 return true;
             case JsonRpcNotification { Method: NotificationMethods.CancelledNotification } cancelled
-                when CancelledRequest(cancelled) is { } id && _answering.TryGetValue(id, out var answering):
-                try
-                {
-                    answering.Cancel();
-                }
-                catch (ObjectDisposedException)
-                {
-                    // Answered meanwhile.
-                }
-
+                when CancelledParams(cancelled) is { } withdrawn && _answering.TryGetValue(withdrawn.RequestId, out var answering):
+                answering.Withdraw(withdrawn.Reason);
                 return false;
             case JsonRpcError error:
                 _role.Received(error);
@@ -104,16 +96,16 @@ internal sealed class ClientRoleSession : ITransport
 
     private async Task AnswerAsync(JsonRpcRequest request, object? origin)
     {
-        using var answering = CancellationTokenSource.CreateLinkedTokenSource(_closed.Token);
+        using var answering = new ClientRequestWithdrawal(_closed.Token);
         _answering[request.Id] = answering;
         JsonRpcMessageWithId answer;
         try
         {
             // Off the SDK's reading loop, which goes on with the upstream's other messages while the agent answers.
             await Task.Yield();
-            answer = await _role.AnswerAsync(request, origin, answering.Token);
+            answer = await _role.AnswerAsync(request, origin, answering);
         }
-        catch (OperationCanceledException) when (answering.IsCancellationRequested)
+        catch (OperationCanceledException) when (answering.Token.IsCancellationRequested)
         {
             // The upstream withdrew the request (it expects no answer then), or the session closed.
             return;
@@ -141,11 +133,11 @@ internal sealed class ClientRoleSession : ITransport
         }
     }
 
-    private static RequestId? CancelledRequest(JsonRpcNotification notification)
+    private static CancelledNotificationParams? CancelledParams(JsonRpcNotification notification)
     {
         try
         {
-            return notification.Params?.Deserialize<CancelledNotificationParams>(McpJsonUtilities.DefaultOptions)?.RequestId;
+            return notification.Params?.Deserialize<CancelledNotificationParams>(McpJsonUtilities.DefaultOptions);
         }
         catch (JsonException)
         {

@@ -22,7 +22,7 @@ namespace ApprovalGateway.Upstreams;
 /// </param>
 internal sealed class UpstreamClientRole(
     JsonObject? capabilities,
-    Func<JsonRpcRequest, object?, CancellationToken, Task<JsonRpcMessageWithId>> answer,
+    Func<JsonRpcRequest, object?, ClientRequestWithdrawal, Task<JsonRpcMessageWithId>> answer,
     Func<JsonRpcNotification, CancellationToken, ValueTask>? notify = null)
 {
     private static readonly AsyncLocal<object?> s_origin = new();
@@ -48,9 +48,10 @@ internal sealed class UpstreamClientRole(
     /// The answer to <paramref name="request"/>, a request from the upstream, with its id. <paramref name="origin"/> is
     /// the agent's request it came with (Streamable HTTP sends it on that request's stream), else the newest of the
     /// agent's requests waiting on this upstream: over stdio nothing says which, and that is the likeliest.
+    /// <paramref name="withdrawal"/> says when the upstream withdraws it, and why.
     /// </summary>
-    public Task<JsonRpcMessageWithId> AnswerAsync(JsonRpcRequest request, object? origin, CancellationToken cancellationToken) =>
-        answer(request, origin ?? NewestOrigin(), cancellationToken);
+    public Task<JsonRpcMessageWithId> AnswerAsync(JsonRpcRequest request, object? origin, ClientRequestWithdrawal withdrawal) =>
+        answer(request, origin ?? NewestOrigin(), withdrawal);
 
     /// <summary>
     /// Passes <paramref name="notification"/> from the upstream on. The session calls this for each in turn, awaiting

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using ApprovalGateway.Tests.Infrastructure;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
 
 namespace ApprovalGateway.Tests.Proxy;
 
@@ -123,6 +124,51 @@ public sealed class ClientRequestTransparencyTests
         Assert.Equal(agents.DirectRequests(RequestMethods.SamplingCreateMessage), agents.GatewayRequests(RequestMethods.SamplingCreateMessage));
         Assert.Equal(agents.DirectRequests("tasks/get"), agents.GatewayRequests("tasks/get"));
     }
+
+    /// <summary>
+    /// server-everything never withdraws what it asks, so an upstream of the C# SDK does: it asks the agent to sample,
+    /// and once the agent has the request withdraws it with a reason, as the TypeScript SDK's clients do on a timeout.
+    /// </summary>
+    [Fact]
+    public async Task Withdrawal_TheAgentIsToldTheUpstreamsReason()
+    {
+        var asked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var ask = McpServerTool.Create(
+            async (McpServer server) =>
+            {
+                var sampling = server.SendRequestAsync(new JsonRpcRequest
+                {
+                    Id = new RequestId("upstream-ask-1"),
+                    Method = RequestMethods.SamplingCreateMessage,
+                    Params = JsonNode.Parse("""{ "messages": [], "maxTokens": 5 }"""),
+                });
+                await asked.Task.WaitAsync(Patience);
+                await server.SendMessageAsync(new JsonRpcNotification
+                {
+                    Method = NotificationMethods.CancelledNotification,
+                    Params = new JsonObject { ["requestId"] = "upstream-ask-1", ["reason"] = "the upstream stopped waiting" },
+                });
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sampling);
+                return "taken back";
+            },
+            new McpServerToolCreateOptions { Name = "ask_then_take_back" });
+        await using var upstream = await DynamicToolsUpstream.StartAsync(ask);
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Http(upstream.Url, "asker"));
+        await using var agent = await RawHttpAgent.ConnectAsync(gateway.McpEndpoint, """{ "sampling": {} }""");
+
+        var call = agent.Call("tools/call", new JsonObject { ["name"] = "ask_then_take_back", ["arguments"] = new JsonObject() });
+        var sampling = await call.NextAsync(m => m["method"]?.GetValue<string>() == RequestMethods.SamplingCreateMessage).WaitAsync(Patience);
+        asked.SetResult();
+        var cancelled = await call.NextAsync(m => m["method"]?.GetValue<string>() == NotificationMethods.CancelledNotification).WaitAsync(Patience);
+
+        // Before, the agent was told of the withdrawal without the reason.
+        Assert.Equal(
+            (sampling["id"]!.ToJsonString(), "the upstream stopped waiting"),
+            (cancelled["params"]!["requestId"]!.ToJsonString(), cancelled["params"]!["reason"]?.GetValue<string>()));
+        Assert.Contains("taken back", (await call.NextAsync(m => m["result"] is not null).WaitAsync(Patience)).ToJsonString());
+    }
+
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     /// <summary>The same agent twice, straight to server-everything and through the gateway, answering with the same JSON.</summary>
     private sealed class AgentPair(McpClient direct, RawAnsweringTransport directWire, McpClient viaGateway, RawAnsweringTransport gatewayWire)
