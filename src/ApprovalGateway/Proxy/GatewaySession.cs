@@ -40,7 +40,8 @@ internal sealed class GatewaySession(
     IHttpContextAccessor? http = null,
     GatewayTasks? tasks = null,
     PolicyStore? policyStore = null,
-    ResumableStreamStore? streams = null) : IAsyncDisposable
+    ResumableStreamStore? streams = null,
+    UnreadableRequestAudit? refusals = null) : IAsyncDisposable
 {
     /// <summary>Methods the gateway's own MCP server answers; everything else goes upstream.</summary>
     private static readonly HashSet<string> LocalMethods =
@@ -132,6 +133,9 @@ internal sealed class GatewaySession(
         _sessionServer ??= context.Server;
         switch (context.JsonRpcMessage)
         {
+            case JsonRpcRequest { Method: RequestMethods.Initialize } repeated when _initializeId is not null:
+                await RefuseRepeatedInitializeAsync(context.Server, repeated);
+                return;
             case JsonRpcRequest { Method: RequestMethods.Initialize } initialize:
                 _initializeId = initialize.Id;
                 await InitializeAsync(context, initialize, next, cancellationToken);
@@ -164,6 +168,22 @@ internal sealed class GatewaySession(
 
         await next(context, cancellationToken);
     };
+
+    /// <summary>
+    /// An <c>initialize</c> in a session already initialized is refused as the TypeScript SDK refuses it: the C# SDK would
+    /// answer it as if the session were new, and a client could take that answer for a fresh session while this one,
+    /// with its upstream sessions and held calls, goes on.
+    /// </summary>
+    private async Task RefuseRepeatedInitializeAsync(McpServer server, JsonRpcRequest initialize)
+    {
+        var refusal = Error(initialize.Id, (int)McpErrorCode.InvalidRequest, "Invalid Request: Server already initialized");
+        if (refusals is not null)
+        {
+            await refusals.RecordRefusedAsync(identity.Agent, identity.SessionId, initialize.Method, refusal);
+        }
+
+        await server.SendMessageAsync(refusal, CancellationToken.None);
+    }
 
     private void NoteCancelReason(JsonRpcNotification cancelled)
     {

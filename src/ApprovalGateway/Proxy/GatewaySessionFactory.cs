@@ -20,10 +20,11 @@ internal sealed class GatewaySessionFactory(
     GatewayTasks tasks,
     PolicyStore policyStore,
     ILoggerFactory loggerFactory,
+    UnreadableRequestAudit refusals,
     ResumableStreamStore? streams = null)
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("ApprovalGateway.Proxy");
 
     public GatewaySession Create(SessionIdentity identity) =>
-        new(identity, catalog, connector, pipeline, policy, options.Value, board, time, _logger, http, tasks, policyStore, streams);
+        new(identity, catalog, connector, pipeline, policy, options.Value, board, time, _logger, http, tasks, policyStore, streams, refusals);
 }

@@ -10,7 +10,8 @@ namespace ApprovalGateway.Proxy;
 /// Puts a request from a known agent that is not a JSON-RPC message the gateway can read (not JSON, nested deeper
 /// than the 64 levels the SDK reads, a batch, a line too long) in the audit log, outcome <c>invalid_request</c>: the
 /// agent got an error and nothing was decided or forwarded, and the log says so, naming the tool where one can be
-/// found in it. The request itself is not kept: it may be anything, of any size.
+/// found in it. The request itself is not kept: it may be anything, of any size. A request refused for what it asks,
+/// where the protocol refuses it (a second <c>initialize</c>), is recorded the same way.
 /// </summary>
 internal sealed class UnreadableRequestAudit(IAuditLog audit, GatewayMetrics metrics, TimeProvider time, ILogger<UnreadableRequestAudit> logger)
 {
@@ -18,13 +19,21 @@ internal sealed class UnreadableRequestAudit(IAuditLog audit, GatewayMetrics met
 
     /// <param name="json">The request as read, or its head when it was cut (<paramref name="complete"/> false).</param>
     /// <param name="answer">The error the agent got for it.</param>
-    public async Task RecordAsync(string agent, string sessionId, ReadOnlySequence<byte> json, bool complete, JsonRpcError answer)
+    public Task RecordAsync(string agent, string sessionId, ReadOnlySequence<byte> json, bool complete, JsonRpcError answer)
     {
         var (_, method, tool) = UnreadableMessage.TopLevel(json, complete);
         var reason = $"the request{(method is null ? "" : $" ({method})")} could not be read, so nothing was decided or forwarded: {answer.Error.Message}";
+        return AppendAsync(agent, sessionId, method == RequestMethods.ToolsCall ? tool ?? "" : "", reason);
+    }
+
+    /// <summary>A request read whole and refused as the protocol has it (an <c>initialize</c> in an open session).</summary>
+    public Task RecordRefusedAsync(string agent, string sessionId, string method, JsonRpcError answer) =>
+        AppendAsync(agent, sessionId, "", $"the request ({method}) was refused, so nothing was decided or forwarded: {answer.Error.Message}");
+
+    private async Task AppendAsync(string agent, string sessionId, string tool, string reason)
+    {
         var record = new AuditRecord(
-            time.GetUtcNow(), agent, sessionId, "", method == RequestMethods.ToolsCall ? tool ?? "" : "", null, "", Outcome, "", Outcome,
-            reason, null, [], "", 0, 0, 0, 0);
+            time.GetUtcNow(), agent, sessionId, "", tool, null, "", Outcome, "", Outcome, reason, null, [], "", 0, 0, 0, 0);
 
         await RefusalRecord.AppendAsync(audit, metrics, logger, record, DecisionKind.InvalidRequest, knownTool: false);
     }

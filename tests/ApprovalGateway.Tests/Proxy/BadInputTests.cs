@@ -273,6 +273,28 @@ public sealed class BadInputTests
         await AssertStillServesAsync(gateway);
     }
 
+    [Fact]
+    public async Task InitializeOnAnOpenSession_IsRefusedAsTheTypeScriptSdkRefusesIt_AndAudited_AndTheSessionGoesOn()
+    {
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.EverythingStdio());
+        using var http = new HttpClient();
+        var session = await InitializeAsync(http, gateway.McpEndpoint);
+
+        var again = await SendAsync(http, gateway.McpEndpoint, session, """
+            {"jsonrpc":"2.0","id":7,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}
+            """);
+
+        // Before, it was answered as if the session were new, with the server's capabilities, while this one went on.
+        Assert.Equal(
+            (7, -32600, "Invalid Request: Server already initialized"),
+            (again["id"]!.GetValue<int>(), again["error"]!["code"]!.GetValue<int>(), again["error"]!["message"]!.GetValue<string>()));
+        var record = Assert.Single(gateway.Services.GetRequiredService<IAuditLog>().Recent(10));
+        Assert.Equal(("invalid_request", session), (record.Outcome, record.SessionId));
+        Assert.Equal("the request (initialize) was refused, so nothing was decided or forwarded: Invalid Request: Server already initialized", record.Reason);
+        var ping = await SendAsync(http, gateway.McpEndpoint, session, """{"jsonrpc":"2.0","id":8,"method":"ping"}""");
+        Assert.NotNull(ping["result"]);
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("text/plain")]
