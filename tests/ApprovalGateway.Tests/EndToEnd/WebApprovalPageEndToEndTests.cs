@@ -220,5 +220,5 @@ public sealed class WebApprovalPageEndToEndTests : IAsyncLifetime
         return page;
     }
 
-    private static ILocator Card(IPage page, string tool) => page.GetByRole(AriaRole.Article, new() { Name = tool, Exact = true });
+    private static ILocator Card(IPage page, string tool) => page.GetByRole(AriaRole.Article, new() { Name = $"{tool} from bot", Exact = true });
 }

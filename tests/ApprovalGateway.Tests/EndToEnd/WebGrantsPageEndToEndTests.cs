@@ -36,7 +36,7 @@ public sealed partial class WebGrantsPageEndToEndTests : IAsyncLifetime
         await using var agent = await _gateway.ConnectAgentAsync();
 
         var first = agent.CallToolAsync(WebGateway.CancelTwap, WebGateway.CancelArguments(await WebGateway.PlaceTwapAsync(agent))).AsTask();
-        var card = alice.GetByRole(AriaRole.Article, new() { Name = WebGateway.CancelTwap, Exact = true });
+        var card = alice.GetByRole(AriaRole.Article, new() { Name = $"{WebGateway.CancelTwap} from bot", Exact = true });
         await card.GetByLabel("Also allow for").SelectOptionAsync(new SelectOptionValue { Label = "15 minutes (longest)" });
         await card.GetByRole(AriaRole.Button, new() { Name = $"Approve {WebGateway.CancelTwap} from bot" }).ClickAsync();
         Assert.NotEqual(true, (await first.WaitAsync(TimeSpan.FromSeconds(60))).IsError);
@@ -79,6 +79,8 @@ public sealed partial class WebGrantsPageEndToEndTests : IAsyncLifetime
 
         await Expect(GrantRow(bob)).ToHaveCountAsync(0);
         await Expect(bob.GetByText("No grant in force.")).ToBeVisibleAsync();
+        // Before, the pressed button went with its row and focus fell to <body>: a screen reader lost its place.
+        await Expect(bob.GetByRole(AriaRole.Heading, new() { Name = "Grants in force" })).ToBeFocusedAsync();
         await Expect(alice.GetByRole(AriaRole.Tab, new() { Name = "Grants" })).ToContainTextAsync("0");
         var record = await _gateway.Audit.WaitForOutcomeAsync("grant_revoked");
         Assert.Equal(["bob"], record.DecidedBy);
@@ -91,7 +93,7 @@ public sealed partial class WebGrantsPageEndToEndTests : IAsyncLifetime
         _gateway.Approvals.Clear();
         var next = agent.CallToolAsync(WebGateway.CancelTwap, WebGateway.CancelArguments(await WebGateway.PlaceTwapAsync(agent))).AsTask();
         await _gateway.Approvals.WaitForAsync(WebGateway.CancelTwap, ApprovalStatus.Pending);
-        await Expect(alice.GetByRole(AriaRole.Article, new() { Name = WebGateway.CancelTwap, Exact = true })).ToBeVisibleAsync();
+        await Expect(alice.GetByRole(AriaRole.Article, new() { Name = $"{WebGateway.CancelTwap} from bot", Exact = true })).ToBeVisibleAsync();
         Assert.False(next.IsCompleted, "the call after the revocation waits for a human");
     }
 

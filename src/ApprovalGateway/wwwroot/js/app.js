@@ -17,6 +17,8 @@
   let grantsVersion = 0;
   // The grant whose row asks "Revoke grant for …?": kept across re-renders (a push, a grant running out).
   let confirmingRevoke = null;
+  // The grant whose confirming Revoke had the focus when pressed: where focus goes on when its row ends.
+  let revokingFocused = null;
   let clockSkew = 0;
   let csrfToken = null;
   // Whether the pending list has been read from the gateway once: until then an empty list means "not known yet",
@@ -184,17 +186,15 @@
     if (next.status === "pending") {
       renderPending(next, previous);
       if (announce && !previous) {
-        say(`New approval request: ${next.tool} from ${next.agent}.`);
+        say(`New approval request: ${next.tool} from ${next.agent}, ${lower(next.risk) || "unknown"} risk.`);
         // Only a call held just now: one listed on load or reconnect, or a vote on one held before, is not news.
         if (next.votes.length === 0) notifyHeld(next);
       }
     } else {
       removePending(next.id);
-      if (announce && previous?.status === "pending") {
-        say(`${next.tool} ${describeOutcome(next)}.`);
-        // Seen too, not only heard: a card that vanishes while an approver reads it (or types a reason) needs a why.
-        if (!deciding.has(next.id)) toast(`${decidedText(next)}.`);
-      }
+      // Seen and heard: a card that vanishes while an approver reads it (or types a reason) needs a why. One
+      // message, with the agent and who decided; the approver's own decision has its own, from decide().
+      if (announce && previous?.status === "pending" && !deciding.has(next.id)) toast(`${decidedText(next)}.`);
       renderHistory();
     }
     renderCounts();
@@ -302,6 +302,17 @@
     const seconds = total % 60;
     if (hours > 0) return `${hours} h ${String(minutes).padStart(2, "0")} min left`;
     return `${minutes}:${String(seconds).padStart(2, "0")} left`;
+  }
+
+  // "4 min 12 s", for screen readers: they read "4:12" as a time of day.
+  function spokenRemaining(ms) {
+    const total = Math.ceil(ms / 1000);
+    const hours = Math.floor(total / 3600);
+    const minutes = Math.floor((total % 3600) / 60);
+    const seconds = total % 60;
+    if (hours > 0) return `${hours} h ${minutes} min`;
+    if (minutes === 0) return `${seconds} s`;
+    return seconds > 0 ? `${minutes} min ${seconds} s` : `${minutes} min`;
   }
 
   // How long a call waited or took, as a person reads it ("3 min 3 s", not "183,452 ms"); the exact count is its title.
@@ -424,15 +435,22 @@
     }));
   }
 
+  // Heard as "masked secret", not as three stars (or nothing, where punctuation is not read).
+  function maskSpan() {
+    const el = span("j-mask", MASK);
+    el.append(span("sr-only", " (masked secret)"));
+    return el;
+  }
+
   function renderValue(parent, value, depth, key) {
     const pad = "  ".repeat(depth + 1);
     const close = "  ".repeat(depth);
     if (key !== undefined && SECRET_KEY.test(key) && (value === null || typeof value !== "object")) {
-      parent.append(span("j-mask", MASK));
+      parent.append(maskSpan());
       return;
     }
     if (value === MASK) {
-      parent.append(span("j-mask", MASK));
+      parent.append(maskSpan());
     } else if (value === null || typeof value === "boolean") {
       parent.append(span("j-lit", String(value)));
     } else if (typeof value === "number") {
@@ -526,10 +544,13 @@
     const titleId = `title-${a.id}`;
     card.dataset.id = a.id;
     card.dataset.risk = a.risk;
-    card.setAttribute("aria-labelledby", titleId);
+    // A screen reader swiping through cards hears which call each is, not a tool name that repeats per agent.
+    card.setAttribute("aria-label", `${a.tool} from ${a.agent}`);
+    card.tabIndex = -1;
     const title = $(".tool", card);
     title.id = titleId;
-    title.textContent = a.tool;
+    // Heard when moving by headings too, the usual way through a page with a screen reader.
+    title.append(a.tool, span("sr-only", ` from ${a.agent}`));
     const risk = $(".risk", card);
     risk.textContent = `${words(a.risk) || "Unknown"} risk${a.category ? " · " + words(a.category) : ""}`;
     if (RISK_TONE[a.risk]) risk.dataset.tone = RISK_TONE[a.risk];
@@ -638,9 +659,11 @@
     card.remove();
     picked.delete(id);
     if (hadFocus) {
-      const target = next ? next.querySelector(".btn-approve") : $("#view-pending h1");
-      if (target === $("#view-pending h1")) target.tabIndex = -1;
-      target?.focus();
+      // The card, not its Approve button: a screen reader then reads which call it is before anything else, and a
+      // second Enter pressed on the way cannot approve a call its approver never read.
+      const target = next || $("#view-pending h1");
+      target.tabIndex = -1;
+      target.focus();
     }
   }
 
@@ -781,7 +804,7 @@
       button.disabled = false;
     }
     const summary = `${rejected} of ${ids.length} selected call${ids.length === 1 ? "" : "s"} rejected.`;
-    say(summary);
+    // Said once: by the toast, or by the alert that lists what was not rejected.
     if (failures.length === 0) {
       toast(summary);
     } else {
@@ -829,7 +852,8 @@
     if (!a || a.status !== "pending") return;
     approvals.set(id, { ...a, status: "gone", reason: GONE_REASON, resolvedAt: now() });
     removePending(id);
-    say(`${a.tool} from ${a.agent} is no longer waiting: the gateway no longer knows it.`);
+    // A decision this page sent says so itself (its toast, or the list of calls not rejected).
+    if (!deciding.has(id)) say(`${a.tool} from ${a.agent} is no longer waiting: the gateway no longer knows it.`);
     renderHistory();
     renderCounts();
   }
@@ -839,7 +863,7 @@
     const remaining = a.deadline - now();
     const total = Math.max(1, a.deadline - a.requestedAt);
     $(".countdown-text", box).textContent = formatRemaining(remaining);
-    box.setAttribute("aria-label", `Time left to decide: ${formatRemaining(remaining)}`);
+    box.setAttribute("aria-label", remaining <= 0 ? "Deadline passed" : `Time left to decide: ${spokenRemaining(remaining)}`);
     $(".meter-fill", box).style.width = `${Math.max(0, Math.min(100, (remaining / total) * 100))}%`;
     box.dataset.urgency = remaining <= 15000 ? "now" : remaining <= 60000 ? "soon" : "";
   }
@@ -901,8 +925,19 @@
     // Rows are rebuilt on every change: put the keyboard focus back on the same button of the same grant.
     const focused = document.activeElement?.closest?.("#grants-body tr") ? document.activeElement : null;
     const focus = focused && { id: focused.closest("tr").dataset.id, role: focused.dataset.role };
+    // Unless the approver has moved on while the revocation went out.
+    const from = focus?.id ?? (document.activeElement === document.body ? revokingFocused : null);
+    const index = [...$("#grants-body").children].findIndex((tr) => tr.dataset.id === from);
     $("#grants-body").replaceChildren(...live.map(grantRow));
     if (focus) $(`#grants-body tr[data-id="${CSS.escape(focus.id)}"] [data-role="${focus.role}"]`)?.focus();
+    if (index >= 0 && !live.some((g) => g.id === from)) {
+      // The grant with the focus ended: the next one's Revoke (which only asks), or the heading; not <body>.
+      revokingFocused = null;
+      const next = $("#grants-body").children[Math.min(index, live.length - 1)];
+      const target = next ? $('[data-role="revoke"]', next) : $("#view-grants h1");
+      if (!next) target.tabIndex = -1;
+      target.focus();
+    }
     $("#grants-wrap").hidden = live.length === 0;
     $("#grants-empty").hidden = live.length > 0;
     const text = $("#grants-empty-text");
@@ -1006,6 +1041,8 @@
   }
 
   async function revokeGrant(g, button) {
+    // Disabling the pressed button drops focus to <body>: the row's end (by this answer or a push) moves it on.
+    if (document.activeElement === button) revokingFocused = g.id;
     button.disabled = true;
     try {
       const result = await postJson(`/api/grants/${encodeURIComponent(g.id)}/revoke`, {});
@@ -1015,17 +1052,20 @@
         if (confirmingRevoke === g.id) confirmingRevoke = null;
         grants.delete(g.id);
         renderGrants();
-        toast(result.ok ? `Grant for ${g.tool} to ${g.agent} revoked.` : message || "That grant had already ended.");
-        say(`Grant for ${g.tool} to ${g.agent} ${result.ok ? "revoked" : "had already ended"}.`);
+        toast(result.ok ? `Grant for ${g.tool} to ${g.agent} revoked.` : message || `Grant for ${g.tool} to ${g.agent} had already ended.`);
       } else {
         toast(message || `The gateway refused to revoke the grant (${result.status}).`, "bad");
+        revokingFocused = null;
         button.disabled = false;
+        button.focus();
       }
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 401)) {
         toast(`Could not revoke the grant: ${e.message}`, "bad");
       }
+      revokingFocused = null;
       button.disabled = false;
+      button.focus();
     }
   }
 
@@ -1219,6 +1259,8 @@
     if (tone) el.dataset.tone = tone;
     el.textContent = text;
     $("#toasts").append(el);
+    // Heard through the one polite region: the toast box is not live, so nothing is said twice or interrupts.
+    say(text);
     setTimeout(() => el.remove(), 6000);
   }
 
