@@ -144,11 +144,13 @@ internal sealed class ApprovalGate(
     }
 
     /// <summary>
-    /// Clean-up after a call refused between storing its approval and showing it. The approval, never shown, must not
-    /// turn up later (pending once storage answers again, then expired into the history at its deadline), nor a hold
-    /// recorded for it have a survivor withdraw and record a call already answered, and recorded, as not stored. The
-    /// call is refused anyway, so it does not wait for this: when storage is still down, the approval is ended in the
-    /// background as soon as it answers again (<see cref="EndWhenStorageAnswersAsync"/>).
+    /// Clean-up after a call refused between storing its approval and showing it, or part way through showing it. The
+    /// approval must not turn up later (pending once storage answers again, then expired into the history at its
+    /// deadline), nor stay on a page or in a Slack prompt that was shown it before the failure, offering a decision on a
+    /// call already refused (<see cref="ApprovalStore.DiscardAsync"/> tells them), nor a hold recorded for it have a
+    /// survivor withdraw and record a call already answered, and recorded, as not stored. The call is refused anyway, so
+    /// it does not wait for this: when storage is still down, the approval is ended in the background as soon as it
+    /// answers again (<see cref="EndWhenStorageAnswersAsync"/>).
     /// </summary>
     private async Task AbandonAsync(ApprovalSnapshot created)
     {

@@ -85,32 +85,47 @@ internal sealed class ApprovalStore(
     }
 
     /// <summary>
-    /// Ends an approval created but never shown, whose call was refused without it: withdrawn as not stored, its outcome
-    /// marked recorded (the call's record is written without it) so no survivor records the call again, out of the
-    /// pending list should it have got in, and its expiry job deleted so it does not expire into the history at its
-    /// deadline. Observers are not told: they were never shown it.
+    /// Ends an approval whose call was refused as not stored, because holding or showing it failed: withdrawn as not
+    /// stored, its outcome marked recorded (the call's record is written without it) so no survivor records the call
+    /// again. One that never reached the pending list was shown to nobody, since observers and other instances hear of
+    /// an approval only after that: it ends silently, its expiry job deleted so it does not expire into the history at
+    /// its deadline. One that did (showing failed after that step, or the pending list's write was applied though its
+    /// answer was lost) may be on a page, in a Slack prompt or on another instance: it is resolved the normal way, so
+    /// the pages drop it and the prompts say why, instead of offering a decision on a call already refused.
     /// </summary>
     public async Task DiscardAsync(string approvalId)
     {
-        var discarded = await LockedAsync(approvalId, connection =>
+        var (discarded, shown) = await LockedAsync(approvalId, connection =>
         {
             if (Read(connection, approvalId) is not { Status: ApprovalStatus.Pending, OutcomeRecorded: false } approval)
             {
-                return Task.FromResult(false);
+                return Task.FromResult((false, false));
             }
 
-            WriteDecision(connection, approval with
+            var withdrawn = approval with
             {
                 Status = ApprovalStatus.Withdrawn,
                 Reason = ApprovalText.NotStoredReason,
                 ResolvedAt = time.GetUtcNow(),
                 OutcomeRecorded = true,
-            });
-            using var transaction = connection.CreateWriteTransaction();
-            transaction.RemoveFromSet(PendingSet, approvalId);
-            transaction.Commit();
-            return Task.FromResult(true);
+            };
+            // Showing begins with the pending list; the set holds only the calls held now, so reading it whole is cheap.
+            if (connection.GetAllItemsFromSet(PendingSet).Contains(approvalId))
+            {
+                Change(connection, approval, withdrawn);
+                return Task.FromResult((true, true));
+            }
+
+            WriteDecision(connection, withdrawn);
+            return Task.FromResult((true, false));
         }, CancellationToken.None);
+        if (shown)
+        {
+            // Other instances' pages show what their instance pushes: they hear of the withdrawal as of any change.
+            signal.Publish(approvalId);
+            return;
+        }
+
         if (!discarded)
         {
             return;

@@ -13,8 +13,8 @@ internal interface IApprovalSignal
     IDisposable Subscribe(string approvalId, Action onSignal);
 
     /// <summary>
-    /// The call subscribed for approval <paramref name="approvalId"/> was refused before anyone was shown the approval,
-    /// and its record is written without it. With shared storage the hold its subscription recorded goes too: left, it
+    /// The call subscribed for approval <paramref name="approvalId"/> was refused before its approval was shown, or while
+    /// it was, and its record is written without it. With shared storage the hold its subscription recorded goes too: left, it
     /// would have a survivor withdraw and record the call a second time should this instance die.
     /// </summary>
     void Abandon(string approvalId)

@@ -23,6 +23,8 @@ public sealed class HoldNotRecordedTests : IAsyncLifetime
 
     private FailingJobStorage Holds => _host.Services.GetRequiredKeyedService<FailingJobStorage>(nameof(HeldApprovals));
 
+    private FailingSignal Signal => _host.Services.GetRequiredService<FailingSignal>();
+
     private FailingJobStorage Approvals => _host.Services.GetRequiredKeyedService<FailingJobStorage>(nameof(ApprovalStore));
 
     private IMonitoringApi Jobs => _host.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
@@ -35,8 +37,8 @@ public sealed class HoldNotRecordedTests : IAsyncLifetime
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<HeldApprovals>(sp, sp.GetRequiredKeyedService<FailingJobStorage>(nameof(HeldApprovals))));
         services.Replace(ServiceDescriptor.Singleton(sp =>
             ActivatorUtilities.CreateInstance<ApprovalStore>(sp, sp.GetRequiredKeyedService<FailingJobStorage>(nameof(ApprovalStore)))));
-        services.Replace(ServiceDescriptor.Singleton<IApprovalSignal>(sp =>
-            new HoldTrackingApprovalSignal(new InProcessApprovalSignal(), sp.GetRequiredService<HeldApprovals>())));
+        services.AddSingleton(sp => new FailingSignal(new HoldTrackingApprovalSignal(new InProcessApprovalSignal(), sp.GetRequiredService<HeldApprovals>())));
+        services.Replace(ServiceDescriptor.Singleton<IApprovalSignal>(sp => sp.GetRequiredService<FailingSignal>()));
     });
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
@@ -112,5 +114,48 @@ public sealed class HoldNotRecordedTests : IAsyncLifetime
         Assert.True(ended.OutcomeRecorded);
         Assert.Equal(0, Jobs.ScheduledCount());
         Assert.Empty(_host.Decisions.List(null));
+    }
+
+    [Fact]
+    public async Task RequestAsync_WithdrawsTheApprovalForThoseShownIt_WhenShowingItFailsAfterTheyWere()
+    {
+        // Showing fails at its last step, telling the other instances: this instance's observers (pages, Slack) have it.
+        Signal.FailNextPublish();
+
+        var outcome = await _host.Gate.RequestAsync(ApprovalsHost.Request(), null, CancellationToken.None);
+
+        Assert.Equal(ApprovalText.NotStoredReason, outcome.Reason);
+        var shown = await _host.Observer.WaitForAsync(ApprovalStatus.Pending, outcome.ApprovalId);
+
+        // Before, they were not told: the page kept offering Approve, and the Slack prompt its buttons, for a refused call.
+        var withdrawn = await _host.Observer.WaitForAsync(ApprovalStatus.Withdrawn, shown.Id);
+        Assert.Equal(ApprovalText.NotStoredReason, withdrawn.Reason);
+        // Marked recorded as it is withdrawn: the call's refusal stays its one audit record.
+        Assert.True(withdrawn.OutcomeRecorded);
+        Assert.True(_host.Decisions.Get(shown.Id)!.OutcomeRecorded);
+        Assert.Empty(_host.Decisions.List(ApprovalStatus.Pending));
+        Assert.Empty(_host.Services.GetRequiredService<HeldApprovals>().ReadAll());
+        Assert.Equal(0, Jobs.ScheduledCount());
+    }
+
+    /// <summary>The gate's signal, whose next publish can be made to fail, as a channel to other instances might.</summary>
+    private sealed class FailingSignal(IApprovalSignal inner) : IApprovalSignal
+    {
+        private int _failNext;
+
+        public void FailNextPublish() => Volatile.Write(ref _failNext, 1);
+
+        public void Publish(string approvalId)
+        {
+            inner.Publish(approvalId);
+            if (Interlocked.Exchange(ref _failNext, 0) == 1)
+            {
+                throw new InvalidOperationException("Signal channel unreachable (made so by the test)");
+            }
+        }
+
+        public IDisposable Subscribe(string approvalId, Action onSignal) => inner.Subscribe(approvalId, onSignal);
+
+        public void Abandon(string approvalId) => inner.Abandon(approvalId);
     }
 }
