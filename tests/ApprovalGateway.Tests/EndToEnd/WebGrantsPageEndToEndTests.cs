@@ -46,6 +46,8 @@ public sealed partial class WebGrantsPageEndToEndTests : IAsyncLifetime
         await Expect(row).ToContainTextAsync("alice");
         await Expect(row).ToContainTextAsync(Remaining());
         await Expect(bob.GetByRole(AriaRole.Tab, new() { Name = "Grants" })).ToContainTextAsync("1");
+        // Before, a screen reader read the tab and its badge's own name together: "Grants 1 grants in force".
+        await Expect(alice.GetByRole(AriaRole.Tab, new() { Name = "Grants" })).ToHaveAccessibleNameAsync("Grants, 1 in force");
         await Expect(alice.GetByRole(AriaRole.Tab, new() { Name = "Grants" })).ToContainTextAsync("1");
         await BrowserSession.ScreenshotAsync(bob, "e2e-grants");
 

@@ -24,6 +24,9 @@ public sealed partial class ApprovalPageTests
         await Expect(detail.Locator("pre")).ToContainTextAsync("\"symbol\": \"BTCUSDT\"");
         await Expect(detail.Locator("pre")).ToContainTextAsync("\"apiKey\": ***");
         await Expect(detail.Locator("pre")).Not.ToContainTextAsync(ApprovalSamples.ApiKey);
+        // The box takes the focus (to scroll it); before, a screen reader landing there said nothing of what it was on.
+        await Expect(detail.GetByRole(AriaRole.Group, new() { Name = "Arguments of exchange_place_order from trader-bot", Exact = true }))
+            .ToContainTextAsync("\"symbol\": \"BTCUSDT\"");
         await Expect(detail).ToContainTextAsync("sess-4c1d");
         await Expect(detail).ToContainTextAsync("orders-need-a-human");
         await Expect(detail).ToContainTextAsync("Critical · Financial · Moves money: places a live order on the exchange");
@@ -55,6 +58,7 @@ public sealed partial class ApprovalPageTests
         await Expect(row).ToHaveAttributeAsync("aria-expanded", "true");
         await Expect(detail.Locator("pre")).ToContainTextAsync("\"symbol\": \"BTCUSDT\"");
         await Expect(detail.Locator("pre")).ToContainTextAsync("\"apiKey\": ***");
+        await Expect(detail.GetByRole(AriaRole.Group, new() { Name = "Arguments of exchange_withdraw from " })).ToContainTextAsync("\"symbol\": \"BTCUSDT\"");
         await Expect(detail).ToContainTextAsync("sess-4c1d");
         await Expect(detail).ToContainTextAsync("never-withdraw: withdrawals are off");
         await Expect(detail).ToContainTextAsync(ApprovalSamples.AuditHash(3));

@@ -31,15 +31,50 @@ public sealed partial class ApprovalPageTests
               - timer /^Time left to decide. \d+ min( \d+ s)?$/
               - term: Agent
               - definition: research-bot
-              - text: /\*\*\* \(masked secret\)/
+              - heading "Arguments" [level=3]
+              - group "Arguments of exchange_place_order from research-bot":
+                - text: /"symbol".*"BTCUSDT".*\*\*\* \(masked secret\)/
               - button "Approve exchange_place_order from research-bot"
               - button "Reject exchange_place_order from research-bot"
             """);
+        // Before, the box was read as "Select exchange_place_order from research-bot to reject", then "Select" again
+        // from the visible word beside it.
+        Assert.Equal("""
+            - checkbox "Select exchange_place_order from research-bot to reject"
+            - heading "exchange_place_order from research-bot" [level=2]
+            - text: Critical risk · Financial
+            """, await card.Locator(".card-title").AriaSnapshotAsync());
+        // The arguments take the focus so the keyboard can scroll them; before, a screen reader landing there said
+        // nothing of what it was on.
+        var args = card.GetByRole(AriaRole.Group, new() { Name = "Arguments of exchange_place_order from research-bot", Exact = true });
+        await args.FocusAsync();
+        await Expect(args).ToBeFocusedAsync();
         await Expect(page.GetByRole(AriaRole.Article, new() { Name = "exchange_place_order from trader-bot", Exact = true })
             .GetByRole(AriaRole.Button, new() { Name = "Approve exchange_place_order from trader-bot", Exact = true })).ToBeVisibleAsync();
         // The countdown changes every second and must never speak: no live region holds it.
         Assert.True(await card.GetByRole(AriaRole.Timer).EvaluateAsync<bool>(
             "el => el.getAttribute('aria-live') === 'off' && !el.parentElement.closest('[aria-live]:not([aria-live=off]), [role=status], [role=alert], [role=log]')"));
+    }
+
+    [ChromiumFact]
+    public async Task PendingTab_SaysItsCountOnce_InWords_AndStillShowsItsBadge()
+    {
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder());
+        var page = await OpenAsync("alice");
+
+        // Before, the tab's text and its badge's own name were read together: "Pending 1 pending".
+        await Expect(page.GetByRole(AriaRole.Tablist)).ToMatchAriaSnapshotAsync("""
+            - tablist "Views":
+              - tab "Pending, 1 call" [selected]
+              - tab /^Grants, \d+ in force$/
+              - tab "History"
+              - tab "Tools"
+              - tab "Audit"
+            """);
+        _app.Approvals.Add("apr-2", ApprovalSamples.CancelOrder());
+        var pending = page.GetByRole(AriaRole.Tab, new() { Name = "Pending, 2 calls", Exact = true });
+        await Expect(pending).ToBeVisibleAsync();
+        await Expect(pending.Locator(".count")).ToHaveTextAsync("2");
     }
 
     [ChromiumFact]

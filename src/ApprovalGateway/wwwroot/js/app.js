@@ -539,6 +539,12 @@
     updateCountdown(card, a);
   }
 
+  // A screen reader tabbing onto a box of arguments hears whose they are, as it does for the card's buttons.
+  function argumentsName(call) {
+    if (!call.tool) return "Arguments";
+    return call.agent ? `Arguments of ${call.tool} from ${call.agent}` : `Arguments of ${call.tool}`;
+  }
+
   function buildCard(a) {
     const card = $("#pending-template").content.firstElementChild.cloneNode(true);
     const titleId = `title-${a.id}`;
@@ -576,10 +582,8 @@
     } else {
       reason.remove();
     }
-    const argsId = `args-${a.id}`;
-    $(".args-title", card).id = argsId;
     const pre = $(".json", card);
-    pre.setAttribute("aria-labelledby", argsId);
+    pre.setAttribute("aria-label", argumentsName(a));
     renderArguments(pre, a.arguments);
     const warning = $(".args-warning", card);
     warning.id = `args-warning-${a.id}`;
@@ -950,7 +954,7 @@
     }
     const count = $("#grants-count");
     count.textContent = String(live.length);
-    count.setAttribute("aria-label", `${live.length} grant${live.length === 1 ? "" : "s"} in force`);
+    $("#tab-grants").setAttribute("aria-label", `Grants, ${live.length} in force`);
     count.classList.toggle("has-items", live.length > 0);
   }
 
@@ -1182,12 +1186,12 @@
       ["Grant revoked", revoked],
       ["Approval", a.id, "mono"],
       ["Arguments SHA-256", a.argumentsSha256, "mono"],
-    ], a.arguments);
+    ], a.arguments, a);
   }
 
   // The detail of a decided call or an audit record: its facts, then its arguments as stored (masked by the gateway,
   // and again here by key), written with textContent like everything else.
-  function detailPanel(facts, args) {
+  function detailPanel(facts, args, call) {
     const panel = document.createElement("div");
     panel.className = "detail";
     const list = document.createElement("dl");
@@ -1215,6 +1219,8 @@
     const pre = document.createElement("pre");
     pre.className = "json";
     pre.tabIndex = 0;
+    pre.setAttribute("role", "group");
+    pre.setAttribute("aria-label", argumentsName(call));
     renderArgumentsWarning(warning, args);
     renderArguments(pre, args);
     block.append(title, warning, pre);
@@ -1226,7 +1232,7 @@
     const count = pendingList().children.length;
     const badgeEl = $("#pending-count");
     badgeEl.textContent = String(count);
-    badgeEl.setAttribute("aria-label", `${count} pending`);
+    $("#tab-pending").setAttribute("aria-label", `Pending, ${count} call${count === 1 ? "" : "s"}`);
     badgeEl.classList.toggle("has-items", count > 0);
     renderSelection();
     const state = $("#live").dataset.state;
@@ -1672,7 +1678,7 @@
       ["Arguments SHA-256", r.arguments_sha256, "mono"],
       ["Seq", r.seq, "mono"],
       ["Hash", r.hash, "mono"],
-    ], r.arguments));
+    ], r.arguments, r));
     row.append(td);
     tr.after(row);
     tr.setAttribute("aria-controls", row.id);
