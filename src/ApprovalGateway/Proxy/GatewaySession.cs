@@ -85,6 +85,7 @@ internal sealed class GatewaySession(
 
     private Task<bool>? _connecting;
     private volatile McpServer? _sessionServer;
+    private volatile bool _initializeAccepted;
     private volatile bool _tasksEnabled;
     private RequestId? _initializeId;
     private readonly SessionTasks _sessionTasks = new(logger);
@@ -133,7 +134,7 @@ internal sealed class GatewaySession(
         _sessionServer ??= context.Server;
         switch (context.JsonRpcMessage)
         {
-            case JsonRpcRequest { Method: RequestMethods.Initialize } repeated when _initializeId is not null:
+            case JsonRpcRequest { Method: RequestMethods.Initialize } repeated when _initializeAccepted:
                 await RefuseRepeatedInitializeAsync(context.Server, repeated);
                 return;
             case JsonRpcRequest { Method: RequestMethods.Initialize } initialize:
@@ -245,6 +246,9 @@ internal sealed class GatewaySession(
             Refused();
             throw;
         }
+
+        // A refused one leaves the agent free to initialize again; an accepted one is the session's only one.
+        _initializeAccepted = true;
 
         // Not awaited: the agent has its answer, and a failure here would answer it twice; its requests wait instead.
         accepted.TrySetResult(true);
