@@ -95,8 +95,15 @@ internal sealed class GatewaySession(
     private readonly ConcurrentDictionary<string, UpstreamTool> _uncatalogued = new(StringComparer.Ordinal);
 
     // What the agent's last tools/list answered (a hash), so a reconnected upstream tells it to list again only if that changed;
-    // null until it lists, and from when it is told to list again by an upstream itself until it has.
-    private volatile string? _listedTools;
+    // null until it lists, and from when it is told to list again by an upstream itself until it has. Swapped whole, so
+    // the gateway's telling and an upstream's are one step each and the agent hears of one change once.
+    private volatile ListedTools? _listedTools;
+
+    /// <summary>
+    /// What the agent would be listed (a hash), and whether the gateway told it to list again since it last began to:
+    /// an upstream saying its tools changed then has nothing to add, as the agent's next listing starts after it.
+    /// </summary>
+    private sealed record ListedTools(string Fingerprint, bool Told = false);
 
     private IDisposable? _policyReloads;
 
@@ -448,12 +455,15 @@ internal sealed class GatewaySession(
         {
             if (target is not null)
             {
-                if (notification.Method == NotificationMethods.ToolListChangedNotification)
+                // Told to list again, the agent has nothing more to be told until it has: the catalogue's listing
+                // that follows must not tell it a second time. Before sending, so that a listing it makes on
+                // hearing this is what counts as listed. Told by the gateway already (its own session, opened,
+                // listed the change before the upstream said so), it has been told of this change.
+                if (notification.Method == NotificationMethods.ToolListChangedNotification
+                    && Interlocked.Exchange(ref _listedTools, null) is { Told: true })
                 {
-                    // Told to list again, the agent has nothing more to be told until it has: the catalogue's listing
-                    // that follows must not tell it a second time. Before sending, so that a listing it makes on
-                    // hearing this is what counts as listed.
-                    _listedTools = null;
+                    Log.ToolListChangeAlreadyTold(logger, upstream, identity.SessionId);
+                    return;
                 }
 
                 var parameters = notification.Params?.DeepClone();
@@ -632,6 +642,12 @@ internal sealed class GatewaySession(
 
     private async Task<JsonNode?> ListToolsAsync(CancellationToken cancellationToken)
     {
+        // A listing begun now sees what an upstream changed before it: a change it says of later must reach the agent.
+        if (_listedTools is { Told: true } told)
+        {
+            Interlocked.CompareExchange(ref _listedTools, told with { Told = false }, told);
+        }
+
         var (tools, down) = await CollectToolsAsync(ToolListing.AsTheAgentSees, cancellationToken);
         if (tools.Count == 0 && down is not null)
         {
@@ -639,7 +655,7 @@ internal sealed class GatewaySession(
             throw down;
         }
 
-        _listedTools = ToolListFingerprint(tools);
+        _listedTools = new ListedTools(ToolListFingerprint(tools));
         return new JsonObject { ["tools"] = tools };
     }
 
@@ -802,7 +818,7 @@ internal sealed class GatewaySession(
             // What it is told of counts as listed: a second look that finds the same (the catalogue's, after the
             // listing's) tells it nothing twice, and of two looks at once only one tells.
             var now = ToolListFingerprint(tools);
-            if (now != listed && Interlocked.CompareExchange(ref _listedTools, now, listed) == listed)
+            if (now != listed.Fingerprint && Interlocked.CompareExchange(ref _listedTools, new ListedTools(now, Told: true), listed) == listed)
             {
                 await SendToolListChangedAsync("(reconnected upstream)");
             }

@@ -260,6 +260,74 @@ public sealed class ListChangedTests
         }
     }
 
+    /// <summary>
+    /// An agent listed from the catalogue calls a tool that changes the upstream's tools; its own session on the upstream,
+    /// opened by the call, lists the new tools, so the gateway tells it they changed; then the upstream says so itself.
+    /// Before, the agent was told twice for one change (and listed twice); the upstream's own word now counts as told.
+    /// </summary>
+    [Fact]
+    public async Task ToolListChangedByTheUpstreamAfterTheGatewayToldTheAgent_ReachesTheAgentOnce()
+    {
+        var added = new ConcurrentBag<Tool>();
+        var addedOne = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var agentTold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = await DynamicToolsUpstream.StartAsync(
+            options => options.Handlers.ListToolsHandler = async (request, cancellationToken) =>
+            {
+                // The listing the agent's own session makes once opened sees the new tool.
+                if (request.Server.ClientInfo?.Name != "approval-gateway")
+                {
+                    await addedOne.Task.WaitAsync(cancellationToken);
+                }
+
+                return new ListToolsResult { Tools = [.. added] };
+            },
+            McpServerTool.Create(
+                async (McpServer server, CancellationToken cancellationToken) =>
+                {
+                    added.Add(McpServerTool.Create(() => "late", new McpServerToolCreateOptions { Name = "late" }).ProtocolTool);
+                    addedOne.TrySetResult();
+                    await agentTold.Task.WaitAsync(cancellationToken);
+                    await server.SendNotificationAsync(NotificationMethods.ToolListChangedNotification, cancellationToken);
+
+                    // Relayed in order after it: once the agent has this, it has whatever the gateway relayed before.
+                    await server.SendNotificationAsync(NotificationMethods.ResourceListChangedNotification, cancellationToken);
+                    return "added";
+                },
+                new McpServerToolCreateOptions { Name = "add_late" }));
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Http(upstream.Url, "dynamic"));
+        await using var agent = await RawHttpAgent.ConnectAsync(gateway.McpEndpoint, "{}");
+        var unasked = agent.Listen();
+        await unasked.FirstEventId.WaitAsync(Patience);
+        static bool Is(JsonObject message, string method) => message["method"]?.GetValue<string>() == method;
+        static JsonObject? Result(JsonObject message) => message["result"] as JsonObject;
+        var listed = await agent.Call("tools/list", new JsonObject()).NextAsync(m => Result(m) is not null).WaitAsync(Patience);
+        Assert.Equal(["add_late"], Result(listed)!["tools"]!.AsArray().Select(t => (string?)t!["name"]));
+        try
+        {
+            var call = agent.Call("tools/call", new JsonObject { ["name"] = "add_late", ["arguments"] = new JsonObject() });
+            await unasked.NextAsync(m => Is(m, NotificationMethods.ToolListChangedNotification)).WaitAsync(Patience);
+            agentTold.TrySetResult();
+            var toldAgain = 0;
+            await unasked.NextAsync(m =>
+            {
+                toldAgain += Is(m, NotificationMethods.ToolListChangedNotification) ? 1 : 0;
+                return Is(m, NotificationMethods.ResourceListChangedNotification);
+            }).WaitAsync(Patience);
+            var answered = await call.NextAsync(m => Result(m) is not null).WaitAsync(Patience);
+            var relisted = await agent.Call("tools/list", new JsonObject()).NextAsync(m => Result(m) is not null).WaitAsync(Patience);
+
+            Assert.Equal(0, toldAgain);
+            Assert.NotEqual(true, (bool?)Result(answered)!["isError"]);
+            Assert.Equal(["add_late", "late"], Result(relisted)!["tools"]!.AsArray().Select(t => (string?)t!["name"]).Order());
+        }
+        finally
+        {
+            addedOne.TrySetResult();
+            agentTold.TrySetResult();
+        }
+    }
+
     [Fact]
     public async Task PolicyEdit_TellsTheAgentToListToolsAgain_AndTheNewlyHiddenToolIsGone()
     {
