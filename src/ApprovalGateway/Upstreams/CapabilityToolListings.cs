@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
@@ -28,17 +29,17 @@ internal sealed class CapabilityToolListings(UpstreamConnector connector, ILogge
     public event Action<string>? Forgotten;
 
     /// <summary>
-    /// What a listing is kept under: the protocol version, the client's name, version and title, and the declared
-    /// capabilities exactly (keys in order), since a server may look at any part of them (<c>clientInfo.name</c>,
-    /// <c>elicitation.url</c>, <c>tasks.requests</c>, ...). A digest, so that a client declaring a large
-    /// <c>experimental</c> object or a long name does not have it kept.
+    /// What a listing is kept under: the protocol version, the client's <c>clientInfo</c> whole and the declared
+    /// capabilities exactly (keys in order), since a server may look at any part of them (<c>clientInfo.name</c> or
+    /// <c>websiteUrl</c>, <c>elicitation.url</c>, <c>tasks.requests</c>, ...). A digest, so that a client declaring a
+    /// large <c>experimental</c> object or introducing itself with many icons does not have it kept.
     /// </summary>
     public static string ShapeOf(JsonObject? declared, string protocolVersion, Implementation client)
     {
         var key = new JsonObject
         {
             ["protocolVersion"] = protocolVersion,
-            ["clientInfo"] = new JsonObject { ["name"] = client.Name, ["version"] = client.Version, ["title"] = client.Title },
+            ["clientInfo"] = Canonical(JsonSerializer.SerializeToNode(client, McpJsonUtilities.DefaultOptions) ?? new JsonObject()),
             ["capabilities"] = Canonical(declared ?? []),
         };
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToJsonString())));
@@ -131,9 +132,9 @@ internal sealed class CapabilityToolListings(UpstreamConnector connector, ILogge
             (request, _, _) => Task.FromException<JsonRpcMessageWithId>(new McpProtocolException(
                 $"The approval gateway lists tools on this session and answers no {request.Method}.", McpErrorCode.MethodNotFound)));
 
-        // The agent's name too: a server may list by it, and this listing stands in for the one the agent's own session gets.
-        var clientOptions = UpstreamConnector.CreateClientOptions(
-            new Implementation { Name = agent.Name, Version = agent.Version, Title = agent.Title }, protocolVersion);
+        // Introduced as the agent's own session is (its clientInfo whole): a server may list by any of it, and this
+        // listing stands in for the one the agent's own session gets.
+        var clientOptions = UpstreamConnector.CreateClientOptions(agent, protocolVersion);
         try
         {
             await using var client = await connector.ConnectAsync(upstream, options, clientOptions, role, stopping);

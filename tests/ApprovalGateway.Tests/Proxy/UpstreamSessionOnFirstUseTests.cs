@@ -214,6 +214,40 @@ public sealed class UpstreamSessionOnFirstUseTests
     }
 
     /// <summary>
+    /// A server may list by any part of the client's <c>clientInfo</c>, not only its name. Before, the gateway's short
+    /// session introduced itself with the name, version and title alone, and kept one listing for clients alike in those:
+    /// an agent was listed what the server lists a client without a website, or what it listed another agent's.
+    /// </summary>
+    [Fact]
+    public async Task ServerListingToolsByClientWebsite_ListsEachAgentWhatItListsThatClient_WithoutASessionOfItsOwn()
+    {
+        const string Site = "https://capable.example/agent";
+        var forSite = McpServerTool.Create(() => "yes", new McpServerToolCreateOptions { Name = "for-site" }).ProtocolTool;
+        await using var upstream = await DynamicToolsUpstream.StartAsync(
+            options => options.Handlers.ListToolsHandler = (request, _) => ValueTask.FromResult(new ListToolsResult
+            {
+                Tools = request.Server.ClientInfo is { WebsiteUrl: Site, Description: "An agent with a site" } ? [forSite] : [],
+            }),
+            McpServerTool.Create((string message) => $"first: {message}", new McpServerToolCreateOptions { Name = "first" }));
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Http(upstream.Url, "dynamic"));
+        await using var other = await gateway.ConnectAsync(CapableAgent(introduce: info => info.WebsiteUrl = "https://other.example/agent"));
+        await using var capable = await gateway.ConnectAsync(CapableAgent(introduce: info =>
+        {
+            info.WebsiteUrl = Site;
+            info.Description = "An agent with a site";
+        }));
+
+        // Alike but for the website: the other agent's listing, asked first, must not stand in for this one's.
+        var listedToOther = (await other.ListToolsAsync()).Select(t => t.Name).Order().ToList();
+        var listedToCapable = (await capable.ListToolsAsync()).Select(t => t.Name).Order().ToList();
+
+        Assert.Equal(["first"], listedToOther);
+        Assert.Equal(["first", "for-site"], listedToCapable);
+        Assert.False(HasOwnUpstreamSession(gateway, other));
+        Assert.False(HasOwnUpstreamSession(gateway, capable));
+    }
+
+    /// <summary>
     /// Servers that keep one server object per session (the TypeScript SDK's usual setup) say their tools changed only
     /// on the session whose call changed them. Before, another agent shown the listing for its capabilities, with no
     /// session of its own there to hear it, kept the old list.
@@ -270,10 +304,10 @@ public sealed class UpstreamSessionOnFirstUseTests
     private const string CapableAgentName = "capable-agent";
 
     /// <summary>A client that declares roots, sampling and elicitation, as Claude, VS Code and Cursor do.</summary>
-    private static McpClientOptions CapableAgent(string name = CapableAgentName) => new()
+    private static McpClientOptions CapableAgent(string name = CapableAgentName, Action<Implementation>? introduce = null) => new()
     {
         ProtocolVersion = "2025-11-25",
-        ClientInfo = new Implementation { Name = name, Version = "1.0" },
+        ClientInfo = Introduced(new Implementation { Name = name, Version = "1.0" }, introduce),
         Handlers = new McpClientHandlers
         {
             SamplingHandler = (_, _, _) => throw new NotSupportedException("not asked here"),
@@ -284,6 +318,12 @@ public sealed class UpstreamSessionOnFirstUseTests
             }),
         },
     };
+
+    private static Implementation Introduced(Implementation info, Action<Implementation>? introduce)
+    {
+        introduce?.Invoke(info);
+        return info;
+    }
 
     [Fact]
     public async Task TwoSessionsCallingAtOnce_EachStartOneProcess_OnlyOnTheUpstreamTheyUse()
