@@ -107,7 +107,8 @@ public sealed partial class ApprovalPageTests
 
         await page.Keyboard.PressAsync("Enter");
         await Expect(first).ToHaveCountAsync(0);
-        // Before, focus landed on the next card's Approve button, and this Enter approved a call nobody had read.
+        // Once, disabling the pressed button dropped focus to <body>, and the approver tabbed through the header again.
+        // Then focus landed on the next card's Approve button, and this Enter approved a call nobody had read.
         var next = Card(page, "exchange_place_order");
         await Expect(next).ToBeFocusedAsync();
         await page.Keyboard.PressAsync("Enter");
