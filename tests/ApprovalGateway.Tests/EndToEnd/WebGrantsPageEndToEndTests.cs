@@ -33,6 +33,10 @@ public sealed partial class WebGrantsPageEndToEndTests : IAsyncLifetime
         var bob = await SignInAsync("bob");
         await bob.GetByRole(AriaRole.Tab, new() { Name = "Grants" }).ClickAsync();
         await Expect(bob.GetByText("No grant in force.")).ToBeVisibleAsync();
+        // Read from the gateway, so known: 0 and said as such, with no "not known" title ("?" until it was read).
+        var none = bob.GetByRole(AriaRole.Tab, new() { Name = "Grants, 0 in force", Exact = true }).Locator(".count");
+        await Expect(none).ToHaveTextAsync("0");
+        await Expect(none).Not.ToHaveAttributeAsync("title", new Regex("."));
         await using var agent = await _gateway.ConnectAgentAsync();
 
         var first = agent.CallToolAsync(WebGateway.CancelTwap, WebGateway.CancelArguments(await WebGateway.PlaceTwapAsync(agent))).AsTask();
@@ -49,6 +53,7 @@ public sealed partial class WebGrantsPageEndToEndTests : IAsyncLifetime
         // Before, a screen reader read the tab and its badge's own name together: "Grants 1 grants in force".
         await Expect(alice.GetByRole(AriaRole.Tab, new() { Name = "Grants" })).ToHaveAccessibleNameAsync("Grants, 1 in force");
         await Expect(alice.GetByRole(AriaRole.Tab, new() { Name = "Grants" })).ToContainTextAsync("1");
+        await Expect(alice.Locator("#grants-count")).ToHaveTextAsync("1");
         await BrowserSession.ScreenshotAsync(bob, "e2e-grants");
 
         // On a phone each grant is a card: before, the table scrolled sideways inside its box, with when the grant ends

@@ -223,6 +223,7 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
     {
         var (page, dropConnection) = await OpenWithDroppableConnectionAsync("alice");
         await Expect(page.GetByText("Nothing waiting.")).ToBeVisibleAsync();
+        await Expect(PendingTab(page, "Pending, 0 calls", "0")).ToBeVisibleAsync();
 
         // The gateway stops: the connection drops and every reconnect fails.
         await page.RouteAsync("**/hubs/approvals/negotiate**", route => route.AbortAsync());
@@ -232,6 +233,45 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
         await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Reconnecting" })).ToBeVisibleAsync();
         await Expect(page.GetByText("The gateway cannot be reached, so calls waiting for you may be missing here.")).ToBeVisibleAsync();
         await Expect(page.GetByText("Nothing waiting.")).ToBeHiddenAsync();
+        // Before, the tab still said "Pending, 0 calls" with a 0 badge.
+        await Expect(PendingTab(page, "Pending, not known", "?")).ToHaveAttributeAsync(
+            "title", "Not known: the gateway cannot be reached, so the calls waiting may be missing here");
+    }
+
+    [ChromiumFact]
+    public async Task PendingTab_SaysNotKnown_WhenTheListCannotBeReadOnReconnecting()
+    {
+        var (page, dropConnection) = await OpenWithDroppableConnectionAsync("alice");
+        await Expect(page.GetByText("Nothing waiting.")).ToBeVisibleAsync();
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder());
+        await Expect(Card(page, "exchange_place_order")).ToBeVisibleAsync();
+
+        // The hub comes back but the list cannot be read (storage down): the page goes on live with what it had.
+        await page.RouteAsync("**/api/approvals**", route => route.FulfillAsync(new() { Status = 503, Body = "storage unavailable" }));
+        await dropConnection();
+        await Expect(page.GetByText("The calls waiting for you could not be read (", new() { Exact = false })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Live" })).ToBeVisibleAsync();
+
+        // Before, the tab went on counting "Pending, 1 call" as if the list were whole: calls held while the page was
+        // away would be missing from it unsaid.
+        await Expect(PendingTab(page, "Pending, not known", "?")).ToHaveAttributeAsync("title", "Not known: the calls waiting could not be read");
+        await Expect(Card(page, "exchange_place_order")).ToBeVisibleAsync();
+    }
+
+    [ChromiumFact]
+    public async Task GrantsTab_SaysNotKnown_AndItsViewSaysSo_WhenTheGrantListCannotBeRead()
+    {
+        // This app maps no /api/grants: every read of the grant list fails, as when the gateway's storage is down.
+        var page = await OpenAsync("alice");
+
+        // Before, "Grants, 0 in force" and a 0 badge: no grant letting calls through, when the page had read none.
+        var tab = page.GetByRole(AriaRole.Tab, new() { Name = "Grants, not known", Exact = true });
+        await Expect(tab.Locator(".count")).ToHaveTextAsync("?");
+        await Expect(tab.Locator(".count")).ToHaveAttributeAsync("title", "Not known: the grants in force could not be read");
+
+        await tab.ClickAsync();
+        await Expect(page.GetByText("The grants in force could not be read (/api/grants answered 404), so calls may be going through without asking under grants not listed here.")).ToBeVisibleAsync();
+        await Expect(page.GetByText("No grant in force.")).ToBeHiddenAsync();
     }
 
     [ChromiumFact]
@@ -342,9 +382,13 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
         await BrowserSession.ScreenshotAsync(page, "pending-offline");
 
         // The page retries every 5 s on its own.
+        // Before, the tab said "Pending, 0 calls" with a 0 badge while that call waited.
+        await Expect(PendingTab(page, "Pending, not known", "?")).ToBeVisibleAsync();
+
         await page.UnrouteAllAsync();
         await Expect(Card(page, "exchange_place_order")).ToBeVisibleAsync(new() { Timeout = 20_000 });
         await Expect(page.GetByText("The gateway cannot be reached", new() { Exact = false })).ToBeHiddenAsync();
+        await Expect(PendingTab(page, "Pending, 1 call", "1")).Not.ToHaveAttributeAsync("title", new Regex("."));
     }
 
     [ChromiumFact]
@@ -509,6 +553,10 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Export CSV" })).ToHaveAttributeAsync("href", "/api/audit.csv?agent=research-bot");
         await BrowserSession.ScreenshotAsync(page, "audit");
     }
+
+    /// <summary>The Pending tab's badge, once the tab has this accessible name and the badge this text.</summary>
+    private static ILocator PendingTab(IPage page, string name, string badge) =>
+        page.GetByRole(AriaRole.Tab, new() { Name = name, Exact = true }).Locator(".count").Filter(new() { HasTextRegex = new Regex($"^{Regex.Escape(badge)}$") });
 
     private async Task<IPage> OpenAsync(string approver, ViewportSize? viewport = null, Func<IPage, Task>? beforeLoad = null, bool untilLive = true)
     {

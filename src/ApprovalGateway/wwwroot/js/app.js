@@ -15,15 +15,22 @@
   const grants = new Map();
   // Bumped by every pushed grant list, so a fetched list that was already on its way is not applied over it.
   let grantsVersion = 0;
+  // Whether the grant list has been read whole (fetched, or pushed): until then, and again after a read fails, the page
+  // does not know which grants let calls through without asking, so it says "not known", never "0 in force".
+  let grantsRead = false;
+  // Why the last read of the grant list failed, until one succeeds.
+  let grantsError = null;
   // The grant whose row asks "Revoke grant for …?": kept across re-renders (a push, a grant running out).
   let confirmingRevoke = null;
   // The grant whose confirming Revoke had the focus when pressed: where focus goes on when its row ends.
   let revokingFocused = null;
   let clockSkew = 0;
   let csrfToken = null;
-  // Whether the pending list has been read from the gateway once: until then an empty list means "not known yet",
-  // and while the page cannot reach the gateway it may be out of date, never "nothing waiting".
+  // Whether the pending list has been read from the gateway and its last read did not fail: until then an empty list
+  // means "not known yet", and while the page cannot reach the gateway it may be out of date, never "nothing waiting".
   let pendingRead = false;
+  // Why the last read of the pending list failed, until one succeeds: the list may then miss calls that wait.
+  let pendingError = null;
   // Calls this page is deciding: their own answer says how it went, so the push of the same change says nothing more.
   const deciding = new Set();
   // Calls ticked on their cards to reject together.
@@ -898,6 +905,8 @@
 
   // The list is the whole truth at the time it was read: it replaces what the page had.
   function setGrants(list) {
+    grantsRead = true;
+    grantsError = null;
     grants.clear();
     for (const raw of list || []) {
       const g = normalizeGrant(raw);
@@ -913,8 +922,12 @@
       if (version === grantsVersion) setGrants(list);
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) return;
+      // A push that arrived meanwhile is newer than this failure: it stands.
+      if (version !== grantsVersion) return;
+      grantsRead = false;
+      grantsError = e.message;
       grants.clear();
-      renderGrants(`The grant list is not available: ${e.message}`);
+      renderGrants();
     }
   }
 
@@ -923,7 +936,7 @@
     setGrants(list);
   }
 
-  function renderGrants(unavailable) {
+  function renderGrants() {
     const live = [...grants.values()].filter((g) => g.endsAt > now()).sort((x, y) => x.endsAt - y.endsAt);
     if (confirmingRevoke && !live.some((g) => g.id === confirmingRevoke)) confirmingRevoke = null;
     // Rows are rebuilt on every change: put the keyboard focus back on the same button of the same grant.
@@ -943,19 +956,42 @@
       target.focus();
     }
     $("#grants-wrap").hidden = live.length === 0;
-    $("#grants-empty").hidden = live.length > 0;
-    const text = $("#grants-empty-text");
-    if (unavailable) {
-      text.textContent = unavailable;
-    } else if (live.length === 0) {
-      const strong = document.createElement("strong");
-      strong.textContent = "No grant in force.";
-      text.replaceChildren(strong, " Every call the policy holds asks a human.");
-    }
-    const count = $("#grants-count");
-    count.textContent = String(live.length);
-    $("#tab-grants").setAttribute("aria-label", `Grants, ${live.length} in force`);
-    count.classList.toggle("has-items", live.length > 0);
+    renderGrantsKnown();
+  }
+
+  // What the Grants tab and view say of how far the list can be trusted: read, not read yet, failed, or out of reach.
+  function renderGrantsKnown() {
+    const live = [...grants.values()].filter((g) => g.endsAt > now()).length;
+    const state = $("#live").dataset.state;
+    const known = grantsRead && state === "live";
+    const why = unreachable(state)
+      ? "The gateway cannot be reached, so grants in force may be missing here. The page keeps trying."
+      : grantsError
+        ? `The grants in force could not be read (${grantsError}), so calls may be going through without asking under grants not listed here.`
+        : grantsRead ? "" : "Loading the grants in force…";
+    $("#grants-empty").hidden = live > 0 || !known;
+    const unknown = $("#grants-unknown");
+    unknown.hidden = known;
+    unknown.dataset.state = grantsError && !unreachable(state) ? "failed" : state;
+    $("#grants-unknown-text").textContent = why;
+    renderTabCount($("#tab-grants"), "Grants", live, `${live} in force`, known ? null : notKnownWhy(state, grantsError, "the grants in force"));
+  }
+
+  // A tab's badge and spoken name: "?" and "not known" when the page cannot tell, because a 0 there would tell an
+  // approver that nothing waits or that no grant lets calls through.
+  function renderTabCount(tab, name, count, spoken, unknown) {
+    const badgeEl = $(".count", tab);
+    badgeEl.textContent = unknown ? "?" : String(count);
+    if (unknown) badgeEl.title = unknown; else badgeEl.removeAttribute("title");
+    tab.setAttribute("aria-label", unknown ? `${name}, not known` : `${name}, ${spoken}`);
+    badgeEl.classList.toggle("has-items", !unknown && count > 0);
+  }
+
+  const unreachable = (state) => state === "offline" || state === "reconnecting";
+
+  function notKnownWhy(state, failed, what) {
+    if (unreachable(state)) return `Not known: the gateway cannot be reached, so ${what} may be missing here`;
+    return failed ? `Not known: ${what} could not be read` : `Not known: ${what} have not been read yet`;
   }
 
   function grantRow(g) {
@@ -1230,20 +1266,20 @@
 
   function renderCounts() {
     const count = pendingList().children.length;
-    const badgeEl = $("#pending-count");
-    badgeEl.textContent = String(count);
-    $("#tab-pending").setAttribute("aria-label", `Pending, ${count} call${count === 1 ? "" : "s"}`);
-    badgeEl.classList.toggle("has-items", count > 0);
     renderSelection();
     const state = $("#live").dataset.state;
     const known = pendingRead && state === "live";
+    renderTabCount($("#tab-pending"), "Pending", count, `${count} call${count === 1 ? "" : "s"}`,
+      known ? null : notKnownWhy(state, pendingError, "the calls waiting"));
     $("#pending-empty").hidden = count > 0 || !known;
     const unknown = $("#pending-unknown");
     unknown.hidden = known;
-    unknown.dataset.state = state;
-    $("#pending-unknown-text").textContent = state === "offline" || state === "reconnecting"
+    unknown.dataset.state = pendingError && !unreachable(state) ? "failed" : state;
+    $("#pending-unknown-text").textContent = unreachable(state)
       ? "The gateway cannot be reached, so calls waiting for you may be missing here. The page keeps trying."
-      : "Loading the calls waiting for you…";
+      : pendingError
+        ? `The calls waiting for you could not be read (${pendingError}), so some may be missing here.`
+        : "Loading the calls waiting for you…";
     // The tab's title counts what this approver can act on, not calls only others may decide or that wait for others.
     const mine = [...pendingList().children].filter((c) => waitingForMe(approvals.get(c.dataset.id))).length;
     document.title = mine > 0 ? `(${mine}) Approvals · Approval Gateway` : "Approvals · Approval Gateway";
@@ -1745,10 +1781,21 @@
     live.dataset.state = state;
     live.textContent = text;
     renderCounts();
+    renderGrantsKnown();
   }
 
   async function loadApprovals() {
-    const [pending, all] = await Promise.all([getJson("/api/approvals?status=pending"), getJson("/api/approvals"), loadMe()]);
+    let pending, all;
+    try {
+      [pending, all] = await Promise.all([getJson("/api/approvals?status=pending"), getJson("/api/approvals"), loadMe()]);
+    } catch (e) {
+      // After a failed read (on reconnecting, the page goes on live) the list may miss calls: not "Nothing waiting".
+      pendingRead = false;
+      pendingError = e.message;
+      renderCounts();
+      throw e;
+    }
+    pendingError = null;
     for (const raw of [...(all || []), ...(pending || [])]) upsert(raw, false);
     // Anything still pending here that the server no longer lists ended while we were away.
     const listed = new Set([...(all || []), ...(pending || [])].map((a) => String(a.id)));
