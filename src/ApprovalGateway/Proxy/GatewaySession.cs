@@ -79,9 +79,9 @@ internal sealed class GatewaySession(
     private Implementation _clientInfo = new() { Name = "unknown-client", Version = "0" };
     private string _listingShape = "";
 
-    // Rechecks asked for while one runs collapse into one more: every session that hears an upstream's list_changed
-    // forgets its listings, and such a burst should cost a session a listing or two, not one each.
-    private int _rechecks;
+    // Every session that hears an upstream's list_changed has the listings forgotten, and this one looks again each
+    // time: a burst should cost it a look or two.
+    private readonly CoalescedRun _recheck = new();
 
     private Task<bool>? _connecting;
     private volatile McpServer? _sessionServer;
@@ -363,31 +363,10 @@ internal sealed class GatewaySession(
     }
 
     /// <summary>
-    /// Looks again at what the agent would be listed without opening anything of its own (see
-    /// <see cref="ToolListMayHaveChangedAsync"/>); asked again while it looks, it looks once more after.
+    /// Looks again at what the agent would be listed, without opening anything of its own (see
+    /// <see cref="ToolListMayHaveChangedAsync"/>).
     /// </summary>
-    private async Task RecheckAsync()
-    {
-        if (Interlocked.Increment(ref _rechecks) != 1)
-        {
-            return;
-        }
-
-        try
-        {
-            do
-            {
-                Volatile.Write(ref _rechecks, 1);
-                await ToolListMayHaveChangedAsync(ToolListing.Rechecked);
-            }
-            while (Interlocked.CompareExchange(ref _rechecks, 0, 1) != 1);
-        }
-        catch
-        {
-            Volatile.Write(ref _rechecks, 0);
-            throw;
-        }
-    }
+    private Task RecheckAsync() => _recheck.RunAsync(() => ToolListMayHaveChangedAsync(ToolListing.Rechecked));
 
     /// <summary>
     /// An upstream this session has not used yet says its tools changed only to the catalogue's connection; an agent

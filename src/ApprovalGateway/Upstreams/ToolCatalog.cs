@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Nodes;
@@ -29,10 +30,8 @@ internal sealed class ToolCatalog(
     private readonly Lock _connectGate = new();
     private readonly HashSet<string> _changedWhileListing = new(StringComparer.Ordinal);
 
-    // Upstreams being listed again, each with whether it was asked again meanwhile: every agent session that hears an
-    // upstream's list_changed asks, and such a burst should cost the upstream a listing or two, not one each.
-    private readonly Dictionary<string, bool> _relisting = new(StringComparer.Ordinal);
-    private readonly Lock _relistGate = new();
+    // Per upstream: every agent session that hears its list_changed asks it to be listed again.
+    private readonly ConcurrentDictionary<string, CoalescedRun> _relists = new(StringComparer.Ordinal);
     private Task? _connecting;
     private Stage _stage;
     private volatile Snapshot _snapshot = Snapshot.Empty;
@@ -140,7 +139,7 @@ internal sealed class ToolCatalog(
             }
         }
 
-        _ = RelistCoalescedAsync(upstream);
+        _ = _relists.GetOrAdd(upstream, _ => new CoalescedRun()).RunAsync(() => RelistOnceAsync(upstream));
     }
 
     /// <summary>
@@ -150,50 +149,24 @@ internal sealed class ToolCatalog(
     /// </summary>
     public void ToolsChangedOnAgentSession(string upstream) => Relist(upstream);
 
-    /// <summary>Lists the upstream again; asked again while it lists, it lists once more after, not once per ask.</summary>
-    private async Task RelistCoalescedAsync(string upstream)
+    /// <summary>Lists the upstream again, through the link's client of the moment (a reconnect meanwhile asked for one more).</summary>
+    private async Task RelistOnceAsync(string upstream)
     {
-        lock (_relistGate)
+        try
         {
-            if (_relisting.ContainsKey(upstream))
+            if (_links.TryGetValue(upstream, out var link) && link.IsConnected)
             {
-                _relisting[upstream] = true;
-                return;
+                await RefreshAsync(upstream, link.GetClient());
             }
-
-            _relisting[upstream] = false;
         }
-
-        while (true)
+        catch (UpstreamUnavailableException)
         {
-            try
-            {
-                // Each time the link's client of the moment: a reconnect while it listed asked for one more listing.
-                if (_links.TryGetValue(upstream, out var link) && link.IsConnected)
-                {
-                    await RefreshAsync(upstream, link.GetClient());
-                }
-            }
-            catch (UpstreamUnavailableException)
-            {
-                // It went down between the two looks; its reconnect lists it again.
-            }
-            catch (Exception ex)
-            {
-                // Whatever went wrong, the loop must end by the book below, or this upstream is never listed again.
-                Log.ToolListFailed(logger, upstream, ex.Message);
-            }
-
-            lock (_relistGate)
-            {
-                if (!_relisting[upstream])
-                {
-                    _relisting.Remove(upstream);
-                    return;
-                }
-
-                _relisting[upstream] = false;
-            }
+            // It went down between the two looks; its reconnect lists it again.
+        }
+        catch (Exception ex)
+        {
+            // Nothing awaits this: a failure is logged here or nowhere.
+            Log.ToolListFailed(logger, upstream, ex.Message);
         }
     }
 

@@ -190,28 +190,12 @@ public sealed class UpstreamSessionOnFirstUseTests
     /// the gateway, so an agent was listed what the server lists the gateway, not what its own session would list.
     /// </summary>
     [Fact]
-    public async Task ServerListingToolsByClientName_ListsEachAgentDeclaringCapabilities_WhatItListsThatClient_WithoutASessionOfItsOwn()
-    {
-        var onlyForCapableAgent = McpServerTool.Create(() => "yes", new McpServerToolCreateOptions { Name = "for-capable-agent" }).ProtocolTool;
-        await using var upstream = await DynamicToolsUpstream.StartAsync(
-            options => options.Handlers.ListToolsHandler = (request, _) => ValueTask.FromResult(new ListToolsResult
-            {
-                Tools = request.Server.ClientInfo is { Name: CapableAgentName, Version: "1.0" } ? [onlyForCapableAgent] : [],
-            }),
-            McpServerTool.Create((string message) => $"first: {message}", new McpServerToolCreateOptions { Name = "first" }));
-        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Http(upstream.Url, "dynamic"));
-        await using var other = await gateway.ConnectAsync(CapableAgent("other-agent"));
-        await using var capable = await gateway.ConnectAsync(CapableAgent());
-
-        // The same capabilities: the other agent's listing, asked first, must not stand in for this one's.
-        var listedToOther = (await other.ListToolsAsync()).Select(t => t.Name).Order().ToList();
-        var listedToCapable = (await capable.ListToolsAsync()).Select(t => t.Name).Order().ToList();
-
-        Assert.Equal(["first"], listedToOther);
-        Assert.Equal(["first", "for-capable-agent"], listedToCapable);
-        Assert.False(HasOwnUpstreamSession(gateway, other));
-        Assert.False(HasOwnUpstreamSession(gateway, capable));
-    }
+    public Task ServerListingToolsByClientName_ListsEachAgentDeclaringCapabilities_WhatItListsThatClient_WithoutASessionOfItsOwn() =>
+        AssertEachAgentIsListedWhatTheServerListsIt(
+            offers: client => client is { Name: CapableAgentName, Version: "1.0" },
+            "for-capable-agent",
+            other: CapableAgent("other-agent"),
+            capable: CapableAgent());
 
     /// <summary>
     /// A server may list by any part of the client's <c>clientInfo</c>, not only its name. Before, the gateway's short
@@ -219,32 +203,46 @@ public sealed class UpstreamSessionOnFirstUseTests
     /// an agent was listed what the server lists a client without a website, or what it listed another agent's.
     /// </summary>
     [Fact]
-    public async Task ServerListingToolsByClientWebsite_ListsEachAgentWhatItListsThatClient_WithoutASessionOfItsOwn()
+    public Task ServerListingToolsByClientWebsite_ListsEachAgentWhatItListsThatClient_WithoutASessionOfItsOwn()
     {
         const string Site = "https://capable.example/agent";
-        var forSite = McpServerTool.Create(() => "yes", new McpServerToolCreateOptions { Name = "for-site" }).ProtocolTool;
+        return AssertEachAgentIsListedWhatTheServerListsIt(
+            offers: client => client is { WebsiteUrl: Site, Description: "An agent with a site" },
+            "for-site",
+            other: CapableAgent(introduce: info => info.WebsiteUrl = "https://other.example/agent"),
+            capable: CapableAgent(introduce: info =>
+            {
+                info.WebsiteUrl = Site;
+                info.Description = "An agent with a site";
+            }));
+    }
+
+    /// <summary>
+    /// Two agents with the same capabilities list tools from a server that offers <paramref name="extra"/> only to the
+    /// clients <paramref name="offers"/> picks: the other agent's listing, asked first, must not stand in for the
+    /// capable one's, and neither opens a session of its own upstream.
+    /// </summary>
+    private static async Task AssertEachAgentIsListedWhatTheServerListsIt(
+        Func<Implementation?, bool> offers, string extra, McpClientOptions other, McpClientOptions capable)
+    {
+        var offered = McpServerTool.Create(() => "yes", new McpServerToolCreateOptions { Name = extra }).ProtocolTool;
         await using var upstream = await DynamicToolsUpstream.StartAsync(
             options => options.Handlers.ListToolsHandler = (request, _) => ValueTask.FromResult(new ListToolsResult
             {
-                Tools = request.Server.ClientInfo is { WebsiteUrl: Site, Description: "An agent with a site" } ? [forSite] : [],
+                Tools = offers(request.Server.ClientInfo) ? [offered] : [],
             }),
             McpServerTool.Create((string message) => $"first: {message}", new McpServerToolCreateOptions { Name = "first" }));
         await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Http(upstream.Url, "dynamic"));
-        await using var other = await gateway.ConnectAsync(CapableAgent(introduce: info => info.WebsiteUrl = "https://other.example/agent"));
-        await using var capable = await gateway.ConnectAsync(CapableAgent(introduce: info =>
-        {
-            info.WebsiteUrl = Site;
-            info.Description = "An agent with a site";
-        }));
+        await using var otherClient = await gateway.ConnectAsync(other);
+        await using var capableClient = await gateway.ConnectAsync(capable);
 
-        // Alike but for the website: the other agent's listing, asked first, must not stand in for this one's.
-        var listedToOther = (await other.ListToolsAsync()).Select(t => t.Name).Order().ToList();
-        var listedToCapable = (await capable.ListToolsAsync()).Select(t => t.Name).Order().ToList();
+        var listedToOther = (await otherClient.ListToolsAsync()).Select(t => t.Name).Order().ToList();
+        var listedToCapable = (await capableClient.ListToolsAsync()).Select(t => t.Name).Order().ToList();
 
         Assert.Equal(["first"], listedToOther);
-        Assert.Equal(["first", "for-site"], listedToCapable);
-        Assert.False(HasOwnUpstreamSession(gateway, other));
-        Assert.False(HasOwnUpstreamSession(gateway, capable));
+        Assert.Equal(new[] { "first", extra }.Order().ToList(), listedToCapable);
+        Assert.False(HasOwnUpstreamSession(gateway, otherClient));
+        Assert.False(HasOwnUpstreamSession(gateway, capableClient));
     }
 
     /// <summary>
