@@ -579,14 +579,21 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
     }
 
     /// <summary>A live page whose hub connection the test can drop, as a stopping gateway does.</summary>
-    private async Task<(IPage Page, Func<Task> DropConnection)> OpenWithDroppableConnectionAsync(string approver)
+    private async Task<(IPage Page, Func<Task> DropConnection)> OpenWithDroppableConnectionAsync(string approver, Func<IPage, Task>? beforeLoad = null)
     {
         IWebSocketRoute? hub = null;
-        var page = await OpenAsync(approver, beforeLoad: p => p.RouteWebSocketAsync("**/hubs/approvals**", ws =>
+        var page = await OpenAsync(approver, beforeLoad: async p =>
         {
-            hub = ws;
-            ws.ConnectToServer();
-        }));
+            await p.RouteWebSocketAsync("**/hubs/approvals**", ws =>
+            {
+                hub = ws;
+                ws.ConnectToServer();
+            });
+            if (beforeLoad is not null)
+            {
+                await beforeLoad(p);
+            }
+        });
         return (page, () => hub!.CloseAsync());
     }
 

@@ -193,7 +193,7 @@
     if (next.status === "pending") {
       renderPending(next, previous);
       if (announce && !previous) {
-        say(`New approval request: ${next.tool} from ${next.agent}, ${lower(next.risk) || "unknown"} risk.`);
+        sayHeld(next);
         // Only a call held just now: one listed on load or reconnect, or a vote on one held before, is not news.
         if (next.votes.length === 0) notifyHeld(next);
       }
@@ -907,6 +907,7 @@
   function setGrants(list) {
     grantsRead = true;
     grantsError = null;
+    grantsRetry.succeeded();
     grants.clear();
     for (const raw of list || []) {
       const g = normalizeGrant(raw);
@@ -919,15 +920,19 @@
     const version = grantsVersion;
     try {
       const list = await getJson("/api/grants");
-      if (version === grantsVersion) setGrants(list);
+      if (version !== grantsVersion) return;
+      // Newer than any read still on its way: a retry and a reconnect's read may overlap.
+      grantsVersion++;
+      setGrants(list);
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) return;
-      // A push that arrived meanwhile is newer than this failure: it stands.
+      // A push, or another read, that arrived meanwhile is newer than this failure: it stands.
       if (version !== grantsVersion) return;
       grantsRead = false;
       grantsError = e.message;
       grants.clear();
       renderGrants();
+      grantsRetry.failed(e);
     }
   }
 
@@ -965,7 +970,7 @@
     const state = $("#live").dataset.state;
     const known = grantsRead && state === "live";
     const why = unreachable(state)
-      ? "The gateway cannot be reached, so grants in force may be missing here. The page keeps trying."
+      ? `The gateway cannot be reached, so grants in force may be missing here${live > 0 ? " and Revoke is off" : ""}. The page keeps trying.`
       : grantsError
         ? `The grants in force could not be read (${grantsError}), so calls may be going through without asking under grants not listed here.`
         : grantsRead ? "" : "Loading the grants in force…";
@@ -1030,22 +1035,35 @@
     return tr;
   }
 
+  // While the page cannot reach the gateway the rows stay in view, as the pending cards do, but may be out of date: the
+  // grant may have ended or been replaced, and another may be missing. Revoke is off until the list is read again, and
+  // says why. Off with aria-disabled rather than disabled, so a button with the focus keeps it and is read with its why.
+  const REVOKE_OFF = "Revoke is off while the page cannot reach the gateway: this list may be out of date.";
+  const grantsCurrent = () => grantsRead && $("#live").dataset.state === "live";
+
   // One click only asks: a grant revoked by a stray click makes the agent's next calls wait for a human again.
   function revokeControls(g) {
-    const button = (text, label, className, role) => {
+    const current = grantsCurrent();
+    const button = (text, label, className, role, stale = false) => {
       const b = document.createElement("button");
       b.type = "button";
       b.className = className;
       b.textContent = text;
       b.dataset.role = role;
       b.setAttribute("aria-label", label);
+      if (stale && !current) {
+        b.setAttribute("aria-disabled", "true");
+        b.title = REVOKE_OFF;
+      }
       return b;
     };
+    const usable = (b) => b.getAttribute("aria-disabled") !== "true";
     const box = document.createElement("span");
     box.className = "revoke";
     if (confirmingRevoke !== g.id) {
-      const revoke = button("Revoke", `Revoke the grant for ${g.tool} to ${g.agent}`, "btn btn-reject btn-small", "revoke");
+      const revoke = button("Revoke", `Revoke the grant for ${g.tool} to ${g.agent}`, "btn btn-reject btn-small", "revoke", true);
       revoke.addEventListener("click", () => {
+        if (!usable(revoke)) return;
         // One question at a time: a row that was asking goes back to its Revoke button.
         const other = confirmingRevoke && $(`#grants-body tr[data-id="${CSS.escape(confirmingRevoke)}"] .revoke`);
         const otherGrant = other && grants.get(confirmingRevoke);
@@ -1060,9 +1078,11 @@
     }
     // The row names the tool already; its buttons' labels name both for screen readers.
     const question = span("revoke-question", `Revoke grant for ${g.agent}?`);
-    const yes = button("Revoke", `Yes, revoke the grant for ${g.tool} to ${g.agent}`, "btn btn-reject btn-small", "confirm");
+    const yes = button("Revoke", `Yes, revoke the grant for ${g.tool} to ${g.agent}`, "btn btn-reject btn-small", "confirm", true);
     const no = button("Cancel", `Cancel, keep the grant for ${g.tool} to ${g.agent}`, "btn btn-quiet btn-small", "cancel");
-    yes.addEventListener("click", () => revokeGrant(g, yes));
+    yes.addEventListener("click", () => {
+      if (usable(yes)) revokeGrant(g, yes);
+    });
     no.addEventListener("click", () => {
       confirmingRevoke = null;
       const next = revokeControls(g);
@@ -1295,6 +1315,51 @@
     while (region.children.length > 5) region.firstElementChild.remove();
   }
 
+  // An agent calling in a loop holds call after call. The first is said (or notified) at once; those held within
+  // COALESCE_MS after it are summed into one message at the end of that window, and so on while they keep coming, so a
+  // screen reader is not queued a line per call. A window that gathered one call says it in full.
+  const COALESCE_MS = 2000;
+
+  function coalesced(one, many, still) {
+    let timer = null;
+    let batch = [];
+    const flush = () => {
+      // Decided (or no longer for this approver) before its turn came: nothing to say about it any more.
+      const calls = batch.map((a) => approvals.get(a.id)).filter((a) => a && a.status === "pending" && still(a));
+      batch = [];
+      if (calls.length === 0) {
+        timer = null;
+        return;
+      }
+      if (calls.length === 1) one(calls[0]); else many(calls);
+      timer = setTimeout(flush, COALESCE_MS);
+    };
+    return (a) => {
+      if (timer !== null) {
+        batch.push(a);
+        return;
+      }
+      one(a);
+      timer = setTimeout(flush, COALESCE_MS);
+    };
+  }
+
+  // "2 from trader-bot, 1 from research-bot": the agents with the most calls first, the rest summed as "others".
+  function byAgent(calls, separator) {
+    const counts = new Map();
+    for (const a of calls) counts.set(a.agent, (counts.get(a.agent) || 0) + 1);
+    const sorted = [...counts].sort((x, y) => y[1] - x[1]);
+    const named = sorted.slice(0, 3).map(([agent, n]) => `${n} from ${agent}`);
+    const others = sorted.slice(3).reduce((sum, [, n]) => sum + n, 0);
+    if (others > 0) named.push(`${others} from others`);
+    return named.join(separator);
+  }
+
+  const sayHeld = coalesced(
+    (a) => say(`New approval request: ${a.tool} from ${a.agent}, ${lower(a.risk) || "unknown"} risk.`),
+    (calls) => say(`${calls.length} more approval requests: ${byAgent(calls, ", ")}.`),
+    () => true);
+
   function toast(text, tone) {
     const el = document.createElement("div");
     el.className = "toast";
@@ -1368,15 +1433,18 @@
   const notifying = () => canNotify && Notification.permission === "granted" && remembered(NOTIFY_KEY);
 
   function notifyHeld(a) {
-    if (!notifying() || !waitingForMe(a)) return;
+    if (notifying() && waitingForMe(a)) notifyHeldCoalesced(a);
+  }
+
+  // Clicking brings the approver to the card (the first of several), from whichever tab they were on.
+  function notify(title, body, tag, id) {
     try {
-      const risk = `${words(a.risk) || "Unknown"} risk`;
       // The tag makes the approver's other tabs replace this notification rather than add a second one.
-      const n = new Notification(`Approval needed: ${a.tool}`, { body: `${a.agent} · ${risk}`, tag: `approval-${a.id}`, icon: "/img/icon.svg" });
+      const n = new Notification(title, { body, tag, icon: "/img/icon.svg" });
       n.onclick = () => {
         window.focus();
         show("pending", false);
-        const card = cardOf(a.id);
+        const card = cardOf(id);
         if (card) {
           card.tabIndex = -1;
           card.scrollIntoView({ block: "center" });
@@ -1389,6 +1457,12 @@
     }
     if (remembered(SOUND_KEY)) beep();
   }
+
+  const notifyHeldCoalesced = coalesced(
+    (a) => notify(`Approval needed: ${a.tool}`, `${a.agent} · ${words(a.risk) || "Unknown"} risk`, `approval-${a.id}`, a.id),
+    (calls) => notify(`${calls.length} more approvals needed`, byAgent(calls, " · "), `approvals-from-${calls[0].id}`, calls[0].id),
+    // Unticked meanwhile, or decided by this approver's vote on another tab.
+    (a) => notifying() && waitingForMe(a));
 
   // A short tone made on the spot, so there is no sound file to serve.
   function beep() {
@@ -1781,20 +1855,61 @@
     live.dataset.state = state;
     live.textContent = text;
     renderCounts();
-    renderGrantsKnown();
+    // The rows too: their Revoke is off while the list may be out of date.
+    renderGrants();
   }
 
+  // A failed read of a list is tried again on its own while the hub is connected: after 1 s, then twice as long each
+  // time up to 30 s, and from 1 s again once a read succeeds. One timer per list, so failures never pile retries up; a
+  // read that succeeds (a retry, a reconnect, a pushed grant list) cancels it. Not while the hub is down: connecting
+  // again reads both lists. Not after a 401: the page is on its way to the sign-in form.
+  const RETRY_FIRST_MS = 1000;
+  const RETRY_MAX_MS = 30000;
+  let hub = null;
+  const connected = () => hub?.state === signalR.HubConnectionState.Connected;
+
+  function retrier(read) {
+    let timer = null;
+    let delay = RETRY_FIRST_MS;
+    return {
+      failed(e) {
+        if (timer !== null || !connected() || (e instanceof ApiError && e.status === 401)) return;
+        timer = setTimeout(() => {
+          timer = null;
+          if (connected()) read().catch(() => {});
+        }, delay);
+        delay = Math.min(RETRY_MAX_MS, delay * 2);
+      },
+      succeeded() {
+        clearTimeout(timer);
+        timer = null;
+        delay = RETRY_FIRST_MS;
+      },
+    };
+  }
+
+  const pendingRetry = retrier(() => loadApprovals());
+  const grantsRetry = retrier(() => loadGrants());
+  // Reads of the pending list started, and the last started one that succeeded: a failure older than it is not news.
+  let pendingReads = 0;
+  let pendingReadOk = 0;
+
   async function loadApprovals() {
+    const read = ++pendingReads;
     let pending, all;
     try {
       [pending, all] = await Promise.all([getJson("/api/approvals?status=pending"), getJson("/api/approvals"), loadMe()]);
     } catch (e) {
+      if (pendingReadOk > read) return;
       // After a failed read (on reconnecting, the page goes on live) the list may miss calls: not "Nothing waiting".
       pendingRead = false;
       pendingError = e.message;
       renderCounts();
+      pendingRetry.failed(e);
       throw e;
     }
+    pendingReadOk = Math.max(pendingReadOk, read);
+    pendingRetry.succeeded();
     pendingError = null;
     for (const raw of [...(all || []), ...(pending || [])]) upsert(raw, false);
     // Anything still pending here that the server no longer lists ended while we were away.
@@ -1813,7 +1928,7 @@
   async function connect() {
     // Set when a reconnect was refused for want of a sign-in: retrying would only say "Reconnecting…" forever.
     let signedOut = false;
-    const connection = new signalR.HubConnectionBuilder()
+    const connection = hub = new signalR.HubConnectionBuilder()
       .withUrl("/hubs/approvals")
       .withAutomaticReconnect({
         nextRetryDelayInMilliseconds: (ctx) => {
@@ -1860,10 +1975,6 @@
   async function start(connection) {
     try {
       await connection.start();
-      // Subscribe first, then list: a change made in between arrives as a push and is merged, not lost.
-      // "Live" only once both are done, so it means the page is up to date.
-      await Promise.all([loadApprovals(), loadGrants()]);
-      setLive("live", "Live");
     } catch (e) {
       if (unauthorized(e)) {
         signIn();
@@ -1871,7 +1982,13 @@
       }
       setLive("offline", "Offline");
       setTimeout(() => start(connection), 5000);
+      return;
     }
+    // Subscribe first, then list: a change made in between arrives as a push and is merged, not lost. "Live" only once
+    // both are read or have failed (each then says so, and is read again on its own): starting the connection again,
+    // as this did once after a failed read, only failed on the one already open and left the page "Offline" for good.
+    await Promise.all([loadApprovals().catch(() => {}), loadGrants()]);
+    setLive("live", "Live");
   }
 
   function init() {
