@@ -67,6 +67,10 @@ internal static class ApprovalText
 
     public const string WithdrawnReason = "The agent cancelled the call or its session ended";
 
+    public const string SessionDeletedReason = "The agent ended its session (an HTTP DELETE of it) while the call waited";
+
+    public const string InputClosedReason = "The agent closed the gateway's input, which ends its stdio session, while the call waited";
+
     private const int MaxClientText = 200;
 
     /// <summary>Why the agent's call was withdrawn: what the session knows (its cancellation's words, a dropped connection), else the general reason.</summary>

@@ -59,6 +59,9 @@ internal sealed class GatewaySession(
         "notifications/tasks/status");
 
     private readonly CancellationTokenSource _closed = new();
+
+    // Set by whoever learns first that the agent is ending the session; read when its held calls are withdrawn.
+    private volatile string? _endingBecause;
     private IDisposable? _slot;
     private readonly ConcurrentDictionary<string, ProgressRoute> _progressRoutes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<RequestId, AgentRequest> _inFlight = new();
@@ -217,7 +220,10 @@ internal sealed class GatewaySession(
         _inFlight.TryGetValue(id, out var inFlight) && inFlight.CancelReason is { } said ? said
         : presence is { Abandoned.IsCancellationRequested: true }
             ? $"The agent's connection dropped and it did not come back for the call within {ToolCallPipeline.FormatDuration(presence.Window)} ({ResumptionOptions.Section}:Window)"
-            : null;
+            : _endingBecause;
+
+    /// <summary>The agent is ending the session (a DELETE of it, or the end of its stdio input): its held calls say so.</summary>
+    public void EndingBecause(string reason) => _endingBecause = reason;
 
     private static string? RequestedVersion(JsonRpcRequest request) =>
         request.Params?["_meta"]?["io.modelcontextprotocol/protocolVersion"] is JsonValue version && version.TryGetValue<string>(out var text) ? text : null;

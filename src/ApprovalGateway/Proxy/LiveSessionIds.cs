@@ -3,17 +3,19 @@ using System.Collections.Concurrent;
 namespace ApprovalGateway.Proxy;
 
 /// <summary>
-/// The ids of the agents' Streamable HTTP sessions open on this instance, from the SDK making one until it ends.
-/// The SDK answers a DELETE of an id it does not know with 200 as if it had ended a session; this is what lets the
-/// gateway answer 404 instead, as MCP requires of a session that is gone.
+/// The agents' Streamable HTTP sessions open on this instance, by id, from the SDK making one until it ends. The SDK
+/// answers a DELETE of an id it does not know with 200 as if it had ended a session; this is what lets the gateway
+/// answer 404 instead, as MCP requires of a session that is gone, and tell a session the agent is ending it.
 /// </summary>
 internal sealed class LiveSessionIds
 {
-    private readonly ConcurrentDictionary<string, byte> _ids = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, GatewaySession> _sessions = new(StringComparer.Ordinal);
 
-    public void Add(string sessionId) => _ids.TryAdd(sessionId, 0);
+    public void Add(GatewaySession session) => _sessions.TryAdd(session.Identity.SessionId, session);
 
-    public void Remove(string sessionId) => _ids.TryRemove(sessionId, out _);
+    public void Remove(string sessionId) => _sessions.TryRemove(sessionId, out _);
 
-    public bool Contains(string sessionId) => _ids.ContainsKey(sessionId);
+    public bool Contains(string sessionId) => _sessions.ContainsKey(sessionId);
+
+    public GatewaySession? Find(string sessionId) => _sessions.GetValueOrDefault(sessionId);
 }

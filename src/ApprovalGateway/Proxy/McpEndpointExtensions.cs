@@ -46,7 +46,7 @@ internal static class McpEndpointExtensions
                     session.Configure(serverOptions);
                     session.Hold(http.Items[SlotKey] as IDisposable);
                     http.Items[SessionKey] = session;
-                    http.RequestServices.GetRequiredService<LiveSessionIds>().Add(sessionId);
+                    http.RequestServices.GetRequiredService<LiveSessionIds>().Add(session);
                     return Task.CompletedTask;
                 };
                 transport.RunSessionHandler = async (http, server, cancellationToken) =>

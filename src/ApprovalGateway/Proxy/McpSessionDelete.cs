@@ -1,3 +1,5 @@
+using ApprovalGateway.Approvals;
+
 namespace ApprovalGateway.Proxy;
 
 internal static class McpSessionDelete
@@ -24,12 +26,19 @@ internal static class McpSessionDelete
                 await McpEndpointExtensions.WriteJsonRpcErrorAsync(
                     context, StatusCodes.Status400BadRequest, -32000, "Bad Request: Mcp-Session-Id header is required");
             }
-            else if (!live.Contains(sessionId))
+            else if (live.Find(sessionId) is not { } session)
             {
                 await McpEndpointExtensions.WriteJsonRpcErrorAsync(context, StatusCodes.Status404NotFound, -32001, "Session not found");
             }
             else
             {
+                // Said before the SDK ends the session, which withdraws its held calls: they say why. Only by the agent
+                // whose session it is; the SDK refuses anyone else's DELETE.
+                if (McpEndpointExtensions.AgentName(context.User) == session.Identity.Agent)
+                {
+                    session.EndingBecause(ApprovalText.SessionDeletedReason);
+                }
+
                 await next(context);
             }
         });

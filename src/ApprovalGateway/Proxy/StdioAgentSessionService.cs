@@ -1,3 +1,4 @@
+using ApprovalGateway.Approvals;
 using Microsoft.Extensions.Hosting;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -11,7 +12,8 @@ namespace ApprovalGateway.Proxy;
 /// closed stdin to shut it down (MCP's stdio shutdown); now it is withdrawn and recorded like the call of any agent
 /// whose session ends.
 /// </summary>
-internal sealed class StdioAgentSessionService(McpServer server, ITransport transport, IHostApplicationLifetime lifetime) : BackgroundService
+internal sealed class StdioAgentSessionService(
+    McpServer server, ITransport transport, GatewaySession session, IHostApplicationLifetime lifetime) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -24,6 +26,7 @@ internal sealed class StdioAgentSessionService(McpServer server, ITransport tran
             var run = server.RunAsync(ended.Token);
             if (await Task.WhenAny(run, transport.MessageReader.Completion) != run)
             {
+                session.EndingBecause(ApprovalText.InputClosedReason);
                 await ended.CancelAsync();
             }
 

@@ -122,7 +122,11 @@ public sealed class ResumptionTests
         await agent.DeleteSessionAsync();
 
         var withdrawn = await scenario.Approvals.WaitForStatusAsync(held.Id, ApprovalStatus.Withdrawn);
-        Assert.Equal(ApprovalText.WithdrawnReason, withdrawn.Reason);
+        // Before, "The agent cancelled the call or its session ended", which left approvers guessing which.
+        const string Expected = "The agent ended its session (an HTTP DELETE of it) while the call waited";
+        Assert.Equal(Expected, withdrawn.Reason);
+        var record = await scenario.Audit.WaitForAsync(r => r.ApprovalId == held.Id, $"the record of approval {held.Id}");
+        Assert.Equal(("withdrawn", Expected), (record.Outcome, record.Reason));
     }
 
     [Fact]

@@ -95,7 +95,7 @@ public sealed class StdioDownstreamTests
         var last = gateway.LastAuditRecord();
         Assert.Equal("withdrawn", (string?)last["outcome"]);
         Assert.Equal("echo", (string?)last["tool"]);
-        Assert.Equal(ApprovalText.WithdrawnReason, (string?)last["reason"]);
+        Assert.Equal("The agent closed the gateway's input, which ends its stdio session, while the call waited", (string?)last["reason"]);
     }
 
     [Fact]
