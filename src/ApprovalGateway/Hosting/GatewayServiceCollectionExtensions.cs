@@ -66,10 +66,10 @@ internal static class GatewayServiceCollectionExtensions
     {
         var mcpPath = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.McpPath;
         app.UseMcpOriginCheck(mcpPath);
-        app.UseMcpRequestLimits();
         app.UseGatewayAuth();
         app.UseAgentAuthentication(mcpPath);
         app.UseAgentPrincipal(mcpPath);
+        app.UseMcpRequestLimits();
 
         if (!stdio)
         {

@@ -274,11 +274,14 @@ internal static class McpEndpointExtensions
 
     /// <summary>
     /// Caps MCP request bodies at <c>Gateway:MaxRequestBodyBytes</c>: a declared oversize body is refused with 413
-    /// and a JSON-RPC error before it is read, and a chunked one with the same once reading it reaches the limit.
+    /// and a JSON-RPC error before it is read, and a chunked one with the same once reading it reaches the limit. A
+    /// refused POST goes in the audit log as <c>invalid_request</c>, as the agent's: it runs after the agent is known,
+    /// so a caller without a key hears 401 first and is recorded as refused at the door instead.
     /// </summary>
     public static IApplicationBuilder UseMcpRequestLimits(this IApplicationBuilder app)
     {
         var gateway = app.ApplicationServices.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        var audit = app.ApplicationServices.GetRequiredService<UnreadableRequestAudit>();
         var tooLarge = $"Request body exceeds the gateway's limit of {gateway.MaxRequestBodyBytes} bytes.";
         return app.Use(async (context, next) =>
         {
@@ -289,9 +292,9 @@ internal static class McpEndpointExtensions
                     limit.MaxRequestBodySize = gateway.MaxRequestBodyBytes;
                 }
 
-                if (context.Request.ContentLength > gateway.MaxRequestBodyBytes)
+                if (context.Request.ContentLength is { } declared && declared > gateway.MaxRequestBodyBytes)
                 {
-                    await WriteJsonRpcErrorAsync(context, StatusCodes.Status413PayloadTooLarge, -32600, tooLarge);
+                    await RefuseTooLargeAsync(context, declared);
                     return;
                 }
             }
@@ -305,9 +308,26 @@ internal static class McpEndpointExtensions
             {
                 // Kestrel throws from the SDK's read of a chunked body once it passes the limit; left alone, the agent
                 // would get a bare 413 and the log an unhandled exception.
-                await WriteJsonRpcErrorAsync(context, StatusCodes.Status413PayloadTooLarge, -32600, tooLarge);
+                await RefuseTooLargeAsync(context, declared: null);
             }
         });
+
+        async Task RefuseTooLargeAsync(HttpContext context, long? declared)
+        {
+            try
+            {
+                await WriteJsonRpcErrorAsync(context, StatusCodes.Status413PayloadTooLarge, -32600, tooLarge);
+            }
+            finally
+            {
+                // An agent gone before its answer was refused all the same.
+                if (HttpMethods.IsPost(context.Request.Method))
+                {
+                    await audit.RecordTooLargeAsync(
+                        AgentName(context.User), context.Request.Headers["Mcp-Session-Id"].ToString(), declared, gateway.MaxRequestBodyBytes);
+                }
+            }
+        }
     }
 
     /// <summary>A refusal before the SDK reads the request, in the JSON-RPC shape agents' clients parse.</summary>

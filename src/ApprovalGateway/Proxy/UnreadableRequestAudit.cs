@@ -11,7 +11,7 @@ namespace ApprovalGateway.Proxy;
 /// than the 64 levels the SDK reads, a batch, a line too long) in the audit log, outcome <c>invalid_request</c>: the
 /// agent got an error and nothing was decided or forwarded, and the log says so, naming the tool where one can be
 /// found in it. The request itself is not kept: it may be anything, of any size. A request refused for what it asks,
-/// where the protocol refuses it (a second <c>initialize</c>), is recorded the same way.
+/// where the protocol refuses it (a second <c>initialize</c>), or for a body over the size limit, is recorded the same way.
 /// </summary>
 internal sealed class UnreadableRequestAudit(IAuditLog audit, GatewayMetrics metrics, TimeProvider time, ILogger<UnreadableRequestAudit> logger)
 {
@@ -29,6 +29,19 @@ internal sealed class UnreadableRequestAudit(IAuditLog audit, GatewayMetrics met
     /// <summary>A request read whole and refused as the protocol has it (an <c>initialize</c> in an open session).</summary>
     public Task RecordRefusedAsync(string agent, string sessionId, string method, JsonRpcError answer) =>
         AppendAsync(agent, sessionId, "", $"the request ({method}) was refused, so nothing was decided or forwarded: {answer.Error.Message}");
+
+    /// <summary>
+    /// A request whose body is over <c>Gateway:MaxRequestBodyBytes</c>, refused with 413 unread (or read only until it
+    /// passed the limit): the record says how large it said it was, or that it ran past the limit, and nothing of it.
+    /// </summary>
+    /// <param name="declared">Its <c>Content-Length</c>, or null for a chunked body found too large while being read.</param>
+    public Task RecordTooLargeAsync(string agent, string sessionId, long? declared, long limit)
+    {
+        var size = declared is { } length
+            ? $"its body of {length} bytes (Content-Length) is over the gateway's limit of {limit} bytes"
+            : $"its body ran past the gateway's limit of {limit} bytes and was not read further";
+        return AppendAsync(agent, sessionId, "", $"the request could not be read, so nothing was decided or forwarded: {size} (Gateway:MaxRequestBodyBytes).");
+    }
 
     private async Task AppendAsync(string agent, string sessionId, string tool, string reason)
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -39,25 +40,28 @@ public sealed class BadInputTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task OversizedBody_Gets413WithAJsonRpcError_WhetherItsLengthIsDeclaredOrItIsChunked(bool chunked)
+    public async Task OversizedBody_Gets413WithAJsonRpcError_AndIsAuditedAsTheAgents_WhetherItsLengthIsDeclaredOrItIsChunked(bool chunked)
     {
         var errors = new ErrorLog();
         await using var gateway = await GatewayHost.StartAsync(
             TestUpstreams.Merge(TestUpstreams.EverythingStdio(), new Dictionary<string, string?> { ["Gateway:MaxRequestBodyBytes"] = "65536" }),
             configure: builder => builder.Logging.AddProvider(errors));
         using var http = new HttpClient();
+        var session = await InitializeAsync(http, gateway.McpEndpoint);
         var huge = new JsonObject
         {
             ["jsonrpc"] = "2.0",
-            ["id"] = 1,
-            ["method"] = "initialize",
-            ["params"] = new JsonObject { ["padding"] = new string('x', 200_000) },
+            ["id"] = 2,
+            ["method"] = "tools/call",
+            ["params"] = new JsonObject { ["name"] = "echo", ["arguments"] = new JsonObject { ["message"] = "secret plan " + new string('x', 200_000) } },
         };
         // JsonContent cannot tell its length up front, so it goes out with Transfer-Encoding: chunked: the gateway
         // finds the body too large only while reading it.
         HttpContent content = chunked ? JsonContent.Create(huge) : new StringContent(huge.ToJsonString(), Encoding.UTF8, "application/json");
         using var request = new HttpRequestMessage(HttpMethod.Post, gateway.McpEndpoint) { Content = content };
         request.Headers.Accept.ParseAdd("application/json, text/event-stream");
+        request.Headers.Add("Mcp-Session-Id", session);
+        var declared = Encoding.UTF8.GetByteCount(huge.ToJsonString());
 
         using var response = await http.SendAsync(request);
         var error = JsonNode.Parse(await response.Content.ReadAsStringAsync());
@@ -66,8 +70,44 @@ public sealed class BadInputTests
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal("Request body exceeds the gateway's limit of 65536 bytes.", error?["error"]?["message"]?.GetValue<string>());
         Assert.Equal(-32600, error?["error"]?["code"]?.GetValue<int>());
+        // Before, the audit log never heard of the refusal: an admin could not see that the agent's call went nowhere.
+        var record = Assert.Single(gateway.Services.GetRequiredService<IAuditLog>().Recent(10));
+        Assert.Equal(("anonymous", session, "", "invalid_request", "invalid_request"), (record.Agent, record.SessionId, record.Tool, record.Decision, record.Outcome));
+        Assert.Equal(
+            "the request could not be read, so nothing was decided or forwarded: " + (chunked
+                ? "its body ran past the gateway's limit of 65536 bytes and was not read further (Gateway:MaxRequestBodyBytes)."
+                : $"its body of {declared} bytes (Content-Length) is over the gateway's limit of 65536 bytes (Gateway:MaxRequestBodyBytes)."),
+            record.Reason);
+        Assert.Null(record.Arguments);
         await AssertStillServesAsync(gateway);
         Assert.Empty(errors.Lines);
+    }
+
+    [Fact]
+    public async Task OversizedBody_IsAuditedAsTheAgentWhoseKeyItCarries_WhileACallerWithoutAKeyHearsOnly401()
+    {
+        const string Key = "trader-key-0123456789abcdef";
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Merge(
+            TestUpstreams.EverythingStdio(),
+            new Dictionary<string, string?> { ["Gateway:MaxRequestBodyBytes"] = "65536", ["Gateway:Agents:trader:ApiKey"] = Key }));
+        using var http = new HttpClient();
+        var body = """{"jsonrpc":"2.0","id":1,"method":"ping","params":{"padding":"<PAD>"}}""".Replace("<PAD>", new string('x', 70_000), StringComparison.Ordinal);
+
+        using var keyed = new HttpRequestMessage(HttpMethod.Post, gateway.McpEndpoint) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        keyed.Headers.Accept.ParseAdd("application/json, text/event-stream");
+        keyed.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        using var fromTrader = await http.SendAsync(keyed);
+        using var fromNobody = await PostAsync(http, gateway.McpEndpoint, body);
+
+        Assert.Equal((HttpStatusCode.RequestEntityTooLarge, HttpStatusCode.Unauthorized), (fromTrader.StatusCode, fromNobody.StatusCode));
+        var records = gateway.Services.GetRequiredService<IAuditLog>().Recent(10).Reverse().ToList();
+        Assert.Equal(
+            [("trader", "invalid_request"), (null, "unauthenticated")],
+            records.Select(r => (r.Agent, r.Outcome)));
+        Assert.Equal(
+            $"the request could not be read, so nothing was decided or forwarded: its body of {Encoding.UTF8.GetByteCount(body)} bytes (Content-Length) " +
+            "is over the gateway's limit of 65536 bytes (Gateway:MaxRequestBodyBytes).",
+            records[0].Reason);
     }
 
     [Fact]
