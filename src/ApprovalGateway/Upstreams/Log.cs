@@ -23,6 +23,9 @@ internal static partial class Log
     [LoggerMessage(1005, LogLevel.Warning, "Could not list the tools of upstream '{Upstream}': {Reason}")]
     public static partial void ToolListFailed(ILogger logger, string upstream, string reason);
 
+    [LoggerMessage(1017, LogLevel.Warning, "Upstream '{Upstream}' did not list its tools within {TimeoutSeconds} s (Gateway:Upstreams:{Upstream}:RequestTimeout); the catalogue keeps its last listing and lists it again when next asked.")]
+    public static partial void ToolListTimedOut(ILogger logger, string upstream, double timeoutSeconds);
+
     [LoggerMessage(1006, LogLevel.Error, "{Message}")]
     public static partial void ToolNameCollision(ILogger logger, string message);
 

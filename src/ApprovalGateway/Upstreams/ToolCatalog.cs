@@ -253,8 +253,16 @@ internal sealed class ToolCatalog(
     /// startup that stops the gateway; later (an upstream down at startup comes up) its clashing tools are left out of
     /// every listing and the clash shows in the upstream's status, since agents must never see one name twice.
     /// </summary>
+    /// <remarks>
+    /// A listing gets the upstream's <see cref="UpstreamOptions.RequestTimeout"/>, as one for an agent's capabilities
+    /// does. Re-listings of one upstream run one at a time, and an upstream that leaves <c>tools/list</c> unanswered
+    /// while it answers pings keeps its connection: unbounded, that listing would hold every later one, and leave the
+    /// catalogue (and what is classified and listed from it) stale until the gateway restarts.
+    /// </remarks>
     private async Task RefreshAsync(string upstream, McpClient client, bool atStartup = false)
     {
+        var timeout = options.Value.Upstreams[upstream].RequestTimeout;
+        using var deadline = new CancellationTokenSource(timeout, time);
         try
         {
             if (client.ServerCapabilities.Tools is null)
@@ -262,7 +270,7 @@ internal sealed class ToolCatalog(
                 return;
             }
 
-            var listed = await ListAllToolsAsync(client, upstream, logger, CancellationToken.None);
+            var listed = await ListAllToolsAsync(client, upstream, logger, deadline.Token);
             var prefix = options.Value.Upstreams[upstream].ToolPrefix ?? "";
             var tools = listed.Select(definition => Describe(upstream, prefix, definition)).DistinctBy(t => t.Name, StringComparer.Ordinal).ToList();
             string? clash = null;
@@ -315,6 +323,11 @@ internal sealed class ToolCatalog(
             }
 
             Changed?.Invoke();
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            // The upstream was told to cancel; the last listing stands, and the next ask lists it again.
+            Log.ToolListTimedOut(logger, upstream, timeout.TotalSeconds);
         }
         catch (Exception ex) when (ex is not ToolNameClashException)
         {

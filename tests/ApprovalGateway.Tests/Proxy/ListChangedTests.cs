@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using ApprovalGateway.Policy;
 using ApprovalGateway.Tests.Infrastructure;
 using ApprovalGateway.Upstreams;
+using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Client;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
@@ -257,6 +258,77 @@ public sealed class ListChangedTests
             {
                 await client.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>
+    /// The upstream leaves one of the catalogue's listings unanswered while it answers everything else (pings included,
+    /// so its connection stays). Before, that listing held every later one of the upstream for good: tools it added
+    /// afterwards never reached the catalogue (<c>/api/tools</c>, the page, risk classification) until a restart; and
+    /// when it was the listing at startup, the gateway never started.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CatalogueListingTheUpstreamNeverAnswers_TimesOut_SoALaterToolListChangedStillReachesTheCatalogue(bool atStartup)
+    {
+        var added = new ConcurrentBag<Tool>();
+        var armed = atStartup ? 1 : 0;
+        var hanging = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = await DynamicToolsUpstream.StartAsync(
+            options => options.Handlers.ListToolsHandler = async (request, cancellationToken) =>
+            {
+                if (request.Server.ClientInfo?.Name == "approval-gateway" && Interlocked.CompareExchange(ref armed, 2, 1) == 1)
+                {
+                    hanging.TrySetResult();
+                    await release.Task.WaitAsync(cancellationToken);
+                }
+
+                return new ListToolsResult { Tools = [.. added] };
+            },
+            McpServerTool.Create(
+                async (McpServer server, int n, CancellationToken cancellationToken) =>
+                {
+                    added.Add(McpServerTool.Create(() => "late", new McpServerToolCreateOptions { Name = $"late_{n}" }).ProtocolTool);
+                    await server.SendNotificationAsync(NotificationMethods.ToolListChangedNotification, cancellationToken);
+                    return "added";
+                },
+                new McpServerToolCreateOptions { Name = "add_late" }));
+        var log = new ErrorLog();
+        try
+        {
+            await using var gateway = await GatewayHost.StartAsync(
+                TestUpstreams.Merge(
+                    TestUpstreams.Http(upstream.Url, "dynamic"),
+                    new Dictionary<string, string?> { ["Gateway:Upstreams:dynamic:RequestTimeout"] = "00:00:03" }),
+                configure: builder => builder.Logging.AddProvider(log)).WaitAsync(Patience);
+            var catalog = gateway.Services.GetRequiredService<ToolCatalog>();
+            var listedLater = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            catalog.Changed += () =>
+            {
+                if (catalog.TryGet("late_2", out _))
+                {
+                    listedLater.TrySetResult();
+                }
+            };
+            await using var client = await gateway.ConnectAsync();
+            if (!atStartup)
+            {
+                Volatile.Write(ref armed, 1);
+                Assert.NotEqual(true, (await client.CallToolAsync("add_late", new Dictionary<string, object?> { ["n"] = 1 })).IsError);
+            }
+
+            await hanging.Task.WaitAsync(Patience);
+            Assert.NotEqual(true, (await client.CallToolAsync("add_late", new Dictionary<string, object?> { ["n"] = 2 })).IsError);
+            await listedLater.Task.WaitAsync(Patience);
+
+            Assert.Equal(!atStartup, catalog.TryGet("late_1", out _));
+            Assert.Contains(1017, log.EventIds);
+        }
+        finally
+        {
+            release.TrySetResult();
         }
     }
 
