@@ -314,6 +314,13 @@ internal static class McpEndpointExtensions
 
         async Task RefuseTooLargeAsync(HttpContext context, long? declared)
         {
+            // The rest of the body is never read, so Kestrel drops the connection after the answer: said up front, a
+            // client does not send its next request down a connection that is about to go, to have it fail.
+            if (HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol))
+            {
+                context.Response.Headers.Connection = "close";
+            }
+
             try
             {
                 await WriteJsonRpcErrorAsync(context, StatusCodes.Status413PayloadTooLarge, -32600, tooLarge);

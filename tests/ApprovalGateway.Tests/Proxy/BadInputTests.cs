@@ -100,6 +100,8 @@ public sealed class BadInputTests
         using var fromNobody = await PostAsync(http, gateway.McpEndpoint, body);
 
         Assert.Equal((HttpStatusCode.RequestEntityTooLarge, HttpStatusCode.Unauthorized), (fromTrader.StatusCode, fromNobody.StatusCode));
+        // The unread rest of the body ends the connection: told so, the client sent its next request on a new one.
+        Assert.True(fromTrader.Headers.ConnectionClose);
         var records = gateway.Services.GetRequiredService<IAuditLog>().Recent(10).Reverse().ToList();
         Assert.Equal(
             [("trader", "invalid_request"), (null, "unauthenticated")],
