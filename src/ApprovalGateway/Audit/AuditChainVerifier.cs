@@ -14,7 +14,7 @@ internal static class AuditChainVerifier
     public static AuditVerification Verify(IReadOnlyList<string> paths, AuditAnchor after)
     {
         var partial = new List<string>();
-        var result = Verify(Lines(), after);
+        var result = Verify(Lines(), after, AuditChainSource.Files);
         if (!result.Holds && paths.Skip(1).Any(p => result.Problem!.StartsWith($"{p}:1: ", StringComparison.Ordinal)))
         {
             return result with
@@ -46,12 +46,12 @@ internal static class AuditChainVerifier
     }
 
     /// <summary>Checks records in chain order; <c>Location</c> names a record in the problem message (<c>file:line</c>, <c>seq N</c>).</summary>
-    public static AuditVerification Verify(IEnumerable<(string Location, string Text)> records, AuditAnchor after)
+    public static AuditVerification Verify(IEnumerable<(string Location, string Text)> records, AuditAnchor after, AuditChainSource source)
     {
         var head = after;
         foreach (var (location, text) in records)
         {
-            var problem = Check(text, head, after);
+            var problem = Check(text, head, after, source);
             if (problem is not null)
             {
                 return new AuditVerification(head.Seq - after.Seq, $"{location}: {problem}", null, head);
@@ -63,7 +63,7 @@ internal static class AuditChainVerifier
         return new AuditVerification(head.Seq - after.Seq, null, null, head);
     }
 
-    private static string? Check(string text, AuditAnchor previous, AuditAnchor after)
+    private static string? Check(string text, AuditAnchor previous, AuditAnchor after, AuditChainSource source)
     {
         var expectedSeq = previous.Seq + 1;
         JsonObject entry;
@@ -95,21 +95,26 @@ internal static class AuditChainVerifier
         var seq = Read<long>(entry, AuditChain.SeqProperty);
         if (previous == AuditAnchor.Genesis && seq > 1)
         {
-            return $"seq is {seq} where 1 was expected: the file starts mid-chain, as the gateway's new file does after log rotation " +
-                "(verify it together with the files rotated before it, oldest first, or with --after SEQ:HASH, the head verify-audit " +
-                "printed for them), or records before this one were deleted";
+            return source == AuditChainSource.Table
+                ? $"seq is {seq} where 1 was expected: the table starts mid-chain, so rows before this one were deleted; if they were " +
+                    "pruned, verify the rows left with --after SEQ:HASH, the head verify-audit printed before the delete"
+                : $"seq is {seq} where 1 was expected: the file starts mid-chain, as the gateway's new file does after log rotation " +
+                    "(verify it together with the files rotated before it, oldest first, or with --after SEQ:HASH, the head verify-audit " +
+                    "printed for them), or records before this one were deleted";
         }
+
+        var what = source == AuditChainSource.Table ? "table" : "file";
 
         // A whole file given with the head of the files before it: the anchor is the mistake, not the file.
         if (previous == after && after != AuditAnchor.Genesis && seq == 1)
         {
-            return $"seq is 1 where {expectedSeq} was expected: the file does not go on from {after}, it starts the chain " +
+            return $"seq is 1 where {expectedSeq} was expected: the {what} does not go on from {after}, it starts the chain " +
                 "(verify it without --after)";
         }
 
         if (previous == after && after != AuditAnchor.Genesis && seq != expectedSeq)
         {
-            return $"seq is {seq?.ToString() ?? "missing"} where {expectedSeq} was expected: the file does not go on from {after} " +
+            return $"seq is {seq?.ToString() ?? "missing"} where {expectedSeq} was expected: the {what} does not go on from {after} " +
                 "(records between them are missing, or the anchor is of another chain)";
         }
 

@@ -182,7 +182,7 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IHealthSignal
         command.Parameters.Add(new NpgsqlParameter { Value = after.Seq });
         using var reader = command.ExecuteReader();
         (long Seq, string Columns)? mismatch = null;
-        var result = AuditChainVerifier.Verify(Rows(), after);
+        var result = AuditChainVerifier.Verify(Rows(), after, AuditChainSource.Table);
         return result.Holds && mismatch is { } found
             ? result with
             {

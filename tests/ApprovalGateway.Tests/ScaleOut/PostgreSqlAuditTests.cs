@@ -224,6 +224,49 @@ public sealed class PostgreSqlAuditTests(ScaleOutServices services)
     }
 
     [ServicesFact]
+    public async Task VerifyAudit_SaysRowsWerePrunedAndHowToVerifyTheRest_WhenOlderRowsAreDeletedAndNoHeadIsGiven()
+    {
+        var database = await services.CreateDatabaseAsync();
+        await AppendAsync(database, 4);
+
+        await ExecuteAsync(database, "DELETE FROM audit_log WHERE seq <= 2", rows: 2);
+        var output = new StringWriter();
+
+        // Before, the table was told about as a file: "the file starts mid-chain, as the gateway's new file does after
+        // log rotation (verify it together with the files rotated before it ...)", of which a table has none.
+        Assert.Equal(1, VerifyAuditCommand.RunPostgreSql(database, AuditAnchor.Genesis, output));
+        Assert.Contains(
+            "seq 3: seq is 3 where 1 was expected: the table starts mid-chain, so rows before this one were deleted; " +
+                "if they were pruned, verify the rows left with --after SEQ:HASH, the head verify-audit printed before the delete",
+            output.ToString(),
+            StringComparison.Ordinal);
+        Assert.DoesNotContain("file", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [ServicesFact]
+    public async Task VerifyAudit_SaysTheTableDoesNotGoOnFromTheHeadGiven_WhenRowsAfterItAreMissing()
+    {
+        var database = await services.CreateDatabaseAsync();
+        await AppendAsync(database, 1);
+        var head = PostgreSqlAuditLog.Verify(database, AuditAnchor.Genesis).Head;
+        await using (var log = Open(database))
+        {
+            for (var n = 2; n <= 4; n++)
+            {
+                await log.AppendAsync(AuditSamples.Record(n), CancellationToken.None);
+            }
+        }
+
+        // Pruned one row more than the head kept covers.
+        await ExecuteAsync(database, "DELETE FROM audit_log WHERE seq <= 2", rows: 2);
+        var output = new StringWriter();
+
+        Assert.Equal(1, VerifyAuditCommand.RunPostgreSql(database, head, output));
+        Assert.Contains("seq 3: seq is 3 where 2 was expected: the table does not go on from 1:", output.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("file", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [ServicesFact]
     public async Task AppendAsync_LosesNothing_WhenTwoWritersAppendConcurrently()
     {
         var database = await services.CreateDatabaseAsync();
