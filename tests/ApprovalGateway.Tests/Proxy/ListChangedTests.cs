@@ -204,14 +204,7 @@ public sealed class ListChangedTests
 
                 return new ListToolsResult { Tools = [.. added] };
             },
-            McpServerTool.Create(
-                async (McpServer server, int n, CancellationToken cancellationToken) =>
-                {
-                    added.Add(McpServerTool.Create(() => "late", new McpServerToolCreateOptions { Name = $"late_{n}" }).ProtocolTool);
-                    await server.SendNotificationAsync(NotificationMethods.ToolListChangedNotification, cancellationToken);
-                    return "added";
-                },
-                new McpServerToolCreateOptions { Name = "add_late" }));
+            AddsLateN(added));
         await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Http(upstream.Url, "dynamic"));
         var catalog = gateway.Services.GetRequiredService<ToolCatalog>();
         var clients = new List<McpClient>();
@@ -287,14 +280,7 @@ public sealed class ListChangedTests
 
                 return new ListToolsResult { Tools = [.. added] };
             },
-            McpServerTool.Create(
-                async (McpServer server, int n, CancellationToken cancellationToken) =>
-                {
-                    added.Add(McpServerTool.Create(() => "late", new McpServerToolCreateOptions { Name = $"late_{n}" }).ProtocolTool);
-                    await server.SendNotificationAsync(NotificationMethods.ToolListChangedNotification, cancellationToken);
-                    return "added";
-                },
-                new McpServerToolCreateOptions { Name = "add_late" }));
+            AddsLateN(added));
         var log = new ErrorLog();
         try
         {
@@ -450,4 +436,14 @@ public sealed class ListChangedTests
 
         await askedAgain.Task.WaitAsync(Patience);
     }
+
+    /// <summary><c>add_late</c> with <c>n</c> adds the tool <c>late_n</c> and says the upstream's tools changed.</summary>
+    private static McpServerTool AddsLateN(ConcurrentBag<Tool> added) => McpServerTool.Create(
+        async (McpServer server, int n, CancellationToken cancellationToken) =>
+        {
+            added.Add(McpServerTool.Create(() => "late", new McpServerToolCreateOptions { Name = $"late_{n}" }).ProtocolTool);
+            await server.SendNotificationAsync(NotificationMethods.ToolListChangedNotification, cancellationToken);
+            return "added";
+        },
+        new McpServerToolCreateOptions { Name = "add_late" });
 }
