@@ -73,7 +73,7 @@ internal sealed class GatewaySession(
 
     // Whether the agent declared no client capabilities, as the catalog's own connection does: an upstream then lists
     // this session the tools it listed the catalog, and tools/list needs no session of the agent's own. Else the
-    // upstream's listing for clients that declare what the agent did stands in for it (CapabilityToolListings).
+    // upstream's listing for clients that declare what the agent did stands in for it (CapabilityListings).
     private bool _listsAsTheCatalog;
     private JsonObject? _declared;
     private string _protocolVersion = UpstreamConnector.DefaultProtocolVersion;
@@ -85,6 +85,11 @@ internal sealed class GatewaySession(
     // Every session that hears an upstream's list_changed has the listings forgotten, and this one looks again each
     // time: a burst should cost it a look or two.
     private readonly CoalescedRun _recheck = new();
+
+    // Which lists (resources, prompts) of each upstream this session was answered from the gateway's listing since it was
+    // last told they changed: told once when that listing is forgotten, as nothing upstream tells it.
+    private readonly Lock _fromListingsGate = new();
+    private readonly Dictionary<string, ListKinds> _answeredFromListings = new(StringComparer.Ordinal);
 
     private Task<bool>? _connecting;
     private volatile McpServer? _sessionServer;
@@ -320,7 +325,7 @@ internal sealed class GatewaySession(
         _protocolVersion = UpstreamConnector.ChooseProtocolVersion(init?.ProtocolVersion);
         var clientInfo = init?.ClientInfo ?? _clientInfo;
         _clientInfo = clientInfo;
-        _listingShape = CapabilityToolListings.ShapeOf(declared, _protocolVersion, clientInfo);
+        _listingShape = CapabilityListings.ShapeOf(declared, _protocolVersion, clientInfo);
         _agentCanElicit = init?.Capabilities?.Elicitation is { } elicitation && (elicitation.Form is not null || elicitation.Url is null);
         Log.SessionOpened(logger, identity.SessionId, identity.Agent, $"{clientInfo.Name} {clientInfo.Version}");
         _routes = new UpstreamRoutes(
@@ -342,9 +347,9 @@ internal sealed class GatewaySession(
             link.SetUp = client =>
             {
                 client.AddKnownTools(catalog.ProtocolTools(link.Name));
-                if (catalog.Listings.Cached(link.Name, _listingShape) is { } listed)
+                if (catalog.Listings.Cached(link.Name, _listingShape, ListKinds.Tools) is { } listed)
                 {
-                    client.AddKnownTools(listed.Select(ToolCatalog.ToProtocolTool).OfType<Tool>());
+                    client.AddKnownTools(listed.Tools.Select(ToolCatalog.ToProtocolTool).OfType<Tool>());
                 }
 
                 return routes.RestoreAsync(link, client, (method, reason) => Log.RestoreFailed(logger, link.Name, method, reason), _closed.Token);
@@ -356,16 +361,62 @@ internal sealed class GatewaySession(
     }
 
     /// <summary>
-    /// An upstream said its tools changed, maybe only to another agent's session: an agent shown the listing for its
-    /// capabilities for an upstream it has not used yet hears that from nobody else, so it is told to list again if
-    /// what it would be listed now is another. One that has its own session there hears the upstream itself.
+    /// An upstream said some of its lists changed, maybe only to another agent's session: an agent shown the gateway's
+    /// listing for an upstream it has not used yet hears that from nobody else. For tools it is told to list again if
+    /// what it would be listed now is another; for resources and prompts it is told once, if it was answered from that
+    /// listing since it was last told. One that has its own session there hears the upstream itself.
     /// </summary>
-    private void ListingForgotten(string upstream)
+    private void ListingForgotten(string upstream, ListKinds lists)
     {
-        if (!_listsAsTheCatalog && _routes.Link(upstream) is { IsStarted: false })
+        if (_routes.Link(upstream) is not { IsStarted: false })
+        {
+            return;
+        }
+
+        if (lists.HasFlag(ListKinds.Tools) && !_listsAsTheCatalog)
         {
             _ = RecheckAsync();
         }
+
+        ListKinds told;
+        lock (_fromListingsGate)
+        {
+            told = _answeredFromListings.GetValueOrDefault(upstream) & lists;
+            _answeredFromListings[upstream] = _answeredFromListings.GetValueOrDefault(upstream) & ~lists;
+        }
+
+        if (told.HasFlag(ListKinds.Resources))
+        {
+            _ = SendListChangedAsync(NotificationMethods.ResourceListChangedNotification, upstream);
+        }
+
+        if (told.HasFlag(ListKinds.Prompts))
+        {
+            _ = SendListChangedAsync(NotificationMethods.PromptListChangedNotification, upstream);
+        }
+    }
+
+    /// <summary>
+    /// The resources, templates or prompts (<paramref name="lists"/>) of an upstream this session has not used yet, from
+    /// the gateway's listing for clients that introduce themselves and declare what the agent did; null when only the
+    /// session's own listing will do (the upstream is down for the catalogue's connection too, or could not be asked).
+    /// </summary>
+    private async Task<ListedItems?> ListedWithoutOwnSessionAsync(
+        UpstreamLink link, ListKinds lists, Func<UpstreamListing, ListedItems?> pick, CancellationToken cancellationToken)
+    {
+        if (catalog.CapabilitiesOf(link.Name) is null)
+        {
+            return null;
+        }
+
+        // Noted before it is asked: a change said while the agent is answered must still reach it.
+        lock (_fromListingsGate)
+        {
+            _answeredFromListings[link.Name] = _answeredFromListings.GetValueOrDefault(link.Name) | lists;
+        }
+
+        var listing = await catalog.Listings.ListAsync(link.Name, link.Options, _declared, _protocolVersion, _clientInfo, lists, cancellationToken);
+        return listing is null ? null : pick(listing);
     }
 
     /// <summary>
@@ -433,6 +484,14 @@ internal sealed class GatewaySession(
             // only this session.
             catalog.ToolsChangedOnAgentSession(upstream);
         }
+        else if (notification.Method == NotificationMethods.ResourceListChangedNotification)
+        {
+            catalog.Listings.Forget(upstream, ListKinds.Resources);
+        }
+        else if (notification.Method == NotificationMethods.PromptListChangedNotification)
+        {
+            catalog.Listings.Forget(upstream, ListKinds.Prompts);
+        }
 
         var route = progressToken is not null && _progressRoutes.TryGetValue(progressToken, out var bound) ? bound : null;
         var target = route?.Server ?? _sessionServer;
@@ -474,11 +533,11 @@ internal sealed class GatewaySession(
     {
         if (store.LastError is null)
         {
-            await SendToolListChangedAsync("(policy)");
+            await SendListChangedAsync(NotificationMethods.ToolListChangedNotification, "(policy)");
         }
     }
 
-    private async Task SendToolListChangedAsync(string cause)
+    private async Task SendListChangedAsync(string method, string cause)
     {
         if (_sessionServer is not { } server || _closed.IsCancellationRequested)
         {
@@ -487,7 +546,7 @@ internal sealed class GatewaySession(
 
         try
         {
-            await server.SendMessageAsync(new JsonRpcNotification { Method = NotificationMethods.ToolListChangedNotification }, _closed.Token);
+            await server.SendMessageAsync(new JsonRpcNotification { Method = method }, _closed.Token);
         }
         catch (OperationCanceledException)
         {
@@ -495,7 +554,7 @@ internal sealed class GatewaySession(
         }
         catch (Exception ex)
         {
-            Log.RelayToAgentFailed(logger, NotificationMethods.ToolListChangedNotification, cause, ex.Message);
+            Log.RelayToAgentFailed(logger, method, cause, ex.Message);
         }
     }
 
@@ -609,9 +668,15 @@ internal sealed class GatewaySession(
         {
             RequestMethods.ToolsList => ListToolsAsync(cancellationToken),
             RequestMethods.ToolsCall => CallToolAsync(server, request, presence, cancellationToken),
-            RequestMethods.ResourcesList => _routes.ListAsync(request, "resources", "uri", c => c.Resources is not null, cancellationToken),
-            RequestMethods.ResourcesTemplatesList => _routes.ListAsync(request, "resourceTemplates", null, c => c.Resources is not null, cancellationToken),
-            RequestMethods.PromptsList => _routes.ListAsync(request, "prompts", "name", c => c.Prompts is not null, cancellationToken),
+            RequestMethods.ResourcesList => _routes.ListAsync(
+                request, "resources", "uri", c => c.Resources is not null,
+                (link, ct) => ListedWithoutOwnSessionAsync(link, ListKinds.Resources, l => l.Resources, ct), cancellationToken),
+            RequestMethods.ResourcesTemplatesList => _routes.ListAsync(
+                request, "resourceTemplates", null, c => c.Resources is not null,
+                (link, ct) => ListedWithoutOwnSessionAsync(link, ListKinds.Resources, l => l.ResourceTemplates, ct), cancellationToken),
+            RequestMethods.PromptsList => _routes.ListAsync(
+                request, "prompts", "name", c => c.Prompts is not null,
+                (link, ct) => ListedWithoutOwnSessionAsync(link, ListKinds.Prompts, l => l.Prompts, ct), cancellationToken),
             RequestMethods.ResourcesRead =>
                 UpstreamRoutes.ForwardAsync(_routes.Owner(request.Params?["uri"], c => c.Resources is not null), request, cancellationToken),
             RequestMethods.ResourcesSubscribe or RequestMethods.ResourcesUnsubscribe =>
@@ -748,9 +813,9 @@ internal sealed class GatewaySession(
             return null;
         }
 
-        if (catalog.Listings.Cached(link.Name, _listingShape) is { } cached)
+        if (catalog.Listings.Cached(link.Name, _listingShape, ListKinds.Tools) is { } cached)
         {
-            return cached;
+            return cached.Tools;
         }
 
         if (listing == ToolListing.Known || probed is null)
@@ -758,8 +823,9 @@ internal sealed class GatewaySession(
             return CataloguedTools(link);
         }
 
-        var forCapabilities = await catalog.Listings.ListAsync(link.Name, link.Options, _declared, _protocolVersion, _clientInfo, cancellationToken);
-        return forCapabilities ?? (listing == ToolListing.Rechecked ? CataloguedTools(link) : null);
+        var forCapabilities = await catalog.Listings.ListAsync(
+            link.Name, link.Options, _declared, _protocolVersion, _clientInfo, ListKinds.Tools, cancellationToken);
+        return forCapabilities?.Tools ?? (listing == ToolListing.Rechecked ? CataloguedTools(link) : null);
     }
 
     private IEnumerable<JsonObject> CataloguedTools(UpstreamLink link) =>
@@ -805,7 +871,7 @@ internal sealed class GatewaySession(
             var now = ToolListFingerprint(tools);
             if (now != listed.Fingerprint && Interlocked.CompareExchange(ref _listedTools, new ListedTools(now, Told: true), listed) == listed)
             {
-                await SendToolListChangedAsync("(reconnected upstream)");
+                await SendListChangedAsync(NotificationMethods.ToolListChangedNotification, "(reconnected upstream)");
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)

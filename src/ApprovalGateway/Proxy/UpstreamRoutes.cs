@@ -89,12 +89,19 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
     }
 
     /// <summary>
-    /// A list request (resources, templates, prompts) answered from every upstream that offers it, opening this session's
-    /// connection to those that do (and to those whose offer is not known yet). A down upstream is left out rather than
-    /// failing the others' answer; only when none that offers it is up does the agent get the reason.
+    /// A list request (resources, templates, prompts) answered from every upstream that offers it: one this session has
+    /// not used yet from what <paramref name="withoutOwnSession"/> knows it lists (the gateway's listing for clients like
+    /// the agent), the others through this session's connection, opened to those that offer it (and to those whose offer
+    /// is not known yet). A down upstream is left out rather than failing the others' answer; only when none that offers
+    /// it is up does the agent get the reason.
     /// </summary>
     public async Task<JsonNode?> ListAsync(
-        JsonRpcRequest request, string key, string? ownerKey, Func<ServerCapabilities, bool> offers, CancellationToken cancellationToken)
+        JsonRpcRequest request,
+        string key,
+        string? ownerKey,
+        Func<ServerCapabilities, bool> offers,
+        Func<UpstreamLink, CancellationToken, Task<ListedItems?>> withoutOwnSession,
+        CancellationToken cancellationToken)
     {
         var offering = new List<UpstreamLink>();
         UpstreamUnavailableException? down = null;
@@ -119,6 +126,17 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
             throw down;
         }
 
+        // A listing answers with every page at once, so a cursor the agent sends came from an upstream's own page: it
+        // goes the way it came.
+        var listed = request.Params?["cursor"] is null
+            ? await ListedWithoutOwnSessionAsync(offering, withoutOwnSession, cancellationToken)
+            : [];
+        if (offering.Count == 1 && listed.TryGetValue(offering[0], out var only))
+        {
+            OwnAll(offering[0], only.Items);
+            return only.OnlyPage?.DeepClone() ?? new JsonObject { [key] = new JsonArray([.. only.Items.Select(i => i.DeepClone())]) };
+        }
+
         if (offering.Count == 1 && ownerKey is null)
         {
             return await ForwardAsync(offering[0], request, cancellationToken);
@@ -130,6 +148,17 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
         var failed = 0;
         foreach (var link in offering)
         {
+            if (listed.TryGetValue(link, out var items))
+            {
+                OwnAll(link, items.Items);
+                foreach (var item in items.Items)
+                {
+                    merged.Add(item.DeepClone());
+                }
+
+                continue;
+            }
+
             try
             {
                 await ListOneAsync(link);
@@ -141,6 +170,17 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
         }
 
         return offering.Count == 1 ? single : new JsonObject { [key] = merged };
+
+        void OwnAll(UpstreamLink link, IEnumerable<JsonObject> items)
+        {
+            foreach (var item in items)
+            {
+                if (ownerKey is not null && item[ownerKey].AsString() is { } id)
+                {
+                    Own(key, id, link);
+                }
+            }
+        }
 
         async Task ListOneAsync(UpstreamLink link)
         {
@@ -166,6 +206,28 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
             }
             while (parameters is not null);
         }
+    }
+
+    /// <summary>
+    /// What each upstream in <paramref name="offering"/> that this session has not used yet lists, where that is known
+    /// without its session (asked side by side: each may take a short session of the gateway's own).
+    /// </summary>
+    private static async Task<Dictionary<UpstreamLink, ListedItems>> ListedWithoutOwnSessionAsync(
+        List<UpstreamLink> offering, Func<UpstreamLink, CancellationToken, Task<ListedItems?>> withoutOwnSession, CancellationToken cancellationToken)
+    {
+        var unused = offering.Where(l => !l.IsStarted).ToList();
+        var listings = await Task.WhenAll(unused.Select(l => withoutOwnSession(l, cancellationToken)));
+        var known = new Dictionary<UpstreamLink, ListedItems>();
+        for (var i = 0; i < unused.Count; i++)
+        {
+            // Started meanwhile (by another of the agent's requests): its own session answers, as it would from now on.
+            if (listings[i] is { } items && !unused[i].IsStarted)
+            {
+                known[unused[i]] = items;
+            }
+        }
+
+        return known;
     }
 
     /// <summary>

@@ -47,6 +47,6 @@ internal static partial class Log
     [LoggerMessage(1015, LogLevel.Warning, "Upstream '{Upstream}' opened a session that could not be set up as the agent had it: {Reason}")]
     public static partial void UpstreamSetUpFailed(ILogger logger, string upstream, string reason);
 
-    [LoggerMessage(1016, LogLevel.Warning, "Upstream '{Upstream}' could not be asked which tools it lists to clients with the agent's capabilities; the agent's own session asks it instead: {Reason}")]
-    public static partial void CapabilityListingFailed(ILogger logger, string upstream, string reason);
+    [LoggerMessage(1016, LogLevel.Warning, "Upstream '{Upstream}' could not be asked what it lists ({Lists}) to clients with the agent's capabilities; the agent's own session asks it instead: {Reason}")]
+    public static partial void CapabilityListingFailed(ILogger logger, string upstream, string lists, string reason);
 }

@@ -38,8 +38,8 @@ internal sealed class ToolCatalog(
 
     public IReadOnlyList<UpstreamTool> Tools => _snapshot.Tools;
 
-    /// <summary>What each upstream lists to agents that declare client capabilities, which this connection does not.</summary>
-    public CapabilityToolListings Listings { get; } = new(connector, logger);
+    /// <summary>What each upstream lists to agents as they introduce themselves, which this connection does not.</summary>
+    public CapabilityListings Listings { get; } = new(connector, logger);
 
     /// <summary>Raised after any upstream's tool list changed, so sessions can tell their agents.</summary>
     public event Action? Changed;
@@ -90,7 +90,12 @@ internal sealed class ToolCatalog(
                 new Implementation { Name = "approval-gateway", Version = GatewayVersion.Current }, null);
             var link = new UpstreamLink(name, upstream, connector, () => WithListChangedHandler(clientOptions, name), time, logger,
                 status => board.Report(status with { Session = "catalog" }), probe: true);
-            link.Connected += _ => Relist(name);
+            link.Connected += _ =>
+            {
+                // A new connection: the upstream may have changed anything while this one was away.
+                Listings.Forget(name, ListKinds.All);
+                Relist(name);
+            };
             _links[name] = link;
         }
 
@@ -125,7 +130,7 @@ internal sealed class ToolCatalog(
     /// </summary>
     private void Relist(string upstream)
     {
-        Listings.Forget(upstream);
+        Listings.Forget(upstream, ListKinds.Tools);
         lock (_connectGate)
         {
             if (_stage != Stage.Started)
@@ -177,6 +182,16 @@ internal sealed class ToolCatalog(
             new(NotificationMethods.ToolListChangedNotification, (_, _) =>
             {
                 Relist(upstream);
+                return ValueTask.CompletedTask;
+            }),
+            new(NotificationMethods.ResourceListChangedNotification, (_, _) =>
+            {
+                Listings.Forget(upstream, ListKinds.Resources);
+                return ValueTask.CompletedTask;
+            }),
+            new(NotificationMethods.PromptListChangedNotification, (_, _) =>
+            {
+                Listings.Forget(upstream, ListKinds.Prompts);
                 return ValueTask.CompletedTask;
             }),
         ];

@@ -108,6 +108,158 @@ public sealed class UpstreamSessionOnFirstUseTests
         }
     }
 
+    /// <summary>
+    /// Real clients list resources, resource templates and prompts right after <c>initialize</c>, as well as tools. Before,
+    /// those lists opened each session's own session upstream: over stdio, a process per agent session that never used
+    /// the upstream. They are now answered from the gateway's short session for the agent's shape, and say what the
+    /// agent's own session would; a read or a prompt then opens the session's own, as any first use does.
+    /// </summary>
+    [Fact]
+    public async Task ListingToolsResourcesTemplatesAndPromptsInManySessions_StartsNoProcessOfTheirOwn_ListsWhatTheirOwnSessionWould_AndReadsStillWork()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.EverythingStdio(marker: marker));
+        var sessions = new List<McpClient>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                sessions.Add(await gateway.ConnectAsync(CapableAgent()));
+            }
+
+            var listings = new List<string>();
+            foreach (var session in sessions)
+            {
+                listings.Add(await ListEverythingAsync(session));
+            }
+
+            var afterListing = MarkedProcesses.Find(marker).Count;
+            var ownSessionsOpened = sessions.Count(s => HasOwnUpstreamSession(gateway, s));
+
+            // The same agent with its own session open (a call opened it) lists through it, as before.
+            await using var withOwnSession = await gateway.ConnectAsync(CapableAgent());
+            var echo = await withOwnSession.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "open" });
+            var ownListing = await ListEverythingAsync(withOwnSession);
+
+            var resources = await sessions[0].ListResourcesAsync();
+            var read = await sessions[0].ReadResourceAsync(resources[0].Uri);
+            var prompt = await sessions[1].GetPromptAsync("simple-prompt");
+
+            Assert.Equal(1, afterListing);
+            Assert.Equal(0, ownSessionsOpened);
+            Assert.NotEqual(true, echo.IsError);
+            Assert.Contains("\"resources\":[{", ownListing);
+            Assert.Contains("\"resourceTemplates\":[{", ownListing);
+            Assert.Contains("\"prompts\":[{", ownListing);
+            Assert.All(listings, listing => Assert.Equal(ownListing, listing));
+            Assert.NotEmpty(read.Contents);
+            Assert.NotEmpty(prompt.Messages);
+            Assert.True(HasOwnUpstreamSession(gateway, sessions[0]));
+            Assert.True(HasOwnUpstreamSession(gateway, sessions[1]));
+            Assert.False(HasOwnUpstreamSession(gateway, sessions[2]));
+        }
+        finally
+        {
+            foreach (var session in sessions)
+            {
+                await session.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>
+    /// server-everything's <c>gzip-file-as-resource</c> adds a resource to the calling session and says so on it only.
+    /// Another agent answered <c>resources/list</c> from the gateway's listing has no session there to hear it: before,
+    /// that listing was never kept; now it is, so the other agent must be told to list again.
+    /// </summary>
+    [Fact]
+    public async Task ResourceListChangedOnOneAgentsSession_ReachesAnotherAnsweredFromTheListing_WithoutASessionOfItsOwn()
+    {
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.EverythingStdio());
+        await using var caller = await gateway.ConnectAsync(CapableAgent());
+        await using var bystander = await gateway.ConnectAsync(CapableAgent());
+        var callerTold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var bystanderTold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var onCaller = caller.RegisterNotificationHandler(NotificationMethods.ResourceListChangedNotification, (_, _) =>
+        {
+            callerTold.TrySetResult();
+            return ValueTask.CompletedTask;
+        });
+        await using var onBystander = bystander.RegisterNotificationHandler(NotificationMethods.ResourceListChangedNotification, (_, _) =>
+        {
+            bystanderTold.TrySetResult();
+            return ValueTask.CompletedTask;
+        });
+        var before = (await bystander.ListResourcesAsync()).Select(r => r.Uri).Order().ToList();
+
+        var call = await caller.CallToolAsync("gzip-file-as-resource", new Dictionary<string, object?>
+        {
+            ["name"] = "note.txt.gz",
+            ["data"] = "data:text/plain,hello",
+        });
+        await callerTold.Task.WaitAsync(Patience);
+        await bystanderTold.Task.WaitAsync(Patience);
+        var callerAfter = (await caller.ListResourcesAsync()).Select(r => r.Uri).ToList();
+        var bystanderAfter = (await bystander.ListResourcesAsync()).Select(r => r.Uri).Order().ToList();
+
+        Assert.NotEqual(true, call.IsError);
+        Assert.Contains("demo://resource/session/note.txt.gz", callerAfter);
+        Assert.NotEmpty(before);
+        Assert.Equal(before, bystanderAfter);
+        Assert.False(HasOwnUpstreamSession(gateway, bystander));
+    }
+
+    /// <summary>
+    /// With two upstreams the lists are merged from both listings, and who listed each resource and prompt is kept, so
+    /// a read or a prompt goes to that upstream and opens the session's own session there only.
+    /// </summary>
+    [Fact]
+    public async Task ResourcesAndPromptsOfTwoUpstreams_ListedWithoutOwnSessions_AreMerged_AndAReadGoesToTheUpstreamThatListedIt()
+    {
+        var everythingMarker = Guid.NewGuid().ToString("N");
+        var notesMarker = Guid.NewGuid().ToString("N");
+        const string Notes = """
+            const { McpServer } = require('@modelcontextprotocol/sdk/server/mcp.js');
+            const { StdioServerTransport } = require('@modelcontextprotocol/sdk/server/stdio.js');
+            const server = new McpServer({ name: 'notes', version: '1.0.0' });
+            server.registerResource('note', 'note://one', {}, async () => ({ contents: [{ uri: 'note://one', text: 'one from notes' }] }));
+            server.registerPrompt('note-prompt', {}, async () => ({ messages: [{ role: 'user', content: { type: 'text', text: 'from notes' } }] }));
+            server.connect(new StdioServerTransport());
+            """;
+        var notes = TestUpstreams.NodeScriptStdio("notes", Notes);
+        notes["Gateway:Upstreams:notes:Env:GATEWAY_TEST_MARKER"] = notesMarker;
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Merge(TestUpstreams.EverythingStdio("everything", everythingMarker), notes));
+        await using var client = await gateway.ConnectAsync(CapableAgent());
+
+        var resources = (await client.ListResourcesAsync()).Select(r => r.Uri).ToList();
+        var prompts = (await client.ListPromptsAsync()).Select(p => p.Name).ToList();
+        var notesAfterListing = MarkedProcesses.Find(notesMarker).Count;
+        var read = await client.ReadResourceAsync("note://one");
+        var prompt = await client.GetPromptAsync("note-prompt");
+
+        Assert.Contains("note://one", resources);
+        Assert.Contains(resources, uri => uri.StartsWith("demo://", StringComparison.Ordinal));
+        Assert.Contains("note-prompt", prompts);
+        Assert.Contains("simple-prompt", prompts);
+        Assert.Equal(1, notesAfterListing);
+        Assert.Equal("one from notes", Assert.IsType<TextResourceContents>(Assert.Single(read.Contents)).Text);
+        Assert.Equal("from notes", Assert.IsType<TextContentBlock>(Assert.Single(prompt.Messages).Content).Text);
+        Assert.Equal(2, MarkedProcesses.Find(notesMarker).Count);
+        Assert.Single(MarkedProcesses.Find(everythingMarker));
+    }
+
+    /// <summary>Tools, resources, resource templates and prompts as the agent is answered them, as one JSON text.</summary>
+    private static async Task<string> ListEverythingAsync(McpClient client)
+    {
+        var lists = new System.Text.Json.Nodes.JsonObject();
+        foreach (var method in (string[])[RequestMethods.ToolsList, RequestMethods.ResourcesList, RequestMethods.ResourcesTemplatesList, RequestMethods.PromptsList])
+        {
+            lists[method] = (await client.SendRequestAsync(new JsonRpcRequest { Method = method })).Result?.DeepClone();
+        }
+
+        return lists.ToJsonString();
+    }
+
     /// <summary>server-everything offers <c>get-roots-list</c> only to clients that declare roots.</summary>
     [Fact]
     public async Task ToolOfferedOnlyToClientsWithRoots_IsListedToAnAgentWithRoots_NotToOneWithout_AndWorksWhenCalled()
@@ -181,6 +333,38 @@ public sealed class UpstreamSessionOnFirstUseTests
         var listed = (await client.ListToolsAsync()).Select(t => t.Name).ToList();
 
         Assert.Equal(["first"], listed);
+        Assert.True(HasOwnUpstreamSession(gateway, client));
+        Assert.Contains(1016, log.EventIds);
+    }
+
+    [Fact]
+    public async Task ResourceListingForTheAgentsCapabilitiesFails_TheAgentsOwnSessionListsThem_AndTheFailureIsLogged()
+    {
+        var refused = 0;
+        await using var upstream = await DynamicToolsUpstream.StartAsync(
+            options =>
+            {
+                // Only the gateway's short session for the agent's capabilities is refused, the first to list resources.
+                options.Handlers.ListResourcesHandler = (request, _) =>
+                    request.Server.ClientCapabilities?.Roots is not null && Interlocked.Increment(ref refused) == 1
+                        ? throw new McpProtocolException("not listing for this client", McpErrorCode.InternalError)
+                        : ValueTask.FromResult(new ListResourcesResult { Resources = [new Resource { Uri = "note://one", Name = "note" }] });
+                options.Handlers.ReadResourceHandler = (_, _) =>
+                    ValueTask.FromResult(new ReadResourceResult { Contents = [new TextResourceContents { Uri = "note://one", Text = "one" }] });
+            },
+            McpServerTool.Create((string message) => $"first: {message}", new McpServerToolCreateOptions { Name = "first" }));
+        var log = new ErrorLog();
+        await using var gateway = await GatewayHost.StartAsync(
+            TestUpstreams.Http(upstream.Url, "dynamic"), configure: builder => builder.Logging.AddProvider(log));
+        await using var client = await gateway.ConnectAsync(CapableAgent());
+
+        var tools = (await client.ListToolsAsync()).Select(t => t.Name).ToList();
+        var ownSessionAfterTools = HasOwnUpstreamSession(gateway, client);
+        var resources = (await client.ListResourcesAsync()).Select(r => r.Uri).ToList();
+
+        Assert.Equal(["first"], tools);
+        Assert.False(ownSessionAfterTools);
+        Assert.Equal(["note://one"], resources);
         Assert.True(HasOwnUpstreamSession(gateway, client));
         Assert.Contains(1016, log.EventIds);
     }

@@ -1,0 +1,10 @@
+using System.Text.Json.Nodes;
+
+namespace ApprovalGateway.Upstreams;
+
+/// <summary>
+/// What an upstream listed to one shape of client. A list it could not be asked for is null (its tools never: without
+/// them there is no listing), and an agent's own session asks for that one instead.
+/// </summary>
+internal sealed record UpstreamListing(
+    IReadOnlyList<JsonObject> Tools, ListedItems? Resources, ListedItems? ResourceTemplates, ListedItems? Prompts);
