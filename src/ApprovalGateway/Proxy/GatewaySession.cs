@@ -319,7 +319,8 @@ internal sealed class GatewaySession(
     private void PrepareLinks(JsonNode? initializeParams)
     {
         var init = initializeParams?.Deserialize<InitializeRequestParams>(McpJsonUtilities.DefaultOptions);
-        var declared = (initializeParams?["capabilities"] as JsonObject)?.DeepClone().AsObject();
+        // Read by the session's requests at once: each upstream's initialize, and the shape its listings are kept under.
+        var declared = SharedJson.Materialize((initializeParams?["capabilities"] as JsonObject)?.DeepClone().AsObject());
         _listsAsTheCatalog = declared is null or { Count: 0 };
         _declared = declared;
         _protocolVersion = UpstreamConnector.ChooseProtocolVersion(init?.ProtocolVersion);

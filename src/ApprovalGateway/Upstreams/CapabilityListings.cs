@@ -226,8 +226,8 @@ internal sealed class CapabilityListings(UpstreamConnector connector, ILogger lo
             var response = await client.SendRequestAsync(
                 new JsonRpcRequest { Method = method, Params = cursor is null ? null : new JsonObject { ["cursor"] = cursor.DeepClone() } },
                 cancellationToken);
-            var page = response.Result as JsonObject;
-            ReadWhole(page);
+            // Read by every session answered from the listing.
+            var page = SharedJson.Materialize(response.Result as JsonObject);
             first ??= page;
             pages++;
             items.AddRange((page?[key] as JsonArray ?? []).OfType<JsonObject>());
@@ -236,31 +236,6 @@ internal sealed class CapabilityListings(UpstreamConnector connector, ILogger lo
         while (cursor is not null);
 
         return new ListedItems(items, pages == 1 ? first : null);
-    }
-
-    /// <summary>
-    /// Reads every object and array of <paramref name="node"/> once: nodes parsed from JSON fill themselves in on first
-    /// read, and a listing's are read by many sessions at once.
-    /// </summary>
-    private static void ReadWhole(JsonNode? node)
-    {
-        switch (node)
-        {
-            case JsonObject obj:
-                foreach (var (_, value) in obj)
-                {
-                    ReadWhole(value);
-                }
-
-                break;
-            case JsonArray array:
-                foreach (var item in array)
-                {
-                    ReadWhole(item);
-                }
-
-                break;
-        }
     }
 
     /// <summary>One shape's listing, and which of its lists the upstream has said changed since it was asked.</summary>

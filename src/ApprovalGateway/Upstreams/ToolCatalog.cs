@@ -57,7 +57,11 @@ internal sealed class ToolCatalog(
     {
         try
         {
-            return definition.Deserialize<Tool>(McpJsonUtilities.DefaultOptions);
+            var tool = definition.Deserialize<Tool>(McpJsonUtilities.DefaultOptions);
+
+            // Seeded into every agent session's clients; its other members are read-only models or JsonElements.
+            SharedJson.Materialize(tool?.Meta);
+            return tool;
         }
         catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException)
         {
@@ -385,7 +389,8 @@ internal sealed class ToolCatalog(
                         continue;
                     }
 
-                    tools.Add(definition);
+                    // Kept by the catalogue or a listing and read by every agent session's calls and listings.
+                    tools.Add(SharedJson.Materialize(definition));
                 }
             }
 
