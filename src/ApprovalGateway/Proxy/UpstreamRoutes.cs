@@ -92,8 +92,8 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
     /// A list request (resources, templates, prompts) answered from every upstream that offers it: one this session has
     /// not used yet from what <paramref name="withoutOwnSession"/> knows it lists (the gateway's listing for clients like
     /// the agent), the others through this session's connection, opened to those that offer it (and to those whose offer
-    /// is not known yet). A down upstream is left out rather than failing the others' answer; only when none that offers
-    /// it is up does the agent get the reason.
+    /// is not known yet). A down upstream, or one that answers the list with method-not-found, is left out rather than
+    /// failing the others' answer; only when none that offers it answers does the agent get the reason.
     /// </summary>
     public async Task<JsonNode?> ListAsync(
         JsonRpcRequest request,
@@ -133,6 +133,11 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
             : [];
         if (offering.Count == 1 && listed.TryGetValue(offering[0], out var only))
         {
+            if (only.Refusal() is { } refusal)
+            {
+                throw refusal;
+            }
+
             OwnAll(offering[0], only.Items);
             return only.OnlyPage?.DeepClone() ?? new JsonObject { [key] = new JsonArray([.. only.Items.Select(i => i.DeepClone())]) };
         }
@@ -150,6 +155,17 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
         {
             if (listed.TryGetValue(link, out var items))
             {
+                if (items.Refusal() is { } refusal)
+                {
+                    // As its own session's answer would be (below): left out while another upstream answers.
+                    if (++failed < offering.Count)
+                    {
+                        continue;
+                    }
+
+                    throw refusal;
+                }
+
                 OwnAll(link, items.Items);
                 foreach (var item in items.Items)
                 {
@@ -166,6 +182,10 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
             catch (UpstreamUnavailableException) when (offering.Count > 1 && ++failed < offering.Count)
             {
                 // It went down while listing: the others still answer.
+            }
+            catch (UpstreamProtocolException ex) when (ex.Error.Code == (int)McpErrorCode.MethodNotFound && offering.Count > 1 && ++failed < offering.Count)
+            {
+                // It serves no such list (one offering resources need not serve templates): the others still answer.
             }
         }
 

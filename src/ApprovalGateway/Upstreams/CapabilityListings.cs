@@ -23,6 +23,8 @@ internal sealed class CapabilityListings(UpstreamConnector connector, ILogger lo
     /// <summary>Shapes kept per upstream; past it one is dropped, so odd clients cannot grow it without end.</summary>
     private const int MaxShapes = 32;
 
+    private static long s_lastRequestId;
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Dictionary<string, Kept>> _byUpstream = new(StringComparer.Ordinal);
 
@@ -179,7 +181,15 @@ internal sealed class CapabilityListings(UpstreamConnector connector, ILogger lo
             {
                 try
                 {
-                    return await WithinTimeoutAsync(what, ct => ListAllPagesAsync(client, method, key, ct));
+                    return await WithinTimeoutAsync(what, ct => ListAllPagesAsync(client, role, method, key, ct));
+                }
+                catch (UpstreamProtocolException ex) when (ex.Error.Code == (int)McpErrorCode.MethodNotFound)
+                {
+                    // Not served to any session (servers that offer resources need not serve templates): the agent's own
+                    // session would be told the same, so it is told this rather than opening one (a process) to hear it.
+                    // Other errors may be this session's alone, and are not kept.
+                    Log.ListNotServed(logger, upstream, what, ex.Message);
+                    return ListedItems.NotServed(ex.Error);
                 }
                 catch (Exception ex) when (!stopping.IsCancellationRequested)
                 {
@@ -215,7 +225,8 @@ internal sealed class CapabilityListings(UpstreamConnector connector, ILogger lo
     }
 
     /// <summary>Every page of one of the upstream's lists, and the answer itself when there was one page.</summary>
-    private static async Task<ListedItems> ListAllPagesAsync(McpClient client, string method, string key, CancellationToken cancellationToken)
+    private static async Task<ListedItems> ListAllPagesAsync(
+        McpClient client, UpstreamClientRole role, string method, string key, CancellationToken cancellationToken)
     {
         var items = new List<JsonObject>();
         JsonObject? first = null;
@@ -223,9 +234,25 @@ internal sealed class CapabilityListings(UpstreamConnector connector, ILogger lo
         JsonNode? cursor = null;
         do
         {
-            var response = await client.SendRequestAsync(
-                new JsonRpcRequest { Method = method, Params = cursor is null ? null : new JsonObject { ["cursor"] = cursor.DeepClone() } },
-                cancellationToken);
+            var request = new JsonRpcRequest
+            {
+                Id = new RequestId($"gateway-listing-{Interlocked.Increment(ref s_lastRequestId)}"),
+                Method = method,
+                Params = cursor is null ? null : new JsonObject { ["cursor"] = cursor.DeepClone() },
+            };
+
+            // Followed so that an error is kept as the upstream sent it (its data too), as an agent's own session keeps it.
+            using var forwarding = role.Forward(request.Id);
+            JsonRpcResponse response;
+            try
+            {
+                response = await client.SendRequestAsync(request, cancellationToken);
+            }
+            catch (McpProtocolException ex) when (forwarding.Error is { } error)
+            {
+                throw new UpstreamProtocolException(error, ex);
+            }
+
             // Read by every session answered from the listing.
             var page = SharedJson.Materialize(response.Result as JsonObject);
             first ??= page;

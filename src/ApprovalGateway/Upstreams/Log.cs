@@ -49,4 +49,7 @@ internal static partial class Log
 
     [LoggerMessage(1016, LogLevel.Warning, "Upstream '{Upstream}' could not be asked what it lists ({Lists}) to clients with the agent's capabilities; the agent's own session asks it instead: {Reason}")]
     public static partial void CapabilityListingFailed(ILogger logger, string upstream, string lists, string reason);
+
+    [LoggerMessage(1018, LogLevel.Debug, "Upstream '{Upstream}' does not serve its {Lists} to clients with the agent's capabilities; agents are given its answer without a session of their own: {Reason}")]
+    public static partial void ListNotServed(ILogger logger, string upstream, string lists, string reason);
 }

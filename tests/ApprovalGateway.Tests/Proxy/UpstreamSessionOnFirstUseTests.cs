@@ -248,6 +248,108 @@ public sealed class UpstreamSessionOnFirstUseTests
         Assert.Single(MarkedProcesses.Find(everythingMarker));
     }
 
+    /// <summary>
+    /// A server built on the TypeScript SDK's low-level <c>Server</c> that offers resources but has no handler for
+    /// <c>resources/templates/list</c>, so it answers that with method-not-found (-32601), as many servers do.
+    /// </summary>
+    private const string NoTemplates = """
+        const { Server } = require('@modelcontextprotocol/sdk/server/index.js');
+        const { StdioServerTransport } = require('@modelcontextprotocol/sdk/server/stdio.js');
+        const types = require('@modelcontextprotocol/sdk/types.js');
+        const server = new Server({ name: 'no-templates', version: '1.0.0' }, { capabilities: { resources: {}, tools: {} } });
+        server.setRequestHandler(types.ListResourcesRequestSchema, async () => ({ resources: [{ uri: 'note://plain', name: 'plain' }] }));
+        server.setRequestHandler(types.ReadResourceRequestSchema, async () => ({ contents: [{ uri: 'note://plain', text: 'plain' }] }));
+        server.setRequestHandler(types.ListToolsRequestSchema, async () => ({ tools: [{ name: 'ping', inputSchema: { type: 'object' } }] }));
+        server.setRequestHandler(types.CallToolRequestSchema, async () => ({ content: [{ type: 'text', text: 'pong' }] }));
+        server.connect(new StdioServerTransport());
+        """;
+
+    private static Dictionary<string, string?> NoTemplatesStdio(string marker)
+    {
+        var settings = TestUpstreams.NodeScriptStdio("plain", NoTemplates);
+        settings["Gateway:Upstreams:plain:Env:GATEWAY_TEST_MARKER"] = marker;
+        return settings;
+    }
+
+    /// <summary>
+    /// Before, the gateway's short session warned (1016) that it could not list the templates, and each agent's
+    /// <c>resources/templates/list</c> (real clients send it right after <c>initialize</c>) opened the agent's own
+    /// session, a process over stdio, only to be told the same method-not-found.
+    /// </summary>
+    [Fact]
+    public async Task UpstreamServingNoTemplates_AgentsListingTemplates_GetItsOwnAnswer_WithoutASessionOfTheirOwn_AndNoWarning()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        var log = new ErrorLog();
+        await using var gateway = await GatewayHost.StartAsync(NoTemplatesStdio(marker), configure: builder => builder.Logging.AddProvider(log));
+        var sessions = new List<McpClient>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                sessions.Add(await gateway.ConnectAsync(CapableAgent()));
+            }
+
+            var answers = new List<(McpErrorCode, string)>();
+            var resources = new List<string>();
+            foreach (var session in sessions)
+            {
+                answers.Add(await TemplatesErrorAsync(session));
+                resources.AddRange((await session.ListResourcesAsync()).Select(r => r.Uri));
+            }
+
+            var afterListing = MarkedProcesses.Find(marker).Count;
+            var ownSessionsOpened = sessions.Count(s => HasOwnUpstreamSession(gateway, s));
+
+            // The same agent with its own session open (a call opened it) is answered by the upstream itself.
+            await using var withOwnSession = await gateway.ConnectAsync(CapableAgent());
+            var ping = await withOwnSession.CallToolAsync("ping", new Dictionary<string, object?>());
+            var ownAnswer = await TemplatesErrorAsync(withOwnSession);
+
+            Assert.Equal(1, afterListing);
+            Assert.Equal(0, ownSessionsOpened);
+            Assert.Equal(["note://plain", "note://plain", "note://plain"], resources);
+            Assert.NotEqual(true, ping.IsError);
+            Assert.Equal(McpErrorCode.MethodNotFound, ownAnswer.Item1);
+            Assert.All(answers, answer => Assert.Equal(ownAnswer, answer));
+            Assert.DoesNotContain(1016, log.EventIds);
+        }
+        finally
+        {
+            foreach (var session in sessions)
+            {
+                await session.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>
+    /// With another upstream serving templates, the one that serves none is left out of the merged list, as a down one
+    /// is. Before, the agent's own session was opened there, and its method-not-found failed the whole list.
+    /// </summary>
+    [Fact]
+    public async Task UpstreamServingNoTemplates_BesideOneThatDoes_IsLeftOutOfTheMergedList_WithoutASessionOfItsOwn()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Merge(TestUpstreams.EverythingStdio(), NoTemplatesStdio(marker)));
+        await using var client = await gateway.ConnectAsync(CapableAgent());
+
+        var templates = await client.ListResourceTemplatesAsync();
+        var plainProcesses = MarkedProcesses.Find(marker).Count;
+
+        Assert.NotEmpty(templates);
+        Assert.All(templates, t => Assert.StartsWith("demo://", t.UriTemplate, StringComparison.Ordinal));
+        Assert.Equal(1, plainProcesses);
+    }
+
+    /// <summary>The code and message of the error the agent is answered <c>resources/templates/list</c> with.</summary>
+    private static async Task<(McpErrorCode, string)> TemplatesErrorAsync(McpClient client)
+    {
+        var error = await Assert.ThrowsAsync<McpProtocolException>(() =>
+            client.SendRequestAsync(new JsonRpcRequest { Method = RequestMethods.ResourcesTemplatesList }));
+        return (error.ErrorCode, error.Message);
+    }
+
     /// <summary>Tools, resources, resource templates and prompts as the agent is answered them, as one JSON text.</summary>
     private static async Task<string> ListEverythingAsync(McpClient client)
     {
