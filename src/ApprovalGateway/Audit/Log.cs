@@ -19,8 +19,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "Audit log in PostgreSQL database {Database} opened: {Count} records, next seq {NextSeq}")]
     public static partial void PostgreSqlAuditOpened(ILogger logger, string database, long count, long nextSeq);
 
-    [LoggerMessage(EventId = 5012, Level = LogLevel.Critical, Message = "Audit table in PostgreSQL database {Database} ends at seq {Last}, but the gateway wrote up to seq {Kept} (table audit_head): records were deleted from its end or the table emptied. The chain goes on from seq {Kept}, so verify-audit shows the gap")]
-    public static partial void PostgreSqlAuditCut(ILogger logger, string database, long last, long kept);
+    [LoggerMessage(EventId = 5012, Level = LogLevel.Critical, Message = "Audit table in PostgreSQL database {Database} ends at seq {Last}, but the gateway wrote up to seq {Kept} (table audit_head): records were deleted from its end or the table emptied. New records go on from seq {Next}; verify-audit --postgres shows the gap")]
+    public static partial void PostgreSqlAuditCut(ILogger logger, string database, long last, long kept, long next);
 
     [LoggerMessage(EventId = 5005, Level = LogLevel.Error, Message = "Writing {Count} audit records to PostgreSQL failed; the transaction was rolled back and its callers get the error")]
     public static partial void PostgreSqlWriteFailed(ILogger logger, Exception exception, int count);

@@ -302,7 +302,7 @@ internal sealed class PostgreSqlAuditLog : IAuditLog, IAuditQuery, IHealthSignal
 
         cut = $"The audit table ends at seq {last}, but the gateway wrote up to seq {kept}: records were deleted from its end " +
             $"or the table emptied. New records go on from seq {kept + 1}; verify-audit --postgres shows the gap.";
-        Log.PostgreSqlAuditCut(logger, database, last, kept);
+        Log.PostgreSqlAuditCut(logger, database, last, kept, kept + 1);
     }
 
     private static NpgsqlCommand QueryCommand(NpgsqlConnection connection, AuditQuery query)

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Hangfire;
+using ApprovalGateway.Audit;
 using Hangfire.Storage;
+using Microsoft.Extensions.Options;
 
 namespace ApprovalGateway.ScaleOut;
 
@@ -8,16 +10,25 @@ namespace ApprovalGateway.ScaleOut;
 /// Which instance holds which call, in the shared Hangfire storage, with one heartbeat per instance: what the
 /// survivors read when an instance dies with calls still waiting on it.
 /// </summary>
-internal sealed class HeldApprovals(JobStorage storage, TimeProvider time, ILogger<HeldApprovals> logger)
+internal sealed class HeldApprovals(JobStorage storage, TimeProvider time, IOptions<AuditOptions> audit, ILogger<HeldApprovals> logger)
 {
     private const string HeldSet = "scaleout:held";
     private const string BeatField = "at";
+
+    // Beside the beat rather than in the held-call entries, whose instance/approval format older instances still read.
+    private const string NameField = "name";
     private const char Separator = '/';
 
     // Every process start is a new instance; the heartbeats of instances long gone expire instead of piling up.
     private static readonly TimeSpan HeartbeatRetention = TimeSpan.FromDays(1);
 
     public string Instance { get; } = Guid.NewGuid().ToString("N");
+
+    /// <summary>
+    /// How this instance names itself to people (<see cref="AuditOptions.InstanceName"/>, also in its audit records),
+    /// so the survivors' messages about it lead to a host and a log; <see cref="Instance"/> is new on every start.
+    /// </summary>
+    public string Name { get; } = audit.Value.InstanceName;
 
     /// <summary>
     /// Records the hold together with a heartbeat, so an instance is never seen holding calls but never alive. Throws
@@ -52,23 +63,26 @@ internal sealed class HeldApprovals(JobStorage storage, TimeProvider time, ILogg
         transaction.Commit();
     }
 
-    /// <summary>Every held call of every instance, with when its instance last beat (null: never).</summary>
-    public IReadOnlyList<(string Entry, string Instance, string ApprovalId, DateTimeOffset? LastBeat)> ReadAll()
+    /// <summary>
+    /// Every held call of every instance, with when its instance last beat (null: never) and what it calls itself
+    /// (null: never beat, or a version from before instances stored their names).
+    /// </summary>
+    public IReadOnlyList<(string Entry, string Instance, string ApprovalId, InstanceBeat Beat)> ReadAll()
     {
         using var connection = storage.GetConnection();
-        Dictionary<string, DateTimeOffset?> beats = new(StringComparer.Ordinal);
+        Dictionary<string, InstanceBeat> beats = new(StringComparer.Ordinal);
         return [.. connection.GetAllItemsFromSet(HeldSet)
             .Select(entry => (Entry: entry, Split: entry.IndexOf(Separator, StringComparison.Ordinal)))
             .Where(e => e.Split > 0)
             .Select(e =>
             {
                 var instance = e.Entry[..e.Split];
-                if (!beats.TryGetValue(instance, out var lastBeat))
+                if (!beats.TryGetValue(instance, out var beat))
                 {
-                    lastBeat = beats[instance] = ReadBeat(connection, instance);
+                    beat = beats[instance] = ReadBeat(connection, instance);
                 }
 
-                return (e.Entry, instance, e.Entry[(e.Split + 1)..], lastBeat);
+                return (e.Entry, instance, e.Entry[(e.Split + 1)..], beat);
             })];
     }
 
@@ -88,17 +102,23 @@ internal sealed class HeldApprovals(JobStorage storage, TimeProvider time, ILogg
         }
     }
 
-    private static DateTimeOffset? ReadBeat(IStorageConnection connection, string instance) =>
-        connection.GetAllEntriesFromHash(HeartbeatKey(instance)) is { } beat
-        && beat.TryGetValue(BeatField, out var at)
-        && long.TryParse(at, CultureInfo.InvariantCulture, out var ms)
-            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
-            : null;
+    private static InstanceBeat ReadBeat(IStorageConnection connection, string instance)
+    {
+        var beat = connection.GetAllEntriesFromHash(HeartbeatKey(instance));
+        DateTimeOffset? at = beat is not null
+            && beat.TryGetValue(BeatField, out var text)
+            && long.TryParse(text, CultureInfo.InvariantCulture, out var ms)
+                ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+                : null;
+        return new(at, beat is not null && beat.TryGetValue(NameField, out var name) && !string.IsNullOrEmpty(name) ? name : null);
+    }
 
     private void WriteBeat(JobStorageTransaction transaction)
     {
         var key = HeartbeatKey(Instance);
-        transaction.SetRangeInHash(key, [new(BeatField, time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture))]);
+        transaction.SetRangeInHash(key, [
+            new(BeatField, time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)),
+            new(NameField, Name)]);
         transaction.ExpireHash(key, HeartbeatRetention);
     }
 

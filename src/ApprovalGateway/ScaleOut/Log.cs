@@ -19,6 +19,9 @@ internal static partial class Log
     [LoggerMessage(8004, LogLevel.Warning, "Approval {ApprovalId} withdrawn: gateway instance {Instance} holding its call stopped (last heartbeat {LastBeat:O})")]
     public static partial void OrphanWithdrawn(ILogger logger, string approvalId, string instance, DateTimeOffset? lastBeat);
 
+    [LoggerMessage(8010, LogLevel.Information, "Gateway instance {InstanceName} (Gateway:Audit:Instance) has the id {Instance} in the shared storage; other instances name it by both should it stop with calls held (events 8004, 8021)")]
+    public static partial void InstanceStarted(ILogger logger, string instance, string instanceName);
+
     [LoggerMessage(8005, LogLevel.Warning, "Heartbeat or orphaned-approval sweep failed; retrying on the next beat")]
     public static partial void ReapFailed(ILogger logger, Exception exception);
 

@@ -55,10 +55,14 @@ internal sealed class OrphanedApprovalReaper(
     /// The beat has a loop of its own: a sweep slowed by a busy database or many held calls must never delay it, or
     /// the other instances would take this one for dead and withdraw calls it still holds.
     /// </summary>
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // The survivors name this instance by both should it die holding calls: this line ties the id to a host and log.
+        Log.InstanceStarted(logger, held.Instance, held.Name);
+        return Task.WhenAll(
             EveryIntervalAsync(() => { held.Beat(); Reached(); return Task.CompletedTask; }, stoppingToken),
             EveryIntervalAsync(() => ReapAsync(stoppingToken), stoppingToken));
+    }
 
     private async Task EveryIntervalAsync(Func<Task> work, CancellationToken stoppingToken)
     {
@@ -124,9 +128,9 @@ internal sealed class OrphanedApprovalReaper(
         }
 
         var now = time.GetUtcNow();
-        foreach (var (entry, instance, approvalId, lastBeat) in held.ReadAll())
+        foreach (var (entry, instance, approvalId, beat) in held.ReadAll())
         {
-            var alive = instance == held.Instance || (lastBeat is { } beat && now - Since(beat) < options.Value.InstanceTimeout);
+            var alive = instance == held.Instance || (beat.At is { } at && now - Since(at) < options.Value.InstanceTimeout);
             var approval = store.Get(approvalId);
 
             // A live instance records its own calls. For a dead one's, the survivor whose compare-and-set writes the
@@ -134,7 +138,7 @@ internal sealed class OrphanedApprovalReaper(
             if (!alive && approval is { OutcomeRecorded: false })
             {
                 (approval, _) = await store.RecordOutcomeAsync(
-                    approvalId, Withdraw, (before, after) => RecordAsync(before, after, instance, lastBeat), cancellationToken);
+                    approvalId, Withdraw, (before, after) => RecordAsync(before, after, beat.Describe(instance), beat.At), cancellationToken);
             }
 
             // A hold stays until its outcome is recorded, so the survivors can record it should its instance die first.

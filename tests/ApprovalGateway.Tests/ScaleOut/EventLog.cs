@@ -9,10 +9,13 @@ namespace ApprovalGateway.Tests.ScaleOut;
 /// </summary>
 internal sealed class EventLog(int eventId) : ILoggerProvider
 {
-    private readonly TaskCompletionSource _logged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<string> _logged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentQueue<string> _lines = new();
 
     public Task Logged => _logged.Task;
+
+    /// <summary>The message of the first entry with the event id, as the console shows it.</summary>
+    public Task<string> Message => _logged.Task;
 
     /// <summary>Everything the host logged, one entry a line.</summary>
     public string Lines => string.Join(Environment.NewLine, _lines);
@@ -34,7 +37,7 @@ internal sealed class EventLog(int eventId) : ILoggerProvider
             log._lines.Enqueue($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} {logLevel} {category}[{eventId.Id}]: {formatter(state, exception)} {exception?.Message}");
             if (eventId.Id == log.EventId)
             {
-                log._logged.TrySetResult();
+                log._logged.TrySetResult(formatter(state, exception));
             }
         }
     }

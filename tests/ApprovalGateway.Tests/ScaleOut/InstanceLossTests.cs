@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Audit;
 using ApprovalGateway.ScaleOut;
@@ -19,7 +20,7 @@ namespace ApprovalGateway.Tests.ScaleOut;
 
 /// <summary>An instance that dies with calls held must not leave approvers deciding calls that can no longer run.</summary>
 [Collection(ScaleOutCollection.Name)]
-public sealed class InstanceLossTests(ScaleOutServices services)
+public sealed partial class InstanceLossTests(ScaleOutServices services)
 {
     private const string HoldEcho = """
         {
@@ -40,7 +41,8 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         await using var page = survivor.Hub();
         var watch = PageWatch.On(page);
         await page.StartAsync();
-        await using var doomed = await GatewayProcess.StartAsync(TestUpstreams.EverythingStdio(), HoldEcho, settings);
+        await using var doomed = await GatewayProcess.StartAsync(
+            TestUpstreams.EverythingStdio(), HoldEcho, new Dictionary<string, string?>(settings) { ["Logging:LogLevel:ApprovalGateway.ScaleOut"] = "Information" });
         await using var agent = await doomed.ConnectAsync();
         _ = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello" }).AsTask();
         var id = await watch.Pending.WaitAsync(TimeSpan.FromSeconds(30));
@@ -55,8 +57,14 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         using var stored = JsonDocument.Parse(await api.GetStringAsync(new Uri($"/api/approvals/{id}", UriKind.Relative)));
         Assert.Equal("withdrawn", stored.RootElement.GetProperty("status").GetString());
 
-        // The dead instance never wrote the call's record; the survivor that withdrew it does, then logs event 8004.
-        await reaped.Logged.WaitAsync(TimeSpan.FromSeconds(30));
+        // The dead instance never wrote the call's record; the survivor that withdrew it does, then logs event 8004,
+        // naming the instance as it named itself at startup (before, by an id it never printed).
+        var reapedMessage = await reaped.Message.WaitAsync(TimeSpan.FromSeconds(30));
+        var started = InstanceStartedLine().Match(doomed.Output);
+        Assert.True(started.Success, $"The killed instance did not log its id and name at startup: {doomed.Output}");
+        Assert.StartsWith($"{Environment.MachineName}/", started.Groups["name"].Value, StringComparison.Ordinal);
+        Assert.Contains(
+            $"gateway instance {started.Groups["name"].Value} (id {started.Groups["id"].Value}) holding its call stopped", reapedMessage, StringComparison.Ordinal);
         using var records = JsonDocument.Parse(await api.GetStringAsync(new Uri("/api/audit", UriKind.Relative)));
         var record = Assert.Single(records.RootElement.EnumerateArray(), r => r.GetProperty("approval_id").GetString() == id);
         Assert.Equal("withdrawn", record.GetProperty("outcome").GetString());
@@ -279,7 +287,7 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         catch (TimeoutException)
         {
             var holds = survivor.Services.GetRequiredService<HeldApprovals>().ReadAll().Where(h => h.ApprovalId == id)
-                .Select(h => $"{h.Entry} (last beat {h.LastBeat:O})");
+                .Select(h => $"{h.Entry} (last beat {h.Beat.At:O})");
             var stored = survivor.Services.GetRequiredService<ApprovalStore>().Get(id);
             Assert.Fail($"""
                 Approval {id} was not withdrawn within 30 s.
@@ -369,6 +377,9 @@ public sealed class InstanceLossTests(ScaleOutServices services)
         var verification = PostgreSqlAuditLog.Verify(audit, AuditAnchor.Genesis);
         Assert.True(verification.Holds, verification.Problem);
     }
+
+    [GeneratedRegex(@"Gateway instance (?<name>\S+) \(Gateway:Audit:Instance\) has the id (?<id>[0-9a-f]+) in the shared storage")]
+    private static partial Regex InstanceStartedLine();
 
     /// <summary>A fresh Hangfire database, the shared Redis, and heartbeats fast enough for a test to see a loss.</summary>
     private async Task<Dictionary<string, string?>> SharedSettingsAsync(FakeSlackServer slack)

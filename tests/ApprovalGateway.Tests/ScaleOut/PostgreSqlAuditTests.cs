@@ -4,6 +4,7 @@ using ApprovalGateway.Hosting;
 using ApprovalGateway.Tests.Audit;
 using ApprovalGateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ModelContextProtocol.Client;
 using Npgsql;
@@ -179,13 +180,19 @@ public sealed class PostgreSqlAuditTests(ScaleOutServices services)
         var database = await services.CreateDatabaseAsync();
         await AppendAsync(database, 3);
         await ExecuteAsync(database, "DELETE FROM audit_log", rows: 3);
+        var cut = new EventLog(5012);
+        using var logging = new LoggerFactory([cut]);
 
-        await using (var log = Open(database))
+        await using (var log = new PostgreSqlAuditLog(database, "test", logging.CreateLogger<PostgreSqlAuditLog>()))
         {
+            const string goesOn = "New records go on from seq 4; verify-audit --postgres shows the gap";
             Assert.Equal(
                 "The audit table ends at seq 0, but the gateway wrote up to seq 3: records were deleted from its end or the table emptied. " +
-                    "New records go on from seq 4; verify-audit --postgres shows the gap.",
+                    goesOn + ".",
                 log.Problem);
+
+            // The log says where the chain goes on as /api/health does (before, "from seq 3" there and "from seq 4" here).
+            Assert.EndsWith(goesOn, await cut.Message.WaitAsync(TimeSpan.FromSeconds(30)), StringComparison.Ordinal);
             Assert.False(((IHealthSignal)log).Degrades);
             await log.AppendAsync(AuditSamples.Record(4), CancellationToken.None);
         }
