@@ -15,7 +15,5 @@ internal sealed class LiveSessionIds
 
     public void Remove(string sessionId) => _sessions.TryRemove(sessionId, out _);
 
-    public bool Contains(string sessionId) => _sessions.ContainsKey(sessionId);
-
     public GatewaySession? Find(string sessionId) => _sessions.GetValueOrDefault(sessionId);
 }

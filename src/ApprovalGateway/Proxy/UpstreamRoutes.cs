@@ -133,13 +133,8 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
             : [];
         if (offering.Count == 1 && listed.TryGetValue(offering[0], out var only))
         {
-            if (only.Refusal() is { } refusal)
-            {
-                throw refusal;
-            }
-
-            OwnAll(offering[0], only.Items);
-            return only.OnlyPage?.DeepClone() ?? new JsonObject { [key] = new JsonArray([.. only.Items.Select(i => i.DeepClone())]) };
+            var items = OwnAll(offering[0], only.Items());
+            return only.OnlyPage?.DeepClone() ?? new JsonObject { [key] = new JsonArray([.. items.Select(i => i.DeepClone())]) };
         }
 
         if (offering.Count == 1 && ownerKey is null)
@@ -153,31 +148,20 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
         var failed = 0;
         foreach (var link in offering)
         {
-            if (listed.TryGetValue(link, out var items))
-            {
-                if (items.Refusal() is { } refusal)
-                {
-                    // As its own session's answer would be (below): left out while another upstream answers.
-                    if (++failed < offering.Count)
-                    {
-                        continue;
-                    }
-
-                    throw refusal;
-                }
-
-                OwnAll(link, items.Items);
-                foreach (var item in items.Items)
-                {
-                    merged.Add(item.DeepClone());
-                }
-
-                continue;
-            }
-
             try
             {
-                await ListOneAsync(link);
+                if (listed.TryGetValue(link, out var kept))
+                {
+                    // A kept refusal throws here, and is left out below as its own session's answer would be.
+                    foreach (var item in OwnAll(link, kept.Items()))
+                    {
+                        merged.Add(item.DeepClone());
+                    }
+                }
+                else
+                {
+                    await ListOneAsync(link);
+                }
             }
             catch (UpstreamUnavailableException) when (offering.Count > 1 && ++failed < offering.Count)
             {
@@ -191,7 +175,8 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
 
         return offering.Count == 1 ? single : new JsonObject { [key] = merged };
 
-        void OwnAll(UpstreamLink link, IEnumerable<JsonObject> items)
+        // Remembers who owns each item, so reads of it route back; returns the items.
+        IReadOnlyList<JsonObject> OwnAll(UpstreamLink link, IReadOnlyList<JsonObject> items)
         {
             foreach (var item in items)
             {
@@ -200,6 +185,8 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
                     Own(key, id, link);
                 }
             }
+
+            return items;
         }
 
         async Task ListOneAsync(UpstreamLink link)
@@ -209,13 +196,8 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
             {
                 var page = await SendAsync(link, request.Method, parameters, cancellationToken);
                 single ??= offering.Count == 1 ? page : null;
-                foreach (var item in (page?[key] as JsonArray ?? []).OfType<JsonObject>())
+                foreach (var item in OwnAll(link, [.. (page?[key] as JsonArray ?? []).OfType<JsonObject>()]))
                 {
-                    if (ownerKey is not null && item[ownerKey].AsString() is { } id)
-                    {
-                        Own(key, id, link);
-                    }
-
                     if (offering.Count > 1)
                     {
                         merged.Add(item.DeepClone());

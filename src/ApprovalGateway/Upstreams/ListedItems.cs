@@ -8,7 +8,7 @@ namespace ApprovalGateway.Upstreams;
 /// answer itself when it came in one page, so that an agent whose only upstream it is gets exactly that answer. Or the
 /// error the upstream answered the list with when it does not serve it at all (<see cref="NotServed"/>).
 /// </summary>
-internal sealed record ListedItems(IReadOnlyList<JsonObject> Items, JsonObject? OnlyPage, JsonRpcErrorDetail? Error = null)
+internal sealed record ListedItems(IReadOnlyList<JsonObject> Listed, JsonObject? OnlyPage, JsonRpcErrorDetail? Error = null)
 {
     /// <summary>What an upstream that offers no such list lists.</summary>
     public static ListedItems None { get; } = new([], null);
@@ -19,7 +19,11 @@ internal sealed record ListedItems(IReadOnlyList<JsonObject> Items, JsonObject? 
     /// </summary>
     public static ListedItems NotServed(JsonRpcErrorDetail error) => new([], null, error);
 
-    /// <summary>The upstream's error, as its own session would have answered it (a copy per answer).</summary>
-    public UpstreamProtocolException? Refusal() =>
-        Error is { } error ? new UpstreamProtocolException(new JsonRpcErrorDetail { Code = error.Code, Message = error.Message, Data = error.Data }) : null;
+    /// <summary>
+    /// The items; or, for a list the upstream does not serve, its error thrown as its own session would have answered
+    /// it (a copy per answer), so callers treat both alike.
+    /// </summary>
+    public IReadOnlyList<JsonObject> Items() => Error is { } error
+        ? throw new UpstreamProtocolException(new JsonRpcErrorDetail { Code = error.Code, Message = error.Message, Data = error.Data })
+        : Listed;
 }
