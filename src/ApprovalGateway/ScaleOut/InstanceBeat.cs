@@ -6,6 +6,9 @@ namespace ApprovalGateway.ScaleOut;
 /// </summary>
 internal readonly record struct InstanceBeat(DateTimeOffset? At, string? Name)
 {
-    /// <summary>The instance for a person reading a log: the name they can find on a host or in the audit records, and the id.</summary>
-    public string Describe(string instance) => Name is null ? instance : $"{Name} (id {instance})";
+    /// <summary>
+    /// The name a person reading a log can find on a host or in the audit records, logged beside the id in fields of
+    /// their own so that log systems can query either.
+    /// </summary>
+    public string NameOrUnknown => Name ?? "(unnamed: an older version)";
 }

@@ -16,8 +16,8 @@ internal static partial class Log
     [LoggerMessage(8003, LogLevel.Warning, "Could not remove the held-call entry {Entry}; it is swept later")]
     public static partial void HoldNotRemoved(ILogger logger, Exception exception, string entry);
 
-    [LoggerMessage(8004, LogLevel.Warning, "Approval {ApprovalId} withdrawn: gateway instance {Instance} holding its call stopped (last heartbeat {LastBeat:O})")]
-    public static partial void OrphanWithdrawn(ILogger logger, string approvalId, string instance, DateTimeOffset? lastBeat);
+    [LoggerMessage(8004, LogLevel.Warning, "Approval {ApprovalId} withdrawn: gateway instance {InstanceName} (id {Instance}) holding its call stopped (last heartbeat {LastBeat:O})")]
+    public static partial void OrphanWithdrawn(ILogger logger, string approvalId, string instanceName, string instance, DateTimeOffset? lastBeat);
 
     [LoggerMessage(8010, LogLevel.Information, "Gateway instance {InstanceName} (Gateway:Audit:Instance) has the id {Instance} in the shared storage; other instances name it by both should it stop with calls held (events 8004, 8021)")]
     public static partial void InstanceStarted(ILogger logger, string instance, string instanceName);
@@ -55,8 +55,8 @@ internal static partial class Log
     [LoggerMessage(8020, LogLevel.Warning, "Could not check whether the outcome of approval {ApprovalId} was already recorded; recording it anyway")]
     public static partial void OutcomeMarkUnreadable(ILogger logger, Exception exception, string approvalId);
 
-    [LoggerMessage(8021, LogLevel.Warning, "Approval {ApprovalId} ended {Status} after gateway instance {Instance} holding its call stopped (last heartbeat {LastBeat:O}); its outcome is recorded here")]
-    public static partial void OrphanOutcomeRecorded(ILogger logger, string approvalId, ApprovalStatus status, string instance, DateTimeOffset? lastBeat);
+    [LoggerMessage(8021, LogLevel.Warning, "Approval {ApprovalId} ended {Status} after gateway instance {InstanceName} (id {Instance}) holding its call stopped (last heartbeat {LastBeat:O}); its outcome is recorded here")]
+    public static partial void OrphanOutcomeRecorded(ILogger logger, string approvalId, ApprovalStatus status, string instanceName, string instance, DateTimeOffset? lastBeat);
 
     [LoggerMessage(9401, LogLevel.Information, "Shared Hangfire storage reachable again; other instances get one instance timeout from now to beat before their held calls are withdrawn")]
     public static partial void StorageBack(ILogger logger);

@@ -138,7 +138,7 @@ internal sealed class OrphanedApprovalReaper(
             if (!alive && approval is { OutcomeRecorded: false })
             {
                 (approval, _) = await store.RecordOutcomeAsync(
-                    approvalId, Withdraw, (before, after) => RecordAsync(before, after, beat.Describe(instance), beat.At), cancellationToken);
+                    approvalId, Withdraw, (before, after) => RecordAsync(before, after, beat.NameOrUnknown, instance, beat.At), cancellationToken);
             }
 
             // A hold stays until its outcome is recorded, so the survivors can record it should its instance die first.
@@ -176,7 +176,7 @@ internal sealed class OrphanedApprovalReaper(
     /// The record the stopped instance would have written for the call had it lived to answer it: how its approval
     /// ended, or that it was withdrawn because nobody was left to send it. False when it could not be written.
     /// </summary>
-    private async Task<bool> RecordAsync(ApprovalSnapshot before, ApprovalSnapshot ended, string instance, DateTimeOffset? lastBeat)
+    private async Task<bool> RecordAsync(ApprovalSnapshot before, ApprovalSnapshot ended, string instanceName, string instance, DateTimeOffset? lastBeat)
     {
         var request = ended.Request;
         var (outcome, reason, decidedBy) = ended.Status switch
@@ -224,11 +224,11 @@ internal sealed class OrphanedApprovalReaper(
 
         if (ended.Status == ApprovalStatus.Withdrawn && before.Status != ApprovalStatus.Withdrawn)
         {
-            Log.OrphanWithdrawn(logger, ended.Id, instance, lastBeat);
+            Log.OrphanWithdrawn(logger, ended.Id, instanceName, instance, lastBeat);
         }
         else
         {
-            Log.OrphanOutcomeRecorded(logger, ended.Id, ended.Status, instance, lastBeat);
+            Log.OrphanOutcomeRecorded(logger, ended.Id, ended.Status, instanceName, instance, lastBeat);
         }
 
         return true;

@@ -10,12 +10,16 @@ namespace ApprovalGateway.Tests.ScaleOut;
 internal sealed class EventLog(int eventId) : ILoggerProvider
 {
     private readonly TaskCompletionSource<string> _logged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<IReadOnlyDictionary<string, object?>> _fields = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentQueue<string> _lines = new();
 
     public Task Logged => _logged.Task;
 
     /// <summary>The message of the first entry with the event id, as the console shows it.</summary>
     public Task<string> Message => _logged.Task;
+
+    /// <summary>The named fields of that entry, as a log system that stores them apart would query them.</summary>
+    public Task<IReadOnlyDictionary<string, object?>> Fields => _fields.Task;
 
     /// <summary>Everything the host logged, one entry a line.</summary>
     public string Lines => string.Join(Environment.NewLine, _lines);
@@ -37,6 +41,9 @@ internal sealed class EventLog(int eventId) : ILoggerProvider
             log._lines.Enqueue($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} {logLevel} {category}[{eventId.Id}]: {formatter(state, exception)} {exception?.Message}");
             if (eventId.Id == log.EventId)
             {
+                log._fields.TrySetResult(state is IEnumerable<KeyValuePair<string, object?>> fields
+                    ? fields.ToDictionary(f => f.Key, f => f.Value)
+                    : new Dictionary<string, object?>());
                 log._logged.TrySetResult(formatter(state, exception));
             }
         }

@@ -65,6 +65,11 @@ public sealed partial class InstanceLossTests(ScaleOutServices services)
         Assert.StartsWith($"{Environment.MachineName}/", started.Groups["name"].Value, StringComparison.Ordinal);
         Assert.Contains(
             $"gateway instance {started.Groups["name"].Value} (id {started.Groups["id"].Value}) holding its call stopped", reapedMessage, StringComparison.Ordinal);
+
+        // Each in a field of its own, named as in event 8010, so a log system can look for either.
+        var fields = await reaped.Fields;
+        Assert.Equal(started.Groups["name"].Value, fields["InstanceName"]);
+        Assert.Equal(started.Groups["id"].Value, fields["Instance"]);
         using var records = JsonDocument.Parse(await api.GetStringAsync(new Uri("/api/audit", UriKind.Relative)));
         var record = Assert.Single(records.RootElement.EnumerateArray(), r => r.GetProperty("approval_id").GetString() == id);
         Assert.Equal("withdrawn", record.GetProperty("outcome").GetString());
@@ -267,6 +272,7 @@ public sealed partial class InstanceLossTests(ScaleOutServices services)
         await doomed.KillAsync();
         await survivor.Approvals.WaitForAsync(ApprovalStatus.Expired, id);
         await recorded.Logged.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.StartsWith($"{Environment.MachineName}/", (string?)(await recorded.Fields)["InstanceName"], StringComparison.Ordinal);
 
         var record = Assert.Single(await AuditRecordsAsync(audit), r => r.ApprovalId == id);
         Assert.Equal("expired", record.Outcome);
