@@ -74,6 +74,7 @@ internal static class GatewayServiceCollectionExtensions
         if (!stdio)
         {
             app.UseMcpMediaTypeCheck(mcpPath);
+            app.UseMcpSessionIdRequired(mcpPath);
             app.UseMcpSessionDelete(mcpPath);
             app.UseMcpUnreadableRequestAudit(mcpPath);
             app.UseMcpSessionLimits(mcpPath);

@@ -186,7 +186,8 @@ internal static class McpEndpointExtensions
     /// Audits a POST from a known agent that the SDK refused because its body is not one JSON-RPC message (it answers
     /// 400 before any of the gateway's code sees the request), and answers it as a stdio line is: -32700 Parse error
     /// for a body that is not JSON, -32600 naming what else is wrong, with the request's id where it has one. One the
-    /// SDK refused for its headers is not a call, and only the agent hears of it.
+    /// SDK refused for its headers is not a call, and only the agent hears of it; one refused for naming no session
+    /// while not an <c>initialize</c> is answered as the TypeScript SDK answers it (<see cref="McpSessionIdRequired"/>).
     /// </summary>
     public static IApplicationBuilder UseMcpUnreadableRequestAudit(this IApplicationBuilder app, PathString mcpPath)
     {
@@ -218,9 +219,10 @@ internal static class McpEndpointExtensions
             {
                 await next(context);
                 var answer = context.Response.StatusCode == StatusCodes.Status400BadRequest ? await UnreadableAsync(context, head) : null;
+                var reply = answer ?? (held.IsHolding ? WithoutSession(context.Request, head) : null);
                 try
                 {
-                    await held.SendAsync(answer is null ? null : JsonSerializer.SerializeToUtf8Bytes<JsonRpcMessage>(answer, JsonRpcLine.MessageType), context.RequestAborted);
+                    await held.SendAsync(reply is null ? null : JsonSerializer.SerializeToUtf8Bytes<JsonRpcMessage>(reply, JsonRpcLine.MessageType), context.RequestAborted);
                 }
                 finally
                 {
@@ -238,6 +240,21 @@ internal static class McpEndpointExtensions
                 context.Response.Body = responseBody;
             }
         });
+    }
+
+    /// <summary>
+    /// The answer to a readable message the SDK refused because it opens no session and names none; null for any
+    /// other refusal. Not audited: without a session it is no agent's request to anything.
+    /// </summary>
+    private static JsonRpcError? WithoutSession(HttpRequest request, RequestBodyHead head)
+    {
+        if (!McpSessionIdRequired.NamesNoSession(request))
+        {
+            return null;
+        }
+
+        var (id, method, _) = UnreadableMessage.TopLevel(head.Head, !head.IsCut);
+        return method == RequestMethods.Initialize ? null : McpSessionIdRequired.NotInitialized(id);
     }
 
     /// <summary>What is wrong with the body, in the words a stdio line gets; null when it is a message the SDK can read.</summary>

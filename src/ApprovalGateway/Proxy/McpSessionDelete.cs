@@ -6,8 +6,8 @@ internal static class McpSessionDelete
 {
     /// <summary>
     /// Answers a DELETE that ends no session as the MCP spec and the TypeScript SDK do, where the SDK answers 200: one
-    /// without <c>Mcp-Session-Id</c> gets 400, and one whose session is gone (ended, expired, never opened) 404 with
-    /// -32001, so a client knows it has no session to end.
+    /// whose session is gone (ended, expired, never opened) gets 404 with -32001, so a client knows it has no session
+    /// to end.
     /// </summary>
     public static IApplicationBuilder UseMcpSessionDelete(this IApplicationBuilder app, PathString mcpPath)
     {
@@ -20,11 +20,11 @@ internal static class McpSessionDelete
                 return;
             }
 
+            // One without Mcp-Session-Id got its 400 from UseMcpSessionIdRequired.
             var sessionId = context.Request.Headers["Mcp-Session-Id"].ToString();
             if (sessionId.Length == 0)
             {
-                await McpEndpointExtensions.WriteJsonRpcErrorAsync(
-                    context, StatusCodes.Status400BadRequest, -32000, "Bad Request: Mcp-Session-Id header is required");
+                await next(context);
             }
             else if (live.Find(sessionId) is not { } session)
             {

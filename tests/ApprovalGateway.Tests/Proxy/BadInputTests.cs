@@ -414,6 +414,51 @@ public sealed class BadInputTests
         }
     }
 
+    [Fact]
+    public async Task RequestsThatNeedASessionButNameNone_GetTheTypeScriptSdksWords_NotAdviceOnConfiguringTheServer()
+    {
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.EverythingStdio());
+        using var http = new HttpClient();
+
+        using var request = await PostAsync(http, gateway.McpEndpoint, """{"jsonrpc":"2.0","id":4,"method":"tools/list"}""");
+        using var notification = await PostAsync(http, gateway.McpEndpoint, """{"jsonrpc":"2.0","method":"notifications/initialized"}""");
+        using var get = await AskAsync(HttpMethod.Get, protocol: null);
+        using var delete = await AskAsync(HttpMethod.Delete, protocol: null);
+        // A revision without sessions is the SDK's to answer: its refusal is what sends a client back to initialize.
+        using var sessionlessGet = await AskAsync(HttpMethod.Get, protocol: "2026-07-28");
+
+        // Before, the POSTs and the GET were told to set HttpServerTransportOptions.SessionMode, the gateway's own setting.
+        Assert.Equal(
+            [
+                (HttpStatusCode.BadRequest, -32000, "4", "Bad Request: Server not initialized"),
+                (HttpStatusCode.BadRequest, -32000, null, "Bad Request: Server not initialized"),
+                (HttpStatusCode.BadRequest, -32000, null, "Bad Request: Mcp-Session-Id header is required"),
+                (HttpStatusCode.BadRequest, -32000, null, "Bad Request: Mcp-Session-Id header is required"),
+            ],
+            [await AnswerAsync(request), await AnswerAsync(notification), await AnswerAsync(get), await AnswerAsync(delete)]);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, sessionlessGet.StatusCode);
+        Assert.Empty(gateway.Services.GetRequiredService<IAuditLog>().Recent(10));
+        await AssertStillServesAsync(gateway);
+
+        async Task<HttpResponseMessage> AskAsync(HttpMethod method, string? protocol)
+        {
+            using var message = new HttpRequestMessage(method, gateway.McpEndpoint);
+            message.Headers.TryAddWithoutValidation("Accept", "text/event-stream");
+            if (protocol is not null)
+            {
+                message.Headers.Add("MCP-Protocol-Version", protocol);
+            }
+
+            return await http.SendAsync(message);
+        }
+
+        static async Task<(HttpStatusCode, int, string?, string)> AnswerAsync(HttpResponseMessage response)
+        {
+            var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            return (response.StatusCode, answer["error"]!["code"]!.GetValue<int>(), answer["id"]?.ToJsonString(), answer["error"]!["message"]!.GetValue<string>());
+        }
+    }
+
     [Theory]
     [InlineData("resources/read", """{"uri":5}""", "expected string, received number")]
     [InlineData("prompts/get", """{"name":["x"]}""", "expected string, received array")]
