@@ -278,7 +278,7 @@ internal static class McpEndpointExtensions
         try
         {
             _ = JsonSerializer.Deserialize(json, JsonRpcLine.MessageType) ?? throw new JsonException("The body is JSON null.");
-            return null;
+            return UnreadableMessage.UndefinedMember(json);
         }
         catch (Exception ex)
         {

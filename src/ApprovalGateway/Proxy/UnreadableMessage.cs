@@ -16,6 +16,8 @@ internal static class UnreadableMessage
 {
     private const int MaxDetailLength = 120;
 
+    private const int MaxMemberLength = 40;
+
     public static JsonRpcError Answer(ReadOnlySpan<byte> json, Exception problem, bool body = false)
     {
         var (unit, per) = body ? ("body", "per POST") : ("line", "per line");
@@ -71,6 +73,39 @@ internal static class UnreadableMessage
             TopLevel(head, complete: false).Id,
             McpErrorCode.InvalidRequest,
             $"Invalid Request: the body is not a JSON-RPC 2.0 message (the gateway looks at its first {head.Length / 1024} KiB only to say why).");
+    }
+
+    /// <summary>
+    /// The answer to a body that is a JSON-RPC message with a member JSON-RPC does not define (<c>"extra": 1</c>), or
+    /// null when it has none. The SDK's reader of a POST body cannot skip such a member (it reads the body as it
+    /// arrives) and refuses the body with its own words, no id and no audit record, though the gateway reads it.
+    /// </summary>
+    public static JsonRpcError? UndefinedMember(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = int.MaxValue });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return null;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (!reader.ValueTextEquals("jsonrpc"u8) && !reader.ValueTextEquals("id"u8) && !reader.ValueTextEquals("method"u8) &&
+                !reader.ValueTextEquals("params"u8) && !reader.ValueTextEquals("result"u8) && !reader.ValueTextEquals("error"u8))
+            {
+                var member = reader.GetString()!;
+                member = member.Length <= MaxMemberLength ? member : member[..MaxMemberLength] + "…";
+                return Error(
+                    TopLevel(new ReadOnlySequence<byte>(json.ToArray()), complete: true).Id,
+                    McpErrorCode.InvalidRequest,
+                    $"Invalid Request: the body is JSON but not a JSON-RPC 2.0 message (it has a member \"{member}\", which JSON-RPC does not define).");
+            }
+
+            reader.Read();
+            reader.Skip();
+        }
+
+        return null;
     }
 
     private static JsonRpcError Error(RequestId id, McpErrorCode code, string message) =>

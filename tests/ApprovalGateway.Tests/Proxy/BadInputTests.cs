@@ -269,6 +269,10 @@ public sealed class BadInputTests
         "Parse error: the body is not valid JSON (it goes wrong at byte 76). Send one JSON-RPC message per POST.")]
     [InlineData("""{"jsonrpc":"2.0","id":9,"method":5}""", -32600, 9,
         "Invalid Request: the body is JSON but not a JSON-RPC 2.0 message (The JSON value could not be converted to ModelContextProtocol.Protocol.JsonRpcMessage).")]
+    // The SDK reads a POST body as it arrives and cannot skip a member it does not know; before, its own words answered
+    // that, with a null id and no audit record.
+    [InlineData("""{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hi"}},"trace":{"span":"a1"}}""", -32600, 9,
+        "Invalid Request: the body is JSON but not a JSON-RPC 2.0 message (it has a member \"trace\", which JSON-RPC does not define).")]
     public async Task BodiesTheSdkCannotRead_AreAnsweredAsJsonRpcSays_ParseErrorWhenNotJson_AndAudited(string body, int code, int? id, string message)
     {
         await using var gateway = await GatewayHost.StartAsync(TestUpstreams.EverythingStdio());
