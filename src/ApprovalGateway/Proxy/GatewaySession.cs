@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Approvals;
@@ -58,6 +56,9 @@ internal sealed class GatewaySession(
         NotificationMethods.ElicitationCompleteNotification,
         "notifications/tasks/status");
 
+    /// <summary>The lists other than tools an agent may be listed, each upstream's compared on its own.</summary>
+    private static readonly string[] OtherLists = [RequestMethods.ResourcesList, RequestMethods.ResourcesTemplatesList, RequestMethods.PromptsList];
+
     private readonly CancellationTokenSource _closed = new();
 
     // Set by whoever learns first that the agent is ending the session; read when its held calls are withdrawn.
@@ -102,16 +103,9 @@ internal sealed class GatewaySession(
     // Tools this session was listed that the catalogue had not listed (yet), as they were listed: how a call to one is judged.
     private readonly ConcurrentDictionary<string, UpstreamTool> _uncatalogued = new(StringComparer.Ordinal);
 
-    // What the agent's last tools/list answered (a hash), so a reconnected upstream tells it to list again only if that changed;
-    // null until it lists, and from when it is told to list again by an upstream itself until it has. Swapped whole, so
-    // the gateway's telling and an upstream's are one step each and the agent hears of one change once.
-    private volatile ListedTools? _listedTools;
-
-    /// <summary>
-    /// What the agent would be listed (a hash), and whether the gateway told it to list again since it last began to:
-    /// an upstream saying its tools changed then has nothing to add, as the agent's next listing starts after it.
-    /// </summary>
-    private sealed record ListedTools(string Fingerprint, bool Told = false);
+    // What the agent's last tools/list answered, and each upstream's resources, templates and prompts, so a reconnected
+    // upstream tells it to list again only if that changed; none from when it is told to list again until it has.
+    private readonly ListedDigests _listed = new();
 
     private IDisposable? _policyReloads;
 
@@ -342,6 +336,7 @@ internal sealed class GatewaySession(
             link.Connected += connected =>
             {
                 _ = ToolListMayHaveChangedAsync(ToolListing.Known);
+                _ = ListsMayHaveChangedAsync(link, connected);
             };
 
             // Before the request that opened the session (or waits for it after a restart) goes on.
@@ -386,14 +381,21 @@ internal sealed class GatewaySession(
             _answeredFromListings[upstream] = _answeredFromListings.GetValueOrDefault(upstream) & ~lists;
         }
 
-        if (told.HasFlag(ListKinds.Resources))
+        // Told now: its own session, opening later, has nothing to tell it of this change.
+        _listed.Told(upstream, told);
+        _ = SendListsChangedAsync(told, upstream);
+    }
+
+    private async Task SendListsChangedAsync(ListKinds lists, string cause)
+    {
+        if (lists.HasFlag(ListKinds.Resources))
         {
-            _ = SendListChangedAsync(NotificationMethods.ResourceListChangedNotification, upstream);
+            await SendListChangedAsync(NotificationMethods.ResourceListChangedNotification, cause);
         }
 
-        if (told.HasFlag(ListKinds.Prompts))
+        if (lists.HasFlag(ListKinds.Prompts))
         {
-            _ = SendListChangedAsync(NotificationMethods.PromptListChangedNotification, upstream);
+            await SendListChangedAsync(NotificationMethods.PromptListChangedNotification, cause);
         }
     }
 
@@ -504,10 +506,9 @@ internal sealed class GatewaySession(
                 // that follows must not tell it a second time. Before sending, so that a listing it makes on
                 // hearing this is what counts as listed. Told by the gateway already (its own session, opened,
                 // listed the change before the upstream said so), it has been told of this change.
-                if (notification.Method == NotificationMethods.ToolListChangedNotification
-                    && Interlocked.Exchange(ref _listedTools, null) is { Told: true })
+                if (ListedDigests.KindOf(notification.Method) is not ListKinds.None and var lists && _listed.Told(upstream, lists))
                 {
-                    Log.ToolListChangeAlreadyTold(logger, upstream, identity.SessionId);
+                    Log.ListChangeAlreadyTold(logger, upstream, notification.Method, identity.SessionId);
                     return;
                 }
 
@@ -670,14 +671,14 @@ internal sealed class GatewaySession(
             RequestMethods.ToolsList => ListToolsAsync(cancellationToken),
             RequestMethods.ToolsCall => CallToolAsync(server, request, presence, cancellationToken),
             RequestMethods.ResourcesList => _routes.ListAsync(
-                request, "resources", "uri", c => c.Resources is not null,
-                (link, ct) => ListedWithoutOwnSessionAsync(link, ListKinds.Resources, l => l.Resources, ct), cancellationToken),
+                request, "uri", c => c.Resources is not null,
+                (link, ct) => ListedWithoutOwnSessionAsync(link, ListKinds.Resources, l => l.Resources, ct), _listed, cancellationToken),
             RequestMethods.ResourcesTemplatesList => _routes.ListAsync(
-                request, "resourceTemplates", null, c => c.Resources is not null,
-                (link, ct) => ListedWithoutOwnSessionAsync(link, ListKinds.Resources, l => l.ResourceTemplates, ct), cancellationToken),
+                request, null, c => c.Resources is not null,
+                (link, ct) => ListedWithoutOwnSessionAsync(link, ListKinds.Resources, l => l.ResourceTemplates, ct), _listed, cancellationToken),
             RequestMethods.PromptsList => _routes.ListAsync(
-                request, "prompts", "name", c => c.Prompts is not null,
-                (link, ct) => ListedWithoutOwnSessionAsync(link, ListKinds.Prompts, l => l.Prompts, ct), cancellationToken),
+                request, "name", c => c.Prompts is not null,
+                (link, ct) => ListedWithoutOwnSessionAsync(link, ListKinds.Prompts, l => l.Prompts, ct), _listed, cancellationToken),
             RequestMethods.ResourcesRead =>
                 UpstreamRoutes.ForwardAsync(_routes.Owner(request.Params?["uri"], c => c.Resources is not null), request, cancellationToken),
             RequestMethods.ResourcesSubscribe or RequestMethods.ResourcesUnsubscribe =>
@@ -694,10 +695,7 @@ internal sealed class GatewaySession(
     private async Task<JsonNode?> ListToolsAsync(CancellationToken cancellationToken)
     {
         // A listing begun now sees what an upstream changed before it: a change it says of later must reach the agent.
-        if (_listedTools is { Told: true } told)
-        {
-            Interlocked.CompareExchange(ref _listedTools, told with { Told = false }, told);
-        }
+        _listed.Listing(RequestMethods.ToolsList);
 
         var (tools, down) = await CollectToolsAsync(ToolListing.AsTheAgentSees, cancellationToken);
         if (tools.Count == 0 && down is not null)
@@ -706,7 +704,7 @@ internal sealed class GatewaySession(
             throw down;
         }
 
-        _listedTools = new ListedTools(ToolListFingerprint(tools));
+        _listed.Record(ListedDigests.EveryUpstream, RequestMethods.ToolsList, tools);
         return new JsonObject { ["tools"] = tools };
     }
 
@@ -858,7 +856,7 @@ internal sealed class GatewaySession(
     /// </summary>
     private async Task ToolListMayHaveChangedAsync(ToolListing listing)
     {
-        if (_listedTools is not { } listed || _closed.IsCancellationRequested)
+        if (_listed.Get(ListedDigests.EveryUpstream, RequestMethods.ToolsList) is not { } listed || _closed.IsCancellationRequested)
         {
             return;
         }
@@ -867,10 +865,8 @@ internal sealed class GatewaySession(
         {
             var (tools, _) = await CollectToolsAsync(listing, _closed.Token);
 
-            // What it is told of counts as listed: a second look that finds the same (the catalogue's, after the
-            // listing's) tells it nothing twice, and of two looks at once only one tells.
-            var now = ToolListFingerprint(tools);
-            if (now != listed.Fingerprint && Interlocked.CompareExchange(ref _listedTools, new ListedTools(now, Told: true), listed) == listed)
+            // A second look that finds the same (the catalogue's, after the listing's) tells it nothing twice.
+            if (_listed.Changed(ListedDigests.EveryUpstream, RequestMethods.ToolsList, listed, ListedDigests.DigestOf(tools)))
             {
                 await SendListChangedAsync(NotificationMethods.ToolListChangedNotification, "(reconnected upstream)");
             }
@@ -881,8 +877,47 @@ internal sealed class GatewaySession(
         }
     }
 
-    private static string ToolListFingerprint(JsonArray tools) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(tools.ToJsonString())));
+    /// <summary>
+    /// The agent's own session on <paramref name="link"/> opened (first used, or again after a restart): each of that
+    /// upstream's lists (resources, templates, prompts) the agent was listed, from the gateway's listing or an earlier
+    /// session, is listed again on it, and the agent told to list again where it is another (a server that lists per
+    /// session, or came back with other resources). Lists it never asked for cost no request; tools are compared whole
+    /// (<see cref="ToolListMayHaveChangedAsync"/>).
+    /// </summary>
+    private async Task ListsMayHaveChangedAsync(UpstreamLink link, McpClient client)
+    {
+        var changed = ListKinds.None;
+        foreach (var method in OtherLists)
+        {
+            if (_listed.Get(link.Name, method) is not { } listed || _closed.IsCancellationRequested)
+            {
+                continue;
+            }
+
+            var kind = ListedDigests.KindOf(method);
+            var offered = kind == ListKinds.Prompts ? client.ServerCapabilities.Prompts is not null : client.ServerCapabilities.Resources is not null;
+            try
+            {
+                var now = offered ? await UpstreamRoutes.ListAllAsync(link, method, listed.Whole ? int.MaxValue : 1, _closed.Token) : [];
+                if (_listed.Changed(link.Name, method, listed, ListedDigests.DigestOf(now)))
+                {
+                    changed |= kind;
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not ObjectDisposedException)
+            {
+                // Not comparable now (down again, or the list refused): the agent keeps what it has, as before.
+                Log.ListRecheckFailed(logger, link.Name, method, identity.SessionId, ex.Message);
+            }
+            catch (Exception)
+            {
+                // The session closed meanwhile.
+                return;
+            }
+        }
+
+        await SendListsChangedAsync(changed, "(reconnected upstream)");
+    }
 
     private async Task<JsonNode?> CallToolAsync(McpServer server, JsonRpcRequest request, AgentPresence? presence, CancellationToken cancellationToken)
     {

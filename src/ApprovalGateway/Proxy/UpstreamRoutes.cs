@@ -93,16 +93,27 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
     /// not used yet from what <paramref name="withoutOwnSession"/> knows it lists (the gateway's listing for clients like
     /// the agent), the others through this session's connection, opened to those that offer it (and to those whose offer
     /// is not known yet). A down upstream, or one that answers the list with method-not-found, is left out rather than
-    /// failing the others' answer; only when none that offers it answers does the agent get the reason.
+    /// failing the others' answer; only when none that offers it answers does the agent get the reason. What each upstream
+    /// listed goes into <paramref name="digests"/>, for its sessions opened later to compare with.
     /// </summary>
     public async Task<JsonNode?> ListAsync(
         JsonRpcRequest request,
-        string key,
         string? ownerKey,
         Func<ServerCapabilities, bool> offers,
         Func<UpstreamLink, CancellationToken, Task<ListedItems?>> withoutOwnSession,
+        ListedDigests digests,
         CancellationToken cancellationToken)
     {
+        var key = ItemsKey(request.Method);
+
+        // A listing answers with every page at once, so a cursor the agent sends came from an upstream's own page: it
+        // goes the way it came.
+        var fromStart = request.Params?["cursor"] is null;
+        if (fromStart)
+        {
+            digests.Listing(request.Method);
+        }
+
         var offering = new List<UpstreamLink>();
         UpstreamUnavailableException? down = null;
         foreach (var link in links)
@@ -118,6 +129,7 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
             catch (UpstreamUnavailableException ex)
             {
                 down ??= ex;
+                Shown(link, []);
             }
         }
 
@@ -126,20 +138,11 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
             throw down;
         }
 
-        // A listing answers with every page at once, so a cursor the agent sends came from an upstream's own page: it
-        // goes the way it came.
-        var listed = request.Params?["cursor"] is null
-            ? await ListedWithoutOwnSessionAsync(offering, withoutOwnSession, cancellationToken)
-            : [];
+        var listed = fromStart ? await ListedWithoutOwnSessionAsync(offering, withoutOwnSession, cancellationToken) : [];
         if (offering.Count == 1 && listed.TryGetValue(offering[0], out var only))
         {
-            var items = OwnAll(offering[0], only.Items());
+            var items = Shown(offering[0], only.Items());
             return only.OnlyPage?.DeepClone() ?? new JsonObject { [key] = new JsonArray([.. items.Select(i => i.DeepClone())]) };
-        }
-
-        if (offering.Count == 1 && ownerKey is null)
-        {
-            return await ForwardAsync(offering[0], request, cancellationToken);
         }
 
         // Several upstreams: every page of each, merged, remembering who owns what so reads route back.
@@ -153,7 +156,7 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
                 if (listed.TryGetValue(link, out var kept))
                 {
                     // A kept refusal throws here, and is left out below as its own session's answer would be.
-                    foreach (var item in OwnAll(link, kept.Items()))
+                    foreach (var item in Shown(link, kept.Items()))
                     {
                         merged.Add(item.DeepClone());
                     }
@@ -165,18 +168,21 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
             }
             catch (UpstreamUnavailableException) when (offering.Count > 1 && ++failed < offering.Count)
             {
-                // It went down while listing: the others still answer.
+                // It went down while listing: the others still answer. Shown none of its items, the agent is told when
+                // its session there comes back listing some.
+                Shown(link, []);
             }
             catch (UpstreamProtocolException ex) when (ex.Error.Code == (int)McpErrorCode.MethodNotFound && offering.Count > 1 && ++failed < offering.Count)
             {
                 // It serves no such list (one offering resources need not serve templates): the others still answer.
+                Shown(link, []);
             }
         }
 
         return offering.Count == 1 ? single : new JsonObject { [key] = merged };
 
-        // Remembers who owns each item, so reads of it route back; returns the items.
-        IReadOnlyList<JsonObject> OwnAll(UpstreamLink link, IReadOnlyList<JsonObject> items)
+        // Remembers who owns each item, so reads of it route back, and what the agent was shown; returns the items.
+        IReadOnlyList<JsonObject> Shown(UpstreamLink link, IReadOnlyList<JsonObject> items, bool whole = true)
         {
             foreach (var item in items)
             {
@@ -186,28 +192,62 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
                 }
             }
 
+            // A later page the agent asked for itself leaves the first standing for the list.
+            if (fromStart)
+            {
+                digests.Record(link.Name, request.Method, items, whole);
+            }
+
             return items;
         }
 
         async Task ListOneAsync(UpstreamLink link)
         {
-            var parameters = offering.Count == 1 ? request.Params?.DeepClone() : null;
-            do
+            if (offering.Count > 1)
             {
-                var page = await SendAsync(link, request.Method, parameters, cancellationToken);
-                single ??= offering.Count == 1 ? page : null;
-                foreach (var item in OwnAll(link, [.. (page?[key] as JsonArray ?? []).OfType<JsonObject>()]))
+                foreach (var item in Shown(link, await ListAllAsync(link, request.Method, int.MaxValue, cancellationToken)))
                 {
-                    if (offering.Count > 1)
-                    {
-                        merged.Add(item.DeepClone());
-                    }
+                    merged.Add(item.DeepClone());
                 }
 
-                parameters = offering.Count > 1 && page?["nextCursor"] is { } cursor ? new JsonObject { ["cursor"] = cursor.DeepClone() } : null;
+                return;
             }
-            while (parameters is not null);
+
+            // The agent pages through its only upstream's own pages: the first stands for the list.
+            single = await SendAsync(link, request.Method, request.Params?.DeepClone(), cancellationToken);
+            Shown(link, ItemsOf(single, key), whole: single?["nextCursor"] is null);
         }
+    }
+
+    /// <summary>Where a list's answer has its items.</summary>
+    private static string ItemsKey(string method) => method switch
+    {
+        RequestMethods.ResourcesList => "resources",
+        RequestMethods.ResourcesTemplatesList => "resourceTemplates",
+        RequestMethods.PromptsList => "prompts",
+        _ => throw new ArgumentOutOfRangeException(nameof(method), method, "Not a list of resources, templates or prompts."),
+    };
+
+    private static List<JsonObject> ItemsOf(JsonNode? page, string key) => [.. (page?[key] as JsonArray ?? []).OfType<JsonObject>()];
+
+    /// <summary>
+    /// The items of <paramref name="link"/>'s <paramref name="method"/> list through this session's connection, following
+    /// its cursors for at most <paramref name="pages"/> pages.
+    /// </summary>
+    public static async Task<List<JsonObject>> ListAllAsync(UpstreamLink link, string method, int pages, CancellationToken cancellationToken)
+    {
+        var key = ItemsKey(method);
+        var items = new List<JsonObject>();
+        JsonObject? parameters = null;
+        do
+        {
+            var page = await SendAsync(link, method, parameters, cancellationToken);
+            items.AddRange(ItemsOf(page, key));
+            parameters = --pages > 0 && page?["nextCursor"] is { } cursor ? new JsonObject { ["cursor"] = cursor.DeepClone() } : null;
+        }
+        while (parameters is not null);
+
+        return items;
     }
 
     /// <summary>
