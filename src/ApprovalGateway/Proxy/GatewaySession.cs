@@ -382,8 +382,7 @@ internal sealed class GatewaySession(
         }
 
         // Told now: its own session, opening later, has nothing to tell it of this change.
-        _listed.Told(upstream, told);
-        _ = SendListsChangedAsync(told, upstream);
+        _ = SendListsChangedAsync(_listed.Tell(upstream, told), upstream);
     }
 
     private async Task SendListsChangedAsync(ListKinds lists, string cause)
@@ -504,9 +503,10 @@ internal sealed class GatewaySession(
             {
                 // Told to list again, the agent has nothing more to be told until it has: the catalogue's listing
                 // that follows must not tell it a second time. Before sending, so that a listing it makes on
-                // hearing this is what counts as listed. Told by the gateway already (its own session, opened,
-                // listed the change before the upstream said so), it has been told of this change.
-                if (ListedDigests.KindOf(notification.Method) is not ListKinds.None and var lists && _listed.Told(upstream, lists))
+                // hearing this is what counts as listed. Told already, by the gateway (its own session, opened,
+                // listed the change before the upstream said so) or by the first of a burst of the upstream's own
+                // notices (server-everything sends five as a session opens), it has been told of this change.
+                if (ListedDigests.KindOf(notification.Method) is not ListKinds.None and var lists && _listed.Tell(upstream, lists) == ListKinds.None)
                 {
                     Log.ListChangeAlreadyTold(logger, upstream, notification.Method, identity.SessionId);
                     return;
@@ -535,6 +535,9 @@ internal sealed class GatewaySession(
     {
         if (store.LastError is null)
         {
+            // Told even if told already: an admin's edit is rare, and one it missed (a stream down) must not hide the next.
+            // An upstream's notices that follow before it lists again are not passed on.
+            _listed.Tell(ListedDigests.EveryUpstream, ListKinds.Tools);
             await SendListChangedAsync(NotificationMethods.ToolListChangedNotification, "(policy)");
         }
     }
@@ -856,7 +859,7 @@ internal sealed class GatewaySession(
     /// </summary>
     private async Task ToolListMayHaveChangedAsync(ToolListing listing)
     {
-        if (_listed.Get(ListedDigests.EveryUpstream, RequestMethods.ToolsList) is not { } listed || _closed.IsCancellationRequested)
+        if (_listed.Get(ListedDigests.EveryUpstream, RequestMethods.ToolsList) is not { Told: false } listed || _closed.IsCancellationRequested)
         {
             return;
         }
@@ -889,7 +892,7 @@ internal sealed class GatewaySession(
         var changed = ListKinds.None;
         foreach (var method in OtherLists)
         {
-            if (_listed.Get(link.Name, method) is not { } listed || _closed.IsCancellationRequested)
+            if (_listed.Get(link.Name, method) is not { Told: false } listed || _closed.IsCancellationRequested)
             {
                 continue;
             }

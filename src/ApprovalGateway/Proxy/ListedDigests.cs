@@ -21,11 +21,15 @@ internal sealed class ListedDigests
 
     private readonly ConcurrentDictionary<(string Upstream, string Method), Listed> _listed = new();
 
+    // Told of a list it has not listed: kept until it begins to, so that a burst of notices reaches it once.
+    private static readonly Listed NeverListed = new(null, Told: true);
+
     /// <summary>
-    /// A list as the agent was last listed it; <paramref name="Whole"/> false when it pages through the upstream's own
-    /// pages and only the first is known; <paramref name="Told"/> when the gateway told it to list again since.
+    /// A list as the agent was last listed it (<paramref name="Digest"/> null: never); <paramref name="Whole"/> false
+    /// when it pages through the upstream's own pages and only the first is known; <paramref name="Told"/> when it was
+    /// told to list again since, so it has nothing more to be told, nor to be compared, until it begins to.
     /// </summary>
-    public sealed record Listed(string Digest, bool Whole = true, bool Told = false);
+    public sealed record Listed(string? Digest, bool Whole = true, bool Told = false);
 
     public static string DigestOf(IEnumerable<JsonNode?> items)
     {
@@ -61,7 +65,9 @@ internal sealed class ListedDigests
         {
             if (KindOf(key.Method) == KindOf(method) && listed.Told)
             {
-                _listed.TryUpdate(key, listed with { Told = false }, listed);
+                _ = listed.Digest is null
+                    ? _listed.TryRemove(KeyValuePair.Create(key, listed))
+                    : _listed.TryUpdate(key, listed with { Told = false }, listed);
             }
         }
     }
@@ -78,21 +84,61 @@ internal sealed class ListedDigests
         now != was.Digest && _listed.TryUpdate((upstream, method), was with { Digest = now, Told = true }, was);
 
     /// <summary>
-    /// The agent is being told that <paramref name="upstream"/>'s <paramref name="lists"/> changed: nothing is listed of
-    /// them until it lists again. True when the gateway told it so already, which this telling would only repeat.
+    /// The agent is to be told that <paramref name="upstream"/>'s <paramref name="lists"/> changed: the kinds it has not
+    /// been told of since it last began to list them, which from now on count as told. A kind it was told of already (by
+    /// the gateway, or by the first of a burst of an upstream's notices) is left out: telling it again would only repeat,
+    /// and it would list again for nothing.
     /// </summary>
-    public bool Told(string upstream, ListKinds lists)
+    public ListKinds Tell(string upstream, ListKinds lists)
+    {
+        var untold = ListKinds.None;
+        foreach (var kind in (ReadOnlySpan<ListKinds>)[ListKinds.Tools, ListKinds.Resources, ListKinds.Prompts])
+        {
+            if (lists.HasFlag(kind) && !MarkTold(upstream, kind))
+            {
+                untold |= kind;
+            }
+        }
+
+        return untold;
+    }
+
+    // Every list of the kind counts as told; false when one of them was already (resources and templates share a notice).
+    private bool MarkTold(string upstream, ListKinds kind)
     {
         var already = false;
-        foreach (var key in _listed.Keys)
+        foreach (var method in MethodsOf(kind))
         {
-            if ((key.Upstream == upstream || key.Upstream == EveryUpstream) && lists.HasFlag(KindOf(key.Method))
-                && _listed.TryRemove(key, out var listed))
+            var key = (kind == ListKinds.Tools ? EveryUpstream : upstream, method);
+            while (true)
             {
-                already |= listed.Told;
+                if (_listed.TryGetValue(key, out var listed))
+                {
+                    if (listed.Told)
+                    {
+                        already = true;
+                        break;
+                    }
+
+                    if (_listed.TryUpdate(key, listed with { Told = true }, listed))
+                    {
+                        break;
+                    }
+                }
+                else if (_listed.TryAdd(key, NeverListed))
+                {
+                    break;
+                }
             }
         }
 
         return already;
     }
+
+    private static string[] MethodsOf(ListKinds kind) => kind switch
+    {
+        ListKinds.Tools => [RequestMethods.ToolsList],
+        ListKinds.Resources => [RequestMethods.ResourcesList, RequestMethods.ResourcesTemplatesList],
+        _ => [RequestMethods.PromptsList],
+    };
 }

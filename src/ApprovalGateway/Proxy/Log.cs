@@ -56,7 +56,7 @@ internal static partial class Log
     [LoggerMessage(1193, LogLevel.Warning, "Upstream '{Upstream}' came back, but setting up {Method} again as the agent had it failed: {Reason}")]
     public static partial void RestoreFailed(ILogger logger, string upstream, string method, string reason);
 
-    [LoggerMessage(1121, LogLevel.Debug, "Upstream '{Upstream}' sent {Method} after session {SessionId} had been told so by the gateway and had not listed since; not told twice")]
+    [LoggerMessage(1121, LogLevel.Debug, "Upstream '{Upstream}' sent {Method} after session {SessionId} had been told so (by the gateway or an earlier notice) and had not listed since; not told twice")]
     public static partial void ListChangeAlreadyTold(ILogger logger, string upstream, string method, string sessionId);
 
     [LoggerMessage(1122, LogLevel.Debug, "Upstream '{Upstream}' could not list {Method} again when session {SessionId}'s own session there opened, so whether the agent's list changed is not known and it keeps the one it has: {Reason}")]

@@ -386,6 +386,51 @@ public sealed class ListChangedTests
         }
     }
 
+    /// <summary>
+    /// server-everything says its tools changed five times as a session opens (it adds tools by what the client
+    /// declared), and the agent was told each time, so it listed five times for one change. Now the first of a burst
+    /// reaches it and the rest have nothing to add until it begins to list again; the next burst reaches it again.
+    /// </summary>
+    [Fact]
+    public async Task BurstOfToolListChangedFromTheUpstream_ReachesTheAgentOnce_UntilItListsAgain()
+    {
+        await using var upstream = await DynamicToolsUpstream.StartAsync(McpServerTool.Create(
+            async (McpServer server, string then, CancellationToken cancellationToken) =>
+            {
+                for (var i = 0; i < 5; i++)
+                {
+                    await server.SendNotificationAsync(NotificationMethods.ToolListChangedNotification, cancellationToken);
+                }
+
+                // Relayed in order after them: once the agent has this, it has whatever the gateway relayed before.
+                await server.SendNotificationAsync(then, cancellationToken);
+                return "told";
+            },
+            new McpServerToolCreateOptions { Name = "burst" }));
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Http(upstream.Url, "dynamic"));
+        await using var agent = await RawHttpAgent.ConnectAsync(gateway.McpEndpoint, "{}");
+        var unasked = agent.Listen();
+        await unasked.FirstEventId.WaitAsync(Patience);
+
+        Assert.Equal(1, await ToldInBurstAsync(NotificationMethods.ResourceListChangedNotification));
+        Assert.Equal(1, await ToldInBurstAsync(NotificationMethods.PromptListChangedNotification));
+
+        async Task<int> ToldInBurstAsync(string then)
+        {
+            static bool Is(JsonObject message, string method) => message["method"]?.GetValue<string>() == method;
+            await agent.Call("tools/list", new JsonObject()).NextAsync(m => m["result"] is not null).WaitAsync(Patience);
+            var call = agent.Call("tools/call", new JsonObject { ["name"] = "burst", ["arguments"] = new JsonObject { ["then"] = then } });
+            var told = 0;
+            await unasked.NextAsync(m =>
+            {
+                told += Is(m, NotificationMethods.ToolListChangedNotification) ? 1 : 0;
+                return Is(m, then);
+            }).WaitAsync(Patience);
+            await call.NextAsync(m => m["result"] is not null).WaitAsync(Patience);
+            return told;
+        }
+    }
+
     [Fact]
     public async Task PolicyEdit_TellsTheAgentToListToolsAgain_AndTheNewlyHiddenToolIsGone()
     {
