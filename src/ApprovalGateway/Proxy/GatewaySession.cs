@@ -329,7 +329,7 @@ internal sealed class GatewaySession(
                 u.Key, u.Value, connector, () => CreateClientOptions(clientInfo, init), time, logger,
                 status => board.Report(status with { Session = identity.SessionId }),
                 new UpstreamClientRole(declared, AskAgentAsync, (notification, ct) => RelayNotificationAsync(u.Key, notification, ct)))),
-        ], catalog.CapabilitiesOf);
+        ], catalog.CapabilitiesOf, logger, identity.SessionId);
         var routes = _routes;
         foreach (var link in routes.Links)
         {
@@ -901,7 +901,7 @@ internal sealed class GatewaySession(
             var offered = kind == ListKinds.Prompts ? client.ServerCapabilities.Prompts is not null : client.ServerCapabilities.Resources is not null;
             try
             {
-                var now = offered ? await UpstreamRoutes.ListAllAsync(link, method, listed.Whole ? int.MaxValue : 1, _closed.Token) : [];
+                var now = offered ? await _routes.ListAllAsync(link, method, listed.Whole ? int.MaxValue : 1, _closed.Token) : [];
                 if (_listed.Changed(link.Name, method, listed, ListedDigests.DigestOf(now)))
                 {
                     changed |= kind;

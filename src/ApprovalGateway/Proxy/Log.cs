@@ -65,6 +65,9 @@ internal static partial class Log
     [LoggerMessage(1120, LogLevel.Warning, "Upstream '{Upstream}' could not list its tools for session {SessionId}; its tools are listed as last known: {Reason}")]
     public static partial void SessionToolListFailed(ILogger logger, string upstream, string sessionId, string reason);
 
+    [LoggerMessage(1123, LogLevel.Warning, "Upstream '{Upstream}' answered {Method} for session {SessionId} with error {Code}: {Reason}; its items are left out of the list merged from the other upstreams.")]
+    public static partial void ListLeftOut(ILogger logger, string upstream, string method, string sessionId, int code, string reason);
+
     [LoggerMessage(1113, LogLevel.Warning, "The stdio client sent a line that is not a JSON-RPC message ({Length} bytes); it was answered with error {Code}: {Message}")]
     public static partial void StdioLineUnreadable(ILogger logger, int code, int length, string message);
 

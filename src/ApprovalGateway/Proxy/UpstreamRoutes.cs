@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Proxy.Tasks;
 using ApprovalGateway.Upstreams;
+using Microsoft.Extensions.Logging.Abstractions;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
@@ -16,7 +17,7 @@ namespace ApprovalGateway.Proxy;
 /// by the first request that needs its upstream; until then what the upstream offers is what the gateway's own
 /// connection to it learnt (<paramref name="probed"/>, null when it does not know).
 /// </summary>
-internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<string, ServerCapabilities?> probed)
+internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<string, ServerCapabilities?> probed, ILogger logger, string sessionId)
 {
     private static readonly TimeSpan CancelNoticeTimeout = TimeSpan.FromSeconds(10);
 
@@ -32,7 +33,7 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
     private readonly ConcurrentDictionary<string, string> subscriptions = new(StringComparer.Ordinal);
     private JsonNode? level;
 
-    public static UpstreamRoutes None { get; } = new([], _ => null);
+    public static UpstreamRoutes None { get; } = new([], _ => null, NullLogger.Instance, "");
 
     public IReadOnlyList<UpstreamLink> Links => links;
 
@@ -92,9 +93,10 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
     /// A list request (resources, templates, prompts) answered from every upstream that offers it: one this session has
     /// not used yet from what <paramref name="withoutOwnSession"/> knows it lists (the gateway's listing for clients like
     /// the agent), the others through this session's connection, opened to those that offer it (and to those whose offer
-    /// is not known yet). A down upstream, or one that answers the list with method-not-found, is left out rather than
-    /// failing the others' answer; only when none that offers it answers does the agent get the reason. What each upstream
-    /// listed goes into <paramref name="digests"/>, for its sessions opened later to compare with.
+    /// is not known yet). A down upstream, or one that answers the list with an error (method-not-found, or any other,
+    /// which is logged), is left out rather than failing the others' answer; only when none that offers it answers does
+    /// the agent get the reason. What each upstream listed goes into <paramref name="digests"/>, for its sessions opened
+    /// later to compare with.
     /// </summary>
     public async Task<JsonNode?> ListAsync(
         JsonRpcRequest request,
@@ -149,33 +151,43 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
         var merged = new JsonArray();
         JsonNode? single = null;
         var failed = 0;
+        Exception? reason = null;
         foreach (var link in offering)
         {
             try
             {
-                if (listed.TryGetValue(link, out var kept))
+                // A kept refusal throws here, and is left out below as its own session's answer would be.
+                var items = listed.TryGetValue(link, out var kept) ? kept.Items() : await ListOneAsync(link);
+                foreach (var item in Shown(link, items, whole: offering.Count > 1 || single?["nextCursor"] is null))
                 {
-                    // A kept refusal throws here, and is left out below as its own session's answer would be.
-                    foreach (var item in Shown(link, kept.Items()))
+                    if (offering.Count > 1)
                     {
                         merged.Add(item.DeepClone());
                     }
                 }
-                else
+            }
+            catch (Exception ex) when (offering.Count > 1 && ex is UpstreamUnavailableException or UpstreamProtocolException)
+            {
+                // Down, serving no such list (one offering resources need not serve templates), or failing to list it:
+                // the others still answer. An error other than method-not-found hides items it may have, so it is told.
+                // Shown none of its items, the agent is told when its session there comes back listing some.
+                Shown(link, []);
+                if (ex is UpstreamProtocolException refused && !NotServed(ex))
                 {
-                    await ListOneAsync(link);
+                    Log.ListLeftOut(logger, link.Name, request.Method, sessionId, refused.Error.Code, refused.Error.Message);
                 }
-            }
-            catch (UpstreamUnavailableException) when (offering.Count > 1 && ++failed < offering.Count)
-            {
-                // It went down while listing: the others still answer. Shown none of its items, the agent is told when
-                // its session there comes back listing some.
-                Shown(link, []);
-            }
-            catch (UpstreamProtocolException ex) when (ex.Error.Code == (int)McpErrorCode.MethodNotFound && offering.Count > 1 && ++failed < offering.Count)
-            {
-                // It serves no such list (one offering resources need not serve templates): the others still answer.
-                Shown(link, []);
+
+                // When none answers, the agent is told the first failure; but one that says what went wrong (down, or an
+                // error) rather than another's method-not-found, which would tell it no upstream serves the list at all.
+                if (reason is null || (NotServed(reason) && !NotServed(ex)))
+                {
+                    reason = ex;
+                }
+
+                if (++failed == offering.Count)
+                {
+                    ExceptionDispatchInfo.Throw(reason);
+                }
             }
         }
 
@@ -201,23 +213,22 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
             return items;
         }
 
-        async Task ListOneAsync(UpstreamLink link)
+        // Every page of the link's list (with several upstreams; with one, the page asked for), taken only once all came.
+        async Task<List<JsonObject>> ListOneAsync(UpstreamLink link)
         {
             if (offering.Count > 1)
             {
-                foreach (var item in Shown(link, await ListAllAsync(link, request.Method, int.MaxValue, cancellationToken)))
-                {
-                    merged.Add(item.DeepClone());
-                }
-
-                return;
+                return await ListAllAsync(link, request.Method, int.MaxValue, cancellationToken);
             }
 
             // The agent pages through its only upstream's own pages: the first stands for the list.
             single = await SendAsync(link, request.Method, request.Params?.DeepClone(), cancellationToken);
-            Shown(link, ItemsOf(single, key), whole: single?["nextCursor"] is null);
+            return ItemsOf(single, key);
         }
     }
+
+    /// <summary>Whether the upstream answered that it serves no such list (method-not-found).</summary>
+    private static bool NotServed(Exception ex) => ex is UpstreamProtocolException { Error.Code: (int)McpErrorCode.MethodNotFound };
 
     /// <summary>Where a list's answer has its items.</summary>
     private static string ItemsKey(string method) => method switch
@@ -232,18 +243,19 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
 
     /// <summary>
     /// The items of <paramref name="link"/>'s <paramref name="method"/> list through this session's connection, following
-    /// its cursors for at most <paramref name="pages"/> pages.
+    /// its cursors for at most <paramref name="pages"/> pages (a cursor it gave before ends the listing as a failure).
     /// </summary>
-    public static async Task<List<JsonObject>> ListAllAsync(UpstreamLink link, string method, int pages, CancellationToken cancellationToken)
+    public async Task<List<JsonObject>> ListAllAsync(UpstreamLink link, string method, int pages, CancellationToken cancellationToken)
     {
         var key = ItemsKey(method);
         var items = new List<JsonObject>();
+        var cursors = new ListingCursors(link.Name, method, logger);
         JsonObject? parameters = null;
         do
         {
             var page = await SendAsync(link, method, parameters, cancellationToken);
             items.AddRange(ItemsOf(page, key));
-            parameters = --pages > 0 && page?["nextCursor"] is { } cursor ? new JsonObject { ["cursor"] = cursor.DeepClone() } : null;
+            parameters = --pages > 0 && cursors.Next(page?["nextCursor"]) is { } cursor ? new JsonObject { ["cursor"] = cursor.DeepClone() } : null;
         }
         while (parameters is not null);
 

@@ -181,7 +181,7 @@ internal sealed class CapabilityListings(UpstreamConnector connector, ILogger lo
             {
                 try
                 {
-                    return await WithinTimeoutAsync(what, ct => ListAllPagesAsync(client, role, method, key, ct));
+                    return await WithinTimeoutAsync(what, ct => ListAllPagesAsync(client, role, upstream, method, key, logger, ct));
                 }
                 catch (UpstreamProtocolException ex) when (ex.Error.Code == (int)McpErrorCode.MethodNotFound)
                 {
@@ -226,9 +226,10 @@ internal sealed class CapabilityListings(UpstreamConnector connector, ILogger lo
 
     /// <summary>Every page of one of the upstream's lists, and the answer itself when there was one page.</summary>
     private static async Task<ListedItems> ListAllPagesAsync(
-        McpClient client, UpstreamClientRole role, string method, string key, CancellationToken cancellationToken)
+        McpClient client, UpstreamClientRole role, string upstream, string method, string key, ILogger logger, CancellationToken cancellationToken)
     {
         var items = new List<JsonObject>();
+        var cursors = new ListingCursors(upstream, method, logger);
         JsonObject? first = null;
         var pages = 0;
         JsonNode? cursor = null;
@@ -258,7 +259,7 @@ internal sealed class CapabilityListings(UpstreamConnector connector, ILogger lo
             first ??= page;
             pages++;
             items.AddRange((page?[key] as JsonArray ?? []).OfType<JsonObject>());
-            cursor = page?["nextCursor"];
+            cursor = cursors.Next(page?["nextCursor"]);
         }
         while (cursor is not null);
 

@@ -52,4 +52,7 @@ internal static partial class Log
 
     [LoggerMessage(1018, LogLevel.Debug, "Upstream '{Upstream}' does not serve its {Lists} to clients with the agent's capabilities; agents are given its answer without a session of their own: {Reason}")]
     public static partial void ListNotServed(ILogger logger, string upstream, string lists, string reason);
+
+    [LoggerMessage(1019, LogLevel.Warning, "Upstream '{Upstream}' repeated the cursor {Cursor} while listing {Method}; the listing stopped there rather than page for ever.")]
+    public static partial void ListingCursorRepeated(ILogger logger, string upstream, string method, string cursor);
 }

@@ -367,6 +367,7 @@ internal sealed class ToolCatalog(
         McpClient client, string upstream, ILogger logger, CancellationToken cancellationToken)
     {
         var tools = new List<JsonObject>();
+        var cursors = new ListingCursors(upstream, RequestMethods.ToolsList, logger);
         string? cursor = null;
         do
         {
@@ -394,7 +395,7 @@ internal sealed class ToolCatalog(
                 }
             }
 
-            cursor = response.Result?["nextCursor"].AsString();
+            cursor = cursors.Next(response.Result?["nextCursor"]).AsString();
         }
         while (cursor is not null);
 

@@ -13,6 +13,7 @@ internal sealed class ErrorLog : ILoggerProvider
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly ConcurrentQueue<string> _withException = new();
     private readonly ConcurrentQueue<int> _events = new();
+    private readonly ConcurrentDictionary<int, TaskCompletionSource<string>> _firstOf = new();
 
     public IReadOnlyCollection<string> Lines => _lines;
 
@@ -22,7 +23,13 @@ internal sealed class ErrorLog : ILoggerProvider
     /// <summary>The event id of each entry, whatever its level.</summary>
     public IReadOnlyCollection<int> EventIds => _events;
 
+    /// <summary>The message of the first entry with <paramref name="eventId"/>, once one is logged: a signal to wait for.</summary>
+    public Task<string> Logged(int eventId) => FirstOf(eventId).Task;
+
     public ILogger CreateLogger(string categoryName) => new Listener(this, categoryName);
+
+    private TaskCompletionSource<string> FirstOf(int eventId) =>
+        _firstOf.GetOrAdd(eventId, _ => new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously));
 
     public void Dispose()
     {
@@ -37,6 +44,7 @@ internal sealed class ErrorLog : ILoggerProvider
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             log._events.Enqueue(eventId.Id);
+            log.FirstOf(eventId.Id).TrySetResult(formatter(state, exception));
             if (logLevel >= LogLevel.Error)
             {
                 log._lines.Enqueue($"{logLevel} {category}[{eventId.Id}]: {formatter(state, exception)} {exception?.Message}");
