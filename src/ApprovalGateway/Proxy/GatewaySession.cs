@@ -731,6 +731,9 @@ internal sealed class GatewaySession(
             }
             else
             {
+                // Bounded as any request to the upstream is: one that never answers would hold the agent's listing.
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                deadline.CancelAfter(link.Options.RequestTimeout);
                 try
                 {
                     var client = await link.ConnectAsync(cancellationToken);
@@ -739,18 +742,21 @@ internal sealed class GatewaySession(
                         continue;
                     }
 
-                    var fresh = await ToolCatalog.ListAllToolsAsync(client, link.Name, logger, cancellationToken);
+                    var fresh = await ToolCatalog.ListAllToolsAsync(client, link.Name, logger, deadline.Token);
                     client.AddKnownTools(fresh.Select(ToolCatalog.ToProtocolTool).OfType<Tool>());
                     listed = fresh;
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
+                    var reason = ex is OperationCanceledException
+                        ? $"it did not answer tools/list within {ToolCallPipeline.FormatDuration(link.Options.RequestTimeout)} (Gateway:Upstreams:{link.Name}:RequestTimeout)"
+                        : ex.Message;
                     if (ex is not UpstreamUnavailableException)
                     {
-                        Log.SessionToolListFailed(logger, link.Name, identity.SessionId, ex.Message);
+                        Log.SessionToolListFailed(logger, link.Name, identity.SessionId, reason);
                     }
 
-                    down ??= ex as UpstreamUnavailableException ?? new UpstreamUnavailableException(link.Name, $"Upstream '{link.Name}' could not list its tools: {ex.Message}", ex);
+                    down ??= ex as UpstreamUnavailableException ?? new UpstreamUnavailableException(link.Name, $"Upstream '{link.Name}' could not list its tools: {reason}", ex);
                     listed = CataloguedTools(link);
                 }
             }

@@ -61,4 +61,48 @@ public sealed class RepeatedCursorTests
         Assert.Contains("repeated the cursor", sessionFailure);
         Assert.Contains(1019, log.EventIds);
     }
+
+    /// <summary>
+    /// The agent's own session's <c>tools/list</c> had no time limit: an upstream that never answered it there (while
+    /// it answered the gateway's own connection, and pings) held the agent's listing until the agent gave up. It now has
+    /// the upstream's RequestTimeout, as every other request to it, and the agent is listed the tools as last known.
+    /// </summary>
+    [Fact]
+    public async Task UpstreamNeverAnsweringTheAgentSessionsToolsList_IsGivenUpAfterItsRequestTimeout_AndTheAgentIsListedTheKnownTools()
+    {
+        var hanging = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = await DynamicToolsUpstream.StartAsync(
+            options => options.Handlers.ListToolsHandler = async (request, cancellationToken) =>
+            {
+                if (request.Server.ClientInfo?.Name != "approval-gateway")
+                {
+                    await hanging.Task.WaitAsync(cancellationToken);
+                }
+
+                return new ListToolsResult { Tools = [McpServerTool.Create(() => "alpha", new McpServerToolCreateOptions { Name = "alpha" }).ProtocolTool] };
+            },
+            McpServerTool.Create(() => "alpha", new McpServerToolCreateOptions { Name = "alpha" }));
+        var log = new ErrorLog();
+        await using var gateway = await GatewayHost.StartAsync(
+            TestUpstreams.Merge(
+                TestUpstreams.Http(upstream.Url, "stuck"),
+                new Dictionary<string, string?> { ["Gateway:Upstreams:stuck:RequestTimeout"] = "00:00:02" }),
+            configure: builder => builder.Logging.AddProvider(log));
+        await using var client = await gateway.ConnectAsync();
+        using var patience = new CancellationTokenSource(Patience);
+        try
+        {
+            // Opens the agent's own session there, through which it then lists.
+            await client.CallToolAsync("alpha", new Dictionary<string, object?>(), cancellationToken: patience.Token);
+            var listed = (await client.ListToolsAsync(cancellationToken: patience.Token)).Select(t => t.Name).ToList();
+            var failure = await log.Logged(1120).WaitAsync(Patience);
+
+            Assert.Equal(["alpha"], listed);
+            Assert.Contains("did not answer tools/list within 2s (Gateway:Upstreams:stuck:RequestTimeout)", failure);
+        }
+        finally
+        {
+            hanging.TrySetResult();
+        }
+    }
 }
