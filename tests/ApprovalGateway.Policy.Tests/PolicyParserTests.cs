@@ -33,6 +33,30 @@ public sealed class PolicyParserTests
     }
 
     [Fact]
+    public void Parse_NamesTheColumnOfBadJson_InCharactersOfItsLine()
+    {
+        // A missing comma in a one-line rule: the line alone leaves the admin to search it.
+        var error = SingleError("{\n  \"tools\": { \"Caf\u00e9\": \"deny\" \"B\": \"allow\" }\n}");
+
+        Assert.Equal(2, error.Line);
+        Assert.Equal(29, error.Column);
+        Assert.Equal("policy.json:2: invalid JSON at column 29: '\"' is invalid after a value. Expected either ',', '}', or ']'.", error.Format("policy.json"));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("\n  \n")]
+    [InlineData("// emptied by a deploy\n/* nothing */\n")]
+    public void Parse_SaysTheFileIsEmpty_InsteadOfTheJsonReadersWordsAboutItsApi(string text)
+    {
+        var error = SingleError(text);
+
+        // Before: "policy.json:1: invalid JSON: The input does not contain any JSON tokens. Expected the input to
+        // start with a valid JSON token, when isFinalBlock is true."
+        Assert.Equal("policy.json: the file is empty (only blanks or comments), so it holds no policy", error.Format("policy.json"));
+    }
+
+    [Fact]
     public void Parse_ReportsUnknownField_WithItsLineAndTheAllowedFields()
     {
         var error = SingleError("{\n  \"default\": \"deny\",\n  \"tols\": {}\n}");
@@ -161,6 +185,16 @@ public sealed class PolicyParserTests
 
         // Before: 'not a string', of a value that is one.
         Assert.Equal("tools[\"W\"].approval.elicitation_decline: expected \"ignore\" or \"reject\", not \"maybe\"", error.Message);
+    }
+
+    [Theory]
+    [InlineData("""{ "tools": { "X": { "rate_limit": { "max": 5, "window": 60, "per": "user" } } } }""", "tools[\"X\"].rate_limit.per: expected \"session\", \"agent\" or \"global\", not \"user\"")]
+    [InlineData("""{ "classify": { "X": { "risk": "extreme" } } }""", "classify[\"X\"].risk: expected one of: low, medium, high, critical, not \"extreme\"")]
+    [InlineData("""{ "classify": { "X": { "category": 3 } } }""", "classify[\"X\"].category: expected one of: read-only, write, destructive, financial, not a number")]
+    public void Parse_NamesTheValueGiven_WhenAnEnumeratedSettingHasAnotherValue(string json, string expected)
+    {
+        // Before, these three said only what was expected, unlike every other such message.
+        Assert.Equal(expected, SingleError(json).Message);
     }
 
     [Theory]

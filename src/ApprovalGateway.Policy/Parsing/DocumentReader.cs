@@ -198,7 +198,7 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
                 }
                 else
                 {
-                    Problem(c, $"{where}.category: expected one of: read-only, write, destructive, financial");
+                    Problem(c, $"{where}.category: expected one of: read-only, write, destructive, financial, not {Given(c)}");
                 }
             }
 
@@ -210,7 +210,7 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
                 }
                 else
                 {
-                    Problem(r, $"{where}.risk: expected one of: low, medium, high, critical");
+                    Problem(r, $"{where}.risk: expected one of: low, medium, high, critical, not {Given(r)}");
                 }
             }
 
@@ -327,7 +327,7 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
                     per = RateLimitScope.Global;
                     break;
                 default:
-                    Problem(perNode, $"{where}.per: expected \"session\", \"agent\" or \"global\"");
+                    Problem(perNode, $"{where}.per: expected \"session\", \"agent\" or \"global\", not {Given(perNode)}");
                     break;
             }
         }
@@ -470,8 +470,7 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
             }
             else
             {
-                var given = decline.Kind == JsonValueKind.String ? $"\"{decline.Text}\"" : decline.Describe();
-                Problem(decline, $"{where}.elicitation_decline: expected \"ignore\" or \"reject\", not {given}");
+                Problem(decline, $"{where}.elicitation_decline: expected \"ignore\" or \"reject\", not {Given(decline)}");
             }
         }
 
@@ -576,6 +575,9 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
     private static bool IsWhole(double number) => double.IsPositiveInfinity(number) || (double.IsFinite(number) && Math.Floor(number) == number);
 
     private static string Format(double number) => number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The value an admin wrote, for a message that says what was expected instead.</summary>
+    private static string Given(SourceNode node) => node.Kind == JsonValueKind.String ? $"\"{node.Text}\"" : node.Describe();
 
     private void CheckKeys(SourceNode node, string[] allowed, string where)
     {

@@ -13,6 +13,13 @@ public static class PolicyParser
     {
         var utf8 = Encoding.UTF8.GetBytes(json);
         var problems = new List<(int Offset, string Message)>();
+        if (SourceReader.HoldsNoValue(utf8))
+        {
+            // The reader's own words for this ("Expected the input to start with a valid JSON token, when
+            // isFinalBlock is true") are about its API, and the file has no line worth naming.
+            return new PolicyParseResult(sourceName, null, null, [new PolicyError(0, 0, "the file is empty (only blanks or comments), so it holds no policy")]);
+        }
+
         SourceNode root;
         try
         {
@@ -22,7 +29,11 @@ public static class PolicyParser
         {
             var message = e.Message;
             var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-            var error = new PolicyError((int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1, $"invalid JSON: {(cut > 0 ? message[..cut] : message)}");
+            var line = (int)(e.LineNumber ?? 0);
+            var column = ColumnOf(utf8, line, (int)(e.BytePositionInLine ?? 0));
+
+            // The line alone leaves a long line to search (a missing comma in a one-line rule), so the column is named.
+            var error = new PolicyError(line + 1, column, $"invalid JSON at column {column}: {(cut > 0 ? message[..cut] : message)}");
             return new PolicyParseResult(sourceName, null, null, [error]);
         }
 
@@ -38,6 +49,20 @@ public static class PolicyParser
         {
             Warnings = Locate(warnings, lines),
         };
+    }
+
+    /// <summary>The 1-based column, in characters, of a byte position the JSON reader gives within a 0-based line.</summary>
+    private static int ColumnOf(byte[] utf8, int line, int bytesInLine)
+    {
+        var start = 0;
+        for (var i = 0; i < line && start < utf8.Length; i++)
+        {
+            var next = Array.IndexOf(utf8, (byte)'\n', start);
+            start = next < 0 ? utf8.Length : next + 1;
+        }
+
+        var length = Math.Clamp(bytesInLine, 0, utf8.Length - start);
+        return Encoding.UTF8.GetCharCount(utf8, start, length) + 1;
     }
 
     private static List<PolicyError> Locate(List<(int Offset, string Message)> problems, LineMap lines) =>

@@ -33,6 +33,40 @@ internal static class SourceReader
         return root;
     }
 
+    /// <summary>Whether the text holds only blanks and comments: an emptied file, as a failed deploy or an editor leaves it.</summary>
+    public static bool HoldsNoValue(ReadOnlySpan<byte> utf8)
+    {
+        var i = 0;
+        while (i < utf8.Length)
+        {
+            if (utf8[i] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+            {
+                i++;
+            }
+            else if (utf8[i..] is [(byte)'/', (byte)'/', ..])
+            {
+                var end = utf8[i..].IndexOf((byte)'\n');
+                i = end < 0 ? utf8.Length : i + end + 1;
+            }
+            else if (utf8[i..] is [(byte)'/', (byte)'*', ..])
+            {
+                var end = utf8[(i + 2)..].IndexOf("*/"u8);
+                if (end < 0)
+                {
+                    return false;
+                }
+
+                i += end + 4;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <param name="path">The keys and indexes down to this value, to name where a duplicate key is.</param>
     private static SourceNode ReadValue(ref Utf8JsonReader reader, List<(int Offset, string Message)> problems, List<object> path)
     {

@@ -129,7 +129,7 @@ public sealed class PolicyStoreTests : IDisposable
 
         // Before: "… Expected either ',', '}', or ']'.; the last good policy …", the reader's full stop kept.
         Assert.Equal(
-            $"Policy reload rejected since 2026-11-27 09:31:00Z: {store.SourcePath}:2: invalid JSON: '\"' is invalid after a value. Expected either ',', '}}', or ']'; "
+            $"Policy reload rejected since 2026-11-27 09:31:00Z: {store.SourcePath}:2: invalid JSON at column 3: '\"' is invalid after a value. Expected either ',', '}}', or ']'; "
             + "the last good policy (loaded 2026-11-27 09:30:00Z) is in force; the gateway will not start with this file.",
             store.Problem);
     }
