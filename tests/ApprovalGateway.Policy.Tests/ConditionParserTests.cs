@@ -57,6 +57,19 @@ public sealed class ConditionParserTests
         Assert.Contains(expected, error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("args.side = 'SELL'", "unexpected '=' (compare with ==) at position 11")]
+    [InlineData("args.side === 'SELL'", "unexpected '=' (compare with ==) at position 13")]
+    [InlineData("args.q > 1 & args.p > 1", "unexpected '&' (write && or and) at position 12")]
+    [InlineData("args.q > 1 | args.p > 1", "unexpected '|' (write || or or) at position 12")]
+    public void TryParse_NamesTheOperatorMeant_WhenAConditionUsesAnotherLanguagesOperator(string condition, string expected)
+    {
+        Assert.False(ConditionParser.TryParse(condition, out _, out var error));
+
+        // Before: "unexpected '=' at position 11", which leaves an admin used to SQL guessing.
+        Assert.Equal(expected, error);
+    }
+
     [Fact]
     public void TryParse_RejectsDeepNesting()
     {

@@ -26,7 +26,7 @@ internal sealed class ConditionParser
             parser.SkipSpace();
             if (parser._pos < text.Length)
             {
-                throw parser.Fail($"unexpected '{text[parser._pos]}'");
+                throw parser.Fail(Unexpected(text[parser._pos]));
             }
 
             if (!root.IsBoolean)
@@ -178,7 +178,7 @@ internal sealed class ConditionParser
 
         if (!char.IsAsciiLetter(c) && c != '_')
         {
-            throw Fail($"unexpected '{c}'");
+            throw Fail(Unexpected(c));
         }
 
         var start = _pos;
@@ -397,6 +397,15 @@ internal sealed class ConditionParser
 
         return new DepthScope(this);
     }
+
+    // The operators of SQL and shell people type out of habit: without the hint "unexpected '='" leaves them guessing.
+    private static string Unexpected(char c) => c switch
+    {
+        '=' => "unexpected '=' (compare with ==)",
+        '&' => "unexpected '&' (write && or and)",
+        '|' => "unexpected '|' (write || or or)",
+        _ => $"unexpected '{c}'",
+    };
 
     private FormatException Fail(string message) => new($"{message} at position {_pos + 1}");
 
