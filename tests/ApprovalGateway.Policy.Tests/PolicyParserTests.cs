@@ -198,6 +198,16 @@ public sealed class PolicyParserTests
     }
 
     [Theory]
+    [InlineData("""{ "tools": { "X": { "action": "require_approval", "approval": { "approvers": [""] } } } }""", "an entry of tools[\"X\"].approval.approvers is empty: list approver names or Slack user IDs, or leave the list out to let any approver decide")]
+    [InlineData("""{ "tools": { "X": { "action": "require_approval", "approval": { "approvers": ["alice", " "] } } } }""", "an entry of tools[\"X\"].approval.approvers is empty: list approver names or Slack user IDs, or leave the list out to let any approver decide")]
+    [InlineData("""{ "tools": { "X": { "action": "require_approval", "approval": { "slack_channel": "" } } } }""", "tools[\"X\"].approval.slack_channel is empty: name a channel (its ID, as Slack:Channel takes), or leave the setting out to post in Slack:Channel")]
+    public void Parse_RejectsBlankApproversAndSlackChannel_WhichNoApproverOrChannelCouldEverMatch(string json, string expected)
+    {
+        // Before: valid; a blank approver let the rule's calls only time out, a blank channel posted them nowhere.
+        Assert.Equal(expected, SingleError(json).Message);
+    }
+
+    [Theory]
     [InlineData("""{ "version": "2" }""", "\"version\" must be the string \"1\"")]
     [InlineData("""{ "tools": { "X": { "rate_limit": { "max": 5 } } } }""", "tools[\"X\"].rate_limit.window is required")]
     [InlineData("""{ "tools": { "X": { "rate_limit": { "max": 5, "window": 60, "per": "team" } } } }""", "expected \"session\", \"agent\" or \"global\"")]

@@ -401,7 +401,15 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
             Problem(onTimeout, $"{where}.on_timeout: only \"reject\" is supported (a gateway never approves on its own)");
         }
 
-        var approvers = ReadStringList(Find(node, "approvers"), $"{where}.approvers");
+        var approversNode = Find(node, "approvers");
+        var approvers = ReadStringList(approversNode, $"{where}.approvers");
+        foreach (var blank in approversNode?.Items.Where(i => i.Kind == JsonValueKind.String && string.IsNullOrWhiteSpace(i.Text)) ?? [])
+        {
+            // A blank name matches no approver, so the rule's calls could only time out, yet the file passed as valid.
+            Problem(blank, $"an entry of {where}.approvers is empty: list approver names or Slack user IDs, or leave the list out to let any approver decide");
+        }
+
+        approvers.RemoveAll(string.IsNullOrWhiteSpace);
         settings = settings with { Approvers = approvers };
         if (Find(node, "approvals") is { } approvalsNode && ReadPositiveInt(approvalsNode, $"{where}.approvals") is { } approvals)
         {
@@ -449,7 +457,16 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
             }
         }
 
-        settings = settings with { SlackChannel = ReadString(Find(node, "slack_channel"), $"{where}.slack_channel") };
+        var slackChannelNode = Find(node, "slack_channel");
+        var slackChannel = ReadString(slackChannelNode, $"{where}.slack_channel");
+        if (slackChannel is not null && string.IsNullOrWhiteSpace(slackChannel))
+        {
+            // An empty channel is not "the default": the prompt was posted to no channel and never reached Slack.
+            Problem(slackChannelNode!, $"{where}.slack_channel is empty: name a channel (its ID, as Slack:Channel takes), or leave the setting out to post in Slack:Channel");
+            slackChannel = null;
+        }
+
+        settings = settings with { SlackChannel = slackChannel };
         if (Find(node, "allow_self_approval") is { } self)
         {
             if (self.Kind is JsonValueKind.True or JsonValueKind.False)
