@@ -61,8 +61,19 @@ public sealed class PolicyParserTests
     {
         var error = SingleError("{\n  \"default\": \"deny\",\n  \"tols\": {}\n}");
 
-        Assert.Equal(new PolicyError(3, 3, "unknown field \"tols\" in the policy (expected one of: $schema, version, description, default, hide, tools, risk, agents, classify)"), error);
-        Assert.Equal("policy.json:3: unknown field \"tols\" in the policy (expected one of: $schema, version, description, default, hide, tools, risk, agents, classify)", error.Format("policy.json"));
+        Assert.Equal(new PolicyError(3, 3, "unknown field \"tols\" in the policy; did you mean \"tools\"? (expected one of: $schema, version, description, default, hide, tools, risk, agents, classify)"), error);
+        Assert.Equal("policy.json:3: unknown field \"tols\" in the policy; did you mean \"tools\"? (expected one of: $schema, version, description, default, hide, tools, risk, agents, classify)", error.Format("policy.json"));
+    }
+
+    [Theory]
+    [InlineData("""{ "tools": { "X": { "acton": "deny" } } }""", "unknown field \"acton\" in tools[\"X\"]; did you mean \"action\"? (expected one of: action, reason, description, rate_limit, when, approval)")]
+    [InlineData("""{ "tools": { "X": { "rate-limit": { "max": 3, "window": 60 } } } }""", "unknown field \"rate-limit\" in tools[\"X\"]; did you mean \"rate_limit\"? (expected one of: action, reason, description, rate_limit, when, approval)")]
+    [InlineData("""{ "tools": { "X": { "Action": "deny" } } }""", "unknown field \"Action\" in tools[\"X\"]; did you mean \"action\"? (expected one of: action, reason, description, rate_limit, when, approval)")]
+    [InlineData("""{ "tools": { "X": { "priority": 1 } } }""", "unknown field \"priority\" in tools[\"X\"] (expected one of: action, reason, description, rate_limit, when, approval)")]
+    public void Parse_NamesTheFieldMeant_WhenAnUnknownFieldIsATypoOfOne(string json, string expected)
+    {
+        // Before: only the list, for the admin to compare letter by letter; "Action" looked right there.
+        Assert.Equal(expected, SingleError(json).Message);
     }
 
     [Fact]

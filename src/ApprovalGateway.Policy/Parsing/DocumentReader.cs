@@ -600,7 +600,9 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
     {
         foreach (var property in node.Properties.Where(p => !allowed.Contains(p.Name)))
         {
-            Problem(property.Offset, $"unknown field \"{property.Name}\" in {where} (expected one of: {string.Join(", ", allowed)})");
+            // Keys are case-sensitive and a misspelt one is otherwise read as nothing, so the key meant is named.
+            var meant = ClosestName.Find(property.Name, allowed) is { } near ? $"; did you mean \"{near}\"?" : "";
+            Problem(property.Offset, $"unknown field \"{property.Name}\" in {where}{meant} (expected one of: {string.Join(", ", allowed)})");
         }
     }
 

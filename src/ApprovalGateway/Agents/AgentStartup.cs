@@ -1,4 +1,4 @@
-using ApprovalGateway.Hosting;
+using ApprovalGateway.Policy.Matching;
 using ApprovalGateway.Web.Auth;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -5,6 +5,7 @@ using ApprovalGateway.Approvals;
 using ApprovalGateway.Audit;
 using ApprovalGateway.Metrics;
 using ApprovalGateway.Policy;
+using ApprovalGateway.Policy.Matching;
 using ApprovalGateway.Proxy.Resumption;
 using ApprovalGateway.Proxy.Tasks;
 using ApprovalGateway.ScaleOut;

@@ -1,4 +1,3 @@
-using ApprovalGateway.Hosting;
 using ApprovalGateway.Policy.Matching;
 using ApprovalGateway.Policy.Model;
 

@@ -1,7 +1,7 @@
-namespace ApprovalGateway.Hosting;
+namespace ApprovalGateway.Policy.Matching;
 
 /// <summary>The "did you mean" of a name that names nothing: the closest candidate within a typo's distance.</summary>
-internal static class ClosestName
+public static class ClosestName
 {
     private const int MaxTypoDistance = 3;
 
