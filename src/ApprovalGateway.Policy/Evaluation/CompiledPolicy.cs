@@ -162,6 +162,19 @@ public sealed class CompiledPolicy
         return risk;
     }
 
+    /// <summary>
+    /// What the rule or <c>when</c> condition named <paramref name="name"/> (as decisions name it, e.g.
+    /// <c>tools["X"].when[0]</c>) decides in this policy, or null when it names none. Not for the call path: it walks
+    /// every rule, for checking what was given under a rule of an earlier policy against this one.
+    /// </summary>
+    public PolicyDecision? RuleDecision(string name) =>
+        Rules(_global).Concat(_agents.Values.SelectMany(Rules))
+            .SelectMany(r => r.Conditions.Select(c => c.Decision).Prepend(r.Decision))
+            .FirstOrDefault(d => string.Equals(d.Rule, name, StringComparison.Ordinal));
+
+    private static IEnumerable<CompiledRule> Rules(RuleSet set) =>
+        set.Tools.Concat(Enum.GetValues<RiskClass>().Select(set.RiskRule).OfType<CompiledRule>()).Concat(set.Default is { } d ? [d] : []);
+
     private PolicyDecision? FindHidden(string tool, string? agent) =>
         (agent is not null && _agents.TryGetValue(agent, out var scoped) ? scoped.FindHidden(tool) : null) ?? _global.FindHidden(tool);
 

@@ -1,3 +1,6 @@
+using ApprovalGateway.Policy.Decisions;
+using ApprovalGateway.Policy.Evaluation;
+
 namespace ApprovalGateway.Approvals;
 
 /// <summary>
@@ -52,16 +55,57 @@ internal sealed record ApprovalGrant(
 
         if (settings.GrantMinutes <= 0)
         {
-            return $"rule {request.Rule} no longer offers time-boxed grants";
+            return NoGrants(request.Rule);
         }
 
         if (GrantedAt is not { } at || now >= at.AddMinutes(settings.GrantMinutes))
         {
-            return $"rule {request.Rule} now allows grants of at most {settings.GrantMinutes} minutes";
+            return Shorter(request.Rule, settings);
         }
 
-        return GrantedBy.Count < Math.Max(1, settings.Approvals)
-            ? $"rule {request.Rule} now asks for {settings.Approvals} approvers and the grant had {GrantedBy.Count}"
-            : null;
+        return TooFewApprovers(request.Rule, settings);
     }
+
+    /// <summary>
+    /// Why the rule this grant was given under, as an edited policy now has it (<paramref name="ruleNow"/>, null when
+    /// the policy no longer has that rule), no longer honours the grant at all, or null when it does. Stricter than
+    /// <see cref="Refusal"/> on time: a grant longer than the rule now allows is not honoured, not cut short, so that
+    /// the list of grants never shows an end the policy would not keep.
+    /// </summary>
+    public string? RefusalUnder(PolicyDecision? ruleNow)
+    {
+        if (Rule is not { } rule)
+        {
+            return "the grant does not name the rule it was given under";
+        }
+
+        if (ruleNow is null)
+        {
+            return $"rule {rule} is no longer in the policy";
+        }
+
+        if (ruleNow.Kind != DecisionKind.ApprovalRequired || ruleNow.Approval is not { } settings)
+        {
+            return $"rule {rule} no longer holds calls for approval";
+        }
+
+        if (settings.GrantMinutes <= 0)
+        {
+            return NoGrants(rule);
+        }
+
+        return GrantedAt is not { } at || Until > at.AddMinutes(settings.GrantMinutes)
+            ? Shorter(rule, settings)
+            : TooFewApprovers(rule, settings);
+    }
+
+    private static string NoGrants(string rule) => $"rule {rule} no longer offers time-boxed grants";
+
+    private static string Shorter(string rule, ApprovalSettings settings) =>
+        $"rule {rule} now allows grants of at most {settings.GrantMinutes} minutes";
+
+    private string? TooFewApprovers(string rule, ApprovalSettings settings) =>
+        GrantedBy.Count < Math.Max(1, settings.Approvals)
+            ? $"rule {rule} now asks for {settings.Approvals} approvers and the grant had {GrantedBy.Count}"
+            : null;
 }

@@ -44,6 +44,8 @@ internal static class GatewayServiceCollectionExtensions
         services.AddGatewaySlack(configuration);
         services.AddGatewayWeb();
         services.AddHostedService<PolicyPagePush>();
+        services.AddSingleton<PolicyEditGrantRevocation>();
+        services.AddHostedService(sp => sp.GetRequiredService<PolicyEditGrantRevocation>());
         services.AddGatewayScaleOut(configuration);
 
         services.AddSingleton<ToolCallPipeline>();

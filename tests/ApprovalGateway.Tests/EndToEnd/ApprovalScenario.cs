@@ -127,6 +127,10 @@ internal sealed class ApprovalScenario : IAsyncDisposable
     public async Task<JsonArray> ListApprovalsAsync(ApprovalApprover approver, string status) =>
         (await GetJsonAsync(approver, $"/api/approvals?status={status}")).AsArray();
 
+    /// <summary>The time-boxed grants in force, as <c>GET /api/grants</c> lists them.</summary>
+    public async Task<JsonArray> ListGrantsAsync(ApprovalApprover approver) =>
+        (await GetJsonAsync(approver, "/api/grants")).AsArray();
+
     /// <summary>The records of <paramref name="tool"/>, oldest first.</summary>
     public IReadOnlyList<AuditRecord> AuditOf(string tool) =>
         [.. Gateway.Services.GetRequiredService<IAuditLog>().Recent(1000).Where(r => r.Tool == tool).Reverse()];

@@ -70,6 +70,76 @@ public sealed class PolicyChangeWhileHeldTests
     }
 
     [Fact]
+    public async Task Grant_IsRevokedForGood_WhenAPolicyEditStopsItsRuleOfferingGrants()
+    {
+        await using var scenario = await StartAsync(Hold(CancelTwap, """{ "timeout": 120, "grant_minutes": 15 }"""));
+        await using var agent = await scenario.ConnectAsync();
+        var grantId = await ApproveWithGrantAsync(scenario, agent, 123);
+
+        await ApplyPolicyAsync(scenario, Hold(CancelTwap, """{ "timeout": 120, "grant_minutes": 0 }"""));
+        var record = await scenario.Audit.WaitForAsync(r => r.Outcome == "grant_revoked", "the grant's revocation");
+        var listed = await scenario.ListGrantsAsync(Alice);
+        var approval = await scenario.GetApprovalAsync(Alice, grantId);
+        await ApplyPolicyAsync(scenario, Hold(CancelTwap, """{ "timeout": 120, "grant_minutes": 15 }"""));
+        var repeat = agent.CallToolAsync(CancelTwap, CancelTwapArgs(124)).AsTask();
+        var heldAgain = await scenario.Approvals.WaitForAsync(
+            a => a.Request.Tool == CancelTwap && a.Status == ApprovalStatus.Pending && a.Id != grantId, "the repeat held for approval");
+
+        // Before, the grant stayed listed, and once grant_minutes was back it released the repeat without asking.
+        Assert.Empty(listed);
+        Assert.Equal(grantId, record.ApprovalId);
+        Assert.Equal(["policy"], record.DecidedBy);
+        Assert.Equal("grant_revoked", record.Decision);
+        Assert.Equal($"tools[\"{CancelTwap}\"]", record.Rule);
+        Assert.EndsWith($"revoked by policy: policy edit: rule tools[\"{CancelTwap}\"] no longer offers time-boxed grants", record.Reason, StringComparison.Ordinal);
+        Assert.Equal("policy", (string?)approval["grant_revoked"]?["by"]);
+        Assert.False(repeat.IsCompleted);
+        using (var reject = await scenario.DecideAsync(Alice, heldAgain.Id, "reject"))
+        {
+            Assert.Equal(HttpStatusCode.OK, reject.StatusCode);
+        }
+
+        Assert.True((await repeat.WaitAsync(Guard)).IsError);
+        Assert.Single(scenario.Audit.Recent(1000), r => r.Outcome == "grant_revoked");
+    }
+
+    [Theory]
+    [InlineData("""{ "action": "require_approval", "approval": { "timeout": 120, "grant_minutes": 10 } }""", "now allows grants of at most 10 minutes")]
+    [InlineData("""{ "action": "deny" }""", "no longer holds calls for approval")]
+    public async Task Grant_IsRevoked_WhenAPolicyEditNoLongerHonoursIt(string rule, string why)
+    {
+        await using var scenario = await StartAsync(Hold(CancelTwap, """{ "timeout": 120, "grant_minutes": 15 }"""));
+        await using var agent = await scenario.ConnectAsync();
+        var grantId = await ApproveWithGrantAsync(scenario, agent, 123);
+
+        await ApplyPolicyAsync(scenario, $$"""{ "version": "1", "default": "allow", "tools": { "{{CancelTwap}}": {{rule}} } }""");
+        var record = await scenario.Audit.WaitForAsync(r => r.Outcome == "grant_revoked", "the grant's revocation");
+
+        Assert.Empty(await scenario.ListGrantsAsync(Alice));
+        Assert.Equal(grantId, record.ApprovalId);
+        Assert.EndsWith($"revoked by policy: policy edit: rule tools[\"{CancelTwap}\"] {why}", record.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Grant_StaysInForce_WhenAPolicyEditStillHonoursIt()
+    {
+        await using var scenario = await StartAsync(Hold(CancelTwap, """{ "timeout": 120, "grant_minutes": 15 }"""));
+        await using var agent = await scenario.ConnectAsync();
+        var grantId = await ApproveWithGrantAsync(scenario, agent, 123);
+        var before = await scenario.ListGrantsAsync(Alice);
+
+        await ApplyPolicyAsync(scenario, Hold(CancelTwap, """{ "timeout": 60, "grant_minutes": 30 }"""));
+        var listed = await scenario.ListGrantsAsync(Alice);
+        var repeat = await agent.CallToolAsync(CancelTwap, CancelTwapArgs(124)).AsTask().WaitAsync(Guard);
+
+        Assert.Equal(grantId, (string?)Assert.Single(listed)!["approval_id"]);
+        Assert.Equal(before[0]!["ends_at"]!.GetValue<DateTimeOffset>(), listed[0]!["ends_at"]!.GetValue<DateTimeOffset>());
+        Assert.NotEqual(true, repeat.IsError);
+        Assert.Single(scenario.Approvals.Created);
+        Assert.DoesNotContain(scenario.Audit.Recent(1000), r => r.Outcome == "grant_revoked");
+    }
+
+    [Fact]
     public async Task Grant_CoversCallsItsRuleHolds_NotCallsAnotherRuleHolds()
     {
         await using var scenario = await StartAsync(GrantUnlessLaterThan(123));
@@ -212,11 +282,12 @@ public sealed class PolicyChangeWhileHeldTests
         return held.Id;
     }
 
-    /// <summary>Writes the file and reloads it now, as the watcher would shortly after.</summary>
+    /// <summary>Writes the file and reloads it now, as the watcher would shortly after, and waits until the grants are checked against it.</summary>
     private static async Task ApplyPolicyAsync(ApprovalScenario scenario, string policy)
     {
         await File.WriteAllTextAsync(scenario.Gateway.PolicyPath, policy);
         Assert.True(scenario.Gateway.Services.GetRequiredService<PolicyStore>().Reload());
+        await scenario.Gateway.Services.GetRequiredService<PolicyEditGrantRevocation>().Applied.WaitAsync(Guard);
     }
 
     /// <summary>The real file sink, except that outcome records of calls the upstream had fail, as on a full disk.</summary>
