@@ -3,6 +3,7 @@ using ApprovalGateway.Approvals;
 using ApprovalGateway.Audit;
 using ApprovalGateway.Policy;
 using ApprovalGateway.Tests.Infrastructure;
+using Hangfire;
 using static ApprovalGateway.Tests.EndToEnd.ApprovalPolicies;
 using static ApprovalGateway.Tests.EndToEnd.ApprovalScenario;
 
@@ -118,6 +119,26 @@ public sealed class PolicyChangeWhileHeldTests
         Assert.Empty(await scenario.ListGrantsAsync(Alice));
         Assert.Equal(grantId, record.ApprovalId);
         Assert.EndsWith($"revoked by policy: policy edit: rule tools[\"{CancelTwap}\"] {why}", record.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Grant_IsRevokedOnce_WhenInstancesSharingTheStorageEachApplyTheEdit()
+    {
+        var granting = Hold(CancelTwap, """{ "timeout": 120, "grant_minutes": 15 }""");
+        await using var scenario = await StartAsync(granting);
+        await using var other = await GatewayHost.StartAsync(TestUpstreams.DemoStdio(), granting,
+            builder => builder.Services.AddSingleton(scenario.Gateway.Services.GetRequiredService<JobStorage>()));
+        await using var agent = await scenario.ConnectAsync();
+        var grantId = await ApproveWithGrantAsync(scenario, agent, 123);
+        var edited = Hold(CancelTwap, """{ "timeout": 120, "grant_minutes": 0 }""");
+        await File.WriteAllTextAsync(other.PolicyPath, edited);
+
+        await Task.WhenAll(ApplyPolicyAsync(scenario, edited), Task.Run(() => ApplyPolicyAsync(other)));
+        var revocations = scenario.Audit.Recent(1000).Concat(other.Services.GetRequiredService<IAuditLog>().Recent(1000))
+            .Where(r => r.Outcome == "grant_revoked").ToList();
+
+        Assert.Equal(grantId, Assert.Single(revocations).ApprovalId);
+        Assert.Empty(await scenario.ListGrantsAsync(Alice));
     }
 
     [Fact]
@@ -286,8 +307,13 @@ public sealed class PolicyChangeWhileHeldTests
     private static async Task ApplyPolicyAsync(ApprovalScenario scenario, string policy)
     {
         await File.WriteAllTextAsync(scenario.Gateway.PolicyPath, policy);
-        Assert.True(scenario.Gateway.Services.GetRequiredService<PolicyStore>().Reload());
-        await scenario.Gateway.Services.GetRequiredService<PolicyEditGrantRevocation>().Applied.WaitAsync(Guard);
+        await ApplyPolicyAsync(scenario.Gateway);
+    }
+
+    private static async Task ApplyPolicyAsync(GatewayHost gateway)
+    {
+        Assert.True(gateway.Services.GetRequiredService<PolicyStore>().Reload());
+        await gateway.Services.GetRequiredService<PolicyEditGrantRevocation>().Applied.WaitAsync(Guard);
     }
 
     /// <summary>The real file sink, except that outcome records of calls the upstream had fail, as on a full disk.</summary>
