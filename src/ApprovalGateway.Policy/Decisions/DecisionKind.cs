@@ -56,4 +56,14 @@ public enum DecisionKind
     /// method and tool where they could be found.
     /// </summary>
     InvalidRequest,
+    /// <summary>
+    /// Not a call: the instance began enforcing a policy file, at startup or when an edit of it was applied. Its audit
+    /// record names the file, the SHA-256 of its bytes and its rules, so the rules in force at any record can be told.
+    /// </summary>
+    PolicyLoaded,
+    /// <summary>
+    /// Not a call: an edit of the policy file was refused and the last good policy stays in force. Its audit record
+    /// names the file, the SHA-256 of the refused bytes and the first error (line and column).
+    /// </summary>
+    PolicyRejected,
 }

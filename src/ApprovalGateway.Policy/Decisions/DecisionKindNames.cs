@@ -22,6 +22,8 @@ public static class DecisionKindNames
         DecisionKind.InvalidArguments => "invalid_arguments",
         DecisionKind.GrantRevoked => "grant_revoked",
         DecisionKind.InvalidRequest => "invalid_request",
+        DecisionKind.PolicyLoaded => "policy_loaded",
+        DecisionKind.PolicyRejected => "policy_rejected",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 }

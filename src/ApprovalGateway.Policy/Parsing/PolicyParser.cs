@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -83,26 +84,20 @@ public static class PolicyParser
     /// <summary>The file's text, or null and why it cannot be read, in words an admin can act on.</summary>
     public static (string? Text, string? Error) ReadFile(string path)
     {
+        var (text, error, _) = ReadFileWithSha256(path);
+        return (text, error);
+    }
+
+    /// <summary>
+    /// As <see cref="ReadFile"/>, with the SHA-256 (lowercase hex) of the very bytes the text came from, null when none
+    /// could be read: hashing a second read could name bytes other than those applied.
+    /// </summary>
+    public static (string? Text, string? Error, string? Sha256) ReadFileWithSha256(string path)
+    {
+        byte[] bytes;
         try
         {
-            var bytes = File.ReadAllBytes(path);
-            if (bytes is [0xFF, 0xFE, ..] or [0xFE, 0xFF, ..])
-            {
-                // UTF-16 (or UTF-32) with its byte order mark, as some Windows editors save: that says what it is.
-                return (File.ReadAllText(path), null);
-            }
-
-            // Strictly: read leniently, a byte of another encoding became U+FFFD, and a condition comparing with
-            // 'café' saved as Latin-1 held for no call while the file passed as valid.
-            var body = bytes.AsSpan(bytes is [0xEF, 0xBB, 0xBF, ..] ? 3 : 0);
-            var chars = new char[body.Length];
-            if (Utf8.ToUtf16(body, chars, out var read, out var written, replaceInvalidSequences: false) != OperationStatus.Done)
-            {
-                var line = body[..read].Count((byte)'\n') + 1;
-                return (null, $"line {line} holds a byte that is not UTF-8 (0x{body[read]:X2}); save the file as UTF-8");
-            }
-
-            return (new string(chars, 0, written), null);
+            bytes = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -112,8 +107,28 @@ public static class PolicyParser
                 UnauthorizedAccessException when Directory.Exists(path) => "it is a folder, not a file",
                 FileNotFoundException or DirectoryNotFoundException => "no such file",
                 _ => e.Message,
-            });
+            }, null);
         }
+
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        if (bytes is [0xFF, 0xFE, ..] or [0xFE, 0xFF, ..])
+        {
+            // UTF-16 (or UTF-32) with its byte order mark, as some Windows editors save: that says what it is.
+            using var reader = new StreamReader(new MemoryStream(bytes), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            return (reader.ReadToEnd(), null, sha256);
+        }
+
+        // Strictly: read leniently, a byte of another encoding became U+FFFD, and a condition comparing with
+        // 'café' saved as Latin-1 held for no call while the file passed as valid.
+        var body = bytes.AsSpan(bytes is [0xEF, 0xBB, 0xBF, ..] ? 3 : 0);
+        var chars = new char[body.Length];
+        if (Utf8.ToUtf16(body, chars, out var read, out var written, replaceInvalidSequences: false) != OperationStatus.Done)
+        {
+            var line = body[..read].Count((byte)'\n') + 1;
+            return (null, $"line {line} holds a byte that is not UTF-8 (0x{body[read]:X2}); save the file as UTF-8", sha256);
+        }
+
+        return (new string(chars, 0, written), null, sha256);
     }
 
     /// <summary>The result for a policy file that could not be read, with the reason; its error has no line.</summary>

@@ -31,7 +31,7 @@ internal static class AuditKinds
     /// <summary>
     /// Every word a record's <c>decision</c> holds: the policy's (allowed, hidden, denied, rate_limited,
     /// approval_required) and those of records written before or without it (unknown_tool, invalid_arguments,
-    /// invalid_request, unauthenticated, grant_revoked).
+    /// invalid_request, unauthenticated, grant_revoked, policy_loaded, policy_rejected).
     /// </summary>
     public static IEnumerable<DecisionKind> Decisions => Enum.GetValues<DecisionKind>().Where(k => !OutcomeOnly.Contains(k));
 

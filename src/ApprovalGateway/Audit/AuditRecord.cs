@@ -9,12 +9,15 @@ namespace ApprovalGateway.Audit;
 /// one per request refused before its caller could be identified (<see cref="RefusalAudit"/>: outcome
 /// <c>unauthenticated</c>, no agent, tool or arguments, the reason and the caller's address in <see cref="Reason"/>);
 /// and one per time-boxed grant an approver ended early (<c>Approvals.GrantRevocation</c>: outcome
-/// <c>grant_revoked</c>, the grant's agent, upstream, tool, rule and approval, the approver in <see cref="DecidedBy"/>).
+/// <c>grant_revoked</c>, the grant's agent, upstream, tool, rule and approval, the approver in <see cref="DecidedBy"/>);
+/// and one per policy an instance applies (at startup too) or edit it rejects (<c>Policy.PolicyChangeAudit</c>: outcome
+/// <c>policy_loaded</c> or <c>policy_rejected</c>, no agent, tool or arguments, the file, its SHA-256 and its rules or
+/// first error in <see cref="Reason"/>).
 /// </summary>
 /// <param name="Decision">The policy's decision (wire name of DecisionKind).</param>
 /// <param name="Outcome">
 /// The outcome (wire name: forwarded, denied, rate_limited, rejected, expired, withdrawn, upstream_failed, hidden,
-/// unknown_tool, invalid_arguments, invalid_request, unauthenticated, grant_revoked), or
+/// unknown_tool, invalid_arguments, invalid_request, unauthenticated, grant_revoked, policy_loaded, policy_rejected), or
 /// forwarding for the record written just before the call is sent.
 /// </param>
 /// <param name="Arguments">The arguments with secrets masked.</param>

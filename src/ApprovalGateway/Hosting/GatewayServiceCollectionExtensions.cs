@@ -37,6 +37,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddHostedService<UnservedToolRuleLog>();
 
         services.AddGatewayAudit(configuration);
+        services.AddHostedService<PolicyChangeAudit>();
         services.AddGatewayMetrics(configuration);
         services.AddGatewayAgents(configuration, stdio);
         services.AddGatewayAuth(configuration);

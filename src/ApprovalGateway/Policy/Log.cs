@@ -15,4 +15,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Policy {Path}: {Warning}")]
     public static partial void PolicyNamesSomethingUnknown(ILogger logger, string path, string warning);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "The audit record of a policy change could not be written: {Reason}")]
+    public static partial void PolicyChangeNotAudited(ILogger logger, Exception exception, string reason);
 }

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using ApprovalGateway.Hosting;
 using ApprovalGateway.Metrics;
 using ApprovalGateway.Policy.Evaluation;
@@ -20,6 +21,8 @@ namespace ApprovalGateway.Policy;
 /// reads the file every <see cref="PolicyOptions.PollInterval"/> and reloads when its text differs from the text last
 /// read, so those edits apply too. File events go through the same comparison, so an unchanged file (touched, or an
 /// event that arrives late) is never reloaded, or its error logged, again.
+/// Each load or rejection of bytes other than those last read is also put in <see cref="Changes"/> for the audit log;
+/// the same bytes read again (a forced <see cref="Reload"/>, an editor saving without changes) are not.
 /// </remarks>
 internal sealed class PolicyStore : IHealthSignal, IDisposable
 {
@@ -35,6 +38,9 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
     private CancellationTokenSource _reloadSignal = new();
     private volatile CompiledPolicy _current;
     private string? _lastText;
+    private string? _lastRecorded;
+    private string _inForceSha256;
+    private readonly Channel<PolicyChange> _changes = Channel.CreateUnbounded<PolicyChange>(new UnboundedChannelOptions { SingleReader = true });
     private DateTimeOffset _rejectedSince;
 
     public PolicyStore(
@@ -62,6 +68,8 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
         _current = result.Policy;
         Document = result.Document;
         LoadedAt = time.GetUtcNow();
+        _inForceSha256 = read.Sha256!;
+        Record(read, result, atStartup: true);
         LogLoaded(logger, result);
         Warnings = CheckReferences(result);
         metrics?.PolicyLoaded(SourcePath, rejected: false);
@@ -126,10 +134,16 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
     /// <summary>Fires after every reload attempt, good or bad; take a new token after it fires.</summary>
     public IChangeToken GetReloadToken() => new CancellationChangeToken(_reloadSignal.Token);
 
+    /// <summary>
+    /// Each policy applied (the first at construction) or edit rejected, in order, once per change of the file's bytes;
+    /// read by <see cref="PolicyChangeAudit"/>, never on a call's path.
+    /// </summary>
+    public ChannelReader<PolicyChange> Changes => _changes.Reader;
+
     /// <summary>Reads the file again now; false when it was rejected and the previous policy was kept.</summary>
     public bool Reload() => Apply(ReadText());
 
-    private bool Apply((string? Text, string? Error) read)
+    private bool Apply((string? Text, string? Error, string? Sha256) read)
     {
         bool ok;
         CancellationTokenSource previous;
@@ -144,6 +158,7 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
                 Document = result.Document;
                 LoadedAt = _time.GetUtcNow();
                 LastError = null;
+                _inForceSha256 = read.Sha256!;
                 LogLoaded(_logger, result);
                 Warnings = CheckReferences(result);
             }
@@ -157,6 +172,8 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
                 LastError = result.FormatErrors();
                 Log.PolicyReloadRejected(_logger, LastError);
             }
+
+            Record(read, result, atStartup: false);
 
             _metrics?.PolicyLoaded(SourcePath, rejected: !ok);
 
@@ -175,6 +192,33 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
         _poll?.Dispose();
         _debounce.Dispose();
         _reloadSignal.Dispose();
+        _changes.Writer.TryComplete();
+    }
+
+    /// <summary>Queues the change for the audit log unless these are the bytes (or the read error) last queued.</summary>
+    private void Record((string? Text, string? Error, string? Sha256) read, PolicyParseResult result, bool atStartup)
+    {
+        var key = read.Sha256 ?? $"unreadable: {read.Error}";
+        if (string.Equals(key, _lastRecorded, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        _lastRecorded = key;
+        var detail = result.IsValid ? result.Policy.Summary : FirstError(result.Errors);
+        _changes.Writer.TryWrite(new PolicyChange(_time.GetUtcNow(), SourcePath, result.IsValid, atStartup, read.Sha256, detail, _inForceSha256));
+    }
+
+    private static string FirstError(IReadOnlyList<PolicyError> errors)
+    {
+        var first = errors[0];
+        var at = (first.Line, first.Column) switch
+        {
+            ( <= 0, _) => "",
+            (var line, <= 0) => $"line {line}: ",
+            var (line, column) => $"line {line}, column {column}: ",
+        };
+        return at + first.Message + (errors.Count > 1 ? $" (and {errors.Count - 1} more {(errors.Count == 2 ? "error" : "errors")})" : "");
     }
 
     private void ReloadIfChanged()
@@ -203,7 +247,7 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
         return warnings;
     }
 
-    private PolicyParseResult Parse((string? Text, string? Error) read) =>
+    private PolicyParseResult Parse((string? Text, string? Error, string? Sha256) read) =>
         read.Text is { } text ? PolicyParser.Parse(text, SourcePath) : PolicyParser.Unreadable(SourcePath, read.Error!);
 
     /// <summary>With the rules the file states and its default as the file spells it, as <c>validate</c> says them.</summary>
@@ -215,7 +259,7 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
         }
     }
 
-    private (string? Text, string? Error) ReadText() => PolicyParser.ReadFile(SourcePath);
+    private (string? Text, string? Error, string? Sha256) ReadText() => PolicyParser.ReadFileWithSha256(SourcePath);
 
     private void OnFileEvent(object sender, FileSystemEventArgs e) => _debounce.Change(_debounceDelay, Timeout.InfiniteTimeSpan);
 }

@@ -129,9 +129,12 @@ public sealed class AuditTrailTests : IAsyncLifetime
 
         var records = ReadAuditFile();
         Assert.Equal(
-            ["forwarding", "forwarded", "denied", "forwarding", "forwarded", "rate_limited", "hidden", "rejected", "expired", "withdrawn", "forwarding", "forwarded", "forwarding", "upstream_failed"],
+            ["policy_loaded", "forwarding", "forwarded", "denied", "forwarding", "forwarded", "rate_limited", "hidden", "rejected", "expired", "withdrawn", "forwarding", "forwarded", "forwarding", "upstream_failed"],
             records.Select(r => r["outcome"]!.GetValue<string>()));
-        Assert.All(records, r =>
+        // The policy the gateway started with comes first: the rules that decided every call after it.
+        Assert.Equal("policy_loaded", records[0]["decision"]!.GetValue<string>());
+        Assert.StartsWith($"policy {_gateway.Host.PolicyPath} (sha256 ", records[0]["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.All(records.Skip(1), r =>
         {
             Assert.Equal("bot", r["agent"]!.GetValue<string>());
             Assert.False(string.IsNullOrEmpty(r["session_id"]!.GetValue<string>()));
@@ -141,12 +144,12 @@ public sealed class AuditTrailTests : IAsyncLifetime
 
         var output = new StringWriter();
         Assert.Equal(0, VerifyAuditCommand.Run([_gateway.AuditPath], AuditAnchor.Genesis, output));
-        Assert.Contains("14 records, chain intact", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("15 records, chain intact", output.ToString(), StringComparison.Ordinal);
 
         using var csv = await api.GetAsync("/api/audit.csv");
         Assert.Equal(HttpStatusCode.OK, csv.StatusCode);
         var rows = (await csv.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(15, rows.Length);
+        Assert.Equal(16, rows.Length);
         foreach (var outcome in new[] { "forwarding", "forwarded", "denied", "rate_limited", "hidden", "rejected", "expired", "withdrawn", "upstream_failed" })
         {
             Assert.Contains(rows, l => l.Contains($",{outcome},", StringComparison.Ordinal));
@@ -154,6 +157,9 @@ public sealed class AuditTrailTests : IAsyncLifetime
 
         Assert.Contains(rows, l => l.Contains(",BinanceSpotCancelOpenTWAPOrder,approval_required,", StringComparison.Ordinal) && l.Contains(",rejected,not while the market is open,", StringComparison.Ordinal));
         Assert.DoesNotContain(rows, l => l.Contains(SecretKey, StringComparison.Ordinal));
+        Assert.Contains(rows, l => l.Contains(",,policy_loaded,,policy_loaded,\"policy ", StringComparison.Ordinal));
+        var policies = JsonNode.Parse(await api.GetStringAsync("/api/audit?decision=policy_loaded"))!.AsArray();
+        Assert.Equal(records[0]["hash"]!.GetValue<string>(), Assert.Single(policies)!["hash"]!.GetValue<string>());
     }
 
     [Fact]
@@ -169,14 +175,14 @@ public sealed class AuditTrailTests : IAsyncLifetime
         var copy = CopyAuditFile();
         Assert.Equal(0, VerifyAuditCommand.Run([copy], AuditAnchor.Genesis, new StringWriter()));
         var lines = File.ReadAllLines(copy);
-        Assert.Equal(5, lines.Length);
-        Assert.Contains("\"outcome\":\"denied\"", lines[2], StringComparison.Ordinal);
-        lines[2] = lines[2].Replace("\"outcome\":\"denied\"", "\"outcome\":\"forwarded\"", StringComparison.Ordinal);
+        Assert.Equal(6, lines.Length);
+        Assert.Contains("\"outcome\":\"denied\"", lines[3], StringComparison.Ordinal);
+        lines[3] = lines[3].Replace("\"outcome\":\"denied\"", "\"outcome\":\"forwarded\"", StringComparison.Ordinal);
         await File.WriteAllLinesAsync(copy, lines);
 
         var output = new StringWriter();
         Assert.Equal(1, VerifyAuditCommand.Run([copy], AuditAnchor.Genesis, output));
-        Assert.Contains($"{copy}:3:", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"{copy}:4:", output.ToString(), StringComparison.Ordinal);
     }
 
     private const string CancelRule = "tools[\"BinanceSpotCancelOpenTWAPOrder\"]";

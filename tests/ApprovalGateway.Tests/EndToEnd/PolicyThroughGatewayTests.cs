@@ -36,7 +36,7 @@ public sealed class PolicyThroughGatewayTests
         Assert.True(denied.IsError);
         Assert.StartsWith("Policy denied: ", Text(denied));
         Assert.Equal("denied", (string?)Refusals.Of(denied)["decision"]);
-        var outcomes = gateway.Services.GetRequiredService<IAuditLog>().Recent(10).Select(r => (r.Tool, r.Outcome)).ToList();
+        var outcomes = gateway.Services.GetRequiredService<IAuditLog>().RecentRequests(10).Select(r => (r.Tool, r.Outcome)).ToList();
         Assert.Contains(("BinanceSpotCancelOpenTWAPOrder", "hidden"), outcomes);
         Assert.Contains(("BinanceGetAccount", "denied"), outcomes);
     }
@@ -73,7 +73,7 @@ public sealed class PolicyThroughGatewayTests
         Assert.StartsWith("Rate limit: 2 calls per 60 s exceeded, retry in ", Text(third));
         Assert.Equal("rate_limited", (string?)Refusals.Of(third)["decision"]);
         Assert.InRange((int)Refusals.Of(third)["retryAfterSeconds"]!, 1, 60);
-        var records = gateway.Services.GetRequiredService<IAuditLog>().Recent(10).Where(r => r.Tool == "BinanceTickerPrice").ToList();
+        var records = gateway.Services.GetRequiredService<IAuditLog>().RecentRequests(10).Where(r => r.Tool == "BinanceTickerPrice").ToList();
         Assert.Equal(2, records.Count(r => r.Outcome == "forwarding"));
         Assert.Equal(2, records.Count(r => r.Outcome == "forwarded"));
         Assert.Equal(1, records.Count(r => r.Outcome == "rate_limited"));
@@ -97,7 +97,7 @@ public sealed class PolicyThroughGatewayTests
 
         Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
-        var records = gateway.Services.GetRequiredService<IAuditLog>().Recent(10).Reverse().ToList();
+        var records = gateway.Services.GetRequiredService<IAuditLog>().RecentRequests(10).Reverse().ToList();
         Assert.Equal(
             [
                 "POST /mcp refused: Missing API key: send Authorization: Bearer <key>. (from 127.0.0.1)",

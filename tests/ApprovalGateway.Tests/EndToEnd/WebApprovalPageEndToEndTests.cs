@@ -68,7 +68,7 @@ public sealed class WebApprovalPageEndToEndTests : IAsyncLifetime
         await alice.GetByRole(AriaRole.Tab, new() { Name = "Audit" }).ClickAsync();
         var rows = alice.Locator("#audit-body tr");
         // Newest first: each forwarded call shows its outcome above the record written before it was sent.
-        await Expect(rows).ToHaveCountAsync(4);
+        await Expect(rows).ToHaveCountAsync(5);
         await Expect(rows.First).ToContainTextAsync(WebGateway.CancelTwap);
         await Expect(rows.First).ToContainTextAsync("Forwarded");
         await Expect(rows.First).ToContainTextAsync("alice");
@@ -79,6 +79,9 @@ public sealed class WebApprovalPageEndToEndTests : IAsyncLifetime
         await Expect(rows.Nth(2)).ToContainTextAsync("Forwarded");
         await Expect(rows.Nth(3)).ToContainTextAsync(WebGateway.PlaceTwap);
         await Expect(rows.Nth(3)).ToContainTextAsync("Forwarding");
+        // Oldest: the policy the gateway started with, which decided both calls.
+        await Expect(rows.Nth(4)).ToContainTextAsync("Policy loaded");
+        await Expect(rows.Nth(4)).ToContainTextAsync($"policy {_gateway.Host.PolicyPath} (sha256 ");
         await BrowserSession.ScreenshotAsync(alice, "e2e-audit");
     }
 

@@ -14,7 +14,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace ApprovalGateway.Tests.Policy;
 
-public sealed class PolicyStoreTests : IDisposable
+public sealed partial class PolicyStoreTests : IDisposable
 {
     private const string Limited = """{ "default": "deny", "tools": { "BinanceNewOrder": { "rate_limit": { "max": 2, "window": 60 } } } }""";
 

@@ -71,7 +71,7 @@ public sealed class BadInputTests
         Assert.Equal("Request body exceeds the gateway's limit of 65536 bytes.", error?["error"]?["message"]?.GetValue<string>());
         Assert.Equal(-32600, error?["error"]?["code"]?.GetValue<int>());
         // Before, the audit log never heard of the refusal: an admin could not see that the agent's call went nowhere.
-        var record = Assert.Single(gateway.Services.GetRequiredService<IAuditLog>().Recent(10));
+        var record = Assert.Single(gateway.Services.GetRequiredService<IAuditLog>().RecentRequests(10));
         Assert.Equal(("anonymous", session, "", "invalid_request", "invalid_request"), (record.Agent, record.SessionId, record.Tool, record.Decision, record.Outcome));
         Assert.Equal(
             "the request could not be read, so nothing was decided or forwarded: " + (chunked
@@ -102,7 +102,7 @@ public sealed class BadInputTests
         Assert.Equal((HttpStatusCode.RequestEntityTooLarge, HttpStatusCode.Unauthorized), (fromTrader.StatusCode, fromNobody.StatusCode));
         // The unread rest of the body ends the connection: told so, the client sent its next request on a new one.
         Assert.True(fromTrader.Headers.ConnectionClose);
-        var records = gateway.Services.GetRequiredService<IAuditLog>().Recent(10).Reverse().ToList();
+        var records = gateway.Services.GetRequiredService<IAuditLog>().RecentRequests(10).Reverse().ToList();
         Assert.Equal(
             [("trader", "invalid_request"), (null, "unauthenticated")],
             records.Select(r => (r.Agent, r.Outcome)));
@@ -142,7 +142,7 @@ public sealed class BadInputTests
             "withdraw_everything", new Dictionary<string, object?> { ["apiKey"] = "sk-live-123", ["amount"] = 5 }).AsTask());
 
         Assert.Equal(McpErrorCode.InvalidParams, error.ErrorCode);
-        var record = gateway.Services.GetRequiredService<IAuditLog>().Recent(1).Single();
+        var record = gateway.Services.GetRequiredService<IAuditLog>().RecentRequests(1).Single();
         Assert.Equal(("withdraw_everything", "unknown_tool", client.SessionId), (record.Tool, record.Outcome, record.SessionId));
         Assert.Equal("""{"apiKey":"***","amount":5}""", record.Arguments?.ToJsonString());
     }
@@ -193,7 +193,7 @@ public sealed class BadInputTests
 
         Assert.Equal((int)McpErrorCode.InvalidParams, error["error"]?["code"]?.GetValue<int>());
         Assert.Equal($"Arguments of tools/call are not valid JSON for the gateway: {problem}.", error["error"]?["message"]?.GetValue<string>());
-        var records = gateway.Services.GetRequiredService<IAuditLog>().Recent(10).Reverse().ToList();
+        var records = gateway.Services.GetRequiredService<IAuditLog>().RecentRequests(10).Reverse().ToList();
         Assert.Equal(["invalid_arguments", "forwarding", "forwarded"], records.Select(r => r.Outcome));
         Assert.Equal((upstream, "echo", session, $"arguments are not valid JSON for the gateway: {problem}"), (records[0].Upstream, records[0].Tool, records[0].SessionId, records[0].Reason));
         Assert.Null(records[0].Arguments);
@@ -220,7 +220,7 @@ public sealed class BadInputTests
         Assert.Equal(hidden["error"]?.ToJsonString(), unknown["error"]?.ToJsonString());
         Assert.Equal((int)McpErrorCode.InvalidParams, unknown["error"]?["code"]?.GetValue<int>());
         Assert.Equal("Arguments of tools/call are not valid JSON for the gateway: duplicate key \"amount\".", unknown["error"]?["message"]?.GetValue<string>());
-        var records = gateway.Services.GetRequiredService<IAuditLog>().Recent(10).Reverse().ToList();
+        var records = gateway.Services.GetRequiredService<IAuditLog>().RecentRequests(10).Reverse().ToList();
         Assert.Equal(
             [("everything", "echo", "invalid_arguments"), ("", "withdraw_everything", "invalid_arguments")],
             records.Select(r => (r.Upstream, r.Tool, r.Outcome)));
@@ -243,7 +243,7 @@ public sealed class BadInputTests
         Assert.Equal(
             [HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.BadRequest],
             [tooDeep.StatusCode, batch.StatusCode, noSession.StatusCode]);
-        var records = gateway.Services.GetRequiredService<IAuditLog>().Recent(10).Reverse().ToList();
+        var records = gateway.Services.GetRequiredService<IAuditLog>().RecentRequests(10).Reverse().ToList();
         Assert.Equal(
             [("echo", "invalid_request", "invalid_request", session), ("", "invalid_request", "invalid_request", session)],
             records.Select(r => (r.Tool, r.Decision, r.Outcome, r.SessionId)));
@@ -286,7 +286,7 @@ public sealed class BadInputTests
         // Before, the SDK answered each of these -32600 with a null id and its own words.
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal((code, id, message), (error["error"]!["code"]!.GetValue<int>(), error["id"]?.GetValue<int>(), error["error"]!["message"]!.GetValue<string>()));
-        var record = Assert.Single(gateway.Services.GetRequiredService<IAuditLog>().Recent(10));
+        var record = Assert.Single(gateway.Services.GetRequiredService<IAuditLog>().RecentRequests(10));
         Assert.Equal(("invalid_request", session), (record.Outcome, record.SessionId));
         Assert.EndsWith(": " + message, record.Reason, StringComparison.Ordinal);
         await AssertStillServesAsync(gateway);
@@ -313,7 +313,7 @@ public sealed class BadInputTests
         Assert.Equal(
             (-32000, "Not Acceptable: Client must accept both application/json and text/event-stream"),
             (error["error"]!["code"]!.GetValue<int>(), error["error"]!["message"]!.GetValue<string>()));
-        var record = Assert.Single(gateway.Services.GetRequiredService<IAuditLog>().Recent(10));
+        var record = Assert.Single(gateway.Services.GetRequiredService<IAuditLog>().RecentRequests(10));
         Assert.Equal(("echo", "invalid_request", session), (record.Tool, record.Outcome, record.SessionId));
         Assert.EndsWith(": Not Acceptable: Client must accept both application/json and text/event-stream", record.Reason, StringComparison.Ordinal);
         await AssertStillServesAsync(gateway);
@@ -334,7 +334,7 @@ public sealed class BadInputTests
         Assert.Equal(
             (7, -32600, "Invalid Request: Server already initialized"),
             (again["id"]!.GetValue<int>(), again["error"]!["code"]!.GetValue<int>(), again["error"]!["message"]!.GetValue<string>()));
-        var record = Assert.Single(gateway.Services.GetRequiredService<IAuditLog>().Recent(10));
+        var record = Assert.Single(gateway.Services.GetRequiredService<IAuditLog>().RecentRequests(10));
         Assert.Equal(("invalid_request", session), (record.Outcome, record.SessionId));
         Assert.Equal("the request (initialize) was refused, so nothing was decided or forwarded: Invalid Request: Server already initialized", record.Reason);
         var ping = await SendAsync(http, gateway.McpEndpoint, session, """{"jsonrpc":"2.0","id":8,"method":"ping"}""");
@@ -441,7 +441,7 @@ public sealed class BadInputTests
             ],
             [await AnswerAsync(request), await AnswerAsync(notification), await AnswerAsync(get), await AnswerAsync(delete)]);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, sessionlessGet.StatusCode);
-        Assert.Empty(gateway.Services.GetRequiredService<IAuditLog>().Recent(10));
+        Assert.Empty(gateway.Services.GetRequiredService<IAuditLog>().RecentRequests(10));
         await AssertStillServesAsync(gateway);
 
         async Task<HttpResponseMessage> AskAsync(HttpMethod method, string? protocol)
@@ -562,7 +562,7 @@ public sealed class BadInputTests
         Assert.True(result.IsError);
         const string Expected = "Upstream 'buggy' answered the call with a result that is not a JSON object, so the gateway did not pass it on.";
         Assert.Equal(Expected, SessionRelayTests.Text(result));
-        var record = gateway.Services.GetRequiredService<IAuditLog>().Recent(1).Single();
+        var record = gateway.Services.GetRequiredService<IAuditLog>().RecentRequests(1).Single();
         Assert.Equal(("upstream_failed", Expected), (record.Outcome, record.Reason));
     }
 
@@ -584,7 +584,7 @@ public sealed class BadInputTests
             "Upstream 'huge' answered tools/call with more than 1048576 bytes, so the gateway stopped reading it (Gateway:Upstreams:huge:MaxResponseBytes).",
             SessionRelayTests.Text(tooBig));
         Assert.NotEqual(true, fits.IsError);
-        Assert.Equal("upstream_failed", gateway.Services.GetRequiredService<IAuditLog>().Recent(10).First(r => r.Outcome != "forwarding" && r.Outcome != "forwarded").Outcome);
+        Assert.Equal("upstream_failed", gateway.Services.GetRequiredService<IAuditLog>().RecentRequests(10).First(r => r.Outcome != "forwarding" && r.Outcome != "forwarded").Outcome);
     }
 
     /// <summary>

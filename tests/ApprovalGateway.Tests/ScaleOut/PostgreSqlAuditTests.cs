@@ -372,11 +372,15 @@ public sealed class PostgreSqlAuditTests(ScaleOutServices services)
 
         // Each record names the instance that wrote it; before, nothing in the shared table told them apart.
         Assert.Equal(["gw-1", "gw-1", "gw-2", "gw-2", "gw-1", "gw-1"], seen.Select(r => r.Instance));
-        Assert.Equal(6, first.Services.GetRequiredService<IAuditLog>().Recent(10).Count);
+        // Each instance also recorded the policy it started with, in the same chain, before it served a call.
+        var policies = await second.Services.GetRequiredService<IAuditQuery>().QueryAsync(new AuditQuery(Decision: "policy_loaded"), CancellationToken.None);
+        Assert.Equal(["gw-2", "gw-1"], policies.Select(r => r.Instance));
+        Assert.All(policies, r => Assert.Equal(("policy_loaded", null, ""), (r.Outcome, r.Agent, r.Tool)));
+        Assert.Equal(8, first.Services.GetRequiredService<IAuditLog>().Recent(10).Count);
         Assert.False(File.Exists(Path.Combine(first.DataDirectory, "audit", "audit.jsonl")));
         var verification = PostgreSqlAuditLog.Verify(database, AuditAnchor.Genesis);
         Assert.True(verification.Holds, verification.Problem);
-        Assert.Equal(6, verification.Records);
+        Assert.Equal(8, verification.Records);
     }
 
     [ServicesFact]

@@ -1715,7 +1715,7 @@
     forwarded: "ok", approved: "ok", allowed: "ok",
     rejected: "bad", denied: "bad", upstream_failed: "bad", unauthenticated: "bad", invalid_arguments: "bad", invalid_request: "bad",
     expired: "warn", rate_limited: "info", withdrawn: "", hidden: "", unknown_tool: "", forwarding: "info",
-    grant_revoked: "warn",
+    grant_revoked: "warn", policy_loaded: "info", policy_rejected: "bad",
   };
 
   // The record each audit row shows, for its detail.
