@@ -5,10 +5,12 @@ namespace ApprovalGateway.Approvals;
 
 /// <summary>
 /// Who may decide, and what a vote does: one reject resolves, approvals count distinct people. An approval that gives a
-/// time-boxed grant also releases the calls already waiting that the grant covers.
+/// time-boxed grant also releases the calls already waiting that the grant covers. The grant is what the rule gives under
+/// the policy in force when the approval resolves (<see cref="IGrantLimits"/>), not under the one the call was held by.
 /// </summary>
 internal sealed class ApprovalDecisions(
-    ApprovalStore store, IGrantStore grants, GatewayMetrics metrics, TimeProvider time, ILogger<ApprovalDecisions> logger) : IApprovalDecisions
+    ApprovalStore store, IGrantStore grants, IGrantLimits limits, GatewayMetrics metrics, TimeProvider time, ILogger<ApprovalDecisions> logger)
+    : IApprovalDecisions
 {
     public async Task<DecisionResult> DecideAsync(
         string approvalId,
@@ -22,7 +24,7 @@ internal sealed class ApprovalDecisions(
         DecisionResult? result = null;
         var after = await store.UpdateAsync(approvalId, approval =>
         {
-            var (next, outcome) = Decide(approval, approver, approve, reason, grantMinutes, channel, time.GetUtcNow());
+            var (next, outcome) = Decide(approval, approver, approve, reason, grantMinutes, channel, time.GetUtcNow(), limits);
             result = outcome;
             return next;
         }, cancellationToken);
@@ -46,8 +48,17 @@ internal sealed class ApprovalDecisions(
             case DecisionResultKind.AwaitingMoreApprovals:
                 Log.VoteCounted(logger, approvalId, approver.Name, channel, after.Votes.Count(v => v.Approve), Needed(after));
                 break;
-            case DecisionResultKind.Resolved when ApprovalGrant.MinutesGiven(after) is not null:
-                await ReleaseWaitingCallsAsync(after);
+            case DecisionResultKind.Resolved:
+                if (after.GrantLimit is { } limit)
+                {
+                    LogLimited(after, limit);
+                }
+
+                if (ApprovalGrant.MinutesGiven(after) is not null)
+                {
+                    await ReleaseWaitingCallsAsync(after);
+                }
+
                 break;
         }
 
@@ -91,6 +102,19 @@ internal sealed class ApprovalDecisions(
         }
     }
 
+    private void LogLimited(ApprovalSnapshot approved, GrantLimit limit)
+    {
+        var request = approved.Request;
+        if (ApprovalGrant.MinutesGiven(approved) is { } minutes)
+        {
+            Log.GrantShortened(logger, approved.Id, request.Agent, request.Upstream, request.Tool, minutes, limit.Why);
+        }
+        else
+        {
+            Log.GrantWithheld(logger, approved.Id, request.Agent, request.Upstream, request.Tool, limit.Why);
+        }
+    }
+
     /// <summary>The channel name of answers given in the agent's own client through MCP elicitation.</summary>
     public const string ElicitationChannel = "elicitation";
 
@@ -105,7 +129,8 @@ internal sealed class ApprovalDecisions(
         string? reason,
         int? grantMinutes,
         string channel,
-        DateTimeOffset now)
+        DateTimeOffset now,
+        IGrantLimits limits)
     {
         if (approval.Status != ApprovalStatus.Pending)
         {
@@ -142,6 +167,13 @@ internal sealed class ApprovalDecisions(
         }
 
         var approved = voted with { Status = ApprovalStatus.Approved, Reason = reason, ResolvedAt = now };
+
+        // Read here, under the approval's lock, so the grant stored, its summary and every channel agree on it.
+        if (ApprovalGrant.MinutesGiven(approved) is not null && limits.For(approved) is { } limit)
+        {
+            approved = approved with { GrantLimit = limit };
+        }
+
         return (approved, new DecisionResult(DecisionResultKind.Resolved, approved, ApprovalText.Summary(approved)));
     }
 

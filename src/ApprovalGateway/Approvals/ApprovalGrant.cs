@@ -22,13 +22,14 @@ internal sealed record ApprovalGrant(
     /// <summary>
     /// The minutes of the grant <paramref name="approval"/> gives, or null when it gives none. Every approver must have
     /// asked for a grant (one person cannot waive a two-person rule for later calls), and the shortest asked for, within
-    /// the rule's <c>grant_minutes</c>, is given. The store records this grant and every channel names it. A call a grant
-    /// released gives none of its own: the votes it had gathered were not enough to approve it, so neither a grant.
+    /// the rule's <c>grant_minutes</c>, is given: the rule's as the policy in force had it when the approval resolved, where
+    /// that was less (<see cref="ApprovalSnapshot.GrantLimit"/>). The store records this grant and every channel names it. A
+    /// call a grant released gives none of its own: the votes it had gathered were not enough to approve it, so neither a grant.
     /// </summary>
     public static int? MinutesGiven(ApprovalSnapshot approval)
     {
         var approvals = approval.Votes.Where(v => v.Approve).ToList();
-        var allowed = approval.Request.Settings.GrantMinutes;
+        var allowed = approval.GrantLimit?.Minutes ?? approval.Request.Settings.GrantMinutes;
         return approval.Status != ApprovalStatus.Approved || approval.ReleasedByGrant is not null || allowed <= 0 || approvals.Count == 0
             || approvals.Any(v => v.GrantMinutes is not > 0)
             ? null
@@ -67,6 +68,35 @@ internal sealed record ApprovalGrant(
     }
 
     /// <summary>
+    /// The limit <paramref name="ruleNow"/> (the rule <paramref name="approved"/> was held under, as the policy in force
+    /// has it; null when it no longer has that rule) sets on the grant the approval gives, or null when it gives what was
+    /// asked for. The same terms as <see cref="RefusalUnder"/>, so that a grant given after an edit is one the edit's
+    /// review would have let stand: none when the rule is gone, no longer holds calls, offers no grants or asks for more
+    /// approvers than approved; at most the rule's <c>grant_minutes</c> when they are fewer than asked for.
+    /// </summary>
+    public static GrantLimit? LimitUnder(ApprovalSnapshot approved, PolicyDecision? ruleNow)
+    {
+        if (MinutesGiven(approved) is not { } minutes)
+        {
+            return null;
+        }
+
+        var rule = approved.Request.Rule;
+        if (NotOffered(rule, ruleNow) is { } none)
+        {
+            return new GrantLimit(0, none);
+        }
+
+        var settings = ruleNow!.Approval!;
+        if (TooFew(rule, settings, approved.Votes.Count(v => v.Approve), "the approval") is { } fewer)
+        {
+            return new GrantLimit(0, fewer);
+        }
+
+        return minutes > settings.GrantMinutes ? new GrantLimit(settings.GrantMinutes, Shorter(rule, settings)) : null;
+    }
+
+    /// <summary>
     /// Why the rule this grant was given under, as an edited policy now has it (<paramref name="ruleNow"/>, null when
     /// the policy no longer has that rule), no longer honours the grant at all, or null when it does. Stricter than
     /// <see cref="Refusal"/> on time: a grant longer than the rule now allows is not honoured, not cut short, so that
@@ -79,33 +109,35 @@ internal sealed record ApprovalGrant(
             return "the grant does not name the rule it was given under";
         }
 
-        if (ruleNow is null)
+        if (NotOffered(rule, ruleNow) is { } none)
         {
-            return $"rule {rule} is no longer in the policy";
+            return none;
         }
 
-        if (ruleNow.Kind != DecisionKind.ApprovalRequired || ruleNow.Approval is not { } settings)
-        {
-            return $"rule {rule} no longer holds calls for approval";
-        }
-
-        if (settings.GrantMinutes <= 0)
-        {
-            return NoGrants(rule);
-        }
-
+        var settings = ruleNow!.Approval!;
         return GrantedAt is not { } at || Until > at.AddMinutes(settings.GrantMinutes)
             ? Shorter(rule, settings)
             : TooFewApprovers(rule, settings);
     }
+
+    /// <summary>Why <paramref name="ruleNow"/> gives no grants at all, or null when it offers some.</summary>
+    private static string? NotOffered(string rule, PolicyDecision? ruleNow) => ruleNow switch
+    {
+        null => $"rule {rule} is no longer in the policy",
+        { Kind: not DecisionKind.ApprovalRequired } or { Approval: null } => $"rule {rule} no longer holds calls for approval",
+        { Approval.GrantMinutes: <= 0 } => NoGrants(rule),
+        _ => null,
+    };
 
     private static string NoGrants(string rule) => $"rule {rule} no longer offers time-boxed grants";
 
     private static string Shorter(string rule, ApprovalSettings settings) =>
         $"rule {rule} now allows grants of at most {settings.GrantMinutes} minutes";
 
-    private string? TooFewApprovers(string rule, ApprovalSettings settings) =>
-        GrantedBy.Count < Math.Max(1, settings.Approvals)
-            ? $"rule {rule} now asks for {settings.Approvals} approvers and the grant had {GrantedBy.Count}"
+    private string? TooFewApprovers(string rule, ApprovalSettings settings) => TooFew(rule, settings, GrantedBy.Count, "the grant");
+
+    private static string? TooFew(string rule, ApprovalSettings settings, int approvers, string had) =>
+        approvers < Math.Max(1, settings.Approvals)
+            ? $"rule {rule} now asks for {settings.Approvals} approvers and {had} had {approvers}"
             : null;
 }

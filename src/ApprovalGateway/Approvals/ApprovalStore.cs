@@ -358,7 +358,7 @@ internal sealed class ApprovalStore(
     private static void WriteDecision(IStorageConnection connection, ApprovalSnapshot approval)
     {
         var decision = new StoredDecision(approval.Status, approval.Votes, approval.Reason, approval.ResolvedAt, approval.GrantRevoked, approval.OutcomeRecorded,
-            approval.ReleasedByGrant);
+            approval.ReleasedByGrant, approval.GrantLimit);
         connection.SetJobParameter(
             approval.Id,
             DecisionParameter,
@@ -445,5 +445,5 @@ internal sealed class ApprovalStore(
 
     private static ApprovalSnapshot ToSnapshot(string id, StoredApproval approval, StoredDecision decision) =>
         new(id, decision.Status, approval.Request, approval.RequestedAt, approval.Deadline, decision.Votes, decision.Reason, decision.ResolvedAt, decision.GrantRevoked,
-            decision.OutcomeRecorded, decision.ReleasedByGrant);
+            decision.OutcomeRecorded, decision.ReleasedByGrant, decision.GrantLimit);
 }

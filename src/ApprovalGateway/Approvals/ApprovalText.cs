@@ -44,10 +44,18 @@ internal static class ApprovalText
     /// <summary>
     /// " (and for the next 15 min)" when the approval also gave a time-boxed grant (<see cref="ApprovalGrant.MinutesGiven"/>);
     /// the API and Slack both say it so. Nothing once the grant was revoked: the window is over, and the revocation is
-    /// said instead.
+    /// said instead. Where the policy in force at the approval gave less than the approvers asked for, it says what and
+    /// why: " (no time-boxed grant: rule X no longer offers time-boxed grants)", " (and for the next 5 min: rule X now
+    /// allows grants of at most 5 minutes)".
     /// </summary>
-    public static string ForGrant(ApprovalSnapshot approval) =>
-        approval.GrantRevoked is null && ApprovalGrant.MinutesGiven(approval) is { } minutes ? $" (and for the next {minutes} min)" : "";
+    public static string ForGrant(ApprovalSnapshot approval) => (approval.GrantRevoked, ApprovalGrant.MinutesGiven(approval), approval.GrantLimit) switch
+    {
+        ({ }, _, _) => "",
+        (null, { } minutes, { } limit) => $" (and for the next {minutes} min: {limit.Why})",
+        (null, { } minutes, null) => $" (and for the next {minutes} min)",
+        (null, null, { } limit) => $" (no time-boxed grant: {limit.Why})",
+        _ => "",
+    };
 
     /// <summary>"the time-boxed grant was revoked by bob at 14:05:00 UTC: the desk closes early", with the time as the channel writes it.</summary>
     public static string GrantRevoked(GrantRevocationNote note, string at) =>

@@ -17,6 +17,8 @@ namespace ApprovalGateway.Approvals;
 /// <param name="AgentOwner">The approver who owns the agent, if any; the page tells them when they may only reject.</param>
 /// <param name="OwnerMayApprove">Whether the rule lets that owner approve (self-approval allowed, one approver asked for).</param>
 /// <param name="ReleasedByGrant">The time-boxed grant that approved the call while it waited, when one did.</param>
+/// <param name="GrantLimit">Set when the policy in force at the approval gave less of a grant than was asked for (none:
+/// minutes 0, or a shorter one), and why.</param>
 internal sealed record ApprovalView(
     string Id,
     string Status,
@@ -47,7 +49,8 @@ internal sealed record ApprovalView(
     DateTimeOffset? GrantedUntil,
     string? AgentOwner,
     bool OwnerMayApprove,
-    GrantRelease? ReleasedByGrant)
+    GrantRelease? ReleasedByGrant,
+    GrantLimit? GrantLimit)
 {
     public static ApprovalView From(ApprovalSnapshot approval, bool slackEnabled)
     {
@@ -82,6 +85,7 @@ internal sealed record ApprovalView(
             ApprovalGrant.GivenUntil(approval),
             request.AgentOwner,
             request.Settings.AllowSelfApproval && request.Settings.Approvals <= 1,
-            approval.ReleasedByGrant);
+            approval.ReleasedByGrant,
+            approval.GrantLimit);
     }
 }

@@ -53,6 +53,7 @@ internal static class ApprovalsServiceCollectionExtensions
 
         services.TryAddSingleton<IApprovalSignal, InProcessApprovalSignal>();
         services.TryAddSingleton<IGrantStore, HangfireGrantStore>();
+        services.TryAddSingleton<IGrantLimits, HeldRuleGrantLimits>();
         services.AddSingleton<ApprovalStore>();
         services.AddSingleton<HeldCallLimit>();
         services.TryAddSingleton(_ => new ApprovalPageAddress(

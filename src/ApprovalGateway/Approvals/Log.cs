@@ -86,9 +86,15 @@ internal static partial class Log
     [LoggerMessage(3023, LogLevel.Warning, "Gave up ending approval {ApprovalId}, never shown, whose call was refused as not stored: approval storage did not answer before its deadline, when it expires into the history")]
     public static partial void ApprovalNotDiscardedByDeadline(ILogger logger, string approvalId);
 
-    [LoggerMessage(3024, LogLevel.Warning, "Could not check the time-boxed grants against the edited policy: approval storage did not answer; one it no longer honours stays listed, but releases no call while the policy says so")]
-    public static partial void PolicyEditGrantsNotChecked(ILogger logger, Exception exception);
+    [LoggerMessage(3024, LogLevel.Warning, "Could not check the time-boxed grants against the {Occasion}: approval storage did not answer; one it no longer honours stays listed, but releases no call while the policy says so")]
+    public static partial void PolicyEditGrantsNotChecked(ILogger logger, Exception exception, string occasion);
 
-    [LoggerMessage(3025, LogLevel.Warning, "Could not revoke the time-boxed grant of approval {ApprovalId} after the policy edit ({Why}); it stays listed, but releases no call while the policy says so")]
-    public static partial void PolicyEditGrantNotRevoked(ILogger logger, Exception exception, string approvalId, string why);
+    [LoggerMessage(3025, LogLevel.Warning, "Could not revoke the time-boxed grant of approval {ApprovalId} under the {Occasion} ({Why}); it stays listed, but releases no call while the policy says so")]
+    public static partial void PolicyEditGrantNotRevoked(ILogger logger, Exception exception, string approvalId, string occasion, string why);
+
+    [LoggerMessage(3040, LogLevel.Information, "Approval {ApprovalId} released the call of {Agent} to {Upstream}/{Tool} but gives no time-boxed grant: {Why} (the policy changed while the call waited)")]
+    public static partial void GrantWithheld(ILogger logger, string approvalId, string agent, string upstream, string tool, string why);
+
+    [LoggerMessage(3041, LogLevel.Information, "Approval {ApprovalId} gives {Agent} {Upstream}/{Tool} a time-boxed grant of {Minutes} min, less than asked for: {Why} (the policy changed while the call waited)")]
+    public static partial void GrantShortened(ILogger logger, string approvalId, string agent, string upstream, string tool, int minutes, string why);
 }

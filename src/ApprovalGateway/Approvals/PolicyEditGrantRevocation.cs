@@ -14,6 +14,13 @@ namespace ApprovalGateway.Approvals;
 /// in force (<see cref="ApprovalGrant.Refusal"/>), which covers a revocation that failed. Instances sharing the storage
 /// each apply the edit: the first revokes, the others find the grant gone and record nothing.
 /// </summary>
+/// <remarks>
+/// The same review runs once when the gateway starts, against the policy it loaded: with a storage that keeps grants
+/// across restarts (PostgreSQL), a policy edited while the gateway was stopped would otherwise leave the grants it no
+/// longer honours listed until the next edit. The storage was checked reachable before the host started; a failure is
+/// logged (3024, 3025) and the gateway starts all the same, as the per-call check still refuses such a grant. Started
+/// in the background and waited for only <see cref="StartupWait"/>, so slow storage does not hold the start up.
+/// </remarks>
 internal sealed class PolicyEditGrantRevocation(
     PolicyStore policy,
     IGrantStore grants,
@@ -24,12 +31,14 @@ internal sealed class PolicyEditGrantRevocation(
     /// <summary>The name a revocation by a policy edit goes by: in <c>decided_by</c>, on the approval and in the log.</summary>
     public const string Revoker = "policy";
 
+    private static readonly TimeSpan StartupWait = TimeSpan.FromSeconds(10);
+
     private readonly Lock _gate = new();
     private IDisposable? _reloads;
     private CompiledPolicy? _reviewed;
     private Task _applied = Task.CompletedTask;
 
-    /// <summary>Completes once the grants have been checked against the last policy reload (for whoever must know, tests).</summary>
+    /// <summary>Completes once the grants have been checked against the policy loaded at startup and the last reload (for whoever must know, tests).</summary>
     public Task Applied
     {
         get
@@ -41,11 +50,19 @@ internal sealed class PolicyEditGrantRevocation(
         }
     }
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _reviewed = policy.Current;
+        Task startup;
+        lock (_gate)
+        {
+            // Before the reloads are watched: a reload's review then follows this one, as every later review follows the last.
+            startup = _applied = Task.Run(() => ReviewAsync(atStartup: true), CancellationToken.None);
+        }
+
         _reloads = ChangeToken.OnChange(policy.GetReloadToken, OnReload);
-        return Task.CompletedTask;
+
+        // Whatever happens, the gateway starts: a review that failed has logged why, and one that is slow goes on.
+        await startup.WaitAsync(StartupWait, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -63,11 +80,11 @@ internal sealed class PolicyEditGrantRevocation(
         lock (_gate)
         {
             // One at a time, off the reloading thread: revoking reads and writes the shared storage and the audit log.
-            _applied = _applied.ContinueWith(_ => ReviewAsync(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+            _applied = _applied.ContinueWith(_ => ReviewAsync(atStartup: false), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
         }
     }
 
-    private async Task ReviewAsync()
+    private async Task ReviewAsync(bool atStartup)
     {
         // Every reload attempt fires the token; a rejected edit leaves the same policy in force and changes nothing.
         var current = policy.Current;
@@ -77,6 +94,7 @@ internal sealed class PolicyEditGrantRevocation(
         }
 
         _reviewed = current;
+        var (occasion, prefix) = atStartup ? ("policy loaded at startup", "policy at startup") : ("edited policy", "policy edit");
         IReadOnlyList<ApprovalGrant> inForce;
         try
         {
@@ -84,7 +102,7 @@ internal sealed class PolicyEditGrantRevocation(
         }
         catch (Exception ex)
         {
-            Log.PolicyEditGrantsNotChecked(logger, ex);
+            Log.PolicyEditGrantsNotChecked(logger, ex, occasion);
             return;
         }
 
@@ -97,11 +115,11 @@ internal sealed class PolicyEditGrantRevocation(
 
             try
             {
-                await revocation.RevokeAsync(grant.ApprovalId, Revoker, $"policy edit: {why}");
+                await revocation.RevokeAsync(grant.ApprovalId, Revoker, $"{prefix}: {why}");
             }
             catch (Exception ex)
             {
-                Log.PolicyEditGrantNotRevoked(logger, ex, grant.ApprovalId, why);
+                Log.PolicyEditGrantNotRevoked(logger, ex, grant.ApprovalId, occasion, why);
             }
         }
     }

@@ -5,6 +5,7 @@ namespace ApprovalGateway.Approvals;
 /// sees a status without its votes.
 /// </summary>
 /// <param name="ReleasedByGrant">The grant that approved the call while it waited, when one did.</param>
+/// <param name="GrantLimit">What the policy in force at the approval let it give as a grant, where less than asked for.</param>
 /// <param name="OutcomeRecorded">Set once the ended approval's outcome is in the audit log, so no other instance writes it again.</param>
 internal sealed record StoredDecision(
     ApprovalStatus Status,
@@ -13,4 +14,5 @@ internal sealed record StoredDecision(
     DateTimeOffset? ResolvedAt,
     GrantRevocationNote? GrantRevoked = null,
     bool OutcomeRecorded = false,
-    GrantRelease? ReleasedByGrant = null);
+    GrantRelease? ReleasedByGrant = null,
+    GrantLimit? GrantLimit = null);

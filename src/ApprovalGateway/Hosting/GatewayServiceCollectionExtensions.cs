@@ -45,6 +45,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddGatewaySlack(configuration);
         services.AddGatewayWeb();
         services.AddHostedService<PolicyPagePush>();
+        services.AddSingleton<IGrantLimits, PolicyGrantLimits>();
         services.AddSingleton<PolicyEditGrantRevocation>();
         services.AddHostedService(sp => sp.GetRequiredService<PolicyEditGrantRevocation>());
         services.AddGatewayScaleOut(configuration);

@@ -133,6 +133,33 @@ public sealed class ApprovalGrantTests : IAsyncLifetime
         Assert.Equal("place_order", prompt.Request.Tool);
     }
 
+    [Theory]
+    [InlineData("gone", 0, "rule risk.critical is no longer in the policy")]
+    [InlineData("deny", 0, "rule risk.critical no longer holds calls for approval")]
+    [InlineData("no grants", 0, "rule risk.critical no longer offers time-boxed grants")]
+    [InlineData("two approvers", 0, "rule risk.critical now asks for 2 approvers and the approval had 1")]
+    [InlineData("10 minutes", 10, "rule risk.critical now allows grants of at most 10 minutes")]
+    public void LimitUnder_GivesLessThanAskedFor_WhenTheRuleInForceOffersLess(string ruleNow, int minutes, string why)
+    {
+        var decision = ruleNow switch
+        {
+            "gone" => null,
+            "deny" => new PolicyDecision(DecisionKind.Denied, "risk.critical"),
+            "no grants" => Holding(GrantingRule with { GrantMinutes = 0 }),
+            "two approvers" => Holding(GrantingRule with { Approvals = 2 }),
+            _ => Holding(GrantingRule with { GrantMinutes = 10 }),
+        };
+
+        Assert.Equal(new GrantLimit(minutes, why), ApprovalGrant.LimitUnder(Approved(asked: 15), decision));
+    }
+
+    [Fact]
+    public void LimitUnder_SetsNone_WhenTheRuleInForceOffersWhatWasAskedForOrNoGrantWasAskedFor()
+    {
+        Assert.Null(ApprovalGrant.LimitUnder(Approved(asked: 15), Holding(GrantingRule with { GrantMinutes = 15 })));
+        Assert.Null(ApprovalGrant.LimitUnder(Approved(asked: null), null));
+    }
+
     [Fact]
     public void Revoke_KeepsTheNewerGrant_WhenANewerApprovalReplacedTheOneNamed()
     {
@@ -188,5 +215,15 @@ public sealed class ApprovalGrantTests : IAsyncLifetime
         await _host.Decisions.DecideAsync(pending.Id, ApprovalsHost.Alice, true, null, minutes, "web", CancellationToken.None);
         Assert.Equal(DecisionKind.Approved, (await call).Kind);
         return pending;
+    }
+
+    private static PolicyDecision Holding(ApprovalSettings settings) => new(DecisionKind.ApprovalRequired, "risk.critical", Approval: settings);
+
+    private static ApprovalSnapshot Approved(int? asked)
+    {
+        var at = DateTimeOffset.UtcNow;
+        return new ApprovalSnapshot(
+            "approval-1", ApprovalStatus.Approved, ApprovalsHost.Request(GrantingRule), at, at.AddMinutes(5),
+            [new ApproverVote("alice", null, true, null, at, "web", asked)], null, at);
     }
 }

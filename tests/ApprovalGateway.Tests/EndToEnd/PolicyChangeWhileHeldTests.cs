@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Audit;
 using ApprovalGateway.Policy;
@@ -158,6 +160,80 @@ public sealed class PolicyChangeWhileHeldTests
         Assert.NotEqual(true, repeat.IsError);
         Assert.Single(scenario.Approvals.Created);
         Assert.DoesNotContain(scenario.Audit.Recent(1000), r => r.Outcome == "grant_revoked");
+    }
+
+    [Fact]
+    public async Task HeldCall_IsReleasedWithoutAGrant_WhenAPolicyEditStopsItsRuleOfferingGrantsBeforeItIsApproved()
+    {
+        await using var scenario = await StartAsync(Hold(CancelTwap, """{ "timeout": 120, "grant_minutes": 15 }"""));
+        await using var agent = await scenario.ConnectAsync();
+        var call = agent.CallToolAsync(CancelTwap, CancelTwapArgs(123)).AsTask();
+        var held = await scenario.Approvals.WaitForPendingAsync(CancelTwap);
+
+        await ApplyPolicyAsync(scenario, Hold(CancelTwap, """{ "timeout": 120, "grant_minutes": 0 }"""));
+        string? told;
+        using (var approve = await scenario.DecideAsync(Bob, held.Id, "approve", grantMinutes: 15))
+        {
+            Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
+            told = (string?)(await approve.Content.ReadFromJsonAsync<JsonObject>())?["message"];
+        }
+
+        var result = await call.WaitAsync(Guard);
+        var listed = await scenario.ListGrantsAsync(Alice);
+        var approval = await scenario.GetApprovalAsync(Alice, held.Id);
+        var repeat = agent.CallToolAsync(CancelTwap, CancelTwapArgs(124)).AsTask();
+        var heldAgain = await scenario.Approvals.WaitForAsync(
+            a => a.Request.Tool == CancelTwap && a.Status == ApprovalStatus.Pending && a.Id != held.Id, "the repeat held for approval");
+
+        // The human approved the call, so it goes; but before, it also gave the 15-minute grant of the rule it was held
+        // under, listed as in force though the rule in force gives none and no call would pass under it.
+        Assert.NotEqual(true, result.IsError);
+        Assert.DoesNotContain(123L, AlgoIds(await OpenTwapOrdersAsync(agent)));
+        Assert.Empty(listed);
+        var says = $"Approved by bob (no time-boxed grant: rule tools[\"{CancelTwap}\"] no longer offers time-boxed grants)";
+        Assert.Equal(says, told);
+        Assert.Equal(says, (string?)approval["summary"]);
+        Assert.Null(approval["granted_until"]);
+        Assert.Equal(0, (int?)approval["grant_limit"]?["minutes"]);
+        Assert.False(repeat.IsCompleted);
+        using (var reject = await scenario.DecideAsync(Alice, heldAgain.Id, "reject"))
+        {
+            Assert.Equal(HttpStatusCode.OK, reject.StatusCode);
+        }
+
+        Assert.True((await repeat.WaitAsync(Guard)).IsError);
+        Assert.DoesNotContain(scenario.Audit.Recent(1000), r => r.Outcome == "grant_revoked");
+    }
+
+    [Fact]
+    public async Task HeldCall_GivesAGrantOfTheRulesNewLength_WhenAPolicyEditShortensItsGrantsBeforeItIsApproved()
+    {
+        await using var scenario = await StartAsync(Hold(CancelTwap, """{ "timeout": 120, "grant_minutes": 15 }"""));
+        await using var agent = await scenario.ConnectAsync();
+        var call = agent.CallToolAsync(CancelTwap, CancelTwapArgs(123)).AsTask();
+        var held = await scenario.Approvals.WaitForPendingAsync(CancelTwap);
+
+        await ApplyPolicyAsync(scenario, Hold(CancelTwap, """{ "timeout": 120, "grant_minutes": 5 }"""));
+        using (var approve = await scenario.DecideAsync(Bob, held.Id, "approve", grantMinutes: 15))
+        {
+            Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
+        }
+
+        Assert.NotEqual(true, (await call.WaitAsync(Guard)).IsError);
+        var grant = Assert.Single(await scenario.ListGrantsAsync(Alice))!;
+        var approval = await scenario.GetApprovalAsync(Alice, held.Id);
+        var repeat = await agent.CallToolAsync(CancelTwap, CancelTwapArgs(124)).AsTask().WaitAsync(Guard);
+
+        // Before, the grant listed ran for the 15 minutes asked for, ten more than the rule in force would keep.
+        var grantedAt = grant["granted_at"]!.GetValue<DateTimeOffset>();
+        Assert.Equal(held.Id, (string?)grant["approval_id"]);
+        Assert.Equal(grantedAt.AddMinutes(5), grant["ends_at"]!.GetValue<DateTimeOffset>());
+        Assert.Equal(5, (int?)approval["granted_minutes"]);
+        Assert.Equal(
+            $"Approved by bob (and for the next 5 min: rule tools[\"{CancelTwap}\"] now allows grants of at most 5 minutes)",
+            (string?)approval["summary"]);
+        Assert.NotEqual(true, repeat.IsError);
+        Assert.Single(scenario.Approvals.Created);
     }
 
     [Fact]
