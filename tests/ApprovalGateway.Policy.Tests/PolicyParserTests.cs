@@ -24,6 +24,21 @@ public sealed class PolicyParserTests
     }
 
     [Fact]
+    public void Places_LocateRulesAndApprovalSettingsByTheirNames_AndFallBackToWhatHoldsAnUnwrittenDefault()
+    {
+        var result = PolicyParser.Parse(
+            "{\n  \"agents\": {\n    \"bot1\": {\n      \"risk\": { \"high\": { \"action\": \"require_approval\",\n        \"approval\": { \"approvers\": [\"alice\", \"bob\"], \"approvals\": 2 } } }\n    }\n  },\n  \"tools\": { \"X\": \"require_approval\" }\n}",
+            "policy.json");
+
+        Assert.True(result.IsValid, result.FormatErrors());
+        Assert.Equal((3, 5), result.Places.Locate("agents.bot1"));
+        Assert.Equal((5, 54), result.Places.Locate("agents.bot1.risk.high.approval.approvals"));
+        Assert.Equal((5, 46), result.Places.Locate("agents.bot1.risk.high.approval.approvers[1]"));
+        Assert.Equal((8, 14), result.Places.Locate("tools[\"X\"].approval.approvals", "tools[\"X\"].approval", "tools[\"X\"]"));
+        Assert.Equal((0, 0), result.Places.Locate("tools[\"Y\"]"));
+    }
+
+    [Fact]
     public void Parse_ReportsBadJson_WithItsLine()
     {
         var error = SingleError("{\n  \"default\": \"deny\",\n  \"hide\": [\"a\" \"b\"]\n}");

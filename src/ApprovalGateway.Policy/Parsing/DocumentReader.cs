@@ -12,7 +12,14 @@ namespace ApprovalGateway.Policy.Parsing;
 /// instead of stopping at the first, so one run of <c>validate</c> shows them all.
 /// </summary>
 /// <param name="warnings">Settings that are valid but can never do anything, with their place; the policy still loads.</param>
-internal sealed class DocumentReader(List<(int Offset, string Message)> problems, List<(int Offset, string Message)>? warnings = null)
+/// <param name="places">
+/// Where each agent section, rule, rule setting, approval setting and listed approver is written, by the name messages
+/// give it (see <see cref="PolicySourceMap"/>).
+/// </param>
+internal sealed class DocumentReader(
+    List<(int Offset, string Message)> problems,
+    List<(int Offset, string Message)>? warnings = null,
+    Dictionary<string, int>? places = null)
 {
     /// <summary>Every top-level key the parser accepts; the JSON Schema must name the same set.</summary>
     public static readonly string[] TopLevelKeys = ["$schema", "version", "description", "default", "hide", "tools", "risk", "agents", "classify"];
@@ -99,6 +106,7 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
             }
 
             CheckKeys(value, AgentKeys, where);
+            Place(where, offset);
             var hide = ReadGlobList(Find(value, "hide"), $"{where}.hide");
             agents[name] = new AgentDocument
             {
@@ -130,6 +138,7 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
                 continue;
             }
 
+            Place($"{where}[\"{pattern}\"]", offset);
             if (ReadRule(value, $"{where}[\"{pattern}\"]") is { } rule)
             {
                 rules[pattern] = rule;
@@ -156,6 +165,7 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
                 continue;
             }
 
+            Place($"{where}.{name}", offset);
             if (ReadRule(value, $"{where}.{name}") is { } rule)
             {
                 rules[risk] = rule;
@@ -238,6 +248,7 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
         }
 
         CheckKeys(node, RuleKeys, where);
+        PlaceProperties(node, where);
         var rule = new RuleDocument();
         if (Find(node, "action") is { } actionNode && ReadAction(actionNode, $"{where}.action") is { } action)
         {
@@ -390,6 +401,7 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
         }
 
         CheckKeys(node, ApprovalKeys, where);
+        PlaceProperties(node, where);
         var settings = ApprovalSettings.Default;
         if (ReadPositiveInt(Find(node, "timeout"), $"{where}.timeout", max: (ApprovalSettings.MaxTimeoutSeconds, "seconds (7 days)")) is { } timeout)
         {
@@ -407,6 +419,11 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
         {
             // A blank name matches no approver, so the rule's calls could only time out, yet the file passed as valid.
             Problem(blank, $"an entry of {where}.approvers is empty: list approver names or Slack user IDs, or leave the list out to let any approver decide");
+        }
+
+        for (var i = 0; i < (approversNode?.Items.Count ?? 0); i++)
+        {
+            Place($"{where}.approvers[{i}]", approversNode!.Items[i].Offset);
         }
 
         approvers.RemoveAll(string.IsNullOrWhiteSpace);
@@ -625,6 +642,16 @@ internal sealed class DocumentReader(List<(int Offset, string Message)> problems
     }
 
     private static SourceNode? Find(SourceNode node, string name) => node.Properties.Find(p => p.Name == name)?.Value;
+
+    private void Place(string where, int offset) => places?.TryAdd(where, offset);
+
+    private void PlaceProperties(SourceNode node, string where)
+    {
+        foreach (var property in node.Properties)
+        {
+            Place($"{where}.{property.Name}", property.Offset);
+        }
+    }
 
     private void Problem(SourceNode node, string message) => Problem(node.Offset, message);
 

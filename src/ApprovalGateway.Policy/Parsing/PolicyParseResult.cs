@@ -10,6 +10,9 @@ public sealed record PolicyParseResult(string SourceName, PolicyDocument? Docume
     /// <summary>Settings of a valid policy that can never do anything (a rate limit on a deny rule, say), with their lines.</summary>
     public IReadOnlyList<PolicyError> Warnings { get; init; } = [];
 
+    /// <summary>Where the valid policy writes its agent sections, rules and approval settings, by name.</summary>
+    public PolicySourceMap Places { get; init; } = PolicySourceMap.None;
+
     [MemberNotNullWhen(true, nameof(Policy), nameof(Document))]
     public bool IsValid => Policy is not null;
 

@@ -39,7 +39,8 @@ public static class PolicyParser
         }
 
         var warnings = new List<(int Offset, string Message)>();
-        var document = new DocumentReader(problems, warnings).ReadRoot(root);
+        var places = new Dictionary<string, int>(StringComparer.Ordinal);
+        var document = new DocumentReader(problems, warnings, places).ReadRoot(root);
         var lines = new LineMap(utf8);
         if (problems.Count > 0)
         {
@@ -49,6 +50,7 @@ public static class PolicyParser
         return new PolicyParseResult(sourceName, document, CompiledPolicy.Compile(document, sourceName), [])
         {
             Warnings = Locate(warnings, lines),
+            Places = new PolicySourceMap(places, lines),
         };
     }
 

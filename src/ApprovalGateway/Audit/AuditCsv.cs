@@ -13,7 +13,7 @@ internal static class AuditCsv
 {
     public const string Header =
         "time,agent,session_id,upstream,tool,decision,rule,outcome,reason,approval_id,decided_by,risk_class," +
-        "arguments_sha256,arguments,policy_ms,wait_ms,upstream_ms,total_ms,instance";
+        "arguments_sha256,arguments,policy_ms,wait_ms,upstream_ms,total_ms,instance,policy_path,policy_sha256,policy_in_force_sha256";
 
     // What spreadsheet programs take as the start of a formula, or skip before looking for one.
     private const string FormulaStarts = "=+-@\t\r";
@@ -65,9 +65,12 @@ internal static class AuditCsv
             row.Append(',').Append(number.ToString("0.###", CultureInfo.InvariantCulture));
         }
 
-        // Last, so the columns before it stay where scripts written for earlier exports look for them.
-        row.Append(',');
-        AppendText(row, r.Instance);
+        // Last, so the columns before them stay where scripts written for earlier exports look for them.
+        foreach (var value in (ReadOnlySpan<string?>)[r.Instance, r.PolicyPath, r.PolicySha256, r.PolicyInForceSha256])
+        {
+            row.Append(',');
+            AppendText(row, value);
+        }
     }
 
     private static void AppendText(StringBuilder row, string? value)

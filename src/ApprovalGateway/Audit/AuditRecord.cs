@@ -11,8 +11,9 @@ namespace ApprovalGateway.Audit;
 /// and one per time-boxed grant an approver ended early (<c>Approvals.GrantRevocation</c>: outcome
 /// <c>grant_revoked</c>, the grant's agent, upstream, tool, rule and approval, the approver in <see cref="DecidedBy"/>);
 /// and one per policy an instance applies (at startup too) or edit it rejects (<c>Policy.PolicyChangeAudit</c>: outcome
-/// <c>policy_loaded</c> or <c>policy_rejected</c>, no agent, tool or arguments, the file, its SHA-256 and its rules or
-/// first error in <see cref="Reason"/>).
+/// <c>policy_loaded</c> or <c>policy_rejected</c>, no agent, tool or arguments, the file and its SHA-256 in
+/// <see cref="PolicyPath"/>, <see cref="PolicySha256"/> and <see cref="PolicyInForceSha256"/>, and said again with its
+/// rules or first error in <see cref="Reason"/>).
 /// </summary>
 /// <param name="Decision">The policy's decision (wire name of DecisionKind).</param>
 /// <param name="Outcome">
@@ -65,4 +66,27 @@ internal sealed record AuditRecord(
     /// <inheritdoc cref="Seq"/>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Hash { get; init; }
+
+    /// <summary>
+    /// On a <c>policy_loaded</c> or <c>policy_rejected</c> record, the policy file as the instance resolved
+    /// <c>Gateway:Policy:Path</c>. Null, and so absent from the line, on every other record: a record without the policy
+    /// fields serializes (and hashes) exactly as it did before they existed, so chains written then still verify.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? PolicyPath { get; init; }
+
+    /// <summary>
+    /// On a policy record, the SHA-256 (lowercase hex) of the file's bytes as read: the policy applied
+    /// (<c>policy_loaded</c>) or the edit refused (<c>policy_rejected</c>; null when the file could not be read at all).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? PolicySha256 { get; init; }
+
+    /// <summary>
+    /// On a policy record, the SHA-256 of the policy in force once the record was written: the file's own on
+    /// <c>policy_loaded</c>, the last good policy's on <c>policy_rejected</c>. So the newest policy record before a call
+    /// names the bytes that decided it, whichever kind it is.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? PolicyInForceSha256 { get; init; }
 }

@@ -7,8 +7,9 @@ namespace ApprovalGateway.Policy;
 /// <summary>
 /// Puts each policy this instance applies (at startup too) and each edit it rejects in the audit log, so an auditor
 /// can tell which rules were in force when a call was decided: outcome (and decision) <c>policy_loaded</c> or
-/// <c>policy_rejected</c>, the file, the SHA-256 of its bytes and its rules or first error in <c>reason</c>, and no
-/// agent, session, upstream, tool or arguments, as the other records that are not calls.
+/// <c>policy_rejected</c>, the file and the SHA-256 of its bytes (and of the policy in force) in fields of their own,
+/// its rules or first error in <c>reason</c>, and no agent, session, upstream, tool or arguments, as the other records
+/// that are not calls.
 /// </summary>
 /// <remarks>
 /// The policy the instance starts with is recorded while the host starts, before any call is served, so the log says
@@ -75,7 +76,13 @@ internal sealed class PolicyChangeAudit(PolicyStore store, IAuditLog audit, ILog
         var reason = change.Applied
             ? $"policy {file} applied{(change.AtStartup ? " at startup" : "")}: {change.Detail}"
             : $"policy {file} rejected: {change.Detail}; the last good policy (sha256 {change.InForceSha256}) stays in force";
-        return new AuditRecord(change.Time, null, "", "", "", null, "", kind, "", kind, reason, null, [], "", 0, 0, 0, 0);
+        // The reason still names the file and hashes: it is the sentence the page, the CSV and event 2004 show whole.
+        return new AuditRecord(change.Time, null, "", "", "", null, "", kind, "", kind, reason, null, [], "", 0, 0, 0, 0)
+        {
+            PolicyPath = change.Path,
+            PolicySha256 = change.Sha256,
+            PolicyInForceSha256 = change.InForceSha256,
+        };
     }
 
     private async Task WriteAsync(PolicyChange change)

@@ -1,6 +1,7 @@
 using ApprovalGateway.Agents;
 using ApprovalGateway.Policy.Evaluation;
 using ApprovalGateway.Policy.Model;
+using ApprovalGateway.Policy.Parsing;
 using ApprovalGateway.Policy.Risk;
 using ApprovalGateway.Proxy;
 using ApprovalGateway.Web.Auth;
@@ -12,7 +13,9 @@ namespace ApprovalGateway.Policy;
 /// a rule's <c>approvers</c> entry that is no configured approver. <c>validate</c> cannot know either, and both
 /// fail silently: the section's deny never applies, and the rule's calls wait for people who cannot decide them.
 /// Names are compared ignoring case, as the gateway matches agents and approvers. With no approver configured and no
-/// Slack, a rule's <c>approvers</c> are held against the few names anyone can decide as here.
+/// Slack, a rule's <c>approvers</c> are held against the few names anyone can decide as here. Each warning has the line
+/// and column of what it is about (the agent section, the listed approver, the rule's <c>approvals</c>), as the
+/// parser's own warnings do.
 /// </summary>
 internal sealed class PolicyReferenceCheck
 {
@@ -60,13 +63,17 @@ internal sealed class PolicyReferenceCheck
         }
     }
 
-    /// <summary>One plain sentence per problem, naming the policy's own key; empty when everything named exists.</summary>
-    public IReadOnlyList<string> Find(PolicyDocument document)
+    /// <summary>
+    /// One plain sentence per problem, naming the policy's own key, at its line; empty when everything named exists.
+    /// </summary>
+    /// <param name="policy">A valid policy, with the places its parse found.</param>
+    public IReadOnlyList<PolicyError> Find(PolicyParseResult policy)
     {
-        var warnings = new List<string>();
+        var document = policy.Document ?? throw new ArgumentException("Only a valid policy can be checked.", nameof(policy));
+        var warnings = new Warnings(policy.Places);
         foreach (var name in document.Agents.Keys.Where(n => !_agents.Contains(n, StringComparer.OrdinalIgnoreCase)))
         {
-            warnings.Add($"agents.{name} applies to no one: no agent of this gateway is named \"{name}\" (its agents: {string.Join(", ", _agents)})");
+            warnings.Add($"agents.{name} applies to no one: no agent of this gateway is named \"{name}\" (its agents: {string.Join(", ", _agents)})", $"agents.{name}");
         }
 
         // With no approver configured, any Slack user may decide, so there is no list to hold the rules against;
@@ -81,7 +88,9 @@ internal sealed class PolicyReferenceCheck
                 {
                     if (ruleDocument.Action == PolicyAction.RequireApproval && approval.Approvers.Count == 0)
                     {
-                        warnings.Add($"{rule}.approval: {approval.Approvals} approvals are needed but only {_approvers.Count} {(_approvers.Count == 1 ? "approver is" : "approvers are")} configured, so calls held by this rule can only time out");
+                        warnings.Add(
+                            $"{rule}.approval: {approval.Approvals} approvals are needed but only {_approvers.Count} {(_approvers.Count == 1 ? "approver is" : "approvers are")} configured, so calls held by this rule can only time out",
+                            Approvals(rule));
                     }
 
                     continue;
@@ -98,14 +107,17 @@ internal sealed class PolicyReferenceCheck
             }
         }
 
-        return warnings;
+        return warnings.Found;
     }
+
+    /// <summary>Where a warning about a rule's number of approvals points: its <c>approvals</c>, else what holds the default.</summary>
+    private static string[] Approvals(string rule) => [$"{rule}.approval.approvals", $"{rule}.approval", rule];
 
     /// <summary>
     /// An owner may not approve their agent's calls (unless the rule allows self-approval and needs one approval),
     /// so a rule whose people are too few without the owner holds that agent's calls until they time out.
     /// </summary>
-    private void CheckOwners(string rule, string? scopeAgent, ApprovalSettings approval, IReadOnlySet<string> eligible, List<string> warnings)
+    private void CheckOwners(string rule, string? scopeAgent, ApprovalSettings approval, IReadOnlySet<string> eligible, Warnings warnings)
     {
         if (approval.AllowSelfApproval && approval.Approvals == 1)
         {
@@ -117,34 +129,41 @@ internal sealed class PolicyReferenceCheck
             var left = eligible.Count(a => !string.Equals(a, owner, StringComparison.OrdinalIgnoreCase));
             if (left < approval.Approvals)
             {
-                warnings.Add($"{rule}.approval: calls of agent {agent} can only time out: its owner {owner} may not approve them, which leaves {left} of the {approval.Approvals} approvers needed");
+                warnings.Add(
+                    $"{rule}.approval: calls of agent {agent} can only time out: its owner {owner} may not approve them, which leaves {left} of the {approval.Approvals} approvers needed",
+                    Approvals(rule));
             }
         }
     }
 
     /// <summary>Warns of the listed approvers that are not configured, and returns those that are.</summary>
-    private HashSet<string> CheckApprovers(string rule, ApprovalSettings approval, List<string> warnings)
+    private HashSet<string> CheckApprovers(string rule, ApprovalSettings approval, Warnings warnings)
     {
         var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var entry in approval.Approvers)
+        for (var i = 0; i < approval.Approvers.Count; i++)
         {
+            var entry = approval.Approvers[i];
             if (_approverByNameOrSlackId.TryGetValue(entry, out var approver))
             {
                 found.Add(approver);
             }
             else
             {
-                warnings.Add($"{rule}.approval.approvers: \"{entry}\" is neither the name nor the SlackUserId of a configured approver, so it can never decide these calls");
+                warnings.Add(
+                    $"{rule}.approval.approvers: \"{entry}\" is neither the name nor the SlackUserId of a configured approver, so it can never decide these calls",
+                    $"{rule}.approval.approvers[{i}]");
             }
         }
 
         if (found.Count == 0)
         {
-            warnings.Add($"{rule}.approval.approvers: none of the listed approvers is configured, so calls held by this rule can only time out");
+            warnings.Add($"{rule}.approval.approvers: none of the listed approvers is configured, so calls held by this rule can only time out", $"{rule}.approval.approvers");
         }
         else if (found.Count < approval.Approvals)
         {
-            warnings.Add($"{rule}.approval: {approval.Approvals} approvals are needed but only {found.Count} of the listed approvers {(found.Count == 1 ? "is" : "are")} configured, so calls held by this rule can only time out");
+            warnings.Add(
+                $"{rule}.approval: {approval.Approvals} approvals are needed but only {found.Count} of the listed approvers {(found.Count == 1 ? "is" : "are")} configured, so calls held by this rule can only time out",
+                Approvals(rule));
         }
 
         return found;
@@ -155,7 +174,7 @@ internal sealed class PolicyReferenceCheck
     /// own client, where the rule asks there, as the agent's owner or the agent: no other listed name can ever decide,
     /// and a rule cannot have more approvals than there are such names.
     /// </summary>
-    private void CheckApproversWithNoneConfigured(string rule, string? scopeAgent, ApprovalSettings approval, List<string> warnings)
+    private void CheckApproversWithNoneConfigured(string rule, string? scopeAgent, ApprovalSettings approval, Warnings warnings)
     {
         var deciders = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ApproverSchemes.LocalName };
         if (approval.Channels.Contains("elicitation", StringComparer.Ordinal))
@@ -171,7 +190,9 @@ internal sealed class PolicyReferenceCheck
             {
                 var names = string.Join(", ", unknown.Select(n => $"\"{n}\""));
                 var outcome = unknown.Count == approval.Approvers.Count ? ", so they can only time out" : "";
-                warnings.Add($"{rule}.approval.approvers: {names} can never decide this rule's calls{outcome}: {Why}, so the page and API decide as \"{ApproverSchemes.LocalName}\"");
+                warnings.Add(
+                    $"{rule}.approval.approvers: {names} can never decide this rule's calls{outcome}: {Why}, so the page and API decide as \"{ApproverSchemes.LocalName}\"",
+                    $"{rule}.approval.approvers");
             }
 
             deciders.IntersectWith(approval.Approvers);
@@ -181,7 +202,7 @@ internal sealed class PolicyReferenceCheck
         if (deciders.Count > 0 && deciders.Count < approval.Approvals)
         {
             var names = string.Join(", ", deciders.Order(StringComparer.OrdinalIgnoreCase).Select(n => $"\"{n}\""));
-            warnings.Add($"{rule}.approval: {approval.Approvals} approvals are needed but only {names} can decide here ({Why}), so calls held by this rule can only time out");
+            warnings.Add($"{rule}.approval: {approval.Approvals} approvals are needed but only {names} can decide here ({Why}), so calls held by this rule can only time out", Approvals(rule));
         }
     }
 
@@ -202,6 +223,18 @@ internal sealed class PolicyReferenceCheck
             {
                 yield return ($"{prefix}risk.{riskClass.ToWireName()}", agent, rule);
             }
+        }
+    }
+
+    /// <summary>The warnings found so far, each at the first of its places the file writes.</summary>
+    private sealed class Warnings(PolicySourceMap places)
+    {
+        public List<PolicyError> Found { get; } = [];
+
+        public void Add(string message, params ReadOnlySpan<string> at)
+        {
+            var (line, column) = places.Locate(at);
+            Found.Add(new PolicyError(line, column, message));
         }
     }
 }

@@ -18,9 +18,12 @@ namespace ApprovalGateway.Policy;
 /// <remarks>
 /// File events do not cover every way a file changes: a Kubernetes ConfigMap swaps a <c>..data</c> symlink beside
 /// the file, so no event ever names it, and some bind mounts and network file systems raise none at all. A poll
-/// reads the file every <see cref="PolicyOptions.PollInterval"/> and reloads when its text differs from the text last
-/// read, so those edits apply too. File events go through the same comparison, so an unchanged file (touched, or an
-/// event that arrives late) is never reloaded, or its error logged, again.
+/// reads the file every <see cref="PolicyOptions.PollInterval"/> and reloads when its bytes differ from those last
+/// read (their SHA-256), so those edits apply too. File events go through the same comparison, so an unchanged file
+/// (touched, or an event that arrives late) is never reloaded, or its error logged, again. Bytes, not the decoded text:
+/// an edit that only adds or drops a byte order mark (or saves the same text as UTF-16) leaves the text as it was but
+/// changes the hash, and the audit log must name the hash of the file in force, so that edit is applied and recorded
+/// too. The same goes for a file that stays unreadable in another way (another byte that is not UTF-8).
 /// Each load or rejection of bytes other than those last read is also put in <see cref="Changes"/> for the audit log;
 /// the same bytes read again (a forced <see cref="Reload"/>, an editor saving without changes) are not.
 /// </remarks>
@@ -37,8 +40,9 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
     private readonly Lock _reloadLock = new();
     private CancellationTokenSource _reloadSignal = new();
     private volatile CompiledPolicy _current;
-    private string? _lastText;
+    private string? _lastRead;
     private string? _lastRecorded;
+    private string _inForceText;
     private string _inForceSha256;
     private readonly Channel<PolicyChange> _changes = Channel.CreateUnbounded<PolicyChange>(new UnboundedChannelOptions { SingleReader = true });
     private DateTimeOffset _rejectedSince;
@@ -64,7 +68,8 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
             throw new PolicyLoadException($"Invalid policy:{Environment.NewLine}{result.FormatErrors()}");
         }
 
-        _lastText = read.Text;
+        _lastRead = Key(read);
+        _inForceText = read.Text!;
         _current = result.Policy;
         Document = result.Document;
         LoadedAt = time.GetUtcNow();
@@ -150,8 +155,11 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
         lock (_reloadLock)
         {
             var result = Parse(read);
-            _lastText = read.Text;
+            _lastRead = Key(read);
             ok = result.IsValid;
+            var sameText = ok
+                && string.Equals(read.Text, _inForceText, StringComparison.Ordinal)
+                && !string.Equals(read.Sha256, _inForceSha256, StringComparison.Ordinal);
             if (result.IsValid)
             {
                 _current = result.Policy;
@@ -159,6 +167,7 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
                 LoadedAt = _time.GetUtcNow();
                 LastError = null;
                 _inForceSha256 = read.Sha256!;
+                _inForceText = read.Text!;
                 LogLoaded(_logger, result);
                 Warnings = CheckReferences(result);
             }
@@ -173,7 +182,7 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
                 Log.PolicyReloadRejected(_logger, LastError);
             }
 
-            Record(read, result, atStartup: false);
+            Record(read, result, atStartup: false, sameText);
 
             _metrics?.PolicyLoaded(SourcePath, rejected: !ok);
 
@@ -195,17 +204,26 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
         _changes.Writer.TryComplete();
     }
 
+    /// <summary>What tells one read of the file from another: the SHA-256 of its bytes, or why there were none.</summary>
+    private static string Key((string? Text, string? Error, string? Sha256) read) => read.Sha256 ?? $"unreadable: {read.Error}";
+
     /// <summary>Queues the change for the audit log unless these are the bytes (or the read error) last queued.</summary>
-    private void Record((string? Text, string? Error, string? Sha256) read, PolicyParseResult result, bool atStartup)
+    /// <param name="sameText">
+    /// Applied bytes other than those in force whose text is the same (a byte order mark added, say): the record says
+    /// why a policy with the same rules was applied again.
+    /// </param>
+    private void Record((string? Text, string? Error, string? Sha256) read, PolicyParseResult result, bool atStartup, bool sameText = false)
     {
-        var key = read.Sha256 ?? $"unreadable: {read.Error}";
+        var key = Key(read);
         if (string.Equals(key, _lastRecorded, StringComparison.Ordinal))
         {
             return;
         }
 
         _lastRecorded = key;
-        var detail = result.IsValid ? result.Policy.Summary : FirstError(result.Errors);
+        var detail = !result.IsValid ? FirstError(result.Errors)
+            : sameText ? $"{result.Policy.Summary} (the same text as the policy it replaces: only bytes the reader skips, such as a byte order mark, changed)"
+            : result.Policy.Summary;
         _changes.Writer.TryWrite(new PolicyChange(_time.GetUtcNow(), SourcePath, result.IsValid, atStartup, read.Sha256, detail, _inForceSha256));
     }
 
@@ -227,7 +245,7 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
         bool changed;
         lock (_reloadLock)
         {
-            changed = !string.Equals(read.Text, _lastText, StringComparison.Ordinal);
+            changed = !string.Equals(Key(read), _lastRead, StringComparison.Ordinal);
         }
 
         if (changed)
@@ -238,7 +256,8 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
 
     private IReadOnlyList<string> CheckReferences(PolicyParseResult result)
     {
-        List<string> warnings = [.. result.Warnings.Select(w => $"line {w.Line}: {w.Message}"), .. _references?.Find(result.Document!) ?? []];
+        // One form for both kinds, as the parser's own warnings have always been shown: "line N: message".
+        List<string> warnings = [.. result.Warnings.Concat(_references?.Find(result) ?? []).Select(Format)];
         foreach (var warning in warnings)
         {
             Log.PolicyNamesSomethingUnknown(_logger, SourcePath, warning);
@@ -246,6 +265,8 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
 
         return warnings;
     }
+
+    private static string Format(PolicyError warning) => warning.Line > 0 ? $"line {warning.Line}: {warning.Message}" : warning.Message;
 
     private PolicyParseResult Parse((string? Text, string? Error, string? Sha256) read) =>
         read.Text is { } text ? PolicyParser.Parse(text, SourcePath) : PolicyParser.Unreadable(SourcePath, read.Error!);

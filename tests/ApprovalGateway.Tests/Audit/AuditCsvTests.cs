@@ -19,7 +19,7 @@ public sealed class AuditCsvTests
         var row = text[(AuditCsv.Header.Length + 2)..];
         Assert.Equal(
             "2026-11-25T09:01:00.0000000+00:00,trader,session-1,exchange,place_order,allowed,rule-1,forwarded," +
-            "\"said \"\"no\"\", twice\nreally\",,alice;bob,trade,sha-1,,0.5,0,12.25,13,\r\n",
+            "\"said \"\"no\"\", twice\nreally\",,alice;bob,trade,sha-1,,0.5,0,12.25,13,,,,\r\n",
             row);
     }
 
@@ -60,7 +60,7 @@ public sealed class AuditCsvTests
         var row = await RowAsync(record);
 
         Assert.Equal(
-            $"2026-11-25T09:04:00.0000000+00:00,{cell},session-4,exchange,{cell},allowed,rule-1,forwarded,{cell},,,trade,sha-4,,0.5,0,12.25,13,{cell}\r\n",
+            $"2026-11-25T09:04:00.0000000+00:00,{cell},session-4,exchange,{cell},allowed,rule-1,forwarded,{cell},,,trade,sha-4,,0.5,0,12.25,13,{cell},,,\r\n",
             row);
     }
 
@@ -78,8 +78,28 @@ public sealed class AuditCsvTests
 
         Assert.Equal(
             "2026-11-25T09:05:00.0000000+00:00,trader,session-5,exchange,place_order,allowed,rule-1,forwarded," +
-            "\"limit 3-per-minute, a=b\",,,trade,sha-5,,-1,-0.25,12.25,13,\r\n",
+            "\"limit 3-per-minute, a=b\",,,trade,sha-5,,-1,-0.25,12.25,13,,,,\r\n",
             row);
+    }
+
+    [Fact]
+    public async Task WriteAsync_PutsAPolicyRecordsFileAndHashesInColumnsOfTheirOwn_AfterTheEarlierColumns()
+    {
+        var rejected = new string('b', 64);
+        var inForce = new string('a', 64);
+        var record = Record(6, tool: "", decision: "policy_rejected", outcome: "policy_rejected", reason: "policy rejected") with
+        {
+            Agent = null,
+            Arguments = null,
+            PolicyPath = "/etc/approval-gateway/policy.json",
+            PolicySha256 = rejected,
+            PolicyInForceSha256 = inForce,
+        };
+
+        var row = await RowAsync(record);
+
+        Assert.EndsWith($",13,,/etc/approval-gateway/policy.json,{rejected},{inForce}\r\n", row, StringComparison.Ordinal);
+        Assert.EndsWith(",instance,policy_path,policy_sha256,policy_in_force_sha256", AuditCsv.Header, StringComparison.Ordinal);
     }
 
     private static async Task<string> RowAsync(AuditRecord record)

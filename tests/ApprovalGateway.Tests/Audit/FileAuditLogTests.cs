@@ -63,6 +63,39 @@ public sealed class FileAuditLogTests : IDisposable
     }
 
     [Fact]
+    public async Task Open_CarriesOnAChainWrittenBeforeRecordsHadPolicyFields_AndWritesThemOnlyOnPolicyRecords()
+    {
+        // Record(1) as the gateway wrote it before the policy fields existed: it must still seal to this very line.
+        const string Written =
+            """
+            {"agent":"trader","approval_id":null,"arguments":{"quantity":1,"symbol":"BTC-USD"},"arguments_sha256":"sha-1","decided_by":[],"decision":"allowed","hash":"a3e8bb04aa2d24e6b086c8272df8a4171f088a99a0a01ba76a6d194d5bd87304","lets_call_go":false,"outcome":"forwarded","policy_milliseconds":0.5,"prev":"0000000000000000000000000000000000000000000000000000000000000000","reason":null,"risk_class":"trade","rule":"rule-1","seq":1,"session_id":"session-1","time":"2026-11-25T09:01:00\u002B00:00","tool":"place_order","total_milliseconds":13,"upstream":"exchange","upstream_milliseconds":12.25,"wait_milliseconds":0}
+            """;
+        Assert.Equal(Written, Chain(1).Single().Line);
+        Directory.CreateDirectory(Path.GetDirectoryName(AuditPath)!);
+        await File.WriteAllTextAsync(AuditPath, Written + "\n");
+        var sha256 = new string('e', 64);
+        await using (var log = Open(AuditPath))
+        {
+            await log.AppendAsync(
+                Record(2, tool: "", decision: "policy_loaded", outcome: "policy_loaded") with { PolicyPath = "/srv/policy.json", PolicySha256 = sha256, PolicyInForceSha256 = sha256 },
+                CancellationToken.None);
+            await log.AppendAsync(Record(3), CancellationToken.None);
+            Assert.Equal([null, sha256, null], log.Recent(3).Select(r => r.PolicySha256).Reverse());
+        }
+
+        var (code, output) = Verify(AuditPath);
+        Assert.Equal(0, code);
+        Assert.Contains("3 records, chain intact", output, StringComparison.Ordinal);
+        var lines = File.ReadAllLines(AuditPath);
+        Assert.Equal(Written, lines[0]);
+        var policy = JsonNode.Parse(lines[1])!;
+        Assert.Equal(
+            ("/srv/policy.json", sha256, sha256),
+            (policy["policy_path"]!.GetValue<string>(), policy["policy_sha256"]!.GetValue<string>(), policy["policy_in_force_sha256"]!.GetValue<string>()));
+        Assert.All(["\"policy_path\"", "\"policy_sha256\"", "\"policy_in_force_sha256\""], key => Assert.DoesNotContain(key, lines[2], StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AppendAsync_CutsHugeArguments_SoALoopOfThemCannotFillTheDiskOrTheMemory()
     {
         var huge = new string('B', 3_900_000);

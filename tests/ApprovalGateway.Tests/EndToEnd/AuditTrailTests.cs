@@ -134,6 +134,9 @@ public sealed class AuditTrailTests : IAsyncLifetime
         // The policy the gateway started with comes first: the rules that decided every call after it.
         Assert.Equal("policy_loaded", records[0]["decision"]!.GetValue<string>());
         Assert.StartsWith($"policy {_gateway.Host.PolicyPath} (sha256 ", records[0]["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(_gateway.Host.PolicyPath, records[0]["policy_path"]!.GetValue<string>());
+        Assert.Matches("^[0-9a-f]{64}$", records[0]["policy_sha256"]!.GetValue<string>());
+        Assert.All(records.Skip(1), r => Assert.False(r.ContainsKey("policy_path") || r.ContainsKey("policy_sha256") || r.ContainsKey("policy_in_force_sha256")));
         Assert.All(records.Skip(1), r =>
         {
             Assert.Equal("bot", r["agent"]!.GetValue<string>());
@@ -160,6 +163,9 @@ public sealed class AuditTrailTests : IAsyncLifetime
         Assert.Contains(rows, l => l.Contains(",,policy_loaded,,policy_loaded,\"policy ", StringComparison.Ordinal));
         var policies = JsonNode.Parse(await api.GetStringAsync("/api/audit?decision=policy_loaded"))!.AsArray();
         Assert.Equal(records[0]["hash"]!.GetValue<string>(), Assert.Single(policies)!["hash"]!.GetValue<string>());
+        var policySha256 = records[0]["policy_sha256"]!.GetValue<string>();
+        Assert.Equal(policySha256, policies[0]!["policy_sha256"]!.GetValue<string>());
+        Assert.Contains(rows, l => l.EndsWith($",{_gateway.Host.PolicyPath},{policySha256},{policySha256}", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -17,7 +17,7 @@ public sealed class PolicyReferenceCheckTests
     {
         var check = Check(agents: ["bot1", "bot2"]);
 
-        var warnings = check.Find(Parse("""{ "agents": { "Bot1": { "default": "deny" }, "ghost": { "default": "deny" } } }"""));
+        var warnings = Find(check, """{ "agents": { "Bot1": { "default": "deny" }, "ghost": { "default": "deny" } } }""");
 
         Assert.Equal(["agents.ghost applies to no one: no agent of this gateway is named \"ghost\" (its agents: bot1, bot2)"], warnings);
     }
@@ -25,7 +25,7 @@ public sealed class PolicyReferenceCheckTests
     [Fact]
     public void Find_KnowsOnlyAnonymous_WhenNoAgentIsConfigured()
     {
-        var warnings = Check(agents: []).Find(Parse("""{ "agents": { "anonymous": { "default": "deny" }, "bot1": { "default": "deny" } } }"""));
+        var warnings = Find(Check(agents: []), """{ "agents": { "anonymous": { "default": "deny" }, "bot1": { "default": "deny" } } }""");
 
         Assert.Equal(["agents.bot1 applies to no one: no agent of this gateway is named \"bot1\" (its agents: anonymous)"], warnings);
     }
@@ -35,7 +35,7 @@ public sealed class PolicyReferenceCheckTests
     {
         var check = Check(agents: ["bot1"], stdioAgent: "claude-desktop");
 
-        var warnings = check.Find(Parse("""{ "agents": { "Claude-Desktop": { "default": "deny" }, "bot1": { "default": "deny" } } }"""));
+        var warnings = Find(check, """{ "agents": { "Claude-Desktop": { "default": "deny" }, "bot1": { "default": "deny" } } }""");
 
         Assert.Equal(["agents.bot1 applies to no one: no agent of this gateway is named \"bot1\" (its agents: claude-desktop)"], warnings);
     }
@@ -45,12 +45,12 @@ public sealed class PolicyReferenceCheckTests
     {
         var check = Check(agents: ["bot1"]);
 
-        var warnings = check.Find(Parse("""
+        var warnings = Find(check, """
             { "tools": { "X": { "action": "require_approval", "approval": { "approvers": ["bobb", "ualice"] } },
                          "Y": { "action": "require_approval", "approval": { "approvers": ["Bob", "UALICE"], "approvals": 2 } },
                          "Z": { "action": "require_approval", "approval": { "approvers": ["bob", "carl"], "approvals": 2 } } },
               "agents": { "bot1": { "risk": { "high": { "action": "require_approval", "approval": { "approvers": ["carl"] } } } } } }
-            """));
+            """);
 
         Assert.Equal(
             [
@@ -72,12 +72,12 @@ public sealed class PolicyReferenceCheckTests
         var check = new PolicyReferenceCheck(agents, TwoApprovers(), stdio: false, slack: true);
 
         // Before, both rules loaded without a word, and their calls could only time out (alice, bob; bot1 is alice's).
-        var warnings = check.Find(Parse("""
+        var warnings = Find(check, """
             { "tools": { "Delete": { "action": "require_approval", "approval": { "approvals": 3 } },
                          "Order": { "action": "require_approval", "approval": { "approvals": 2, "approvers": ["alice", "bob"] } },
                          "Read": { "action": "allow", "approval": { "approvals": 3 } },
                          "Ping": { "action": "require_approval" } } }
-            """));
+            """);
 
         Assert.Equal(
             [
@@ -92,7 +92,7 @@ public sealed class PolicyReferenceCheckTests
     {
         var check = new PolicyReferenceCheck(new AgentOptions(), new ApproverOptions(), stdio: false, slack: true);
 
-        Assert.Empty(check.Find(Parse("""{ "tools": { "X": { "action": "require_approval", "approval": { "approvers": ["U024BE7LH"] } } } }""")));
+        Assert.Empty(Find(check, """{ "tools": { "X": { "action": "require_approval", "approval": { "approvers": ["U024BE7LH"] } } } }"""));
     }
 
     [Fact]
@@ -104,12 +104,12 @@ public sealed class PolicyReferenceCheckTests
         var check = new PolicyReferenceCheck(agents, new ApproverOptions(), stdio: false, slack: false);
 
         // The page and API decide as "local"; an agent's own client, where the rule asks there, as its owner or itself.
-        var warnings = check.Find(Parse("""
+        var warnings = Find(check, """
             { "tools": { "Order": { "action": "require_approval", "approval": { "approvers": ["alice", "Bob"] } },
                          "Local": { "action": "require_approval", "approval": { "approvers": ["LOCAL", "alice"] } },
                          "Asked": { "action": "require_approval", "approval": { "approvers": ["carol", "bot2"], "channels": ["web", "elicitation"] } } },
               "agents": { "bot2": { "risk": { "high": { "action": "require_approval", "approval": { "approvers": ["carol"], "channels": ["elicitation"] } } } } } }
-            """));
+            """);
 
         const string why = "no approver is configured (Approvers:{name}) and Slack is not configured, so the page and API decide as \"local\"";
         Assert.Equal(
@@ -129,14 +129,48 @@ public sealed class PolicyReferenceCheckTests
         var check = new PolicyReferenceCheck(agents, new ApproverOptions(), stdio: false, slack: false);
 
         // Everyone on the page is "local"; with the agent's own client asked too, its owner is a second person.
-        var warnings = check.Find(Parse("""
+        var warnings = Find(check, """
             { "tools": { "Wire": { "action": "require_approval", "approval": { "approvals": 2 } },
                          "Asked": { "action": "require_approval", "approval": { "approvals": 2, "channels": ["web", "elicitation"] } } } }
-            """));
+            """);
 
         Assert.Equal(
             ["tools[\"Wire\"].approval: 2 approvals are needed but only \"local\" can decide here (no approver is configured (Approvers:{name}) and Slack is not configured), so calls held by this rule can only time out"],
             warnings);
+    }
+
+    [Fact]
+    public void Find_GivesEachWarningTheLineAndColumnOfWhatItIsAbout_AsTheParsersOwnWarningsHaveThem()
+    {
+        var agents = new AgentOptions();
+        agents.Agents["bot1"] = new AgentSettings { ApiKey = "bot1-key-0123456789abcdef", Owner = "alice" };
+        var check = new PolicyReferenceCheck(agents, TwoApprovers(), stdio: false, slack: true);
+
+        // Before, these had no line, while a misspelt key had one: in a long policy an admin searched for the rule.
+        var warnings = check.Find(Parse("""
+            {
+              "agents": {
+                "ghost": { "default": "deny" }
+              },
+              "tools": {
+                "X": { "action": "require_approval",
+                       "approval": { "approvers": ["bob", "carl"] } },
+                "Y": {
+                  "action": "require_approval",
+                  "approval": {
+                    "approvers": ["alice", "bob"],
+                    "approvals": 2
+                  }
+                },
+                "Z": { "action": "require_approval", "approval": { "approvers": ["dave"] } }
+              }
+            }
+            """));
+
+        Assert.Equal([(3, 5), (7, 47), (12, 9), (15, 70), (15, 56)], warnings.Select(w => (w.Line, w.Column)));
+        Assert.Equal(
+            ["agents.ghost", "tools[\"X\"].approval.approvers", "tools[\"Y\"].approval", "tools[\"Z\"].approval.approvers", "tools[\"Z\"].approval.approvers"],
+            warnings.Select(w => w.Message[..w.Message.IndexOfAny([' ', ':'])]));
     }
 
     private static PolicyReferenceCheck Check(string[] agents, string? stdioAgent = null)
@@ -158,10 +192,13 @@ public sealed class PolicyReferenceCheckTests
         return approvers;
     }
 
-    private static PolicyDocument Parse(string json)
+    /// <summary>The messages of the warnings, in order.</summary>
+    private static List<string> Find(PolicyReferenceCheck check, string json) => [.. check.Find(Parse(json)).Select(w => w.Message)];
+
+    private static PolicyParseResult Parse(string json)
     {
         var result = PolicyParser.Parse(json, "policy.json");
         Assert.True(result.IsValid, result.FormatErrors());
-        return result.Document;
+        return result;
     }
 }

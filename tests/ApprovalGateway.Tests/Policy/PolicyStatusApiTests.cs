@@ -38,9 +38,9 @@ public sealed class PolicyStatusApiTests
 
         string[] expected =
         [
-            "agents.ghost applies to no one: no agent of this gateway is named \"ghost\" (its agents: bot1)",
-            "tools[\"BinanceWalletWithdraw\"].approval.approvers: \"bobb\" is neither the name nor the SlackUserId of a configured approver, so it can never decide these calls",
-            "tools[\"BinanceWalletWithdraw\"].approval.approvers: none of the listed approvers is configured, so calls held by this rule can only time out",
+            "line 3: agents.ghost applies to no one: no agent of this gateway is named \"ghost\" (its agents: bot1)",
+            "line 2: tools[\"BinanceWalletWithdraw\"].approval.approvers: \"bobb\" is neither the name nor the SlackUserId of a configured approver, so it can never decide these calls",
+            "line 2: tools[\"BinanceWalletWithdraw\"].approval.approvers: none of the listed approvers is configured, so calls held by this rule can only time out",
         ];
         Assert.Equal(expected, status["warnings"]!.AsArray().Select(w => (string)w!));
         Assert.Equal(expected.Select(w => $"Policy {gateway.PolicyPath}: {w}"), log.Lines);
@@ -60,7 +60,7 @@ public sealed class PolicyStatusApiTests
 
         // Before, the policy loaded without a word: its calls could only time out, and the page's decision was refused
         // with "local is not an approver for rule tools["BinanceNewOrder"]".
-        const string expected = "tools[\"BinanceNewOrder\"].approval.approvers: \"alice\" can never decide this rule's calls, so they can only time out: "
+        const string expected = "line 1: tools[\"BinanceNewOrder\"].approval.approvers: \"alice\" can never decide this rule's calls, so they can only time out: "
             + "no approver is configured (Approvers:{name}) and Slack is not configured, so the page and API decide as \"local\"";
         Assert.Equal([expected], status["warnings"]!.AsArray().Select(w => (string)w!));
         Assert.Equal([$"Policy {gateway.PolicyPath}: {expected}"], log.Lines);

@@ -30,6 +30,7 @@ public sealed partial class PolicyStoreTests
         Assert.Equal(("policy_loaded", "policy_loaded"), (loaded.Decision, loaded.Outcome));
         Assert.Equal($"policy {store.SourcePath} (sha256 {startupHash}) applied at startup: 1 rule, default deny", loaded.Reason);
         Assert.Equal((null, "", "", "", null, ""), (loaded.Agent, loaded.SessionId, loaded.Upstream, loaded.Tool, loaded.Arguments, loaded.ArgumentsSha256));
+        Assert.Equal((store.SourcePath, startupHash, startupHash), (loaded.PolicyPath, loaded.PolicySha256, loaded.PolicyInForceSha256));
 
         await EditAndWaitForReload(store, """{ "default": "allow" }""");
         var edited = await audit.NextAsync();
@@ -37,12 +38,20 @@ public sealed partial class PolicyStoreTests
         Assert.NotEqual(startupHash, editedHash);
         Assert.Equal("policy_loaded", edited.Outcome);
         Assert.StartsWith($"policy {store.SourcePath} (sha256 {editedHash}) applied: 0 rules, default allow", edited.Reason, StringComparison.Ordinal);
+        Assert.Equal((store.SourcePath, editedHash, editedHash), (edited.PolicyPath, edited.PolicySha256, edited.PolicyInForceSha256));
 
         await writer.StopAsync(CancellationToken.None);
         await audit.DisposeAsync();
         using var output = new StringWriter();
         Assert.Equal(0, VerifyAuditCommand.Run([audit.Path], AuditAnchor.Genesis, output));
         Assert.Contains("2 records, chain intact", output.ToString(), StringComparison.Ordinal);
+
+        // Fields of their own, in the chain: before, the hash was only inside the reason's sentence.
+        var lines = File.ReadAllLines(audit.Path).Select(l => AuditChain.Parse(l)).ToList();
+        Assert.Equal([startupHash, editedHash], lines.Select(l => l["policy_sha256"]!.GetValue<string>()));
+        Assert.Equal([startupHash, editedHash], lines.Select(l => l["policy_in_force_sha256"]!.GetValue<string>()));
+        Assert.All(lines, l => Assert.Equal(store.SourcePath, l["policy_path"]!.GetValue<string>()));
+        Assert.Equal(editedHash, AuditChain.ToRecord(lines[1]).PolicySha256);
     }
 
     [Fact]
@@ -63,6 +72,7 @@ public sealed partial class PolicyStoreTests
             $"policy {store.SourcePath} (sha256 {Sha256(store.SourcePath)}) rejected: line 3, column 12: hide: invalid glob \"a b\": ",
             rejected.Reason, StringComparison.Ordinal);
         Assert.EndsWith($"; the last good policy (sha256 {inForce}) stays in force", rejected.Reason, StringComparison.Ordinal);
+        Assert.Equal((store.SourcePath, Sha256(store.SourcePath), inForce), (rejected.PolicyPath, rejected.PolicySha256, rejected.PolicyInForceSha256));
         await writer.StopAsync(CancellationToken.None);
     }
 
@@ -89,6 +99,32 @@ public sealed partial class PolicyStoreTests
         var next = await audit.NextAsync();
         Assert.Equal("policy_loaded", next.Outcome);
         Assert.EndsWith("applied: 0 rules, default deny", next.Reason, StringComparison.Ordinal);
+        await writer.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Audit_RecordsTheHashOfTheFileInForce_WhenAnEditOnlyAddsAByteOrderMark()
+    {
+        const string Json = """{ "default": "deny" }""";
+        using var store = CreateStore(Json);
+        var before = Sha256(store.SourcePath);
+        await using var audit = new RecordedAudit(Path.Combine(_dir, "audit", "audit.jsonl"));
+        using var writer = new PolicyChangeAudit(store, audit, NullLogger<PolicyChangeAudit>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+        Assert.Equal(before, (await audit.NextAsync()).PolicySha256);
+
+        // The reader skips the mark, so the text is the same; the bytes, and the hash an auditor checks the file
+        // against, are not. Before, the edit was neither applied nor recorded, and the log named a hash no file had.
+        await EditAndWaitForReload(store, "\uFEFF" + Json);
+
+        var edited = await audit.NextAsync();
+        var after = Sha256(store.SourcePath);
+        Assert.NotEqual(before, after);
+        Assert.Equal(("policy_loaded", after, after), (edited.Outcome, edited.PolicySha256, edited.PolicyInForceSha256));
+        Assert.Equal(
+            $"policy {store.SourcePath} (sha256 {after}) applied: 0 rules, default deny (the same text as the policy it replaces: only bytes " +
+            "the reader skips, such as a byte order mark, changed)",
+            edited.Reason);
         await writer.StopAsync(CancellationToken.None);
     }
 
@@ -121,6 +157,7 @@ public sealed partial class PolicyStoreTests
         var loaded = await audit.WaitForOutcomeAsync("policy_loaded");
 
         Assert.Contains($"(sha256 {Sha256(gateway.PolicyPath)}) applied at startup", loaded.Reason, StringComparison.Ordinal);
+        Assert.Equal((gateway.PolicyPath, Sha256(gateway.PolicyPath)), (loaded.PolicyPath, loaded.PolicySha256));
     }
 
     private static string Sha256(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));

@@ -118,6 +118,22 @@ public sealed partial class PolicyStoreTests : IDisposable
     }
 
     [Fact]
+    public void Poll_RereadsABrokenFile_WhoseBytesChangeWhileItStaysUnreadable()
+    {
+        var time = new FakeTimeProvider();
+        using var store = CreateStore("""{ "default": "allow" }""", time);
+        File.WriteAllBytes(store.SourcePath, [.. "{ \"default\": \"caf"u8, 0xE9, .. "\" }"u8]);
+        time.Advance(PollInterval);
+        Assert.Contains("line 1 holds a byte that is not UTF-8 (0xE9)", store.LastError, StringComparison.Ordinal);
+
+        File.WriteAllBytes(store.SourcePath, [.. "{\n  \"default\": \"caf"u8, 0xE8, .. "\" }"u8]);
+        time.Advance(PollInterval);
+
+        // Before, neither file had text, so the poll took the second for the first and the error named the old line.
+        Assert.Contains("line 2 holds a byte that is not UTF-8 (0xE8)", store.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Problem_JoinsTheErrorsIntoOneSentence_WithoutDoublePunctuation_WhenTheFileIsNotJson()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 9, 30, 0, TimeSpan.Zero));
@@ -143,8 +159,9 @@ public sealed partial class PolicyStoreTests : IDisposable
         var approvers = new ApproverOptions();
         approvers.Approvers["bob"] = new ApproverSettings();
         var references = new PolicyReferenceCheck(agents, approvers, stdio: false, slack: true);
-        var ghost = "agents.ghost applies to no one: no agent of this gateway is named \"ghost\" (its agents: bot1)";
-        using var store = CreateStore("""{ "agents": { "ghost": { "default": "deny" } } }""", references: references, logger: log.For<PolicyStore>());
+        // With the line of what each is about, as the parser's own warnings have it (before, with no line at all).
+        var ghost = "line 3: agents.ghost applies to no one: no agent of this gateway is named \"ghost\" (its agents: bot1)";
+        using var store = CreateStore("{\n  \"agents\": {\n    \"ghost\": { \"default\": \"deny\" }\n  }\n}", references: references, logger: log.For<PolicyStore>());
 
         Assert.Equal([ghost], store.Warnings);
         Assert.Equal([$"Policy {store.SourcePath}: {ghost}"], log.Lines);
@@ -153,7 +170,7 @@ public sealed partial class PolicyStoreTests : IDisposable
         Assert.Empty(store.Warnings);
 
         await EditAndWaitForReload(store, """{ "tools": { "X": { "action": "require_approval", "approval": { "approvers": ["bobb", "bob"] } } } }""");
-        var bobb = "tools[\"X\"].approval.approvers: \"bobb\" is neither the name nor the SlackUserId of a configured approver, so it can never decide these calls";
+        var bobb = "line 1: tools[\"X\"].approval.approvers: \"bobb\" is neither the name nor the SlackUserId of a configured approver, so it can never decide these calls";
         Assert.Equal([bobb], store.Warnings);
         Assert.Equal($"Policy {store.SourcePath}: {bobb}", log.Lines[^1]);
     }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using ApprovalGateway.Audit;
 using ApprovalGateway.Cli;
 using ApprovalGateway.Hosting;
@@ -376,11 +377,17 @@ public sealed class PostgreSqlAuditTests(ScaleOutServices services)
         var policies = await second.Services.GetRequiredService<IAuditQuery>().QueryAsync(new AuditQuery(Decision: "policy_loaded"), CancellationToken.None);
         Assert.Equal(["gw-2", "gw-1"], policies.Select(r => r.Instance));
         Assert.All(policies, r => Assert.Equal(("policy_loaded", null, ""), (r.Outcome, r.Agent, r.Tool)));
+        // The file and its hash are fields of the records in the table too, inside the chain verified below.
+        Assert.Equal(
+            [(second.PolicyPath, Sha256(second.PolicyPath)), (first.PolicyPath, Sha256(first.PolicyPath))],
+            policies.Select(r => (r.PolicyPath, r.PolicySha256)));
         Assert.Equal(8, first.Services.GetRequiredService<IAuditLog>().Recent(10).Count);
         Assert.False(File.Exists(Path.Combine(first.DataDirectory, "audit", "audit.jsonl")));
         var verification = PostgreSqlAuditLog.Verify(database, AuditAnchor.Genesis);
         Assert.True(verification.Holds, verification.Problem);
         Assert.Equal(8, verification.Records);
+
+        static string Sha256(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
     }
 
     [ServicesFact]

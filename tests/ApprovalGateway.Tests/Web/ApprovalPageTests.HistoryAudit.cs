@@ -1,3 +1,4 @@
+using ApprovalGateway.Audit;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -71,6 +72,34 @@ public sealed partial class ApprovalPageTests
 
         await row.ClickAsync();
         await Expect(detail).ToHaveCountAsync(1);
+    }
+
+    [ChromiumFact]
+    public async Task AuditRow_ShowsARejectedPolicyEditsFileAndHashes_AndThePolicyKeptInForce()
+    {
+        var rejected = new string('b', 64);
+        var inForce = new string('a', 64);
+        _app.Audit.Append(new AuditRecord(
+            DateTimeOffset.UtcNow, null, "", "", "", null, "", "policy_rejected", "", "policy_rejected",
+            "policy /etc/approval-gateway/policy.json rejected: line 3, column 12: hide: invalid glob", null, [], "", 0, 0, 0, 0)
+        {
+            Seq = 6,
+            Hash = ApprovalSamples.AuditHash(6),
+            PolicyPath = "/etc/approval-gateway/policy.json",
+            PolicySha256 = rejected,
+            PolicyInForceSha256 = inForce,
+        });
+        var page = await OpenAsync("alice");
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Audit" }).ClickAsync();
+        var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "invalid glob" }).First;
+        var facts = page.Locator("#audit-body .detail dl");
+
+        await row.ClickAsync();
+
+        // Before, the file and both hashes were only words in the reason.
+        await Expect(facts).ToContainTextAsync("Policy file/etc/approval-gateway/policy.json");
+        await Expect(facts).ToContainTextAsync($"Policy file SHA-256{rejected}");
+        await Expect(facts).ToContainTextAsync($"Policy in force SHA-256{inForce}");
     }
 
     [ChromiumFact]

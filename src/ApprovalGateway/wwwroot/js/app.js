@@ -1786,6 +1786,10 @@
       ["Instance", r.instance],
       ["Policy / wait / upstream / total", timings],
       ["Arguments SHA-256", r.arguments_sha256, "mono"],
+      // A policy record's file and hashes; the policy in force only where it is not that file (a rejected edit).
+      ["Policy file", r.policy_path, "mono"],
+      ["Policy file SHA-256", r.policy_sha256, "mono"],
+      ["Policy in force SHA-256", r.policy_in_force_sha256 !== r.policy_sha256 ? r.policy_in_force_sha256 : null, "mono"],
       ["Seq", r.seq, "mono"],
       ["Hash", r.hash, "mono"],
     ], r.arguments, r));
