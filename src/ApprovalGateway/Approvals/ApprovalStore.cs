@@ -406,11 +406,13 @@ internal sealed class ApprovalStore(
 
         var request = approval.Request;
         var at = approval.ResolvedAt ?? time.GetUtcNow();
-        grants.Add(new ApprovalGrant(
+        var grant = new ApprovalGrant(
             request.Agent, request.Upstream, request.Tool, at.AddMinutes(minutes), approval.Id,
-            [.. approval.Votes.Where(v => v.Approve).Select(v => v.Approver)], request.Rule, at));
+            [.. approval.Votes.Where(v => v.Approve).Select(v => v.Approver)], request.Rule, at);
+        grants.Add(grant);
         Log.GrantRecorded(logger, approval.Id, request.Agent, request.Upstream, request.Tool, at.AddMinutes(minutes));
         GrantObservers.Notify(services.GetServices<IGrantObserver>(), approval.Id, logger);
+        GrantObservers.NotifyGiven(services.GetServices<IGrantGivenObserver>(), grant, logger);
     }
 
     private void Notify(ApprovalSnapshot approval)

@@ -19,4 +19,20 @@ internal static class GrantObservers
             }
         }
     }
+
+    /// <summary>Tells every observer of grants given of <paramref name="grant"/>; a failing one is logged, not rethrown.</summary>
+    public static void NotifyGiven(IEnumerable<IGrantGivenObserver> observers, ApprovalGrant grant, ILogger logger)
+    {
+        foreach (var observer in observers)
+        {
+            try
+            {
+                observer.OnGrantGiven(grant);
+            }
+            catch (Exception ex)
+            {
+                Log.ObserverFailed(logger, ex, observer.GetType().Name, grant.ApprovalId);
+            }
+        }
+    }
 }

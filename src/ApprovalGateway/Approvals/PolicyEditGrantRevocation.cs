@@ -20,13 +20,20 @@ namespace ApprovalGateway.Approvals;
 /// longer honours listed until the next edit. The storage was checked reachable before the host started; a failure is
 /// logged (3024, 3025) and the gateway starts all the same, as the per-call check still refuses such a grant. Started
 /// in the background and waited for only <see cref="StartupWait"/>, so slow storage does not hold the start up.
+/// <para>
+/// An approval reads the policy when it resolves (<see cref="IGrantLimits"/>) and saves its grant a moment later; an edit
+/// applied in between is reviewed before the grant is listed, so its review misses it. Each grant this instance records
+/// is therefore checked once more against the policy in force (<see cref="OnGrantGiven"/>), in the same queue as the
+/// reviews: whichever of the two runs last sees both the grant and the edit. A grant the policy still honours, the
+/// usual case, costs one rule lookup there, off the decision path and never on a call's.
+/// </para>
 /// </remarks>
 internal sealed class PolicyEditGrantRevocation(
     PolicyStore policy,
     IGrantStore grants,
     GrantRevocation revocation,
     TimeProvider time,
-    ILogger<PolicyEditGrantRevocation> logger) : IHostedService, IDisposable
+    ILogger<PolicyEditGrantRevocation> logger) : IHostedService, IGrantGivenObserver, IDisposable
 {
     /// <summary>The name a revocation by a policy edit goes by: in <c>decided_by</c>, on the approval and in the log.</summary>
     public const string Revoker = "policy";
@@ -38,7 +45,10 @@ internal sealed class PolicyEditGrantRevocation(
     private CompiledPolicy? _reviewed;
     private Task _applied = Task.CompletedTask;
 
-    /// <summary>Completes once the grants have been checked against the policy loaded at startup and the last reload (for whoever must know, tests).</summary>
+    /// <summary>
+    /// Completes once the grants have been checked against the policy loaded at startup and the last reload, and the
+    /// last grant given against the policy then in force (for whoever must know, tests).
+    /// </summary>
     public Task Applied
     {
         get
@@ -75,12 +85,30 @@ internal sealed class PolicyEditGrantRevocation(
 
     public void Dispose() => _reloads?.Dispose();
 
-    private void OnReload()
+    public void OnGrantGiven(ApprovalGrant grant) => Enqueue(() => CheckGivenAsync(grant));
+
+    private void OnReload() => Enqueue(() => ReviewAsync(atStartup: false));
+
+    private void Enqueue(Func<Task> review)
     {
         lock (_gate)
         {
-            // One at a time, off the reloading thread: revoking reads and writes the shared storage and the audit log.
-            _applied = _applied.ContinueWith(_ => ReviewAsync(atStartup: false), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+            // One at a time, off the reloading thread and the decision path: revoking reads and writes the shared
+            // storage and the audit log.
+            _applied = _applied.ContinueWith(_ => review(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+        }
+    }
+
+    /// <summary>
+    /// Revokes <paramref name="grant"/>, just given, when the policy in force no longer honours it: an edit applied
+    /// after its approval read the policy, whose review ran before the grant was saved.
+    /// </summary>
+    private async Task CheckGivenAsync(ApprovalGrant grant)
+    {
+        var current = policy.Current;
+        if (grant.RefusalUnder(grant.Rule is { } rule ? current.RuleDecision(rule) : null) is { } why)
+        {
+            await RevokeAsync(grant, "edited policy", "policy edit", why);
         }
     }
 
@@ -108,19 +136,22 @@ internal sealed class PolicyEditGrantRevocation(
 
         foreach (var grant in inForce)
         {
-            if (grant.RefusalUnder(grant.Rule is { } rule ? current.RuleDecision(rule) : null) is not { } why)
+            if (grant.RefusalUnder(grant.Rule is { } rule ? current.RuleDecision(rule) : null) is { } why)
             {
-                continue;
+                await RevokeAsync(grant, occasion, prefix, why);
             }
+        }
+    }
 
-            try
-            {
-                await revocation.RevokeAsync(grant.ApprovalId, Revoker, $"{prefix}: {why}");
-            }
-            catch (Exception ex)
-            {
-                Log.PolicyEditGrantNotRevoked(logger, ex, grant.ApprovalId, occasion, why);
-            }
+    private async Task RevokeAsync(ApprovalGrant grant, string occasion, string prefix, string why)
+    {
+        try
+        {
+            await revocation.RevokeAsync(grant.ApprovalId, Revoker, $"{prefix}: {why}");
+        }
+        catch (Exception ex)
+        {
+            Log.PolicyEditGrantNotRevoked(logger, ex, grant.ApprovalId, occasion, why);
         }
     }
 }

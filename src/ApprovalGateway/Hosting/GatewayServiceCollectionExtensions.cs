@@ -48,6 +48,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<IGrantLimits, PolicyGrantLimits>();
         services.AddSingleton<PolicyEditGrantRevocation>();
         services.AddHostedService(sp => sp.GetRequiredService<PolicyEditGrantRevocation>());
+        services.AddSingleton<IGrantGivenObserver>(sp => sp.GetRequiredService<PolicyEditGrantRevocation>());
         services.AddGatewayScaleOut(configuration);
 
         services.AddSingleton<ToolCallPipeline>();

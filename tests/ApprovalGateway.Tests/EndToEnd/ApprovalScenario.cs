@@ -47,11 +47,15 @@ internal sealed class ApprovalScenario : IAsyncDisposable
 
     public Uri InteractionsUrl => new(Gateway.BaseAddress, "/slack/interactions");
 
-    /// <summary>The gateway in front of the demo exchange, or of <paramref name="upstream"/> when given.</summary>
+    /// <summary>
+    /// The gateway in front of the demo exchange, or of <paramref name="upstream"/> when given; <paramref name="configure"/>
+    /// replaces services after the gateway's own.
+    /// </summary>
     public static async Task<ApprovalScenario> StartAsync(
         string policy,
         IReadOnlyDictionary<string, string?>? extraSettings = null,
-        IReadOnlyDictionary<string, string?>? upstream = null)
+        IReadOnlyDictionary<string, string?>? upstream = null,
+        Action<IServiceCollection>? configure = null)
     {
         var slack = await FakeSlackServer.StartAsync();
         var approvers = new Dictionary<string, string?>();
@@ -73,6 +77,7 @@ internal sealed class ApprovalScenario : IAsyncDisposable
             {
                 builder.Services.AddSingleton<IApprovalObserver>(approvals);
                 builder.Services.AddSingleton<IAuditLog>(sp => new ApprovalAuditWatch(sp.GetRequiredService<FileAuditLog>()));
+                configure?.Invoke(builder.Services);
             });
             return new ApprovalScenario(gateway, slack, approvals, (ApprovalAuditWatch)gateway.Services.GetRequiredService<IAuditLog>());
         }

@@ -237,6 +237,62 @@ public sealed class PolicyChangeWhileHeldTests
     }
 
     [Fact]
+    public async Task Grant_IsRevoked_WhenAPolicyEditIsAppliedAfterItsApprovalReadThePolicyButBeforeTheGrantWasSaved()
+    {
+        var edit = new EditAfterReadingThePolicy(Hold(CancelTwap, """{ "timeout": 120, "grant_minutes": 0 }"""));
+        await using var scenario = await StartAsync(
+            Hold(CancelTwap, """{ "timeout": 120, "grant_minutes": 15 }"""),
+            configure: services => services.AddSingleton<IGrantLimits>(sp => edit.Around(sp)));
+        await using var agent = await scenario.ConnectAsync();
+        var grantId = await ApproveWithGrantAsync(scenario, agent, 123);
+
+        await scenario.Gateway.Services.GetRequiredService<PolicyEditGrantRevocation>().Applied.WaitAsync(Guard);
+        var listed = await scenario.ListGrantsAsync(Alice);
+        var approval = await scenario.GetApprovalAsync(Alice, grantId);
+
+        // Before, the edit's review listed the grants before this one was saved, so the grant it no longer honours stayed
+        // listed (releasing nothing) until the next edit or restart.
+        Assert.True(edit.Applied);
+        Assert.Empty(listed);
+        var record = Assert.Single(scenario.Audit.Recent(1000), r => r.Outcome == "grant_revoked");
+        Assert.Equal(grantId, record.ApprovalId);
+        Assert.Equal(["policy"], record.DecidedBy);
+        Assert.EndsWith($"revoked by policy: policy edit: rule tools[\"{CancelTwap}\"] no longer offers time-boxed grants", record.Reason, StringComparison.Ordinal);
+        Assert.Equal("policy", (string?)approval["grant_revoked"]?["by"]);
+    }
+
+    /// <summary>
+    /// The policy's grant limits, except that the first approval to read them has <paramref name="edited"/> applied, and
+    /// its grant review finished, right after reading and before its grant is saved: the narrow window, held open.
+    /// </summary>
+    private sealed class EditAfterReadingThePolicy(string edited)
+    {
+        private readonly string _edited = edited;
+        private int _applied;
+
+        public bool Applied => Volatile.Read(ref _applied) == 1;
+
+        public IGrantLimits Around(IServiceProvider services) => new Limits(this, new PolicyGrantLimits(services.GetRequiredService<PolicyStore>()), services);
+
+        private sealed class Limits(EditAfterReadingThePolicy edit, IGrantLimits inner, IServiceProvider services) : IGrantLimits
+        {
+            public GrantLimit? For(ApprovalSnapshot approved)
+            {
+                var limit = inner.For(approved);
+                if (Interlocked.Exchange(ref edit._applied, 1) == 0)
+                {
+                    var policy = services.GetRequiredService<PolicyStore>();
+                    File.WriteAllText(policy.SourcePath, edit._edited);
+                    Assert.True(policy.Reload());
+                    services.GetRequiredService<PolicyEditGrantRevocation>().Applied.Wait(Guard);
+                }
+
+                return limit;
+            }
+        }
+    }
+
+    [Fact]
     public async Task Grant_CoversCallsItsRuleHolds_NotCallsAnotherRuleHolds()
     {
         await using var scenario = await StartAsync(GrantUnlessLaterThan(123));
