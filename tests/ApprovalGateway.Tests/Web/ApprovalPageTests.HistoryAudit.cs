@@ -1,3 +1,4 @@
+using ApprovalGateway.Approvals;
 using ApprovalGateway.Audit;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -261,5 +262,47 @@ public sealed partial class ApprovalPageTests
         await entry.Locator("summary").ClickAsync();
         await Expect(entry.Locator(".detail")).ToContainTextAsync(
             "trader-bot's calls of exchange_place_order on exchange under rule orders-need-a-human, any arguments, go through without asking");
+    }
+
+    [ChromiumFact]
+    public async Task HistoryEntryAndToast_SayTheApprovalGaveNoGrant_WhenThePolicyInForceNoLongerOffersGrants()
+    {
+        const string Why = "rule orders-need-a-human no longer offers time-boxed grants";
+        var page = await OpenAsync("alice");
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder());
+        _app.Approvals.GrantLimit = new GrantLimit(0, Why);
+        var card = Card(page, "exchange_place_order");
+        await card.GetByLabel("Also allow for").SelectOptionAsync("15");
+
+        await card.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
+        await Expect(page.Locator("#toasts")).ToContainTextAsync($"Approved by alice (no time-boxed grant: {Why})");
+        await page.GetByRole(AriaRole.Tab, new() { Name = "History" }).ClickAsync();
+        var entry = page.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "exchange_place_order" });
+
+        // Before, it read "approved by alice" alone: nothing said the grant she asked for was not given, nor why.
+        await Expect(entry.Locator("summary")).ToContainTextAsync($"approved by alice · trader-bot on exchange · no time-boxed grant: {Why}");
+        await entry.Locator("summary").ClickAsync();
+        await Expect(entry.Locator(".detail")).ToContainTextAsync($"no time-boxed grant: {Why}");
+        await BrowserSession.ScreenshotAsync(page, "history-no-grant");
+    }
+
+    [ChromiumFact]
+    public async Task HistoryEntry_SaysTheGrantIsShorterThanAskedFor_AndWhy_WhenThePolicyInForceAllowsLess()
+    {
+        const string Why = "rule orders-need-a-human now allows grants of at most 5 minutes";
+        var page = await OpenAsync("alice");
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder());
+        _app.Approvals.GrantLimit = new GrantLimit(5, Why);
+        await _app.Approvals.DecideAsync("apr-1", new("carol", null), approve: true, null, grantMinutes: 15, "web", CancellationToken.None);
+        var until = _app.Approvals.Get("apr-1")!.ResolvedAt!.Value.AddMinutes(5).UtcDateTime;
+
+        await page.GetByRole(AriaRole.Tab, new() { Name = "History" }).ClickAsync();
+        var entry = page.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "exchange_place_order" });
+
+        // Before, "+ grant for 5 min" with nothing to say carol had asked for 15 and why she got less.
+        await Expect(entry.Locator("summary")).ToContainTextAsync(
+            $"approved by carol · trader-bot on exchange · + grant for 5 min, until {until:HH:mm:ss} UTC: {Why}");
+        await entry.Locator("summary").ClickAsync();
+        await Expect(entry.Locator(".detail")).ToContainTextAsync($"go through without asking (less than asked for: {Why})");
     }
 }

@@ -15,6 +15,12 @@ internal sealed class TestApprovals(IEnumerable<IApprovalObserver> observers, Ti
     /// <summary>Approver names refused with NotAllowed (say, the agent's owner).</summary>
     public HashSet<string> NotAllowed { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// What the policy in force lets approvals resolved from now on give as a grant, as <see cref="IGrantLimits"/> does
+    /// after an edit made while the call waited; the answer is then the approval's summary, as the gateway's is.
+    /// </summary>
+    public GrantLimit? GrantLimit { get; set; }
+
     public ApprovalSnapshot Add(string id, ApprovalRequest request, TimeSpan? timeout = null)
     {
         var now = time.GetUtcNow();
@@ -99,8 +105,14 @@ internal sealed class TestApprovals(IEnumerable<IApprovalObserver> observers, Ti
             else
             {
                 var resolved = Resolve(approval, vote);
+                if (GrantLimit is { } limit && ApprovalGrant.MinutesGiven(resolved) is not null)
+                {
+                    resolved = resolved with { GrantLimit = limit };
+                }
+
                 _approvals[approvalId] = resolved;
-                result = new DecisionResult(DecisionResultKind.Resolved, resolved, approve ? "Approved." : "Rejected.");
+                result = new DecisionResult(
+                    DecisionResultKind.Resolved, resolved, resolved.GrantLimit is not null ? ApprovalText.Summary(resolved) : approve ? "Approved." : "Rejected.");
             }
         }
 

@@ -173,6 +173,8 @@
       releasedByGrant: raw.released_by_grant
         ? { approvalId: raw.released_by_grant.approval_id || "", grantedBy: (raw.released_by_grant.granted_by || []).map(String) }
         : null,
+      // A policy edit while the call waited gave less of a grant than was asked for: none (minutes 0) or a shorter one.
+      grantLimit: raw.grant_limit ? { minutes: raw.grant_limit.minutes ?? 0, why: String(raw.grant_limit.why || "") } : null,
     };
   }
 
@@ -1166,8 +1168,10 @@
       const when = span("h-when", "");
       when.append(timeElement(a.resolvedAt || a.requestedAt));
       const who = span("h-who", `${describeOutcome(a)} · ${a.agent} on ${a.upstream}`);
-      // Approve-and-allow-for-a-while let this agent's later calls through unasked: say so where the approval is.
-      if (a.granted && !a.grantRevoked) who.append(" · ", grantText(a));
+      // Approve-and-allow-for-a-while let this agent's later calls through unasked: say so where the approval is,
+      // and, when the policy in force gave less than asked for, that too, or the approver expects a grant not there.
+      if (a.granted && !a.grantRevoked) who.append(" · ", grantText(a), a.grantLimit ? `: ${a.grantLimit.why}` : "");
+      else if (!a.granted && a.grantLimit) who.append(" · ", noGrantText(a));
       summary.append(badge(words(a.status), STATUS_TONE[a.status]), tool, when, who);
       const reason = a.reason || a.votes.find((v) => v.reason)?.reason;
       if (reason) summary.append(span("h-reason", `“${reason}”`));
@@ -1207,10 +1211,16 @@
     return text;
   }
 
+  // "no time-boxed grant: rule … no longer offers time-boxed grants", as the gateway's summary of the approval says it.
+  function noGrantText(a) {
+    return `no time-boxed grant: ${a.grantLimit.why}`;
+  }
+
   function historyDetail(a) {
     const grant = a.granted ? grantText(a) : null;
     if (grant) {
-      grant.append(`: ${a.agent}'s calls of ${a.tool} on ${a.upstream} under rule ${a.rule || "(none)"}, any arguments, go through without asking`);
+      grant.append(`: ${a.agent}'s calls of ${a.tool} on ${a.upstream} under rule ${a.rule || "(none)"}, any arguments, go through without asking`,
+        a.grantLimit ? ` (less than asked for: ${a.grantLimit.why})` : "");
     }
     const votes = a.votes.length ? document.createElement("ul") : null;
     for (const v of a.votes) {
@@ -1238,7 +1248,7 @@
       ["Outcome", decided],
       ["Votes", votes],
       ["Reason", a.reason],
-      ["Grant", grant],
+      ["Grant", grant ?? (a.grantLimit ? noGrantText(a) : null)],
       ["Grant revoked", revoked],
       ["Approval", a.id, "mono"],
       ["Arguments SHA-256", a.argumentsSha256, "mono"],
