@@ -20,7 +20,8 @@ internal static class McpSessionDelete
                 return;
             }
 
-            // One without Mcp-Session-Id got its 400 from UseMcpSessionIdRequired.
+            // Without Mcp-Session-Id only a DELETE on a revision without sessions (2026-07-28 on) gets here, the rest
+            // having had their 400 from UseMcpSessionIdRequired: that revision has no session to end, and the SDK says so (405).
             var sessionId = context.Request.Headers["Mcp-Session-Id"].ToString();
             if (sessionId.Length == 0)
             {
