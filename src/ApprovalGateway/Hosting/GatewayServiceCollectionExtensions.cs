@@ -81,6 +81,7 @@ internal static class GatewayServiceCollectionExtensions
             app.UseMcpMediaTypeCheck(mcpPath);
             app.UseMcpSessionIdRequired(mcpPath);
             app.UseMcpSessionDelete(mcpPath);
+            app.UseMcpGetStreamConflict(mcpPath);
             app.UseMcpUnreadableRequestAudit(mcpPath);
             app.UseMcpSessionLimits(mcpPath);
             app.UseMcpAnsweredStreamResumption(mcpPath);

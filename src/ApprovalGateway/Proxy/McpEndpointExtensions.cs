@@ -32,6 +32,7 @@ internal static class McpEndpointExtensions
         services.AddHttpContextAccessor();
         services.AddSingleton<SessionSlots>();
         services.AddSingleton<LiveSessionIds>();
+        services.AddSingleton<OpenGetStreams>();
         services.AddGatewayResumption();
         services.AddMcpServer()
             .WithHttpTransport(transport =>

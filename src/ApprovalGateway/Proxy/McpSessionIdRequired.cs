@@ -36,8 +36,11 @@ internal static class McpSessionIdRequired
     /// 2026-07-28, or none named).
     /// </summary>
     public static bool NamesNoSession(HttpRequest request) =>
-        request.Headers[SessionIdHeader].ToString().Length == 0 &&
-        string.CompareOrdinal(request.Headers["MCP-Protocol-Version"].ToString(), SessionlessProtocol) < 0;
+        request.Headers[SessionIdHeader].ToString().Length == 0 && !IsSessionless(request);
+
+    /// <summary>Whether the request names a protocol revision without sessions (2026-07-28 or later).</summary>
+    public static bool IsSessionless(HttpRequest request) =>
+        string.CompareOrdinal(request.Headers["MCP-Protocol-Version"].ToString(), SessionlessProtocol) >= 0;
 
     /// <summary>The answer to a POST without a session that is not an <c>initialize</c>, with its id when it has one.</summary>
     public static JsonRpcError NotInitialized(RequestId id) =>

@@ -24,6 +24,9 @@ internal sealed class EverythingGateway : IAsyncDisposable
 
     public GatewayHost Gateway { get; }
 
+    /// <summary>server-everything's own Streamable HTTP endpoint; null when the gateway runs it over stdio.</summary>
+    public Uri? UpstreamEndpoint => _http?.Url;
+
     /// <param name="agentKey">When given, the gateway has one agent, <c>agent</c>, with this key, and clients connect as it; otherwise as <c>anonymous</c>.</param>
     public static async Task<EverythingGateway> StartAsync(
         UpstreamTransport transport, string policy = GatewayHost.AllowAll, string? agentKey = null, Action<WebApplicationBuilder>? configure = null)
