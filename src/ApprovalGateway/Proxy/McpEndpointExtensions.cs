@@ -279,7 +279,7 @@ internal static class McpEndpointExtensions
         try
         {
             _ = JsonSerializer.Deserialize(json, JsonRpcLine.MessageType) ?? throw new JsonException("The body is JSON null.");
-            return UnreadableMessage.UndefinedMember(json);
+            return UnreadableMessage.UndefinedMember(json, body: true);
         }
         catch (Exception ex)
         {

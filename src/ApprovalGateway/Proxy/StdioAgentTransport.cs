@@ -143,14 +143,23 @@ internal sealed class StdioAgentTransport : TransportBase
 
         try
         {
-            return JsonSerializer.Deserialize(json, JsonRpcLine.MessageType) ?? throw new JsonException("The line is JSON null.");
+            var message = JsonSerializer.Deserialize(json, JsonRpcLine.MessageType) ?? throw new JsonException("The line is JSON null.");
+
+            // The SDK's reader skips a member JSON-RPC does not define; over HTTP it refuses the body for one, and the
+            // gateway answers that as this does, so an agent hears the same over either.
+            answer = UnreadableMessage.UndefinedMember(json);
+            if (answer is null)
+            {
+                return message;
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             answer = UnreadableMessage.Answer(json, ex);
-            Log.StdioLineUnreadable(_logger, answer.Error.Code, json.Length, answer.Error.Message);
-            return null;
         }
+
+        Log.StdioLineUnreadable(_logger, answer.Error.Code, json.Length, answer.Error.Message);
+        return null;
     }
 
     private Task RecordAsync(ReadOnlySequence<byte> line, bool complete, JsonRpcError answer) =>

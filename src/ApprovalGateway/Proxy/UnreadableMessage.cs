@@ -76,11 +76,12 @@ internal static class UnreadableMessage
     }
 
     /// <summary>
-    /// The answer to a body that is a JSON-RPC message with a member JSON-RPC does not define (<c>"extra": 1</c>), or
-    /// null when it has none. The SDK's reader of a POST body cannot skip such a member (it reads the body as it
-    /// arrives) and refuses the body with its own words, no id and no audit record, though the gateway reads it.
+    /// The answer to a line (or, with <c>body</c>, an HTTP body) that is a JSON-RPC message with a member JSON-RPC does
+    /// not define (<c>"extra": 1</c>), or null when it has none. The SDK's reader of a POST body cannot skip such a
+    /// member (it reads the body as it arrives) and refuses the body with its own words, no id and no audit record,
+    /// though the gateway reads it; its reader of a stdio line skips it. The agent hears the same either way.
     /// </summary>
-    public static JsonRpcError? UndefinedMember(ReadOnlySpan<byte> json)
+    public static JsonRpcError? UndefinedMember(ReadOnlySpan<byte> json, bool body = false)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = int.MaxValue });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -98,7 +99,7 @@ internal static class UnreadableMessage
                 return Error(
                     TopLevel(new ReadOnlySequence<byte>(json.ToArray()), complete: true).Id,
                     McpErrorCode.InvalidRequest,
-                    $"Invalid Request: the body is JSON but not a JSON-RPC 2.0 message (it has a member \"{member}\", which JSON-RPC does not define).");
+                    $"Invalid Request: the {(body ? "body" : "line")} is JSON but not a JSON-RPC 2.0 message (it has a member \"{member}\", which JSON-RPC does not define).");
             }
 
             reader.Read();

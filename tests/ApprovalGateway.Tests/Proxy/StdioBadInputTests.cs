@@ -55,6 +55,30 @@ public sealed class StdioBadInputTests
     }
 
     [Fact]
+    public async Task StdioGateway_RefusesAMessageWithAMemberJsonRpcDoesNotDefine_AsOverHttp_AndAuditsIt()
+    {
+        using var gateway = await StdioGatewayProcess.StartAsync(GatewayHost.AllowAll);
+
+        // Before, the line was read without its "trace" and the call ran, where over HTTP the same message is refused.
+        await gateway.SendAsync("""{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hi"}},"trace":{}}""");
+        var refused = await gateway.ReadAnswerAsync(5);
+        await gateway.SendAsync("""{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"echo","arguments":{"message":"after"}}}""");
+        var after = await gateway.ReadAnswerAsync(6);
+        await gateway.CloseAsync();
+
+        Assert.Equal(
+            (-32600, "Invalid Request: the line is JSON but not a JSON-RPC 2.0 message (it has a member \"trace\", which JSON-RPC does not define)."),
+            ((int)refused["error"]!["code"]!, (string?)refused["error"]!["message"]));
+        Assert.Contains("after", after["result"]!.ToJsonString(), StringComparison.Ordinal);
+        var records = gateway.AuditRecords().Where(r => (string?)r["tool"] == "echo" && (string?)r["outcome"] != "forwarding").ToList();
+        Assert.Equal(["invalid_request", "forwarded"], records.Select(r => (string?)r["outcome"]));
+        Assert.Equal(
+            "the request (tools/call) could not be read, so nothing was decided or forwarded: Invalid Request: the line is JSON but not a " +
+            "JSON-RPC 2.0 message (it has a member \"trace\", which JSON-RPC does not define).",
+            (string?)records[0]["reason"]);
+    }
+
+    [Fact]
     public async Task StdioGateway_SkipsALineOverItsLimit_AnsweringItsRequestWithInvalidRequest_AndServesTheNextLine()
     {
         using var gateway = await StdioGatewayProcess.StartAsync(GatewayHost.AllowAll, "--Gateway:MaxRequestBodyBytes=1024");
