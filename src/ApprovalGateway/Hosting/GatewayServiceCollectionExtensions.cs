@@ -80,6 +80,7 @@ internal static class GatewayServiceCollectionExtensions
         {
             app.UseMcpMediaTypeCheck(mcpPath);
             app.UseMcpSessionIdRequired(mcpPath);
+            app.UseMcpUnsupportedProtocolVersion(mcpPath);
             app.UseMcpSessionDelete(mcpPath);
             app.UseMcpGetStreamConflict(mcpPath);
             app.UseMcpUnreadableRequestAudit(mcpPath);

@@ -17,6 +17,9 @@ internal sealed class HeldRefusalBody(Stream inner, HttpResponse response) : Str
     /// <summary>Whether a 400 body was held back; <see cref="SendAsync"/> sends it or its replacement.</summary>
     public bool IsHolding => _held is not null && !_through;
 
+    /// <summary>What was held back, while <see cref="IsHolding"/>.</summary>
+    public ReadOnlySpan<byte> Held => IsHolding ? _held!.GetBuffer().AsSpan(0, (int)_held.Length) : default;
+
     /// <summary>Sends <paramref name="replacement"/> instead of what was held, or what was held when it is null.</summary>
     public async Task SendAsync(byte[]? replacement, CancellationToken cancellationToken)
     {

@@ -188,7 +188,8 @@ internal static class McpEndpointExtensions
     /// 400 before any of the gateway's code sees the request), and answers it as a stdio line is: -32700 Parse error
     /// for a body that is not JSON, -32600 naming what else is wrong, with the request's id where it has one. One the
     /// SDK refused for its headers is not a call, and only the agent hears of it; one refused for naming no session
-    /// while not an <c>initialize</c> is answered as the TypeScript SDK answers it (<see cref="McpSessionIdRequired"/>).
+    /// while not an <c>initialize</c>, or for its protocol version header, is answered as the TypeScript SDK answers it
+    /// (<see cref="McpSessionIdRequired"/>, <see cref="UnsupportedProtocolVersion"/>).
     /// </summary>
     public static IApplicationBuilder UseMcpUnreadableRequestAudit(this IApplicationBuilder app, PathString mcpPath)
     {
@@ -220,7 +221,9 @@ internal static class McpEndpointExtensions
             {
                 await next(context);
                 var answer = context.Response.StatusCode == StatusCodes.Status400BadRequest ? await UnreadableAsync(context, head) : null;
-                var reply = answer ?? (held.IsHolding ? WithoutSession(context.Request, head) : null);
+                var reply = answer ?? (held.IsHolding
+                    ? WithoutSession(context.Request, head) ?? UnsupportedProtocolVersion.Answer(context.Request, held.Held)
+                    : null);
                 try
                 {
                     await held.SendAsync(reply is null ? null : JsonSerializer.SerializeToUtf8Bytes<JsonRpcMessage>(reply, JsonRpcLine.MessageType), context.RequestAborted);

@@ -14,7 +14,7 @@ internal static class McpSessionIdRequired
     private const string SessionIdHeader = "Mcp-Session-Id";
 
     // The first revision without sessions: requests on it are the SDK's to answer, in what that revision expects.
-    private const string SessionlessProtocol = "2026-07-28";
+    internal const string SessionlessProtocol = "2026-07-28";
 
     public static IApplicationBuilder UseMcpSessionIdRequired(this IApplicationBuilder app, PathString mcpPath) =>
         app.Use(async (context, next) =>

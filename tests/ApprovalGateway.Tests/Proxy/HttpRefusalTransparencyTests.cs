@@ -31,6 +31,53 @@ public sealed class HttpRefusalTransparencyTests
         Assert.Equal(direct, viaGateway);
     }
 
+    [Fact]
+    public async Task RequestsNamingAnUnsupportedProtocolVersion_Get400WithTheTypeScriptSdksCodeAndWords_AndTheSessionGoesOn()
+    {
+        await using var everything = await EverythingGateway.StartAsync(UpstreamTransport.StreamableHttp);
+
+        var direct = await UnsupportedVersionAsync(everything.UpstreamEndpoint!);
+        var viaGateway = await UnsupportedVersionAsync(everything.Gateway.McpEndpoint);
+
+        // Before, the gateway answered -32022 "Bad Request: The MCP-Protocol-Version header value '1999-01-01' is not
+        // supported.", the 2026-07-28 revision's error, which tells a client the server is of that revision.
+        const string Refused = "Bad Request: Unsupported protocol version: 1999-01-01 (supported versions: 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05";
+        Assert.All(direct, answer => Assert.Equal((HttpStatusCode.BadRequest, -32000), (answer.Status, answer.Code)));
+        Assert.All(direct, answer => Assert.StartsWith(Refused, answer.Message, StringComparison.Ordinal));
+        // server-everything lists 2024-10-07 as well, which the gateway's SDK does not speak.
+        Assert.All(viaGateway, answer => Assert.Equal((HttpStatusCode.BadRequest, -32000, Refused + ")"), answer));
+        Assert.Equal(3, viaGateway.Count);
+    }
+
+    /// <summary>The answers to a POST, a GET and a DELETE in a session, each naming protocol version 1999-01-01.</summary>
+    private static async Task<List<(HttpStatusCode Status, int Code, string Message)>> UnsupportedVersionAsync(Uri endpoint)
+    {
+        await using var agent = await RawHttpAgent.ConnectAsync(endpoint, "{}");
+        using var http = new HttpClient();
+        var answers = new List<(HttpStatusCode, int, string)>();
+        foreach (var method in new[] { HttpMethod.Post, HttpMethod.Get, HttpMethod.Delete })
+        {
+            using var request = new HttpRequestMessage(method, endpoint);
+            request.Headers.Accept.ParseAdd("application/json");
+            request.Headers.Accept.ParseAdd("text/event-stream");
+            request.Headers.Add("Mcp-Session-Id", agent.SessionId);
+            request.Headers.Add("MCP-Protocol-Version", "1999-01-01");
+            if (method == HttpMethod.Post)
+            {
+                request.Content = new StringContent("""{"jsonrpc":"2.0","id":7,"method":"ping"}""", System.Text.Encoding.UTF8, "application/json");
+            }
+
+            using var response = await http.SendAsync(request).WaitAsync(Patience);
+            var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+            answers.Add((response.StatusCode, error["code"]!.GetValue<int>(), error["message"]!.GetValue<string>()));
+        }
+
+        // Refused for its header only: the session is still there (a refused DELETE ended nothing).
+        var ping = agent.Call("ping", []);
+        Assert.NotNull((await ping.NextAsync(m => (int?)m["id"] == ping.Id).WaitAsync(Patience))["result"]);
+        return answers;
+    }
+
     /// <summary>
     /// The answer to a second GET while the session's first is open. With <paramref name="notify"/>, which has the
     /// gateway tell the session something, a GET that resumes the first from its priming event must then still carry it
