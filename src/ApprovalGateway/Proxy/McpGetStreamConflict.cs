@@ -15,10 +15,13 @@ internal static class McpGetStreamConflict
     {
         var live = app.ApplicationServices.GetRequiredService<LiveSessionIds>();
         var open = app.ApplicationServices.GetRequiredService<OpenGetStreams>();
-        return app.Use(async (context, next) =>
+        // Anything but a GET passes straight on, without a state machine of its own.
+        return app.Use((context, next) => HttpMethods.IsGet(context.Request.Method) ? GetAsync(context, next) : next(context));
+
+        async Task GetAsync(HttpContext context, RequestDelegate next)
         {
             var request = context.Request;
-            if (!HttpMethods.IsGet(request.Method) || !request.Path.StartsWithSegments(mcpPath)
+            if (!request.Path.StartsWithSegments(mcpPath)
                 || request.Headers["Last-Event-ID"].ToString().Length > 0
                 || !request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase)
                 || McpSessionIdRequired.IsSessionless(request)
@@ -44,6 +47,6 @@ internal static class McpGetStreamConflict
             {
                 open.Close(sessionId);
             }
-        });
+        }
     }
 }
