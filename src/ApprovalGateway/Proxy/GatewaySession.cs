@@ -221,8 +221,11 @@ internal sealed class GatewaySession(
             ? $"The agent's connection dropped and it did not come back for the call within {ToolCallPipeline.FormatDuration(presence.Window)} ({ResumptionOptions.Section}:Window)"
             : _endingBecause;
 
-    /// <summary>The agent is ending the session (a DELETE of it, or the end of its stdio input): its held calls say so.</summary>
-    public void EndingBecause(string reason) => _endingBecause = reason;
+    /// <summary>
+    /// The agent is ending the session (a DELETE of it, or the end of its stdio input): its held calls say so. Null when
+    /// what was said did not end it after all (a DELETE the SDK refused).
+    /// </summary>
+    public void EndingBecause(string? reason) => _endingBecause = reason;
 
     private static string? RequestedVersion(JsonRpcRequest request) =>
         request.Params?["_meta"]?["io.modelcontextprotocol/protocolVersion"] is JsonValue version && version.TryGetValue<string>(out var text) ? text : null;

@@ -35,12 +35,20 @@ internal static class McpSessionDelete
             {
                 // Said before the SDK ends the session, which withdraws its held calls: they say why. Only by the agent
                 // whose session it is; the SDK refuses anyone else's DELETE.
-                if (McpEndpointExtensions.AgentName(context.User) == session.Identity.Agent)
+                var own = McpEndpointExtensions.AgentName(context.User) == session.Identity.Agent;
+                if (own)
                 {
                     session.EndingBecause(ApprovalText.SessionDeletedReason);
                 }
 
                 await next(context);
+
+                // Refused (its protocol version header, say), the DELETE ended nothing: a call withdrawn later must not
+                // blame it.
+                if (own && context.Response.StatusCode >= StatusCodes.Status400BadRequest)
+                {
+                    session.EndingBecause(null);
+                }
             }
         });
     }

@@ -73,13 +73,27 @@ internal sealed class RawHttpAgent : IAsyncDisposable
         response.EnsureSuccessStatusCode();
     }
 
-    /// <summary>Cancels the request of <paramref name="call"/>, as MCP's <c>notifications/cancelled</c> does.</summary>
-    public Task CancelAsync(AnswerStream call, string reason = "the test is done") => SendAsync(new JsonObject
+    /// <summary>Sends a DELETE of the session naming <paramref name="protocolVersion"/>, and gives its status whatever it is.</summary>
+    public async Task<HttpStatusCode> TryDeleteSessionAsync(string protocolVersion)
     {
-        ["jsonrpc"] = "2.0",
-        ["method"] = "notifications/cancelled",
-        ["params"] = new JsonObject { ["requestId"] = call.Id, ["reason"] = reason },
-    });
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, _endpoint);
+        delete.Headers.Add("Mcp-Session-Id", _sessionId);
+        delete.Headers.Add("MCP-Protocol-Version", protocolVersion);
+        using var response = await _http.SendAsync(delete);
+        return response.StatusCode;
+    }
+
+    /// <summary>Cancels the request of <paramref name="call"/>, as MCP's <c>notifications/cancelled</c> does (without a reason when it is null).</summary>
+    public Task CancelAsync(AnswerStream call, string? reason = "the test is done")
+    {
+        var parameters = new JsonObject { ["requestId"] = call.Id };
+        if (reason is not null)
+        {
+            parameters["reason"] = reason;
+        }
+
+        return SendAsync(new JsonObject { ["jsonrpc"] = "2.0", ["method"] = "notifications/cancelled", ["params"] = parameters });
+    }
 
     /// <summary>Answers a request the gateway sent with <paramref name="result"/>.</summary>
     public Task AnswerAsync(JsonObject request, string result) =>

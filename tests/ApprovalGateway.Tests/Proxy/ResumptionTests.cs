@@ -130,6 +130,25 @@ public sealed class ResumptionTests
     }
 
     [Fact]
+    public async Task HeldCall_WithdrawnAfterARefusedDelete_DoesNotSayTheAgentEndedItsSession()
+    {
+        await using var scenario = await StartAsync(Hold(CancelTwap, """{ "timeout": 120 }"""));
+        await using var agent = await RawHttpAgent.ConnectAsync(scenario.Gateway.McpEndpoint, "{}");
+        var (call, held) = await CancelTwapHeldAsync(scenario, agent);
+
+        // Refused for its protocol version: the session goes on, and so does the call.
+        Assert.Equal(HttpStatusCode.BadRequest, await agent.TryDeleteSessionAsync("1999-01-01"));
+        await agent.CancelAsync(call, reason: null);
+
+        var withdrawn = await scenario.Approvals.WaitForStatusAsync(held.Id, ApprovalStatus.Withdrawn);
+        // Before, the refused DELETE had already marked the session as ending: "The agent ended its session (an HTTP
+        // DELETE of it)", which it had not.
+        Assert.Equal(ApprovalText.WithdrawnReason, withdrawn.Reason);
+        var record = await scenario.Audit.WaitForAsync(r => r.ApprovalId == held.Id, $"the record of approval {held.Id}");
+        Assert.Equal(("withdrawn", ApprovalText.WithdrawnReason), (record.Outcome, record.Reason));
+    }
+
+    [Fact]
     public async Task CallApprovedWhileItsAgentIsAway_IsNotSent_WhenTheAgentEndsItsSessionInsteadOfComingBack()
     {
         await using var scenario = await StartAsync(Hold(CancelTwap, """{ "timeout": 120 }"""), new Dictionary<string, string?>
