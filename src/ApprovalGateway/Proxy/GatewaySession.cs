@@ -346,9 +346,9 @@ internal sealed class GatewaySession(
             link.SetUp = client =>
             {
                 client.AddKnownTools(catalog.ProtocolTools(link.Name));
-                if (catalog.Listings.Cached(link.Name, _listingShape, ListKinds.Tools) is { } listed)
+                if (catalog.Listings.Cached(link.Name, _listingShape, ListKinds.Tools) is { Tools: { } listed })
                 {
-                    client.AddKnownTools(listed.Tools.Select(ToolCatalog.ToProtocolTool).OfType<Tool>());
+                    client.AddKnownTools(listed.Select(ToolCatalog.ToProtocolTool).OfType<Tool>());
                 }
 
                 return routes.RestoreAsync(link, client, (method, reason) => Log.RestoreFailed(logger, link.Name, method, reason), _closed.Token);
@@ -824,9 +824,9 @@ internal sealed class GatewaySession(
             return null;
         }
 
-        if (catalog.Listings.Cached(link.Name, _listingShape, ListKinds.Tools) is { } cached)
+        if (catalog.Listings.Cached(link.Name, _listingShape, ListKinds.Tools) is { Tools: { } cached })
         {
-            return cached.Tools;
+            return cached;
         }
 
         if (listing == ToolListing.Known || probed is null)

@@ -57,7 +57,7 @@ internal sealed class CapabilityListings(UpstreamConnector connector, ILogger lo
         lock (_gate)
         {
             return _byUpstream.TryGetValue(upstream, out var shapes) && shapes.TryGetValue(shape, out var kept)
-                && (kept.Stale & wanted) == 0 && kept.Listing.IsCompletedSuccessfully ? kept.Listing.Result : null;
+                && Holds(kept, wanted) && kept.Listing.IsCompletedSuccessfully ? kept.Listing.Result : null;
         }
     }
 
@@ -80,7 +80,7 @@ internal sealed class CapabilityListings(UpstreamConnector connector, ILogger lo
                 _byUpstream[upstream] = shapes = new(StringComparer.Ordinal);
             }
 
-            if (shapes.TryGetValue(shape, out var kept) && (kept.Stale & wanted) == 0)
+            if (shapes.TryGetValue(shape, out var kept) && Holds(kept, wanted))
             {
                 listing = kept.Listing;
             }
@@ -131,6 +131,15 @@ internal sealed class CapabilityListings(UpstreamConnector connector, ILogger lo
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="kept"/> answers for <paramref name="wanted"/>: none of them said to have changed since, and
+    /// its tools listed if they are wanted. Tools it could not list are asked again by the next caller that wants them,
+    /// as a listing that failed whole is, while its other lists go on answering.
+    /// </summary>
+    private static bool Holds(Kept kept, ListKinds wanted) =>
+        (kept.Stale & wanted) == 0
+        && !(wanted.HasFlag(ListKinds.Tools) && kept.Listing is { IsCompletedSuccessfully: true, Result.Tools: null });
+
     private async Task ForgetIfFailedAsync(string upstream, string shape, Task<UpstreamListing?> listing)
     {
         if (await listing is not null)
@@ -166,16 +175,26 @@ internal sealed class CapabilityListings(UpstreamConnector connector, ILogger lo
         {
             await using var client = await connector.ConnectAsync(upstream, options, clientOptions, role, stopping);
             var offers = client.ServerCapabilities;
-            var tools = offers.Tools is null
-                ? []
-                : await WithinTimeoutAsync("tools", ct => ToolCatalog.ListAllToolsAsync(client, upstream, logger, ct));
-
-            // Those the agent's own session can still ask for itself: one failing costs that list alone.
+            // Each the agent's own session can still ask for itself: one failing (its tools too) costs that list alone,
+            // and the others, listed on this session, still answer every agent session without one of its own.
             return new UpstreamListing(
-                tools,
+                offers.Tools is null ? [] : await ToolsAsync(),
                 offers.Resources is null ? ListedItems.None : await OtherListAsync(RequestMethods.ResourcesList, "resources", "resources"),
                 offers.Resources is null ? ListedItems.None : await OtherListAsync(RequestMethods.ResourcesTemplatesList, "resourceTemplates", "resource templates"),
                 offers.Prompts is null ? ListedItems.None : await OtherListAsync(RequestMethods.PromptsList, "prompts", "prompts"));
+
+            async Task<IReadOnlyList<JsonObject>?> ToolsAsync()
+            {
+                try
+                {
+                    return await WithinTimeoutAsync("tools", ct => ToolCatalog.ListAllToolsAsync(client, upstream, logger, ct));
+                }
+                catch (Exception ex) when (!stopping.IsCancellationRequested)
+                {
+                    Log.CapabilityListingFailed(logger, upstream, "tools", ex.Message);
+                    return null;
+                }
+            }
 
             async Task<ListedItems?> OtherListAsync(string method, string key, string what)
             {

@@ -472,6 +472,68 @@ public sealed class UpstreamSessionOnFirstUseTests
     }
 
     /// <summary>
+    /// The gateway's short session fails to list the tools but lists the resources and prompts fine. Before, the failure
+    /// cost the whole listing, and every agent session's <c>resources/list</c> and <c>prompts/list</c> opened a session
+    /// of its own (a process over stdio) for lists the short session had. Its tools are asked again by the next listing
+    /// of them, as before.
+    /// </summary>
+    [Fact]
+    public async Task ToolListingForTheAgentsCapabilitiesFails_ItsResourcesAndPromptsStillAnswerAgents_WithoutSessionsOfTheirOwn()
+    {
+        var refusing = 1;
+        await using var upstream = await DynamicToolsUpstream.StartAsync(
+            options =>
+            {
+                // Only sessions declaring the agent's capabilities are refused (the catalogue's connection declares none).
+                options.Filters.Message.IncomingFilters.Add(next => (context, cancellationToken) =>
+                    context.JsonRpcMessage is JsonRpcRequest { Method: RequestMethods.ToolsList }
+                    && context.Server.ClientCapabilities?.Roots is not null && Volatile.Read(ref refusing) == 1
+                        ? throw new McpProtocolException("not listing tools for this client", McpErrorCode.InternalError)
+                        : next(context, cancellationToken));
+                options.Handlers.ListResourcesHandler = (_, _) =>
+                    ValueTask.FromResult(new ListResourcesResult { Resources = [new Resource { Uri = "note://one", Name = "note" }] });
+                options.Handlers.ReadResourceHandler = (_, _) =>
+                    ValueTask.FromResult(new ReadResourceResult { Contents = [new TextResourceContents { Uri = "note://one", Text = "one" }] });
+                options.Handlers.ListPromptsHandler = (_, _) =>
+                    ValueTask.FromResult(new ListPromptsResult { Prompts = [new Prompt { Name = "greet" }] });
+                options.Handlers.GetPromptHandler = (_, _) => ValueTask.FromResult(new GetPromptResult());
+            },
+            McpServerTool.Create((string message) => $"first: {message}", new McpServerToolCreateOptions { Name = "first" }));
+        var log = new ErrorLog();
+        await using var gateway = await GatewayHost.StartAsync(
+            TestUpstreams.Http(upstream.Url, "dynamic"), configure: builder => builder.Logging.AddProvider(log));
+        var sessions = new List<McpClient>();
+        try
+        {
+            var listed = new List<string>();
+            for (var i = 0; i < 3; i++)
+            {
+                var session = await gateway.ConnectAsync(CapableAgent());
+                sessions.Add(session);
+                listed.AddRange((await session.ListResourcesAsync()).Select(r => r.Uri));
+                listed.AddRange((await session.ListPromptsAsync()).Select(p => p.Name));
+            }
+
+            var ownSessionsOpened = sessions.Count(s => HasOwnUpstreamSession(gateway, s));
+            Volatile.Write(ref refusing, 0);
+            var tools = (await sessions[0].ListToolsAsync()).Select(t => t.Name).ToList();
+
+            Assert.Equal(["note://one", "greet", "note://one", "greet", "note://one", "greet"], listed);
+            Assert.Equal(0, ownSessionsOpened);
+            Assert.Contains(1016, log.EventIds);
+            Assert.Equal(["first"], tools);
+            Assert.False(HasOwnUpstreamSession(gateway, sessions[0]));
+        }
+        finally
+        {
+            foreach (var session in sessions)
+            {
+                await session.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>
     /// A server may list tools by who the client says it is. Before, the gateway's short session introduced itself as
     /// the gateway, so an agent was listed what the server lists the gateway, not what its own session would list.
     /// </summary>
