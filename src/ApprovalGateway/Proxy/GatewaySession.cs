@@ -109,6 +109,9 @@ internal sealed class GatewaySession(
 
     private IDisposable? _policyReloads;
 
+    // The lists the agent was told the gateway offers, each with listChanged: the only ones it may be told changed.
+    private ListKinds _advertised;
+
     public SessionIdentity Identity => identity;
 
     /// <summary>Fills the per-session server options: identity and capabilities mirror the upstreams, the relay filter answers first.</summary>
@@ -116,7 +119,11 @@ internal sealed class GatewaySession(
     {
         serverOptions.ServerInfo = catalog.ServerInfo;
         serverOptions.ServerInstructions = catalog.ServerInstructions;
-        serverOptions.Capabilities = catalog.Capabilities;
+        var capabilities = catalog.Capabilities;
+        serverOptions.Capabilities = capabilities;
+        _advertised = (capabilities.Tools is null ? ListKinds.None : ListKinds.Tools)
+            | (capabilities.Resources is null ? ListKinds.None : ListKinds.Resources)
+            | (capabilities.Prompts is null ? ListKinds.None : ListKinds.Prompts);
         serverOptions.Filters.Message.IncomingFilters.Add(Filter);
         serverOptions.Filters.Message.OutgoingFilters.Add(_agentRequests.Filter);
         if (tasks is not null)
@@ -357,6 +364,33 @@ internal sealed class GatewaySession(
 
         catalog.Changed += CatalogChanged;
         catalog.Listings.Forgotten += ListingForgotten;
+        catalog.ListsNewlyOffered += ListsNewlyOffered;
+    }
+
+    /// <summary>
+    /// An upstream restarted offering lists it did not (prompts, say): the agent listed them without it, and hears of it
+    /// from nobody else (the upstream's own session, new, has nothing to say changed), so it is told once, as of any
+    /// change, for each such list it was told the gateway offers. One told of it already, and not listing since, is not
+    /// told again.
+    /// </summary>
+    private void ListsNewlyOffered(string upstream, ListKinds lists)
+    {
+        var untold = _listed.Tell(upstream, lists & _advertised);
+        if (untold != ListKinds.None)
+        {
+            _ = TellAsync();
+        }
+
+        async Task TellAsync()
+        {
+            var cause = $"(upstream '{upstream}' offers new lists)";
+            if (untold.HasFlag(ListKinds.Tools))
+            {
+                await SendListChangedAsync(NotificationMethods.ToolListChangedNotification, cause);
+            }
+
+            await SendListsChangedAsync(untold, cause);
+        }
     }
 
     /// <summary>
@@ -1089,6 +1123,7 @@ internal sealed class GatewaySession(
         await _closed.CancelAsync();
         catalog.Changed -= CatalogChanged;
         catalog.Listings.Forgotten -= ListingForgotten;
+        catalog.ListsNewlyOffered -= ListsNewlyOffered;
         _policyReloads?.Dispose();
         streams?.ForgetSession(identity.SessionId);
         Log.SessionClosed(logger, identity.SessionId, identity.Agent);

@@ -53,6 +53,9 @@ internal static partial class Log
     [LoggerMessage(1018, LogLevel.Debug, "Upstream '{Upstream}' does not serve its {Lists} to clients with the agent's capabilities; agents are given its answer without a session of their own: {Reason}")]
     public static partial void ListNotServed(ILogger logger, string upstream, string lists, string reason);
 
+    [LoggerMessage(1020, LogLevel.Information, "Upstream '{Upstream}' reconnected offering {Lists}, which it did not before; agents are told to list them.")]
+    public static partial void ListsNewlyOffered(ILogger logger, string upstream, string lists);
+
     [LoggerMessage(1019, LogLevel.Warning, "Upstream '{Upstream}' repeated the cursor {Cursor} while listing {Method}; the listing stopped there rather than page for ever.")]
     public static partial void ListingCursorRepeated(ILogger logger, string upstream, string method, string cursor);
 }

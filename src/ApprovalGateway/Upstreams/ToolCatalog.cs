@@ -41,8 +41,18 @@ internal sealed class ToolCatalog(
     /// <summary>What each upstream lists to agents as they introduce themselves, which this connection does not.</summary>
     public CapabilityListings Listings { get; } = new(connector, logger);
 
+    // The lists each upstream's last connection of this catalogue declared it offers.
+    private readonly ConcurrentDictionary<string, ListKinds> _offered = new(StringComparer.Ordinal);
+
     /// <summary>Raised after any upstream's tool list changed, so sessions can tell their agents.</summary>
     public event Action? Changed;
+
+    /// <summary>
+    /// Raised with an upstream's name and the lists (tools, resources, prompts) its new connection declares that its last
+    /// did not: it restarted offering them. Agents listed those lists without it, and nothing upstream tells them: its
+    /// own <c>list_changed</c> speaks of a list that changed, and to a new session nothing has.
+    /// </summary>
+    public event Action<string, ListKinds>? ListsNewlyOffered;
 
     public bool TryGet(string name, [MaybeNullWhen(false)] out UpstreamTool tool) => _snapshot.ByName.TryGetValue(name, out tool);
 
@@ -94,10 +104,11 @@ internal sealed class ToolCatalog(
                 new Implementation { Name = "approval-gateway", Version = GatewayVersion.Current }, null);
             var link = new UpstreamLink(name, upstream, connector, () => WithListChangedHandler(clientOptions, name), time, logger,
                 status => board.Report(status with { Session = "catalog" }), probe: true);
-            link.Connected += _ =>
+            link.Connected += client =>
             {
                 // A new connection: the upstream may have changed anything while this one was away.
                 Listings.Forget(name, ListKinds.All);
+                NoteOffered(name, client.ServerCapabilities);
                 Relist(name);
             };
             _links[name] = link;
@@ -150,6 +161,34 @@ internal sealed class ToolCatalog(
 
         _ = _relists.GetOrAdd(upstream, _ => new CoalescedRun()).RunAsync(() => RelistOnceAsync(upstream));
     }
+
+    /// <summary>
+    /// Keeps what <paramref name="upstream"/>'s new connection declares, and says which lists it declares that the last
+    /// did not (none on its first connection: no agent was told what it offers before). Before the upstream's tools are
+    /// listed again, so that agents told of them now are not told a second time when that listing changes what they see.
+    /// </summary>
+    private void NoteOffered(string upstream, ServerCapabilities offers)
+    {
+        var now = (offers.Tools is null ? ListKinds.None : ListKinds.Tools)
+            | (offers.Resources is null ? ListKinds.None : ListKinds.Resources)
+            | (offers.Prompts is null ? ListKinds.None : ListKinds.Prompts);
+        var newly = ListKinds.None;
+        _offered.AddOrUpdate(upstream, now, (_, before) =>
+        {
+            newly = now & ~before;
+            return now;
+        });
+        if (newly != ListKinds.None)
+        {
+            Log.ListsNewlyOffered(logger, upstream, Describe(newly));
+            ListsNewlyOffered?.Invoke(upstream, newly);
+        }
+    }
+
+    private static string Describe(ListKinds lists) => string.Join(
+        ", ",
+        new[] { (ListKinds.Tools, "tools"), (ListKinds.Resources, "resources"), (ListKinds.Prompts, "prompts") }
+            .Where(kind => lists.HasFlag(kind.Item1)).Select(kind => kind.Item2));
 
     /// <summary>
     /// An agent's session heard <paramref name="upstream"/> say its tools changed. Servers that keep one server object

@@ -203,6 +203,73 @@ public sealed class ListChangedOnOwnSessionTests
         }
     }
 
+    /// <summary>
+    /// Lists the prompts its file names, and offers prompts at all only if it names some as it starts. Without the file it
+    /// does not start (exit code 3).
+    /// </summary>
+    private const string PromptingServer = """
+        const fs = require('node:fs');
+        if (!fs.existsSync(process.env.PROMPTS_FILE)) process.exit(3);
+        const prompts = fs.readFileSync(process.env.PROMPTS_FILE, 'utf8').split(',').filter(name => name);
+        const { Server } = require('@modelcontextprotocol/sdk/server/index.js');
+        const { StdioServerTransport } = require('@modelcontextprotocol/sdk/server/stdio.js');
+        const types = require('@modelcontextprotocol/sdk/types.js');
+        const server = new Server({ name: 'prompting', version: '1.0.0' }, { capabilities: prompts.length ? { tools: {}, prompts: {} } : { tools: {} } });
+        server.setRequestHandler(types.ListToolsRequestSchema, async () => ({ tools: [{ name: 'hello', inputSchema: { type: 'object' } }] }));
+        if (prompts.length) server.setRequestHandler(types.ListPromptsRequestSchema, async () => ({ prompts: prompts.map(name => ({ name })) }));
+        server.connect(new StdioServerTransport());
+        """;
+
+    /// <summary>
+    /// Of two upstreams, one offers no prompts until it restarts offering some, while the agent had listed the other's.
+    /// Before, nothing told the agent: the upstream's new session, to which nothing changed, says nothing, and the gateway
+    /// compared only the lists an upstream had listed the agent, which this one never had.
+    /// </summary>
+    [Fact]
+    public async Task UpstreamRestartingWithPromptsItDidNotOffer_TheAgentIsToldPromptsChanged_AndListsThem()
+    {
+        var otherFile = Path.GetTempFileName();
+        var lateFile = Path.GetTempFileName();
+        var marker = Guid.NewGuid().ToString("N");
+        try
+        {
+            await File.WriteAllTextAsync(otherFile, "greet");
+            var settings = TestUpstreams.Merge(Prompting("other", otherFile), Prompting("late", lateFile));
+            settings["Gateway:Upstreams:late:Env:GATEWAY_TEST_MARKER"] = marker;
+            await using var gateway = await GatewayHost.StartAsync(settings);
+            await using var client = await gateway.ConnectAsync();
+            var told = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await using var onChanged = client.RegisterNotificationHandler(NotificationMethods.PromptListChangedNotification, (_, _) =>
+            {
+                told.TrySetResult();
+                return ValueTask.CompletedTask;
+            });
+            var before = (await client.ListPromptsAsync()).Select(p => p.Name).ToList();
+
+            await File.WriteAllTextAsync(lateFile, "welcome");
+            var killed = MarkedProcesses.KillAll(marker);
+            await told.Task.WaitAsync(Patience);
+            var after = (await client.ListPromptsAsync()).Select(p => p.Name).Order().ToList();
+
+            Assert.Equal(["greet"], before);
+            Assert.NotEqual(0, killed);
+            Assert.Equal(["greet", "welcome"], after);
+        }
+        finally
+        {
+            File.Delete(otherFile);
+            File.Delete(lateFile);
+        }
+    }
+
+    private static Dictionary<string, string?> Prompting(string name, string promptsFile)
+    {
+        var settings = TestUpstreams.NodeScriptStdio(name, PromptingServer);
+        settings[$"Gateway:Upstreams:{name}:Env:PROMPTS_FILE"] = promptsFile;
+        settings[$"Gateway:Upstreams:{name}:ToolPrefix"] = $"{name}_";
+        return settings;
+    }
+
     private static Dictionary<string, string?> Restarting(string name, string resourcesFile)
     {
         var settings = TestUpstreams.NodeScriptStdio(name, RestartingServer);
