@@ -91,8 +91,11 @@ internal sealed class CapabilityListings(UpstreamConnector connector, ILogger lo
                     shapes.Remove(shapes.Keys.First());
                 }
 
+                // The lists that still hold are kept, not asked again: only those that failed or changed are.
+                var holding = kept?.Listing is { IsCompletedSuccessfully: true, Result: { } earlier } ? earlier.Without(kept.Stale) : null;
+
                 // Made for no one caller: one that gives up must not fail the others waiting for it.
-                listing = ProbeAsync(upstream, options, declared, protocolVersion, client);
+                listing = ProbeAsync(upstream, options, declared, protocolVersion, client, holding);
                 shapes[shape] = new Kept(listing);
                 _ = ForgetIfFailedAsync(upstream, shape, listing);
             }
@@ -133,12 +136,13 @@ internal sealed class CapabilityListings(UpstreamConnector connector, ILogger lo
 
     /// <summary>
     /// Whether <paramref name="kept"/> answers for <paramref name="wanted"/>: none of them said to have changed since, and
-    /// its tools listed if they are wanted. Tools it could not list are asked again by the next caller that wants them,
-    /// as a listing that failed whole is, while its other lists go on answering.
+    /// each of them listed. A list it could not list (an error other than method-not-found, which may be passing) is asked
+    /// again by the next caller that wants it, as a listing that failed whole is, while its other lists go on answering;
+    /// callers that come while that is under way share it, so a failing upstream is asked once at a time.
     /// </summary>
     private static bool Holds(Kept kept, ListKinds wanted) =>
         (kept.Stale & wanted) == 0
-        && !(wanted.HasFlag(ListKinds.Tools) && kept.Listing is { IsCompletedSuccessfully: true, Result.Tools: null });
+        && !(kept.Listing is { IsCompletedSuccessfully: true, Result: { } listed } && (listed.Unlisted & wanted) != 0);
 
     private async Task ForgetIfFailedAsync(string upstream, string shape, Task<UpstreamListing?> listing)
     {
@@ -156,8 +160,12 @@ internal sealed class CapabilityListings(UpstreamConnector connector, ILogger lo
         }
     }
 
+    /// <summary>
+    /// Lists what <paramref name="upstream"/> lists to the agent's shape of client, on a short session of the gateway's
+    /// own; the lists <paramref name="holding"/> has are taken from it rather than asked again.
+    /// </summary>
     private async Task<UpstreamListing?> ProbeAsync(
-        string upstream, UpstreamOptions options, JsonObject? declared, string protocolVersion, Implementation agent)
+        string upstream, UpstreamOptions options, JsonObject? declared, string protocolVersion, Implementation agent, UpstreamListing? holding)
     {
         await Task.Yield();
         var stopping = connector.GatewayStopping;
@@ -178,10 +186,12 @@ internal sealed class CapabilityListings(UpstreamConnector connector, ILogger lo
             // Each the agent's own session can still ask for itself: one failing (its tools too) costs that list alone,
             // and the others, listed on this session, still answer every agent session without one of its own.
             return new UpstreamListing(
-                offers.Tools is null ? [] : await ToolsAsync(),
-                offers.Resources is null ? ListedItems.None : await OtherListAsync(RequestMethods.ResourcesList, "resources", "resources"),
-                offers.Resources is null ? ListedItems.None : await OtherListAsync(RequestMethods.ResourcesTemplatesList, "resourceTemplates", "resource templates"),
-                offers.Prompts is null ? ListedItems.None : await OtherListAsync(RequestMethods.PromptsList, "prompts", "prompts"));
+                offers.Tools is null ? [] : holding?.Tools ?? await ToolsAsync(),
+                offers.Resources is null ? ListedItems.None
+                    : holding?.Resources ?? await OtherListAsync(RequestMethods.ResourcesList, "resources", "resources"),
+                offers.Resources is null ? ListedItems.None
+                    : holding?.ResourceTemplates ?? await OtherListAsync(RequestMethods.ResourcesTemplatesList, "resourceTemplates", "resource templates"),
+                offers.Prompts is null ? ListedItems.None : holding?.Prompts ?? await OtherListAsync(RequestMethods.PromptsList, "prompts", "prompts"));
 
             async Task<IReadOnlyList<JsonObject>?> ToolsAsync()
             {
@@ -224,7 +234,8 @@ internal sealed class CapabilityListings(UpstreamConnector connector, ILogger lo
                 Log.CapabilityListingFailed(logger, upstream, "tools, resources, resource templates and prompts", ex.Message);
             }
 
-            return null;
+            // What still held goes on answering; the rest is asked again by the next that wants it.
+            return holding is { Unlisted: not ListKinds.All } ? holding : null;
         }
 
         async Task<T> WithinTimeoutAsync<T>(string what, Func<CancellationToken, Task<T>> list)

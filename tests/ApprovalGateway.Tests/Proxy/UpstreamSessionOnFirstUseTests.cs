@@ -446,9 +446,10 @@ public sealed class UpstreamSessionOnFirstUseTests
         await using var upstream = await DynamicToolsUpstream.StartAsync(
             options =>
             {
-                // Only the gateway's short session for the agent's capabilities is refused, the first to list resources.
+                // Only the gateway's short sessions for the agent's capabilities are refused: the first to list resources,
+                // and the second, which the agent's resources/list asks again (an error may be passing); then its own.
                 options.Handlers.ListResourcesHandler = (request, _) =>
-                    request.Server.ClientCapabilities?.Roots is not null && Interlocked.Increment(ref refused) == 1
+                    request.Server.ClientCapabilities?.Roots is not null && Interlocked.Increment(ref refused) <= 2
                         ? throw new McpProtocolException("not listing for this client", McpErrorCode.InternalError)
                         : ValueTask.FromResult(new ListResourcesResult { Resources = [new Resource { Uri = "note://one", Name = "note" }] });
                 options.Handlers.ReadResourceHandler = (_, _) =>
@@ -531,6 +532,66 @@ public sealed class UpstreamSessionOnFirstUseTests
                 await session.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// The gateway's short session fails to list the prompts (an error that may be passing, not method-not-found) but
+    /// lists tools and resources fine. Before, that failure stood until the upstream said its prompts changed or
+    /// reconnected, and every agent session's <c>prompts/list</c> opened a session of its own (a process over stdio). Now
+    /// the next agent listing prompts asks again, once for all that ask meanwhile, without listing tools and resources
+    /// again.
+    /// </summary>
+    [Fact]
+    public async Task PromptListingForTheAgentsCapabilitiesFailsOnce_TheNextAgentsAskAgainOnce_WithoutSessionsOfTheirOwn()
+    {
+        var refusing = 1;
+        var asked = new ConcurrentDictionary<string, int>();
+        await using var upstream = await DynamicToolsUpstream.StartAsync(
+            options =>
+            {
+                // Sessions declaring the agent's capabilities are counted (the catalogue's connection declares none).
+                options.Filters.Message.IncomingFilters.Add(next => (context, cancellationToken) =>
+                {
+                    if (context.JsonRpcMessage is JsonRpcRequest request && context.Server.ClientCapabilities?.Roots is not null)
+                    {
+                        asked.AddOrUpdate(request.Method, 1, (_, n) => n + 1);
+                    }
+
+                    return next(context, cancellationToken);
+                });
+                options.Handlers.ListResourcesHandler = (_, _) =>
+                    ValueTask.FromResult(new ListResourcesResult { Resources = [new Resource { Uri = "note://one", Name = "note" }] });
+                options.Handlers.ReadResourceHandler = (_, _) =>
+                    ValueTask.FromResult(new ReadResourceResult { Contents = [new TextResourceContents { Uri = "note://one", Text = "one" }] });
+                options.Handlers.ListPromptsHandler = (request, _) =>
+                    request.Server.ClientCapabilities?.Roots is not null && Volatile.Read(ref refusing) == 1
+                        ? throw new McpProtocolException("not listing prompts just now", McpErrorCode.InternalError)
+                        : ValueTask.FromResult(new ListPromptsResult { Prompts = [new Prompt { Name = "greet" }] });
+                options.Handlers.GetPromptHandler = (_, _) => ValueTask.FromResult(new GetPromptResult());
+            },
+            McpServerTool.Create((string message) => $"first: {message}", new McpServerToolCreateOptions { Name = "first" }));
+        var log = new ErrorLog();
+        await using var gateway = await GatewayHost.StartAsync(
+            TestUpstreams.Http(upstream.Url, "dynamic"), configure: builder => builder.Logging.AddProvider(log));
+        await using var first = await gateway.ConnectAsync(CapableAgent());
+        await using var second = await gateway.ConnectAsync(CapableAgent());
+        await using var third = await gateway.ConnectAsync(CapableAgent());
+
+        var tools = (await first.ListToolsAsync()).Select(t => t.Name).ToList();
+        var resources = (await first.ListResourcesAsync()).Select(r => r.Uri).ToList();
+        Volatile.Write(ref refusing, 0);
+        var prompts = await Task.WhenAll(second.ListPromptsAsync().AsTask(), third.ListPromptsAsync().AsTask());
+
+        Assert.Equal(["first"], tools);
+        Assert.Equal(["note://one"], resources);
+        Assert.All(prompts, listed => Assert.Equal(["greet"], listed.Select(p => p.Name)));
+        Assert.Contains(1016, log.EventIds);
+        Assert.False(HasOwnUpstreamSession(gateway, first));
+        Assert.False(HasOwnUpstreamSession(gateway, second));
+        Assert.False(HasOwnUpstreamSession(gateway, third));
+        Assert.Equal(1, asked.GetValueOrDefault(RequestMethods.ToolsList));
+        Assert.Equal(1, asked.GetValueOrDefault(RequestMethods.ResourcesList));
+        Assert.Equal(2, asked.GetValueOrDefault(RequestMethods.PromptsList));
     }
 
     /// <summary>
