@@ -323,12 +323,9 @@ internal sealed class ToolCatalog(
         using var deadline = new CancellationTokenSource(timeout, time);
         try
         {
-            if (client.ServerCapabilities.Tools is null)
-            {
-                return;
-            }
-
-            var listed = await ListAllToolsAsync(client, upstream, logger, deadline.Token);
+            // One that offers no tools (any more: it restarted without them) serves none, and the tools it served must not
+            // stay listed, classified or found by name, nor agents listed them go untold.
+            var listed = client.ServerCapabilities.Tools is null ? [] : await ListAllToolsAsync(client, upstream, logger, deadline.Token);
             var prefix = options.Value.Upstreams[upstream].ToolPrefix ?? "";
             var tools = listed.Select(definition => Describe(upstream, prefix, definition)).DistinctBy(t => t.Name, StringComparer.Ordinal).ToList();
             string? clash = null;
@@ -357,7 +354,9 @@ internal sealed class ToolCatalog(
                     clash = DescribeClash(upstream, clashing.Select(t => t.Name).ToList(), clashing.Select(t => others[t.Name]).Distinct().ToList());
                 }
 
-                changed = !_byUpstream.TryGetValue(upstream, out var before) || !before.Select(t => t.Name).SequenceEqual(tools.Select(t => t.Name), StringComparer.Ordinal);
+                changed = _byUpstream.TryGetValue(upstream, out var before)
+                    ? !before.Select(t => t.Name).SequenceEqual(tools.Select(t => t.Name), StringComparer.Ordinal)
+                    : client.ServerCapabilities.Tools is not null;
                 _byUpstream[upstream] = tools;
                 var all = _byUpstream.Values.SelectMany(t => t).ToList();
                 // Converted once per listing, not once per agent session that seeds its clients with them.

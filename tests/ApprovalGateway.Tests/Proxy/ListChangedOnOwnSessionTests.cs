@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Tests.Infrastructure;
+using ApprovalGateway.Upstreams;
+using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
@@ -259,6 +261,113 @@ public sealed class ListChangedOnOwnSessionTests
         {
             File.Delete(otherFile);
             File.Delete(lateFile);
+        }
+    }
+
+    /// <summary>
+    /// Of two upstreams, one is down when the gateway starts and comes up after the agent listed the other's prompts. The
+    /// agent's listing tried its session there, which comes up with the upstream, lists them and tells the agent; told
+    /// as well when the gateway's own connection first reaches it, the agent would list again before its session there
+    /// is back (seeing no new prompts), and be told a second time.
+    /// </summary>
+    [Fact]
+    public async Task UpstreamDownAtStartup_ComingUpWithPrompts_TheAgentThatListedIsToldOnce_AndListsThem()
+    {
+        var otherFile = Path.GetTempFileName();
+        var lateFile = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(otherFile, "greet");
+            File.Delete(lateFile);
+            await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Merge(Prompting("other", otherFile), Prompting("late", lateFile)));
+            await using var client = await gateway.ConnectAsync();
+            var told = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var times = 0;
+            await using var onChanged = client.RegisterNotificationHandler(NotificationMethods.PromptListChangedNotification, (_, _) =>
+            {
+                Interlocked.Increment(ref times);
+                told.TrySetResult();
+                return ValueTask.CompletedTask;
+            });
+            var before = (await client.ListPromptsAsync()).Select(p => p.Name).ToList();
+
+            await File.WriteAllTextAsync(lateFile, "welcome");
+            await told.Task.WaitAsync(Patience);
+            var after = (await client.ListPromptsAsync()).Select(p => p.Name).Order().ToList();
+
+            Assert.Equal(["greet"], before);
+            Assert.Equal(["greet", "welcome"], after);
+            Assert.Equal(1, Volatile.Read(ref times));
+        }
+        finally
+        {
+            File.Delete(otherFile);
+            File.Delete(lateFile);
+        }
+    }
+
+    /// <summary>
+    /// Offers its one tool, <c>hello</c>, only if its file says <c>tools</c> as it starts; prompts always.
+    /// </summary>
+    private const string ToolingServer = """
+        const fs = require('node:fs');
+        const tools = fs.readFileSync(process.env.TOOLS_FILE, 'utf8').trim() === 'tools';
+        const { Server } = require('@modelcontextprotocol/sdk/server/index.js');
+        const { StdioServerTransport } = require('@modelcontextprotocol/sdk/server/stdio.js');
+        const types = require('@modelcontextprotocol/sdk/types.js');
+        const server = new Server({ name: 'tooling', version: '1.0.0' }, { capabilities: tools ? { tools: {}, prompts: {} } : { prompts: {} } });
+        if (tools) server.setRequestHandler(types.ListToolsRequestSchema, async () => ({ tools: [{ name: 'hello', inputSchema: { type: 'object' } }] }));
+        server.setRequestHandler(types.ListPromptsRequestSchema, async () => ({ prompts: [] }));
+        server.connect(new StdioServerTransport());
+        """;
+
+    /// <summary>
+    /// Of two upstreams, one restarts offering no tools at all. Before, the gateway's catalogue kept the tools it had
+    /// listed (on <c>/api/tools</c>, the page, to the policy) and agents that had listed them were never told; they are
+    /// told once, and list the other upstream's tools alone.
+    /// </summary>
+    [Fact]
+    public async Task UpstreamRestartingWithoutTools_ItsToolsLeaveTheCatalogue_AndTheAgentIsToldToolsChanged()
+    {
+        var otherFile = Path.GetTempFileName();
+        var toolsFile = Path.GetTempFileName();
+        var marker = Guid.NewGuid().ToString("N");
+        try
+        {
+            await File.WriteAllTextAsync(otherFile, "greet");
+            await File.WriteAllTextAsync(toolsFile, "tools");
+            var tooling = TestUpstreams.NodeScriptStdio("late", ToolingServer);
+            tooling["Gateway:Upstreams:late:Env:TOOLS_FILE"] = toolsFile;
+            tooling["Gateway:Upstreams:late:Env:GATEWAY_TEST_MARKER"] = marker;
+            tooling["Gateway:Upstreams:late:ToolPrefix"] = "late_";
+            await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Merge(Prompting("other", otherFile), tooling));
+            await using var client = await gateway.ConnectAsync();
+            var told = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var times = 0;
+            await using var onChanged = client.RegisterNotificationHandler(NotificationMethods.ToolListChangedNotification, (_, _) =>
+            {
+                Interlocked.Increment(ref times);
+                told.TrySetResult();
+                return ValueTask.CompletedTask;
+            });
+            var before = (await client.ListToolsAsync()).Select(t => t.Name).Order().ToList();
+
+            await File.WriteAllTextAsync(toolsFile, "none");
+            var killed = MarkedProcesses.KillAll(marker);
+            await told.Task.WaitAsync(Patience);
+            var after = (await client.ListToolsAsync()).Select(t => t.Name).ToList();
+            var catalogued = gateway.Services.GetRequiredService<ToolCatalog>().Tools.Select(t => t.Name).ToList();
+
+            Assert.Equal(["late_hello", "other_hello"], before);
+            Assert.NotEqual(0, killed);
+            Assert.Equal(["other_hello"], after);
+            Assert.Equal(["other_hello"], catalogued);
+            Assert.Equal(1, Volatile.Read(ref times));
+        }
+        finally
+        {
+            File.Delete(otherFile);
+            File.Delete(toolsFile);
         }
     }
 
