@@ -371,6 +371,51 @@ public sealed class ListChangedOnOwnSessionTests
         }
     }
 
+    /// <summary>
+    /// Of two upstreams, one restarts offering no prompts, while the agent had listed both's from the gateway's listing:
+    /// it is told once, and lists the other's alone.
+    /// </summary>
+    [Fact]
+    public async Task UpstreamRestartingWithoutPrompts_TheAgentThatListedThemIsToldOnce_AndListsTheOthersAlone()
+    {
+        var otherFile = Path.GetTempFileName();
+        var lateFile = Path.GetTempFileName();
+        var marker = Guid.NewGuid().ToString("N");
+        try
+        {
+            await File.WriteAllTextAsync(otherFile, "greet");
+            await File.WriteAllTextAsync(lateFile, "welcome");
+            var settings = TestUpstreams.Merge(Prompting("other", otherFile), Prompting("late", lateFile));
+            settings["Gateway:Upstreams:late:Env:GATEWAY_TEST_MARKER"] = marker;
+            await using var gateway = await GatewayHost.StartAsync(settings);
+            await using var client = await gateway.ConnectAsync();
+            var told = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var times = 0;
+            await using var onChanged = client.RegisterNotificationHandler(NotificationMethods.PromptListChangedNotification, (_, _) =>
+            {
+                Interlocked.Increment(ref times);
+                told.TrySetResult();
+                return ValueTask.CompletedTask;
+            });
+            var before = (await client.ListPromptsAsync()).Select(p => p.Name).Order().ToList();
+
+            await File.WriteAllTextAsync(lateFile, "");
+            var killed = MarkedProcesses.KillAll(marker);
+            await told.Task.WaitAsync(Patience);
+            var after = (await client.ListPromptsAsync()).Select(p => p.Name).ToList();
+
+            Assert.Equal(["greet", "welcome"], before);
+            Assert.NotEqual(0, killed);
+            Assert.Equal(["greet"], after);
+            Assert.Equal(1, Volatile.Read(ref times));
+        }
+        finally
+        {
+            File.Delete(otherFile);
+            File.Delete(lateFile);
+        }
+    }
+
     private static Dictionary<string, string?> Prompting(string name, string promptsFile)
     {
         var settings = TestUpstreams.NodeScriptStdio(name, PromptingServer);
