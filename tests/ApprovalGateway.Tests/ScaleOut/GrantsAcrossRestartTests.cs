@@ -21,14 +21,7 @@ public sealed class GrantsAcrossRestartTests(ScaleOutServices services)
     [ServicesFact]
     public async Task Grant_IsRevokedOnceAtStartup_WhenThePolicyWasEditedWhileTheGatewayWasStopped()
     {
-        var database = await services.CreateDatabaseAsync();
-        var settings = new Dictionary<string, string?>
-        {
-            ["Hangfire:Storage"] = "PostgreSql",
-            ["Hangfire:ConnectionString"] = database,
-            ["Gateway:Audit:Sink"] = "PostgreSql",
-            ["Gateway:Audit:ConnectionString"] = database,
-        };
+        var settings = await services.AllOnPostgreSqlAsync();
         string grantId;
         await using (var before = await ScaleOutGateway.StartAsync(settings, Echo(grantMinutes: 15)))
         {
@@ -58,7 +51,7 @@ public sealed class GrantsAcrossRestartTests(ScaleOutServices services)
         // policy in force refusing it) until the next edit of the policy.
         Assert.Empty(await GrantsAsync(onA));
         Assert.Empty(await GrantsAsync(onB));
-        var revoked = Assert.Single(await AuditAsync(database), r => r.Outcome == "grant_revoked");
+        var revoked = Assert.Single(await AuditAsync(settings["Gateway:Audit:ConnectionString"]!), r => r.Outcome == "grant_revoked");
         Assert.Equal(grantId, revoked.ApprovalId);
         Assert.Equal(["policy"], revoked.DecidedBy);
         Assert.EndsWith("revoked by policy: policy at startup: rule tools[\"echo\"] no longer offers time-boxed grants", revoked.Reason, StringComparison.Ordinal);

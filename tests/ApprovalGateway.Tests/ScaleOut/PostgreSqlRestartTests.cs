@@ -113,14 +113,7 @@ public sealed class PostgreSqlRestartTests(ScaleOutServices services)
     [InlineData("/api/audit.csv", "Audit storage unreachable")]
     public async Task Api_Answers503SayingWhy_WhilePostgreSqlIsDown(string path, string reason)
     {
-        var database = await services.CreateDatabaseAsync();
-        var settings = new Dictionary<string, string?>
-        {
-            ["Hangfire:Storage"] = "PostgreSql",
-            ["Hangfire:ConnectionString"] = database,
-            ["Gateway:Audit:Sink"] = "PostgreSql",
-            ["Gateway:Audit:ConnectionString"] = database,
-        };
+        var settings = await services.AllOnPostgreSqlAsync();
         await using var a = await ScaleOutGateway.StartAsync(settings, Policy);
         using var api = a.Approver();
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync(new Uri(path, UriKind.Relative))).StatusCode);

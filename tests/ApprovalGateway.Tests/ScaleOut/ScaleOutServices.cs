@@ -32,6 +32,19 @@ public sealed class ScaleOutServices : IAsyncLifetime
     /// <summary>A new, empty database; its connection string.</summary>
     public Task<string> CreateDatabaseAsync() => PostgreSql.CreateDatabaseAsync();
 
+    /// <summary>Settings that keep both the approvals (Hangfire) and the audit log in a new, empty database.</summary>
+    public async Task<Dictionary<string, string?>> AllOnPostgreSqlAsync()
+    {
+        var database = await CreateDatabaseAsync();
+        return new()
+        {
+            ["Hangfire:Storage"] = "PostgreSql",
+            ["Hangfire:ConnectionString"] = database,
+            ["Gateway:Audit:Sink"] = "PostgreSql",
+            ["Gateway:Audit:ConnectionString"] = database,
+        };
+    }
+
     /// <summary>Kills Redis outright and starts an empty one on the same port, as after a crash of the Redis host.</summary>
     public Task RestartRedisAsync(Func<Task>? whileDown = null) => Redis.RestartAsync(whileDown);
 
