@@ -15,17 +15,23 @@ internal sealed class RawHttpAgent : IAsyncDisposable
     private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
     private readonly CancellationTokenSource _closed = new();
     private readonly Uri _endpoint;
+    private readonly string _protocolVersion;
     private string? _sessionId;
     private int _lastId;
 
-    private RawHttpAgent(Uri endpoint) => _endpoint = endpoint;
-
-    public static async Task<RawHttpAgent> ConnectAsync(Uri endpoint, string capabilities)
+    private RawHttpAgent(Uri endpoint, string protocolVersion)
     {
-        var agent = new RawHttpAgent(endpoint);
+        _endpoint = endpoint;
+        _protocolVersion = protocolVersion;
+    }
+
+    /// <param name="protocolVersion">The version the agent asks for at <c>initialize</c> and names in its requests' headers.</param>
+    public static async Task<RawHttpAgent> ConnectAsync(Uri endpoint, string capabilities, string protocolVersion = "2025-11-25")
+    {
+        var agent = new RawHttpAgent(endpoint, protocolVersion);
         var initialize = agent.Call("initialize", new JsonObject
         {
-            ["protocolVersion"] = "2025-11-25",
+            ["protocolVersion"] = protocolVersion,
             ["capabilities"] = JsonNode.Parse(capabilities),
             ["clientInfo"] = new JsonObject { ["name"] = "raw-http-agent", ["version"] = "1.0" },
         });
@@ -54,7 +60,7 @@ internal sealed class RawHttpAgent : IAsyncDisposable
         var get = new HttpRequestMessage(HttpMethod.Get, _endpoint);
         get.Headers.Accept.ParseAdd("text/event-stream");
         get.Headers.Add("Mcp-Session-Id", _sessionId);
-        get.Headers.Add("MCP-Protocol-Version", "2025-11-25");
+        get.Headers.Add("MCP-Protocol-Version", _protocolVersion);
         if (lastEventId is not null)
         {
             get.Headers.Add("Last-Event-ID", lastEventId);
@@ -68,7 +74,7 @@ internal sealed class RawHttpAgent : IAsyncDisposable
     {
         using var delete = new HttpRequestMessage(HttpMethod.Delete, _endpoint);
         delete.Headers.Add("Mcp-Session-Id", _sessionId);
-        delete.Headers.Add("MCP-Protocol-Version", "2025-11-25");
+        delete.Headers.Add("MCP-Protocol-Version", _protocolVersion);
         using var response = await _http.SendAsync(delete);
         response.EnsureSuccessStatusCode();
     }
@@ -116,7 +122,7 @@ internal sealed class RawHttpAgent : IAsyncDisposable
         if (_sessionId is not null)
         {
             post.Headers.Add("Mcp-Session-Id", _sessionId);
-            post.Headers.Add("MCP-Protocol-Version", "2025-11-25");
+            post.Headers.Add("MCP-Protocol-Version", _protocolVersion);
         }
 
         return post;

@@ -32,6 +32,24 @@ public sealed class HttpRefusalTransparencyTests
     }
 
     [Fact]
+    public async Task GetAfterTheSessionsStreamDropped_OpensANewStreamAsFromTheTypeScriptSdk_ThatCarriesWhatTheGatewaySends()
+    {
+        await using var everything = await EverythingGateway.StartAsync(UpstreamTransport.StreamableHttp);
+
+        var direct = await GetAfterDropAsync(everything.UpstreamEndpoint!, notify: null);
+        var viaGateway = await GetAfterDropAsync(everything.Gateway.McpEndpoint, notify: async () =>
+        {
+            await File.WriteAllTextAsync(everything.Gateway.PolicyPath, """{ "version": "1", "default": "allow", "hide": ["echo"] }""");
+            Assert.True(everything.Gateway.Services.GetRequiredService<PolicyStore>().Reload());
+        });
+
+        // Before, the gateway answered 400 "This server does not support multiple GET requests…" for the rest of the
+        // session: on 2025-06-18 the first stream had no event id to resume from, so the agent heard nothing unasked again.
+        Assert.Equal(HttpStatusCode.OK, direct);
+        Assert.Equal(direct, viaGateway);
+    }
+
+    [Fact]
     public async Task RequestsNamingAnUnsupportedProtocolVersion_Get400WithTheTypeScriptSdksCodeAndWords_AndTheSessionGoesOn()
     {
         await using var everything = await EverythingGateway.StartAsync(UpstreamTransport.StreamableHttp);
@@ -76,6 +94,35 @@ public sealed class HttpRefusalTransparencyTests
         var ping = agent.Call("ping", []);
         Assert.NotNull((await ping.NextAsync(m => (int?)m["id"] == ping.Id).WaitAsync(Patience))["result"]);
         return answers;
+    }
+
+    /// <summary>
+    /// The status of a GET (without Last-Event-ID) once the session's first GET stream dropped, in a session on
+    /// 2025-06-18, whose streams have no priming event. With <paramref name="notify"/>, that stream must then carry what
+    /// the gateway tells the session.
+    /// </summary>
+    private static async Task<HttpStatusCode> GetAfterDropAsync(Uri endpoint, Func<Task>? notify)
+    {
+        await using var agent = await RawHttpAgent.ConnectAsync(endpoint, "{}", protocolVersion: "2025-06-18");
+        var first = agent.Listen();
+        Assert.Equal(HttpStatusCode.OK, await first.Status.WaitAsync(Patience));
+        await first.DropAsync();
+
+        // The server learns of the drop a moment after the client let go; until then the stream is still open (409).
+        using var deadline = new CancellationTokenSource(Patience);
+        RawHttpAgent.AnswerStream next;
+        while ((await (next = agent.Listen()).Status.WaitAsync(Patience)) == HttpStatusCode.Conflict)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50), deadline.Token);
+        }
+
+        if (notify is not null && await next.Status == HttpStatusCode.OK)
+        {
+            await notify();
+            await next.NextAsync(m => (string?)m["method"] == "notifications/tools/list_changed").WaitAsync(Patience);
+        }
+
+        return await next.Status;
     }
 
     /// <summary>
