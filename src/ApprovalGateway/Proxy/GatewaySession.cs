@@ -1058,22 +1058,29 @@ internal sealed class GatewaySession(
 
     /// <summary>
     /// The agent's own <c>tools/call</c> params, with the upstream's name for the tool and exactly the frozen
-    /// arguments (never a second copy from the agent).
+    /// arguments (never a second copy from the agent). <c>"arguments": null</c>, no arguments to the policy, goes as
+    /// sent: upstreams differ on it (the TypeScript SDK refuses it, the C# SDK takes it for none), and each answers
+    /// the agent as it would directly.
     /// </summary>
     private static Task<JsonNode?> ForwardToolCallAsync(
         JsonRpcRequest request, UpstreamTool tool, UpstreamLink link, JsonObject frozen, bool dropTask, CancellationToken cancellationToken)
     {
         var forwarded = new JsonObject();
+        var sentNull = false;
         foreach (var (key, value) in request.Params!.AsObject())
         {
-            if (key != "arguments" && !(dropTask && key == "task"))
+            if (key == "arguments")
+            {
+                sentNull = value is null;
+            }
+            else if (!(dropTask && key == "task"))
             {
                 forwarded[key] = value?.DeepClone();
             }
         }
 
         forwarded["name"] = tool.OriginalName;
-        forwarded["arguments"] = frozen.DeepClone();
+        forwarded["arguments"] = sentNull && frozen.Count == 0 ? null : frozen.DeepClone();
         return UpstreamRoutes.SendAsync(link, RequestMethods.ToolsCall, forwarded, cancellationToken);
     }
 
