@@ -975,7 +975,7 @@ internal sealed class GatewaySession(
         };
         if (request.Params?["arguments"] is { } args and not JsonObject)
         {
-            throw new McpProtocolException("tools/call 'arguments' must be an object.", McpErrorCode.InvalidParams);
+            throw await pipeline.RefuseArgumentsNotAnObjectAsync(identity, TryResolveTool(name, out var known) ? known : null, name, args);
         }
 
         if (!TryResolveTool(name, out var tool))

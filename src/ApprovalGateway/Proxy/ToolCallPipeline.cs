@@ -118,20 +118,42 @@ internal sealed class ToolCallPipeline(
     }
 
     /// <summary>
+    /// Records a call whose arguments are JSON but not an object (a string, an array), which no policy reads and MCP
+    /// does not allow, and returns the error to answer it with, as for arguments the gateway cannot read.
+    /// </summary>
+    public Task<McpProtocolException> RefuseArgumentsNotAnObjectAsync(SessionIdentity session, UpstreamTool? tool, string name, JsonNode arguments)
+    {
+        var given = arguments.GetValueKind() switch
+        {
+            JsonValueKind.String => "a string",
+            JsonValueKind.Number => "a number",
+            JsonValueKind.Array => "an array",
+            _ => "a boolean",
+        };
+        return RefuseArgumentsAsync(
+            session, tool, name, $"{given}, not an object", $"arguments are {given}, not an object", "tools/call 'arguments' must be an object.", time.GetTimestamp());
+    }
+
+    /// <summary>
     /// Records a call whose arguments the gateway cannot read, before anything decides on them, and returns the
     /// error to answer it with: the agent is told what is wrong whether or not the record could be written.
     /// </summary>
-    private async Task<McpProtocolException> RefuseUnreadableArgumentsAsync(
-        SessionIdentity session, UpstreamTool? tool, string name, string problem, long started)
+    private Task<McpProtocolException> RefuseUnreadableArgumentsAsync(
+        SessionIdentity session, UpstreamTool? tool, string name, string problem, long started) =>
+        RefuseArgumentsAsync(
+            session, tool, name, problem, $"arguments are not valid JSON for the gateway: {problem}",
+            $"Arguments of tools/call are not valid JSON for the gateway: {problem}.", started);
+
+    private async Task<McpProtocolException> RefuseArgumentsAsync(
+        SessionIdentity session, UpstreamTool? tool, string name, string problem, string reason, string told, long started)
     {
-        var reason = $"arguments are not valid JSON for the gateway: {problem}";
         Log.ArgumentsUnreadable(logger, session.Agent, name, problem);
         var outcome = DecisionKind.InvalidArguments.ToWireName();
         var record = new AuditRecord(
             time.GetUtcNow(), session.Agent, session.SessionId, tool?.UpstreamName ?? "", name, null, "", outcome, "", outcome, reason, null, [],
             tool is null ? "" : policy.ApplyOverrides(tool.Name, tool.Risk).Risk.ToString().ToLowerInvariant(), 0, 0, 0, time.GetElapsedTime(started).TotalMilliseconds);
         await RefusalRecord.AppendAsync(audit, metrics, logger, record, DecisionKind.InvalidArguments, knownTool: tool is not null);
-        return new McpProtocolException($"Arguments of tools/call are not valid JSON for the gateway: {problem}.", McpErrorCode.InvalidParams);
+        return new McpProtocolException(told, McpErrorCode.InvalidParams);
     }
 
     private async ValueTask<PolicyDecision> DecideAsync(SessionIdentity session, Trail trail, bool recheck)

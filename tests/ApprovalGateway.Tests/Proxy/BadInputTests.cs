@@ -538,6 +538,24 @@ public sealed class BadInputTests
     }
 
     [Theory]
+    [InlineData("\"hi\"", "a string")]
+    [InlineData("[1, 2]", "an array")]
+    [InlineData("true", "a boolean")]
+    public async Task CallWithArgumentsThatAreNotAnObject_IsRefused_AndAuditedAsInvalidArguments(string arguments, string given)
+    {
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.EverythingStdio());
+        await using var agent = await RawHttpAgent.ConnectAsync(gateway.McpEndpoint, "{}");
+
+        var call = agent.Call("tools/call", new JsonObject { ["name"] = "echo", ["arguments"] = JsonNode.Parse(arguments) });
+        var error = (await call.NextAsync(m => (int?)m["id"] == call.Id).WaitAsync(TimeSpan.FromSeconds(30)))["error"];
+
+        Assert.Equal((-32602, "tools/call 'arguments' must be an object."), ((int)error!["code"]!, (string)error["message"]!));
+        // Before, the call was refused without a record: the audit log did not show the agent calling echo at all.
+        var record = gateway.Services.GetRequiredService<IAuditLog>().RecentRequests(1).Single();
+        Assert.Equal(("echo", "everything", "invalid_arguments", $"arguments are {given}, not an object"), (record.Tool, record.Upstream, record.Outcome, record.Reason));
+    }
+
+    [Theory]
     [InlineData("\"text\"")]
     [InlineData("[1, 2]")]
     public async Task UpstreamAnsweringACallWithANonObject_GivesTheAgentAnErrorSayingSo(string answer)
