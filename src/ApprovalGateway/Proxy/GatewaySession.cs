@@ -121,9 +121,7 @@ internal sealed class GatewaySession(
         serverOptions.ServerInstructions = catalog.ServerInstructions;
         var capabilities = catalog.Capabilities;
         serverOptions.Capabilities = capabilities;
-        _advertised = (capabilities.Tools is null ? ListKinds.None : ListKinds.Tools)
-            | (capabilities.Resources is null ? ListKinds.None : ListKinds.Resources)
-            | (capabilities.Prompts is null ? ListKinds.None : ListKinds.Prompts);
+        _advertised = capabilities.Lists();
         serverOptions.Filters.Message.IncomingFilters.Add(Filter);
         serverOptions.Filters.Message.OutgoingFilters.Add(_agentRequests.Filter);
         if (tasks is not null)
@@ -941,7 +939,7 @@ internal sealed class GatewaySession(
             }
 
             var kind = ListedDigests.KindOf(method);
-            var offered = kind == ListKinds.Prompts ? client.ServerCapabilities.Prompts is not null : client.ServerCapabilities.Resources is not null;
+            var offered = client.ServerCapabilities.Lists().HasFlag(kind);
             try
             {
                 var now = offered ? await _routes.ListAllAsync(link, method, listed.Whole ? int.MaxValue : 1, _closed.Token) : [];

@@ -8,7 +8,7 @@ namespace ApprovalGateway.Proxy;
 /// carried it for <c>unattendedFor</c> (<c>Gateway:Resumption:Window</c>): while it runs the SDK counts the session as
 /// in use, and would not expire it.
 /// </summary>
-internal sealed class HeldGetStream(HttpResponse response, TimeSpan unattendedFor, TimeProvider time) : Stream
+internal sealed class HeldGetStream(HttpResponse response, TimeSpan unattendedFor, TimeProvider time) : WriteOnlyStream
 {
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _released = new();
@@ -128,22 +128,6 @@ internal sealed class HeldGetStream(HttpResponse response, TimeSpan unattendedFo
     }
 
     public override void Flush() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -6,7 +6,7 @@ namespace ApprovalGateway.Proxy;
 /// for all). The SDK sends a refusal's headers before its body, and both answers are 400 with a JSON body, so only
 /// the body is swapped. Anything else, a held call's event stream included, is written straight through.
 /// </summary>
-internal sealed class HeldRefusalBody(Stream inner, HttpResponse response) : Stream
+internal sealed class HeldRefusalBody(Stream inner, HttpResponse response) : WriteOnlyStream
 {
     // The SDK's refusals are a line of JSON; a 400 body past this is no refusal of its, and is sent as it comes.
     private const int MaxHeld = 16 * 1024;
@@ -94,20 +94,4 @@ internal sealed class HeldRefusalBody(Stream inner, HttpResponse response) : Str
     public override void Flush() => inner.Flush();
 
     public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

@@ -169,9 +169,7 @@ internal sealed class ToolCatalog(
     /// </summary>
     private void NoteOffered(string upstream, ServerCapabilities offers)
     {
-        var now = (offers.Tools is null ? ListKinds.None : ListKinds.Tools)
-            | (offers.Resources is null ? ListKinds.None : ListKinds.Resources)
-            | (offers.Prompts is null ? ListKinds.None : ListKinds.Prompts);
+        var now = offers.Lists();
         var newly = ListKinds.None;
         _offered.AddOrUpdate(upstream, now, (_, before) =>
         {
