@@ -5,12 +5,12 @@ using ApprovalGateway.Policy;
 using ApprovalGateway.Policy.Decisions;
 using ApprovalGateway.Policy.Evaluation;
 using ApprovalGateway.Policy.Risk;
+using ApprovalGateway.Tests.Infrastructure;
 using ApprovalGateway.Web.Auth;
 using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 
 namespace ApprovalGateway.Tests.Policy;
 
@@ -70,7 +70,7 @@ public sealed partial class PolicyStoreTests : IDisposable
         WriteConfigMapVersion(volume, "..2026_11_26_01", """{ "default": "deny" }""");
         File.CreateSymbolicLink(Path.Combine(volume, "..data"), "..2026_11_26_01");
         File.CreateSymbolicLink(Path.Combine(volume, "policy.json"), Path.Combine("..data", "policy.json"));
-        var time = new FakeTimeProvider();
+        var time = new SerialFakeTimeProvider();
         using var store = CreateStore(time);
         var engine = new PolicyEngine(store, new RateLimiter(TimeProvider.System));
         Assert.Equal(DecisionKind.Denied, (await engine.DecideAsync(Call("BinanceTicker"))).Kind);
@@ -102,7 +102,7 @@ public sealed partial class PolicyStoreTests : IDisposable
     [Fact]
     public void Poll_LeavesAnUnchangedFileAlone_EvenWhenItIsBroken()
     {
-        var time = new FakeTimeProvider();
+        var time = new SerialFakeTimeProvider();
         using var store = CreateStore("""{ "default": "allow" }""", time);
         File.WriteAllText(store.SourcePath, """{ "default": "sometimes" }""");
         time.Advance(PollInterval);
@@ -120,7 +120,7 @@ public sealed partial class PolicyStoreTests : IDisposable
     [Fact]
     public void Poll_RereadsABrokenFile_WhoseBytesChangeWhileItStaysUnreadable()
     {
-        var time = new FakeTimeProvider();
+        var time = new SerialFakeTimeProvider();
         using var store = CreateStore("""{ "default": "allow" }""", time);
         File.WriteAllBytes(store.SourcePath, [.. "{ \"default\": \"caf"u8, 0xE9, .. "\" }"u8]);
         time.Advance(PollInterval);
@@ -136,7 +136,7 @@ public sealed partial class PolicyStoreTests : IDisposable
     [Fact]
     public void Problem_JoinsTheErrorsIntoOneSentence_WithoutDoublePunctuation_WhenTheFileIsNotJson()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 9, 30, 0, TimeSpan.Zero));
+        var time = new SerialFakeTimeProvider(new DateTimeOffset(2026, 11, 27, 9, 30, 0, TimeSpan.Zero));
         using var store = CreateStore("""{ "default": "allow" }""", time);
         File.WriteAllText(store.SourcePath, "{ \"default\": \"allow\"\n  \"hide\": [] }");
         time.Advance(TimeSpan.FromMinutes(1));

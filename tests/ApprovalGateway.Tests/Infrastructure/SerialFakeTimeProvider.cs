@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Time.Testing;
+
+namespace ApprovalGateway.Tests.Infrastructure;
+
+/// <summary>
+/// A <see cref="FakeTimeProvider"/> whose <see cref="Advance"/> has run every timer that fell due before it returns.
+/// </summary>
+/// <remarks>
+/// FakeTimeProvider lets whichever thread is already waking timers run them all. A FileSystemWatcher thread that
+/// rescheduled the policy store's debounce timer at the moment a test advanced the clock ran the poll instead, and the
+/// test read <c>LastError</c> before the poll had set it (CI, 2026-11-28). Advancing and rescheduling take turns here.
+/// </remarks>
+internal sealed class SerialFakeTimeProvider(DateTimeOffset start) : TimeProvider
+{
+    private readonly FakeTimeProvider _time = new(start);
+    private readonly Lock _turn = new();
+
+    public SerialFakeTimeProvider()
+        : this(new FakeTimeProvider().GetUtcNow())
+    {
+    }
+
+    public override long TimestampFrequency => _time.TimestampFrequency;
+
+    public override TimeZoneInfo LocalTimeZone => _time.LocalTimeZone;
+
+    public override DateTimeOffset GetUtcNow() => _time.GetUtcNow();
+
+    public override long GetTimestamp() => _time.GetTimestamp();
+
+    public void Advance(TimeSpan delta)
+    {
+        lock (_turn)
+        {
+            _time.Advance(delta);
+        }
+    }
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        lock (_turn)
+        {
+            return new TakingTurns(_time.CreateTimer(callback, state, dueTime, period), _turn);
+        }
+    }
+
+    private sealed class TakingTurns(ITimer timer, Lock turn) : ITimer
+    {
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            lock (turn)
+            {
+                return timer.Change(dueTime, period);
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (turn)
+            {
+                timer.Dispose();
+            }
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
