@@ -336,7 +336,8 @@ internal sealed class GatewaySession(
             .. options.EnabledUpstreams.Select(u => new UpstreamLink(
                 u.Key, u.Value, connector, () => CreateClientOptions(clientInfo, init), time, logger,
                 status => board.Report(status with { Session = identity.SessionId }),
-                new UpstreamClientRole(declared, AskAgentAsync, (notification, ct) => RelayNotificationAsync(u.Key, notification, ct)))),
+                new UpstreamClientRole(declared, AskAgentAsync, (notification, ct) => RelayNotificationAsync(u.Key, notification, ct)),
+                gatewayLink: catalog.GatewayLinkTo(u.Key))),
         ], catalog.CapabilitiesOf, logger, identity.SessionId);
         var routes = _routes;
         foreach (var link in routes.Links)

@@ -271,6 +271,9 @@ internal sealed class ToolCatalog(
         }
     }
 
+    /// <summary>The gateway's own link to <paramref name="upstream"/>, which agent sessions' links follow while it is down.</summary>
+    public UpstreamLink? GatewayLinkTo(string upstream) => _links.GetValueOrDefault(upstream);
+
     /// <summary>
     /// What <paramref name="upstream"/> told the gateway's own connection it offers, or null while that is not connected:
     /// agent sessions route by it until they have opened their own session with the upstream.

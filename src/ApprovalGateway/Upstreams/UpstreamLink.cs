@@ -8,7 +8,10 @@ namespace ApprovalGateway.Upstreams;
 /// session is lost) calls fail fast with a clear reason while the link reconnects with exponential backoff. A link that
 /// <paramref name="probe"/>s (the gateway's own, one per upstream) also pings its upstream every
 /// <see cref="UpstreamOptions.PingInterval"/>, and treats a ping left unanswered as the end of the session: a server that
-/// died without cutting a connection, or hung, is otherwise noticed only when an agent's call waits on it.
+/// died without cutting a connection, or hung, is otherwise noticed only when an agent's call waits on it. An agent
+/// session's link given the <paramref name="gatewayLink"/> to the same upstream retries only while that one is
+/// connected, and at once when it connects again: while the gateway's own connection is down, so is the upstream, and
+/// a retry by every agent session would start a process each (stdio) or knock each (HTTP) for nothing.
 /// </summary>
 internal sealed class UpstreamLink(
     string name,
@@ -19,7 +22,8 @@ internal sealed class UpstreamLink(
     ILogger logger,
     Action<UpstreamStatus>? report = null,
     UpstreamClientRole? clientRole = null,
-    bool probe = false) : IAsyncDisposable
+    bool probe = false,
+    UpstreamLink? gatewayLink = null) : IAsyncDisposable
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
@@ -29,6 +33,7 @@ internal sealed class UpstreamLink(
     private TaskCompletionSource<McpClient?> _nextAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _startGate = new();
     private bool _closing;
+    private volatile bool _awaitingGatewayLink;
     private Task? _firstAttempt;
     private Task? _supervisor;
 
@@ -54,7 +59,10 @@ internal sealed class UpstreamLink(
     public bool IsStarted => Volatile.Read(ref _firstAttempt) is not null;
 
     /// <summary>Why there is no live client (what <see cref="GetClient"/> would throw), or null while there is one.</summary>
-    public string? DownReason => _client is null ? _downReason : null;
+    public string? DownReason => _client is null ? CurrentDownReason : null;
+
+    /// <summary>While it waits on the gateway's own link, that link's reason is the one that stays true.</summary>
+    private string CurrentDownReason => _awaitingGatewayLink && gatewayLink?.DownReason is { } reason ? reason : _downReason;
 
     /// <summary>
     /// Starts supervising, once however many call it; completes once the first connection attempt has succeeded or
@@ -76,7 +84,7 @@ internal sealed class UpstreamLink(
     }
 
     /// <summary>The live client, or an <see cref="UpstreamUnavailableException"/> saying why there is none.</summary>
-    public McpClient GetClient() => _client ?? throw new UpstreamUnavailableException(Name, _downReason);
+    public McpClient GetClient() => _client ?? throw new UpstreamUnavailableException(Name, CurrentDownReason);
 
     /// <summary>
     /// The live client, starting the link if nothing has yet (the first request that needs this upstream opens its
@@ -115,6 +123,22 @@ internal sealed class UpstreamLink(
         return await attempt.Task.WaitAsync(cancellationToken);
     }
 
+    /// <summary>Returns once this link has a live session, or once it will have none again (it is being disposed).</summary>
+    public async Task WhenConnectedAsync(CancellationToken cancellationToken)
+    {
+        while (!_disposed.IsCancellationRequested)
+        {
+            // Taken before the client is looked at, as in NextSessionAsync.
+            var attempt = Volatile.Read(ref _nextAttempt);
+            if (_client is not null)
+            {
+                return;
+            }
+
+            await attempt.Task.WaitAsync(cancellationToken);
+        }
+    }
+
     private void Attempted(McpClient? client) =>
         Interlocked.Exchange(ref _nextAttempt, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(client);
 
@@ -145,7 +169,7 @@ internal sealed class UpstreamLink(
                 Log.UpstreamConnectFailed(logger, Name, attempt, delay.TotalSeconds, ex.Message);
                 firstAttempt.TrySetResult();
                 Attempted(null);
-                if (!await DelayAsync(delay, token))
+                if (!await DelayAsync(delay, token) || !await UntilGatewayLinkConnectedAsync(token))
                 {
                     break;
                 }
@@ -194,7 +218,7 @@ internal sealed class UpstreamLink(
             Log.UpstreamLost(logger, Name, details, retry.TotalSeconds);
             Report(connected: false, _downReason);
             await client.DisposeAsync();
-            if (!await DelayAsync(retry, token))
+            if (!await DelayAsync(retry, token) || !await UntilGatewayLinkConnectedAsync(token))
             {
                 break;
             }
@@ -301,6 +325,30 @@ internal sealed class UpstreamLink(
         catch (OperationCanceledException)
         {
             return false;
+        }
+    }
+
+    /// <summary>False when the link is disposed while it waits.</summary>
+    private async Task<bool> UntilGatewayLinkConnectedAsync(CancellationToken token)
+    {
+        if (gatewayLink is null || gatewayLink.IsConnected)
+        {
+            return true;
+        }
+
+        _awaitingGatewayLink = true;
+        try
+        {
+            await gatewayLink.WhenConnectedAsync(token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        finally
+        {
+            _awaitingGatewayLink = false;
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
 using ApprovalGateway.Tests.Infrastructure;
 using ApprovalGateway.Upstreams;
 using ModelContextProtocol;
@@ -60,6 +62,74 @@ public sealed class UpstreamFailureTests
         Assert.Contains("degraded", await health.Content.ReadAsStringAsync());
         var upstreams = await http.GetStringAsync(new Uri(gateway.BaseAddress, "/api/upstreams"));
         Assert.Contains("\"connected\":false", upstreams);
+    }
+
+    [Fact]
+    public async Task AgentSessions_LeaveRetriesToTheGatewaysOwnConnection_WhileTheUpstreamIsDown_AndComeBackWithIt()
+    {
+        var closed = Path.Combine(Path.GetTempPath(), $"gateway-test-closed-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(closed, "");
+        var script = $$"""
+            if (require('fs').existsSync({{JsonSerializer.Serialize(closed)}})) {
+              process.stderr.write('closed for maintenance\n', () => process.exit(3));
+            } else {
+              const { McpServer } = require('@modelcontextprotocol/sdk/server/mcp.js');
+              const { StdioServerTransport } = require('@modelcontextprotocol/sdk/server/stdio.js');
+              const server = new McpServer({ name: 'flaky', version: '1.0.0' });
+              server.registerTool('hello', {}, async () => ({ content: [{ type: 'text', text: 'hi' }] }));
+              server.connect(new StdioServerTransport());
+            }
+            """;
+        try
+        {
+            await using var gateway = await GatewayHost.StartAsync(TestUpstreams.NodeScriptStdio("flaky", script));
+            var board = gateway.Services.GetRequiredService<UpstreamStatusBoard>();
+            var sessionAttempts = new ConcurrentDictionary<string, int>();
+            var gatewayAttempts = 1;
+            var thirdGatewayAttempt = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            board.Changed += status =>
+            {
+                if (status.Connected)
+                {
+                    return;
+                }
+
+                if (status.Session != "catalog")
+                {
+                    sessionAttempts.AddOrUpdate(status.Session, 1, (_, n) => n + 1);
+                }
+                else if (Interlocked.Increment(ref gatewayAttempts) == 3)
+                {
+                    thirdGatewayAttempt.TrySetResult();
+                }
+            };
+            McpClient[] agents = [await gateway.ConnectAsync(), await gateway.ConnectAsync(), await gateway.ConnectAsync()];
+            foreach (var agent in agents)
+            {
+                await Assert.ThrowsAsync<McpProtocolException>(() => agent.ListToolsAsync().AsTask());
+            }
+
+            // 1 s + 2 s of the gateway's own backoff: before, each session had retried on its own schedule meanwhile.
+            await thirdGatewayAttempt.Task.WaitAsync(Patience);
+            var attemptsWhileDown = agents.Select(a => sessionAttempts.GetValueOrDefault(a.SessionId!)).ToArray();
+            var whileDown = await Assert.ThrowsAsync<McpProtocolException>(() => agents[0].ListToolsAsync().AsTask());
+            var back = agents.Select(a => WaitForAsync(board, a.SessionId!, connected: true)).ToArray();
+            File.Delete(closed);
+            await Task.WhenAll(back).WaitAsync(Patience);
+
+            Assert.Equal([1, 1, 1], attemptsWhileDown);
+            // The reason the gateway's own connection gives, which stays true while the session waits on it.
+            Assert.EndsWith("Retrying in 4 s.", whileDown.Message, StringComparison.Ordinal);
+            foreach (var agent in agents)
+            {
+                Assert.Equal("hi", SessionRelayTests.Text(await agent.CallToolAsync("hello")));
+                await agent.DisposeAsync();
+            }
+        }
+        finally
+        {
+            File.Delete(closed);
+        }
     }
 
     private static async Task<string> EchoAsync(McpClient client, string message) =>
