@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Audit;
+using ApprovalGateway.Tests.EndToEnd;
 using ApprovalGateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -42,8 +44,10 @@ public sealed class UpstreamCancellationTests
         await using var upstream = await HangingUpstream.StartAsync();
         // The SDK's client cancels by dropping its POST, which the gateway cannot tell from a network failure: it
         // stops the call once the agent has not resumed it within the resumption window.
-        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Merge(
-            TestUpstreams.Http(upstream.Server.Url, "slow"), new Dictionary<string, string?> { ["Gateway:Resumption:Window"] = "00:00:01" }));
+        await using var gateway = await GatewayHost.StartAsync(
+            TestUpstreams.Merge(TestUpstreams.Http(upstream.Server.Url, "slow"), new Dictionary<string, string?> { ["Gateway:Resumption:Window"] = "00:00:01" }),
+            configure: builder => builder.Services.Replace(ServiceDescriptor.Singleton<IAuditLog>(sp => new AuditAppendWatcher(sp.GetRequiredService<FileAuditLog>()))));
+        var audit = (AuditAppendWatcher)gateway.Services.GetRequiredService<IAuditLog>();
         await using var client = await gateway.ConnectAsync();
         using var cancel = new CancellationTokenSource();
 
@@ -53,8 +57,9 @@ public sealed class UpstreamCancellationTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
         await upstream.Cancelled.WaitAsync(Patience);
-        var record = gateway.Services.GetRequiredService<IAuditLog>().Recent(10).First(r => r.Tool == "hang" && r.Outcome != "forwarding");
-        Assert.Equal("withdrawn", record.Outcome);
+        // Written once the upstream was told, after the agent had gone: nothing the agent gets waits for it.
+        var record = await audit.WaitForOutcomeAsync("withdrawn");
+        Assert.Equal("hang", record.Tool);
     }
 
     [Fact]
