@@ -46,8 +46,10 @@ public sealed partial class ApprovalPageTests
     [ChromiumFact]
     public async Task GrantsList_IsReadAgainAfter1s_ThenTwiceAsLongEachTime_UpTo30s_AndShownOnceARetrySucceeds()
     {
+        GrantsReadsFailOnPurpose();
+        AddGrant();
         var storage = new FailingStorage();
-        var page = await OpenOnVirtualTimeAsync("alice", p => storage.RouteAsync(p, GrantsRead, GrantsJson()));
+        var page = await OpenOnVirtualTimeAsync("alice", p => storage.RouteAsync(p, GrantsRead));
         await page.GetByRole(AriaRole.Tab, new() { Name = "Grants, not known", Exact = true }).ClickAsync();
         var failed = page.Locator("#grants-unknown-text");
         await Expect(failed).ToContainTextAsync(FailingStorage.Failure(1, "The grants in force could not be read"));
@@ -190,14 +192,14 @@ public sealed partial class ApprovalPageTests
         /// <summary>The reads the gateway answered, failed or not.</summary>
         public int Served => Volatile.Read(ref _served);
 
-        /// <summary>Fails reads of <paramref name="path"/> while down; once up, the app answers, or <paramref name="body"/> if given.</summary>
-        public Task RouteAsync(IPage page, string path, string? body = null) =>
+        /// <summary>Fails reads of <paramref name="path"/> while down; once up, the app answers.</summary>
+        public Task RouteAsync(IPage page, string path) =>
             page.RouteAsync(new Regex("^[^?]*" + Regex.Escape(path) + "$"), route =>
             {
                 var read = Interlocked.Increment(ref _served);
                 if (_up)
                 {
-                    return body is null ? route.ContinueAsync() : route.FulfillAsync(new() { Status = 200, ContentType = "application/json", Body = body });
+                    return route.ContinueAsync();
                 }
 
                 return route.FulfillAsync(new()

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using ApprovalGateway.Approvals;
 using Microsoft.Playwright;
@@ -43,6 +42,8 @@ public sealed partial class ApprovalPageTests
     [ChromiumFact]
     public async Task GrantsTab_CountsTheGrantsInForce_OnceARead_ThatFailed_SucceedsAgain_WithoutAReconnect()
     {
+        GrantsReadsFailOnPurpose();
+        AddGrant();
         var storageUp = 0;
         var negotiations = 0;
         var page = await OpenAsync("alice", beforeLoad: async p =>
@@ -52,7 +53,7 @@ public sealed partial class ApprovalPageTests
                 if (request.Url.Contains("/hubs/approvals/negotiate", StringComparison.Ordinal)) Interlocked.Increment(ref negotiations);
             };
             await p.RouteAsync("**/api/grants", route => Volatile.Read(ref storageUp) == 1
-                ? route.FulfillAsync(new() { Status = 200, ContentType = "application/json", Body = GrantsJson() })
+                ? route.ContinueAsync()
                 : route.FulfillAsync(new() { Status = 503, Body = "storage unavailable" }));
         });
         var unknown = page.GetByRole(AriaRole.Tab, new() { Name = "Grants, not known", Exact = true }).Locator(".count");
@@ -72,15 +73,13 @@ public sealed partial class ApprovalPageTests
     public async Task Revoke_IsOffAndSaysWhy_WhileThePageCannotReachTheGateway_AndOnAgainOnceItCan()
     {
         var revokes = 0;
-        var (page, dropConnection) = await OpenWithDroppableConnectionAsync("alice", async p =>
-        {
-            await p.RouteAsync("**/api/grants", route => route.FulfillAsync(new() { Status = 200, ContentType = "application/json", Body = GrantsJson() }));
-            await p.RouteAsync("**/api/grants/*/revoke", route =>
+        AddGrant();
+        var (page, dropConnection) = await OpenWithDroppableConnectionAsync("alice", p =>
+            p.RouteAsync("**/api/grants/*/revoke", route =>
             {
                 Interlocked.Increment(ref revokes);
                 return route.FulfillAsync(new() { Status = 200, ContentType = "application/json", Body = "{}" });
-            });
-        });
+            }));
         await page.GetByRole(AriaRole.Tab, new() { Name = "Grants, 1 in force", Exact = true }).ClickAsync();
         var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "exchange_place_order" });
         var revoke = row.GetByRole(AriaRole.Button, new() { Name = "Revoke the grant for exchange_place_order to trader-bot", Exact = true });
@@ -114,11 +113,10 @@ public sealed partial class ApprovalPageTests
         await Expect(revoke).ToHaveAccessibleDescriptionAsync("");
     }
 
-    /// <summary>One grant in force for a quarter of an hour, as <c>GET /api/grants</c> lists it.</summary>
-    private static string GrantsJson()
+    /// <summary>One grant in force for a quarter of an hour, which <c>GET /api/grants</c> then lists.</summary>
+    private void AddGrant()
     {
         var now = DateTimeOffset.UtcNow;
-        GrantView[] grants = [new("apr-9", "trader-bot", "exchange", "exchange_place_order", ["bob"], "orders-need-approval", now.AddMinutes(-1), now.AddMinutes(15))];
-        return JsonSerializer.Serialize(grants, new JsonSerializerOptions(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
+        _app.Grants.Add(new("trader-bot", "exchange", "exchange_place_order", now.AddMinutes(15), "apr-9", ["bob"], "orders-need-approval", now.AddMinutes(-1)));
     }
 }

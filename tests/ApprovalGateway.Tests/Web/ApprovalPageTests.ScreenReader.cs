@@ -66,7 +66,7 @@ public sealed partial class ApprovalPageTests
         await Expect(page.GetByRole(AriaRole.Tablist)).ToMatchAriaSnapshotAsync("""
             - tablist "Views":
               - tab "Pending, 1 call" [selected]
-              - tab "Grants, not known"
+              - tab "Grants, 0 in force"
               - tab "History"
               - tab "Tools"
               - tab "Audit"

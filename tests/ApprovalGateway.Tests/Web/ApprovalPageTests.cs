@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Policy.Evaluation;
 using System.Text.RegularExpressions;
@@ -12,6 +13,11 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
     private WebTestApp _app = null!;
     private BrowserSession _browser = null!;
 
+    // Reads of the grant list that failed, on any page a test opened: unless a test fails them on purpose, a failure
+    // is one the page then retries in the background, and its failure text could stand in for the one a test awaits.
+    private readonly ConcurrentQueue<string> _failedGrantsReads = new();
+    private bool _grantsReadsFailOnPurpose;
+
     public async Task InitializeAsync()
     {
         _app = await WebTestApp.StartAsync();
@@ -22,6 +28,10 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
     {
         await _browser.DisposeAsync();
         await _app.DisposeAsync();
+        if (!_grantsReadsFailOnPurpose)
+        {
+            Assert.Empty(_failedGrantsReads);
+        }
     }
 
     [ChromiumFact]
@@ -261,8 +271,14 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
     [ChromiumFact]
     public async Task GrantsTab_SaysNotKnown_AndItsViewSaysSo_WhenTheGrantListCannotBeRead()
     {
-        // This app maps no /api/grants: every read of the grant list fails, as when the gateway's storage is down.
-        var page = await OpenAsync("alice");
+        // Every read of the grant list fails, as when the gateway's storage is down.
+        GrantsReadsFailOnPurpose();
+        var page = await OpenAsync("alice", beforeLoad: p => p.RouteAsync("**/api/grants", route => route.FulfillAsync(new()
+        {
+            Status = 503,
+            ContentType = "application/json",
+            Body = """{"message":"Approval storage unreachable (connection refused)"}""",
+        })));
 
         // Before, "Grants, 0 in force" and a 0 badge: no grant letting calls through, when the page had read none.
         var tab = page.GetByRole(AriaRole.Tab, new() { Name = "Grants, not known", Exact = true });
@@ -270,7 +286,7 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
         await Expect(tab.Locator(".count")).ToHaveAttributeAsync("title", "Not known: the grants in force could not be read");
 
         await tab.ClickAsync();
-        await Expect(page.GetByText("The grants in force could not be read (/api/grants answered 404), so calls may be going through without asking under grants not listed here.")).ToBeVisibleAsync();
+        await Expect(page.GetByText("The grants in force could not be read (Approval storage unreachable (connection refused)), so calls may be going through without asking under grants not listed here.")).ToBeVisibleAsync();
         await Expect(page.GetByText("No grant in force.")).ToBeHiddenAsync();
     }
 
@@ -563,6 +579,14 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
         var context = await _browser.NewContextAsync(_app.Url, viewport);
         await context.AddCookiesAsync([new Cookie { Name = TestApproverAuthentication.CookieName, Value = approver, Url = _app.Url.ToString() }]);
         var page = await context.NewPageAsync();
+        page.Response += (_, response) =>
+        {
+            if (IsGrantsRead(response.Url) && !response.Ok) _failedGrantsReads.Enqueue($"{response.Status} {response.Url}");
+        };
+        page.RequestFailed += (_, request) =>
+        {
+            if (IsGrantsRead(request.Url)) _failedGrantsReads.Enqueue($"{request.Failure} {request.Url}");
+        };
         if (beforeLoad is not null)
         {
             await beforeLoad(page);
@@ -577,6 +601,11 @@ public sealed partial class ApprovalPageTests : IAsyncLifetime
 
         return page;
     }
+
+    private static bool IsGrantsRead(string url) => new Uri(url).AbsolutePath == "/api/grants";
+
+    /// <summary>For a test that fails reads of the grant list itself: the check that none failed is not for it.</summary>
+    private void GrantsReadsFailOnPurpose() => _grantsReadsFailOnPurpose = true;
 
     /// <summary>A live page whose hub connection the test can drop, as a stopping gateway does.</summary>
     private async Task<(IPage Page, Func<Task> DropConnection)> OpenWithDroppableConnectionAsync(string approver, Func<IPage, Task>? beforeLoad = null)

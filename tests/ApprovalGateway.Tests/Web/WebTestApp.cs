@@ -39,6 +39,9 @@ internal sealed class WebTestApp : IAsyncDisposable
 
     public TestAudit Audit => _app.Services.GetRequiredService<TestAudit>();
 
+    /// <summary>The grants <c>GET /api/grants</c> lists: none until a test adds one.</summary>
+    public TestGrants Grants => (TestGrants)_app.Services.GetRequiredService<IGrantStore>();
+
     /// <param name="slack">Whether Slack is configured, as <c>Slack:BotToken</c> and a channel make it.</param>
     public static async Task<WebTestApp> StartAsync(bool slack = false)
     {
@@ -55,6 +58,7 @@ internal sealed class WebTestApp : IAsyncDisposable
         builder.Services.AddSingleton<TestApprovals>();
         builder.Services.AddSingleton<TestApiRecorder>();
         builder.Services.AddSingleton<TestAudit>();
+        builder.Services.AddSingleton<IGrantStore, TestGrants>();
         builder.Services.AddSingleton<IApprovalDecisions>(sp => sp.GetRequiredService<TestApprovals>());
 
         var app = builder.Build();
@@ -93,6 +97,8 @@ internal sealed class WebTestApp : IAsyncDisposable
         api.MapGet("/approvals/{id}", (TestApprovals approvals, IOptions<ApprovalOptions> options, string id) =>
             approvals.Get(id) is { } approval ? Results.Json(ApprovalView.From(approval, options.Value.SlackEnabled), Json) : Results.NotFound());
         api.MapPost("/approvals/{id}/decision", DecideAsync);
+        // The gateway's own handler: before, no page test had one, so every page read the grants, failed and read them again.
+        api.MapGet("/grants", (IGrantStore grants, TimeProvider time) => GrantsApi.List(grants, time));
         api.MapGet("/tools", () => Results.Json(ApprovalSamples.Tools));
         api.MapGet("/policy", () => Results.Json(
             new { path = "policies/policy.json", loaded_at = DateTimeOffset.UtcNow.AddMinutes(-12), last_error = (string?)"rules[3].match.tool: 'exchange_*withdraw' is not a valid glob" }, Json));
