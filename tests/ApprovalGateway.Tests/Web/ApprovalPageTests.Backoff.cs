@@ -143,9 +143,9 @@ public sealed partial class ApprovalPageTests
     /// callback runs inside the clock's move and the page's reads start a fetch at once, so a read a timer starts is
     /// counted by the time the move returns.
     /// </summary>
-    private async Task<IPage> OpenOnVirtualTimeAsync(string approver, Func<IPage, Task> beforeLoad)
+    private async Task<IPage> OpenOnVirtualTimeAsync(string approver, Func<IPage, Task> beforeLoad, bool untilLive = true)
     {
-        var page = await OpenAsync(approver, beforeLoad: async p =>
+        var page = await OpenAsync(approver, untilLive: untilLive, beforeLoad: async p =>
         {
             await p.Clock.InstallAsync();
             await p.Clock.PauseAtAsync(DateTime.UtcNow.AddSeconds(1));
