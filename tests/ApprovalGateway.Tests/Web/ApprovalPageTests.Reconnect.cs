@@ -6,16 +6,17 @@ namespace ApprovalGateway.Tests.Web;
 /// <summary>
 /// What the page does while it cannot reach the hub, and when it can again. A dropped connection: "Reconnecting…",
 /// tried again after 0.5 s, then twice as long each time up to 10 s, for as long as it takes. A connection that could
-/// not be opened at all: "Offline", tried again every 5 s. Either way, once connected the page says "Live" and reads
-/// the pending list again, so a call held while it was away (whose push it never got) is shown. On the page's virtual
-/// clock, as in <c>ApprovalPageTests.Backoff.cs</c>: each attempt is a negotiate request, counted after each move.
+/// not be opened at all: "Offline", tried again every 5 s. One the gateway ends itself: opened again at once, unless it
+/// had been open less than 5 s. Either way, once connected the page says "Live" and reads the pending list again, so a
+/// call held while it was away (whose push it never got) is shown. On the page's virtual clock, as in
+/// <c>ApprovalPageTests.Backoff.cs</c>: each attempt is a negotiate request, counted after each move.
 /// </summary>
 public sealed partial class ApprovalPageTests
 {
     /// <summary>The hub client's waits before each attempt to reconnect a dropped connection.</summary>
     private static readonly int[] ReconnectBackoff = [500, 1_000, 2_000, 4_000, 8_000, 10_000, 10_000, 10_000];
 
-    /// <summary>The page's wait before each attempt to open a connection that could not be opened.</summary>
+    /// <summary>The page's wait before opening again a connection that could not be opened, or that the gateway ended soon after.</summary>
     private const int OfflineRetry = 5_000;
 
     [ChromiumFact]
@@ -98,6 +99,41 @@ public sealed partial class ApprovalPageTests
         await page.Clock.FastForwardAsync(OfflineRetry);
         Assert.Equal(attempts + 1, await NegotiationsAsync(page));
     }
+
+    [ChromiumFact]
+    public async Task ConnectionTheGatewayEnds_AsOnASignOutElsewhere_IsOpenedAgainAtOnce_AndTheListReadAgain_ButAfter5s_WhenEndedRightAfterOpening()
+    {
+        var page = await OpenOnVirtualTimeAsync("alice", CountNegotiationsAsync);
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder());
+        var card = Card(page, "exchange_place_order");
+        await Expect(card).ToBeVisibleAsync();
+        await page.Clock.FastForwardAsync(OfflineRetry);
+        _app.Approvals.ForgetQuietly("apr-1");
+
+        // Alice signs out in another browser: the gateway ends her connections, and this page, still signed in,
+        // connects again at once (no time passes on its clock) and reads the list, where the call is gone. Before, it
+        // said "Offline" and went on showing the call for 5 s, as for a gateway it could not reach.
+        AssertConnectedToTheGateway();
+        _app.Pages.SignedOut("alice");
+        await Expect(card).ToHaveCountAsync(0);
+        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Live" })).ToBeVisibleAsync();
+        Assert.Equal(2, await NegotiationsAsync(page));
+
+        // Ended again right after it opened (here, the gateway has its pages reconnect): the page waits 5 s, so a
+        // gateway that keeps ending its connection is not met with one connection after another.
+        AssertConnectedToTheGateway();
+        Assert.Equal(1, _app.Pages.ReloadAll());
+        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Offline" })).ToBeVisibleAsync();
+        await AssertAttemptAfterAsync(page, OfflineRetry);
+        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Live" })).ToBeVisibleAsync();
+    }
+
+    /// <summary>
+    /// The gateway has taken the page's connection as open. It does so just after the hub's handshake, which the page
+    /// may have had first: nothing the page shows tells when, so this waits for it.
+    /// </summary>
+    private void AssertConnectedToTheGateway() =>
+        Assert.True(SpinWait.SpinUntil(() => _app.Pages.Ids.Count == 1, TimeSpan.FromSeconds(10)), "the gateway has no open connection of the page");
 
     /// <summary>
     /// After the last attempt failed (the page has taken its failure in): no attempt until <paramref name="wait"/> ms of

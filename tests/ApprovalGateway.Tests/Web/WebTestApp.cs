@@ -39,6 +39,9 @@ internal sealed class WebTestApp : IAsyncDisposable
 
     public TestAudit Audit => _app.Services.GetRequiredService<TestAudit>();
 
+    /// <summary>The live pages' open connections, which the gateway ends on a sign-out or to have its pages reconnect.</summary>
+    public PageConnections Pages => _app.Services.GetRequiredService<PageConnections>();
+
     /// <summary>The grants <c>GET /api/grants</c> lists: none until a test adds one.</summary>
     public TestGrants Grants => (TestGrants)_app.Services.GetRequiredService<IGrantStore>();
 

@@ -1879,7 +1879,12 @@
   // again reads both lists. Not after a 401: the page is on its way to the sign-in form.
   const RETRY_FIRST_MS = 1000;
   const RETRY_MAX_MS = 30000;
+  // How long the page waits before opening again a connection that could not be opened, or that the gateway ended
+  // right after it opened.
+  const OFFLINE_RETRY_MS = 5000;
   let hub = null;
+  // When the connection last opened (page clock), while it is open.
+  let connectedAt = null;
   const connected = () => hub?.state === signalR.HubConnectionState.Connected;
 
   function retrier(read) {
@@ -1969,19 +1974,30 @@
     });
     connection.onreconnecting(() => setLive("reconnecting", "Reconnecting…"));
     connection.onreconnected(async () => {
+      connectedAt = Date.now();
       await Promise.all([loadApprovals().catch(() => {}), loadGrants()]);
       setLive("live", "Live");
       // Pushes sent while the page was away are lost: records written meanwhile are counted now.
       checkNewAudit();
     });
     connection.onclose(() => {
+      const openFor = connectedAt === null ? 0 : Date.now() - connectedAt;
+      connectedAt = null;
       if (signedOut) {
         setLive("offline", "Signed out");
         signIn();
         return;
       }
+      // The gateway ended a connection that was fine (an approver's sign-out elsewhere, or it has its pages reconnect
+      // after losing backplane messages): open it again at once, as it expects. Before, the page said "Offline" and
+      // waited 5 s. One that it ends again soon after opening waits, so the two never open and close in a loop.
+      if (openFor >= OFFLINE_RETRY_MS) {
+        setLive("reconnecting", "Reconnecting…");
+        start(connection);
+        return;
+      }
       setLive("offline", "Offline");
-      setTimeout(() => start(connection), 5000);
+      setTimeout(() => start(connection), OFFLINE_RETRY_MS);
     });
     await start(connection);
   }
@@ -1995,9 +2011,10 @@
         return;
       }
       setLive("offline", "Offline");
-      setTimeout(() => start(connection), 5000);
+      setTimeout(() => start(connection), OFFLINE_RETRY_MS);
       return;
     }
+    connectedAt = Date.now();
     // Subscribe first, then list: a change made in between arrives as a push and is merged, not lost. "Live" only once
     // both are read or have failed (each then says so, and is read again on its own): starting the connection again,
     // as this did once after a failed read, only failed on the one already open and left the page "Offline" for good.
