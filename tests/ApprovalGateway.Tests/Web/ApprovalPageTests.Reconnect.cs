@@ -113,7 +113,7 @@ public sealed partial class ApprovalPageTests
         // Alice signs out in another browser: the gateway ends her connections, and this page, still signed in,
         // connects again at once (no time passes on its clock) and reads the list, where the call is gone. Before, it
         // said "Offline" and went on showing the call for 5 s, as for a gateway it could not reach.
-        AssertConnectedToTheGateway();
+        await AssertConnectedToTheGatewayAsync();
         _app.Pages.SignedOut("alice");
         await Expect(card).ToHaveCountAsync(0);
         await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Live" })).ToBeVisibleAsync();
@@ -121,19 +121,16 @@ public sealed partial class ApprovalPageTests
 
         // Ended again right after it opened (here, the gateway has its pages reconnect): the page waits 5 s, so a
         // gateway that keeps ending its connection is not met with one connection after another.
-        AssertConnectedToTheGateway();
+        await AssertConnectedToTheGatewayAsync();
         Assert.Equal(1, _app.Pages.ReloadAll());
         await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Offline" })).ToBeVisibleAsync();
         await AssertAttemptAfterAsync(page, OfflineRetry);
         await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Live" })).ToBeVisibleAsync();
     }
 
-    /// <summary>
-    /// The gateway has taken the page's connection as open. It does so just after the hub's handshake, which the page
-    /// may have had first: nothing the page shows tells when, so this waits for it.
-    /// </summary>
-    private void AssertConnectedToTheGateway() =>
-        Assert.True(SpinWait.SpinUntil(() => _app.Pages.Ids.Count == 1, TimeSpan.FromSeconds(10)), "the gateway has no open connection of the page");
+    /// <summary>The gateway has taken the page's next connection as open (see <see cref="PageConnectionsOpened"/>).</summary>
+    private async Task AssertConnectedToTheGatewayAsync() =>
+        Assert.True(await _app.Opened.NextAsync(), "the gateway has no open connection of the page");
 
     /// <summary>
     /// After the last attempt failed (the page has taken its failure in): no attempt until <paramref name="wait"/> ms of

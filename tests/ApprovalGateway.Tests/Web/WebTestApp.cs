@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -42,6 +43,9 @@ internal sealed class WebTestApp : IAsyncDisposable
     /// <summary>The live pages' open connections, which the gateway ends on a sign-out or to have its pages reconnect.</summary>
     public PageConnections Pages => _app.Services.GetRequiredService<PageConnections>();
 
+    /// <summary>Each page connection once the gateway has registered it.</summary>
+    public PageConnectionsOpened Opened => _app.Services.GetRequiredService<PageConnectionsOpened>();
+
     /// <summary>The grants <c>GET /api/grants</c> lists: none until a test adds one.</summary>
     public TestGrants Grants => (TestGrants)_app.Services.GetRequiredService<IGrantStore>();
 
@@ -62,6 +66,8 @@ internal sealed class WebTestApp : IAsyncDisposable
         builder.Services.AddSingleton<TestApiRecorder>();
         builder.Services.AddSingleton<TestAudit>();
         builder.Services.AddSingleton<IGrantStore, TestGrants>();
+        builder.Services.AddSingleton<PageConnectionsOpened>();
+        builder.Services.AddOptions<HubOptions>().Configure<PageConnectionsOpened>((options, opened) => options.AddFilter(opened));
         builder.Services.AddSingleton<IApprovalDecisions>(sp => sp.GetRequiredService<TestApprovals>());
 
         var app = builder.Build();
