@@ -9,11 +9,20 @@ namespace ApprovalGateway.Tests.Infrastructure;
 /// FakeTimeProvider lets whichever thread is already waking timers run them all. A FileSystemWatcher thread that
 /// rescheduled the policy store's debounce timer at the moment a test advanced the clock ran the poll instead, and the
 /// test read <c>LastError</c> before the poll had set it (CI, 2026-11-28). Advancing and rescheduling take turns here.
+/// Reading the clock wakes timers there too (for its AutoAdvanceAmount), so a thread that only read the time (a request
+/// stamping a record) could run the poll just the same: the time is read here from a copy that wakes nothing.
 /// </remarks>
-internal sealed class SerialFakeTimeProvider(DateTimeOffset start) : TimeProvider
+internal sealed class SerialFakeTimeProvider : TimeProvider
 {
-    private readonly FakeTimeProvider _time = new(start);
+    private readonly FakeTimeProvider _time;
     private readonly Lock _turn = new();
+    private long _utcTicks;
+
+    public SerialFakeTimeProvider(DateTimeOffset start)
+    {
+        _time = new FakeTimeProvider(start.ToUniversalTime());
+        _utcTicks = start.UtcTicks;
+    }
 
     public SerialFakeTimeProvider()
         : this(new FakeTimeProvider().GetUtcNow())
@@ -24,14 +33,17 @@ internal sealed class SerialFakeTimeProvider(DateTimeOffset start) : TimeProvide
 
     public override TimeZoneInfo LocalTimeZone => _time.LocalTimeZone;
 
-    public override DateTimeOffset GetUtcNow() => _time.GetUtcNow();
+    public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _utcTicks), TimeSpan.Zero);
 
     public override long GetTimestamp() => _time.GetTimestamp();
 
     public void Advance(TimeSpan delta)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(delta, TimeSpan.Zero);
         lock (_turn)
         {
+            // Before the timers run: they read the advanced time, as they do on FakeTimeProvider.
+            Interlocked.Add(ref _utcTicks, delta.Ticks);
             _time.Advance(delta);
         }
     }
