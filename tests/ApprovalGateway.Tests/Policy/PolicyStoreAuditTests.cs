@@ -87,8 +87,10 @@ public sealed partial class PolicyStoreTests
         await writer.StartAsync(CancellationToken.None);
         Assert.Equal("policy_loaded", (await audit.NextAsync()).Outcome);
 
-        // An editor saving without changes, then a forced reload: the same bytes, read and applied again.
-        await File.WriteAllTextAsync(store.SourcePath, Good);
+        // An editor saving without changes, then a forced reload: the same bytes, read and applied again. Saved whole:
+        // written in place, a watcher's reload could read the file empty between its truncation and the write, and
+        // that is an edit of its own, recorded (a rejection, then the good policy applied again), which this is not.
+        await SaveWholeAsync(store.SourcePath, Good);
         Assert.True(store.Reload());
         await EditAndWaitForReload(store, Broken);
         Assert.Equal("policy_rejected", (await audit.NextAsync()).Outcome);

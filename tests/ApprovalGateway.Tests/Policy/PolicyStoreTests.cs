@@ -238,10 +238,16 @@ public sealed partial class PolicyStoreTests : IDisposable
     {
         var reloaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var registration = store.GetReloadToken().RegisterChangeCallback(_ => reloaded.TrySetResult(), null);
-        var written = store.SourcePath + ".edit";
-        await File.WriteAllTextAsync(written, json);
-        File.Move(written, store.SourcePath, overwrite: true);
+        await SaveWholeAsync(store.SourcePath, json);
         await reloaded.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Writes the file beside it, then moves it over it: no read by the watcher or the poll finds it empty or half written.</summary>
+    private static async Task SaveWholeAsync(string path, string json)
+    {
+        var written = path + ".edit";
+        await File.WriteAllTextAsync(written, json);
+        File.Move(written, path, overwrite: true);
     }
 
     private static ToolCallFacts Call(string tool, RiskClass risk = RiskClass.Low) =>
