@@ -141,11 +141,18 @@ public sealed class PolicyThroughGatewayTests
         Assert.Contains("explode", store.LastError);
     }
 
+    /// <summary>
+    /// Replaces the file whole (written beside it, then moved over it) and waits for the watcher's reload. Written in
+    /// place, a writer held up between truncating the file and writing it let the watcher reload the empty file: that
+    /// reload fired the token, and the test called the tool and read LastError before the edit was read at all.
+    /// </summary>
     private static async Task EditAsync(PolicyStore store, string path, string json)
     {
         var reloaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var registration = ChangeToken.OnChange(store.GetReloadToken, () => reloaded.TrySetResult());
-        await File.WriteAllTextAsync(path, json);
+        var written = path + ".edit";
+        await File.WriteAllTextAsync(written, json);
+        File.Move(written, path, overwrite: true);
         await reloaded.Task.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
