@@ -29,13 +29,14 @@ internal sealed class SerialFakeTimeProvider : TimeProvider
     {
     }
 
-    public override long TimestampFrequency => _time.TimestampFrequency;
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
     public override TimeZoneInfo LocalTimeZone => _time.LocalTimeZone;
 
     public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _utcTicks), TimeSpan.Zero);
 
-    public override long GetTimestamp() => _time.GetTimestamp();
+    // FakeTimeProvider's timestamp is its time in ticks, read as its time is (waking timers): the copy again.
+    public override long GetTimestamp() => Interlocked.Read(ref _utcTicks);
 
     public void Advance(TimeSpan delta)
     {
