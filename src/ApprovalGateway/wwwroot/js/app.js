@@ -1989,8 +1989,8 @@
         return;
       }
       // The gateway ended a connection that was fine (an approver's sign-out elsewhere, or it has its pages reconnect
-      // after losing backplane messages): open it again at once, as it expects. Before, the page said "Offline" and
-      // waited 5 s. One that it ends again soon after opening waits, so the two never open and close in a loop.
+      // after losing backplane messages): open it again at once, as it expects, rather than show "Offline" for 5 s
+      // with calls that may have gone. One it ends again soon after opening waits, so the two never loop.
       if (openFor >= OFFLINE_RETRY_MS) {
         setLive("reconnecting", "Reconnecting…");
         start(connection);
