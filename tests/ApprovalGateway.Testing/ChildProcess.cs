@@ -25,6 +25,12 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public Task Exited => _exited.Task;
 
+    /// <summary>
+    /// Completes once the process has exited and every line it wrote has been seen (kept, and given to the line
+    /// callback). <see cref="Exited"/> can come first, while its last lines are still being read from the pipe.
+    /// </summary>
+    public Task WaitForExitAsync() => _process.WaitForExitAsync();
+
     /// <summary>User plus system CPU time of this process (not of the processes it spawned).</summary>
     public TimeSpan CpuTime
     {

@@ -71,7 +71,7 @@ public sealed class ThirdPartyClientTests
             reject.EnsureSuccessStatusCode();
         }
 
-        await Task.WhenAny(agent.Exited, events.Closed).WaitAsync(Guard);
+        await Task.WhenAny(agent.WaitForExitAsync(), events.Closed).WaitAsync(Guard);
         Assert.True(events.Closed.IsCompleted, "the TypeScript agent stopped before it closed its session: " + agent.Output);
 
         var names = events.Step("tools")["names"]!.AsArray().Select(n => (string?)n).ToList();
@@ -142,7 +142,7 @@ public sealed class ThirdPartyClientTests
         var events = new TypeScriptAgentEvents();
         await using var agent = StartTypeScriptAgent(TypeScriptAgentWithAnErrorAnswer, scenario.Gateway.McpEndpoint, events);
 
-        await Task.WhenAny(agent.Exited, events.Closed).WaitAsync(Guard);
+        await Task.WhenAny(agent.WaitForExitAsync(), events.Closed).WaitAsync(Guard);
         Assert.True(events.Closed.IsCompleted, "the TypeScript agent stopped before it closed its session: " + agent.Output);
 
         // Before, the resumed stream replayed nothing and closed; the client then opened a GET of its own, refused
