@@ -154,8 +154,8 @@ public sealed class UpstreamSessionOnFirstUseTests
             Assert.All(listings, listing => Assert.Equal(ownListing, listing));
             Assert.NotEmpty(read.Contents);
             Assert.NotEmpty(prompt.Messages);
-            Assert.True(HasOwnUpstreamSession(gateway, sessions[0]));
-            Assert.True(HasOwnUpstreamSession(gateway, sessions[1]));
+            Assert.True(await OwnUpstreamSessionReportedAsync(gateway, sessions[0]));
+            Assert.True(await OwnUpstreamSessionReportedAsync(gateway, sessions[1]));
             Assert.False(HasOwnUpstreamSession(gateway, sessions[2]));
         }
         finally
@@ -435,7 +435,7 @@ public sealed class UpstreamSessionOnFirstUseTests
         var listed = (await client.ListToolsAsync()).Select(t => t.Name).ToList();
 
         Assert.Equal(["first"], listed);
-        Assert.True(HasOwnUpstreamSession(gateway, client));
+        Assert.True(await OwnUpstreamSessionReportedAsync(gateway, client));
         Assert.Contains(1016, log.EventIds);
     }
 
@@ -468,7 +468,7 @@ public sealed class UpstreamSessionOnFirstUseTests
         Assert.Equal(["first"], tools);
         Assert.False(ownSessionAfterTools);
         Assert.Equal(["note://one"], resources);
-        Assert.True(HasOwnUpstreamSession(gateway, client));
+        Assert.True(await OwnUpstreamSessionReportedAsync(gateway, client));
         Assert.Contains(1016, log.EventIds);
     }
 
@@ -707,6 +707,44 @@ public sealed class UpstreamSessionOnFirstUseTests
     /// <summary>Whether the agent session has opened a session of its own on an upstream (its link reported a state).</summary>
     private static bool HasOwnUpstreamSession(GatewayHost gateway, McpClient client) =>
         gateway.Services.GetRequiredService<UpstreamStatusBoard>().Current.Any(s => s.Session == client.SessionId);
+
+    /// <summary>
+    /// Whether the agent session's own session on an upstream is reported, waiting for it up to <see cref="Patience"/>:
+    /// its link hands the new session to the request that opened it before it reports it, so the agent can have its
+    /// answer first.
+    /// </summary>
+    private static async Task<bool> OwnUpstreamSessionReportedAsync(GatewayHost gateway, McpClient client)
+    {
+        var board = gateway.Services.GetRequiredService<UpstreamStatusBoard>();
+        var reported = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnChanged(UpstreamStatus status)
+        {
+            if (status.Session == client.SessionId)
+            {
+                reported.TrySetResult();
+            }
+        }
+
+        board.Changed += OnChanged;
+        try
+        {
+            if (HasOwnUpstreamSession(gateway, client))
+            {
+                return true;
+            }
+
+            await reported.Task.WaitAsync(Patience);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+        finally
+        {
+            board.Changed -= OnChanged;
+        }
+    }
 
     private const string CapableAgentName = "capable-agent";
 
