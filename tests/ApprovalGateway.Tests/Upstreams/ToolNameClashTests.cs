@@ -31,10 +31,12 @@ public sealed class ToolNameClashTests
                 sessionUp.TrySetResult();
             }
         };
+        // The catalogue's link to evh reports itself connected apart from the listing it sets off, before or after it: the
+        // listing is done once the board shows that link connected with the clash the listing found.
         var catalogListed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        catalog.Changed += () =>
+        board.Changed += status =>
         {
-            if (board.Current.Any(s => s is { Upstream: "evh", Session: "catalog", Connected: true }))
+            if (status is { Upstream: "evh", Session: "catalog", Connected: true, Clash: not null })
             {
                 catalogListed.TrySetResult();
             }
