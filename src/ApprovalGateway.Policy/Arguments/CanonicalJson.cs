@@ -27,7 +27,8 @@ public static class CanonicalJson
     public static string Sha256(JsonNode? node) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Serialize(node))));
 
-    private static void Write(Utf8JsonWriter writer, JsonNode? node)
+    /// <summary>Writes the canonical form of <paramref name="node"/>; the writer must have default options.</summary>
+    public static void Write(Utf8JsonWriter writer, JsonNode? node)
     {
         switch (node)
         {

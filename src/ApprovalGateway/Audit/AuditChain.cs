@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApprovalGateway.Policy.Arguments;
@@ -39,12 +41,9 @@ internal static class AuditChain
     /// <summary>Adds the chain fields to <paramref name="entry"/> and returns the line (without newline) and its hash.</summary>
     public static (string Line, string Hash) Seal(JsonObject entry, long seq, string prev)
     {
-        entry.Remove(HashProperty);
-        entry[SeqProperty] = seq;
-        entry[PrevProperty] = prev;
-        var hash = CanonicalJson.Sha256(entry);
-        entry[HashProperty] = hash;
-        return (CanonicalJson.Serialize(entry), hash);
+        var line = new ArrayBufferWriter<byte>();
+        var hash = new AuditLineWriter().Seal(entry, seq, prev, line);
+        return (Encoding.UTF8.GetString(line.WrittenSpan), hash);
     }
 
     /// <summary>The stored record with the seq and hash <see cref="Seal"/> gave its entry, as a search reads it back.</summary>

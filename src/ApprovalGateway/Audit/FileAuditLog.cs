@@ -55,6 +55,7 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IHealthSignal, IAsy
     private readonly AuditWriteStatus status;
     private readonly Lock gate = new();
     private readonly ArrayBufferWriter<byte> buffer = new();
+    private readonly AuditLineWriter lines = new();
     private List<PendingAppend> waiting = [];
     private bool writing;
     private bool closed;
@@ -478,9 +479,8 @@ internal sealed class FileAuditLog : IAuditLog, IAuditQuery, IHealthSignal, IAsy
         {
             foreach (var pending in batch)
             {
-                var (line, hash) = AuditChain.Seal(pending.Entry, ++seq, head);
-                head = hash;
-                Encoding.UTF8.GetBytes(line + "\n", buffer);
+                head = lines.Seal(pending.Entry, ++seq, head, buffer);
+                buffer.Write("\n"u8);
             }
 
             stream.Write(buffer.WrittenSpan);
