@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace ApprovalGateway.Tests.Infrastructure;
 
 /// <summary>Gateway settings that point an upstream at a real MCP server.</summary>
@@ -53,6 +55,22 @@ internal static class TestUpstreams
         [$"Gateway:Upstreams:{name}:Args:1"] = script,
         [$"Gateway:Upstreams:{name}:WorkingDirectory"] = Path.Combine(RepoPaths.Root, "tests", "upstreams"),
     };
+
+    /// <summary>
+    /// A stdio upstream named flaky with one tool, hello (answers "hi"), whose process exits with code 3 saying "closed
+    /// for maintenance" while the file <paramref name="closedMarker"/> exists: down and back at a test's word.
+    /// </summary>
+    public static Dictionary<string, string?> ClosableStdio(string closedMarker) => NodeScriptStdio("flaky", $$"""
+        if (require('fs').existsSync({{JsonSerializer.Serialize(closedMarker)}})) {
+          process.stderr.write('closed for maintenance\n', () => process.exit(3));
+        } else {
+          const { McpServer } = require('@modelcontextprotocol/sdk/server/mcp.js');
+          const { StdioServerTransport } = require('@modelcontextprotocol/sdk/server/stdio.js');
+          const server = new McpServer({ name: 'flaky', version: '1.0.0' });
+          server.registerTool('hello', {}, async () => ({ content: [{ type: 'text', text: 'hi' }] }));
+          server.connect(new StdioServerTransport());
+        }
+        """);
 
     public static Dictionary<string, string?> Merge(params IReadOnlyDictionary<string, string?>[] parts)
     {

@@ -801,18 +801,7 @@ public sealed class UpstreamSessionOnFirstUseTests
     public async Task FirstCallToAnUpstreamThatWentDown_GetsTheReason_AndWorksOnceItIsBack()
     {
         var closed = Path.Combine(Path.GetTempPath(), $"gateway-test-closed-{Guid.NewGuid():N}");
-        var script = $$"""
-            if (require('fs').existsSync({{JsonSerializer.Serialize(closed)}})) {
-              process.stderr.write('closed for maintenance\n', () => process.exit(3));
-            } else {
-              const { McpServer } = require('@modelcontextprotocol/sdk/server/mcp.js');
-              const { StdioServerTransport } = require('@modelcontextprotocol/sdk/server/stdio.js');
-              const server = new McpServer({ name: 'flaky', version: '1.0.0' });
-              server.registerTool('hello', {}, async () => ({ content: [{ type: 'text', text: 'hi' }] }));
-              server.connect(new StdioServerTransport());
-            }
-            """;
-        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.NodeScriptStdio("flaky", script));
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.ClosableStdio(closed));
         await using var client = await gateway.ConnectAsync();
         var board = gateway.Services.GetRequiredService<UpstreamStatusBoard>();
         var up = UpstreamFailureTests.WaitForAsync(board, client.SessionId!, connected: true);
