@@ -34,6 +34,7 @@ internal sealed class UpstreamLink(
     private readonly Lock _startGate = new();
     private bool _closing;
     private volatile bool _awaitingGatewayLink;
+    private volatile bool _attempting;
     private Task? _firstAttempt;
     private Task? _supervisor;
 
@@ -98,9 +99,28 @@ internal sealed class UpstreamLink(
         {
             await started.WaitAsync(cancellationToken);
         }
+        else if (_client is null && Volatile.Read(ref _nextAttempt) is var attempt && IsRejoining)
+        {
+            // The upstream is back for the gateway's own link and this one is on its way back too: a refusal now would
+            // be untrue a moment later (a tool the catalogue has not listed again yet would even be called unknown).
+            try
+            {
+                await attempt.Task.WaitAsync(Options.ConnectTimeout, time, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                // Still not back: why it is down says more than how long this request waited.
+            }
+        }
 
         return GetClient();
     }
+
+    /// <summary>
+    /// Whether an agent session's link is reconnecting, or about to, while the gateway's own link to the upstream is
+    /// connected. The gateway's own link, and one sleeping out its backoff, fail requests at once as before.
+    /// </summary>
+    private bool IsRejoining => (_attempting || _awaitingGatewayLink) && gatewayLink is { IsConnected: true };
 
     /// <summary>
     /// The session after <paramref name="stale"/>: the live one if that is newer, else the one the next connection
@@ -152,6 +172,7 @@ internal sealed class UpstreamLink(
         while (!token.IsCancellationRequested)
         {
             McpClient client;
+            _attempting = true;
             try
             {
                 client = await connector.ConnectAsync(Name, Options, clientOptions(), clientRole, token);
@@ -168,6 +189,7 @@ internal sealed class UpstreamLink(
                 Report(connected: false, _downReason);
                 Log.UpstreamConnectFailed(logger, Name, attempt, delay.TotalSeconds, ex.Message);
                 firstAttempt.TrySetResult();
+                _attempting = false;
                 Attempted(null);
                 if (!await DelayAsync(delay, token) || !await UntilGatewayLinkConnectedAsync(token))
                 {
@@ -193,9 +215,12 @@ internal sealed class UpstreamLink(
                 }
             }
 
-            firstAttempt.TrySetResult();
+            // Told before anyone waiting is let through: a request answered on this session must find the board and
+            // the catalogue already knowing it is back.
             Connected?.Invoke(client);
             Report(connected: true, "connected");
+            firstAttempt.TrySetResult();
+            _attempting = false;
             Attempted(client);
 
             var details = await WaitForEndOrSilenceAsync(client, token);
@@ -225,6 +250,7 @@ internal sealed class UpstreamLink(
         }
 
         firstAttempt.TrySetResult();
+        _attempting = false;
         Attempted(null);
     }
 
