@@ -40,7 +40,10 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
             var through = new CallPath("gateway", () => Clients.HttpAsync(gateway.McpEndpoint), () => gateway.CpuTime, HasTargets: true);
             var throughOs = new CallPath(
                 "gateway, Durability=Os", () => Clients.HttpAsync(osDurable.McpEndpoint), () => osDurable.CpuTime, HasTargets: true);
-            await CompareAsync(direct, [BareRelay(relay), through, throughOs], baseline => InsideGateway(gateway.AuditFile, baseline));
+            await CompareAsync(
+                direct,
+                [BareRelay(relay), through, throughOs],
+                baseline => InsideGateway(baseline, (through.Name, gateway.AuditFile), (throughOs.Name, osDurable.AuditFile)));
         }
 
         await using (var echo = await RunnerServerProcess.EchoAsync())
@@ -59,7 +62,10 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
                 "gateway (.NET echo upstream)", () => Clients.HttpAsync(gateway.McpEndpoint), () => gateway.CpuTime, HasTargets: true);
             var throughUnresumable = new CallPath(
                 "gateway, Resumption off", () => Clients.HttpAsync(unresumable.McpEndpoint), () => unresumable.CpuTime);
-            await CompareAsync(direct, [BareRelay(relay), through, throughUnresumable], baseline => InsideGateway(gateway.AuditFile, baseline));
+            await CompareAsync(
+                direct,
+                [BareRelay(relay), through, throughUnresumable],
+                baseline => InsideGateway(baseline, (through.Name, gateway.AuditFile), (throughUnresumable.Name, unresumable.AuditFile)));
         }
 
         report.Line("### Upstream over stdio, for comparison with mcp-proxy\n");
@@ -240,15 +246,36 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
     }
 
     /// <summary>
-    /// Splits the gateway's share of a sequential call using the timings in its own audit records (every forwarded
+    /// Splits each gateway's share of a sequential call using the timings in its own audit records (every forwarded
     /// call so far, warm-up included): the hop to the upstream as the gateway sees it, next to the direct client's
-    /// whole call, and the pipeline around it up to the outcome record.
+    /// whole call, and the pipeline around it up to the outcome record. Side by side, two gateways that differ in one
+    /// setting show which part the setting moves.
     /// </summary>
-    private Action InsideGateway(string auditFile, Samples direct)
+    private Action InsideGateway(Samples direct, params (string Name, string AuditFile)[] gateways)
     {
-        var (upstream, pipeline, policy) = (new Samples(), new Samples(), new Samples());
-        using (var reader = new StreamReader(new FileStream(auditFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite)))
+        var parts = gateways.Select(g => (g.Name, Parts: ReadParts(g.AuditFile))).ToList();
+        return () =>
         {
+            var forwarded = parts[0].Parts.Upstream.Count;
+            report.Line($"Inside the gateway, from its audit records ({forwarded} forwarded sequential calls, warm-up included): " +
+                "the upstream hop as the gateway sees it, next to the direct client's whole call, and the pipeline before and after it " +
+                "(policy, the `forwarding` record, the relay) up to the outcome record. The rest of the added time is the agent's hop to the gateway.\n");
+            string[] Row(string part, Func<(Samples Upstream, Samples Pipeline, Samples Policy), Samples> pick) =>
+                [part, .. parts.SelectMany(p => new[] { Report.Ms(pick(p.Parts).P50), Report.Ms(pick(p.Parts).P99) })];
+            report.Table(
+                ["Part", .. parts.SelectMany(p => new[] { $"`{p.Name}` p50 ms", "p99 ms" })],
+                [
+                    ["direct client, whole call (baseline)", .. parts.SelectMany(_ => new[] { Report.Ms(direct.P50), Report.Ms(direct.P99) })],
+                    Row("gateway → upstream hop", p => p.Upstream),
+                    Row("gateway pipeline around it", p => p.Pipeline),
+                    Row("of which policy", p => p.Policy),
+                ]);
+        };
+
+        static (Samples Upstream, Samples Pipeline, Samples Policy) ReadParts(string auditFile)
+        {
+            var (upstream, pipeline, policy) = (new Samples(), new Samples(), new Samples());
+            using var reader = new StreamReader(new FileStream(auditFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
             while (reader.ReadLine() is { } line)
             {
                 using var record = JsonDocument.Parse(line);
@@ -261,22 +288,9 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
                     policy.Add(root.GetProperty("policy_milliseconds").GetDouble());
                 }
             }
-        }
 
-        return () =>
-        {
-            report.Line($"Inside `gateway`, from its audit records ({upstream.Count} forwarded sequential calls, warm-up included): " +
-                "the upstream hop as the gateway sees it, next to the direct client's whole call, and the pipeline before and after it " +
-                "(policy, the `forwarding` record, the relay) up to the outcome record. The rest of the added time is the agent's hop to the gateway.\n");
-            report.Table(
-                ["Part", "p50 ms", "p99 ms"],
-                [
-                    ["direct client, whole call (baseline)", Report.Ms(direct.P50), Report.Ms(direct.P99)],
-                    ["gateway → upstream hop", Report.Ms(upstream.P50), Report.Ms(upstream.P99)],
-                    ["gateway pipeline around it", Report.Ms(pipeline.P50), Report.Ms(pipeline.P99)],
-                    ["of which policy", Report.Ms(policy.P50), Report.Ms(policy.P99)],
-                ]);
-        };
+            return (upstream, pipeline, policy);
+        }
     }
 
     private async Task<(double Rate, List<double> Rounds, TimeSpan? CpuPerCall)[]> ThroughputAsync(IReadOnlyList<CallPath> paths)
