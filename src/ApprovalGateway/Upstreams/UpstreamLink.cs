@@ -366,6 +366,9 @@ internal sealed class UpstreamLink(
         try
         {
             await gatewayLink.WhenConnectedAsync(token);
+
+            // Flagged before the wait's flag is cleared: a request must never find this link neither waiting nor attempting.
+            _attempting = true;
             return true;
         }
         catch (OperationCanceledException)
