@@ -94,6 +94,7 @@ internal sealed class GatewaySession(
 
     private Task<bool>? _connecting;
     private volatile McpServer? _sessionServer;
+    private Func<bool> _hearsUnasked = static () => true;
     private volatile bool _initializeAccepted;
     private volatile bool _tasksEnabled;
     private RequestId? _initializeId;
@@ -131,9 +132,13 @@ internal sealed class GatewaySession(
         }
     }
 
-    /// <summary>The session-level server: notifications not tied to a request go out through it.</summary>
-    public void Attach(McpServer server)
+    /// <summary>
+    /// The session-level server: notifications not tied to a request go out through it, and reach the agent while
+    /// <paramref name="hearsUnasked"/> says so (over HTTP, while it has its GET stream open; over stdio, always).
+    /// </summary>
+    public void Attach(McpServer server, Func<bool>? hearsUnasked = null)
     {
+        _hearsUnasked = hearsUnasked ?? _hearsUnasked;
         _sessionServer = server;
 
         // Which tools the agent sees (hidden ones) and which may be held (task support) follow the policy.
@@ -542,7 +547,10 @@ internal sealed class GatewaySession(
                 // hearing this is what counts as listed. Told already, by the gateway (its own session, opened,
                 // listed the change before the upstream said so) or by the first of a burst of the upstream's own
                 // notices (server-everything sends five as a session opens), it has been told of this change.
-                if (ListedDigests.KindOf(notification.Method) is not ListKinds.None and var lists && _listed.Tell(upstream, lists) == ListKinds.None)
+                // One the agent cannot hear (no GET stream open) tells it nothing, and holds back none that follow.
+                if (ListedDigests.KindOf(notification.Method) is not ListKinds.None and var lists
+                    && _hearsUnasked()
+                    && _listed.Tell(upstream, lists) == ListKinds.None)
                 {
                     Log.ListChangeAlreadyTold(logger, upstream, notification.Method, identity.SessionId);
                     return;
@@ -585,6 +593,7 @@ internal sealed class GatewaySession(
             return;
         }
 
+        var heard = _hearsUnasked();
         try
         {
             await server.SendMessageAsync(new JsonRpcNotification { Method = method }, _closed.Token);
@@ -596,6 +605,12 @@ internal sealed class GatewaySession(
         catch (Exception ex)
         {
             Log.RelayToAgentFailed(logger, method, cause, ex.Message);
+        }
+
+        if (!heard)
+        {
+            // Counted as told when it was decided on; nobody heard it, so a change said next must not wait for a listing.
+            _listed.Unheard(ListedDigests.KindOf(method));
         }
     }
 

@@ -59,11 +59,19 @@ internal sealed class ListedDigests
     /// reach it, even of a list the gateway told it of (and of its sibling: resources and templates share a notice, and
     /// one not passed on for a list the agent did not list again would be lost).
     /// </summary>
-    public void Listing(string method)
+    public void Listing(string method) => Untell(KindOf(method));
+
+    /// <summary>
+    /// A notice of <paramref name="kind"/> went where the agent could not hear it (no stream open for what it is sent
+    /// unasked): it was not told, so the next change said must reach it, as if it had begun to list.
+    /// </summary>
+    public void Unheard(ListKinds kind) => Untell(kind);
+
+    private void Untell(ListKinds kind)
     {
         foreach (var (key, listed) in _listed)
         {
-            if (KindOf(key.Method) == KindOf(method) && listed.Told)
+            if (KindOf(key.Method) == kind && listed.Told)
             {
                 _ = listed.Digest is null
                     ? _listed.TryRemove(KeyValuePair.Create(key, listed))

@@ -55,7 +55,9 @@ internal static class McpEndpointExtensions
                     var session = (GatewaySession)http.Items[SessionKey]!;
                     // Taken while the initialize request is still under way: the context is not the session's to keep.
                     var live = http.RequestServices.GetRequiredService<LiveSessionIds>();
-                    session.Attach(server);
+                    var getStreams = http.RequestServices.GetRequiredService<OpenGetStreams>();
+                    var sessionId = session.Identity.SessionId;
+                    session.Attach(server, () => getStreams.IsOpen(sessionId));
                     try
                     {
                         await server.RunAsync(cancellationToken);

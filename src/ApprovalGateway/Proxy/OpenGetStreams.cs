@@ -16,6 +16,9 @@ internal sealed class OpenGetStreams
 
     public void Close(string sessionId) => _open.TryRemove(sessionId, out _);
 
+    /// <summary>Whether an agent has the session's GET stream open now: what the gateway sends it unasked reaches it.</summary>
+    public bool IsOpen(string sessionId) => _open.ContainsKey(sessionId);
+
     public void Hold(string sessionId, HeldGetStream stream) => _held[sessionId] = stream;
 
     public void Release(string sessionId, HeldGetStream stream) => _held.TryRemove(new KeyValuePair<string, HeldGetStream>(sessionId, stream));

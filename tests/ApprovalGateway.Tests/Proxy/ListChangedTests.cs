@@ -431,6 +431,48 @@ public sealed class ListChangedTests
         }
     }
 
+    /// <summary>
+    /// A burst sent while the agent had no GET stream open reached nobody, yet counted as told: once it opened one, every
+    /// later notice of the same list was held back until it listed again, which it had no reason to do.
+    /// </summary>
+    [Fact]
+    public async Task BurstTheAgentCouldNotHear_HoldsBackNoNoticeOnceItListens()
+    {
+        await using var upstream = await DynamicToolsUpstream.StartAsync(McpServerTool.Create(
+            async (McpServer server, string then, CancellationToken cancellationToken) =>
+            {
+                for (var i = 0; i < 5; i++)
+                {
+                    await server.SendNotificationAsync(NotificationMethods.ToolListChangedNotification, cancellationToken);
+                }
+
+                await server.SendNotificationAsync(then, cancellationToken);
+                return "told";
+            },
+            new McpServerToolCreateOptions { Name = "burst" }));
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Http(upstream.Url, "dynamic"));
+        await using var agent = await RawHttpAgent.ConnectAsync(gateway.McpEndpoint, "{}");
+        await agent.Call("tools/list", new JsonObject()).NextAsync(m => m["result"] is not null).WaitAsync(Patience);
+        await Burst(NotificationMethods.ResourceListChangedNotification).NextAsync(m => m["result"] is not null).WaitAsync(Patience);
+
+        var unasked = agent.Listen();
+        await unasked.FirstEventId.WaitAsync(Patience);
+        var call = Burst(NotificationMethods.PromptListChangedNotification);
+        var told = 0;
+        await unasked.NextAsync(m =>
+        {
+            told += Is(m, NotificationMethods.ToolListChangedNotification) ? 1 : 0;
+            return Is(m, NotificationMethods.PromptListChangedNotification);
+        }).WaitAsync(Patience);
+        await call.NextAsync(m => m["result"] is not null).WaitAsync(Patience);
+
+        Assert.Equal(1, told);
+
+        RawHttpAgent.AnswerStream Burst(string then) =>
+            agent.Call("tools/call", new JsonObject { ["name"] = "burst", ["arguments"] = new JsonObject { ["then"] = then } });
+        static bool Is(JsonObject message, string method) => message["method"]?.GetValue<string>() == method;
+    }
+
     [Fact]
     public async Task PolicyEdit_TellsTheAgentToListToolsAgain_AndTheNewlyHiddenToolIsGone()
     {
