@@ -394,19 +394,7 @@ public sealed class ListChangedTests
     [Fact]
     public async Task BurstOfToolListChangedFromTheUpstream_ReachesTheAgentOnce_UntilItListsAgain()
     {
-        await using var upstream = await DynamicToolsUpstream.StartAsync(McpServerTool.Create(
-            async (McpServer server, string then, CancellationToken cancellationToken) =>
-            {
-                for (var i = 0; i < 5; i++)
-                {
-                    await server.SendNotificationAsync(NotificationMethods.ToolListChangedNotification, cancellationToken);
-                }
-
-                // Relayed in order after them: once the agent has this, it has whatever the gateway relayed before.
-                await server.SendNotificationAsync(then, cancellationToken);
-                return "told";
-            },
-            new McpServerToolCreateOptions { Name = "burst" }));
+        await using var upstream = await DynamicToolsUpstream.StartAsync(BurstTool());
         await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Http(upstream.Url, "dynamic"));
         await using var agent = await RawHttpAgent.ConnectAsync(gateway.McpEndpoint, "{}");
         var unasked = agent.Listen();
@@ -438,18 +426,7 @@ public sealed class ListChangedTests
     [Fact]
     public async Task BurstTheAgentCouldNotHear_HoldsBackNoNoticeOnceItListens()
     {
-        await using var upstream = await DynamicToolsUpstream.StartAsync(McpServerTool.Create(
-            async (McpServer server, string then, CancellationToken cancellationToken) =>
-            {
-                for (var i = 0; i < 5; i++)
-                {
-                    await server.SendNotificationAsync(NotificationMethods.ToolListChangedNotification, cancellationToken);
-                }
-
-                await server.SendNotificationAsync(then, cancellationToken);
-                return "told";
-            },
-            new McpServerToolCreateOptions { Name = "burst" }));
+        await using var upstream = await DynamicToolsUpstream.StartAsync(BurstTool());
         await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Http(upstream.Url, "dynamic"));
         await using var agent = await RawHttpAgent.ConnectAsync(gateway.McpEndpoint, "{}");
         await agent.Call("tools/list", new JsonObject()).NextAsync(m => m["result"] is not null).WaitAsync(Patience);
@@ -472,6 +449,21 @@ public sealed class ListChangedTests
             agent.Call("tools/call", new JsonObject { ["name"] = "burst", ["arguments"] = new JsonObject { ["then"] = then } });
         static bool Is(JsonObject message, string method) => message["method"]?.GetValue<string>() == method;
     }
+
+    /// <summary>A tool that has its upstream say five times that its tools changed, then send <c>then</c>.</summary>
+    private static McpServerTool BurstTool() => McpServerTool.Create(
+        async (McpServer server, string then, CancellationToken cancellationToken) =>
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                await server.SendNotificationAsync(NotificationMethods.ToolListChangedNotification, cancellationToken);
+            }
+
+            // Relayed in order after them: once the agent has this, it has whatever the gateway relayed before.
+            await server.SendNotificationAsync(then, cancellationToken);
+            return "told";
+        },
+        new McpServerToolCreateOptions { Name = "burst" });
 
     [Fact]
     public async Task PolicyEdit_TellsTheAgentToListToolsAgain_AndTheNewlyHiddenToolIsGone()
