@@ -159,8 +159,12 @@ internal sealed class UpstreamLink(
         }
     }
 
-    private void Attempted(McpClient? client) =>
+    /// <summary>Ends an attempt: no longer attempting by the time those waiting for it are let through.</summary>
+    private void Attempted(McpClient? client)
+    {
+        _attempting = false;
         Interlocked.Exchange(ref _nextAttempt, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(client);
+    }
 
     private async Task SuperviseAsync(TaskCompletionSource firstAttempt)
     {
@@ -189,7 +193,6 @@ internal sealed class UpstreamLink(
                 Report(connected: false, _downReason);
                 Log.UpstreamConnectFailed(logger, Name, attempt, delay.TotalSeconds, ex.Message);
                 firstAttempt.TrySetResult();
-                _attempting = false;
                 Attempted(null);
                 if (!await DelayAsync(delay, token) || !await UntilGatewayLinkConnectedAsync(token))
                 {
@@ -220,7 +223,6 @@ internal sealed class UpstreamLink(
             Connected?.Invoke(client);
             Report(connected: true, "connected");
             firstAttempt.TrySetResult();
-            _attempting = false;
             Attempted(client);
 
             var details = await WaitForEndOrSilenceAsync(client, token);
@@ -250,7 +252,6 @@ internal sealed class UpstreamLink(
         }
 
         firstAttempt.TrySetResult();
-        _attempting = false;
         Attempted(null);
     }
 
