@@ -44,6 +44,7 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
     private string? _lastRecorded;
     private string _inForceText;
     private string _inForceSha256;
+    private PolicyFingerprint _fingerprint;
     private readonly Channel<PolicyChange> _changes = Channel.CreateUnbounded<PolicyChange>(new UnboundedChannelOptions { SingleReader = true });
     private DateTimeOffset _rejectedSince;
 
@@ -74,6 +75,7 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
         Document = result.Document;
         LoadedAt = time.GetUtcNow();
         _inForceSha256 = read.Sha256!;
+        _fingerprint = PolicyFingerprint.Of(_inForceText, _inForceSha256, LoadedAt);
         Record(read, result, atStartup: true);
         LogLoaded(logger, result);
         Warnings = CheckReferences(result);
@@ -103,6 +105,9 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
     public PolicyDocument Document { get; private set; } = null!;
 
     public string SourcePath { get; }
+
+    /// <summary>The policy in force as other instances compare it with theirs (see <see cref="ScaleOut.PolicyAgreement"/>).</summary>
+    public PolicyFingerprint Fingerprint => Volatile.Read(ref _fingerprint);
 
     public DateTimeOffset LoadedAt { get; private set; }
 
@@ -168,6 +173,7 @@ internal sealed class PolicyStore : IHealthSignal, IDisposable
                 LastError = null;
                 _inForceSha256 = read.Sha256!;
                 _inForceText = read.Text!;
+                _fingerprint = PolicyFingerprint.Of(_inForceText, _inForceSha256, LoadedAt);
                 LogLoaded(_logger, result);
                 Warnings = CheckReferences(result);
             }

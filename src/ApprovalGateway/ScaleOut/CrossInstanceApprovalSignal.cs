@@ -9,7 +9,8 @@ namespace ApprovalGateway.ScaleOut;
 /// while the channel is down they are woken every <see cref="ReadIntervalWhileDown"/>, and after a reconnection
 /// once more, covering messages missed meanwhile.
 /// The same channel carries sign-outs (<see cref="CrossInstanceSignOut"/>), as <c>signed-out/{approver}</c> where an
-/// approval id would be: no approval id starts so.
+/// approval id would be (no approval id starts so), and, without Redis, word that audit records were written to the
+/// shared table (<see cref="SharedAuditPagePush"/>), as <c>audit-appended</c>.
 /// </summary>
 /// <remarks>
 /// An instance cut off from the channel while the others are not (its own network path to Redis) cannot tell them
@@ -41,6 +42,8 @@ internal sealed class CrossInstanceApprovalSignal(
 
     private const string Missed = "missed";
 
+    private const string AuditAppended = "audit-appended";
+
     private readonly InProcessApprovalSignal _local = new();
     private readonly string _instance = Guid.NewGuid().ToString("N");
     private readonly TaskCompletionSource _connectedOnce = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -68,6 +71,9 @@ internal sealed class CrossInstanceApprovalSignal(
     /// pushes to pages), or another instance's channel is back after it could not publish on it.
     /// </summary>
     public event Action? MayHaveMissed;
+
+    /// <summary>Raised when another instance wrote audit records (see <see cref="PublishAuditAppendedAsync"/>).</summary>
+    public event Action? AuditAppendedElsewhere;
 
     /// <summary>Tells the other instances that <paramref name="approver"/> signed out here.</summary>
     public void PublishSignedOut(string approver) => _ = PublishSignedOutAsync(approver);
@@ -154,6 +160,21 @@ internal sealed class CrossInstanceApprovalSignal(
         }
     }
 
+    /// <summary>Tells the other instances that audit records were written here; throws when it could not.</summary>
+    public async Task PublishAuditAppendedAsync()
+    {
+        try
+        {
+            await transport.PublishAsync($"{_instance}{Separator}{AuditAppended}", CancellationToken.None);
+        }
+        catch
+        {
+            // Their pages then read again once this instance's channel is back, the records missed meanwhile included.
+            Volatile.Write(ref _publishFailed, 1);
+            throw;
+        }
+    }
+
     private async Task PublishMissedAsync()
     {
         try
@@ -181,6 +202,12 @@ internal sealed class CrossInstanceApprovalSignal(
         if (approvalId == Missed)
         {
             Resynchronise();
+            return;
+        }
+
+        if (approvalId == AuditAppended)
+        {
+            AuditAppendedElsewhere?.Invoke();
             return;
         }
 

@@ -22,6 +22,15 @@ internal static partial class Log
     [LoggerMessage(8010, LogLevel.Information, "Gateway instance {InstanceName} (Gateway:Audit:Instance) has the id {Instance} in the shared storage; other instances name it by both should it stop with calls held (events 8004, 8021)")]
     public static partial void InstanceStarted(ILogger logger, string instance, string instanceName);
 
+    [LoggerMessage(8040, LogLevel.Warning, "{Problem}")]
+    public static partial void PoliciesDiffer(ILogger logger, string problem);
+
+    [LoggerMessage(8041, LogLevel.Information, "Gateway instances have the same policy in force again")]
+    public static partial void PoliciesAgree(ILogger logger);
+
+    [LoggerMessage(8042, LogLevel.Warning, "Could not tell other gateway instances that audit records were written here; their pages' Audit tabs show them when next read (said once until it works again)")]
+    public static partial void AuditAppendedNotPublished(ILogger logger, Exception exception);
+
     [LoggerMessage(8005, LogLevel.Warning, "Heartbeat or orphaned-approval sweep failed; retrying on the next beat")]
     public static partial void ReapFailed(ILogger logger, Exception exception);
 

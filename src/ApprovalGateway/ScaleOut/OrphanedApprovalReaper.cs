@@ -18,10 +18,11 @@ namespace ApprovalGateway.ScaleOut;
 /// the survivors noticed) was never released either, so it is withdrawn too, saying it was not sent. A call rejected,
 /// expired or withdrawn whose instance died before writing its record gets that record here. Exactly one survivor
 /// writes each missing record (<see cref="ApprovalStore.RecordOutcomeAsync"/>), and a hold is swept once its
-/// approval's outcome is recorded.
+/// approval's outcome is recorded. Each sweep also compares the live instances' policies (<see cref="PolicyAgreement"/>).
 /// </summary>
 internal sealed class OrphanedApprovalReaper(
     HeldApprovals held,
+    PolicyAgreement agreement,
     ApprovalStore store,
     IAuditLog audit,
     GatewayMetrics metrics,
@@ -127,6 +128,7 @@ internal sealed class OrphanedApprovalReaper(
             }
         }
 
+        agreement.Check();
         var now = time.GetUtcNow();
         foreach (var (entry, instance, approvalId, beat) in held.ReadAll())
         {

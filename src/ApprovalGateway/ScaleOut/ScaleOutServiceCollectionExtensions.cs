@@ -1,4 +1,5 @@
 using ApprovalGateway.Approvals;
+using ApprovalGateway.Audit;
 using ApprovalGateway.Hosting;
 using ApprovalGateway.Policy.Evaluation;
 using ApprovalGateway.Web.Auth;
@@ -18,8 +19,8 @@ internal static class ScaleOutServiceCollectionExtensions
     /// signals, and rate-limit counters go into PostgreSQL. Either way sign-outs go over the same channel, so an
     /// approver's pages close on every instance. On PostgreSQL, survivors also withdraw the held calls of an
     /// instance that stops beating (<c>ScaleOut:HeartbeatInterval</c>, <c>ScaleOut:InstanceTimeout</c>) and write the
-    /// outcome records it could not, each exactly once, and the data protection key ring moves into the shared
-    /// database. With neither (the default) nothing changes. Read when
+    /// outcome records it could not, each exactly once, warn when instances have different policies in force, and the
+    /// data protection key ring moves into the shared database. With neither (the default) nothing changes. Read when
     /// services are registered, since the SignalR backplane cannot be chosen later.
     /// </summary>
     public static IServiceCollection AddGatewayScaleOut(this IServiceCollection services, IConfiguration configuration)
@@ -44,8 +45,16 @@ internal static class ScaleOutServiceCollectionExtensions
         {
             services.AddSingleton<IApprovalSignalTransport, PostgreSqlSignalTransport>();
 
-            // No SignalR backplane without Redis: pages learn of other instances' approvals from their signals.
+            // No SignalR backplane without Redis: pages learn of other instances' approvals from their signals, and of
+            // the audit records they write to the shared table from word on the same channel.
             services.AddHostedService<RemoteChangePageRelay>();
+            if (string.Equals(configuration[$"{AuditOptions.Section}:{nameof(AuditOptions.Sink)}"], AuditOptions.PostgreSqlSink, StringComparison.OrdinalIgnoreCase))
+            {
+                services.AddSingleton<SharedAuditPagePush>();
+                services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuditObserver, SharedAuditPagePush>(sp => sp.GetRequiredService<SharedAuditPagePush>()));
+                services.AddHostedService(sp => sp.GetRequiredService<SharedAuditPagePush>());
+            }
+
             services.Replace(ServiceDescriptor.Singleton<IRateLimitStore, PostgreSqlRateLimitStore>());
         }
         else
@@ -71,6 +80,8 @@ internal static class ScaleOutServiceCollectionExtensions
         services.AddOptions<ScaleOutOptions>().BindConfiguration(ScaleOutOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ScaleOutOptions>, ScaleOutOptionsValidator>();
         services.AddSingleton<HeldApprovals>();
+        services.AddSingleton<PolicyAgreement>();
+        services.AddSingleton<IHealthSignal>(sp => sp.GetRequiredService<PolicyAgreement>());
         services.AddSingleton<OrphanedApprovalReaper>();
         services.AddHostedService(sp => sp.GetRequiredService<OrphanedApprovalReaper>());
         services.AddSingleton<IHealthSignal>(sp => sp.GetRequiredService<OrphanedApprovalReaper>());
