@@ -12,8 +12,8 @@ namespace ApprovalGateway.ScaleOut;
 /// decide a call alike whichever of them gets it, and each reads its own policy file: one left out of an edit (or still
 /// on the old file in a rolling deploy) would allow what the others hold. On every sweep each instance stores what it
 /// has in force and compares it with the others'. A difference is shown under warnings in <c>/api/health</c> and
-/// logged (event 8040, and 8041 once they agree), but does not degrade <c>/healthz</c>: a load balancer taking every
-/// instance out in the middle of a rolling edit would serve nobody.
+/// <c>/api/policy</c> (the page's policy panel) and logged (event 8040, and 8041 once they agree), but does not degrade
+/// <c>/healthz</c>: a load balancer taking every instance out in the middle of a rolling edit would serve nobody.
 /// </summary>
 internal sealed class PolicyAgreement(
     JobStorage storage,
@@ -21,7 +21,7 @@ internal sealed class PolicyAgreement(
     PolicyStore policy,
     TimeProvider time,
     IOptions<ScaleOutOptions> options,
-    ILogger<PolicyAgreement> logger) : IHealthSignal
+    ILogger<PolicyAgreement> logger) : IHealthSignal, IPolicyWarnings
 {
     private const string InstancesSet = "scaleout:policies";
     private const string RulesField = "rules";
@@ -38,6 +38,8 @@ internal sealed class PolicyAgreement(
     public string? Problem => Volatile.Read(ref _problem);
 
     public bool Degrades => false;
+
+    public string? Warning => Problem;
 
     /// <summary>Stores this instance's policy and compares it with those of the other live instances.</summary>
     public void Check()

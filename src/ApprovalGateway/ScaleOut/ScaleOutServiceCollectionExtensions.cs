@@ -1,6 +1,7 @@
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Audit;
 using ApprovalGateway.Hosting;
+using ApprovalGateway.Policy;
 using ApprovalGateway.Policy.Evaluation;
 using ApprovalGateway.Web.Auth;
 using Microsoft.AspNetCore.DataProtection.Repositories;
@@ -82,6 +83,7 @@ internal static class ScaleOutServiceCollectionExtensions
         services.AddSingleton<HeldApprovals>();
         services.AddSingleton<PolicyAgreement>();
         services.AddSingleton<IHealthSignal>(sp => sp.GetRequiredService<PolicyAgreement>());
+        services.AddSingleton<IPolicyWarnings>(sp => sp.GetRequiredService<PolicyAgreement>());
         services.AddSingleton<OrphanedApprovalReaper>();
         services.AddHostedService(sp => sp.GetRequiredService<OrphanedApprovalReaper>());
         services.AddSingleton<IHealthSignal>(sp => sp.GetRequiredService<OrphanedApprovalReaper>());

@@ -62,6 +62,11 @@ public sealed class PolicyAgreementTests(ScaleOutServices services)
         Assert.Equal([onA], health.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()));
         Assert.Equal(HttpStatusCode.OK, healthz.StatusCode);
 
+        // And in the policy panel, where admins look after an edit.
+        using var api = a.Approver();
+        var policyStatus = JsonDocument.Parse(await api.GetStringAsync(new Uri("/api/policy", UriKind.Relative))).RootElement;
+        Assert.Contains(onA, policyStatus.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()));
+
         // The same rules checked out with Windows line endings are the same policy.
         await File.WriteAllTextAsync(b.Services.GetRequiredService<PolicyStore>().SourcePath, HoldEcho.ReplaceLineEndings("\r\n"));
         await agreeOnA.Logged.WaitAsync(TimeSpan.FromSeconds(60));
