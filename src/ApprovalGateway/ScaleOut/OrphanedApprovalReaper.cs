@@ -65,6 +65,20 @@ internal sealed class OrphanedApprovalReaper(
             EveryIntervalAsync(() => ReapAsync(stoppingToken), stoppingToken));
     }
 
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            agreement.Leave();
+        }
+        catch (Exception ex)
+        {
+            // The others stop counting this instance once its entry is older than ScaleOut:InstanceTimeout.
+            Log.PolicyEntryNotRemoved(logger, ex);
+        }
+    }
+
     private async Task EveryIntervalAsync(Func<Task> work, CancellationToken stoppingToken)
     {
         // Off the caller's thread: the first beat is a synchronous write, and host start-up must not wait for it.

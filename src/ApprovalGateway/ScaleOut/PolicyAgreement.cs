@@ -101,6 +101,19 @@ internal sealed class PolicyAgreement(
         }
     }
 
+    /// <summary>
+    /// Takes this instance out of the others' comparisons as it stops: in a rolling deploy the stopped instance's
+    /// policy would otherwise count against the new one until <see cref="ScaleOutOptions.InstanceTimeout"/> passed.
+    /// </summary>
+    public void Leave()
+    {
+        using var connection = storage.GetConnection();
+        using var transaction = (JobStorageTransaction)connection.CreateWriteTransaction();
+        transaction.RemoveFromSet(InstancesSet, held.Instance);
+        transaction.RemoveHash(Key(held.Instance));
+        transaction.Commit();
+    }
+
     private static string Key(string instance) => $"scaleout:policy:{instance}";
 
     private static string Milliseconds(DateTimeOffset at) => at.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);

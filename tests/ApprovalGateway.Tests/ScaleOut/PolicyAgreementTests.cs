@@ -76,12 +76,36 @@ public sealed class PolicyAgreementTests(ScaleOutServices services)
         Assert.False(after.TryGetProperty("warnings", out _), after.ToString());
     }
 
+    [ServicesFact]
+    public async Task InstanceThatStops_NoLongerCountsAgainstTheOthers()
+    {
+        var database = await services.CreateDatabaseAsync();
+        var (differ, agree) = (new EventLog(8040), new EventLog(8041));
+        await using var a = await ScaleOutGateway.StartAsync(Settings(database, "gw-a"), HoldEcho, builder =>
+        {
+            builder.Logging.AddProvider(differ);
+            builder.Logging.AddProvider(agree);
+        });
+        await using (var b = await ScaleOutGateway.StartAsync(Settings(database, "gw-b"), AllowAll))
+        {
+            await differ.Logged.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+
+        // A rolling deploy: the instance on the old policy is gone. Before, it counted for ScaleOut:InstanceTimeout more.
+        await agree.Logged.WaitAsync(TimeSpan.FromSeconds(60));
+        var (_, health) = await HealthAsync(a);
+        Assert.False(health.TryGetProperty("warnings", out _), health.ToString());
+    }
+
     private static Dictionary<string, string?> Settings(string database, string instance) => new()
     {
         ["Hangfire:Storage"] = "PostgreSql",
         ["Hangfire:ConnectionString"] = database,
         ["Gateway:Audit:Instance"] = instance,
         ["ScaleOut:HeartbeatInterval"] = "00:00:00.2",
+
+        // Longer than any wait here: an instance is counted until it leaves.
+        ["ScaleOut:InstanceTimeout"] = "00:10:00",
         ["Logging:LogLevel:ApprovalGateway.ScaleOut.PolicyAgreement"] = "Information",
     };
 
