@@ -28,11 +28,14 @@ internal static partial class Log
     [LoggerMessage(8041, LogLevel.Information, "Gateway instances have the same policy in force again")]
     public static partial void PoliciesAgree(ILogger logger);
 
+    [LoggerMessage(8042, LogLevel.Warning, "Could not tell other gateway instances that audit records were written here; their pages' Audit tabs show them when next read (said once until it works again)")]
+    public static partial void AuditAppendedNotPublished(ILogger logger, Exception exception);
+
     [LoggerMessage(8043, LogLevel.Warning, "Could not take this instance's policy out of the other instances' comparison as it stops; they stop counting it after ScaleOut:InstanceTimeout")]
     public static partial void PolicyEntryNotRemoved(ILogger logger, Exception exception);
 
-    [LoggerMessage(8042, LogLevel.Warning, "Could not tell other gateway instances that audit records were written here; their pages' Audit tabs show them when next read (said once until it works again)")]
-    public static partial void AuditAppendedNotPublished(ILogger logger, Exception exception);
+    [LoggerMessage(8044, LogLevel.Warning, "Could not compare this instance's policy with the other instances'; trying again on the next sweep")]
+    public static partial void PolicyComparisonFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(8005, LogLevel.Warning, "Heartbeat or orphaned-approval sweep failed; retrying on the next beat")]
     public static partial void ReapFailed(ILogger logger, Exception exception);

@@ -142,7 +142,6 @@ internal sealed class OrphanedApprovalReaper(
             }
         }
 
-        agreement.Check();
         var now = time.GetUtcNow();
         foreach (var (entry, instance, approvalId, beat) in held.ReadAll())
         {
@@ -162,6 +161,16 @@ internal sealed class OrphanedApprovalReaper(
             {
                 held.Remove(entry);
             }
+        }
+
+        // After the held calls, and on its own: a comparison that fails must not hold up their withdrawal.
+        try
+        {
+            agreement.Check();
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            Log.PolicyComparisonFailed(logger, ex);
         }
     }
 
