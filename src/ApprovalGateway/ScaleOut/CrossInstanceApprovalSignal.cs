@@ -10,7 +10,8 @@ namespace ApprovalGateway.ScaleOut;
 /// once more, covering messages missed meanwhile.
 /// The same channel carries sign-outs (<see cref="CrossInstanceSignOut"/>), as <c>signed-out/{approver}</c> where an
 /// approval id would be (no approval id starts so), and, without Redis, word that audit records were written to the
-/// shared table (<see cref="SharedAuditPagePush"/>), as <c>audit-appended</c>.
+/// shared table (<see cref="SharedAuditPagePush"/>), as <c>audit-appended:{instance}</c>: with no <c>/</c> in it, an
+/// instance of an earlier version passes it over rather than look up an approval of that id.
 /// </summary>
 /// <remarks>
 /// An instance cut off from the channel while the others are not (its own network path to Redis) cannot tell them
@@ -42,7 +43,7 @@ internal sealed class CrossInstanceApprovalSignal(
 
     private const string Missed = "missed";
 
-    private const string AuditAppended = "audit-appended";
+    private const string AuditAppendedPrefix = "audit-appended:";
 
     private readonly InProcessApprovalSignal _local = new();
     private readonly string _instance = Guid.NewGuid().ToString("N");
@@ -165,7 +166,7 @@ internal sealed class CrossInstanceApprovalSignal(
     {
         try
         {
-            await transport.PublishAsync($"{_instance}{Separator}{AuditAppended}", CancellationToken.None);
+            await transport.PublishAsync(AuditAppendedPrefix + _instance, CancellationToken.None);
         }
         catch
         {
@@ -192,6 +193,16 @@ internal sealed class CrossInstanceApprovalSignal(
 
     private void Receive(string message)
     {
+        if (message.StartsWith(AuditAppendedPrefix, StringComparison.Ordinal))
+        {
+            if (!message.AsSpan(AuditAppendedPrefix.Length).SequenceEqual(_instance))
+            {
+                AuditAppendedElsewhere?.Invoke();
+            }
+
+            return;
+        }
+
         var split = message.IndexOf(Separator, StringComparison.Ordinal);
         if (split <= 0 || message.AsSpan(0, split).SequenceEqual(_instance))
         {
@@ -202,12 +213,6 @@ internal sealed class CrossInstanceApprovalSignal(
         if (approvalId == Missed)
         {
             Resynchronise();
-            return;
-        }
-
-        if (approvalId == AuditAppended)
-        {
-            AuditAppendedElsewhere?.Invoke();
             return;
         }
 
