@@ -1,4 +1,5 @@
 using ApprovalGateway.Audit;
+using ApprovalGateway.Hosting;
 using ApprovalGateway.Web;
 using Microsoft.Extensions.Hosting;
 
@@ -10,53 +11,46 @@ namespace ApprovalGateway.ScaleOut;
 /// most once per <see cref="AuditPagePush.Interval"/>, that records were written here, and has this instance's pages
 /// look for new records when another instance says so. The word carries nothing: each page reads the shared table.
 /// </summary>
-internal sealed class SharedAuditPagePush(
-    CrossInstanceApprovalSignal signal, AuditPagePush pages, TimeProvider time, ILogger<SharedAuditPagePush> logger) : IAuditObserver, IHostedService
+internal sealed class SharedAuditPagePush : IAuditObserver, IHostedService
 {
-    private int _scheduled;
+    private readonly CrossInstanceApprovalSignal _signal;
+    private readonly AuditPagePush _pages;
+    private readonly ILogger<SharedAuditPagePush> _logger;
+    private readonly OncePerInterval _publish;
     private int _failing;
 
-    public void OnAppended()
+    public SharedAuditPagePush(CrossInstanceApprovalSignal signal, AuditPagePush pages, TimeProvider time, ILogger<SharedAuditPagePush> logger)
     {
-        // Not awaited, and one word for every record written in the next interval: this runs on the path of every call.
-        if (Interlocked.Exchange(ref _scheduled, 1) == 0)
-        {
-            _ = PublishAsync();
-        }
+        (_signal, _pages, _logger) = (signal, pages, logger);
+        _publish = new(AuditPagePush.Interval, time, PublishAsync, Failed);
     }
+
+    public void OnAppended() => _publish.Ask();
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        signal.AuditAppendedElsewhere += pages.OnAppended;
+        _signal.AuditAppendedElsewhere += _pages.OnAppended;
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        signal.AuditAppendedElsewhere -= pages.OnAppended;
+        _signal.AuditAppendedElsewhere -= _pages.OnAppended;
         return Task.CompletedTask;
     }
 
     private async Task PublishAsync()
     {
-        try
-        {
-            await Task.Delay(AuditPagePush.Interval, time);
+        await _signal.PublishAuditAppendedAsync();
+        Volatile.Write(ref _failing, 0);
+    }
 
-            // Cleared before publishing, so a record written meanwhile schedules the next word.
-            Volatile.Write(ref _scheduled, 0);
-            await signal.PublishAuditAppendedAsync();
-            Volatile.Write(ref _failing, 0);
-        }
-        catch (Exception exception)
+    private void Failed(Exception exception)
+    {
+        // Once per outage of the channel, not once a second while calls go through.
+        if (Interlocked.Exchange(ref _failing, 1) == 0)
         {
-            Volatile.Write(ref _scheduled, 0);
-
-            // Once per outage of the channel, not once a second while calls go through.
-            if (Interlocked.Exchange(ref _failing, 1) == 0)
-            {
-                Log.AuditAppendedNotPublished(logger, exception);
-            }
+            Log.AuditAppendedNotPublished(_logger, exception);
         }
     }
 }

@@ -1,4 +1,5 @@
 using ApprovalGateway.Audit;
+using ApprovalGateway.Hosting;
 using Microsoft.AspNetCore.SignalR;
 
 namespace ApprovalGateway.Web;
@@ -12,31 +13,8 @@ internal sealed class AuditPagePush(IHubContext<ApprovalsHub> hub, TimeProvider 
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
-    private int _scheduled;
+    private readonly OncePerInterval _push = new(
+        Interval, time, () => hub.Clients.All.SendAsync(ApprovalsHub.AuditAppendedMethod), exception => Log.AuditPushFailed(logger, exception));
 
-    public void OnAppended()
-    {
-        // Not awaited, and one push for every record written in the next second: this runs on the path of every call.
-        if (Interlocked.Exchange(ref _scheduled, 1) == 0)
-        {
-            _ = PushAsync();
-        }
-    }
-
-    private async Task PushAsync()
-    {
-        try
-        {
-            await Task.Delay(Interval, time);
-
-            // Cleared before the push, so a record written while it is sent schedules the next one.
-            Volatile.Write(ref _scheduled, 0);
-            await hub.Clients.All.SendAsync(ApprovalsHub.AuditAppendedMethod);
-        }
-        catch (Exception exception)
-        {
-            Volatile.Write(ref _scheduled, 0);
-            Log.AuditPushFailed(logger, exception);
-        }
-    }
+    public void OnAppended() => _push.Ask();
 }
