@@ -231,7 +231,8 @@ internal sealed class CapabilityListings(UpstreamConnector connector, ILogger lo
         {
             if (!stopping.IsCancellationRequested)
             {
-                Log.CapabilityListingFailed(logger, upstream, "tools, resources, resource templates and prompts", ex.Message);
+                // Named as asked: the lists still held were not asked again.
+                Log.CapabilityListingFailed(logger, upstream, (holding?.Unlisted ?? ListKinds.All).Describe(), ex.Message);
             }
 
             // What still held goes on answering; the rest is asked again by the next that wants it.

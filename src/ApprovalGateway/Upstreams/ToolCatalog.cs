@@ -178,15 +178,10 @@ internal sealed class ToolCatalog(
         });
         if (newly != ListKinds.None)
         {
-            Log.ListsNewlyOffered(logger, upstream, Describe(newly));
+            Log.ListsNewlyOffered(logger, upstream, newly.Describe());
             ListsNewlyOffered?.Invoke(upstream, newly);
         }
     }
-
-    private static string Describe(ListKinds lists) => string.Join(
-        ", ",
-        new[] { (ListKinds.Tools, "tools"), (ListKinds.Resources, "resources"), (ListKinds.Prompts, "prompts") }
-            .Where(kind => lists.HasFlag(kind.Item1)).Select(kind => kind.Item2));
 
     /// <summary>
     /// An agent's session heard <paramref name="upstream"/> say its tools changed. Servers that keep one server object

@@ -13,6 +13,7 @@ internal sealed class ErrorLog : ILoggerProvider
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly ConcurrentQueue<string> _withException = new();
     private readonly ConcurrentQueue<int> _events = new();
+    private readonly ConcurrentQueue<(int EventId, string Message)> _messages = new();
     private readonly ConcurrentDictionary<int, TaskCompletionSource<string>> _firstOf = new();
 
     public IReadOnlyCollection<string> Lines => _lines;
@@ -22,6 +23,9 @@ internal sealed class ErrorLog : ILoggerProvider
 
     /// <summary>The event id of each entry, whatever its level.</summary>
     public IReadOnlyCollection<int> EventIds => _events;
+
+    /// <summary>The message of each entry with <paramref name="eventId"/> so far, in order.</summary>
+    public IReadOnlyList<string> Messages(int eventId) => [.. _messages.Where(m => m.EventId == eventId).Select(m => m.Message)];
 
     /// <summary>The message of the first entry with <paramref name="eventId"/>, once one is logged: a signal to wait for.</summary>
     public Task<string> Logged(int eventId) => FirstOf(eventId).Task;
@@ -43,11 +47,13 @@ internal sealed class ErrorLog : ILoggerProvider
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
+            var message = formatter(state, exception);
             log._events.Enqueue(eventId.Id);
-            log.FirstOf(eventId.Id).TrySetResult(formatter(state, exception));
+            log._messages.Enqueue((eventId.Id, message));
+            log.FirstOf(eventId.Id).TrySetResult(message);
             if (logLevel >= LogLevel.Error)
             {
-                log._lines.Enqueue($"{logLevel} {category}[{eventId.Id}]: {formatter(state, exception)} {exception?.Message}");
+                log._lines.Enqueue($"{logLevel} {category}[{eventId.Id}]: {message} {exception?.Message}");
             }
 
             if (exception is not null)

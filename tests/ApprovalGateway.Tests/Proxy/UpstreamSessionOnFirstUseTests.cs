@@ -595,6 +595,56 @@ public sealed class UpstreamSessionOnFirstUseTests
     }
 
     /// <summary>
+    /// The gateway's short session asking again for the one list it lacks (prompts) fails as a whole. Before, warning
+    /// 1016 named all four lists, as if the tools and resources it still held were lost too.
+    /// </summary>
+    [Fact]
+    public async Task SessionAskingAgainForOneListFails_TheWarningNamesThatListAlone()
+    {
+        var refusingPrompts = 1;
+        var refusingSessions = 0;
+        await using var upstream = await DynamicToolsUpstream.StartAsync(
+            options =>
+            {
+                // Only sessions declaring the agent's capabilities are refused (the catalogue's connection declares none).
+                options.Filters.Message.IncomingFilters.Add(next => (context, cancellationToken) =>
+                    context.JsonRpcMessage is JsonRpcRequest { Method: RequestMethods.Initialize } initialize
+                    && initialize.Params?["capabilities"]?["roots"] is not null && Interlocked.Exchange(ref refusingSessions, 0) == 1
+                        ? throw new McpProtocolException("not opening a session just now", McpErrorCode.InternalError)
+                        : next(context, cancellationToken));
+                options.Handlers.ListResourcesHandler = (_, _) =>
+                    ValueTask.FromResult(new ListResourcesResult { Resources = [new Resource { Uri = "note://one", Name = "note" }] });
+                options.Handlers.ReadResourceHandler = (_, _) =>
+                    ValueTask.FromResult(new ReadResourceResult { Contents = [new TextResourceContents { Uri = "note://one", Text = "one" }] });
+                options.Handlers.ListPromptsHandler = (request, _) =>
+                    request.Server.ClientCapabilities?.Roots is not null && Volatile.Read(ref refusingPrompts) == 1
+                        ? throw new McpProtocolException("not listing prompts just now", McpErrorCode.InternalError)
+                        : ValueTask.FromResult(new ListPromptsResult { Prompts = [new Prompt { Name = "greet" }] });
+                options.Handlers.GetPromptHandler = (_, _) => ValueTask.FromResult(new GetPromptResult());
+            },
+            McpServerTool.Create((string message) => $"first: {message}", new McpServerToolCreateOptions { Name = "first" }));
+        var log = new ErrorLog();
+        await using var gateway = await GatewayHost.StartAsync(
+            TestUpstreams.Http(upstream.Url, "dynamic"), configure: builder => builder.Logging.AddProvider(log));
+        await using var first = await gateway.ConnectAsync(CapableAgent());
+        await using var second = await gateway.ConnectAsync(CapableAgent());
+
+        var tools = (await first.ListToolsAsync()).Select(t => t.Name).ToList();
+        Volatile.Write(ref refusingPrompts, 0);
+        Volatile.Write(ref refusingSessions, 1);
+        var prompts = (await second.ListPromptsAsync()).Select(p => p.Name).ToList();
+
+        Assert.Equal(["first"], tools);
+        Assert.Equal(["greet"], prompts);
+        Assert.Equal(0, Volatile.Read(ref refusingSessions));
+        var warnings = log.Messages(1016);
+        Assert.Equal(2, warnings.Count);
+        Assert.Contains("(prompts)", warnings[0], StringComparison.Ordinal);
+        Assert.Contains("(prompts)", warnings[1], StringComparison.Ordinal);
+        Assert.Contains("not opening a session just now", warnings[1], StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// A server may list tools by who the client says it is. Before, the gateway's short session introduced itself as
     /// the gateway, so an agent was listed what the server lists the gateway, not what its own session would list.
     /// </summary>
