@@ -26,7 +26,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "No Slack prompt was stored for approval {ApprovalId} (its post gave up); posting its current state instead")]
     public static partial void UpdateWithoutPost(ILogger logger, string approvalId);
 
-    [LoggerMessage(EventId = 4007, Level = LogLevel.Error, Message = "Could not queue the Slack prompt job for approval {ApprovalId}; the approval is unaffected")]
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Error, Message = "Could not queue the Slack prompt job for approval {ApprovalId}; the approval is unaffected, and the job is queued again in a moment")]
     public static partial void ObserverFailed(ILogger logger, Exception exception, string approvalId);
 
     [LoggerMessage(EventId = 4008, Level = LogLevel.Information, Message = "Found the Slack prompt for approval {ApprovalId} that an earlier attempt posted to {Channel} (ts {Ts}) without Slack's answer arriving; not posting it again")]
@@ -76,4 +76,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4019, Level = LogLevel.Warning, Message = "Slack user {SlackUserId} ({Username}) clicked on approval {ApprovalId} but is linked to no configured approver (Approvers:{{name}}:SlackUserId); the click was not counted")]
     public static partial void ClickFromUnlinkedUser(ILogger logger, string slackUserId, string? username, string approvalId);
+
+    [LoggerMessage(EventId = 4024, Level = LogLevel.Information, Message = "Queued the Slack prompt job for approval {ApprovalId} after an earlier attempt failed")]
+    public static partial void PromptJobQueuedLate(ILogger logger, string approvalId);
+
+    [LoggerMessage(EventId = 4025, Level = LogLevel.Warning, Message = "Still could not queue the Slack prompt job for approval {ApprovalId} ({Reason}); trying again in {DelaySeconds} s")]
+    public static partial void PromptJobStillNotQueued(ILogger logger, string approvalId, double delaySeconds, string reason);
 }

@@ -2,6 +2,7 @@ using ApprovalGateway.Tests.Infrastructure;
 using System.Net;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Audit;
+using ApprovalGateway.Tests.Approvals;
 using ApprovalGateway.Tests.Audit;
 using ApprovalGateway.Slack;
 using ApprovalGateway.Web;
@@ -30,16 +31,28 @@ internal sealed class SlackGatewayHost : IAsyncDisposable
     private readonly TempDirectory data;
 
     private SlackGatewayHost(
-        WebApplication app, BackgroundJobServer jobServer, InMemoryStorage storage, RecordingApprovalDecisions decisions, TempDirectory data)
+        WebApplication app,
+        BackgroundJobServer jobServer,
+        InMemoryStorage storage,
+        FailingJobStorage? outages,
+        RecordingApprovalDecisions decisions,
+        TempDirectory data)
     {
         this.app = app;
         this.data = data;
         this.jobServer = jobServer;
         Storage = storage;
+        Outages = outages;
         Decisions = decisions;
     }
 
     public InMemoryStorage Storage { get; }
+
+    /// <summary>
+    /// The storage as the Slack feature sees it, to be taken out of its reach, when started with storage outages.
+    /// Hangfire's server keeps the storage itself, as another instance would.
+    /// </summary>
+    public FailingJobStorage? Outages { get; }
 
     public RecordingApprovalDecisions Decisions { get; }
 
@@ -54,9 +67,12 @@ internal sealed class SlackGatewayHost : IAsyncDisposable
     public static async Task<SlackGatewayHost> StartAsync(
         FakeSlackServer slack,
         bool socketMode = false,
-        IApproverDirectory? directory = null)
+        IApproverDirectory? directory = null,
+        bool storageOutages = false)
     {
         var storage = new InMemoryStorage();
+        var outages = storageOutages ? new FailingJobStorage(storage) : null;
+        var seen = (JobStorage?)outages ?? storage;
         var decisions = new RecordingApprovalDecisions();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -64,8 +80,8 @@ internal sealed class SlackGatewayHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(slack.GatewaySettings(socketMode));
         var data = new TempDirectory();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Gateway:DataPath"] = data.Path });
-        builder.Services.AddSingleton<JobStorage>(storage);
-        builder.Services.AddSingleton<IBackgroundJobClient>(new BackgroundJobClient(storage));
+        builder.Services.AddSingleton(seen);
+        builder.Services.AddSingleton<IBackgroundJobClient>(new BackgroundJobClient(seen));
         builder.Services.AddSingleton<IApprovalDecisions>(decisions);
         builder.Services.AddSingleton<HeldCallLimit>();
         if (directory is not null)
@@ -89,7 +105,7 @@ internal sealed class SlackGatewayHost : IAsyncDisposable
             storage);
 
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new SlackGatewayHost(app, jobServer, storage, decisions, data)
+        return new SlackGatewayHost(app, jobServer, storage, outages, decisions, data)
         {
             InteractionsUrl = new Uri(new Uri(address), SlackInteractionEndpoints.Path),
         };

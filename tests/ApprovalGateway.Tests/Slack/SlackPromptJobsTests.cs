@@ -143,6 +143,30 @@ public sealed class SlackPromptJobsTests : IAsyncLifetime
         Assert.Contains("Approved by <@U024BE7LH> and <@U0BOB0001>", message.AllText, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The storage was out of reach when the approval appeared, so its post job could not be queued. Before, the prompt
+    /// was never posted, and Slack's approvers never heard of the call. Now the job is queued once the storage answers,
+    /// and the prompt shows the approval as it stands by then.
+    /// </summary>
+    [Fact]
+    public async Task PostPrompt_IsQueuedOnceStorageAnswers_WhenItCouldNotBeQueuedAtFirst()
+    {
+        await using var host = await SlackGatewayHost.StartAsync(slack, storageOutages: true);
+        var pending = TestApprovals.Pending("apr_down", settings: ApprovalSettings.Default with { Approvals = 2 });
+        host.Decisions.Set(pending);
+        host.Outages!.GoDown();
+
+        host.Observer.OnChanged(pending);
+        var voted = pending with { Votes = [TestApprovals.Vote("alice", "U024BE7LH", approve: true)] };
+        host.Decisions.Set(voted);
+        host.Outages.ComeBack();
+
+        var message = await slack.WaitForMessageAsync();
+        Assert.Contains(pending.Id, message.AllText, StringComparison.Ordinal);
+        Assert.Contains("1 of 2 approvals", message.AllText, StringComparison.Ordinal);
+        Assert.NotEmpty(message.Buttons);
+    }
+
     [Fact]
     public void OnChanged_QueuesNothing_WhenRuleDoesNotUseSlack()
     {
