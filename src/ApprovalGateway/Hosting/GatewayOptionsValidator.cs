@@ -30,6 +30,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
                 errors.Add($"{key}: set exactly one of Command (stdio) or Url (Streamable HTTP/SSE).");
             }
 
+            if (o.SpareProcess && o.Url is not null)
+            {
+                errors.Add($"{key}:SpareProcess applies to stdio upstreams (a Command) only; an HTTP upstream has no process to start.");
+            }
+
             if (o.Url is { IsAbsoluteUri: false } || o.Url is { Scheme: not ("http" or "https") })
             {
                 errors.Add($"{key}:Url must be an absolute http(s) URL, not '{o.Url}'.");

@@ -28,6 +28,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddGatewayPolicy(configuration, stdio);
         services.AddSingleton<IToolCallPolicy>(sp => sp.GetRequiredService<PolicyEngine>());
 
+        services.AddSingleton<StdioSpareProcesses>();
         services.AddSingleton<UpstreamConnector>();
         services.AddSingleton<UpstreamStatusBoard>();
         services.AddSingleton<ToolCatalog>();

@@ -58,4 +58,13 @@ internal static partial class Log
 
     [LoggerMessage(1019, LogLevel.Warning, "Upstream '{Upstream}' repeated the cursor {Cursor} while listing {Method}; the listing stopped there rather than page for ever.")]
     public static partial void ListingCursorRepeated(ILogger logger, string upstream, string method, string cursor);
+
+    [LoggerMessage(1021, LogLevel.Debug, "Upstream '{Upstream}': started spare process {ProcessId} for the next session.")]
+    public static partial void SpareProcessStarted(ILogger logger, string upstream, int processId);
+
+    [LoggerMessage(1022, LogLevel.Warning, "Upstream '{Upstream}': its spare process exited (code {ExitCode}) before a session took it; the session starts its own.")]
+    public static partial void SpareProcessExited(ILogger logger, string upstream, int exitCode);
+
+    [LoggerMessage(1023, LogLevel.Warning, "Upstream '{Upstream}': could not start a spare process: {Reason}")]
+    public static partial void SpareProcessNotStarted(ILogger logger, string upstream, string reason);
 }

@@ -8,7 +8,7 @@ using ModelContextProtocol.Protocol;
 namespace ApprovalGateway.Upstreams;
 
 /// <summary>Opens one MCP client session to an upstream, over stdio or HTTP, as its options say.</summary>
-internal sealed class UpstreamConnector(ILoggerFactory loggerFactory, IHostApplicationLifetime lifetime)
+internal sealed class UpstreamConnector(ILoggerFactory loggerFactory, IHostApplicationLifetime lifetime, StdioSpareProcesses spareProcesses)
 {
     /// <summary>The newest protocol version that every upstream we met speaks through <c>initialize</c>.</summary>
     public const string DefaultProtocolVersion = "2025-11-25";
@@ -61,7 +61,7 @@ internal sealed class UpstreamConnector(ILoggerFactory loggerFactory, IHostAppli
     {
         if (options.IsStdio)
         {
-            return new StdioUpstreamTransport(name, CreateStartInfo(options), options.MaxResponseBytes, _logger);
+            return new StdioUpstreamTransport(name, CreateStartInfo(options), options.MaxResponseBytes, spareProcesses, options.SpareProcess, _logger);
         }
 
         var watch = new HttpSessionWatch(new ResponseSizeLimitHandler(name, options.MaxResponseBytes));

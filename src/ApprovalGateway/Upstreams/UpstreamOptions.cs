@@ -59,5 +59,11 @@ internal sealed class UpstreamOptions
     /// <summary>How long a ping may go unanswered before the upstream counts as down.</summary>
     public TimeSpan PingTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Stdio only: keep one more process of the server started, so that a new agent session takes a running one instead
+    /// of waiting for it to start. Off by default, since the spare is one more process of the server at all times.
+    /// </summary>
+    public bool SpareProcess { get; set; }
+
     public bool IsStdio => !string.IsNullOrWhiteSpace(Command);
 }

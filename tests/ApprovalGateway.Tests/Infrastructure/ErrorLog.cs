@@ -14,6 +14,7 @@ internal sealed class ErrorLog : ILoggerProvider
     private readonly ConcurrentQueue<string> _withException = new();
     private readonly ConcurrentQueue<int> _events = new();
     private readonly ConcurrentQueue<(int EventId, string Message)> _messages = new();
+    private readonly List<(int EventId, int Count, TaskCompletionSource Counted)> _counts = [];
     private readonly ConcurrentDictionary<int, TaskCompletionSource<string>> _firstOf = new();
 
     public IReadOnlyCollection<string> Lines => _lines;
@@ -24,6 +25,19 @@ internal sealed class ErrorLog : ILoggerProvider
     /// <summary>The event id of each entry, whatever its level.</summary>
     public IReadOnlyCollection<int> EventIds => _events;
 
+    /// <summary>Completes once <paramref name="count"/> entries with <paramref name="eventId"/> were logged.</summary>
+    public Task Counted(int eventId, int count)
+    {
+        var counted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_counts)
+        {
+            _counts.Add((eventId, count, counted));
+        }
+
+        CheckCounts();
+        return counted.Task;
+    }
+
     /// <summary>The message of each entry with <paramref name="eventId"/> so far, in order.</summary>
     public IReadOnlyList<string> Messages(int eventId) => [.. _messages.Where(m => m.EventId == eventId).Select(m => m.Message)];
 
@@ -31,6 +45,18 @@ internal sealed class ErrorLog : ILoggerProvider
     public Task<string> Logged(int eventId) => FirstOf(eventId).Task;
 
     public ILogger CreateLogger(string categoryName) => new Listener(this, categoryName);
+
+    private void CheckCounts()
+    {
+        lock (_counts)
+        {
+            foreach (var waiter in _counts.Where(w => _messages.Count(m => m.EventId == w.EventId) >= w.Count).ToList())
+            {
+                waiter.Counted.TrySetResult();
+                _counts.Remove(waiter);
+            }
+        }
+    }
 
     private TaskCompletionSource<string> FirstOf(int eventId) =>
         _firstOf.GetOrAdd(eventId, _ => new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously));
@@ -51,6 +77,7 @@ internal sealed class ErrorLog : ILoggerProvider
             log._events.Enqueue(eventId.Id);
             log._messages.Enqueue((eventId.Id, message));
             log.FirstOf(eventId.Id).TrySetResult(message);
+            log.CheckCounts();
             if (logLevel >= LogLevel.Error)
             {
                 log._lines.Enqueue($"{logLevel} {category}[{eventId.Id}]: {message} {exception?.Message}");
