@@ -491,13 +491,7 @@ public sealed class UpstreamSessionOnFirstUseTests
                     && context.Server.ClientCapabilities?.Roots is not null && Volatile.Read(ref refusing) == 1
                         ? throw new McpProtocolException("not listing tools for this client", McpErrorCode.InternalError)
                         : next(context, cancellationToken));
-                options.Handlers.ListResourcesHandler = (_, _) =>
-                    ValueTask.FromResult(new ListResourcesResult { Resources = [new Resource { Uri = "note://one", Name = "note" }] });
-                options.Handlers.ReadResourceHandler = (_, _) =>
-                    ValueTask.FromResult(new ReadResourceResult { Contents = [new TextResourceContents { Uri = "note://one", Text = "one" }] });
-                options.Handlers.ListPromptsHandler = (_, _) =>
-                    ValueTask.FromResult(new ListPromptsResult { Prompts = [new Prompt { Name = "greet" }] });
-                options.Handlers.GetPromptHandler = (_, _) => ValueTask.FromResult(new GetPromptResult());
+                ServeNoteAndGreet(options, refusePrompts: _ => false);
             },
             McpServerTool.Create((string message) => $"first: {message}", new McpServerToolCreateOptions { Name = "first" }));
         var log = new ErrorLog();
@@ -559,15 +553,8 @@ public sealed class UpstreamSessionOnFirstUseTests
 
                     return next(context, cancellationToken);
                 });
-                options.Handlers.ListResourcesHandler = (_, _) =>
-                    ValueTask.FromResult(new ListResourcesResult { Resources = [new Resource { Uri = "note://one", Name = "note" }] });
-                options.Handlers.ReadResourceHandler = (_, _) =>
-                    ValueTask.FromResult(new ReadResourceResult { Contents = [new TextResourceContents { Uri = "note://one", Text = "one" }] });
-                options.Handlers.ListPromptsHandler = (request, _) =>
-                    request.Server.ClientCapabilities?.Roots is not null && Volatile.Read(ref refusing) == 1
-                        ? throw new McpProtocolException("not listing prompts just now", McpErrorCode.InternalError)
-                        : ValueTask.FromResult(new ListPromptsResult { Prompts = [new Prompt { Name = "greet" }] });
-                options.Handlers.GetPromptHandler = (_, _) => ValueTask.FromResult(new GetPromptResult());
+                ServeNoteAndGreet(options, refusePrompts: request =>
+                    request.Server.ClientCapabilities?.Roots is not null && Volatile.Read(ref refusing) == 1);
             },
             McpServerTool.Create((string message) => $"first: {message}", new McpServerToolCreateOptions { Name = "first" }));
         var log = new ErrorLog();
@@ -612,15 +599,8 @@ public sealed class UpstreamSessionOnFirstUseTests
                     && initialize.Params?["capabilities"]?["roots"] is not null && Interlocked.Exchange(ref refusingSessions, 0) == 1
                         ? throw new McpProtocolException("not opening a session just now", McpErrorCode.InternalError)
                         : next(context, cancellationToken));
-                options.Handlers.ListResourcesHandler = (_, _) =>
-                    ValueTask.FromResult(new ListResourcesResult { Resources = [new Resource { Uri = "note://one", Name = "note" }] });
-                options.Handlers.ReadResourceHandler = (_, _) =>
-                    ValueTask.FromResult(new ReadResourceResult { Contents = [new TextResourceContents { Uri = "note://one", Text = "one" }] });
-                options.Handlers.ListPromptsHandler = (request, _) =>
-                    request.Server.ClientCapabilities?.Roots is not null && Volatile.Read(ref refusingPrompts) == 1
-                        ? throw new McpProtocolException("not listing prompts just now", McpErrorCode.InternalError)
-                        : ValueTask.FromResult(new ListPromptsResult { Prompts = [new Prompt { Name = "greet" }] });
-                options.Handlers.GetPromptHandler = (_, _) => ValueTask.FromResult(new GetPromptResult());
+                ServeNoteAndGreet(options, refusePrompts: request =>
+                    request.Server.ClientCapabilities?.Roots is not null && Volatile.Read(ref refusingPrompts) == 1);
             },
             McpServerTool.Create((string message) => $"first: {message}", new McpServerToolCreateOptions { Name = "first" }));
         var log = new ErrorLog();
@@ -755,6 +735,22 @@ public sealed class UpstreamSessionOnFirstUseTests
     }
 
     /// <summary>Whether the agent session has opened a session of its own on an upstream (its link reported a state).</summary>
+    /// <summary>
+    /// Serves a resource (<c>note://one</c>) and a prompt (<c>greet</c>); <c>prompts/list</c> fails, as an error that may
+    /// be passing, while <paramref name="refusePrompts"/> says so.
+    /// </summary>
+    private static void ServeNoteAndGreet(McpServerOptions options, Func<RequestContext<ListPromptsRequestParams>, bool> refusePrompts)
+    {
+        options.Handlers.ListResourcesHandler = (_, _) =>
+            ValueTask.FromResult(new ListResourcesResult { Resources = [new Resource { Uri = "note://one", Name = "note" }] });
+        options.Handlers.ReadResourceHandler = (_, _) =>
+            ValueTask.FromResult(new ReadResourceResult { Contents = [new TextResourceContents { Uri = "note://one", Text = "one" }] });
+        options.Handlers.ListPromptsHandler = (request, _) => refusePrompts(request)
+            ? throw new McpProtocolException("not listing prompts just now", McpErrorCode.InternalError)
+            : ValueTask.FromResult(new ListPromptsResult { Prompts = [new Prompt { Name = "greet" }] });
+        options.Handlers.GetPromptHandler = (_, _) => ValueTask.FromResult(new GetPromptResult());
+    }
+
     private static bool HasOwnUpstreamSession(GatewayHost gateway, McpClient client) =>
         gateway.Services.GetRequiredService<UpstreamStatusBoard>().Current.Any(s => s.Session == client.SessionId);
 
