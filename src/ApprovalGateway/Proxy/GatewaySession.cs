@@ -154,7 +154,10 @@ internal sealed class GatewaySession(
         switch (context.JsonRpcMessage)
         {
             case JsonRpcRequest { Method: RequestMethods.Initialize } repeated when _initializeAccepted:
-                await RefuseRepeatedInitializeAsync(context.Server, repeated);
+                await RefuseInitializeAsync(context.Server, repeated, Error(repeated.Id, (int)McpErrorCode.InvalidRequest, "Invalid Request: Server already initialized"));
+                return;
+            case JsonRpcRequest { Method: RequestMethods.Initialize } unreadable when InvalidInitialize.Answer(unreadable.Id, unreadable.Params) is { } invalid:
+                await RefuseInitializeAsync(context.Server, unreadable, invalid);
                 return;
             case JsonRpcRequest { Method: RequestMethods.Initialize } initialize:
                 _initializeId = initialize.Id;
@@ -190,13 +193,13 @@ internal sealed class GatewaySession(
     };
 
     /// <summary>
-    /// An <c>initialize</c> in a session already initialized is refused as the TypeScript SDK refuses it: the C# SDK would
-    /// answer it as if the session were new, and a client could take that answer for a fresh session while this one,
-    /// with its upstream sessions and held calls, goes on.
+    /// Refuses an <c>initialize</c> the session cannot take, and leaves the agent free to initialize again. One in a session
+    /// already initialized is refused as the TypeScript SDK refuses it: the C# SDK would answer it as if the session were
+    /// new, and a client could take that answer for a fresh session while this one, with its upstream sessions and held
+    /// calls, goes on.
     /// </summary>
-    private async Task RefuseRepeatedInitializeAsync(McpServer server, JsonRpcRequest initialize)
+    private async Task RefuseInitializeAsync(McpServer server, JsonRpcRequest initialize, JsonRpcError refusal)
     {
-        var refusal = Error(initialize.Id, (int)McpErrorCode.InvalidRequest, "Invalid Request: Server already initialized");
         if (refusals is not null)
         {
             await refusals.RecordRefusedAsync(identity.Agent, identity.SessionId, initialize.Method, refusal);

@@ -20,10 +20,13 @@ internal sealed class HeldRefusalBody(Stream inner, HttpResponse response) : Wri
     /// <summary>What was held back, while <see cref="IsHolding"/>.</summary>
     public ReadOnlySpan<byte> Held => IsHolding ? _held!.GetBuffer().AsSpan(0, (int)_held.Length) : default;
 
-    /// <summary>Sends <paramref name="replacement"/> instead of what was held, or what was held when it is null.</summary>
+    /// <summary>
+    /// Sends <paramref name="replacement"/> instead of what was held (or as the whole body, when nothing was written),
+    /// or what was held when it is null.
+    /// </summary>
     public async Task SendAsync(byte[]? replacement, CancellationToken cancellationToken)
     {
-        if (!IsHolding)
+        if (_through || (replacement is null && _held is null))
         {
             return;
         }

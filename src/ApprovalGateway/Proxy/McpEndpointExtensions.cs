@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Buffers;
 using System.Security.Claims;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using ApprovalGateway.Agents;
 using ApprovalGateway.Approvals;
 using ApprovalGateway.Hosting;
@@ -169,6 +170,13 @@ internal static class McpEndpointExtensions
                 await next(context);
                 failed = context.Response.StatusCode >= StatusCodes.Status400BadRequest;
             }
+            catch (JsonException) when (context.Items[SessionKey] is GatewaySession && context.Features.Get<McpServer>() is { } server)
+            {
+                // The SDK made a session for an initialize whose params it then could not read, and would keep it until
+                // it idled out, though no one was told its id: it ends now, and the gateway's session for it with it.
+                await server.DisposeAsync();
+                throw;
+            }
             finally
             {
                 // The request opened no session (it was not an initialize, or failed), so nothing holds the slot.
@@ -178,7 +186,7 @@ internal static class McpEndpointExtensions
                 }
                 else if (failed)
                 {
-                    // The SDK made the session but could not read the initialize (it answers 500): it opens nothing upstream.
+                    // The SDK made the session but the initialize was refused: it opens nothing upstream.
                     session.Refused();
                 }
             }
@@ -221,8 +229,22 @@ internal static class McpEndpointExtensions
             });
             try
             {
-                await next(context);
-                var answer = context.Response.StatusCode == StatusCodes.Status400BadRequest ? await UnreadableAsync(context, head) : null;
+                JsonRpcError? answer = null;
+                try
+                {
+                    await next(context);
+                }
+                catch (JsonException) when (!context.Response.HasStarted && UnreadInitialize(head) is { } refusal)
+                {
+                    // The SDK reads an initialize's params before any of the gateway's code sees the request, and throws
+                    // (an empty 500) when they are not what MCP defines. The session it made for it is no one's.
+                    context.Response.Headers.Remove("Mcp-Session-Id");
+                    context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                    context.Response.ContentType = "application/json";
+                    answer = refusal;
+                }
+
+                answer ??= context.Response.StatusCode == StatusCodes.Status400BadRequest ? await UnreadableAsync(context, head) : null;
                 var reply = answer ?? (held.IsHolding
                     ? WithoutSession(context.Request, head) ?? UnsupportedProtocolVersion.Answer(context.Request, held.Held)
                     : null);
@@ -261,6 +283,24 @@ internal static class McpEndpointExtensions
 
         var (id, method, _) = UnreadableMessage.TopLevel(head.Head, !head.IsCut);
         return method == RequestMethods.Initialize ? null : McpSessionIdRequired.NotInitialized(id);
+    }
+
+    /// <summary>The refusal of an <c>initialize</c> whose params the SDK could not read; null when the body is something else.</summary>
+    private static JsonRpcError? UnreadInitialize(RequestBodyHead head)
+    {
+        var (id, method, _) = UnreadableMessage.TopLevel(head.Head, !head.IsCut);
+        if (method != RequestMethods.Initialize)
+        {
+            return null;
+        }
+
+        if (head.IsCut)
+        {
+            return InvalidInitialize.Unreadable(id);
+        }
+
+        var reader = new Utf8JsonReader(head.Head);
+        return InvalidInitialize.Answer(id, JsonNode.Parse(ref reader)?["params"]) ?? InvalidInitialize.Unreadable(id);
     }
 
     /// <summary>What is wrong with the body, in the words a stdio line gets; null when it is a message the SDK can read.</summary>

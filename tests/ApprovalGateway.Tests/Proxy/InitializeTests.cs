@@ -1,9 +1,12 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ApprovalGateway.Audit;
 using ApprovalGateway.Testing;
 using ApprovalGateway.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Client;
 
 namespace ApprovalGateway.Tests.Proxy;
@@ -21,10 +24,10 @@ public sealed class InitializeTests
         using var http = new HttpClient();
         var initialize = Initialize("""{ "protocolVersion": "2099-01-01", "capabilities": {}, "clientInfo": { "name": "raw", "version": "1" } }""");
 
-        var (direct, _) = await PostAsync(http, upstream.Url, initialize);
-        var (viaGateway, session) = await PostAsync(http, gateway.McpEndpoint, initialize);
+        var (direct, _, _) = await PostAsync(http, upstream.Url, initialize);
+        var (viaGateway, session, _) = await PostAsync(http, gateway.McpEndpoint, initialize);
         await PostAsync(http, gateway.McpEndpoint, Initialized, session);
-        var (tools, _) = await PostAsync(http, gateway.McpEndpoint, """{"jsonrpc":"2.0","id":2,"method":"tools/list"}""", session);
+        var (tools, _, _) = await PostAsync(http, gateway.McpEndpoint, """{"jsonrpc":"2.0","id":2,"method":"tools/list"}""", session);
 
         Assert.Equal("2025-11-25", direct?["result"]?["protocolVersion"]?.GetValue<string>());
         Assert.Equal("2025-11-25", viaGateway?["result"]?["protocolVersion"]?.GetValue<string>());
@@ -43,7 +46,8 @@ public sealed class InitializeTests
         await gateway.SendAsync(Initialized);
         var tools = await AskAsync(gateway, 103, """{"jsonrpc":"2.0","id":1,"method":"tools/list"}""");
 
-        Assert.NotNull(refused["error"]);
+        Assert.Equal(-32602, refused["error"]?["code"]?.GetValue<int>());
+        Assert.StartsWith("Invalid params: params.capabilities must be an object ({} for none).", refused["error"]?["message"]?.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(1, upstreamProcesses);
         Assert.Equal("2025-11-25", accepted["result"]?["protocolVersion"]?.GetValue<string>());
         Assert.NotEmpty(tools["result"]!["tools"]!.AsArray());
@@ -93,11 +97,44 @@ public sealed class InitializeTests
             TestUpstreams.EverythingStdio(), new Dictionary<string, string?> { ["Gateway:MaxSessionsPerAgent"] = "1" }));
         using var http = new HttpClient();
 
-        var (unreadable, _) = await PostAsync(
+        var (unreadable, _, _) = await PostAsync(
             http, gateway.McpEndpoint, Initialize("""{ "protocolVersion": "2025-11-25", "capabilities": 42, "clientInfo": { "name": "raw", "version": "1" } }"""));
         await using var client = await gateway.ConnectAsync();
 
         Assert.Null(unreadable?["result"]);
+        Assert.NotEmpty(await client.ListToolsAsync());
+    }
+
+    /// <summary>
+    /// Before, the SDK threw reading such params: the agent got an empty 500, the audit log had nothing, and the session
+    /// the SDK had made for the request stayed open, unknown to anyone, until it idled out.
+    /// </summary>
+    [Fact]
+    public async Task InitializeWithoutClientVersion_OverHttp_IsRefusedAsInvalidParams_Audited_AndTheSessionMadeForItEnds()
+    {
+        var log = new ErrorLog();
+        await using var gateway = await GatewayHost.StartAsync(
+            TestUpstreams.Merge(TestUpstreams.EverythingStdio(), new Dictionary<string, string?> { ["Logging:LogLevel:ApprovalGateway.Proxy"] = "Information" }),
+            configure: builder => builder.Logging.AddProvider(log));
+        using var http = new HttpClient();
+        var closed = log.Logged(1105);
+
+        var (refused, session, status) = await PostAsync(
+            http, gateway.McpEndpoint, Initialize("""{ "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": { "name": "raw" } }"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Null(session);
+        Assert.Equal(1, refused?["id"]?.GetValue<int>());
+        Assert.Equal(-32602, refused?["error"]?["code"]?.GetValue<int>());
+        Assert.StartsWith("Invalid params: params.clientInfo.version must be a string.", refused?["error"]?["message"]?.GetValue<string>(), StringComparison.Ordinal);
+        var record = Assert.Single(gateway.Services.GetRequiredService<IAuditLog>().RecentRequests(10));
+        Assert.Equal(("anonymous", "invalid_request"), (record.Agent, record.Outcome));
+        Assert.StartsWith(
+            "the request (initialize) could not be read, so nothing was decided or forwarded: Invalid params: params.clientInfo.version",
+            record.Reason,
+            StringComparison.Ordinal);
+        Assert.Contains("of agent 'anonymous' closed", await closed.WaitAsync(TimeSpan.FromSeconds(20)), StringComparison.Ordinal);
+        await using var client = await gateway.ConnectAsync();
         Assert.NotEmpty(await client.ListToolsAsync());
     }
 
@@ -112,8 +149,8 @@ public sealed class InitializeTests
 
     private static string Initialize(string parameters) => $$"""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{{parameters}}}""";
 
-    /// <summary>Posts one message; gives the JSON-RPC message that answers it (none for a notification) and the session id.</summary>
-    private static async Task<(JsonNode? Answer, string? Session)> PostAsync(HttpClient http, Uri endpoint, string body, string? session = null)
+    /// <summary>Posts one message; gives the JSON-RPC message that answers it (none for a notification), the session id and the status.</summary>
+    private static async Task<(JsonNode? Answer, string? Session, HttpStatusCode Status)> PostAsync(HttpClient http, Uri endpoint, string body, string? session = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
@@ -128,6 +165,7 @@ public sealed class InitializeTests
         var data = text.Split('\n').Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => l[5..]).LastOrDefault() ?? text;
         return (
             string.IsNullOrWhiteSpace(data) ? null : JsonNode.Parse(data),
-            response.Headers.TryGetValues("Mcp-Session-Id", out var ids) ? ids.Single() : session);
+            response.Headers.TryGetValues("Mcp-Session-Id", out var ids) ? ids.Single() : session,
+            response.StatusCode);
     }
 }
