@@ -67,4 +67,7 @@ internal static partial class Log
 
     [LoggerMessage(1023, LogLevel.Warning, "Upstream '{Upstream}': could not start a spare process: {Reason}")]
     public static partial void SpareProcessNotStarted(ILogger logger, string upstream, string reason);
+
+    [LoggerMessage(1024, LogLevel.Information, "Upstream '{Upstream}' answered protocol version {Answered} to {Asked}, which it does not speak; sessions that ask {Asked} are opened in {Answered}.")]
+    public static partial void OlderProtocolVersionAnswered(ILogger logger, string upstream, string asked, string answered);
 }

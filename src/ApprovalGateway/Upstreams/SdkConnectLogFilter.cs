@@ -5,12 +5,14 @@ namespace ApprovalGateway.Upstreams;
 /// <summary>
 /// The host's loggers, for the SDK's client and transports, less the SDK's own report of a failed connection attempt:
 /// it comes at Error with the whole stack on every attempt, while the link says the same in one line (event 1001) and
-/// tries again. Everything else the SDK logs passes as the host's filters say.
+/// tries again. Its Error for an upstream that answered an older protocol version goes too: the connector asks again in
+/// that version and says so (event 1024). Everything else the SDK logs passes as the host's filters say.
 /// </summary>
 internal sealed class SdkConnectLogFilter(ILoggerFactory inner) : ILoggerFactory
 {
     private static readonly FrozenSet<string> ConnectFailures = FrozenSet.Create(
-        StringComparer.Ordinal, "LogClientInitializationError", "LogClientInitializationTimeout", "LogTransportConnectFailed");
+        StringComparer.Ordinal, "LogClientInitializationError", "LogClientInitializationTimeout", "LogTransportConnectFailed",
+        "LogServerProtocolVersionMismatch");
 
     public ILogger CreateLogger(string categoryName) => new Filtered(inner.CreateLogger(categoryName));
 

@@ -1,14 +1,17 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Hosting;
 using System.Diagnostics;
 using System.Text;
+using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
 namespace ApprovalGateway.Upstreams;
 
 /// <summary>Opens one MCP client session to an upstream, over stdio or HTTP, as its options say.</summary>
-internal sealed class UpstreamConnector(ILoggerFactory loggerFactory, IHostApplicationLifetime lifetime, StdioSpareProcesses spareProcesses)
+internal sealed partial class UpstreamConnector(ILoggerFactory loggerFactory, IHostApplicationLifetime lifetime, StdioSpareProcesses spareProcesses)
 {
     /// <summary>The newest protocol version that every upstream we met speaks through <c>initialize</c>.</summary>
     public const string DefaultProtocolVersion = "2025-11-25";
@@ -28,10 +31,55 @@ internal sealed class UpstreamConnector(ILoggerFactory loggerFactory, IHostAppli
     private readonly SdkConnectLogFilter _sdkLoggers = new(loggerFactory);
 
     /// <summary>
+    /// The version an upstream answered when asked one it does not speak, by the version asked: later sessions ask
+    /// that one at once instead of being refused first.
+    /// </summary>
+    private readonly ConcurrentDictionary<(string Upstream, string Asked), string> _answered = new();
+
+    /// <summary>
     /// A new client session. With a <paramref name="clientRole"/>, the gateway answers the upstream's requests to its
     /// client itself (see <see cref="UpstreamClientRole"/>), whatever handlers <paramref name="clientOptions"/> name.
     /// </summary>
+    /// <remarks>
+    /// An upstream that does not speak the version asked answers an older one, and MCP has the client go on in that
+    /// one when it speaks it too. The SDK instead refuses any answer but the version its options name, and the gateway
+    /// names one (or the SDK would probe with <c>server/discover</c> first), so such an upstream is asked again in the
+    /// version it answered. <paramref name="clientOptions"/> then names that version.
+    /// </remarks>
     public async Task<McpClient> ConnectAsync(
+        string name, UpstreamOptions options, McpClientOptions clientOptions, UpstreamClientRole? clientRole, CancellationToken cancellationToken)
+    {
+        if (clientOptions.ProtocolVersion is { } asked && _answered.TryGetValue((name, asked), out var known))
+        {
+            clientOptions.ProtocolVersion = known;
+        }
+
+        try
+        {
+            return await ConnectOnceAsync(name, options, clientOptions, clientRole, cancellationToken);
+        }
+        catch (UpstreamUnavailableException ex) when (
+            clientOptions.ProtocolVersion is { } refused && OlderVersionAnswered(ex.InnerException, refused) is { } answered)
+        {
+            Log.OlderProtocolVersionAnswered(_logger, name, refused, answered);
+            _answered[(name, refused)] = answered;
+            clientOptions.ProtocolVersion = answered;
+            return await ConnectOnceAsync(name, options, clientOptions, clientRole, cancellationToken);
+        }
+    }
+
+    /// <summary>The version the upstream answered instead of <paramref name="asked"/>, when the gateway speaks it too.</summary>
+    private static string? OlderVersionAnswered(Exception? refusal, string asked) =>
+        refusal is McpException { Message: var message } && VersionMismatch().Match(message) is { Success: true } match
+            && match.Groups["answered"].Value is var answered && answered != asked && InitializeVersions.Contains(answered)
+            ? answered
+            : null;
+
+    // The SDK's words for an answer in another version than the one its options name.
+    [GeneratedRegex(@"^Server protocol version mismatch\. Expected \S+, got (?<answered>\S+)$")]
+    private static partial Regex VersionMismatch();
+
+    private async Task<McpClient> ConnectOnceAsync(
         string name, UpstreamOptions options, McpClientOptions clientOptions, UpstreamClientRole? clientRole, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
