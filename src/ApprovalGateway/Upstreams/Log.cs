@@ -69,5 +69,5 @@ internal static partial class Log
     public static partial void SpareProcessNotStarted(ILogger logger, string upstream, string reason);
 
     [LoggerMessage(1024, LogLevel.Information, "Upstream '{Upstream}' answered protocol version {Answered} to {Asked}, which it does not speak; sessions that ask {Asked} are opened in {Answered}.")]
-    public static partial void OlderProtocolVersionAnswered(ILogger logger, string upstream, string asked, string answered);
+    public static partial void OtherProtocolVersionAnswered(ILogger logger, string upstream, string asked, string answered);
 }

@@ -41,15 +41,16 @@ internal sealed partial class UpstreamConnector(ILoggerFactory loggerFactory, IH
     /// client itself (see <see cref="UpstreamClientRole"/>), whatever handlers <paramref name="clientOptions"/> name.
     /// </summary>
     /// <remarks>
-    /// An upstream that does not speak the version asked answers an older one, and MCP has the client go on in that
-    /// one when it speaks it too. The SDK instead refuses any answer but the version its options name, and the gateway
-    /// names one (or the SDK would probe with <c>server/discover</c> first), so such an upstream is asked again in the
-    /// version it answered. <paramref name="clientOptions"/> then names that version.
+    /// An upstream that does not speak the version asked answers another (an older one), and MCP has the client go on
+    /// in that one when it speaks it too. The SDK instead refuses any answer but the version its options name, and the
+    /// gateway names one (or the SDK would probe with <c>server/discover</c> first), so such an upstream is asked again
+    /// in the version it answered. <paramref name="clientOptions"/> then names that version.
     /// </remarks>
     public async Task<McpClient> ConnectAsync(
         string name, UpstreamOptions options, McpClientOptions clientOptions, UpstreamClientRole? clientRole, CancellationToken cancellationToken)
     {
-        if (clientOptions.ProtocolVersion is { } asked && _answered.TryGetValue((name, asked), out var known))
+        var asked = clientOptions.ProtocolVersion;
+        if (asked is not null && _answered.TryGetValue((name, asked), out var known))
         {
             clientOptions.ProtocolVersion = known;
         }
@@ -58,18 +59,18 @@ internal sealed partial class UpstreamConnector(ILoggerFactory loggerFactory, IH
         {
             return await ConnectOnceAsync(name, options, clientOptions, clientRole, cancellationToken);
         }
-        catch (UpstreamUnavailableException ex) when (
-            clientOptions.ProtocolVersion is { } refused && OlderVersionAnswered(ex.InnerException, refused) is { } answered)
+        catch (UpstreamUnavailableException ex) when (asked is not null
+            && clientOptions.ProtocolVersion is { } refused && VersionAnsweredInstead(ex.InnerException, refused) is { } answered)
         {
-            Log.OlderProtocolVersionAnswered(_logger, name, refused, answered);
-            _answered[(name, refused)] = answered;
+            Log.OtherProtocolVersionAnswered(_logger, name, refused, answered);
+            _answered[(name, asked)] = answered;
             clientOptions.ProtocolVersion = answered;
             return await ConnectOnceAsync(name, options, clientOptions, clientRole, cancellationToken);
         }
     }
 
     /// <summary>The version the upstream answered instead of <paramref name="asked"/>, when the gateway speaks it too.</summary>
-    private static string? OlderVersionAnswered(Exception? refusal, string asked) =>
+    private static string? VersionAnsweredInstead(Exception? refusal, string asked) =>
         refusal is McpException { Message: var message } && VersionMismatch().Match(message) is { Success: true } match
             && match.Groups["answered"].Value is var answered && answered != asked && InitializeVersions.Contains(answered)
             ? answered
