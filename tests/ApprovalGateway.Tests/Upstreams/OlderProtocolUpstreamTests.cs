@@ -2,6 +2,7 @@ using System.Text.Json;
 using ApprovalGateway.Tests.Infrastructure;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
 
 namespace ApprovalGateway.Tests.Upstreams;
 
@@ -70,6 +71,22 @@ public sealed class OlderProtocolUpstreamTests
         {
             File.Delete(askedFile);
         }
+    }
+
+    /// <summary>Over Streamable HTTP, where the version also goes in every request's <c>MCP-Protocol-Version</c> header.</summary>
+    [Fact]
+    public async Task HttpUpstreamAnsweringAnOlderVersion_IsCalledInIt()
+    {
+        await using var upstream = await DynamicToolsUpstream.StartAsync(
+            options => options.ProtocolVersion = "2025-06-18",
+            McpServerTool.Create((McpServer server) => $"hello in {server.NegotiatedProtocolVersion}", new McpServerToolCreateOptions { Name = "hello" }));
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Http(upstream.Url, "older"));
+        await using var agent = await gateway.ConnectAsync();
+
+        var answer = await agent.CallToolAsync("hello");
+
+        Assert.Equal("2025-11-25", agent.NegotiatedProtocolVersion);
+        Assert.Equal("hello in 2025-06-18", Text(answer));
     }
 
     private static string Text(CallToolResult result) => Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text;
