@@ -129,9 +129,10 @@ internal static class SettingsCheck
             {
                 errors.Add($"{path}: '{section.Value}' is not {Expected(type)}.");
             }
-            else if (type == typeof(TimeSpan) && long.TryParse(section.Value, out var days) && days != 0)
+            else if (type == typeof(TimeSpan) && long.TryParse(section.Value, out var days) && days > 0)
             {
-                // TimeSpan reads a bare number as days: "ConnectTimeout": "30" meant seconds and waited a month.
+                // TimeSpan reads a bare number as days: "ConnectTimeout": "30" meant seconds and waited a month. A negative
+                // one is left to the setting's own validation ("must be positive"): no way of writing it would do.
                 errors.Add($"{path}: '{section.Value}' would be {days} days; write the duration as hh:mm:ss, e.g. 00:00:{Math.Min(days, 59):00} for seconds or {days}.00:00:00 for days.");
             }
         }

@@ -136,6 +136,9 @@ public sealed class SettingsCheckTests
             ["Gateway:Upstreams:demo:ConnectTimeout: '30' would be 30 days; write the duration as hh:mm:ss, e.g. 00:00:30 for seconds or 30.00:00:00 for days."],
             Failures(new() { ["Gateway:Upstreams:demo:ConnectTimeout"] = "30" }));
         SettingsCheck.Verify(Settings(new() { ["Gateway:Upstreams:demo:PingInterval"] = "0", ["Gateway:Upstreams:demo:ConnectTimeout"] = "00:00:30" }));
+
+        // Before, "-5" was told to be written 00:00:-05, which is no duration at all; its validator says it must be positive.
+        SettingsCheck.Verify(Settings(new() { ["Gateway:Upstreams:demo:ConnectTimeout"] = "-5" }));
     }
 
     [Fact]

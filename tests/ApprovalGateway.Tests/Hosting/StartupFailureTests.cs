@@ -111,6 +111,7 @@ public sealed class StartupFailureTests : IDisposable
     [Theory]
     [InlineData("Gateway:Upstreams:x:ConnectTimeout: 'abc' is not a duration", "--Gateway:Upstreams:x:Url=http://127.0.0.1:1/mcp", "--Gateway:Upstreams:x:ConnectTimeout=abc")]
     [InlineData("Gateway:Upstreams:demo:RequestTimeout: 'abc' is not a duration", "--Gateway:Upstreams:demo:RequestTimeout=abc")]
+    [InlineData("Gateway:Upstreams:demo:RequestTimeout must be positive.", "--Gateway:Upstreams:demo:RequestTimeout=-5")]
     [InlineData("Gateway:Upstreams:demo:MaxResponseBytes: '1x' is not a whole number", "--Gateway:Upstreams:demo:MaxResponseBytes=1x")]
     [InlineData("Gateway:Upstreams:demo:Enabled: 'maybe' is not true or false", "--Gateway:Upstreams:demo:Enabled=maybe")]
     [InlineData("Gateway:Upstreams:demo:Args must be a list, e.g. [\"a\", \"b\"]", "--Gateway:Upstreams:demo:Args=--stdio")]
