@@ -63,6 +63,12 @@ internal sealed class GatewaySession(
 
     // Set by whoever learns first that the agent is ending the session; read when its held calls are withdrawn.
     private volatile string? _endingBecause;
+
+    // Cancelled when the agent's DELETE is about to end the session: its requests are answered before the SDK closes
+    // their streams, which otherwise end cut off mid-response, each logged by Kestrel as an unhandled exception.
+    private readonly CancellationTokenSource _ending = new();
+    private int _unanswered;
+    private TaskCompletionSource? _allAnswered;
     private IDisposable? _slot;
     private readonly ConcurrentDictionary<string, ProgressRoute> _progressRoutes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<RequestId, AgentRequest> _inFlight = new();
@@ -239,6 +245,33 @@ internal sealed class GatewaySession(
     /// what was said did not end it after all (a DELETE the SDK refused).
     /// </summary>
     public void EndingBecause(string? reason) => _endingBecause = reason;
+
+    /// <summary>
+    /// Ends the agent's requests under way, as its DELETE is about to end the session, and waits (at most
+    /// <paramref name="patience"/>) until each has its answer: a held call is withdrawn and audited as such, one sent
+    /// upstream is cancelled there. Requests that come later are answered the same way at once.
+    /// </summary>
+    public async Task EndRequestsAsync(TimeSpan patience)
+    {
+        var allAnswered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (Interlocked.CompareExchange(ref _allAnswered, allAnswered, null) is not null)
+        {
+            return;
+        }
+
+        await _ending.CancelAsync();
+        if (Volatile.Read(ref _unanswered) > 0)
+        {
+            try
+            {
+                await allAnswered.Task.WaitAsync(patience);
+            }
+            catch (TimeoutException)
+            {
+                // The SDK ends what is left with the session.
+            }
+        }
+    }
 
     private static string? RequestedVersion(JsonRpcRequest request) =>
         request.Params?["_meta"]?["io.modelcontextprotocol/protocolVersion"] is JsonValue version && version.TryGetValue<string>(out var text) ? text : null;
@@ -655,7 +688,23 @@ internal sealed class GatewaySession(
         // window, and stops only if the agent does not come back to it within that. Elsewhere it stops at once.
         var dropped = http?.HttpContext?.RequestAborted ?? CancellationToken.None;
         using var presence = streams?.Watch(identity.SessionId, StreamId(request.Id), dropped);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token, presence?.Abandoned ?? dropped);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token, _ending.Token, presence?.Abandoned ?? dropped);
+        Interlocked.Increment(ref _unanswered);
+        try
+        {
+            await AnswerAsync(server, request, presence, linked, cancellationToken);
+        }
+        finally
+        {
+            if (Interlocked.Decrement(ref _unanswered) == 0 && _ending.IsCancellationRequested)
+            {
+                Volatile.Read(ref _allAnswered)?.TrySetResult();
+            }
+        }
+    }
+
+    private async Task AnswerAsync(McpServer server, JsonRpcRequest request, AgentPresence? presence, CancellationTokenSource linked, CancellationToken cancellationToken)
+    {
         var progressToken = UpstreamRoutes.ProgressToken(request.Params)?.ToJsonString();
         var inFlight = new AgentRequest(request.Id, Interlocked.Increment(ref _requestOrder), server);
         _inFlight[request.Id] = inFlight;
@@ -671,6 +720,12 @@ internal sealed class GatewaySession(
             await WhenConnectedAsync(linked.Token);
             var result = await DispatchAsync(server, request, presence, linked.Token);
             reply = new JsonRpcResponse { Id = request.Id, Result = result ?? new JsonObject() };
+        }
+        catch (OperationCanceledException) when (_ending.IsCancellationRequested && !cancellationToken.IsCancellationRequested && !_closed.IsCancellationRequested)
+        {
+            reply = Error(request.Id, (int)McpErrorCode.InternalError,
+                $"{_endingBecause ?? ApprovalText.SessionDeletedReason}: the gateway stopped {request.Method}. " +
+                "A held or approved call was not sent; one already sent upstream was cancelled there.");
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)
         {
@@ -1219,5 +1274,6 @@ internal sealed class GatewaySession(
         // Counted until its upstream sessions are gone, since they are what the limit protects.
         Interlocked.Exchange(ref _slot, null)?.Dispose();
         _closed.Dispose();
+        _ending.Dispose();
     }
 }

@@ -243,6 +243,12 @@ internal static class McpEndpointExtensions
                     context.Response.ContentType = "application/json";
                     answer = refusal;
                 }
+                catch (OperationCanceledException) when (context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+                {
+                    // The session ended (a DELETE, its idle timeout, a stop) under a stream that waited for an answer
+                    // it will not get, as a request the agent cancelled does not (MCP). The stream ends as a whole
+                    // response, not cut off, with Kestrel logging an unhandled exception.
+                }
 
                 answer ??= context.Response.StatusCode == StatusCodes.Status400BadRequest ? await UnreadableAsync(context, head) : null;
                 var reply = answer ?? (held.IsHolding

@@ -1,9 +1,13 @@
 using ApprovalGateway.Approvals;
+using ApprovalGateway.Upstreams;
 
 namespace ApprovalGateway.Proxy;
 
 internal static class McpSessionDelete
 {
+    // Long enough for a withdrawal's audit record; a request that takes longer is cut off with the session, as before.
+    private static readonly TimeSpan AnswerPatience = TimeSpan.FromSeconds(5);
+
     /// <summary>
     /// Answers a DELETE that ends no session as the MCP spec and the TypeScript SDK do, where the SDK answers 200: one
     /// whose session is gone (ended, expired, never opened) gets 404 with -32001, so a client knows it has no session
@@ -39,6 +43,14 @@ internal static class McpSessionDelete
                 if (own)
                 {
                     session.EndingBecause(ApprovalText.SessionDeletedReason);
+
+                    // The SDK closes the session's streams as it ends it: requests still under way are answered first,
+                    // unless the SDK may yet refuse this DELETE for its protocol version and keep the session.
+                    var version = context.Request.Headers["MCP-Protocol-Version"].ToString();
+                    if (version.Length == 0 || UpstreamConnector.InitializeVersions.Contains(version))
+                    {
+                        await session.EndRequestsAsync(AnswerPatience);
+                    }
                 }
 
                 await next(context);

@@ -143,6 +143,7 @@ internal sealed class RawHttpAgent : IAsyncDisposable
         private readonly TaskCompletionSource<string?> _sessionId = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource<HttpStatusCode> _status = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource<string> _firstEventId = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly CancellationTokenSource _dropped;
         private volatile string? _lastEventId;
 
@@ -168,6 +169,9 @@ internal sealed class RawHttpAgent : IAsyncDisposable
         /// one, so the agent can resume even if the stream drops before anything else comes.
         /// </summary>
         public Task<string> FirstEventId => _firstEventId.Task;
+
+        /// <summary>Completes when the stream has ended as a whole response; fails when it was cut off.</summary>
+        public Task Ended => _ended.Task;
 
         /// <summary>Cuts this stream's connection, as a network failure does; the session and other streams go on.</summary>
         public Task DropAsync() => _dropped.CancelAsync();
@@ -209,6 +213,7 @@ internal sealed class RawHttpAgent : IAsyncDisposable
                 }
 
                 _messages.Writer.TryComplete();
+                _ended.TrySetResult();
                 _firstEventId.TrySetException(new InvalidOperationException("The stream ended without an event id: it cannot be resumed."));
             }
             catch (Exception ex)
@@ -217,6 +222,7 @@ internal sealed class RawHttpAgent : IAsyncDisposable
                 _sessionId.TrySetException(ex);
                 _firstEventId.TrySetException(ex);
                 _messages.Writer.TryComplete(ex);
+                _ended.TrySetException(ex);
             }
         }
     }

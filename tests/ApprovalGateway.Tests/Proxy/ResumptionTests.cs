@@ -4,6 +4,7 @@ using ApprovalGateway.Approvals;
 using ApprovalGateway.Policy;
 using ApprovalGateway.Proxy.Resumption;
 using ApprovalGateway.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
 using static ApprovalGateway.Tests.EndToEnd.ApprovalPolicies;
 using static ApprovalGateway.Tests.EndToEnd.ApprovalScenario;
 
@@ -127,6 +128,47 @@ public sealed class ResumptionTests
         Assert.Equal(Expected, withdrawn.Reason);
         var record = await scenario.Audit.WaitForAsync(r => r.ApprovalId == held.Id, $"the record of approval {held.Id}");
         Assert.Equal(("withdrawn", Expected), (record.Outcome, record.Reason));
+    }
+
+    [Fact]
+    public async Task HeldCall_WhoseStreamIsOpen_WhenTheAgentDeletesItsSession_IsAnsweredWithWhy_AndItsStreamEndsWhole()
+    {
+        var log = new ErrorLog();
+        await using var scenario = await StartAsync(Hold(CancelTwap, """{ "timeout": 120 }"""), configure: services => services.AddSingleton<ILoggerProvider>(log));
+        await using var agent = await RawHttpAgent.ConnectAsync(scenario.Gateway.McpEndpoint, "{}");
+        var (call, held) = await CancelTwapHeldAsync(scenario, agent);
+
+        await agent.DeleteSessionAsync();
+
+        // Before, the SDK closed the stream as it ended the session, cut off mid-response (Kestrel logged an unhandled
+        // TaskCanceledException) and with no answer, though the gateway had withdrawn the call for a reason it knew.
+        var answer = await call.NextAsync(m => (int?)m["id"] == call.Id).WaitAsync(Patience);
+        await call.Ended.WaitAsync(Patience);
+        Assert.Equal(-32603, (int?)answer["error"]?["code"]);
+        Assert.StartsWith(
+            "The agent ended its session (an HTTP DELETE of it) while the call waited: the gateway stopped tools/call. A held or approved call was not sent",
+            (string?)answer["error"]?["message"], StringComparison.Ordinal);
+        var record = await scenario.Audit.WaitForAsync(r => r.ApprovalId == held.Id, $"the record of approval {held.Id}");
+        Assert.Equal(("withdrawn", ApprovalText.SessionDeletedReason), (record.Outcome, record.Reason));
+        Assert.Empty(log.Lines);
+    }
+
+    [Fact]
+    public async Task CancelledCall_WhoseStreamWaitsForNoAnswer_EndsWhole_WhenTheAgentDeletesItsSession()
+    {
+        var log = new ErrorLog();
+        await using var scenario = await StartAsync(Hold(CancelTwap, """{ "timeout": 120 }"""), configure: services => services.AddSingleton<ILoggerProvider>(log));
+        await using var agent = await RawHttpAgent.ConnectAsync(scenario.Gateway.McpEndpoint, "{}");
+        var (call, held) = await CancelTwapHeldAsync(scenario, agent);
+        await agent.CancelAsync(call);
+        await scenario.Approvals.WaitForStatusAsync(held.Id, ApprovalStatus.Withdrawn);
+
+        // A cancelled request gets no answer (MCP), so its stream stays open for as long as the agent reads it.
+        await agent.DeleteSessionAsync();
+
+        // Before, ending the session cut the stream off, and Kestrel logged an unhandled TaskCanceledException.
+        await call.Ended.WaitAsync(Patience);
+        Assert.Empty(log.Lines);
     }
 
     [Fact]
