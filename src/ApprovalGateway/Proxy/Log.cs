@@ -74,6 +74,9 @@ internal static partial class Log
     [LoggerMessage(1114, LogLevel.Warning, "The stdio client sent a line of more than {MaxBytes} bytes (Gateway:MaxRequestBodyBytes); it was skipped and answered with error -32600.")]
     public static partial void StdioLineTooLong(ILogger logger, long maxBytes);
 
+    [LoggerMessage(1115, LogLevel.Debug, "An agent's connection broke while it sent its message (session '{SessionId}'): {Reason}")]
+    public static partial void AgentConnectionBroke(ILogger logger, string sessionId, string reason);
+
     [LoggerMessage(1130, LogLevel.Warning, "Approval {ApprovalId} of a {Tool} call: another gateway instance had already recorded its outcome, taking this one for stopped, so this instance's {Outcome} record was not written")]
     public static partial void OutcomeRecordedElsewhere(ILogger logger, string approvalId, string tool, DecisionKind outcome);
 }

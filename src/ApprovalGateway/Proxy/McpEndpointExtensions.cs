@@ -9,6 +9,7 @@ using ApprovalGateway.Hosting;
 using ApprovalGateway.Proxy.Resumption;
 using ApprovalGateway.Slack;
 using ApprovalGateway.Upstreams;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -204,6 +205,7 @@ internal static class McpEndpointExtensions
     public static IApplicationBuilder UseMcpUnreadableRequestAudit(this IApplicationBuilder app, PathString mcpPath)
     {
         var audit = app.ApplicationServices.GetRequiredService<UnreadableRequestAudit>();
+        var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("ApprovalGateway.Proxy");
         return app.Use(async (context, next) =>
         {
             if (!HttpMethods.IsPost(context.Request.Method) || !context.Request.Path.StartsWithSegments(mcpPath))
@@ -242,6 +244,16 @@ internal static class McpEndpointExtensions
                     context.Response.StatusCode = StatusCodes.Status400BadRequest;
                     context.Response.ContentType = "application/json";
                     answer = refusal;
+                }
+                catch (Exception ex) when (!context.Response.HasStarted && (ex is ConnectionResetException || (ex is IOException && context.RequestAborted.IsCancellationRequested)))
+                {
+                    // The agent's connection broke while the SDK read its message: nobody is left to answer, and no
+                    // message arrived to act on or audit. Kestrel would log an unhandled exception for each.
+                    Log.AgentConnectionBroke(logger, context.Request.Headers["Mcp-Session-Id"].ToString(), ex.Message);
+
+                    // Said of the connection too, so Kestrel does not try to read the rest of a body that will not come.
+                    context.Abort();
+                    return;
                 }
                 catch (OperationCanceledException) when (context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
                 {

@@ -37,6 +37,44 @@ public sealed class BadInputTests
         await AssertStillServesAsync(gateway);
     }
 
+    [Fact]
+    public async Task AgentWhoseConnectionIsResetMidMessage_IsNoErrorOfTheGateways_AndTheGatewayStaysUp()
+    {
+        var log = new ErrorLog();
+        await using var gateway = await GatewayHost.StartAsync(
+            TestUpstreams.Merge(TestUpstreams.EverythingStdio(), new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Microsoft.AspNetCore.Server.Kestrel.Connections"] = "Debug",
+            }),
+            configure: builder => builder.Logging.AddProvider(log));
+        var body = Encoding.UTF8.GetBytes(
+            """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"reset","version":"1"}}}""");
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await socket.ConnectAsync(gateway.McpEndpoint.Host, gateway.McpEndpoint.Port);
+        await socket.SendAsync(Encoding.ASCII.GetBytes(
+            $"POST {gateway.McpEndpoint.AbsolutePath} HTTP/1.1\r\nHost: {gateway.McpEndpoint.Authority}\r\nContent-Type: application/json\r\n" +
+            $"Accept: application/json, text/event-stream\r\nContent-Length: {body.Length}\r\nExpect: 100-continue\r\n\r\n"));
+
+        // Kestrel says 100 Continue once the gateway starts reading the body: the reset comes in the middle of that read.
+        var continued = new byte[64];
+        var read = await socket.ReceiveAsync(continued);
+        Assert.StartsWith("HTTP/1.1 100", Encoding.ASCII.GetString(continued, 0, read), StringComparison.Ordinal);
+        var connection = log.Messages(1).Last(m => m.EndsWith("started.", StringComparison.Ordinal)).Split('"')[1];
+        await socket.SendAsync(body.AsMemory(0, body.Length / 2));
+        socket.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+        socket.Close();
+
+        while (!log.Messages(2).Any(m => m.Contains($"\"{connection}\" stopped", StringComparison.Ordinal)))
+        {
+            await log.Counted(2, log.Messages(2).Count + 1).WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        // Before, Kestrel logged an unhandled ConnectionResetException from the SDK's read, then its own failure to
+        // drain the rest of the body: two errors for every agent whose connection broke while it sent a message.
+        Assert.Empty(log.Lines);
+        await AssertStillServesAsync(gateway);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
