@@ -70,4 +70,7 @@ internal static partial class Log
 
     [LoggerMessage(1024, LogLevel.Information, "Upstream '{Upstream}' answered protocol version {Answered} to {Asked}, which it does not speak; sessions that ask {Asked} are opened in {Answered}.")]
     public static partial void OtherProtocolVersionAnswered(ILogger logger, string upstream, string asked, string answered);
+
+    [LoggerMessage(1025, LogLevel.Debug, "Upstream '{Upstream}' is tried again now, for a request that needs it, instead of in {Seconds} s")]
+    public static partial void UpstreamNudged(ILogger logger, string upstream, double seconds);
 }

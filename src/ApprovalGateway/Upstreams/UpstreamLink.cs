@@ -27,10 +27,15 @@ internal sealed class UpstreamLink(
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
+    // How soon after an attempt a request that found the upstream down may have the next one made: the backoff spares
+    // an upstream that is down the attempts nobody waits for, not the one a caller is waiting for.
+    private static readonly TimeSpan NudgeInterval = TimeSpan.FromSeconds(1);
+
     private readonly CancellationTokenSource _disposed = new();
     private volatile McpClient? _client;
     private volatile string _downReason = $"Upstream '{name}' is still connecting.";
     private TaskCompletionSource<McpClient?> _nextAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _nudged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _startGate = new();
     private bool _closing;
     private volatile bool _awaitingGatewayLink;
@@ -112,9 +117,21 @@ internal sealed class UpstreamLink(
                 // Still not back: why it is down says more than how long this request waited.
             }
         }
+        else if (_client is null)
+        {
+            // Down: the upstream may be back long before the gateway's own link looks again, its backoff grown to 30 s
+            // over a long outage. This request fails, and the next finds the link on its way back.
+            gatewayLink?.Nudge();
+        }
 
         return GetClient();
     }
+
+    /// <summary>
+    /// Cuts short the backoff this link is sleeping out, to attempt again <see cref="NudgeInterval"/> after the last
+    /// attempt at the soonest: an agent's request needs the upstream now.
+    /// </summary>
+    public void Nudge() => Volatile.Read(ref _nudged).TrySetResult();
 
     /// <summary>
     /// Whether an agent session's link is reconnecting, or about to, while the gateway's own link to the upstream is
@@ -194,7 +211,11 @@ internal sealed class UpstreamLink(
                 Log.UpstreamConnectFailed(logger, Name, attempt, delay.TotalSeconds, ex.Message);
                 firstAttempt.TrySetResult();
                 Attempted(null);
-                if (!await DelayAsync(delay, token) || !await UntilGatewayLinkConnectedAsync(token))
+
+                // With the gateway's own link down too, the upstream is, and that link says when it is back: a backoff of
+                // this link's own would keep the agent's session down for up to 30 s after.
+                var followsGatewayLink = gatewayLink is { IsConnected: false };
+                if ((!followsGatewayLink && !await BackoffAsync(delay, token)) || !await UntilGatewayLinkConnectedAsync(token))
                 {
                     break;
                 }
@@ -245,7 +266,7 @@ internal sealed class UpstreamLink(
             Log.UpstreamLost(logger, Name, details, retry.TotalSeconds);
             Report(connected: false, _downReason);
             await client.DisposeAsync();
-            if (!await DelayAsync(retry, token) || !await UntilGatewayLinkConnectedAsync(token))
+            if (!await BackoffAsync(retry, token) || !await UntilGatewayLinkConnectedAsync(token))
             {
                 break;
             }
@@ -342,11 +363,33 @@ internal sealed class UpstreamLink(
     private static TimeSpan Backoff(int attempt) =>
         TimeSpan.FromSeconds(Math.Min(MaxBackoff.TotalSeconds, Math.Pow(2, Math.Max(0, attempt - 1))));
 
-    private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken token)
+    /// <summary>Sleeps out <paramref name="delay"/>, or less when <see cref="Nudge"/>d; false when the link is disposed meanwhile.</summary>
+    private async Task<bool> BackoffAsync(TimeSpan delay, CancellationToken token)
     {
+        var started = time.GetTimestamp();
+
+        // A nudge while the attempt before was under way does not count: that attempt answered it.
+        var nudged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _nudged, nudged);
         try
         {
-            await Task.Delay(delay, time, token);
+            using var sleeping = CancellationTokenSource.CreateLinkedTokenSource(token);
+            var slept = Task.Delay(delay, time, sleeping.Token);
+            if (await Task.WhenAny(slept, nudged.Task) == nudged.Task)
+            {
+                await sleeping.CancelAsync();
+                var left = NudgeInterval - time.GetElapsedTime(started);
+                Log.UpstreamNudged(logger, Name, Math.Round((delay - time.GetElapsedTime(started)).TotalSeconds));
+                if (left > TimeSpan.Zero)
+                {
+                    await Task.Delay(left, time, token);
+                }
+            }
+            else
+            {
+                await slept;
+            }
+
             return true;
         }
         catch (OperationCanceledException)

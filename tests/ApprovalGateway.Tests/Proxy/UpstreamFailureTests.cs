@@ -3,6 +3,7 @@ using ApprovalGateway.Tests.Infrastructure;
 using ApprovalGateway.Upstreams;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
+using Microsoft.Extensions.Logging;
 
 namespace ApprovalGateway.Tests.Proxy;
 
@@ -120,6 +121,57 @@ public sealed class UpstreamFailureTests
                 Assert.Equal("hi", SessionRelayTests.Text(await agent.CallToolAsync("hello")));
                 await agent.DisposeAsync();
             }
+        }
+        finally
+        {
+            File.Delete(closed);
+        }
+    }
+
+    [Fact]
+    public async Task UpstreamBackAfterAnOutageLongEnoughForTheBackoffToGrow_IsTriedAgainForTheNextCall_AndTheAgentsSessionComesBackWithIt()
+    {
+        var closed = Path.Combine(Path.GetTempPath(), $"gateway-test-closed-{Guid.NewGuid():N}");
+        var marker = Guid.NewGuid().ToString("N");
+        var log = new ErrorLog();
+        try
+        {
+            await using var gateway = await GatewayHost.StartAsync(
+                TestUpstreams.Merge(TestUpstreams.ClosableStdio(closed), new Dictionary<string, string?>
+                {
+                    ["Gateway:Upstreams:flaky:Env:GATEWAY_TEST_MARKER"] = marker,
+                    ["Logging:LogLevel:ApprovalGateway.Upstreams"] = "Debug",
+                }),
+                configure: builder => builder.Logging.AddProvider(log));
+            var board = gateway.Services.GetRequiredService<UpstreamStatusBoard>();
+            await using var agent = await gateway.ConnectAsync();
+            Assert.Equal("hi", SessionRelayTests.Text(await agent.CallToolAsync("hello")));
+            var grown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            board.Changed += status =>
+            {
+                if (status is { Session: "catalog", Connected: false } && status.Detail.EndsWith("Retrying in 16 s.", StringComparison.Ordinal))
+                {
+                    grown.TrySetResult();
+                }
+            };
+
+            // Down for the gateway's own connection and the agent's session alike, for 1 + 2 + 4 + 8 s of retries.
+            await File.WriteAllTextAsync(closed, "");
+            MarkedProcesses.KillAll(marker);
+            await grown.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            File.Delete(closed);
+            var nudged = log.Logged(1025);
+            var gatewayBack = WaitForAsync(board, "catalog", connected: true);
+            var whileDown = await agent.CallToolAsync("hello");
+            await nudged.WaitAsync(Patience);
+            await gatewayBack.WaitAsync(Patience);
+            var onceBack = await agent.CallToolAsync("hello");
+
+            // Before, the gateway's connection waited out its 16 s, and the agent's session a backoff of its own after
+            // that: a restarted upstream stayed unusable for up to a minute after an outage.
+            Assert.True(whileDown.IsError);
+            Assert.Matches(@"^Upstream 'flaky' is tried again now, for a request that needs it, instead of in 1[0-6] s$", await nudged);
+            Assert.Equal("hi", SessionRelayTests.Text(onceBack));
         }
         finally
         {
