@@ -6,13 +6,15 @@ namespace ApprovalGateway.Upstreams;
 /// The host's loggers, for the SDK's client and transports, less the SDK's own report of a failed connection attempt:
 /// it comes at Error with the whole stack on every attempt, while the link says the same in one line (event 1001) and
 /// tries again. Its Error for an upstream that answered an older protocol version goes too: the connector asks again in
-/// that version and says so (event 1024). Everything else the SDK logs passes as the host's filters say.
+/// that version and says so (event 1024). So do its Warnings, with their stack traces, for a URL that answered neither
+/// Streamable HTTP nor HTTP+SSE, and for an HTTP+SSE stream that failed: the link says the first in event 1001 and the
+/// second, the session's end, in event 1002. Everything else the SDK logs passes as the host's filters say.
 /// </summary>
 internal sealed class SdkConnectLogFilter(ILoggerFactory inner) : ILoggerFactory
 {
     private static readonly FrozenSet<string> ConnectFailures = FrozenSet.Create(
         StringComparer.Ordinal, "LogClientInitializationError", "LogClientInitializationTimeout", "LogTransportConnectFailed",
-        "LogServerProtocolVersionMismatch");
+        "LogServerProtocolVersionMismatch", "LogSseFallbackFailedAfterStreamableHttp", "LogTransportReadMessagesFailed");
 
     public ILogger CreateLogger(string categoryName) => new Filtered(inner.CreateLogger(categoryName));
 

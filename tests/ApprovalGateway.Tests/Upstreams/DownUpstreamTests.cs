@@ -3,6 +3,9 @@ using ApprovalGateway.Audit;
 using ApprovalGateway.Testing;
 using ApprovalGateway.Tests.Infrastructure;
 using ApprovalGateway.Tests.Proxy;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using ModelContextProtocol;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Protocol;
@@ -63,5 +66,32 @@ public sealed class DownUpstreamTests
 
         // The link's one-line warning says why each attempt failed; the SDK's client no longer adds its stack trace at Error.
         Assert.DoesNotContain(errors.Lines, line => line.Contains("ModelContextProtocol", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task HttpUpstreamAnswering404_IsReportedInOneLinePerAttempt_WithoutTheSdksWarningsAndStackTraces()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        await using var notMcp = builder.Build();
+        notMcp.Run(context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        });
+        await notMcp.StartAsync();
+        var errors = new ErrorLog();
+
+        // No Transport: the SDK tries Streamable HTTP, then the older HTTP+SSE, as it does for any URL by default.
+        await using var gateway = await GatewayHost.StartAsync(
+            TestUpstreams.Merge(TestUpstreams.EverythingStdio("ev"), new Dictionary<string, string?> { ["Gateway:Upstreams:nf:Url"] = $"{notMcp.Urls.Single()}/mcp" }),
+            configure: builder => builder.Logging.AddProvider(errors));
+        await errors.Counted(1001, 2).WaitAsync(Patience);
+
+        // Before, each attempt also logged two warnings of the SDK's with their stack traces: "nf transport message
+        // reading failed." and "nf SSE fallback failed after Streamable HTTP also failed; surfacing both errors."
+        Assert.Contains("404 (Not Found)", errors.Messages(1001)[0], StringComparison.Ordinal);
+        Assert.DoesNotContain(errors.WithException, entry => entry.StartsWith("ModelContextProtocol", StringComparison.Ordinal));
     }
 }
