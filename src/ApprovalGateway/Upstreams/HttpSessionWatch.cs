@@ -11,8 +11,11 @@ namespace ApprovalGateway.Upstreams;
 /// examples answer 400 "No valid session ID provided"). Either ends the session (<see cref="WatchedHttpTransport"/>), so
 /// the link reconnects; the request that met it, and any later one, fails as not delivered.
 /// </summary>
-internal sealed class HttpSessionWatch(HttpMessageHandler inner) : DelegatingHandler(inner)
+internal sealed class HttpSessionWatch(HttpMessageHandler inner, TimeProvider time) : DelegatingHandler(inner)
 {
+    // The SDK's own wait between reconnections of an event stream (HttpClientTransportOptions.DefaultReconnectionInterval).
+    private static readonly TimeSpan StreamRefusalPause = TimeSpan.FromSeconds(1);
+
     private readonly TaskCompletionSource<UpstreamSessionLostException> _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Completes, with why, when the session has ended.</summary>
@@ -22,7 +25,7 @@ internal sealed class HttpSessionWatch(HttpMessageHandler inner) : DelegatingHan
     {
         if (_lost.Task.IsCompleted)
         {
-            return Unsent(request, _lost.Task.Result);
+            return await UnsentAsync(request, _lost.Task.Result, cancellationToken);
         }
 
         HttpResponseMessage response;
@@ -33,7 +36,7 @@ internal sealed class HttpSessionWatch(HttpMessageHandler inner) : DelegatingHan
         catch (HttpRequestException ex) when (ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError)
         {
             // Failed while connecting: not one byte of the request went out.
-            return Unsent(request, End(new UpstreamSessionLostException(ex.Message, ex.HttpRequestError, ex)));
+            return await UnsentAsync(request, End(new UpstreamSessionLostException(ex.Message, ex.HttpRequestError, ex)), cancellationToken);
         }
 
         if (request.Headers.Contains("Mcp-Session-Id") && await ForgottenSessionAsync(response, cancellationToken) is { } reason)
@@ -45,7 +48,7 @@ internal sealed class HttpSessionWatch(HttpMessageHandler inner) : DelegatingHan
             }
 
             response.Dispose();
-            throw Refused(request, lost);
+            return await UnsentAsync(request, lost, cancellationToken);
         }
 
         return response;
@@ -56,12 +59,27 @@ internal sealed class HttpSessionWatch(HttpMessageHandler inner) : DelegatingHan
 
     /// <summary>
     /// The request is not sent. Ending a session the server no longer has needs no DELETE (and a failed one would only
-    /// log a warning), so that one is answered here.
+    /// log a warning), so that one is answered here. A GET on the session is the SDK's client reconnecting an event
+    /// stream, which it retries at once, and for the session's own stream in a loop only the session's disposal ends: a
+    /// refusal at once made that loop hold a thread until then, and a few sessions losing an upstream together starved
+    /// the gateway of threads for seconds (so the link that would dispose them waited too). Refused after the pause
+    /// the SDK itself takes between reconnections, the loop waits instead, and the disposal ends the wait.
     /// </summary>
-    private static HttpResponseMessage Unsent(HttpRequestMessage request, UpstreamSessionLostException lost) =>
-        request.Method == HttpMethod.Delete
-            ? new HttpResponseMessage(HttpStatusCode.NoContent) { RequestMessage = request }
-            : throw Refused(request, lost);
+    private async Task<HttpResponseMessage> UnsentAsync(HttpRequestMessage request, UpstreamSessionLostException lost, CancellationToken cancellationToken)
+    {
+        if (request.Method == HttpMethod.Delete)
+        {
+            return new HttpResponseMessage(HttpStatusCode.NoContent) { RequestMessage = request };
+        }
+
+        // Without a session id it resumes the handshake's answer: retried a few times only, and the connect waits on it.
+        if (request.Method == HttpMethod.Get && request.Headers.Contains("Mcp-Session-Id"))
+        {
+            await Task.Delay(StreamRefusalPause, time, cancellationToken);
+        }
+
+        throw Refused(request, lost);
+    }
 
     private static UpstreamSessionLostException Refused(HttpRequestMessage request, UpstreamSessionLostException lost) =>
         new(lost.Message, lost.HttpRequestError, lost.InnerException) { RefusedPost = request.Method == HttpMethod.Post };

@@ -113,7 +113,7 @@ internal sealed partial class UpstreamConnector(ILoggerFactory loggerFactory, IH
             return new StdioUpstreamTransport(name, CreateStartInfo(options), options.MaxResponseBytes, spareProcesses, options.SpareProcess, _logger);
         }
 
-        var watch = new HttpSessionWatch(new ResponseSizeLimitHandler(name, options.MaxResponseBytes));
+        var watch = new HttpSessionWatch(new ResponseSizeLimitHandler(name, options.MaxResponseBytes), TimeProvider.System);
         var transport = new HttpClientTransport(
             new HttpClientTransportOptions
             {
