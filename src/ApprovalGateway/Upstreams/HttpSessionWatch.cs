@@ -11,7 +11,7 @@ namespace ApprovalGateway.Upstreams;
 /// examples answer 400 "No valid session ID provided"). Either ends the session (<see cref="WatchedHttpTransport"/>), so
 /// the link reconnects; the request that met it, and any later one, fails as not delivered.
 /// </summary>
-internal sealed class HttpSessionWatch(HttpMessageHandler inner, TimeProvider time) : DelegatingHandler(inner)
+internal sealed class HttpSessionWatch(HttpMessageHandler inner, TimeProvider time, TimeSpan closeTimeout) : DelegatingHandler(inner)
 {
     // The SDK's own wait between reconnections of an event stream (HttpClientTransportOptions.DefaultReconnectionInterval).
     private static readonly TimeSpan StreamRefusalPause = TimeSpan.FromSeconds(1);
@@ -28,10 +28,14 @@ internal sealed class HttpSessionWatch(HttpMessageHandler inner, TimeProvider ti
             return await UnsentAsync(request, _lost.Task.Result, cancellationToken);
         }
 
+        // The SDK's client ends a session with a DELETE it gives no deadline, and the link waits for it before it
+        // reconnects: to a server that hung or went silent, it would wait as long as HttpClient lets an answer take.
+        using var closing = request.Method == HttpMethod.Delete ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken) : null;
+        closing?.CancelAfter(closeTimeout);
         HttpResponseMessage response;
         try
         {
-            response = await base.SendAsync(request, cancellationToken);
+            response = await base.SendAsync(request, closing?.Token ?? cancellationToken);
         }
         catch (HttpRequestException ex) when (ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError)
         {

@@ -113,7 +113,7 @@ internal sealed partial class UpstreamConnector(ILoggerFactory loggerFactory, IH
             return new StdioUpstreamTransport(name, CreateStartInfo(options), options.MaxResponseBytes, spareProcesses, options.SpareProcess, _logger);
         }
 
-        var watch = new HttpSessionWatch(new ResponseSizeLimitHandler(name, options.MaxResponseBytes), TimeProvider.System);
+        var watch = new HttpSessionWatch(new ResponseSizeLimitHandler(name, options.MaxResponseBytes), TimeProvider.System, options.ConnectTimeout);
         var transport = new HttpClientTransport(
             new HttpClientTransportOptions
             {
@@ -128,10 +128,25 @@ internal sealed partial class UpstreamConnector(ILoggerFactory loggerFactory, IH
                 AdditionalHeaders = options.Headers,
                 ConnectionTimeout = options.ConnectTimeout,
             },
-            new HttpClient(origins is null ? watch : new ServerRequestOriginHandler(origins, watch)),
+            new HttpClient(origins is null ? watch : new ServerRequestOriginHandler(origins, watch)) { Timeout = AnswerBackstop(options) },
             _sdkLoggers,
             ownsHttpClient: true);
         return new WatchedHttpTransport(transport, watch);
+    }
+
+    /// <summary>
+    /// How long one HTTP exchange may wait for its answer to begin. The gateway's own clocks bound what it waits for
+    /// (<see cref="UpstreamOptions.RequestTimeout"/> each answer, with words that name the setting; ConnectTimeout the
+    /// handshake), so this only stops what has no clock of the gateway's (notifications, answers to the upstream's own
+    /// requests) from waiting on a hung server for ever: a little past RequestTimeout, for the gateway's clock to come
+    /// first. HttpClient's default of 100 s came first instead, and cut off a tool's answer sent as JSON (which begins
+    /// only once the tool is done) after 100 s, in HttpClient's words, however long RequestTimeout allowed.
+    /// </summary>
+    private static TimeSpan AnswerBackstop(UpstreamOptions options)
+    {
+        var margin = TimeSpan.FromSeconds(10);
+        var longest = TimeSpan.FromMilliseconds(int.MaxValue) - margin;
+        return options.RequestTimeout < longest ? options.RequestTimeout + margin : Timeout.InfiniteTimeSpan;
     }
 
     private static ProcessStartInfo CreateStartInfo(UpstreamOptions options)

@@ -20,7 +20,7 @@ public sealed class HttpSessionWatchTests
     {
         await using var everything = await NodeMcpServer.EverythingAsync();
         var time = new PauseWatch();
-        var watch = new HttpSessionWatch(new SocketsHttpHandler(), time);
+        var watch = new HttpSessionWatch(new SocketsHttpHandler(), time, TimeSpan.FromSeconds(30));
         var gets = new GetLog(watch);
         var transport = new WatchedHttpTransport(
             new HttpClientTransport(new() { Endpoint = everything.Url, TransportMode = HttpTransportMode.StreamableHttp }, new HttpClient(gets), ownsHttpClient: true),
@@ -50,7 +50,7 @@ public sealed class HttpSessionWatchTests
     {
         var time = new PauseWatch();
         var network = new RefusingNetwork();
-        using var http = new HttpClient(new HttpSessionWatch(network, time));
+        using var http = new HttpClient(new HttpSessionWatch(network, time, TimeSpan.FromSeconds(30)));
 
         var first = await Assert.ThrowsAsync<UpstreamSessionLostException>(() => http.SendAsync(Request(HttpMethod.Post)));
         var second = await Assert.ThrowsAsync<UpstreamSessionLostException>(() => http.SendAsync(Request(HttpMethod.Post)));

@@ -123,6 +123,40 @@ public sealed class UpstreamProbeTests
     }
 
     [Fact]
+    public async Task HungHttpUpstream_ThatLeftAPingUnanswered_IsTriedAgain_WithoutWaitingForItToAnswerTheEndOfItsSession()
+    {
+        await using var everything = await NodeMcpServer.EverythingAsync();
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.Merge(TestUpstreams.Http(everything.Url), Probing()));
+        var board = gateway.Services.GetRequiredService<UpstreamStatusBoard>();
+        var down = UpstreamFailureTests.WaitForAsync(board, "catalog", connected: false);
+        var triedAgain = new TaskCompletionSource<UpstreamStatus>(TaskCreationOptions.RunContinuationsAsynchronously);
+        board.Changed += status =>
+        {
+            if (status is { Session: "catalog", Connected: false } && status.Detail.Contains("Retrying in", StringComparison.Ordinal))
+            {
+                triedAgain.TrySetResult(status);
+            }
+        };
+
+        everything.Pause();
+        UpstreamStatus attempt;
+        try
+        {
+            await down.WaitAsync(Patience);
+
+            // Before, the link first waited for the hung server to answer the DELETE that ends the old session, for as
+            // long as HttpClient allows (100 s), and only then tried again.
+            attempt = await triedAgain.Task.WaitAsync(Patience);
+        }
+        finally
+        {
+            everything.Resume();
+        }
+
+        Assert.Equal("Upstream 'everything' did not complete the MCP handshake within 2 s. Retrying in 2 s.", attempt.Detail);
+    }
+
+    [Fact]
     public async Task HungStdioUpstream_IsDown_WhenItLeavesAPingUnanswered_AndRestarted()
     {
         var marker = Guid.NewGuid().ToString("N");
