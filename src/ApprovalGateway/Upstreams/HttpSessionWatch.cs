@@ -9,7 +9,8 @@ namespace ApprovalGateway.Upstreams;
 /// using it, which the client does not notice: a refused connection (the server is gone) and an answer saying the
 /// server does not know the session (it restarted; the MCP spec says 404, and servers built on the TypeScript SDK's
 /// examples answer 400 "No valid session ID provided"). Either ends the session (<see cref="WatchedHttpTransport"/>), so
-/// the link reconnects; the request that met it, and any later one, fails as not delivered.
+/// the link reconnects; the request that met it, and any later one, fails as not delivered. It also gives the DELETE
+/// that ends a session at most <paramref name="closeTimeout"/>, since the SDK's client gives it no deadline of its own.
 /// </summary>
 internal sealed class HttpSessionWatch(HttpMessageHandler inner, TimeProvider time, TimeSpan closeTimeout) : DelegatingHandler(inner)
 {
