@@ -21,6 +21,12 @@ internal sealed class GatewayOptions
     /// <summary>How long an idle HTTP session (no request, no open stream) lives before it is closed.</summary>
     public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// How long an agent's event stream (a held call's answer, a session's GET stream) may carry nothing before the
+    /// gateway writes an SSE comment on it, so that proxies on the way do not close it as idle; zero turns it off.
+    /// </summary>
+    public TimeSpan EventStreamKeepalive { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Open agent sessions one instance serves at most; each holds a session (for stdio, a process) per upstream.</summary>
     public int MaxSessions { get; set; } = 1000;
 

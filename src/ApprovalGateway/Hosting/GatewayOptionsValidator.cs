@@ -16,6 +16,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             errors.Add($"Gateway:SessionIdleTimeout must be at least 00:00:01, not {options.SessionIdleTimeout}.");
         }
 
+        if (options.EventStreamKeepalive != TimeSpan.Zero && options.EventStreamKeepalive < TimeSpan.FromSeconds(1))
+        {
+            errors.Add($"Gateway:EventStreamKeepalive must be 00:00:00 (off) or at least 00:00:01, not {options.EventStreamKeepalive}.");
+        }
+
         if (!options.EnabledUpstreams.Any())
         {
             errors.Add("Gateway:Upstreams: no enabled upstream is configured; add one under Gateway:Upstreams:{name} with a Command or a Url.");

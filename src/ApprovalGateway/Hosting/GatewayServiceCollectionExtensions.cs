@@ -79,6 +79,7 @@ internal static class GatewayServiceCollectionExtensions
 
         if (!stdio)
         {
+            app.UseMcpEventStreamKeepalive(mcpPath);
             app.UseMcpMediaTypeCheck(mcpPath);
             app.UseMcpSessionIdRequired(mcpPath);
             app.UseMcpUnsupportedProtocolVersion(mcpPath);

@@ -686,7 +686,10 @@ internal sealed class GatewaySession(
         // and a request whose agent is gone must not be held (approved for nobody) or run. Where the POST's stream
         // can be resumed, a dropped connection may be the network's doing: the request goes on for the resumption
         // window, and stops only if the agent does not come back to it within that. Elsewhere it stops at once.
-        var dropped = http?.HttpContext?.RequestAborted ?? CancellationToken.None;
+        var post = http?.HttpContext;
+        var dropped = post?.RequestAborted ?? CancellationToken.None;
+        // Its answer comes on the POST's event stream, so a keepalive may send that stream's headers before it.
+        post?.Features.Get<KeepaliveBody>()?.AnswersRequest();
         using var presence = streams?.Watch(identity.SessionId, StreamId(request.Id), dropped);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token, _ending.Token, presence?.Abandoned ?? dropped);
         Interlocked.Increment(ref _unanswered);

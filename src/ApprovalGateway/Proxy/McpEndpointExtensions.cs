@@ -35,6 +35,7 @@ internal static class McpEndpointExtensions
         services.AddSingleton<SessionSlots>();
         services.AddSingleton<LiveSessionIds>();
         services.AddSingleton<OpenGetStreams>();
+        services.AddSingleton<EventStreamKeepalive>();
         services.AddGatewayResumption();
         services.AddMcpServer()
             .WithHttpTransport(transport =>
@@ -135,6 +136,41 @@ internal static class McpEndpointExtensions
 
             return next(context);
         });
+
+    /// <summary>
+    /// Writes an SSE comment on each agent event stream that was silent for <c>Gateway:EventStreamKeepalive</c> (see
+    /// <see cref="EventStreamKeepalive"/>). It goes before the gateway's other wrappers of the response body, so its
+    /// comments reach the agent as written, and none is held back or counted as the SDK's.
+    /// </summary>
+    public static IApplicationBuilder UseMcpEventStreamKeepalive(this IApplicationBuilder app, PathString mcpPath)
+    {
+        var keepalive = app.ApplicationServices.GetRequiredService<EventStreamKeepalive>();
+        if (!keepalive.Enabled)
+        {
+            return app;
+        }
+
+        return app.Use(async (context, next) =>
+        {
+            if (HttpMethods.IsDelete(context.Request.Method) || !context.Request.Path.StartsWithSegments(mcpPath))
+            {
+                await next(context);
+                return;
+            }
+
+            var responseBody = context.Response.Body;
+            var body = keepalive.Watch(context);
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                await keepalive.ForgetAsync(body);
+                context.Response.Body = responseBody;
+            }
+        });
+    }
 
     /// <summary>
     /// Refuses a new session (a POST without <c>Mcp-Session-Id</c>) past <c>Gateway:MaxSessionsPerAgent</c> or

@@ -151,6 +151,62 @@ public sealed class ThirdPartyClientTests
         Assert.Empty(events.Step("closed")["errors"]!.AsArray());
     }
 
+    /// <summary>
+    /// A TypeScript SDK agent whose held call's stream is watched on the wire: it prints a <c>keepalive</c> step once
+    /// two SSE comments came down that stream, then the call's result once it has one.
+    /// </summary>
+    private const string TypeScriptAgentWatchingKeepalives = """
+        const { Client } = require('@modelcontextprotocol/sdk/client/index.js');
+        const { StreamableHTTPClientTransport } = require('@modelcontextprotocol/sdk/client/streamableHttp.js');
+        const emit = (o) => process.stdout.write('EVENT ' + JSON.stringify(o) + '\n');
+        (async () => {
+          const watched = async (url, init) => {
+            const response = await fetch(url, init);
+            if (!(init && init.method === 'POST' && String(init.body).includes('tools/call')) || !response.body) return response;
+            const decoder = new TextDecoder();
+            let text = '', told = false;
+            const body = response.body.pipeThrough(new TransformStream({ transform(chunk, out) {
+              text += decoder.decode(chunk, { stream: true });
+              if (!told && (text.match(/^: keepalive$/gm) || []).length >= 2) { told = true; emit({ step: 'keepalive' }); }
+              out.enqueue(chunk);
+            } }));
+            return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+          };
+          const client = new Client({ name: 'ts-agent', version: '1.0.0' });
+          const transport = new StreamableHTTPClientTransport(new URL(process.env.GATEWAY_MCP_URL), { fetch: watched });
+          await client.connect(transport);
+          const result = await client.callTool({ name: 'BinanceSpotCancelOpenTWAPOrder', arguments: { algoId: 123 } }, undefined, { timeout: 120000 });
+          emit({ step: 'approved', result });
+          await transport.terminateSession();
+          await client.close();
+          emit({ step: 'closed' });
+        })().catch(e => { process.stderr.write('ts-agent failed: ' + (e && e.stack || e) + '\n'); process.exit(1); });
+        """;
+
+    [Fact]
+    public async Task TypeScriptSdkClient_TakesTheKeepaliveCommentsOnAHeldCallsStream_InItsStride()
+    {
+        await using var scenario = await StartAsync(
+            Hold(CancelTwap, """{ "timeout": 120 }"""),
+            new Dictionary<string, string?> { ["Gateway:EventStreamKeepalive"] = "00:00:01" });
+        var events = new TypeScriptAgentEvents();
+        await using var agent = StartTypeScriptAgent(TypeScriptAgentWatchingKeepalives, scenario.Gateway.McpEndpoint, events);
+        var held = await scenario.Approvals.WaitForPendingAsync(CancelTwap).WaitAsync(Guard);
+
+        await Task.WhenAny(agent.WaitForExitAsync(), events.Reached("keepalive")).WaitAsync(Guard);
+        Assert.True(events.Reached("keepalive").IsCompleted, "the TypeScript agent stopped before two comments came: " + agent.Output);
+        using (var approve = await scenario.DecideAsync(Alice, held.Id, "approve"))
+        {
+            approve.EnsureSuccessStatusCode();
+        }
+
+        await Task.WhenAny(agent.WaitForExitAsync(), events.Closed).WaitAsync(Guard);
+        Assert.True(events.Closed.IsCompleted, "the TypeScript agent stopped before it closed its session: " + agent.Output);
+        var result = events.Step("approved")["result"]!;
+        Assert.True((bool?)result["isError"] != true, result.ToJsonString());
+        Assert.Equal(123, (long?)result["structuredContent"]!["algoId"]);
+    }
+
     [Fact]
     public async Task McpRemote_ClaudeDesktopsBridge_CarriesTheAgentKey_AnAllowedCall_AndAnApprovedOne()
     {
@@ -271,9 +327,21 @@ public sealed class ThirdPartyClientTests
 
         private readonly Lock gate = new();
         private readonly Dictionary<string, JsonObject> steps = [];
-        private readonly TaskCompletionSource closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly Dictionary<string, TaskCompletionSource> reached = [];
 
-        public Task Closed => closed.Task;
+        public Task Closed => Reached("closed");
+
+        /// <summary>Completes once the agent printed the step <paramref name="name"/>.</summary>
+        public Task Reached(string name)
+        {
+            lock (gate)
+            {
+                return Signal(name).Task;
+            }
+        }
+
+        private TaskCompletionSource Signal(string name) =>
+            reached.TryGetValue(name, out var signal) ? signal : reached[name] = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public void OnLine(string line)
         {
@@ -284,15 +352,14 @@ public sealed class ThirdPartyClientTests
 
             var step = JsonNode.Parse(line[Prefix.Length..])!.AsObject();
             var name = (string)step["step"]!;
+            TaskCompletionSource signal;
             lock (gate)
             {
                 steps[name] = step;
+                signal = Signal(name);
             }
 
-            if (name == "closed")
-            {
-                closed.TrySetResult();
-            }
+            signal.TrySetResult();
         }
 
         public JsonObject Step(string name)
