@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using ApprovalGateway.Hosting;
 using ApprovalGateway.Proxy;
+using ApprovalGateway.Testing;
 using ApprovalGateway.Tests.Infrastructure;
 using ApprovalGateway.Upstreams;
 using Microsoft.AspNetCore.Http;
@@ -22,6 +23,8 @@ public sealed class EventStreamKeepaliveTests
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     private const string Keepalive = ": keepalive";
+
+    private static readonly TimeSpan ProxyIdleTimeout = TimeSpan.FromSeconds(2);
 
     private static readonly Dictionary<string, string?> EverySecond = new() { ["Gateway:EventStreamKeepalive"] = "00:00:01" };
 
@@ -89,6 +92,48 @@ public sealed class EventStreamKeepaliveTests
 
         Assert.Equal(HttpStatusCode.OK, (await stream.Headers).StatusCode);
         Assert.DoesNotContain(lines, l => l.StartsWith("data: {", StringComparison.Ordinal));
+    }
+
+    [NginxFact]
+    public async Task BehindNginx_AHeldCallOutlivesTheProxysIdleTimeout_AndGetsItsAnswer()
+    {
+        await using var scenario = await StartAsync(Hold(CancelTwap, """{ "timeout": 120 }"""), EverySecond);
+        await using var nginx = await NginxProxy.StartAsync(scenario.Gateway.BaseAddress, ProxyIdleTimeout);
+        var endpoint = new Uri(nginx.BaseAddress, "/mcp");
+        await using var agent = await RawHttpAgent.ConnectAsync(endpoint, "{}");
+        await using var call = SseLines.Post(endpoint, agent.SessionId, "2025-11-25", CallCancelTwap(123));
+        var held = await scenario.Approvals.WaitForPendingAsync(CancelTwap).WaitAsync(Patience);
+
+        // Four comments a second apart: the call has waited past nginx's 2 s on a stream that would have been silent.
+        await call.ReadUntilAsync(lines => lines.Count(l => l == Keepalive) == 4).WaitAsync(Patience);
+        using (var approve = await scenario.DecideAsync(Alice, held.Id, "approve"))
+        {
+            approve.EnsureSuccessStatusCode();
+        }
+
+        var answer = await call.ReadUntilAsync(lines => lines.Any(l => l.StartsWith("data: {", StringComparison.Ordinal))).WaitAsync(Patience);
+        var result = JsonNode.Parse(answer.Single(l => l.StartsWith("data: {", StringComparison.Ordinal))["data: ".Length..])!["result"]!;
+        Assert.Equal(123, (long?)result["structuredContent"]!["algoId"]);
+    }
+
+    [NginxFact]
+    public async Task BehindNginx_WithoutKeepalive_TheProxyCutsAHeldCallsStream()
+    {
+        await using var scenario = await StartAsync(
+            Hold(CancelTwap, """{ "timeout": 120 }"""),
+            new Dictionary<string, string?> { ["Gateway:EventStreamKeepalive"] = "00:00:00" });
+        await using var nginx = await NginxProxy.StartAsync(scenario.Gateway.BaseAddress, ProxyIdleTimeout);
+        var endpoint = new Uri(nginx.BaseAddress, "/mcp");
+        await using var agent = await RawHttpAgent.ConnectAsync(endpoint, "{}");
+        await using var call = SseLines.Post(endpoint, agent.SessionId, "2025-11-25", CallCancelTwap(123));
+        var held = await scenario.Approvals.WaitForPendingAsync(CancelTwap).WaitAsync(Patience);
+
+        // What the keepalive is for: the stream is cut off under the agent, its call still undecided.
+        var cut = await Record.ExceptionAsync(() => call.Ended.WaitAsync(Patience));
+
+        Assert.True(cut is HttpRequestException or IOException, $"the stream was not cut off: {cut}");
+        Assert.DoesNotContain(call.ReadRest(), l => l.StartsWith("data: {", StringComparison.Ordinal));
+        Assert.Equal("pending", (string?)(await scenario.GetApprovalAsync(Alice, held.Id))["status"]);
     }
 
     [Fact]
@@ -187,6 +232,20 @@ public sealed class EventStreamKeepaliveTests
             while (!done(_read))
             {
                 var line = await _incoming.Reader.ReadAsync();
+                if (line.Length > 0)
+                {
+                    _read.Add(line);
+                }
+            }
+
+            return [.. _read];
+        }
+
+        /// <summary>The lines read so far and those that came since, once the stream has ended.</summary>
+        public IReadOnlyList<string> ReadRest()
+        {
+            while (_incoming.Reader.TryRead(out var line))
+            {
                 if (line.Length > 0)
                 {
                     _read.Add(line);
