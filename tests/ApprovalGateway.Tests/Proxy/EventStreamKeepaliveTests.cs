@@ -42,12 +42,11 @@ public sealed class EventStreamKeepaliveTests
             approve.EnsureSuccessStatusCode();
         }
 
-        var answer = await call.ReadUntilAsync(lines => lines.Any(l => l.StartsWith("data: {", StringComparison.Ordinal))).WaitAsync(Patience);
+        var result = await call.ReadResultAsync().WaitAsync(Patience);
 
         // The priming event, then comments only: nothing that a client would take for a message.
         Assert.Equal(["event: prime", "data: "], beforeDecision.Take(2));
-        Assert.DoesNotContain(beforeDecision, l => l.StartsWith("data: {", StringComparison.Ordinal));
-        var result = JsonNode.Parse(answer.Single(l => l.StartsWith("data: {", StringComparison.Ordinal))["data: ".Length..])!["result"]!;
+        Assert.DoesNotContain(beforeDecision, SseLines.IsMessage);
         Assert.NotEqual(true, (bool?)result["isError"]);
         Assert.Equal(123, (long?)result["structuredContent"]!["algoId"]);
         await call.Ended.WaitAsync(Patience);
@@ -72,12 +71,11 @@ public sealed class EventStreamKeepaliveTests
             approve.EnsureSuccessStatusCode();
         }
 
-        var answer = await call.ReadUntilAsync(lines => lines.Any(l => l.StartsWith("data: {", StringComparison.Ordinal))).WaitAsync(Patience);
+        var result = await call.ReadResultAsync().WaitAsync(Patience);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(Keepalive, first[0]);
-        var result = JsonNode.Parse(answer.Single(l => l.StartsWith("data: {", StringComparison.Ordinal))["data: ".Length..])!["result"]!;
         Assert.Equal(123, (long?)result["structuredContent"]!["algoId"]);
     }
 
@@ -91,7 +89,7 @@ public sealed class EventStreamKeepaliveTests
         var lines = await stream.ReadUntilAsync(lines => lines.Count(l => l == Keepalive) == 2).WaitAsync(Patience);
 
         Assert.Equal(HttpStatusCode.OK, (await stream.Headers).StatusCode);
-        Assert.DoesNotContain(lines, l => l.StartsWith("data: {", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, SseLines.IsMessage);
     }
 
     [NginxFact]
@@ -111,8 +109,7 @@ public sealed class EventStreamKeepaliveTests
             approve.EnsureSuccessStatusCode();
         }
 
-        var answer = await call.ReadUntilAsync(lines => lines.Any(l => l.StartsWith("data: {", StringComparison.Ordinal))).WaitAsync(Patience);
-        var result = JsonNode.Parse(answer.Single(l => l.StartsWith("data: {", StringComparison.Ordinal))["data: ".Length..])!["result"]!;
+        var result = await call.ReadResultAsync().WaitAsync(Patience);
         Assert.Equal(123, (long?)result["structuredContent"]!["algoId"]);
     }
 
@@ -132,7 +129,7 @@ public sealed class EventStreamKeepaliveTests
         var cut = await Record.ExceptionAsync(() => call.Ended.WaitAsync(Patience));
 
         Assert.True(cut is HttpRequestException or IOException, $"the stream was not cut off: {cut}");
-        Assert.DoesNotContain(call.ReadRest(), l => l.StartsWith("data: {", StringComparison.Ordinal));
+        Assert.DoesNotContain(call.ReadRest(), SseLines.IsMessage);
         Assert.Equal("pending", (string?)(await scenario.GetApprovalAsync(Alice, held.Id))["status"]);
     }
 
@@ -239,6 +236,16 @@ public sealed class EventStreamKeepaliveTests
             }
 
             return [.. _read];
+        }
+
+        /// <summary>Whether <paramref name="line"/> carries a JSON-RPC message, as opposed to a comment or a priming event.</summary>
+        public static bool IsMessage(string line) => line.StartsWith("data: {", StringComparison.Ordinal);
+
+        /// <summary>Reads on to the first message, and gives its <c>result</c>.</summary>
+        public async Task<JsonNode> ReadResultAsync()
+        {
+            var lines = await ReadUntilAsync(lines => lines.Any(IsMessage));
+            return JsonNode.Parse(lines.Single(IsMessage)["data: ".Length..])!["result"]!;
         }
 
         /// <summary>The lines read so far and those that came since, once the stream has ended.</summary>
