@@ -64,9 +64,11 @@ public sealed class BadInputTests
         socket.LingerState = new System.Net.Sockets.LingerOption(true, 0);
         socket.Close();
 
-        while (!log.Messages(2).Any(m => m.Contains($"\"{connection}\" stopped", StringComparison.Ordinal)))
+        // One look at the stops so far decides both whether ours is among them and which stop to wait for next: a stop
+        // logged between two looks would otherwise be counted as seen without being checked.
+        for (var stops = log.Messages(2); !stops.Any(m => m.Contains($"\"{connection}\" stopped", StringComparison.Ordinal)); stops = log.Messages(2))
         {
-            await log.Counted(2, log.Messages(2).Count + 1).WaitAsync(TimeSpan.FromSeconds(30));
+            await log.Counted(2, stops.Count + 1).WaitAsync(TimeSpan.FromSeconds(30));
         }
 
         // Before, Kestrel logged an unhandled ConnectionResetException from the SDK's read, then its own failure to
