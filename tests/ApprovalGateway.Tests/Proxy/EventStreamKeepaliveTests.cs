@@ -228,11 +228,7 @@ public sealed class EventStreamKeepaliveTests
         {
             while (!done(_read))
             {
-                var line = await _incoming.Reader.ReadAsync();
-                if (line.Length > 0)
-                {
-                    _read.Add(line);
-                }
+                Keep(await _incoming.Reader.ReadAsync());
             }
 
             return [.. _read];
@@ -253,13 +249,19 @@ public sealed class EventStreamKeepaliveTests
         {
             while (_incoming.Reader.TryRead(out var line))
             {
-                if (line.Length > 0)
-                {
-                    _read.Add(line);
-                }
+                Keep(line);
             }
 
             return [.. _read];
+        }
+
+        // Blank lines only end events; what a test looks at are the lines that carry something.
+        private void Keep(string line)
+        {
+            if (line.Length > 0)
+            {
+                _read.Add(line);
+            }
         }
 
         private async Task ReadAsync(HttpRequestMessage request)

@@ -22,6 +22,8 @@ public sealed class BrowserSession : IAsyncDisposable
     private static IPlaywright? s_playwright;
     private static IBrowser? s_browser;
 
+    static BrowserSession() => AppDomain.CurrentDomain.ProcessExit += (_, _) => CloseShared();
+
     private readonly IBrowser _browser;
     private readonly List<IBrowserContext> _contexts = [];
 
@@ -60,11 +62,7 @@ public sealed class BrowserSession : IAsyncDisposable
                 throw;
             }
 
-            if (Interlocked.Exchange(ref s_playwright, playwright) is null)
-            {
-                AppDomain.CurrentDomain.ProcessExit += (_, _) => CloseShared();
-            }
-
+            s_playwright = playwright;
             return s_browser;
         }
         finally
@@ -138,7 +136,12 @@ public sealed class BrowserSession : IAsyncDisposable
             _contexts.Clear();
         }
 
-        foreach (var context in contexts.Where(_ => _browser.IsConnected))
+        if (!_browser.IsConnected)
+        {
+            return;
+        }
+
+        foreach (var context in contexts)
         {
             await context.CloseAsync();
         }
