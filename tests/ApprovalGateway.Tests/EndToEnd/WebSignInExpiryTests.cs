@@ -28,6 +28,10 @@ public sealed class WebSignInExpiryTests : IAsyncLifetime
                 ApproverSchemes.Cookie, options => options.TimeProvider = signInClock));
         var context = await _browser.NewContextAsync(gateway.Host.BaseAddress);
         var page = await context.NewPageAsync();
+
+        // The sign-in's 5 s start now, not when the clock was made: on a loaded machine the gateway's start alone could
+        // take them, and the hub then refused the page's connection as signed in too long ago (CI, 2026-11-29).
+        signInClock.SetUtcNow(DateTimeOffset.UtcNow);
         await BrowserSession.SignInAsync(page, "alice", WebGateway.Password);
         await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Live" })).ToBeVisibleAsync();
 
