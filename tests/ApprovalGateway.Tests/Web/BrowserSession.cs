@@ -22,7 +22,14 @@ public sealed class BrowserSession : IAsyncDisposable
     private static IPlaywright? s_playwright;
     private static IBrowser? s_browser;
 
-    static BrowserSession() => AppDomain.CurrentDomain.ProcessExit += (_, _) => CloseShared();
+    static BrowserSession()
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => CloseShared();
+
+        // Expectations wait for what the page must come to show; how soon is not what they test. Playwright's 5 s
+        // default ran out for a page still connecting its hub under the load of two suites on two cores (CI).
+        Assertions.SetDefaultExpectTimeout(15_000);
+    }
 
     private readonly IBrowser _browser;
     private readonly List<IBrowserContext> _contexts = [];
