@@ -26,47 +26,8 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
             "during the throughput rounds, per call.");
         report.Line("");
 
-        await using (var everything = await NodeMcpServer.EverythingAsync())
-        await using (var gateway = await GatewayProcess.StartAsync(BenchGateway.HttpUpstream(everything.Url), BenchGateway.AllowAll))
-        await using (var osDurable = await GatewayProcess.StartAsync(
-            BenchGateway.HttpUpstream(everything.Url), BenchGateway.AllowAll, new Dictionary<string, string?> { ["Gateway:Audit:Durability"] = "Os" }))
-        {
-            report.Line("### Upstream over Streamable HTTP (node process on a loopback port)\n");
-            report.Line("`gateway` is the shipped default (`Durability=Disk`: a call is sent only once its `forwarding` record is fsynced; its outcome record " +
-                "is written before the answer and fsynced with the next commit); `gateway, Durability=Os` " +
-                "waits for no fsync: the operating system has every record before the call goes on (survives a kill of the gateway, not a power cut).\n");
-            await using var relay = await RunnerServerProcess.RelayAsync(everything.Url);
-            var direct = new CallPath("direct", () => Clients.HttpAsync(everything.Url));
-            var through = new CallPath("gateway", () => Clients.HttpAsync(gateway.McpEndpoint), () => gateway.CpuTime, HasTargets: true);
-            var throughOs = new CallPath(
-                "gateway, Durability=Os", () => Clients.HttpAsync(osDurable.McpEndpoint), () => osDurable.CpuTime, HasTargets: true);
-            await CompareAsync(
-                direct,
-                [BareRelay(relay), through, throughOs],
-                baseline => InsideGateway(baseline, (through.Name, gateway.AuditFile), (throughOs.Name, osDurable.AuditFile)));
-        }
-
-        await using (var echo = await RunnerServerProcess.EchoAsync())
-        await using (var gateway = await GatewayProcess.StartAsync(BenchGateway.HttpUpstream(echo.Url), BenchGateway.AllowAll))
-        await using (var unresumable = await GatewayProcess.StartAsync(
-            BenchGateway.HttpUpstream(echo.Url), BenchGateway.AllowAll, new Dictionary<string, string?> { ["Gateway:Resumption:Enabled"] = "false" }))
-        await using (var relay = await RunnerServerProcess.RelayAsync(echo.Url))
-        {
-            report.Line("### Upstream: a minimal .NET MCP server over Streamable HTTP (the C# SDK, its own process)\n");
-            report.Line("The same comparison against an upstream whose calls cost next to nothing, so that the gateway's own share of a call " +
-                "shows apart from server-everything's CPU time per call (about 1.5 ms, on cores the gateway and the client share). " +
-                "`gateway, Resumption off` keeps no SSE events for agents to resume dropped streams with (`Gateway:Resumption:Enabled=false`): " +
-                "beside `gateway` in the same alternating rounds, it shows what keeping them costs a call.\n");
-            var direct = new CallPath("direct (.NET echo)", () => Clients.HttpAsync(echo.Url));
-            var through = new CallPath(
-                "gateway (.NET echo upstream)", () => Clients.HttpAsync(gateway.McpEndpoint), () => gateway.CpuTime, HasTargets: true);
-            var throughUnresumable = new CallPath(
-                "gateway, Resumption off", () => Clients.HttpAsync(unresumable.McpEndpoint), () => unresumable.CpuTime);
-            await CompareAsync(
-                direct,
-                [BareRelay(relay), through, throughUnresumable],
-                baseline => InsideGateway(baseline, (through.Name, gateway.AuditFile), (throughUnresumable.Name, unresumable.AuditFile)));
-        }
+        await EverythingOverHttpAsync(layout: null);
+        await DotnetEchoOverHttpAsync(layout: null);
 
         report.Line("### Upstream over stdio, for comparison with mcp-proxy\n");
         await using (var gateway = await GatewayProcess.StartAsync(BenchGateway.EverythingStdioUpstream(), BenchGateway.AllowAll))
@@ -119,6 +80,96 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
                 report.Line($"mcp-proxy: not available: {unavailable}\n");
             }
         }
+    }
+
+    /// <summary>
+    /// Section 1b: the HTTP comparisons again with the proxy on cores of its own (see <see cref="CoreLayout"/>). On
+    /// shared cores a proxy is also charged for the CPU it takes from the upstream and the client; here the direct
+    /// path has the same cores for its client and upstream, and the process in between has the others.
+    /// </summary>
+    public async Task RunOnOwnCoresAsync()
+    {
+        report.Heading("1b. The same over Streamable HTTP, the process in between on cores of its own");
+        if (CoreLayout.TryCreate(out var whyNot) is not { } layout)
+        {
+            report.Line($"Not available: {whyNot}.\n");
+            return;
+        }
+
+        report.Line($"The benchmark's clients and the upstream run on core(s) {layout.Clients}; the bare relay and the gateways on " +
+            $"core(s) {layout.Proxy}, started there, so that their runtime sizes its thread pool and GC to those cores as in a container of that size. " +
+            $"The direct path has the same core(s) {layout.Clients} for its client and upstream; the other core(s) idle. A proxy is deployed with " +
+            "cores of its own: this layout shows what the gateway costs a call when it takes no CPU from the upstream and the client. " +
+            "Warm-up, rounds and settings as in section 1.\n");
+        try
+        {
+            await EverythingOverHttpAsync(layout);
+            await DotnetEchoOverHttpAsync(layout);
+        }
+        finally
+        {
+            layout.PinRunner(layout.All);
+        }
+    }
+
+    private async Task EverythingOverHttpAsync(CoreLayout? layout)
+    {
+        layout?.PinRunner(layout.Clients);
+        await using var everything = await NodeMcpServer.EverythingAsync();
+        layout?.PinRunner(layout.Proxy);
+        await using var gateway = await GatewayProcess.StartAsync(BenchGateway.HttpUpstream(everything.Url), BenchGateway.AllowAll);
+        await using var osDurable = await GatewayProcess.StartAsync(
+            BenchGateway.HttpUpstream(everything.Url), BenchGateway.AllowAll, new Dictionary<string, string?> { ["Gateway:Audit:Durability"] = "Os" });
+        await using var relay = await RunnerServerProcess.RelayAsync(everything.Url);
+        layout?.PinRunner(layout.Clients);
+
+        report.Line("### Upstream over Streamable HTTP (node process on a loopback port)\n");
+        if (layout is null)
+        {
+            report.Line("`gateway` is the shipped default (`Durability=Disk`: a call is sent only once its `forwarding` record is fsynced; its outcome record " +
+                "is written before the answer and fsynced with the next commit); `gateway, Durability=Os` " +
+                "waits for no fsync: the operating system has every record before the call goes on (survives a kill of the gateway, not a power cut).\n");
+        }
+
+        var direct = new CallPath("direct", () => Clients.HttpAsync(everything.Url));
+        var through = new CallPath("gateway", () => Clients.HttpAsync(gateway.McpEndpoint), () => gateway.CpuTime, HasTargets: true);
+        var throughOs = new CallPath(
+            "gateway, Durability=Os", () => Clients.HttpAsync(osDurable.McpEndpoint), () => osDurable.CpuTime, HasTargets: true);
+        await CompareAsync(
+            direct,
+            [BareRelay(relay), through, throughOs],
+            baseline => InsideGateway(baseline, (through.Name, gateway.AuditFile), (throughOs.Name, osDurable.AuditFile)));
+    }
+
+    private async Task DotnetEchoOverHttpAsync(CoreLayout? layout)
+    {
+        layout?.PinRunner(layout.Clients);
+        await using var echo = await RunnerServerProcess.EchoAsync();
+        layout?.PinRunner(layout.Proxy);
+        await using var gateway = await GatewayProcess.StartAsync(BenchGateway.HttpUpstream(echo.Url), BenchGateway.AllowAll);
+        await using var unresumable = await GatewayProcess.StartAsync(
+            BenchGateway.HttpUpstream(echo.Url), BenchGateway.AllowAll, new Dictionary<string, string?> { ["Gateway:Resumption:Enabled"] = "false" });
+        await using var relay = await RunnerServerProcess.RelayAsync(echo.Url);
+        layout?.PinRunner(layout.Clients);
+
+        report.Line("### Upstream: a minimal .NET MCP server over Streamable HTTP (the C# SDK, its own process)\n");
+        if (layout is null)
+        {
+            report.Line("The same comparison against an upstream whose calls cost next to nothing, so that the gateway's own share of a call " +
+                "shows apart from server-everything's CPU time per call (about 1.5 ms, on cores the gateway and the client share). " +
+                "`gateway, Resumption off` keeps no SSE events for agents to resume dropped streams with (`Gateway:Resumption:Enabled=false`): " +
+                "beside `gateway` in the same alternating rounds, it shows what keeping them costs a call.\n");
+        }
+
+        var direct = new CallPath("direct (.NET echo)", () => Clients.HttpAsync(echo.Url));
+        var through = new CallPath(
+            "gateway (.NET echo upstream)", () => Clients.HttpAsync(gateway.McpEndpoint), () => gateway.CpuTime, HasTargets: true);
+        var throughUnresumable = new CallPath(
+            "gateway, Resumption off", () => Clients.HttpAsync(unresumable.McpEndpoint), () => unresumable.CpuTime);
+        await CompareAsync(
+            direct,
+            [BareRelay(relay), through, throughUnresumable],
+            baseline => InsideGateway(baseline, (through.Name, gateway.AuditFile), (throughUnresumable.Name, unresumable.AuditFile)));
     }
 
     private async Task CompareAsync(

@@ -31,6 +31,7 @@ internal static class Program
         (string Name, Func<Task> Run)[] sections =
         [
             ("latency", () => new AddedLatencyBench(options, report).RunAsync()),
+            ("latency-cores", () => new AddedLatencyBench(options, report).RunOnOwnCoresAsync()),
             ("decision", () => new DecisionLatencyBench(options, report).RunAsync()),
             ("decision-scaleout", () => new ScaleOutDecisionBench(options, report).RunAsync()),
             ("pending", () => new PendingCapacityBench(options, report).RunAsync()),

@@ -28,7 +28,7 @@ internal sealed class RunnerOptions
 
     public string? Output { get; private set; }
 
-    public HashSet<string> Sections { get; } = new(StringComparer.OrdinalIgnoreCase) { "latency", "decision", "decision-scaleout", "pending", "policy" };
+    public HashSet<string> Sections { get; } = new(StringComparer.OrdinalIgnoreCase) { "latency", "latency-cores", "decision", "decision-scaleout", "pending", "policy" };
 
     public static RunnerOptions Parse(string[] args)
     {
