@@ -15,6 +15,37 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
 {
     private const int Rounds = 2;
 
+    /// <summary>server-everything over Streamable HTTP, beside a gateway that waits for no fsync.</summary>
+    private static readonly HttpComparison Everything = new(
+        "Upstream over Streamable HTTP (node process on a loopback port)",
+        "`gateway` is the shipped default (`Durability=Disk`: a call is sent only once its `forwarding` record is fsynced; its outcome record " +
+            "is written before the answer and fsynced with the next commit); `gateway, Durability=Os` " +
+            "waits for no fsync: the operating system has every record before the call goes on (survives a kill of the gateway, not a power cut).",
+        async () =>
+        {
+            var server = await NodeMcpServer.EverythingAsync();
+            return (server, server.Url);
+        },
+        "direct",
+        "gateway",
+        ("gateway, Durability=Os", "Gateway:Audit:Durability", "Os", HasTargets: true));
+
+    /// <summary>An upstream whose calls cost next to nothing, beside a gateway that keeps no events for resumption.</summary>
+    private static readonly HttpComparison DotnetEcho = new(
+        "Upstream: a minimal .NET MCP server over Streamable HTTP (the C# SDK, its own process)",
+        "The same comparison against an upstream whose calls cost next to nothing, so that the gateway's own share of a call " +
+            "shows apart from server-everything's CPU time per call (about 1.5 ms, on cores the gateway and the client share). " +
+            "`gateway, Resumption off` keeps no SSE events for agents to resume dropped streams with (`Gateway:Resumption:Enabled=false`): " +
+            "beside `gateway` in the same alternating rounds, it shows what keeping them costs a call.",
+        async () =>
+        {
+            var server = await RunnerServerProcess.EchoAsync();
+            return (server, server.Url);
+        },
+        "direct (.NET echo)",
+        "gateway (.NET echo upstream)",
+        ("gateway, Resumption off", "Gateway:Resumption:Enabled", "false", HasTargets: false));
+
     public async Task RunAsync()
     {
         report.Heading("1. Added latency of an allowed tools/call (server-everything `echo`)");
@@ -26,8 +57,8 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
             "during the throughput rounds, per call.");
         report.Line("");
 
-        await EverythingOverHttpAsync(layout: null);
-        await DotnetEchoOverHttpAsync(layout: null);
+        await CompareOverHttpAsync(Everything, layout: null);
+        await CompareOverHttpAsync(DotnetEcho, layout: null);
 
         report.Line("### Upstream over stdio, for comparison with mcp-proxy\n");
         await using (var gateway = await GatewayProcess.StartAsync(BenchGateway.EverythingStdioUpstream(), BenchGateway.AllowAll))
@@ -103,8 +134,8 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
             "Warm-up, rounds and settings as in section 1.\n");
         try
         {
-            await EverythingOverHttpAsync(layout);
-            await DotnetEchoOverHttpAsync(layout);
+            await CompareOverHttpAsync(Everything, layout);
+            await CompareOverHttpAsync(DotnetEcho, layout);
         }
         finally
         {
@@ -112,64 +143,38 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
         }
     }
 
-    private async Task EverythingOverHttpAsync(CoreLayout? layout)
+    /// <summary>
+    /// Direct, the bare relay, the gateway at its defaults and the gateway with one setting changed, against one upstream
+    /// over Streamable HTTP. With a <paramref name="layout"/>, the upstream starts on the clients' cores and the processes
+    /// in between on the proxy's; the introduction is section 1's alone.
+    /// </summary>
+    private async Task CompareOverHttpAsync(HttpComparison comparison, CoreLayout? layout)
     {
         layout?.PinRunner(layout.Clients);
-        await using var everything = await NodeMcpServer.EverythingAsync();
+        var (upstream, url) = await comparison.StartUpstreamAsync();
+        await using var upstreamProcess = upstream;
         layout?.PinRunner(layout.Proxy);
-        await using var gateway = await GatewayProcess.StartAsync(BenchGateway.HttpUpstream(everything.Url), BenchGateway.AllowAll);
-        await using var osDurable = await GatewayProcess.StartAsync(
-            BenchGateway.HttpUpstream(everything.Url), BenchGateway.AllowAll, new Dictionary<string, string?> { ["Gateway:Audit:Durability"] = "Os" });
-        await using var relay = await RunnerServerProcess.RelayAsync(everything.Url);
+        await using var gateway = await GatewayProcess.StartAsync(BenchGateway.HttpUpstream(url), BenchGateway.AllowAll);
+        var variantSetting = comparison.Variant;
+        await using var variant = await GatewayProcess.StartAsync(
+            BenchGateway.HttpUpstream(url), BenchGateway.AllowAll, new Dictionary<string, string?> { [variantSetting.Key] = variantSetting.Value });
+        await using var relay = await RunnerServerProcess.RelayAsync(url);
         layout?.PinRunner(layout.Clients);
 
-        report.Line("### Upstream over Streamable HTTP (node process on a loopback port)\n");
+        report.Line($"### {comparison.Heading}\n");
         if (layout is null)
         {
-            report.Line("`gateway` is the shipped default (`Durability=Disk`: a call is sent only once its `forwarding` record is fsynced; its outcome record " +
-                "is written before the answer and fsynced with the next commit); `gateway, Durability=Os` " +
-                "waits for no fsync: the operating system has every record before the call goes on (survives a kill of the gateway, not a power cut).\n");
+            report.Line($"{comparison.Introduction}\n");
         }
 
-        var direct = new CallPath("direct", () => Clients.HttpAsync(everything.Url));
-        var through = new CallPath("gateway", () => Clients.HttpAsync(gateway.McpEndpoint), () => gateway.CpuTime, HasTargets: true);
-        var throughOs = new CallPath(
-            "gateway, Durability=Os", () => Clients.HttpAsync(osDurable.McpEndpoint), () => osDurable.CpuTime, HasTargets: true);
+        var direct = new CallPath(comparison.DirectName, () => Clients.HttpAsync(url));
+        var through = new CallPath(comparison.GatewayName, () => Clients.HttpAsync(gateway.McpEndpoint), () => gateway.CpuTime, HasTargets: true);
+        var throughVariant = new CallPath(
+            variantSetting.Name, () => Clients.HttpAsync(variant.McpEndpoint), () => variant.CpuTime, variantSetting.HasTargets);
         await CompareAsync(
             direct,
-            [BareRelay(relay), through, throughOs],
-            baseline => InsideGateway(baseline, (through.Name, gateway.AuditFile), (throughOs.Name, osDurable.AuditFile)));
-    }
-
-    private async Task DotnetEchoOverHttpAsync(CoreLayout? layout)
-    {
-        layout?.PinRunner(layout.Clients);
-        await using var echo = await RunnerServerProcess.EchoAsync();
-        layout?.PinRunner(layout.Proxy);
-        await using var gateway = await GatewayProcess.StartAsync(BenchGateway.HttpUpstream(echo.Url), BenchGateway.AllowAll);
-        await using var unresumable = await GatewayProcess.StartAsync(
-            BenchGateway.HttpUpstream(echo.Url), BenchGateway.AllowAll, new Dictionary<string, string?> { ["Gateway:Resumption:Enabled"] = "false" });
-        await using var relay = await RunnerServerProcess.RelayAsync(echo.Url);
-        layout?.PinRunner(layout.Clients);
-
-        report.Line("### Upstream: a minimal .NET MCP server over Streamable HTTP (the C# SDK, its own process)\n");
-        if (layout is null)
-        {
-            report.Line("The same comparison against an upstream whose calls cost next to nothing, so that the gateway's own share of a call " +
-                "shows apart from server-everything's CPU time per call (about 1.5 ms, on cores the gateway and the client share). " +
-                "`gateway, Resumption off` keeps no SSE events for agents to resume dropped streams with (`Gateway:Resumption:Enabled=false`): " +
-                "beside `gateway` in the same alternating rounds, it shows what keeping them costs a call.\n");
-        }
-
-        var direct = new CallPath("direct (.NET echo)", () => Clients.HttpAsync(echo.Url));
-        var through = new CallPath(
-            "gateway (.NET echo upstream)", () => Clients.HttpAsync(gateway.McpEndpoint), () => gateway.CpuTime, HasTargets: true);
-        var throughUnresumable = new CallPath(
-            "gateway, Resumption off", () => Clients.HttpAsync(unresumable.McpEndpoint), () => unresumable.CpuTime);
-        await CompareAsync(
-            direct,
-            [BareRelay(relay), through, throughUnresumable],
-            baseline => InsideGateway(baseline, (through.Name, gateway.AuditFile), (throughUnresumable.Name, unresumable.AuditFile)));
+            [BareRelay(relay), through, throughVariant],
+            baseline => InsideGateway(baseline, (through.Name, gateway.AuditFile), (throughVariant.Name, variant.AuditFile)));
     }
 
     private async Task CompareAsync(
@@ -389,4 +394,13 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
 
         return [.. results.Select((r, i) => (r.Calls / r.Seconds, r.Rounds, paths[i].ProxyCpu is null ? (TimeSpan?)null : r.Cpu / r.Calls))];
     }
+
+    /// <param name="Variant">The second gateway's one setting that differs from the defaults, and the name of its path.</param>
+    private sealed record HttpComparison(
+        string Heading,
+        string Introduction,
+        Func<Task<(IAsyncDisposable Server, Uri Url)>> StartUpstreamAsync,
+        string DirectName,
+        string GatewayName,
+        (string Name, string Key, string Value, bool HasTargets) Variant);
 }
