@@ -2,12 +2,15 @@ using System.Globalization;
 
 namespace ApprovalGateway.LatencyRunner;
 
-/// <summary>Command-line settings; every default keeps a full run on a 2-core machine under ten minutes.</summary>
+/// <summary>Command-line settings; every default keeps a full run on a 2-core machine under twenty minutes.</summary>
 internal sealed class RunnerOptions
 {
     public int Calls { get; private set; } = 2000;
 
     public int Warmup { get; private set; } = 1500;
+
+    /// <summary>The most each path of section 1 runs under load before it is measured; 0 skips that warm-up.</summary>
+    public int LoadWarmupSeconds { get; private set; } = 90;
 
     public int Clients { get; private set; } = 8;
 
@@ -41,6 +44,7 @@ internal sealed class RunnerOptions
             {
                 case "--calls": options.Calls = Int(); break;
                 case "--warmup": options.Warmup = Int(); break;
+                case "--load-warmup-seconds": options.LoadWarmupSeconds = Int(); break;
                 case "--clients": options.Clients = Int(); break;
                 case "--throughput-calls": options.ThroughputCalls = Int(); break;
                 case "--approvals": options.Approvals = Int(); break;
