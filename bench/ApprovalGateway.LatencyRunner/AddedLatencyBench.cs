@@ -264,11 +264,14 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
                 var costs = new List<double>();
                 var clock = Stopwatch.StartNew();
                 var steady = false;
+                var jitTime = path.JitTimeAsync ?? (() => Task.FromResult(TimeSpan.Zero));
+                var compiled = await jitTime();
                 while (!steady && clock.Elapsed.TotalSeconds < options.LoadWarmupSeconds)
                 {
-                    var jitBefore = path.JitTimeAsync is { } jit ? await jit() : TimeSpan.Zero;
                     costs.Add(await CostPerCallAsync(path, clients, LoadWarmupWindow));
-                    var compiling = path.JitTimeAsync is { } jitAfter ? await jitAfter() - jitBefore : TimeSpan.Zero;
+                    var compiledBefore = compiled;
+                    compiled = await jitTime();
+                    var compiling = compiled - compiledBefore;
 
                     // The cost alone can sit on a plateau for half a minute before the next batch of recompiled
                     // methods lowers it; a gateway also says whether its runtime is still compiling.
@@ -277,7 +280,7 @@ internal sealed class AddedLatencyBench(RunnerOptions options, Report report)
                         && compiling < LoadWarmupWindow * QuietJitShare;
                 }
 
-                taken.Add($"{path.Name} {clock.Elapsed.TotalSeconds:0} s{(steady ? "" : " (still falling)")}");
+                taken.Add($"{path.Name} {clock.Elapsed.TotalSeconds:0} s{(steady ? "" : " (not steady)")}");
             }
             finally
             {

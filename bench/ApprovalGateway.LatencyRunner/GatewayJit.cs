@@ -18,7 +18,7 @@ internal static class GatewayJit
         var text = await Http.GetStringAsync(new Uri(gateway.BaseAddress, "/metrics"));
         foreach (var line in text.AsSpan().EnumerateLines())
         {
-            if (line.StartsWith(Counter) && line[Counter.Length] is '{' or ' ')
+            if (line.StartsWith(Counter) && line.Length > Counter.Length && line[Counter.Length] is '{' or ' ')
             {
                 var value = line[(line.LastIndexOf(' ') + 1)..];
                 return TimeSpan.FromSeconds(double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture));
