@@ -133,8 +133,11 @@ public static class UnreadableJson
             ? key
             : $"[{Quote(key)}]";
 
-    /// <summary>The key as a JSON string, cut short: it is the agent's text, going into an error, a log line and the audit.</summary>
-    private static string Quote(string key)
+    /// <summary>
+    /// The agent's text (a key, a method name) as a JSON string, cut short: it goes into an error, a log line and the
+    /// audit, where a trailing space or a control character must show.
+    /// </summary>
+    public static string Quote(string key)
     {
         var end = key.Length <= MaxKeyLength ? key.Length : char.IsHighSurrogate(key[MaxKeyLength - 1]) ? MaxKeyLength - 1 : MaxKeyLength;
         var shown = end == key.Length ? key : key[..end] + "…";

@@ -41,9 +41,28 @@ internal sealed class GatewaySession(
     ResumableStreamStore? streams = null,
     UnreadableRequestAudit? refusals = null) : IAsyncDisposable
 {
-    /// <summary>Methods the gateway's own MCP server answers; everything else goes upstream.</summary>
+    /// <summary>Methods the gateway's own MCP server answers.</summary>
     private static readonly HashSet<string> LocalMethods =
         [RequestMethods.Initialize, RequestMethods.Ping, RequestMethods.ServerDiscover, RequestMethods.SubscriptionsListen];
+
+    /// <summary>
+    /// The requests the gateway relays upstream: those MCP defines (and its task methods, once the session was offered
+    /// tasks). Any other is refused, not passed on: a server that serves a method of its own, or reads a misspelt one
+    /// (<c>"tools/call "</c>) as one it knows, would run it past the policy and the audit log.
+    /// </summary>
+    private static readonly FrozenSet<string> RelayedRequests = FrozenSet.Create(
+        StringComparer.Ordinal,
+        RequestMethods.ToolsList,
+        RequestMethods.ToolsCall,
+        RequestMethods.ResourcesList,
+        RequestMethods.ResourcesTemplatesList,
+        RequestMethods.ResourcesRead,
+        RequestMethods.ResourcesSubscribe,
+        RequestMethods.ResourcesUnsubscribe,
+        RequestMethods.PromptsList,
+        RequestMethods.PromptsGet,
+        RequestMethods.CompletionComplete,
+        RequestMethods.LoggingSetLevel);
 
     private static readonly FrozenSet<string> RelayedNotifications = FrozenSet.Create(
         StringComparer.Ordinal,
@@ -160,10 +179,10 @@ internal sealed class GatewaySession(
         switch (context.JsonRpcMessage)
         {
             case JsonRpcRequest { Method: RequestMethods.Initialize } repeated when _initializeAccepted:
-                await RefuseInitializeAsync(context.Server, repeated, Error(repeated.Id, (int)McpErrorCode.InvalidRequest, "Invalid Request: Server already initialized"));
+                await RefuseAsync(context.Server, RequestMethods.Initialize, Error(repeated.Id, (int)McpErrorCode.InvalidRequest, "Invalid Request: Server already initialized"));
                 return;
             case JsonRpcRequest { Method: RequestMethods.Initialize } unreadable when InvalidInitialize.Answer(unreadable.Id, unreadable.Params) is { } invalid:
-                await RefuseInitializeAsync(context.Server, unreadable, invalid);
+                await RefuseAsync(context.Server, RequestMethods.Initialize, invalid);
                 return;
             case JsonRpcRequest { Method: RequestMethods.Initialize } initialize:
                 _initializeId = initialize.Id;
@@ -176,6 +195,11 @@ internal sealed class GatewaySession(
                 throw new UnsupportedProtocolVersionException(
                     RequestedVersion(discover) ?? "", UpstreamConnector.InitializeVersions.Order(StringComparer.Ordinal),
                     "The gateway speaks only protocol versions that begin with initialize; initialize with one of them.");
+            case JsonRpcRequest request when !LocalMethods.Contains(request.Method) && !Relays(request.Method):
+                var method = UnreadableJson.Quote(request.Method);
+                await RefuseAsync(context.Server, method, Error(request.Id, (int)McpErrorCode.MethodNotFound,
+                    $"Method {method} is not available: the gateway relays only the requests MCP defines."));
+                return;
             case JsonRpcRequest request when !LocalMethods.Contains(request.Method):
                 await RelayAsync(context.Server, request, cancellationToken);
                 return;
@@ -199,20 +223,24 @@ internal sealed class GatewaySession(
     };
 
     /// <summary>
-    /// Refuses an <c>initialize</c> the session cannot take, and leaves the agent free to initialize again. One in a session
-    /// already initialized is refused as the TypeScript SDK refuses it: the C# SDK would answer it as if the session were
-    /// new, and a client could take that answer for a fresh session while this one, with its upstream sessions and held
-    /// calls, goes on.
+    /// Refuses a request the session cannot take, with an audit record, and leaves the session as it was: a method the
+    /// gateway does not relay, or an <c>initialize</c> it cannot take. One in a session already initialized is refused as
+    /// the TypeScript SDK refuses it: the C# SDK would answer it as if the session were new, and a client could take that
+    /// answer for a fresh session while this one, with its upstream sessions and held calls, goes on.
     /// </summary>
-    private async Task RefuseInitializeAsync(McpServer server, JsonRpcRequest initialize, JsonRpcError refusal)
+    /// <param name="method">The request's method as the audit record names it.</param>
+    private async Task RefuseAsync(McpServer server, string method, JsonRpcError refusal)
     {
         if (refusals is not null)
         {
-            await refusals.RecordRefusedAsync(identity.Agent, identity.SessionId, initialize.Method, refusal);
+            await refusals.RecordRefusedAsync(identity.Agent, identity.SessionId, method, refusal);
         }
 
         await server.SendMessageAsync(refusal, CancellationToken.None);
     }
+
+    private bool Relays(string method) => RelayedRequests.Contains(method) || (_tasksEnabled && TaskMethods.IsTaskMethod(method));
+
 
     private void NoteCancelReason(JsonRpcNotification cancelled)
     {
@@ -803,8 +831,8 @@ internal sealed class GatewaySession(
                 _routes.Owner(request.Params?["ref"] is JsonObject reference ? reference["name"] ?? reference["uri"] : null, c => c.Completions is not null), request, cancellationToken),
             RequestMethods.LoggingSetLevel => _routes.SetLevelAsync(request, cancellationToken),
             _ when _tasksEnabled && TaskMethods.IsTaskMethod(request.Method) => _sessionTasks.HandleAsync(tasks!, identity, _routes, request, cancellationToken),
-            _ when _routes.Links.Count == 1 => UpstreamRoutes.ForwardAsync(_routes.Links[0], request, cancellationToken),
-            _ => throw new McpProtocolException($"Method '{request.Method}' is not available", McpErrorCode.MethodNotFound),
+            // The filter refuses every other method before it gets here.
+            _ => throw new McpProtocolException($"Method {UnreadableJson.Quote(request.Method)} is not available", McpErrorCode.MethodNotFound),
         };
 
     private async Task<JsonNode?> ListToolsAsync(CancellationToken cancellationToken)

@@ -10,8 +10,9 @@ namespace ApprovalGateway.Proxy;
 /// Puts a request from a known agent that is not a JSON-RPC message the gateway can read (not JSON, nested deeper
 /// than the 64 levels the SDK reads, a batch, a line too long) in the audit log, outcome <c>invalid_request</c>: the
 /// agent got an error and nothing was decided or forwarded, and the log says so, naming the tool where one can be
-/// found in it. The request itself is not kept: it may be anything, of any size. A request refused for what it asks,
-/// where the protocol refuses it (a second <c>initialize</c>), or for a body over the size limit, is recorded the same way.
+/// found in it. The request itself is not kept: it may be anything, of any size. A request refused for what it asks
+/// (a second <c>initialize</c>, a method the gateway does not relay), or for a body over the size limit, is recorded the
+/// same way.
 /// </summary>
 internal sealed class UnreadableRequestAudit(IAuditLog audit, GatewayMetrics metrics, TimeProvider time, ILogger<UnreadableRequestAudit> logger)
 {
@@ -26,7 +27,7 @@ internal sealed class UnreadableRequestAudit(IAuditLog audit, GatewayMetrics met
         return AppendAsync(agent, sessionId, method == RequestMethods.ToolsCall ? tool ?? "" : "", reason);
     }
 
-    /// <summary>A request read whole and refused as the protocol has it (an <c>initialize</c> in an open session).</summary>
+    /// <summary>A request read whole and refused for what it asks (an <c>initialize</c> in an open session, a method not relayed).</summary>
     public Task RecordRefusedAsync(string agent, string sessionId, string method, JsonRpcError answer) =>
         AppendAsync(agent, sessionId, "", $"the request ({method}) was refused, so nothing was decided or forwarded: {answer.Error.Message}");
 

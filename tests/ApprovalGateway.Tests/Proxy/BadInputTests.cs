@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -379,6 +380,64 @@ public sealed class BadInputTests
         Assert.Equal("the request (initialize) was refused, so nothing was decided or forwarded: Invalid Request: Server already initialized", record.Reason);
         var ping = await SendAsync(http, gateway.McpEndpoint, session, """{"jsonrpc":"2.0","id":8,"method":"ping"}""");
         Assert.NotNull(ping["result"]);
+    }
+
+    /// <summary>
+    /// Before, with one upstream, a request for a method MCP does not define went to it unchecked and unaudited: a server
+    /// that serves a method of its own, or reads a misspelt <c>tools/call</c> as one, ran it past the policy.
+    /// </summary>
+    [Fact]
+    public async Task RequestsForMethodsMcpDoesNotDefine_AreRefusedAndAudited_AndNeverReachTheUpstream()
+    {
+        string[] unknown = ["exchange/withdraw", "tools/call ", "Tools/Call"];
+        var reached = new ConcurrentQueue<string>();
+        await using var upstream = await DynamicToolsUpstream.StartAsync(
+            options => options.Filters.Message.IncomingFilters.Add(next => async (context, cancellationToken) =>
+            {
+                if (context.JsonRpcMessage is JsonRpcRequest request)
+                {
+                    reached.Enqueue(request.Method);
+
+                    // A server with a method of its own, lenient about the spelling of MCP's.
+                    if (unknown.Contains(request.Method))
+                    {
+                        await context.Server.SendMessageAsync(
+                            new JsonRpcResponse { Id = request.Id, Result = new JsonObject { ["withdrawn"] = true } }, cancellationToken);
+                        return;
+                    }
+                }
+
+                await next(context, cancellationToken);
+            }),
+            McpServerTool.Create(() => "withdrawn", new McpServerToolCreateOptions { Name = "withdraw" }),
+            McpServerTool.Create(() => "100 USDT", new McpServerToolCreateOptions { Name = "balance" }));
+        await using var gateway = await GatewayHost.StartAsync(
+            TestUpstreams.Http(upstream.Url, "exchange"),
+            """{ "version": "1", "default": "allow", "tools": { "withdraw": { "action": "deny", "reason": "no withdrawals" } } }""");
+        await using var client = await gateway.ConnectAsync();
+
+        var refused = new List<McpProtocolException>();
+        foreach (var method in unknown)
+        {
+            var withdrawal = new JsonObject { ["name"] = "withdraw", ["arguments"] = new JsonObject { ["amount"] = 5 } };
+            refused.Add(await Assert.ThrowsAsync<McpProtocolException>(() =>
+                client.SendRequestAsync(new JsonRpcRequest { Method = method, Params = withdrawal })));
+        }
+
+        Assert.All(refused, error => Assert.Equal(McpErrorCode.MethodNotFound, error.ErrorCode));
+        Assert.Contains("""Method "tools/call " is not available: the gateway relays only the requests MCP defines.""", refused[1].Message, StringComparison.Ordinal);
+        Assert.Equal("100 USDT", SessionRelayTests.Text(await client.CallToolAsync("balance")));
+        Assert.Contains(RequestMethods.ToolsCall, reached);
+        Assert.DoesNotContain(reached, unknown.Contains);
+        var records = gateway.Services.GetRequiredService<IAuditLog>().RecentRequests(10).Reverse().ToList();
+        Assert.Equal(
+            [
+                .. unknown.Select(method => ("invalid_request", (string?)
+                    $"the request (\"{method}\") was refused, so nothing was decided or forwarded: Method \"{method}\" is not available: the gateway relays only the requests MCP defines.")),
+                ("forwarding", null),
+                ("forwarded", null),
+            ],
+            records.Select(r => (r.Outcome, r.Tool == "balance" ? null : r.Reason)));
     }
 
     [Theory]
