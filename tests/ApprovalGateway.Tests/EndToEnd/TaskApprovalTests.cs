@@ -273,6 +273,19 @@ public sealed class TaskApprovalTests
         Assert.Equal(35000L, (long)task["ttl"]!);
     }
 
+    /// <summary>Before, a ttl past what a TimeSpan holds failed the call with an internal error, and logged it as one.</summary>
+    [Fact]
+    public async Task TaskCall_AskingForAnyLongerTtlThanTheGatewayKeepsTasks_GetsTheLongestItKeeps()
+    {
+        await using var gateway = await StartAsync(Hold(CancelTwap, """{ "timeout": 120 }"""));
+        await using var agent = await gateway.ConnectAsync();
+
+        var task = await CallAsTaskAsync(agent, CancelTwap, Twap(123), ttl: long.MaxValue);
+
+        Assert.Equal("working", (string?)task["status"]);
+        Assert.Equal((long)TimeSpan.FromHours(24).TotalMilliseconds, (long)task["ttl"]!);
+    }
+
     [Fact]
     public async Task CallTool_StillBlocksUntilApproved_WhenTheAgentDoesNotAskForATask()
     {

@@ -30,9 +30,12 @@ internal sealed class TaskStore(IOptions<TaskOptions> options, TimeProvider time
     public GatewayTask Create(SessionIdentity owner, long? requestedTtl, CancellationTokenSource cancellation)
     {
         var settings = options.Value;
-        var ttl = requestedTtl is > 0 ? TimeSpan.FromMilliseconds(requestedTtl.Value) : settings.DefaultTtl;
+        // Capped before it becomes a TimeSpan: an agent's ttl may be any number, and most overflow one.
+        var ttl = requestedTtl is > 0
+            ? TimeSpan.FromMilliseconds(Math.Min(requestedTtl.Value, (long)settings.MaxTtl.TotalMilliseconds))
+            : settings.DefaultTtl;
         var id = TaskMethods.IdPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        var task = new GatewayTask(id, owner.Agent, time.GetUtcNow(), ttl > settings.MaxTtl ? settings.MaxTtl : ttl, settings.PollInterval, cancellation)
+        var task = new GatewayTask(id, owner.Agent, time.GetUtcNow(), ttl, settings.PollInterval, cancellation)
         {
             SessionId = owner.SessionId,
         };
