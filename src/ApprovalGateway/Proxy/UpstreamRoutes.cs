@@ -21,6 +21,9 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
 {
     private static readonly TimeSpan CancelNoticeTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>The levels of <c>logging/setLevel</c>, RFC 5424's as MCP names them.</summary>
+    private static readonly string[] LogLevels = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"];
+
     /// <summary>How long an answer waits for the progress before it to reach the agent; an agent that reads slowly only delays it this much.</summary>
     private static readonly TimeSpan ProgressRelayLimit = TimeSpan.FromSeconds(5);
 
@@ -288,9 +291,17 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
     /// The log level goes to the upstreams whose sessions are open; one opened later (first used, or restarted) gets it
     /// as it opens (<see cref="RestoreAsync"/>), so setting it opens nothing.
     /// </summary>
+    /// <exception cref="McpProtocolException">The level is not one MCP defines: it is neither sent nor kept, so the
+    /// level set before it is still the one an upstream's next session is given.</exception>
     public async Task<JsonNode?> SetLevelAsync(JsonRpcRequest request, CancellationToken cancellationToken)
     {
-        Volatile.Write(ref level, request.Params?.DeepClone());
+        if (request.Params?["level"] is not JsonValue named || !named.TryGetValue<string>(out var asked) || !LogLevels.Contains(asked))
+        {
+            throw new McpProtocolException(
+                $"logging/setLevel needs a 'level' of {string.Join(", ", LogLevels[..^1])} or {LogLevels[^1]}.", McpErrorCode.InvalidParams);
+        }
+
+        Volatile.Write(ref level, request.Params.DeepClone());
         foreach (var link in links.Where(l => l.IsConnected && KnownCapabilities(l)?.Logging is not null))
         {
             await SendAsync(link, request.Method, request.Params?.DeepClone(), cancellationToken);

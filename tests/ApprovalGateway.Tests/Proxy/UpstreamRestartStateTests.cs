@@ -70,6 +70,36 @@ public sealed class UpstreamRestartStateTests
         Assert.StartsWith("note://one#", update, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Before, a level MCP does not define was kept all the same: the upstream refused it, and after a restart the new
+    /// process was given it instead of the level the agent had set, refused it again, and logged everything.
+    /// </summary>
+    [Fact]
+    public async Task LogLevelMcpDoesNotDefine_IsRefused_AndARestartedUpstreamIsGivenTheLevelSetBefore()
+    {
+        await using var gateway = await GatewayHost.StartAsync(TestUpstreams.NodeScriptStdio("stateful", StatefulServer));
+        await using var client = await gateway.ConnectAsync();
+        var levels = new Signals();
+        await using var onLog = client.RegisterNotificationHandler(NotificationMethods.LoggingMessageNotification, (n, _) =>
+        {
+            levels.Add(n.Params!["data"]!.GetValue<string>());
+            return ValueTask.CompletedTask;
+        });
+        await client.SetLoggingLevelAsync(LoggingLevel.Error);
+        await client.ReadResourceAsync("note://one");
+        var firstProcess = (await levels.NextAsync(_ => true)).Split(" in ")[1];
+
+        var refused = await Assert.ThrowsAsync<ModelContextProtocol.McpProtocolException>(() => client.SendRequestAsync(
+            new JsonRpcRequest { Method = RequestMethods.LoggingSetLevel, Params = new System.Text.Json.Nodes.JsonObject { ["level"] = "loud" } }));
+        await client.CallToolAsync("crash");
+        var level = await levels.NextAsync(m => !m.EndsWith($" in {firstProcess}", StringComparison.Ordinal));
+
+        Assert.Equal(ModelContextProtocol.McpErrorCode.InvalidParams, refused.ErrorCode);
+        Assert.Contains(
+            "logging/setLevel needs a 'level' of debug, info, notice, warning, error, critical, alert or emergency.", refused.Message, StringComparison.Ordinal);
+        Assert.StartsWith("level error in ", level, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task LogLevelSetBeforeTheUpstreamIsUsed_StartsNothing_AndReachesTheSessionItsFirstUseOpens()
     {
