@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using ApprovalGateway.Proxy;
+using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
@@ -129,8 +131,29 @@ internal sealed class StdioUpstreamSession : TransportBase
         {
             // Some servers print banners to stdout; the SDK's transport skips such lines too.
             Log.StdioLineUnreadable(_logger, _upstream, ex.Message, Encoding.UTF8.GetString(json[..Math.Min(json.Length, 200)]));
-            return null;
+            return UnreadableAnswer(json, ex);
         }
+    }
+
+    /// <summary>
+    /// An error in place of an answer that cannot be read, under the id of the request it answers: skipped, that
+    /// request would wait out its RequestTimeout for an answer that came. Null for a line that answers nothing (a
+    /// banner, a request or a notification).
+    /// </summary>
+    private JsonRpcError? UnreadableAnswer(ReadOnlySpan<byte> json, JsonException problem)
+    {
+        var (id, method, _) = UnreadableMessage.TopLevel(new ReadOnlySequence<byte>(json.ToArray()), complete: true);
+        return id.Id is null || method is not null
+            ? null
+            : new JsonRpcError
+            {
+                Id = id,
+                Error = new JsonRpcErrorDetail
+                {
+                    Code = (int)McpErrorCode.InternalError,
+                    Message = $"Upstream '{_upstream}' answered with a message that is not valid JSON-RPC, so the gateway did not pass it on: {problem.Message}",
+                },
+            };
     }
 
     private async Task ReadErrorsAsync()
