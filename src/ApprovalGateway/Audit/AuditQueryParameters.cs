@@ -31,10 +31,19 @@ internal sealed record AuditQueryParameters(
         ])
         .ToDictionary(StringComparer.OrdinalIgnoreCase);
 
-    public AuditQuery? ToQuery(int defaultLimit, int maxLimit, out string? error)
+    /// <summary>The parameters above, as a query string names them (in any case, as they are bound).</summary>
+    private static readonly string[] Names = ["agent", "tool", "decision", "outcome", "since", "until", "limit"];
+
+    /// <param name="given">The query string's parameter names: one the search does not take is refused, since ignored,
+    /// a mistyped filter (<c>from=</c> for <c>since=</c>) would answer every record as if they were the ones asked for.</param>
+    public AuditQuery? ToQuery(IEnumerable<string> given, int defaultLimit, int maxLimit, out string? error)
     {
         error = null;
-        if (!TryParseKind(Decision, out var decision))
+        if (given.FirstOrDefault(name => !Names.Contains(name, StringComparer.OrdinalIgnoreCase)) is { } unknown)
+        {
+            error = $"The audit search takes no '{unknown}'; it takes {string.Join(", ", Names[..^1])} and {Names[^1]}.";
+        }
+        else if (!TryParseKind(Decision, out var decision))
         {
             error = UnknownKind("decision", Decision);
         }

@@ -144,6 +144,25 @@ public sealed class AuditApiTests : IDisposable
         Assert.EndsWith("(or the policy's allow, deny, hide, require_approval), not 'maybe'.", problem?["detail"]?.GetValue<string>(), StringComparison.Ordinal);
     }
 
+    /// <summary>Before, a parameter the search does not take was ignored: every record came back as if filtered by it.</summary>
+    [Fact]
+    public async Task GetAuditAndItsCsv_RefuseAParameterTheSearchDoesNotTake_SayingWhichItTakes()
+    {
+        await using var app = await StartAsync();
+        await SeedAsync(app);
+
+        using var json = await SendAsync(app, "/api/audit?from=2026-11-25T09:02:00Z");
+        using var csv = await SendAsync(app, "/api/audit.csv?Agent=a&session=x");
+        var sinceInAnyCase = await GetJsonAsync(app, "/api/audit?SINCE=2999-01-01T00:00:00Z");
+
+        Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.BadRequest), (json.StatusCode, csv.StatusCode));
+        Assert.Equal(
+            "The audit search takes no 'from'; it takes agent, tool, decision, outcome, since, until and limit.",
+            (await json.Content.ReadFromJsonAsync<JsonObject>())?["detail"]?.GetValue<string>());
+        Assert.StartsWith("The audit search takes no 'session';", (await csv.Content.ReadFromJsonAsync<JsonObject>())?["detail"]?.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Empty(sinceInAnyCase);
+    }
+
     [Fact]
     public async Task GetAudit_OutcomeApproved_FindsTheHeldCallsThatWentOn_AndAgentIgnoresCase()
     {
