@@ -701,6 +701,8 @@ internal sealed class GatewaySession(
             _ when UnreadableJson.Find(request.Params, request.Method == RequestMethods.ToolsCall ? "arguments" : null) is { } problem =>
                 $"params are not valid JSON for the gateway: {problem}",
             _ when request.Params["_meta"] is not (null or JsonObject) => "params._meta must be an object",
+            // Read as no task, it would be held and decided on, and the upstream would refuse it once sent.
+            _ when request.Method == RequestMethods.ToolsCall && request.Params["task"] is not (null or JsonObject) => "params.task must be an object",
             _ => null,
         };
         if (malformed is not null)

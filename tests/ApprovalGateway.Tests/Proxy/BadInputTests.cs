@@ -193,6 +193,7 @@ public sealed class BadInputTests
     [InlineData("""{"name":{"tool":"echo"}}""", "tools/call 'name' must be a string, not object.")]
     [InlineData("""["echo",{"message":"hi"}]""", "tools/call params must be an object.")]
     [InlineData("""{"name":"echo","arguments":{"message":"hi"},"_meta":"x"}""", "tools/call params._meta must be an object.")]
+    [InlineData("""{"name":"echo","arguments":{"message":"hi"},"task":false}""", "tools/call params.task must be an object.")]
     [InlineData("""{"name":"echo","name":"echo","arguments":{"message":"hi"}}""", "tools/call params are not valid JSON for the gateway: duplicate key \"name\".")]
     [InlineData("""{"name":"ec\ud800ho"}""", "tools/call params are not valid JSON for the gateway: the value of name is not valid Unicode text (bytes that are not UTF-8, or an unpaired surrogate such as \\ud800).")]
     [InlineData("""{"name":"echo","_meta":{"progressToken":"\udc00"}}""", "tools/call params are not valid JSON for the gateway: the value of _meta.progressToken is not valid Unicode text (bytes that are not UTF-8, or an unpaired surrogate such as \\ud800).")]
