@@ -241,7 +241,6 @@ internal sealed class GatewaySession(
 
     private bool Relays(string method) => RelayedRequests.Contains(method) || (_tasksEnabled && TaskMethods.IsTaskMethod(method));
 
-
     private void NoteCancelReason(JsonRpcNotification cancelled)
     {
         CancelledNotificationParams? parameters;

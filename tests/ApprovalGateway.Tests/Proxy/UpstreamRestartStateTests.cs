@@ -1,5 +1,7 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using ApprovalGateway.Tests.Infrastructure;
+using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
@@ -41,11 +43,7 @@ public sealed class UpstreamRestartStateTests
         await using var client = await gateway.ConnectAsync();
         var levels = new Signals();
         var updates = new Signals();
-        await using var onLog = client.RegisterNotificationHandler(NotificationMethods.LoggingMessageNotification, (n, _) =>
-        {
-            levels.Add(n.Params!["data"]!.GetValue<string>());
-            return ValueTask.CompletedTask;
-        });
+        await using var onLog = CollectLogMessages(client, levels);
         await using var onUpdate = client.RegisterNotificationHandler(NotificationMethods.ResourceUpdatedNotification, (n, _) =>
         {
             updates.Add(n.Params!["uri"]!.GetValue<string>());
@@ -80,21 +78,17 @@ public sealed class UpstreamRestartStateTests
         await using var gateway = await GatewayHost.StartAsync(TestUpstreams.NodeScriptStdio("stateful", StatefulServer));
         await using var client = await gateway.ConnectAsync();
         var levels = new Signals();
-        await using var onLog = client.RegisterNotificationHandler(NotificationMethods.LoggingMessageNotification, (n, _) =>
-        {
-            levels.Add(n.Params!["data"]!.GetValue<string>());
-            return ValueTask.CompletedTask;
-        });
+        await using var onLog = CollectLogMessages(client, levels);
         await client.SetLoggingLevelAsync(LoggingLevel.Error);
         await client.ReadResourceAsync("note://one");
         var firstProcess = (await levels.NextAsync(_ => true)).Split(" in ")[1];
 
-        var refused = await Assert.ThrowsAsync<ModelContextProtocol.McpProtocolException>(() => client.SendRequestAsync(
-            new JsonRpcRequest { Method = RequestMethods.LoggingSetLevel, Params = new System.Text.Json.Nodes.JsonObject { ["level"] = "loud" } }));
+        var refused = await Assert.ThrowsAsync<McpProtocolException>(() => client.SendRequestAsync(
+            new JsonRpcRequest { Method = RequestMethods.LoggingSetLevel, Params = new JsonObject { ["level"] = "loud" } }));
         await client.CallToolAsync("crash");
         var level = await levels.NextAsync(m => !m.EndsWith($" in {firstProcess}", StringComparison.Ordinal));
 
-        Assert.Equal(ModelContextProtocol.McpErrorCode.InvalidParams, refused.ErrorCode);
+        Assert.Equal(McpErrorCode.InvalidParams, refused.ErrorCode);
         Assert.Contains(
             "logging/setLevel needs a 'level' of debug, info, notice, warning, error, critical, alert or emergency.", refused.Message, StringComparison.Ordinal);
         Assert.StartsWith("level error in ", level, StringComparison.Ordinal);
@@ -109,11 +103,7 @@ public sealed class UpstreamRestartStateTests
             new Dictionary<string, string?> { ["Gateway:Upstreams:stateful:Env:GATEWAY_TEST_MARKER"] = marker }));
         await using var client = await gateway.ConnectAsync();
         var levels = new Signals();
-        await using var onLog = client.RegisterNotificationHandler(NotificationMethods.LoggingMessageNotification, (n, _) =>
-        {
-            levels.Add(n.Params!["data"]!.GetValue<string>());
-            return ValueTask.CompletedTask;
-        });
+        await using var onLog = CollectLogMessages(client, levels);
 
         await client.SetLoggingLevelAsync(LoggingLevel.Error);
         var afterSetLevel = MarkedProcesses.Find(marker);
@@ -128,6 +118,14 @@ public sealed class UpstreamRestartStateTests
     }
 
     /// <summary>Values as they arrive; <see cref="NextAsync"/> waits for the first one that matches.</summary>
+    /// <summary>Puts the data of each log message the client is sent in <paramref name="into"/>, until disposed.</summary>
+    private static IAsyncDisposable CollectLogMessages(McpClient client, Signals into) =>
+        client.RegisterNotificationHandler(NotificationMethods.LoggingMessageNotification, (n, _) =>
+        {
+            into.Add(n.Params!["data"]!.GetValue<string>());
+            return ValueTask.CompletedTask;
+        });
+
     private sealed class Signals
     {
         private readonly List<string> _seen = [];
