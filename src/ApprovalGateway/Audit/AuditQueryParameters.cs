@@ -32,7 +32,9 @@ internal sealed record AuditQueryParameters(
         .ToDictionary(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The parameters above, as a query string names them (in any case, as they are bound).</summary>
-    private static readonly string[] Names = ["agent", "tool", "decision", "outcome", "since", "until", "limit"];
+    private static readonly string[] Names =
+        [.. new[] { nameof(Agent), nameof(Tool), nameof(Decision), nameof(Outcome), nameof(Since), nameof(Until), nameof(Limit) }
+            .Select(name => name.ToLowerInvariant())];
 
     /// <param name="given">The query string's parameter names: one the search does not take is refused, since ignored,
     /// a mistyped filter (<c>from=</c> for <c>since=</c>) would answer every record as if they were the ones asked for.</param>

@@ -304,7 +304,7 @@ internal sealed class UpstreamRoutes(IReadOnlyList<UpstreamLink> links, Func<str
         Volatile.Write(ref level, request.Params.DeepClone());
         foreach (var link in links.Where(l => l.IsConnected && KnownCapabilities(l)?.Logging is not null))
         {
-            await SendAsync(link, request.Method, request.Params?.DeepClone(), cancellationToken);
+            await SendAsync(link, request.Method, request.Params.DeepClone(), cancellationToken);
         }
 
         return new JsonObject();
