@@ -18,17 +18,25 @@ internal static class ApprovalsApi
 
     private static ApprovalsApiJsonContext Json => ApprovalsApiJsonContext.Default;
 
-    public static Results<JsonHttpResult<IReadOnlyList<ApprovalView>>, JsonHttpResult<ApiMessage>> List(string? status, IApprovalDecisions decisions, IOptions<ApprovalOptions> options)
+    public static Results<JsonHttpResult<IReadOnlyList<ApprovalView>>, JsonHttpResult<ApiMessage>> List(
+        string? status, HttpRequest request, IApprovalDecisions decisions, IOptions<ApprovalOptions> options)
     {
+        if (QueryParameters.Refusal(request.Query.Keys, "The approval list", "status") is { } refusal)
+        {
+            return Message(StatusCodes.Status400BadRequest, refusal);
+        }
+
         ApprovalStatus? filter = null;
         if (!string.IsNullOrEmpty(status))
         {
-            if (!Enum.TryParse<ApprovalStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
+            // By name only: Enum.TryParse also reads "1" as approved and "pending,approved" as the two OR-ed together
+            // (approved again), so a script asking for either got a status it never named.
+            if (!Enum.GetNames<ApprovalStatus>().Contains(status, StringComparer.OrdinalIgnoreCase))
             {
-                return TypedResults.Json(new ApiMessage($"Unknown status '{status}'; use pending, approved, rejected, expired or withdrawn"), Json.ApiMessage, statusCode: StatusCodes.Status400BadRequest);
+                return Message(StatusCodes.Status400BadRequest, $"Unknown status '{status}'; use pending, approved, rejected, expired or withdrawn");
             }
 
-            filter = parsed;
+            filter = Enum.Parse<ApprovalStatus>(status, ignoreCase: true);
         }
 
         IReadOnlyList<ApprovalView> views = [.. decisions.List(filter).Select(a => ApprovalView.From(a, options.Value.SlackEnabled))];
@@ -64,10 +72,11 @@ internal static class ApprovalsApi
             "reject" => false,
             _ => (bool?)null,
         };
-        if (body is null || approve is null || body.GrantMinutes is < 1)
+        if (body is null || approve is null || body.GrantMinutes is < 1 || body.Unknown is { Count: > 0 })
         {
+            const string expected = """Expected {"decision":"approve"|"reject","reason":"...","grant_minutes":15} (reason and grant_minutes optional, grant_minutes at least 1)""";
             return Message(StatusCodes.Status400BadRequest,
-                """Expected {"decision":"approve"|"reject","reason":"...","grant_minutes":15} (reason and grant_minutes optional, grant_minutes at least 1)""");
+                body?.Unknown?.Keys.FirstOrDefault() is { } unknown ? $"A decision has no field '{unknown}'. {expected}" : expected);
         }
 
         if (user.Identity?.Name is not { Length: > 0 } name)

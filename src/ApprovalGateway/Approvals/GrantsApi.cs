@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Json;
+using ApprovalGateway.Web;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -9,10 +10,14 @@ namespace ApprovalGateway.Approvals;
 /// <summary>The REST door onto time-boxed grants: which are in force, and ending one early.</summary>
 internal static class GrantsApi
 {
+    private const string Expected = """Expected no body or {"reason":"..."}""";
+
     private static ApprovalsApiJsonContext Json => ApprovalsApiJsonContext.Default;
 
-    public static JsonHttpResult<GrantView[]> List(IGrantStore grants, TimeProvider time) =>
-        TypedResults.Json(GrantView.InForce(grants, time), Json.GrantViewArray);
+    public static Results<JsonHttpResult<GrantView[]>, JsonHttpResult<ApiMessage>> List(HttpRequest request, IGrantStore grants, TimeProvider time) =>
+        QueryParameters.Refusal(request.Query.Keys, "The grant list") is { } refusal
+            ? ApprovalsApi.Message(StatusCodes.Status400BadRequest, refusal)
+            : TypedResults.Json(GrantView.InForce(grants, time), Json.GrantViewArray);
 
     public static async Task<Results<JsonHttpResult<RevokeResponseBody>, JsonHttpResult<ApiMessage>>> RevokeAsync(
         string id,
@@ -30,7 +35,12 @@ internal static class GrantsApi
             }
             catch (JsonException)
             {
-                return ApprovalsApi.Message(StatusCodes.Status400BadRequest, """Expected no body or {"reason":"..."}""");
+                return ApprovalsApi.Message(StatusCodes.Status400BadRequest, Expected);
+            }
+
+            if (body?.Unknown?.Keys.FirstOrDefault() is { } unknown)
+            {
+                return ApprovalsApi.Message(StatusCodes.Status400BadRequest, $"A revocation has no field '{unknown}'. {Expected}");
             }
         }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using ApprovalGateway.Policy.Decisions;
+using ApprovalGateway.Web;
 
 namespace ApprovalGateway.Audit;
 
@@ -36,16 +37,16 @@ internal sealed record AuditQueryParameters(
         [.. new[] { nameof(Agent), nameof(Tool), nameof(Decision), nameof(Outcome), nameof(Since), nameof(Until), nameof(Limit) }
             .Select(name => name.ToLowerInvariant())];
 
-    /// <param name="given">The query string's parameter names: one the search does not take is refused, since ignored,
-    /// a mistyped filter (<c>from=</c> for <c>since=</c>) would answer every record as if they were the ones asked for.</param>
+    /// <param name="given">The query string's parameter names; one the search does not take is refused (<see cref="QueryParameters"/>).</param>
     public AuditQuery? ToQuery(IEnumerable<string> given, int defaultLimit, int maxLimit, out string? error)
     {
-        error = null;
-        if (given.FirstOrDefault(name => !Names.Contains(name, StringComparer.OrdinalIgnoreCase)) is { } unknown)
+        error = QueryParameters.Refusal(given, "The audit search", Names);
+        if (error is not null)
         {
-            error = $"The audit search takes no '{unknown}'; it takes {string.Join(", ", Names[..^1])} and {Names[^1]}.";
+            return null;
         }
-        else if (!TryParseKind(Decision, out var decision))
+
+        if (!TryParseKind(Decision, out var decision))
         {
             error = UnknownKind("decision", Decision);
         }

@@ -14,7 +14,13 @@ internal static class ToolCatalogApi
     /// action the policy in force gives it (for that agent when named). Approvers only.
     /// </summary>
     public static IEndpointConventionBuilder MapToolCatalogApi(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapGet("/api/tools", List).RequireAuthorization(ApproverClaims.Policy);
+        endpoints.MapGet("/api/tools", ListOrRefuse).RequireAuthorization(ApproverClaims.Policy);
+
+    private static Results<Ok<List<ToolCatalogEntry>>, ProblemHttpResult> ListOrRefuse(
+        HttpRequest request, IToolCatalog catalog, PolicyEngine engine, string? agent) =>
+        QueryParameters.Refusal(request.Query.Keys, "The tool list", "agent") is { } refusal
+            ? TypedResults.Problem(refusal, statusCode: StatusCodes.Status400BadRequest)
+            : List(catalog, engine, agent);
 
     internal static Ok<List<ToolCatalogEntry>> List(IToolCatalog catalog, PolicyEngine engine, string? agent)
     {

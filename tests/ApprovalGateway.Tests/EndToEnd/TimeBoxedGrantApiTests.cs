@@ -134,6 +134,45 @@ public sealed class TimeBoxedGrantApiTests : IAsyncLifetime
         Assert.StartsWith($"No time-boxed grant of approval {Unknown} is in force", (string?)body["message"], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Decision_IsRefusedNamingTheField_AndTheCallStaysHeld_WhenTheBodyMisspellsGrantMinutes()
+    {
+        await using var agent = await _gateway.ConnectAgentAsync();
+        var call = agent.CallToolAsync(CancelTwap, CancelArguments(await PlaceTwapAsync(agent))).AsTask();
+        var pending = await _gateway.Approvals.WaitForAsync(CancelTwap, ApprovalStatus.Pending);
+        using var alice = _gateway.WithBearer(AliceToken);
+
+        // Before, 200: approved, the call released, and no grant, though the approver asked for 15 minutes.
+        using var response = await PostAsync(alice, $"/api/approvals/{pending.Id}/decision", """{"decision":"approve","grantMinutes":15}""", csrf: null);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        using var retried = await PostAsync(alice, $"/api/approvals/{pending.Id}/decision", """{"decision":"approve","grant_minutes":15}""", csrf: null);
+        await call.WaitAsync(Guard);
+        var grants = await alice.GetFromJsonAsync<JsonArray>("/api/grants");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith("A decision has no field 'grantMinutes'. Expected {\"decision\"", (string?)body["message"], StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.Equal(pending.Id, (string?)Assert.Single(grants!)!["approval_id"]);
+    }
+
+    [Fact]
+    public async Task Revoke_IsRefusedAndTheGrantStays_WhenTheBodyHasAFieldARevocationDoesNot()
+    {
+        await using var agent = await _gateway.ConnectAgentAsync();
+        var approval = await GrantAsync(agent);
+        using var alice = _gateway.WithBearer(AliceToken);
+
+        // Before, 200: the grant ended and its audit record had no reason, the misspelt one lost.
+        using var response = await PostAsync(alice, $"/api/grants/{approval.Id}/revoke", """{"reson":"the desk closes early"}""", csrf: null);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        var listed = await alice.GetFromJsonAsync<JsonArray>("/api/grants");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("""A revocation has no field 'reson'. Expected no body or {"reason":"..."}""", (string?)body["message"]);
+        Assert.Equal(approval.Id, (string?)Assert.Single(listed!)!["approval_id"]);
+        Assert.DoesNotContain(_gateway.Audit.Recent(1000), r => r.Outcome == "grant_revoked");
+    }
+
     /// <summary>Holds a TWAP cancel, has alice approve it with a 15-minute grant through the API, and waits for the release.</summary>
     private async Task<ApprovalSnapshot> GrantAsync(McpClient agent)
     {

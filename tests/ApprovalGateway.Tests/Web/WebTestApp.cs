@@ -107,7 +107,7 @@ internal sealed class WebTestApp : IAsyncDisposable
             approvals.Get(id) is { } approval ? Results.Json(ApprovalView.From(approval, options.Value.SlackEnabled), Json) : Results.NotFound());
         api.MapPost("/approvals/{id}/decision", DecideAsync);
         // The gateway's own handler: before, no page test had one, so every page read the grants, failed and read them again.
-        api.MapGet("/grants", (IGrantStore grants, TimeProvider time) => GrantsApi.List(grants, time));
+        api.MapGet("/grants", (HttpRequest request, IGrantStore grants, TimeProvider time) => GrantsApi.List(request, grants, time));
         api.MapGet("/tools", () => Results.Json(ApprovalSamples.Tools));
         api.MapGet("/policy", () => Results.Json(
             new { path = "policies/policy.json", loaded_at = DateTimeOffset.UtcNow.AddMinutes(-12), last_error = (string?)"rules[3].match.tool: 'exchange_*withdraw' is not a valid glob" }, Json));
