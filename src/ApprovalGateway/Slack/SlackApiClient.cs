@@ -27,8 +27,8 @@ internal sealed class SlackApiClient(HttpClient http, IOptions<SlackOptions> opt
         using var answer = await CallAsync("chat.postMessage", options.Value.BotToken, body, cancellationToken);
         var root = answer.RootElement;
         return new SlackMessageRef(
-            root.TryGetProperty("channel", out var c) ? c.GetString() ?? channel : channel,
-            root.GetProperty("ts").GetString() ?? throw new SlackApiException("chat.postMessage", "missing_ts"));
+            SlackJson.Text(root, "channel") ?? channel,
+            SlackJson.Text(root, "ts") ?? throw new SlackApiException("chat.postMessage", "missing_ts"));
     }
 
     public async Task UpdateMessageAsync(SlackMessageRef target, SlackMessage message, CancellationToken cancellationToken)
@@ -62,14 +62,14 @@ internal sealed class SlackApiClient(HttpClient http, IOptions<SlackOptions> opt
             {
                 foreach (var message in messages.EnumerateArray())
                 {
-                    if (tag.IsOn(message) && message.TryGetProperty("ts", out var ts) && ts.GetString() is { } found)
+                    if (tag.IsOn(message) && SlackJson.Text(message, "ts") is { } found)
                     {
                         return new SlackMessageRef(channel, found);
                     }
                 }
             }
 
-            cursor = root.TryGetProperty("response_metadata", out var meta) && meta.TryGetProperty("next_cursor", out var next) ? next.GetString() : null;
+            cursor = root.TryGetProperty("response_metadata", out var meta) ? SlackJson.Text(meta, "next_cursor") : null;
             if (string.IsNullOrEmpty(cursor))
             {
                 return null;
@@ -83,7 +83,7 @@ internal sealed class SlackApiClient(HttpClient http, IOptions<SlackOptions> opt
     public async Task<Uri> OpenSocketModeConnectionAsync(CancellationToken cancellationToken)
     {
         using var answer = await CallAsync("apps.connections.open", options.Value.AppToken, body: null, cancellationToken);
-        var url = answer.RootElement.TryGetProperty("url", out var u) ? u.GetString() : null;
+        var url = SlackJson.Text(answer.RootElement, "url");
         return Uri.TryCreate(url, UriKind.Absolute, out var uri)
             ? uri
             : throw new SlackApiException("apps.connections.open", "missing_url");
@@ -138,7 +138,7 @@ internal sealed class SlackApiClient(HttpClient http, IOptions<SlackOptions> opt
         var root = answer.RootElement;
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("ok", out var ok) || ok.ValueKind != JsonValueKind.True)
         {
-            var error = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out var e) ? e.GetString() : null;
+            var error = SlackJson.Text(root, "error");
             answer.Dispose();
             throw new SlackApiException(method, error ?? "unknown_error");
         }

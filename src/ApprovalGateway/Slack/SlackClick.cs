@@ -1,4 +1,5 @@
 using System.Text.Json;
+using static ApprovalGateway.Slack.SlackJson;
 
 namespace ApprovalGateway.Slack;
 
@@ -36,8 +37,8 @@ internal sealed record SlackClick(
         }
 
         var approvalId = Text(action, "value");
-        var user = payload.TryGetProperty("user", out var u) && u.ValueKind == JsonValueKind.Object ? u : default;
-        var userId = user.ValueKind == JsonValueKind.Object ? Text(user, "id") : null;
+        var user = payload.TryGetProperty("user", out var u) ? u : default;
+        var userId = Text(user, "id");
         if (string.IsNullOrEmpty(approvalId) || string.IsNullOrEmpty(userId))
         {
             problem = "click without an approval id or a user id";
@@ -52,7 +53,4 @@ internal sealed record SlackClick(
         var deliveryKey = stamp is null ? null : $"{userId}|{approvalId}|{actionId}|{stamp}";
         return new SlackClick(userId, Text(user, "username") ?? Text(user, "name"), actionId, approvalId, responseUrl, deliveryKey);
     }
-
-    private static string? Text(JsonElement element, string property) =>
-        element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

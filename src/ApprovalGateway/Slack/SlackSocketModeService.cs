@@ -136,18 +136,18 @@ internal sealed class SlackSocketModeService(
             return false;
         }
 
-        if (envelope.TryGetProperty("envelope_id", out var id) && id.ValueKind == JsonValueKind.String)
+        if (SlackJson.Text(envelope, "envelope_id") is { } id)
         {
             // Ack before handling: Slack redelivers an envelope that is not acked within a few seconds.
-            var ack = Encoding.UTF8.GetBytes(new JsonObject { ["envelope_id"] = id.GetString() }.ToJsonString());
+            var ack = Encoding.UTF8.GetBytes(new JsonObject { ["envelope_id"] = id }.ToJsonString());
             await socket.SendAsync(ack, WebSocketMessageType.Text, endOfMessage: true, stoppingToken);
         }
 
-        var type = envelope.TryGetProperty("type", out var t) ? t.GetString() : null;
-        switch (type)
+        switch (SlackJson.Text(envelope, "type"))
         {
             case "disconnect":
-                Log.SocketModeDisconnectRequested(logger, envelope.TryGetProperty("reason", out var reason) ? reason.GetString() : null);
+                var reason = SlackJson.Text(envelope, "reason");
+                Log.SocketModeDisconnectRequested(logger, reason);
                 return true;
             case "interactive" when envelope.TryGetProperty("payload", out var payload):
                 await handler.HandleAsync(payload, stoppingToken);

@@ -139,17 +139,43 @@ public sealed class SlackInteractionsEndpointTests : IAsyncLifetime
     [Fact]
     public async Task Click_Returns400_WhenSignedBodyHasNoPayload()
     {
-        using var client = new HttpClient();
-        var body = "foo=bar"u8.ToArray();
-        var stamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        using var request = new HttpRequestMessage(HttpMethod.Post, gateway.InteractionsUrl) { Content = new ByteArrayContent(body) };
-        request.Headers.Add("X-Slack-Request-Timestamp", stamp);
-        request.Headers.Add("X-Slack-Signature", FakeSlackServer.Sign(FakeSlackServer.SigningSecret, stamp, body));
-
-        using var response = await client.SendAsync(request);
+        using var response = await PostAsync("foo=bar", FakeSlackServer.SigningSecret);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Empty(gateway.Decisions.Decisions);
+    }
+
+    [Theory]
+    [InlineData("""{"type":"block_actions","actions":[1]}""")]
+    [InlineData("""{"type":"block_actions","actions":[["approve"]],"user":{"id":"U024BE7LH"}}""")]
+    [InlineData("""{"type":"block_actions","actions":[{"action_id":"approve","value":"apr_1"}],"user":"U024BE7LH"}""")]
+    public async Task Payload_OfAnotherShape_DecidesNothing_AndAForgedOneIsAudited(string payload)
+    {
+        gateway.Decisions.Set(TestApprovals.Pending("apr_1"));
+        var form = "payload=" + Uri.EscapeDataString(payload);
+
+        // Before, the first two answered 500 (an action that is not an object threw) and the forged one left no record.
+        using var signed = await PostAsync(form, FakeSlackServer.SigningSecret);
+        using var forged = await PostAsync(form, "forged-secret");
+
+        Assert.Equal(HttpStatusCode.OK, signed.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
+        Assert.Empty(gateway.Decisions.Decisions);
+        var record = Assert.Single(gateway.AuditRecords);
+        Assert.Equal("unauthenticated", record.Outcome);
+        Assert.Equal("Slack interaction refused: its signature does not match the signing secret (from 127.0.0.1)", record.Reason);
+    }
+
+    /// <summary>Posts <paramref name="form"/> as Slack would, signed with <paramref name="signingSecret"/>.</summary>
+    private async Task<HttpResponseMessage> PostAsync(string form, string signingSecret)
+    {
+        using var client = new HttpClient();
+        var body = System.Text.Encoding.UTF8.GetBytes(form);
+        var stamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var request = new HttpRequestMessage(HttpMethod.Post, gateway.InteractionsUrl) { Content = new ByteArrayContent(body) };
+        request.Headers.Add("X-Slack-Request-Timestamp", stamp);
+        request.Headers.Add("X-Slack-Signature", FakeSlackServer.Sign(signingSecret, stamp, body));
+        return await client.SendAsync(request);
     }
 
     private sealed class OneApproverDirectory : IApproverDirectory
