@@ -79,6 +79,11 @@ internal static class ApprovalsApi
                 body?.Unknown?.Keys.FirstOrDefault() is { } unknown ? $"A decision has no field '{unknown}'. {expected}" : expected);
         }
 
+        if (TooLong(body.Reason) is { } tooLong)
+        {
+            return Message(StatusCodes.Status400BadRequest, tooLong);
+        }
+
         if (user.Identity?.Name is not { Length: > 0 } name)
         {
             return Message(StatusCodes.Status403Forbidden, "Your sign-in carries no approver name");
@@ -104,6 +109,11 @@ internal static class ApprovalsApi
             new DecisionResponseBody(kind, result.Message, result.Approval is null ? null : ApprovalView.From(result.Approval, options.SlackEnabled)),
             Json.DecisionResponseBody,
             statusCode: status);
+
+    /// <summary>Why <paramref name="reason"/> is refused, or null when it is short enough to keep.</summary>
+    public static string? TooLong(string? reason) => reason?.Length > ApproverVote.MaxReasonLength
+        ? $"A reason takes at most {ApproverVote.MaxReasonLength} characters; this one has {reason.Length}."
+        : null;
 
     public static JsonHttpResult<ApiMessage> Message(int status, string message) =>
         TypedResults.Json(new ApiMessage(message), Json.ApiMessage, statusCode: status);

@@ -42,6 +42,11 @@ internal static class GrantsApi
             {
                 return ApprovalsApi.Message(StatusCodes.Status400BadRequest, $"A revocation has no field '{unknown}'. {Expected}");
             }
+
+            if (ApprovalsApi.TooLong(body?.Reason) is { } tooLong)
+            {
+                return ApprovalsApi.Message(StatusCodes.Status400BadRequest, tooLong);
+            }
         }
 
         if (user.Identity?.Name is not { Length: > 0 } name)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ApprovalGateway.Approvals;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
@@ -25,7 +26,7 @@ internal sealed class ElicitationApprovalPrompt(McpServer server) : IClientAppro
                             Title = "Decision",
                             Enum = ["approve", "reject"],
                         },
-                        ["reason"] = new ElicitRequestParams.StringSchema { Title = "Reason (optional)", MaxLength = 500 },
+                        ["reason"] = new ElicitRequestParams.StringSchema { Title = "Reason (optional)", MaxLength = ApproverVote.MaxReasonLength },
                     },
                     Required = ["decision"],
                 },
@@ -38,8 +39,9 @@ internal sealed class ElicitationApprovalPrompt(McpServer server) : IClientAppro
             return null;
         }
 
+        // Cut, not refused: a client that ignored the field's maxLength still made its choice.
         var reason = result.Content.TryGetValue("reason", out var r) && r.ValueKind == JsonValueKind.String && r.GetString() is { Length: > 0 } text
-            ? text
+            ? text.Length <= ApproverVote.MaxReasonLength ? text : text[..(ApproverVote.MaxReasonLength - 1)] + "…"
             : null;
         return decision.GetString() switch
         {

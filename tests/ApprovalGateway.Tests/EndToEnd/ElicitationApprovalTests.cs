@@ -86,6 +86,19 @@ public sealed class ElicitationApprovalTests
     }
 
     [Fact]
+    public async Task ClientRejects_WithAReasonLongerThanTheFormAllows_RefusesTheCall_WithTheReasonCut()
+    {
+        await using var test = await ElicitationTest.StartAsync(Policy(), Answer("accept", "reject", new string('x', 100_000)));
+
+        var result = await test.Client.CallToolAsync("BinanceSpotCancelOpenTWAPOrder", CancelTwap).AsTask().WaitAsync(Patience);
+
+        // Before, all 100,000 characters went to the agent, the audit record and the Slack prompt (which takes 3000).
+        Assert.True(result.IsError);
+        Assert.Equal("rejected", (string?)Refusals.Of(result)["decision"]);
+        Assert.Equal(new string('x', 499) + "…", (string?)Refusals.Of(result)["reason"]);
+    }
+
+    [Fact]
     public async Task RuleForbiddingSelfApproval_IgnoresTheClientsAnswer_UntilAnApproverDecides()
     {
         await using var test = await ElicitationTest.StartAsync(Policy(""", "allow_self_approval": false"""), Answer("accept", "approve"));

@@ -135,7 +135,7 @@ public sealed class TimeBoxedGrantApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Decision_IsRefusedNamingTheField_AndTheCallStaysHeld_WhenTheBodyMisspellsGrantMinutes()
+    public async Task Decision_IsRefusedSayingWhy_AndTheCallStaysHeld_WhenTheBodyMisspellsGrantMinutesOrTheReasonIsTooLong()
     {
         await using var agent = await _gateway.ConnectAgentAsync();
         var call = agent.CallToolAsync(CancelTwap, CancelArguments(await PlaceTwapAsync(agent))).AsTask();
@@ -145,18 +145,21 @@ public sealed class TimeBoxedGrantApiTests : IAsyncLifetime
         // Before, 200: approved, the call released, and no grant, though the approver asked for 15 minutes.
         using var response = await PostAsync(alice, $"/api/approvals/{pending.Id}/decision", """{"decision":"approve","grantMinutes":15}""", csrf: null);
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        using var tooLong = await PostAsync(alice, $"/api/approvals/{pending.Id}/decision", $$"""{"decision":"approve","grant_minutes":15,"reason":"{{new string('x', 501)}}"}""", csrf: null);
         using var retried = await PostAsync(alice, $"/api/approvals/{pending.Id}/decision", """{"decision":"approve","grant_minutes":15}""", csrf: null);
         await call.WaitAsync(Guard);
         var grants = await alice.GetFromJsonAsync<JsonArray>("/api/grants");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.StartsWith("A decision has no field 'grantMinutes'. Expected {\"decision\"", (string?)body["message"], StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        Assert.Equal("A reason takes at most 500 characters; this one has 501.", (string?)JsonNode.Parse(await tooLong.Content.ReadAsStringAsync())!["message"]);
         Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
         Assert.Equal(pending.Id, (string?)Assert.Single(grants!)!["approval_id"]);
     }
 
     [Fact]
-    public async Task Revoke_IsRefusedAndTheGrantStays_WhenTheBodyHasAFieldARevocationDoesNot()
+    public async Task Revoke_IsRefusedAndTheGrantStays_WhenTheBodyHasAFieldARevocationDoesNotOrTheReasonIsTooLong()
     {
         await using var agent = await _gateway.ConnectAgentAsync();
         var approval = await GrantAsync(agent);
@@ -165,10 +168,12 @@ public sealed class TimeBoxedGrantApiTests : IAsyncLifetime
         // Before, 200: the grant ended and its audit record had no reason, the misspelt one lost.
         using var response = await PostAsync(alice, $"/api/grants/{approval.Id}/revoke", """{"reson":"the desk closes early"}""", csrf: null);
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        using var tooLong = await PostAsync(alice, $"/api/grants/{approval.Id}/revoke", $$"""{"reason":"{{new string('x', 501)}}"}""", csrf: null);
         var listed = await alice.GetFromJsonAsync<JsonArray>("/api/grants");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("""A revocation has no field 'reson'. Expected no body or {"reason":"..."}""", (string?)body["message"]);
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
         Assert.Equal(approval.Id, (string?)Assert.Single(listed!)!["approval_id"]);
         Assert.DoesNotContain(_gateway.Audit.Recent(1000), r => r.Outcome == "grant_revoked");
     }
