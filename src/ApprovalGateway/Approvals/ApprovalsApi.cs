@@ -16,6 +16,9 @@ internal static class ApprovalsApi
     /// <summary>The channel of decisions made on the approval page, which posts them to this API.</summary>
     public const string WebChannel = "web";
 
+    private const string ExpectedDecision =
+        """Expected {"decision":"approve"|"reject","reason":"...","grant_minutes":15} (reason and grant_minutes optional, grant_minutes at least 1)""";
+
     private static ApprovalsApiJsonContext Json => ApprovalsApiJsonContext.Default;
 
     public static Results<JsonHttpResult<IReadOnlyList<ApprovalView>>, JsonHttpResult<ApiMessage>> List(
@@ -74,9 +77,8 @@ internal static class ApprovalsApi
         };
         if (body is null || approve is null || body.GrantMinutes is < 1 || body.Unknown is { Count: > 0 })
         {
-            const string expected = """Expected {"decision":"approve"|"reject","reason":"...","grant_minutes":15} (reason and grant_minutes optional, grant_minutes at least 1)""";
             return Message(StatusCodes.Status400BadRequest,
-                body?.Unknown?.Keys.FirstOrDefault() is { } unknown ? $"A decision has no field '{unknown}'. {expected}" : expected);
+                body?.Unknown?.Keys.FirstOrDefault() is { } unknown ? $"A decision has no field '{unknown}'. {ExpectedDecision}" : ExpectedDecision);
         }
 
         if (TooLong(body.Reason) is { } tooLong)

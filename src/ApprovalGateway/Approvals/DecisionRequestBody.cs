@@ -14,7 +14,7 @@ internal sealed class DecisionRequestBody
 
     /// <summary>
     /// Fields the body should not have, kept to be refused: ignored, a misspelt one (<c>grantMinutes</c>) approved
-    /// the call without the grant asked for. (Settable: source-generated JSON binds extension data through no constructor or init.)
+    /// the call without the grant asked for. (Settable: the JSON source generator binds extension data through neither a constructor nor an init accessor.)
     /// </summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Unknown { get; set; }

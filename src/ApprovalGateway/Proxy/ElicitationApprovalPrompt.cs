@@ -39,9 +39,8 @@ internal sealed class ElicitationApprovalPrompt(McpServer server) : IClientAppro
             return null;
         }
 
-        // Cut, not refused: a client that ignored the field's maxLength still made its choice.
         var reason = result.Content.TryGetValue("reason", out var r) && r.ValueKind == JsonValueKind.String && r.GetString() is { Length: > 0 } text
-            ? text.Length <= ApproverVote.MaxReasonLength ? text : text[..(ApproverVote.MaxReasonLength - 1)] + "…"
+            ? Cut(text)
             : null;
         return decision.GetString() switch
         {
@@ -49,5 +48,20 @@ internal sealed class ElicitationApprovalPrompt(McpServer server) : IClientAppro
             "reject" => new ClientApprovalAnswer(false, reason),
             _ => null,
         };
+    }
+
+    /// <summary>
+    /// A reason longer than the form allows, cut rather than refused: a client that ignored the field's maxLength
+    /// still made its choice. Never between the halves of a surrogate pair, which no JSON writer would take.
+    /// </summary>
+    private static string Cut(string text)
+    {
+        if (text.Length <= ApproverVote.MaxReasonLength)
+        {
+            return text;
+        }
+
+        var kept = ApproverVote.MaxReasonLength - 1;
+        return text[..(char.IsHighSurrogate(text[kept - 1]) ? kept - 1 : kept)] + "…";
     }
 }

@@ -85,17 +85,24 @@ public sealed class ElicitationApprovalTests
         Assert.Equal("not now", (string?)Refusals.Of(result)["reason"]);
     }
 
-    [Fact]
-    public async Task ClientRejects_WithAReasonLongerThanTheFormAllows_RefusesTheCall_WithTheReasonCut()
+    [Theory]
+    [InlineData("x", 499)]
+    [InlineData("😀", 498)]
+    public async Task ClientRejects_WithAReasonLongerThanTheFormAllows_RefusesTheCall_WithTheReasonCut(string tail, int kept)
     {
-        await using var test = await ElicitationTest.StartAsync(Policy(), Answer("accept", "reject", new string('x', 100_000)));
+        var reason = new string('x', 498) + string.Concat(Enumerable.Repeat(tail, 100_000));
+        await using var test = await ElicitationTest.StartAsync(Policy(), Answer("accept", "reject", reason));
 
         var result = await test.Client.CallToolAsync("BinanceSpotCancelOpenTWAPOrder", CancelTwap).AsTask().WaitAsync(Patience);
+        var rejected = await test.Observer.WaitForAsync(ApprovalStatus.Rejected);
 
-        // Before, all 100,000 characters went to the agent, the audit record and the Slack prompt (which takes 3000).
+        // Before, the whole reason went to the agent, the audit record and the Slack prompt (which takes 3000
+        // characters); cut at 499, the emoji's surrogate pair would have been split.
+        var cut = reason[..kept] + "…";
         Assert.True(result.IsError);
         Assert.Equal("rejected", (string?)Refusals.Of(result)["decision"]);
-        Assert.Equal(new string('x', 499) + "…", (string?)Refusals.Of(result)["reason"]);
+        Assert.Equal(cut, (string?)Refusals.Of(result)["reason"]);
+        Assert.Equal(cut, rejected.Reason);
     }
 
     [Fact]
