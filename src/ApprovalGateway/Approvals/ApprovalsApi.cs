@@ -24,7 +24,7 @@ internal static class ApprovalsApi
     public static Results<JsonHttpResult<IReadOnlyList<ApprovalView>>, JsonHttpResult<ApiMessage>> List(
         string? status, HttpRequest request, IApprovalDecisions decisions, IOptions<ApprovalOptions> options)
     {
-        if (QueryParameters.Refusal(request.Query.Keys, "The approval list", "status") is { } refusal)
+        if (QueryParameters.Refusal(request.Query, "The approval list", "status") is { } refusal)
         {
             return Message(StatusCodes.Status400BadRequest, refusal);
         }

@@ -15,7 +15,7 @@ internal static class GrantsApi
     private static ApprovalsApiJsonContext Json => ApprovalsApiJsonContext.Default;
 
     public static Results<JsonHttpResult<GrantView[]>, JsonHttpResult<ApiMessage>> List(HttpRequest request, IGrantStore grants, TimeProvider time) =>
-        QueryParameters.Refusal(request.Query.Keys, "The grant list") is { } refusal
+        QueryParameters.Refusal(request.Query, "The grant list") is { } refusal
             ? ApprovalsApi.Message(StatusCodes.Status400BadRequest, refusal)
             : TypedResults.Json(GrantView.InForce(grants, time), Json.GrantViewArray);
 

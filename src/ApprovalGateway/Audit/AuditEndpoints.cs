@@ -24,7 +24,7 @@ internal static class AuditEndpoints
     private static async Task<Results<JsonHttpResult<IReadOnlyList<AuditRecord>>, ProblemHttpResult>> SearchAsync(
         [AsParameters] AuditQueryParameters parameters, HttpRequest request, IAuditQuery audit, CancellationToken cancellationToken)
     {
-        if (parameters.ToQuery(request.Query.Keys, AuditQuery.DefaultLimit, MaxJsonLimit, out var error) is not { } query)
+        if (parameters.ToQuery(request.Query, AuditQuery.DefaultLimit, MaxJsonLimit, out var error) is not { } query)
         {
             return TypedResults.Problem(error, statusCode: StatusCodes.Status400BadRequest);
         }
@@ -45,7 +45,7 @@ internal static class AuditEndpoints
     {
         // Every matching record unless the caller sets a limit: an export that stopped at a default cap looked
         // complete. Rows are written as they are read, so a month of records is never in memory at once.
-        if (parameters.ToQuery(request.Query.Keys, AuditQuery.NoLimit, AuditQuery.NoLimit, out var error) is not { } query)
+        if (parameters.ToQuery(request.Query, AuditQuery.NoLimit, AuditQuery.NoLimit, out var error) is not { } query)
         {
             return TypedResults.Problem(error, statusCode: StatusCodes.Status400BadRequest);
         }

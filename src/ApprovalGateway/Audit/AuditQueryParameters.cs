@@ -1,6 +1,7 @@
 using System.Globalization;
 using ApprovalGateway.Policy.Decisions;
 using ApprovalGateway.Web;
+using Microsoft.AspNetCore.Http;
 
 namespace ApprovalGateway.Audit;
 
@@ -37,10 +38,11 @@ internal sealed record AuditQueryParameters(
         [.. new[] { nameof(Agent), nameof(Tool), nameof(Decision), nameof(Outcome), nameof(Since), nameof(Until), nameof(Limit) }
             .Select(name => name.ToLowerInvariant())];
 
-    /// <param name="given">The query string's parameter names; one the search does not take is refused (<see cref="QueryParameters"/>).</param>
-    public AuditQuery? ToQuery(IEnumerable<string> given, int defaultLimit, int maxLimit, out string? error)
+    /// <param name="query">The query string whose values bound this; one the search does not take, or one given
+    /// twice, is refused (<see cref="QueryParameters"/>).</param>
+    public AuditQuery? ToQuery(IQueryCollection query, int defaultLimit, int maxLimit, out string? error)
     {
-        error = QueryParameters.Refusal(given, "The audit search", Names);
+        error = QueryParameters.Refusal(query, "The audit search", Names);
         if (error is not null)
         {
             return null;

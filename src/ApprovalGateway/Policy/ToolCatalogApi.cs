@@ -18,7 +18,7 @@ internal static class ToolCatalogApi
 
     private static Results<Ok<List<ToolCatalogEntry>>, ProblemHttpResult> ListOrRefuse(
         HttpRequest request, IToolCatalog catalog, PolicyEngine engine, string? agent) =>
-        QueryParameters.Refusal(request.Query.Keys, "The tool list", "agent") is { } refusal
+        QueryParameters.Refusal(request.Query, "The tool list", "agent") is { } refusal
             ? TypedResults.Problem(refusal, statusCode: StatusCodes.Status400BadRequest)
             : List(catalog, engine, agent);
 

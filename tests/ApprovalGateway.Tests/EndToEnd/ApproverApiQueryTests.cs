@@ -22,11 +22,14 @@ public sealed class ApproverApiQueryTests : IAsyncLifetime
     [InlineData("/api/grants?agent=bot", "The grant list takes no 'agent'; it takes no parameters.")]
     [InlineData("/api/tools?agnet=bot", "The tool list takes no 'agnet'; it takes only agent.")]
     [InlineData("/api/audit?from=2026-11-29", "The audit search takes no 'from'; it takes agent, tool, decision, outcome, since, until and limit.")]
-    public async Task List_Answers400NamingTheParameter_WhenTheQueryGivesOneItDoesNotTake(string path, string expected)
+    [InlineData("/api/audit?agent=bot&agent=alice", "The audit search takes agent once, not 2 times.")]
+    [InlineData("/api/approvals?status=pending&status=approved", "The approval list takes status once, not 2 times.")]
+    public async Task List_Answers400NamingTheParameter_WhenTheQueryGivesOneItDoesNotTakeOrOneTwice(string path, string expected)
     {
         using var alice = _gateway.WithBearer(AliceToken);
 
-        // Before, 200 with every approval (any status), every grant, every tool's action for no agent in particular.
+        // Before, 200 with every approval (any status), every grant, every tool's action for no agent in particular;
+        // for a parameter given twice, a search for the one value "bot,alice".
         using var response = await alice.GetAsync(new Uri(path, UriKind.Relative));
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 

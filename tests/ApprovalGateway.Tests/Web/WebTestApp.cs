@@ -116,7 +116,7 @@ internal sealed class WebTestApp : IAsyncDisposable
             recorder.AuditQueries.Enqueue(context.Request.QueryString.Value ?? "");
 
             // The gateway's own reading of the filters, so the page is tested against what they match there.
-            var query = parameters.ToQuery(context.Request.Query.Keys, AuditQuery.DefaultLimit, 1000, out var error);
+            var query = parameters.ToQuery(context.Request.Query, AuditQuery.DefaultLimit, 1000, out var error);
             return query is null
                 ? Results.Problem(error, statusCode: StatusCodes.Status400BadRequest)
                 : Results.Json(audit.Records(DateTimeOffset.UtcNow).Where(query.Matches).Take(query.Limit), Json);
