@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ApprovalGateway.Policy.Text;
 
 namespace ApprovalGateway.Policy.Arguments;
 
@@ -137,12 +138,8 @@ public static class UnreadableJson
     /// The agent's text (a key, a method name) as a JSON string, cut short: it goes into an error, a log line and the
     /// audit, where a trailing space or a control character must show.
     /// </summary>
-    public static string Quote(string key)
-    {
-        var end = key.Length <= MaxKeyLength ? key.Length : char.IsHighSurrogate(key[MaxKeyLength - 1]) ? MaxKeyLength - 1 : MaxKeyLength;
-        var shown = end == key.Length ? key : key[..end] + "…";
-        return $"\"{JsonEncodedText.Encode(shown, JavaScriptEncoder.UnsafeRelaxedJsonEscaping)}\"";
-    }
+    public static string Quote(string key) =>
+        $"\"{JsonEncodedText.Encode(ShortText.Cut(key, MaxKeyLength), JavaScriptEncoder.UnsafeRelaxedJsonEscaping)}\"";
 
     /// <summary>A problem found deep in the JSON; the path to it is collected on the way back up.</summary>
     private sealed class Problem(Func<string, string> describe)

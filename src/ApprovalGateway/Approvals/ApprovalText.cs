@@ -1,4 +1,5 @@
 using System.Globalization;
+using ApprovalGateway.Policy.Text;
 using ApprovalGateway.Slack;
 
 namespace ApprovalGateway.Approvals;
@@ -88,7 +89,7 @@ internal static class ApprovalText
     public static string ClientText(string text)
     {
         var line = InvisibleCharacters.Escape(string.Join(' ', text.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries)).Trim());
-        return line.Length <= MaxClientText ? line : string.Concat(line.AsSpan(0, MaxClientText - 1), "…");
+        return ShortText.Fit(line, MaxClientText);
     }
 
     public const string ShuttingDownReason = "Gateway shutting down: the instance holding the call stopped before a decision; the agent may call again";

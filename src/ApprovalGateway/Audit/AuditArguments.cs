@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApprovalGateway.Policy.Text;
 
 namespace ApprovalGateway.Audit;
 
@@ -50,8 +51,13 @@ internal static class AuditArguments
     {
         JsonObject o => new JsonObject(o.Select(p => KeyValuePair.Create(p.Key, Cut(p.Value)))),
         JsonArray a => new JsonArray([.. a.Select(Cut)]),
-        JsonValue v when v.TryGetValue<string>(out var text) && text.Length > KeptStringLength =>
-            JsonValue.Create($"{text[..KeptStringLength]}… [{text.Length - KeptStringLength} more characters not kept]"),
+        JsonValue v when v.TryGetValue<string>(out var text) && text.Length > KeptStringLength => ShortString(text),
         _ => node?.DeepClone(),
     };
+
+    private static JsonValue ShortString(string text)
+    {
+        var kept = ShortText.KeptLength(text, KeptStringLength);
+        return JsonValue.Create($"{text[..kept]}{ShortText.Ellipsis} [{text.Length - kept} more characters not kept]");
+    }
 }

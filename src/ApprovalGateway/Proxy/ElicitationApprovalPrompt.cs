@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ApprovalGateway.Approvals;
+using ApprovalGateway.Policy.Text;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
@@ -39,8 +40,10 @@ internal sealed class ElicitationApprovalPrompt(McpServer server) : IClientAppro
             return null;
         }
 
+        // A reason longer than the form allows is cut rather than refused: a client that ignored the field's maxLength
+        // still made its choice.
         var reason = result.Content.TryGetValue("reason", out var r) && r.ValueKind == JsonValueKind.String && r.GetString() is { Length: > 0 } text
-            ? Cut(text)
+            ? ShortText.Fit(text, ApproverVote.MaxReasonLength)
             : null;
         return decision.GetString() switch
         {
@@ -48,20 +51,5 @@ internal sealed class ElicitationApprovalPrompt(McpServer server) : IClientAppro
             "reject" => new ClientApprovalAnswer(false, reason),
             _ => null,
         };
-    }
-
-    /// <summary>
-    /// A reason longer than the form allows, cut rather than refused: a client that ignored the field's maxLength
-    /// still made its choice. Never between the halves of a surrogate pair, which no JSON writer would take.
-    /// </summary>
-    private static string Cut(string text)
-    {
-        if (text.Length <= ApproverVote.MaxReasonLength)
-        {
-            return text;
-        }
-
-        var kept = ApproverVote.MaxReasonLength - 1;
-        return text[..(char.IsHighSurrogate(text[kept - 1]) ? kept - 1 : kept)] + "…";
     }
 }

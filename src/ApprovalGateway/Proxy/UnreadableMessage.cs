@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using ApprovalGateway.Policy.Text;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 
@@ -95,7 +96,7 @@ internal static class UnreadableMessage
                 !reader.ValueTextEquals("params"u8) && !reader.ValueTextEquals("result"u8) && !reader.ValueTextEquals("error"u8))
             {
                 var member = reader.GetString()!;
-                member = member.Length <= MaxMemberLength ? member : member[..MaxMemberLength] + "…";
+                member = ShortText.Cut(member, MaxMemberLength);
                 return Error(
                     TopLevel(new ReadOnlySequence<byte>(json.ToArray()), complete: true).Id,
                     McpErrorCode.InvalidRequest,
@@ -220,6 +221,6 @@ internal static class UnreadableMessage
         var detail = problem.Message;
         var path = detail.IndexOf(" Path: ", StringComparison.Ordinal);
         detail = (path >= 0 ? detail[..path] : detail).Trim().TrimEnd('.');
-        return detail.Length <= MaxDetailLength ? detail : detail[..MaxDetailLength] + "…";
+        return ShortText.Cut(detail, MaxDetailLength);
     }
 }

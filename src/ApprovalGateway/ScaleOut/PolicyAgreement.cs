@@ -1,6 +1,7 @@
 using System.Globalization;
 using ApprovalGateway.Hosting;
 using ApprovalGateway.Policy;
+using ApprovalGateway.Policy.Text;
 using Hangfire;
 using Hangfire.Storage;
 using Microsoft.Extensions.Options;
@@ -73,7 +74,7 @@ internal sealed class PolicyAgreement(
             else if (Time(entry, AtField) is { } at && now - at < options.Value.InstanceTimeout
                 && entry.GetValueOrDefault(RulesField) is { } rules && rules != mine.Rules)
             {
-                differ.Add($"{entry.GetValueOrDefault(NameField)} (id {Short(instance, 8)}) has {Describe(entry.GetValueOrDefault(FileField), Time(entry, LoadedField))}");
+                differ.Add($"{entry.GetValueOrDefault(NameField)} (id {ShortText.Cut(instance, 8)}) has {Describe(entry.GetValueOrDefault(FileField), Time(entry, LoadedField))}");
             }
         }
 
@@ -122,7 +123,5 @@ internal sealed class PolicyAgreement(
         entry.TryGetValue(field, out var text) && long.TryParse(text, CultureInfo.InvariantCulture, out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
 
     private static string Describe(string? fileSha256, DateTimeOffset? loadedAt) =>
-        $"SHA-256 {Short(fileSha256 ?? "unknown", 12)} (loaded {loadedAt:yyyy-MM-dd HH:mm:ss}Z)";
-
-    private static string Short(string id, int length) => id.Length <= length ? id : id[..length] + "…";
+        $"SHA-256 {ShortText.Cut(fileSha256 ?? "unknown", 12)} (loaded {loadedAt:yyyy-MM-dd HH:mm:ss}Z)";
 }

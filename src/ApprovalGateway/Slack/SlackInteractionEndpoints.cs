@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using ApprovalGateway.Audit;
+using ApprovalGateway.Policy.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -15,6 +16,9 @@ internal static class SlackInteractionEndpoints
 
     /// <summary>Block action payloads carry the whole message; this is far above any prompt the gateway posts.</summary>
     public const int MaxBodyBytes = 256 * 1024;
+
+    /// <summary>How much of each thing a forged request claims its audit record keeps.</summary>
+    private const int MaxClaimLength = 64;
 
     /// <summary>
     /// Maps <c>POST /slack/interactions</c>, Slack's interactivity request URL. It is anonymous to the gateway's
@@ -91,15 +95,14 @@ internal static class SlackInteractionEndpoints
             var payload = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body)).GetValueOrDefault("payload").ToString();
             using var document = JsonDocument.Parse(payload);
             return SlackClick.Parse(document.RootElement, out _) is { } click
-                ? $"; it claims {Cut(click.ActionId)} on approval {Cut(click.ApprovalId)} by Slack user {Cut(click.SlackUserId)}"
+                ? $"; it claims {ShortText.Cut(click.ActionId, MaxClaimLength)} on approval {ShortText.Cut(click.ApprovalId, MaxClaimLength)} " +
+                  $"by Slack user {ShortText.Cut(click.SlackUserId, MaxClaimLength)}"
                 : "";
         }
         catch (JsonException)
         {
             return "";
         }
-
-        static string Cut(string text) => text.Length <= 64 ? text : text[..64] + "…";
     }
 
     private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)

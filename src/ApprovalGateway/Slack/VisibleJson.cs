@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using ApprovalGateway.Policy.Text;
 
 namespace ApprovalGateway.Slack;
 
@@ -96,9 +97,8 @@ internal static class VisibleJson
                 return;
             }
 
-            var cut = char.IsHighSurrogate(value[longestString - 1]) ? longestString - 1 : longestString;
-            AppendLiteral(value[..cut]);
-            Text.Append(CultureInfo.InvariantCulture, $"… ({value.Length} characters, see the page)");
+            AppendLiteral(value[..ShortText.KeptLength(value, longestString)]);
+            Text.Append(CultureInfo.InvariantCulture, $"{ShortText.Ellipsis} ({value.Length} characters, see the page)");
             Shortened = true;
         }
 

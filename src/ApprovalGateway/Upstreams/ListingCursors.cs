@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ApprovalGateway.Policy.Text;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 
@@ -32,7 +33,7 @@ internal sealed class ListingCursors(string upstream, string method, ILogger log
             return cursor;
         }
 
-        var shown = text.Length <= ShownLength ? text : text[..ShownLength] + "…";
+        var shown = ShortText.Cut(text, ShownLength);
         Log.ListingCursorRepeated(logger, upstream, method, shown);
         throw new UpstreamProtocolException(new JsonRpcErrorDetail
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ApprovalGateway.Policy.Text;
 using Json.Schema;
 using ApprovalGateway.Slack;
 using ModelContextProtocol;
@@ -151,6 +152,6 @@ internal static class ToolArgumentCheck
     private static string Line(string where, string message)
     {
         var line = $"{where}: {message}";
-        return line.Length <= MaxProblemLength ? line : string.Concat(line.AsSpan(0, MaxProblemLength - 1), "…");
+        return ShortText.Fit(line, MaxProblemLength);
     }
 }

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using ApprovalGateway.Hosting;
 using System.Text.Json;
 using ApprovalGateway.Policy.Risk;
+using ApprovalGateway.Policy.Text;
 using ModelContextProtocol;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.Client;
@@ -420,7 +421,7 @@ internal sealed class ToolCatalog(
                     // upstream's other tools usable.
                     if (string.IsNullOrEmpty(definition["name"].AsString()) || ToProtocolTool(definition) is null)
                     {
-                        Log.UnreadableToolSkipped(logger, upstream, Truncate(definition.ToJsonString(), 200));
+                        Log.UnreadableToolSkipped(logger, upstream, ShortText.Cut(definition.ToJsonString(), 200));
                         continue;
                     }
 
@@ -451,7 +452,6 @@ internal sealed class ToolCatalog(
         return new UpstreamTool(prefix + originalName, upstream, originalName, definition, RiskClassifier.Classify(descriptor));
     }
 
-    private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length] + "…";
 
     private static bool? Hint(JsonObject? annotations, string name) =>
         annotations?[name] is JsonValue value && value.TryGetValue<bool>(out var b) ? b : null;

@@ -35,6 +35,21 @@ public sealed class SignInAuditTests
     }
 
     [Fact]
+    public async Task FailedSignIn_WithALongName_KeepsItsStartInTheRecord_WithoutHalfAnEmoji()
+    {
+        await using var app = await StartAuditedAsync();
+        var name = new string('a', 63) + "\U0001F512" + new string('b', 100);
+
+        using var wrong = await LoginAsync(app, name, Guess);
+
+        // Before, the cut at 64 characters split the emoji and the record read "aaa…a\uFFFD…".
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Equal(
+            $"Sign-in as '{new string('a', 63)}…' refused: wrong name or password (from 127.0.0.1)",
+            (await AuditAsync(app)).Single()!["reason"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task LockOut_IsInTheAuditLog_WhenItStartsAndForEveryRefusedAttempt()
     {
         await using var app = await StartAuditedAsync();

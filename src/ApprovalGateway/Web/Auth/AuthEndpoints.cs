@@ -1,5 +1,6 @@
 using System.Globalization;
 using ApprovalGateway.Audit;
+using ApprovalGateway.Policy.Text;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -88,7 +89,7 @@ internal static class AuthEndpoints
     }
 
     // Whatever a caller typed: cut short, so a flood of long names cannot bloat the audit log.
-    private static string Quoted(string name) => name.Length <= MaxNameInRecord ? $"'{name}'" : $"'{name[..MaxNameInRecord]}…'";
+    private static string Quoted(string name) => $"'{ShortText.Cut(name, MaxNameInRecord)}'";
 
     private const int MaxNameInRecord = 64;
 
