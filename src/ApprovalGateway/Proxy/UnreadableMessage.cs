@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
+using ApprovalGateway.Policy.Arguments;
 using ApprovalGateway.Policy.Text;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
@@ -40,7 +42,7 @@ internal static class UnreadableMessage
             JsonTokenType.StartObject => Error(
                 TopLevel(new ReadOnlySequence<byte>(json.ToArray()), complete: true).Id,
                 McpErrorCode.InvalidRequest,
-                $"Invalid Request: the {unit} is JSON but not a JSON-RPC 2.0 message ({Detail(problem)})."),
+                $"Invalid Request: the {unit} is JSON but not a JSON-RPC 2.0 message ({MistypedMember(json) ?? Detail(problem)})."),
             _ => Error(default, McpErrorCode.InvalidRequest, $"Invalid Request: the {unit} is JSON but not a JSON-RPC 2.0 message (a message is a JSON object)."),
         };
     }
@@ -109,6 +111,95 @@ internal static class UnreadableMessage
 
         return null;
     }
+
+    /// <summary>
+    /// What is wrong with a member JSON-RPC gives a type (<c>"id": 13.5</c>, <c>"method": 5</c>), in the agent's
+    /// terms; null when each has its type. The SDK's words for these name its own types
+    /// ("could not be converted to ModelContextProtocol.Protocol.RequestId"), which tell an agent's author nothing.
+    /// </summary>
+    private static string? MistypedMember(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = int.MaxValue });
+        try
+        {
+            reader.Read();
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString();
+                reader.Read();
+                var problem = name switch
+                {
+                    "jsonrpc" when reader.TokenType != JsonTokenType.String || !reader.ValueTextEquals("2.0"u8) =>
+                        $"its jsonrpc is {Shown(ref reader)}, where JSON-RPC 2.0 asks for \"2.0\"",
+                    "id" when reader.TokenType == JsonTokenType.Null =>
+                        "its id is null: a request's id is a string or an integer, and a notification has no id",
+                    "id" when reader.TokenType != JsonTokenType.String && !(reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out _)) =>
+                        $"its id is {Shown(ref reader)}: an id is a string or an integer",
+                    "method" when reader.TokenType != JsonTokenType.String => $"its method is {Shown(ref reader)}: a method is a string",
+                    "error" when reader.TokenType != JsonTokenType.StartObject => $"its error is {Shown(ref reader)}: {ErrorShape}",
+                    "error" => ErrorProblem(ref reader),
+                    _ => null,
+                };
+                if (problem is not null)
+                {
+                    return problem;
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // A name or value that is not Unicode text: the SDK's words say that well enough.
+        }
+
+        return null;
+    }
+
+    private const string ErrorShape = "an error is an object with an integer code and a string message";
+
+    /// <summary>What is wrong with the error object the reader is at, read to its end; null when nothing is.</summary>
+    private static string? ErrorProblem(ref Utf8JsonReader reader)
+    {
+        var (code, message) = (false, false);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.GetString();
+            reader.Read();
+            switch (name)
+            {
+                case "code" when reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out _):
+                    return $"its error's code is {Shown(ref reader)}: {ErrorShape}";
+                case "message" when reader.TokenType != JsonTokenType.String:
+                    return $"its error's message is {Shown(ref reader)}: {ErrorShape}";
+                case "code":
+                    code = true;
+                    break;
+                case "message":
+                    message = true;
+                    break;
+                default:
+                    reader.Skip();
+                    break;
+            }
+        }
+
+        return (code, message) switch
+        {
+            (false, _) => $"its error has no code: {ErrorShape}",
+            (_, false) => $"its error has no message: {ErrorShape}",
+            _ => null,
+        };
+    }
+
+    /// <summary>The value the reader is at as the agent wrote it, cut short, or what kind of value it is.</summary>
+    private static string Shown(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.String => UnreadableJson.Quote(reader.GetString()!),
+        _ => ShortText.Cut(Encoding.UTF8.GetString(reader.ValueSpan), MaxMemberLength),
+    };
 
     private static JsonRpcError Error(RequestId id, McpErrorCode code, string message) =>
         new() { Id = id, Error = new JsonRpcErrorDetail { Code = (int)code, Message = message } };

@@ -309,8 +309,22 @@ public sealed class BadInputTests
         "Parse error: the body is not valid JSON (it goes wrong at byte 70 of 70). Send one JSON-RPC message per POST.")]
     [InlineData("""{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"echo"},"x":nope, "pad":"<PAD>"}""", -32700, null,
         "Parse error: the body is not valid JSON (it goes wrong at byte 76). Send one JSON-RPC message per POST.")]
+    // Before, the SDK's words for these named its types: "The JSON value could not be converted to
+    // ModelContextProtocol.Protocol.JsonRpcMessage" (or RequestId).
     [InlineData("""{"jsonrpc":"2.0","id":9,"method":5}""", -32600, 9,
-        "Invalid Request: the body is JSON but not a JSON-RPC 2.0 message (The JSON value could not be converted to ModelContextProtocol.Protocol.JsonRpcMessage).")]
+        "Invalid Request: the body is JSON but not a JSON-RPC 2.0 message (its method is 5: a method is a string).")]
+    [InlineData("""{"jsonrpc":"2.0","id":13.5,"method":"tools/list"}""", -32600, null,
+        "Invalid Request: the body is JSON but not a JSON-RPC 2.0 message (its id is 13.5: an id is a string or an integer).")]
+    [InlineData("""{"jsonrpc":"2.0","id":9223372036854775808,"method":"tools/list"}""", -32600, null,
+        "Invalid Request: the body is JSON but not a JSON-RPC 2.0 message (its id is 9223372036854775808: an id is a string or an integer).")]
+    [InlineData("""{"jsonrpc":"2.0","id":null,"method":"tools/list"}""", -32600, null,
+        "Invalid Request: the body is JSON but not a JSON-RPC 2.0 message (its id is null: a request's id is a string or an integer, and a notification has no id).")]
+    [InlineData("""{"jsonrpc":"2.0","id":9,"error":{"code":"x","message":"no"}}""", -32600, 9,
+        "Invalid Request: the body is JSON but not a JSON-RPC 2.0 message (its error's code is \"x\": an error is an object with an integer code and a string message).")]
+    [InlineData("""{"jsonrpc":"2.0","id":9,"error":{"message":"no"}}""", -32600, 9,
+        "Invalid Request: the body is JSON but not a JSON-RPC 2.0 message (its error has no code: an error is an object with an integer code and a string message).")]
+    [InlineData("""{"jsonrpc":1.0,"id":9,"method":"tools/list"}""", -32600, 9,
+        "Invalid Request: the body is JSON but not a JSON-RPC 2.0 message (its jsonrpc is 1.0, where JSON-RPC 2.0 asks for \"2.0\").")]
     // The SDK reads a POST body as it arrives and cannot skip a member it does not know; before, its own words answered
     // that, with a null id and no audit record.
     [InlineData("""{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hi"}},"trace":{"span":"a1"}}""", -32600, 9,
