@@ -8,13 +8,18 @@ namespace ApprovalGateway.Upstreams;
 /// tries again. Its Error for an upstream that answered an older protocol version goes too: the connector asks again in
 /// that version and says so (event 1024). So do its Warnings, with their stack traces, for a URL that answered neither
 /// Streamable HTTP nor HTTP+SSE, and for an HTTP+SSE stream that failed: the link says the first in event 1001 and the
-/// second, the session's end, in event 1002. Everything else the SDK logs passes as the host's filters say.
+/// second, the session's end, in event 1002. An error an upstream answers a request with comes down to Debug: most are
+/// the agent's (a prompt or resource that does not exist, a wrong argument), the agent hears them and the audit keeps
+/// them, and a Warning for each let an agent repeating a mistake fill the operator's log. Everything else the SDK logs
+/// passes as the host's filters say.
 /// </summary>
 internal sealed class SdkConnectLogFilter(ILoggerFactory inner) : ILoggerFactory
 {
     private static readonly FrozenSet<string> ConnectFailures = FrozenSet.Create(
         StringComparer.Ordinal, "LogClientInitializationError", "LogClientInitializationTimeout", "LogTransportConnectFailed",
         "LogServerProtocolVersionMismatch", "LogSseFallbackFailedAfterStreamableHttp", "LogTransportReadMessagesFailed");
+
+    private const string ErrorAnswered = "LogSendingRequestFailed";
 
     public ILogger CreateLogger(string categoryName) => new Filtered(inner.CreateLogger(categoryName));
 
@@ -37,6 +42,15 @@ internal sealed class SdkConnectLogFilter(ILoggerFactory inner) : ILoggerFactory
             if (eventId.Name is { } name && ConnectFailures.Contains(name))
             {
                 return;
+            }
+
+            if (eventId.Name == ErrorAnswered && logLevel > LogLevel.Debug)
+            {
+                logLevel = LogLevel.Debug;
+                if (!inner.IsEnabled(logLevel))
+                {
+                    return;
+                }
             }
 
             inner.Log(logLevel, eventId, state, exception, formatter);

@@ -12,12 +12,16 @@ internal sealed class ErrorLog : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly ConcurrentQueue<string> _withException = new();
+    private readonly ConcurrentQueue<string> _warnings = new();
     private readonly ConcurrentQueue<int> _events = new();
     private readonly ConcurrentQueue<(int EventId, string Message)> _messages = new();
     private readonly List<(int EventId, int Count, TaskCompletionSource Counted)> _counts = [];
     private readonly ConcurrentDictionary<int, TaskCompletionSource<string>> _firstOf = new();
 
     public IReadOnlyCollection<string> Lines => _lines;
+
+    /// <summary><c>category: message</c> of each entry at Warning (the console's <c>warn:</c> lines).</summary>
+    public IReadOnlyCollection<string> Warnings => _warnings;
 
     /// <summary><c>category[event]</c> of each entry logged with an exception, whatever its level.</summary>
     public IReadOnlyCollection<string> WithException => _withException;
@@ -78,6 +82,11 @@ internal sealed class ErrorLog : ILoggerProvider
             log._messages.Enqueue((eventId.Id, message));
             log.FirstOf(eventId.Id).TrySetResult(message);
             log.CheckCounts();
+            if (logLevel == LogLevel.Warning)
+            {
+                log._warnings.Enqueue($"{category}: {message}");
+            }
+
             if (logLevel >= LogLevel.Error)
             {
                 log._lines.Enqueue($"{logLevel} {category}[{eventId.Id}]: {message} {exception?.Message}");
