@@ -181,6 +181,52 @@ public sealed partial class ApprovalPageTests
     }
 
     [ChromiumFact]
+    public async Task AuditTable_ShowsOrdinaryAgentAndToolNamesWhole_NextToLongReasons_InA1280PixelWindow()
+    {
+        var page = await OpenAsync("alice", new ViewportSize { Width = 1280, Height = 800 });
+        var reason = string.Join(' ', Enumerable.Repeat("the agent's connection dropped and it did not come back", 4));
+        _app.Audit.Append(ApprovalSamples.Record(6, DateTimeOffset.UtcNow, "anonymous", "BinanceWalletWithdraw", "approval_required", "withdrawn", [], reason));
+        _app.Audit.Append(ApprovalSamples.Record(7, DateTimeOffset.UtcNow, "trader-bot", "BinanceSpotCancelOpenTWAPOrder", "invalid_request", "invalid_request", [], reason));
+
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Audit" }).ClickAsync();
+        await Expect(page.Locator("#audit-body tr")).ToHaveCountAsync(7);
+
+        // Before, every cell could break anywhere and the reasons took the room: "anony mous", "BinanceWallet Withdra w".
+        await BrowserSession.ScreenshotAsync(page, "audit-names-1280");
+        var rows = page.Locator("#audit-body tr");
+        foreach (var (agent, tool) in new[] { ("anonymous", "BinanceWalletWithdraw"), ("trader-bot", "BinanceSpotCancelOpenTWAPOrder") })
+        {
+            var row = rows.Filter(new() { HasText = tool });
+            Assert.Equal([agent], await LinesAsync(row.Locator("td.c-agent")));
+            // A name too long for its line breaks between its words only.
+            var lines = await LinesAsync(row.Locator("td.c-tool"));
+            Assert.Equal(tool, string.Concat(lines));
+            Assert.All(lines, line => Assert.True(char.IsUpper(line[0]), $"{tool} is broken mid-word: {string.Join(" | ", lines)}"));
+        }
+
+        Assert.True(await BrowserSession.FitsWidthAsync(page), "the Audit table overflows a 1280-pixel window");
+    }
+
+    /// <summary>The text of each line the cell's text is laid out in, top to bottom.</summary>
+    private static Task<string[]> LinesAsync(ILocator cell) => cell.EvaluateAsync<string[]>(
+        """
+        cell => {
+          const byTop = new Map();
+          const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            for (let i = 0; i < node.length; i++) {
+              const range = document.createRange();
+              range.setStart(node, i);
+              range.setEnd(node, i + 1);
+              const top = Math.round(range.getBoundingClientRect().top);
+              byTop.set(top, (byTop.get(top) ?? "") + node.data[i]);
+            }
+          }
+          return [...byTop.keys()].sort((a, b) => a - b).map(top => byTop.get(top));
+        }
+        """);
+
+    [ChromiumFact]
     public async Task TabStrip_ShowsEveryTab_OnAPhone()
     {
         var page = await OpenAsync("alice", new ViewportSize { Width = 390, Height = 844 });
