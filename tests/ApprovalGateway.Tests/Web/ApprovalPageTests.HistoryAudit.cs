@@ -207,6 +207,27 @@ public sealed partial class ApprovalPageTests
         Assert.True(await BrowserSession.FitsWidthAsync(page), "the Audit table overflows a 1280-pixel window");
     }
 
+    [ChromiumFact]
+    public async Task ToolsTable_FitsItsBoxInA1280PixelWindow_WithALongCamelCaseToolName()
+    {
+        var page = await OpenAsync("alice", new ViewportSize { Width = 1280, Height = 800 });
+        const string Name = "BinanceSpotTimeWeightedAveragePriceNewOrder";
+
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Tools" }).ClickAsync();
+        var row = page.Locator("#tools-body tr").Filter(new() { HasText = Name });
+        await Expect(row).ToBeVisibleAsync();
+
+        // Before, the name took one unbroken line, and the table scrolled sideways inside its box with Why half hidden.
+        await BrowserSession.ScreenshotAsync(page, "tools-1280");
+        var box = page.Locator("#tools-table").Locator("..");
+        Assert.True(
+            await box.EvaluateAsync<bool>("wrap => wrap.scrollWidth <= wrap.clientWidth"),
+            "the Tools table scrolls sideways inside its box in a 1280-pixel window");
+        var lines = await LinesAsync(row.Locator("td.c-name"));
+        Assert.Equal(Name, string.Concat(lines));
+        Assert.All(lines, line => Assert.True(char.IsUpper(line[0]), $"{Name} is broken mid-word: {string.Join(" | ", lines)}"));
+    }
+
     /// <summary>The text of each line the cell's text is laid out in, top to bottom.</summary>
     private static Task<string[]> LinesAsync(ILocator cell) => cell.EvaluateAsync<string[]>(
         """

@@ -76,6 +76,14 @@ internal static class ApprovalSamples
         new { name = "exchange_cancel_order", upstream = "exchange", category = "destructive", risk = "high", reason = "destructiveHint", action = "approval_required", rule = "cancels-need-a-human" },
         new { name = "exchange_withdraw", upstream = "exchange", category = "financial", risk = "critical", reason = "Sends funds off the exchange", action = "denied", rule = "never-withdraw" },
         new { name = "everything_echo", upstream = "everything", category = "read_only", risk = "low", reason = "readOnlyHint", action = "rate_limited", rule = "echo-limit", rate_limit = "10 per 60 s per agent" },
+        // As the Binance MCP server names its tools: long, in one camel-case word.
+        new
+        {
+            name = "BinanceSpotTimeWeightedAveragePriceNewOrder", upstream = "binance", category = "destructive", risk = "critical",
+            reason = "annotated destructiveHint on a financial object (\"price\"): irreversible", action = "allowed",
+            rule = "tools[\"BinanceSpotTimeWeightedAveragePriceNewOrder\"]", rate_limit = "10 per 60 s per session",
+            conditions = new[] { "approval_required when args.quantity * args.price > 1000" },
+        },
     ];
 
     public static IReadOnlyList<AuditRecord> Audit(DateTimeOffset now) =>

@@ -1562,7 +1562,7 @@
       const action = lower(t.action);
       const name = document.createElement("td");
       name.className = "mono c-name";
-      name.textContent = t.name;
+      name.append(breakable(t.name));
       const upstream = document.createElement("td");
       upstream.className = "c-upstream";
       // On a phone the row is a card without the header row: the label goes with the value.
