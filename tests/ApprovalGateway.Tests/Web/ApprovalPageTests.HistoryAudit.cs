@@ -208,24 +208,28 @@ public sealed partial class ApprovalPageTests
     }
 
     [ChromiumFact]
-    public async Task ToolsTable_FitsItsBoxInA1280PixelWindow_WithALongCamelCaseToolName()
+    public async Task ToolsTable_FitsItsBox_OnADesktopAndATablet_WithALongCamelCaseToolName()
     {
         var page = await OpenAsync("alice", new ViewportSize { Width = 1280, Height = 800 });
         const string Name = "BinanceSpotTimeWeightedAveragePriceNewOrder";
-
         await page.GetByRole(AriaRole.Tab, new() { Name = "Tools" }).ClickAsync();
         var row = page.Locator("#tools-body tr").Filter(new() { HasText = Name });
         await Expect(row).ToBeVisibleAsync();
 
-        // Before, the name took one unbroken line, and the table scrolled sideways inside its box with Why half hidden.
-        await BrowserSession.ScreenshotAsync(page, "tools-1280");
-        var box = page.Locator("#tools-table").Locator("..");
-        Assert.True(
-            await box.EvaluateAsync<bool>("wrap => wrap.scrollWidth <= wrap.clientWidth"),
-            "the Tools table scrolls sideways inside its box in a 1280-pixel window");
-        var lines = await LinesAsync(row.Locator("td.c-name"));
-        Assert.Equal(Name, string.Concat(lines));
-        Assert.All(lines, line => Assert.True(char.IsUpper(line[0]), $"{Name} is broken mid-word: {string.Join(" | ", lines)}"));
+        // Before, the name took one unbroken line and the table scrolled sideways inside its box, Why half hidden; on a
+        // tablet held upright (768 pixels) the badges that do not wrap did the same to Action.
+        foreach (var width in new[] { 1280, 768 })
+        {
+            await page.SetViewportSizeAsync(width, 800);
+            await BrowserSession.ScreenshotAsync(page, $"tools-{width}");
+            var box = page.Locator("#tools-table").Locator("..");
+            Assert.True(
+                await box.EvaluateAsync<bool>("wrap => wrap.scrollWidth <= wrap.clientWidth"),
+                $"the Tools table scrolls sideways inside its box in a {width}-pixel window");
+            var lines = await LinesAsync(row.Locator("td.c-name"));
+            Assert.Equal(Name, string.Concat(lines));
+            Assert.All(lines, line => Assert.True(char.IsUpper(line[0]), $"{Name} is broken mid-word at {width} pixels: {string.Join(" | ", lines)}"));
+        }
     }
 
     /// <summary>The text of each line the cell's text is laid out in, top to bottom.</summary>
