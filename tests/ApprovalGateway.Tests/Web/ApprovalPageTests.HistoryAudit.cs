@@ -252,6 +252,23 @@ public sealed partial class ApprovalPageTests
         """);
 
     [ChromiumFact]
+    public async Task TabStrip_ShowsEveryTab_OnATablet()
+    {
+        var page = await OpenAsync("alice", new ViewportSize { Width = 768, Height = 1024 });
+        _app.Approvals.Add("apr-1", ApprovalSamples.PlaceOrder());
+        await Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Pending, 1 call", Exact = true })).ToBeVisibleAsync();
+        await BrowserSession.ScreenshotAsync(page, "tabs-tablet");
+
+        // Before, between phone and desktop widths the strip kept to one row beside the brand and Sign out, and Tools
+        // and Audit were scrolled out of its sight with nothing to show they were there.
+        foreach (var name in new[] { "Pending", "Grants", "History", "Tools", "Audit" })
+        {
+            var tab = page.GetByRole(AriaRole.Tab, new() { Name = name });
+            await Expect(tab).ToBeInViewportAsync(new() { Ratio = 1 });
+        }
+    }
+
+    [ChromiumFact]
     public async Task TabStrip_ShowsEveryTab_OnAPhone()
     {
         var page = await OpenAsync("alice", new ViewportSize { Width = 390, Height = 844 });
