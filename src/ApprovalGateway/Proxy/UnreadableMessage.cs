@@ -21,6 +21,8 @@ internal static class UnreadableMessage
 
     private const int MaxMemberLength = 40;
 
+    private const string ErrorShape = "an error is an object with an integer code and a string message";
+
     public static JsonRpcError Answer(ReadOnlySpan<byte> json, Exception problem, bool body = false)
     {
         var (unit, per) = body ? ("body", "per POST") : ("line", "per line");
@@ -155,8 +157,6 @@ internal static class UnreadableMessage
 
         return null;
     }
-
-    private const string ErrorShape = "an error is an object with an integer code and a string message";
 
     /// <summary>What is wrong with the error object the reader is at, read to its end; null when nothing is.</summary>
     private static string? ErrorProblem(ref Utf8JsonReader reader)

@@ -452,7 +452,6 @@ internal sealed class ToolCatalog(
         return new UpstreamTool(prefix + originalName, upstream, originalName, definition, RiskClassifier.Classify(descriptor));
     }
 
-
     private static bool? Hint(JsonObject? annotations, string name) =>
         annotations?[name] is JsonValue value && value.TryGetValue<bool>(out var b) ? b : null;
 
