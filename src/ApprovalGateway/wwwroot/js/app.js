@@ -204,9 +204,25 @@
       // Seen and heard: a card that vanishes while an approver reads it (or types a reason) needs a why. One
       // message, with the agent and who decided; the approver's own decision has its own, from decide().
       if (announce && previous?.status === "pending" && !deciding.has(next.id)) toast(`${decidedText(next)}.`);
-      renderHistory();
+      redrawSoon("history");
     }
-    renderCounts();
+    redrawSoon("counts");
+  }
+
+  // A list read upserts every approval at once: History and the counts (which look at every card) are drawn once after
+  // them, not once per approval. Drawn per approval, a few thousand waiting calls froze the page for minutes, just when
+  // an approver most needs it. A single push still redraws before the browser paints.
+  const redraws = new Set();
+  function redrawSoon(part) {
+    if (redraws.size === 0) {
+      queueMicrotask(() => {
+        const parts = [...redraws];
+        redraws.clear();
+        if (parts.includes("history")) renderHistory();
+        if (parts.includes("counts")) renderCounts();
+      });
+    }
+    redraws.add(part);
   }
 
   // ---------- Labels ----------
@@ -530,16 +546,34 @@
 
   const pendingList = () => $("#pending-list");
 
+  // Each pending card by its approval's id: with thousands waiting, finding one by a selector over the list, once per
+  // approval read, was most of the time a list read took.
+  const cards = new Map();
+
   function cardOf(id) {
-    return pendingList().querySelector(`[data-id="${CSS.escape(id)}"]`);
+    return cards.get(id) || null;
+  }
+
+  // The first card whose deadline is later than this one's, by halving: the list is kept in deadline order.
+  function cardAfter(deadline) {
+    const list = pendingList().children;
+    let low = 0;
+    let high = list.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if ((approvals.get(list[middle].dataset.id)?.deadline ?? Infinity) > deadline) high = middle;
+      else low = middle + 1;
+    }
+    return list[low] || null;
   }
 
   function renderPending(a, previous) {
     let card = cardOf(a.id);
     if (!card) {
       card = buildCard(a);
-      const later = [...pendingList().children].find((c) => approvals.get(c.dataset.id)?.deadline > a.deadline);
-      pendingList().insertBefore(card, later || null);
+      cards.set(a.id, card);
+      const later = cardAfter(a.deadline);
+      pendingList().insertBefore(card, later);
       if (later) cardsMovedAt = Date.now();
     } else if (previous) {
       renderVotes(card, a);
@@ -670,6 +704,7 @@
     const next = card.nextElementSibling || card.previousElementSibling;
     if (card.nextElementSibling) cardsMovedAt = Date.now();
     card.remove();
+    cards.delete(id);
     picked.delete(id);
     if (hadFocus) {
       // The card, not its Approve button: a screen reader then reads which call it is before anything else, and a
@@ -877,7 +912,7 @@
     const total = Math.max(1, a.deadline - a.requestedAt);
     $(".countdown-text", box).textContent = formatRemaining(remaining);
     box.setAttribute("aria-label", remaining <= 0 ? "Deadline passed" : `Time left to decide: ${spokenRemaining(remaining)}`);
-    $(".meter-fill", box).style.width = `${Math.max(0, Math.min(100, (remaining / total) * 100))}%`;
+    $(".meter-fill", box).style.transform = `scaleX(${Math.max(0, Math.min(1, remaining / total))})`;
     box.dataset.urgency = remaining <= 15000 ? "now" : remaining <= 60000 ? "soon" : "";
   }
 
