@@ -27,9 +27,10 @@ try
 {
     await app.RunAsync();
 }
-catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+catch (Exception e) when (stopping.IsCancellationRequested && CutShort(e))
 {
-    // A service whose stop the timeout cut short (Hangfire's server) throws; say so instead of an unhandled exception.
+    // A service whose stop the timeout cut short (Hangfire's server) throws, and several come as one AggregateException;
+    // say so instead of an unhandled exception, which aborts the runtime with a stack trace.
     Log.ShutdownTimedOut(logger);
     return 1;
 }
@@ -41,3 +42,6 @@ catch (Exception e) when (!started.IsCancellationRequested)
 }
 
 return 0;
+
+static bool CutShort(Exception e) =>
+    e is OperationCanceledException || (e is AggregateException all && all.InnerExceptions.All(CutShort));

@@ -47,9 +47,10 @@ internal sealed class RedisSignalTransport(RedisConnection connection, TimeProvi
             {
                 await subscriber.UnsubscribeAsync(Channel);
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
             {
-                // Stopping while Redis is unreachable: there is no subscription to end.
+                // Stopping while Redis is unreachable, or after a shutdown timeout let the connection be disposed first:
+                // there is no subscription to end.
             }
         }
     }

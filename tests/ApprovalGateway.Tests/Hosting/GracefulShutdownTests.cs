@@ -81,4 +81,30 @@ public sealed class GracefulShutdownTests
         Assert.StartsWith("Gateway shutting down", shown.GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.True((await call.WaitAsync(Guard)).IsError);
     }
+
+    [Fact]
+    public async Task ShutdownThatOutlastsItsTimeout_EndsWithCode1SayingSo_NotWithACrash()
+    {
+        // No time at all to stop in, with a call held: every service that has any stopping to do (Hangfire's server
+        // among them) is cut short, as a slow machine cut them short at the default 30 s.
+        const string token = "alice-token-Ws3nB6yQe1Pu5Jd0";
+        await using var gateway = await GatewayProcess.StartAsync(
+            TestUpstreams.EverythingStdio(),
+            HoldEcho,
+            new Dictionary<string, string?> { ["Approvers:alice:Token"] = token, ["ShutdownTimeoutSeconds"] = "0" });
+        await using var page = gateway.Hub(token);
+        var watch = PageWatch.On(page);
+        await page.StartAsync();
+        await using var agent = await gateway.ConnectAsync();
+        _ = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "deploy in progress" }).AsTask();
+        await watch.Pending.WaitAsync(Guard);
+
+        var exitCode = await gateway.StopAsync().WaitAsync(Guard);
+
+        // Before, several services cut short came as one AggregateException, unhandled: the runtime aborted (134)
+        // with a stack trace instead of the warning that says what happened.
+        Assert.True(exitCode == 1, $"exit code {exitCode}: {gateway.Output}");
+        Assert.Contains("Shutdown outlasted the host's shutdown timeout", gateway.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", gateway.Output, StringComparison.Ordinal);
+    }
 }

@@ -498,7 +498,8 @@ public sealed class ScaleOutTests(ScaleOutServices services)
         var call = agent.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "deploy in progress" }).AsTask();
         var id = await onB.Pending.WaitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.Equal(0, await pair.B.StopAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+        var exitCode = await pair.B.StopAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(exitCode == 0, $"B exited with code {exitCode}: {pair.B.Output}");
         await onB.Closed.WaitAsync(TimeSpan.FromSeconds(30));
 
         // B's own page gets its pushes straight from B, not round Redis: they were still on their way back when B
